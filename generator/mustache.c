@@ -1,0 +1,744 @@
+/*
+ * mustache.c - topicgen's mustache template engine (see mustache.h).
+ *
+ * A template is first parsed into a flat array of nodes (text, variable,
+ * section, partial); a section node records the index just past its last
+ * child, so rendering walks index ranges and needs no tree.  Parsing does the
+ * spec's whitespace work once: standalone tags take their whole line with
+ * them, and a standalone partial remembers its indentation.  Rendering keeps
+ * the context stack as a chain of frames on the C stack.  Partials are
+ * parsed when included (indented copies for standalone partials).
+ *
+ * Workload: templates of a few kB, data trees of a few hundred nodes.  Work
+ * is linear in template size; map lookups are linear in the map size.
+ */
+#include "mustache.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define MU_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define MU_PRINTF(f, a)
+#endif
+
+#define NPOS ((size_t)-1)
+
+/* ------------------------------------------------------------ memory */
+
+static void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fputs("topicgen: mustache: out of memory\n", stderr);
+        abort();
+    }
+    return q;
+}
+
+/* Grow *items (of elem bytes each) so that it holds at least need items. */
+static void *grow(void *items, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return items;
+    size_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    *cap = n;
+    return xrealloc(items, n * elem);
+}
+
+/* -------------------------------------------------------------- data */
+
+typedef enum mu_kind { MU_MAP, MU_LIST, MU_STRING, MU_BOOL, MU_NULL, MU_NUMBER } mu_kind;
+
+typedef struct mu_entry {
+    char *key;
+    mu_node *value;
+} mu_entry;
+
+struct mu_node {
+    mu_kind kind;
+    union {
+        bool b;
+        double num;
+        struct { char *ptr; size_t len; } str;
+        struct { mu_entry *items; size_t count, cap; } map;
+        struct { mu_node **items; size_t count, cap; } list;
+    } u;
+};
+
+static mu_node *new_node(mu_kind kind)
+{
+    mu_node *n = xrealloc(NULL, sizeof *n);
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    return n;
+}
+
+mu_node *mu_map(void) { return new_node(MU_MAP); }
+mu_node *mu_list(void) { return new_node(MU_LIST); }
+mu_node *mu_null(void) { return new_node(MU_NULL); }
+
+mu_node *mu_bool(bool b)
+{
+    mu_node *n = new_node(MU_BOOL);
+    n->u.b = b;
+    return n;
+}
+
+mu_node *mu_number(double d)
+{
+    mu_node *n = new_node(MU_NUMBER);
+    n->u.num = d;
+    return n;
+}
+
+mu_node *mu_string_n(const char *s, size_t len)
+{
+    mu_node *n = new_node(MU_STRING);
+    n->u.str.ptr = xrealloc(NULL, len + 1);
+    if (len)
+        memcpy(n->u.str.ptr, s, len);
+    n->u.str.ptr[len] = '\0';
+    n->u.str.len = len;
+    return n;
+}
+
+mu_node *mu_string(const char *s) { return mu_string_n(s, strlen(s)); }
+
+static void check_kind(const mu_node *n, mu_kind kind, const mu_node *child, const char *fn)
+{
+    if (!n || n->kind != kind || !child) {
+        fprintf(stderr, "topicgen: mustache: %s: wrong node kind or NULL child\n", fn);
+        abort();
+    }
+}
+
+void mu_map_set(mu_node *map, const char *key, mu_node *child)
+{
+    check_kind(map, MU_MAP, child, "mu_map_set");
+    for (size_t i = 0; i < map->u.map.count; i++) {
+        mu_entry *e = &map->u.map.items[i];
+        if (strcmp(e->key, key) == 0) {
+            mu_free(e->value);
+            e->value = child;
+            return;
+        }
+    }
+    map->u.map.items = grow(map->u.map.items, &map->u.map.cap, map->u.map.count + 1,
+                            sizeof(mu_entry));
+    size_t klen = strlen(key);
+    mu_entry *e = &map->u.map.items[map->u.map.count++];
+    e->key = xrealloc(NULL, klen + 1);
+    memcpy(e->key, key, klen + 1);
+    e->value = child;
+}
+
+void mu_list_push(mu_node *list, mu_node *child)
+{
+    check_kind(list, MU_LIST, child, "mu_list_push");
+    list->u.list.items = grow(list->u.list.items, &list->u.list.cap, list->u.list.count + 1,
+                              sizeof(mu_node *));
+    list->u.list.items[list->u.list.count++] = child;
+}
+
+void mu_free(mu_node *node)
+{
+    if (!node)
+        return;
+    switch (node->kind) {
+    case MU_MAP:
+        for (size_t i = 0; i < node->u.map.count; i++) {
+            free(node->u.map.items[i].key);
+            mu_free(node->u.map.items[i].value);
+        }
+        free(node->u.map.items);
+        break;
+    case MU_LIST:
+        for (size_t i = 0; i < node->u.list.count; i++)
+            mu_free(node->u.list.items[i]);
+        free(node->u.list.items);
+        break;
+    case MU_STRING:
+        free(node->u.str.ptr);
+        break;
+    case MU_BOOL:
+    case MU_NULL:
+    case MU_NUMBER:
+        break;
+    }
+    free(node);
+}
+
+/* The value of map[key[0..len)], or NULL if m is not a map or has no key. */
+static const mu_node *map_get(const mu_node *m, const char *key, size_t len)
+{
+    if (!m || m->kind != MU_MAP)
+        return NULL;
+    for (size_t i = 0; i < m->u.map.count; i++) {
+        const char *k = m->u.map.items[i].key;
+        if (strncmp(k, key, len) == 0 && k[len] == '\0')
+            return m->u.map.items[i].value;
+    }
+    return NULL;
+}
+
+static bool truthy(const mu_node *v)
+{
+    if (!v)
+        return false;
+    switch (v->kind) {
+    case MU_NULL:
+        return false;
+    case MU_BOOL:
+        return v->u.b;
+    case MU_LIST:
+        return v->u.list.count > 0;
+    case MU_STRING:
+        return v->u.str.len > 0;
+    case MU_MAP:
+    case MU_NUMBER:
+        return true;
+    }
+    return false;
+}
+
+/* ------------------------------------------------------------ buffer */
+
+void mu_buffer_free(mu_buffer *buf)
+{
+    if (!buf)
+        return;
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}
+
+static void buf_put(mu_buffer *b, const char *s, size_t n)
+{
+    b->data = grow(b->data, &b->cap, b->len + n + 1, 1);
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+static void buf_put_escaped(mu_buffer *b, const char *s, size_t n)
+{
+    size_t run = 0; /* start of the pending run of plain bytes */
+    for (size_t i = 0; i < n; i++) {
+        const char *rep = s[i] == '&' ? "&amp;" : s[i] == '"' ? "&quot;"
+                        : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" : NULL;
+        if (!rep)
+            continue;
+        buf_put(b, s + run, i - run);
+        buf_put(b, rep, strlen(rep));
+        run = i + 1;
+    }
+    buf_put(b, s + run, n - run);
+}
+
+/* Shortest "%g" text that reads back as d; integers below 1e17 in full. */
+static void format_number(double d, char *out, size_t cap)
+{
+    if (d > -1e17 && d < 1e17 && d == (double)(long long)d) {
+        snprintf(out, cap, "%lld", (long long)d);
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, cap, "%.*g", prec, d);
+        if (strtod(out, NULL) == d)
+            return;
+    }
+}
+
+static void put_value(mu_buffer *b, const mu_node *v, bool escape)
+{
+    char num[40];
+    if (!v)
+        return;
+    switch (v->kind) {
+    case MU_STRING:
+        if (escape)
+            buf_put_escaped(b, v->u.str.ptr, v->u.str.len);
+        else
+            buf_put(b, v->u.str.ptr, v->u.str.len);
+        break;
+    case MU_NUMBER:
+        format_number(v->u.num, num, sizeof num);
+        buf_put(b, num, strlen(num));
+        break;
+    case MU_BOOL:
+        buf_put(b, v->u.b ? "true" : "false", v->u.b ? 4 : 5);
+        break;
+    case MU_NULL:
+    case MU_MAP:
+    case MU_LIST:
+        break;
+    }
+}
+
+/* ------------------------------------------------------ parsed form */
+
+typedef enum tkind { T_TEXT, T_VAR, T_RAW, T_SECTION, T_INVERTED, T_PARTIAL } tkind;
+
+typedef struct tnode {
+    tkind kind;
+    const char *str;   /* text, or the tag's name */
+    size_t len;
+    size_t end;        /* sections: index just past the last child node */
+    size_t offset;     /* byte offset of the tag (for errors) */
+    const char *indent; /* standalone partials: the line's indentation */
+    size_t indent_len;
+} tnode;
+
+typedef struct tmpl {
+    const char *name;  /* not NUL-terminated */
+    size_t name_len;
+    const char *src;
+    size_t len;
+    size_t col_shift;  /* indentation added to each line (indented partial) */
+    tnode *nodes;
+    size_t count, cap;
+} tmpl;
+
+/* Record an error at byte offset off of t's source.  Always returns -1. */
+MU_PRINTF(4, 5)
+static int fail(mu_error *err, const tmpl *t, size_t off, const char *fmt, ...)
+{
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < off && i < t->len; i++) {
+        col = t->src[i] == '\n' ? 1 : col + 1;
+        line += t->src[i] == '\n';
+    }
+    col = col > t->col_shift ? col - t->col_shift : 1;
+    size_t n = t->name_len < MU_ERROR_NAME_MAX - 1 ? t->name_len : MU_ERROR_NAME_MAX - 1;
+    memcpy(err->name, t->name, n);
+    err->name[n] = '\0';
+    err->line = line;
+    err->column = col;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int mu_error_format(const mu_error *err, char *buf, size_t cap)
+{
+    return snprintf(buf, cap, "%s:%zu:%zu: error: %s", err->name, err->line, err->column,
+                    err->message);
+}
+
+/* Offset of the 1-based line:col of off, as "L:C" text, for messages. */
+static void where(const tmpl *t, size_t off, char *out, size_t cap)
+{
+    mu_error e;
+    fail(&e, t, off, "%s", "");
+    snprintf(out, cap, "%zu:%zu", e.line, e.column);
+}
+
+/* ------------------------------------------------------------ parser */
+
+typedef struct parser {
+    tmpl *t;
+    mu_error *err;
+    size_t pos;                 /* first byte not yet consumed */
+    const char *otag, *ctag;    /* current delimiters (point into source) */
+    size_t olen, clen;
+    size_t *open;               /* indices of the open section nodes */
+    size_t depth, open_cap;
+} parser;
+
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+static bool is_space(char c) { return is_blank(c) || c == '\n' || c == '\r'; }
+
+/* First occurrence of pat[0..n) in s[from..len), or NPOS. */
+static size_t find(const char *s, size_t from, size_t len, const char *pat, size_t n)
+{
+    while (from + n <= len) {
+        const char *hit = memchr(s + from, pat[0], len - n + 1 - from);
+        if (!hit)
+            return NPOS;
+        size_t at = (size_t)(hit - s);
+        if (memcmp(hit, pat, n) == 0)
+            return at;
+        from = at + 1;
+    }
+    return NPOS;
+}
+
+static tnode *add_node(parser *p, tkind kind, const char *str, size_t len, size_t off)
+{
+    tmpl *t = p->t;
+    t->nodes = grow(t->nodes, &t->cap, t->count + 1, sizeof(tnode));
+    tnode *n = &t->nodes[t->count++];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->str = str;
+    n->len = len;
+    n->offset = off;
+    return n;
+}
+
+/* If the tag [start, end) stands alone on its line, set *line_start to the
+ * start of that line and *next past its line ending, and return true. */
+static bool standalone(const parser *p, size_t start, size_t end, size_t *line_start,
+                       size_t *next)
+{
+    const char *s = p->t->src;
+    size_t len = p->t->len, a = start, b = end;
+    while (a > p->pos && is_blank(s[a - 1]))
+        a--;
+    if (a > 0 && s[a - 1] != '\n')
+        return false;
+    while (b < len && is_blank(s[b]))
+        b++;
+    if (b + 1 < len && s[b] == '\r' && s[b + 1] == '\n')
+        b += 2;
+    else if (b < len && s[b] == '\n')
+        b++;
+    else if (b != len)
+        return false;
+    *line_start = a;
+    *next = b;
+    return true;
+}
+
+/* A parsed tag: sigil, trimmed content and extent. */
+typedef struct tag {
+    char sigil;        /* one of #^/!>=&{ or 0 for a plain variable */
+    size_t start, end; /* the whole tag, delimiters included */
+    const char *name;  /* trimmed content */
+    size_t name_len;
+} tag;
+
+/* Read the tag whose open delimiter is at offset start into *tg. */
+static int read_tag(parser *p, size_t start, tag *tg)
+{
+    const tmpl *t = p->t;
+    const char *s = t->src;
+    size_t i = start + p->olen;
+    tg->start = start;
+    tg->sigil = i < t->len && s[i] && strchr("#^/!>=&{", s[i]) ? s[i] : '\0';
+    i += tg->sigil != 0;
+    size_t from = i, c;
+    for (;;) {
+        c = find(s, from, t->len, p->ctag, p->clen);
+        if (c == NPOS || tg->sigil != '{' || (c > i && s[c - 1] == '}'))
+            break;
+        from = c + 1;
+    }
+    /* an open delimiter inside a (non-comment) tag means a missing close */
+    if (c == NPOS || (tg->sigil != '!' && find(s, i, c, p->otag, p->olen) != NPOS))
+        return fail(p->err, t, start, "unclosed tag, expected '%s%.*s'",
+                    tg->sigil == '{' ? "}" : "", (int)p->clen, p->ctag);
+    tg->end = c + p->clen;
+    if (tg->sigil == '{' || tg->sigil == '=') {
+        if (c == i || s[c - 1] != (tg->sigil == '{' ? '}' : '='))
+            return fail(p->err, t, start, "bad set-delimiter tag, expected '=%.*s'",
+                        (int)p->clen, p->ctag);
+        c--;
+    }
+    while (i < c && is_space(s[i]))
+        i++;
+    while (c > i && is_space(s[c - 1]))
+        c--;
+    tg->name = s + i;
+    tg->name_len = c - i;
+    return 0;
+}
+
+static int check_name(const parser *p, const tag *tg)
+{
+    if (tg->name_len == 0)
+        return fail(p->err, p->t, tg->start, "empty tag name");
+    for (size_t i = 0; i < tg->name_len; i++)
+        if (is_space(tg->name[i]))
+            return fail(p->err, p->t, tg->start, "bad tag name '%.*s'", (int)tg->name_len,
+                        tg->name);
+    return 0;
+}
+
+static int set_delimiters(parser *p, const tag *tg)
+{
+    const char *s = tg->name;
+    size_t n = tg->name_len, a = 0, b;
+    while (a < n && !is_space(s[a]))
+        a++;
+    b = a;
+    while (b < n && is_space(s[b]))
+        b++;
+    for (size_t i = b; i < n; i++)
+        if (is_space(s[i]) || s[i] == '=')
+            b = 0;
+    if (a == 0 || a == n || b == 0 || memchr(s, '=', a))
+        return fail(p->err, p->t, tg->start, "bad set-delimiter tag '%.*s'", (int)n, s);
+    p->otag = s;
+    p->olen = a;
+    p->ctag = s + b;
+    p->clen = n - b;
+    return 0;
+}
+
+static int open_section(parser *p, const tag *tg)
+{
+    if (p->depth >= MU_MAX_NESTING)
+        return fail(p->err, p->t, tg->start, "sections nested deeper than %d",
+                    MU_MAX_NESTING);
+    p->open = grow(p->open, &p->open_cap, p->depth + 1, sizeof(size_t));
+    p->open[p->depth++] = p->t->count;
+    add_node(p, tg->sigil == '#' ? T_SECTION : T_INVERTED, tg->name, tg->name_len, tg->start);
+    return 0;
+}
+
+static int close_section(parser *p, const tag *tg)
+{
+    if (p->depth == 0)
+        return fail(p->err, p->t, tg->start, "unexpected close tag '%.*s'",
+                    (int)tg->name_len, tg->name);
+    tnode *sec = &p->t->nodes[p->open[p->depth - 1]];
+    if (sec->len != tg->name_len || memcmp(sec->str, tg->name, tg->name_len) != 0)
+        return fail(p->err, p->t, tg->start, "mismatched close tag '%.*s', expected '%.*s'",
+                    (int)tg->name_len, tg->name, (int)sec->len, sec->str);
+    sec->end = p->t->count;
+    p->depth--;
+    return 0;
+}
+
+/* Act on one tag; indent is the standalone line's indentation (or NULL). */
+static int apply_tag(parser *p, const tag *tg, const char *indent, size_t indent_len)
+{
+    if (tg->sigil == '!')
+        return 0;
+    if (tg->sigil == '=')
+        return set_delimiters(p, tg);
+    if (check_name(p, tg) != 0)
+        return -1;
+    switch (tg->sigil) {
+    case '#':
+    case '^':
+        return open_section(p, tg);
+    case '/':
+        return close_section(p, tg);
+    case '>': {
+        tnode *n = add_node(p, T_PARTIAL, tg->name, tg->name_len, tg->start);
+        n->indent = indent;
+        n->indent_len = indent_len;
+        return 0;
+    }
+    case '&':
+    case '{':
+        add_node(p, T_RAW, tg->name, tg->name_len, tg->start);
+        return 0;
+    default:
+        add_node(p, T_VAR, tg->name, tg->name_len, tg->start);
+        return 0;
+    }
+}
+
+/* Parse the tag at start, with the text before it. */
+static int parse_tag(parser *p, size_t start)
+{
+    tag tg = {0, 0, 0, NULL, 0};
+    if (read_tag(p, start, &tg) != 0)
+        return -1;
+    size_t text_end = start, next = tg.end, line_start;
+    const char *indent = NULL;
+    size_t indent_len = 0;
+    if (tg.sigil && strchr("#^/!>=", tg.sigil) &&
+        standalone(p, start, tg.end, &line_start, &next)) {
+        text_end = line_start;
+        indent = p->t->src + line_start;
+        indent_len = start - line_start;
+    }
+    if (text_end > p->pos)
+        add_node(p, T_TEXT, p->t->src + p->pos, text_end - p->pos, p->pos);
+    p->pos = next;
+    return apply_tag(p, &tg, indent, indent_len);
+}
+
+/* Parse t->src into t->nodes.  Returns 0 or -1 with *err filled. */
+static int compile(tmpl *t, mu_error *err)
+{
+    parser p = {t, err, 0, "{{", "}}", 2, 2, NULL, 0, 0};
+    int rc = 0;
+    while (rc == 0 && p.pos < t->len) {
+        size_t at = find(t->src, p.pos, t->len, p.otag, p.olen);
+        if (at == NPOS) {
+            add_node(&p, T_TEXT, t->src + p.pos, t->len - p.pos, p.pos);
+            p.pos = t->len;
+        } else {
+            rc = parse_tag(&p, at);
+        }
+    }
+    if (rc == 0 && p.depth > 0) {
+        const tnode *sec = &t->nodes[p.open[p.depth - 1]];
+        char opened[48];
+        where(t, sec->offset, opened, sizeof opened);
+        rc = fail(err, t, t->len, "unclosed section '%.*s' (opened at %s)", (int)sec->len,
+                  sec->str, opened);
+    }
+    free(p.open);
+    return rc;
+}
+
+/* ---------------------------------------------------------- renderer */
+
+/* One level of the context stack. */
+typedef struct frame {
+    const mu_node *node;
+    const struct frame *up;
+} frame;
+
+typedef struct render {
+    const mu_partials *partials;
+    mu_buffer *out;
+    mu_error *err;
+    unsigned depth;             /* partial nesting */
+} render;
+
+static size_t segment(const char *name, size_t len)
+{
+    const char *dot = memchr(name, '.', len);
+    return dot ? (size_t)(dot - name) : len;
+}
+
+/* Resolve a (dotted) name against the context stack; NULL when missing. */
+static const mu_node *lookup(const frame *ctx, const char *name, size_t len)
+{
+    if (len == 1 && name[0] == '.')
+        return ctx->node;
+    size_t seg = segment(name, len);
+    const mu_node *v = NULL;
+    for (const frame *f = ctx; f && !v; f = f->up)
+        v = map_get(f->node, name, seg);
+    while (v && seg < len) {
+        name += seg + 1;
+        len -= seg + 1;
+        seg = segment(name, len);
+        v = map_get(v, name, seg);
+    }
+    return v;
+}
+
+/* Copy text with indent put in front of every line. */
+static char *indent_text(const char *text, size_t len, const char *indent, size_t ilen,
+                         size_t *out_len)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i + 1 < len; i++)
+        lines += text[i] == '\n';
+    char *out = xrealloc(NULL, len + lines * ilen + 1), *o = out;
+    memcpy(o, indent, ilen);
+    o += ilen;
+    for (size_t i = 0; i < len; i++) {
+        *o++ = text[i];
+        if (text[i] == '\n' && i + 1 < len) {
+            memcpy(o, indent, ilen);
+            o += ilen;
+        }
+    }
+    *out_len = (size_t)(o - out);
+    return out;
+}
+
+static int render_range(render *r, const tmpl *t, size_t i, size_t end, const frame *ctx);
+
+static int render_partial(render *r, const tmpl *t, const tnode *n, const frame *ctx)
+{
+    size_t len = 0;
+    const char *text = r->partials && r->partials->find
+                     ? r->partials->find(r->partials->ctx, n->str, n->len, &len) : NULL;
+    if (!text)
+        return 0;
+    if (r->depth >= MU_MAX_PARTIAL_DEPTH)
+        return fail(r->err, t, n->offset, "partial recursion too deep (%d levels) at '%.*s'",
+                    MU_MAX_PARTIAL_DEPTH, (int)n->len, n->str);
+    tmpl sub = {n->str, n->len, text, len, 0, NULL, 0, 0};
+    char *copy = NULL;
+    if (n->indent_len) {
+        copy = indent_text(text, len, n->indent, n->indent_len, &sub.len);
+        sub.src = copy;
+        sub.col_shift = n->indent_len;
+    }
+    int rc = compile(&sub, r->err);
+    if (rc == 0) {
+        r->depth++;
+        rc = render_range(r, &sub, 0, sub.count, ctx);
+        r->depth--;
+    }
+    free(sub.nodes);
+    free(copy);
+    return rc;
+}
+
+static int render_section(render *r, const tmpl *t, size_t i, const frame *ctx)
+{
+    const tnode *n = &t->nodes[i];
+    const mu_node *v = lookup(ctx, n->str, n->len);
+    if (n->kind == T_INVERTED)
+        return truthy(v) ? 0 : render_range(r, t, i + 1, n->end, ctx);
+    if (v && v->kind == MU_LIST) {
+        for (size_t k = 0; k < v->u.list.count; k++) {
+            frame f = {v->u.list.items[k], ctx};
+            if (render_range(r, t, i + 1, n->end, &f) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    frame f = {v, ctx};
+    return truthy(v) ? render_range(r, t, i + 1, n->end, &f) : 0;
+}
+
+/* Render nodes [i, end) of t. */
+static int render_range(render *r, const tmpl *t, size_t i, size_t end, const frame *ctx)
+{
+    while (i < end) {
+        const tnode *n = &t->nodes[i];
+        switch (n->kind) {
+        case T_TEXT:
+            buf_put(r->out, n->str, n->len);
+            break;
+        case T_VAR:
+        case T_RAW:
+            put_value(r->out, lookup(ctx, n->str, n->len), n->kind == T_VAR);
+            break;
+        case T_SECTION:
+        case T_INVERTED:
+            if (render_section(r, t, i, ctx) != 0)
+                return -1;
+            i = n->end;
+            continue;
+        case T_PARTIAL:
+            if (render_partial(r, t, n, ctx) != 0)
+                return -1;
+            break;
+        }
+        i++;
+    }
+    return 0;
+}
+
+int mu_render(const mu_template_src *tpl, const mu_node *data, const mu_partials *partials,
+              mu_buffer *out, mu_error *err)
+{
+    mu_error scratch;
+    render r = {partials, out, err ? err : &scratch, 0};
+    tmpl t = {tpl->name, strlen(tpl->name), tpl->text, tpl->len, 0, NULL, 0, 0};
+    size_t mark = out->len;
+    frame root = {data, NULL};
+    int rc = compile(&t, r.err);
+    if (rc == 0)
+        rc = render_range(&r, &t, 0, t.count, &root);
+    free(t.nodes);
+    if (rc != 0 && out->data) {
+        out->len = mark;
+        out->data[mark] = '\0';
+    }
+    return rc;
+}

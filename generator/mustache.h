@@ -1,0 +1,109 @@
+/*
+ * mustache.h - topicgen's own mustache template engine.
+ *
+ * The generator builds a small data tree (mu_node) from the schema model and
+ * renders templates/<file>.mustache against it.  The engine implements the
+ * official mustache spec modules interpolation, sections, inverted sections,
+ * comments, partials and set delimiters (no lambdas, no dynamic names).
+ * Errors are values that carry template name, line and column; nothing is
+ * printed.  This is generator code: allocation failure aborts the process.
+ *
+ * Truthiness: false, null, the empty list and the empty string are falsey;
+ * everything else (including 0 and an empty map) is truthy.
+ *
+ * Escaping: {{x}} HTML-escapes & " < > as the spec demands.  Templates that
+ * produce C should use {{{x}}} or {{&x}} for free text (descriptions etc.).
+ */
+#ifndef TOPICGEN_MUSTACHE_H
+#define TOPICGEN_MUSTACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Limits.  Exceeding them is a render error, never a crash. */
+#define MU_MAX_PARTIAL_DEPTH 64   /* partials included inside partials   */
+#define MU_MAX_NESTING 256        /* sections nested inside one template */
+#define MU_ERROR_NAME_MAX 128     /* template name kept in mu_error      */
+#define MU_ERROR_MESSAGE_MAX 256  /* message kept in mu_error            */
+
+/* ---------------------------------------------------------------- data */
+
+/* One value of the data tree: map, list, string, bool, null or number. */
+typedef struct mu_node mu_node;
+
+/* New empty map (keys keep insertion order).  Caller owns it (mu_free). */
+mu_node *mu_map(void);
+/* New empty list.  Caller owns it (mu_free). */
+mu_node *mu_list(void);
+/* New string copied from the NUL-terminated s.  Caller owns it. */
+mu_node *mu_string(const char *s);
+/* New string copied from s[0..len) (may contain NULs).  Caller owns it. */
+mu_node *mu_string_n(const char *s, size_t len);
+/* New boolean.  Caller owns it. */
+mu_node *mu_bool(bool b);
+/* New null.  Caller owns it. */
+mu_node *mu_null(void);
+/* New number; rendered as the shortest text that reads back as the same
+ * double ("1.21", "85", "1e+21").  Caller owns it. */
+mu_node *mu_number(double d);
+
+/* Set map[key] = child.  The key is copied; the map takes ownership of
+ * child; an existing entry with that key is freed and replaced in place.
+ * Aborts if map is not a map or child is NULL.  Linear in the map size. */
+void mu_map_set(mu_node *map, const char *key, mu_node *child);
+/* Append child to list; the list takes ownership of child.
+ * Aborts if list is not a list or child is NULL. */
+void mu_list_push(mu_node *list, mu_node *child);
+/* Free node and everything it owns.  NULL is allowed. */
+void mu_free(mu_node *node);
+
+/* ---------------------------------------------------------- rendering */
+
+/* A template: name (used in error messages; NUL-terminated) and text. */
+typedef struct mu_template_src {
+    const char *name;
+    const char *text;   /* need not be NUL-terminated */
+    size_t len;
+} mu_template_src;
+
+/* Partial lookup.  find() gets the partial name as pointer+length (not
+ * NUL-terminated) and returns its text, storing the length in *len, or NULL
+ * when there is no such partial (it then renders as nothing).  The returned
+ * text must stay valid until mu_render returns; the engine never frees it. */
+typedef struct mu_partials {
+    const char *(*find)(void *ctx, const char *name, size_t name_len, size_t *len);
+    void *ctx;
+} mu_partials;
+
+/* Growable output buffer.  Zero-initialise it before first use.  The engine
+ * appends to it and keeps data NUL-terminated; the caller owns data. */
+typedef struct mu_buffer {
+    char *data;
+    size_t len, cap;
+} mu_buffer;
+
+/* Free the buffer's memory and reset it to empty.  NULL is allowed. */
+void mu_buffer_free(mu_buffer *buf);
+
+/* A render error: where (template or partial name, 1-based line and column
+ * in bytes) and what. */
+typedef struct mu_error {
+    char name[MU_ERROR_NAME_MAX];
+    size_t line, column;
+    char message[MU_ERROR_MESSAGE_MAX];
+} mu_error;
+
+/* Render tpl against data (NULL means null) and append the output to out.
+ * partials may be NULL (every partial is then empty).  The whole template is
+ * parsed before anything is rendered, so syntax errors are found even in
+ * sections that render nothing; a partial is parsed when it is included.
+ * Returns 0 on success.  On error returns -1, fills *err (if err is not
+ * NULL) and leaves out->len as it was before the call. */
+int mu_render(const mu_template_src *tpl, const mu_node *data,
+              const mu_partials *partials, mu_buffer *out, mu_error *err);
+
+/* Format err as "name:line:col: error: message" into buf (cap bytes,
+ * NUL-terminated, truncated if needed).  Returns what snprintf returns. */
+int mu_error_format(const mu_error *err, char *buf, size_t cap);
+
+#endif /* TOPICGEN_MUSTACHE_H */

@@ -1,0 +1,232 @@
+/*
+ * spec_test.c - runs the official mustache spec files against generator/mustache.
+ *
+ * Usage: mustache_spec_test SPEC_DIR
+ * Reads each module's YAML file from SPEC_DIR with libfyaml, turns every
+ * case's data into a mu_node tree (plain scalars: numbers, true/false, null/~;
+ * quoted scalars stay strings), serves its partials through the callback,
+ * renders the template and compares with the expected text.  Prints one line
+ * per failure, a count per module, and finally "N passed, N failed".
+ */
+#include "mustache.h"
+
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The spec modules the engine implements. */
+static const char *const modules[] = {
+    "comments", "delimiters", "interpolation", "inverted", "partials", "sections",
+};
+
+typedef struct counts {
+    unsigned passed, failed;
+} counts;
+
+/* ------------------------------------------------------ YAML -> mu_node */
+
+static bool is_word(const char *s, size_t n, const char *const *words)
+{
+    for (; *words; words++)
+        if (strlen(*words) == n && memcmp(*words, s, n) == 0)
+            return true;
+    return false;
+}
+
+/* A plain scalar that reads as a decimal number (no hex, inf or nan). */
+static bool as_number(const char *s, size_t n, double *out)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof buf || strspn(s, "+-0123456789.eE") < n)
+        return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    *out = strtod(buf, &end);
+    return end == buf + n;
+}
+
+static mu_node *from_scalar(struct fy_node *fn)
+{
+    static const char *const nulls[] = {"null", "Null", "NULL", "~", "", NULL};
+    static const char *const trues[] = {"true", "True", "TRUE", NULL};
+    static const char *const falses[] = {"false", "False", "FALSE", NULL};
+    size_t n;
+    const char *s = fy_node_get_scalar(fn, &n);
+    double d;
+    if (fy_node_get_style(fn) != FYNS_PLAIN)
+        return mu_string_n(s, n);
+    if (is_word(s, n, nulls))
+        return mu_null();
+    if (is_word(s, n, trues) || is_word(s, n, falses))
+        return mu_bool(is_word(s, n, trues));
+    if (as_number(s, n, &d))
+        return mu_number(d);
+    return mu_string_n(s, n);
+}
+
+static mu_node *from_yaml(struct fy_node *fn);
+
+static mu_node *from_mapping(struct fy_node *fn)
+{
+    mu_node *map = mu_map();
+    void *it = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(fn, &it)) != NULL) {
+        size_t n;
+        const char *k = fy_node_get_scalar(fy_node_pair_key(pair), &n);
+        if (!k)
+            continue;
+        char *key = malloc(n + 1);
+        if (!key)
+            abort();
+        memcpy(key, k, n);
+        key[n] = '\0';
+        mu_map_set(map, key, from_yaml(fy_node_pair_value(pair)));
+        free(key);
+    }
+    return map;
+}
+
+static mu_node *from_yaml(struct fy_node *fn)
+{
+    if (!fn)
+        return mu_null();
+    switch (fy_node_get_type(fn)) {
+    case FYNT_MAPPING:
+        return from_mapping(fn);
+    case FYNT_SEQUENCE: {
+        mu_node *list = mu_list();
+        void *it = NULL;
+        struct fy_node *item;
+        while ((item = fy_node_sequence_iterate(fn, &it)) != NULL)
+            mu_list_push(list, from_yaml(item));
+        return list;
+    }
+    case FYNT_SCALAR:
+        return from_scalar(fn);
+    }
+    return mu_null();
+}
+
+/* ----------------------------------------------------------- partials */
+
+static const char *find_partial(void *ctx, const char *name, size_t name_len, size_t *len)
+{
+    struct fy_node *map = ctx;
+    void *it = NULL;
+    struct fy_node_pair *pair;
+    while (map && (pair = fy_node_mapping_iterate(map, &it)) != NULL) {
+        size_t n;
+        const char *k = fy_node_get_scalar(fy_node_pair_key(pair), &n);
+        if (k && n == name_len && memcmp(k, name, n) == 0)
+            return fy_node_get_scalar(fy_node_pair_value(pair), len);
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------- cases */
+
+/* Print s[0..n) as a C string literal. */
+static void print_escaped(const char *s, size_t n)
+{
+    putchar('"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static const char *scalar(struct fy_node *tc, const char *key, size_t *len)
+{
+    *len = 0;
+    struct fy_node *fn = fy_node_mapping_lookup_by_string(tc, key, FY_NT);
+    const char *s = fn ? fy_node_get_scalar(fn, len) : NULL;
+    return s ? s : "";
+}
+
+/* Run one test case; returns true when it passed. */
+static bool run_case(const char *file, struct fy_node *tc)
+{
+    size_t name_len, tpl_len, exp_len;
+    const char *name = scalar(tc, "name", &name_len);
+    const char *text = scalar(tc, "template", &tpl_len);
+    const char *expected = scalar(tc, "expected", &exp_len);
+    mu_node *data = from_yaml(fy_node_mapping_lookup_by_string(tc, "data", FY_NT));
+    mu_partials partials = {find_partial, fy_node_mapping_lookup_by_string(tc, "partials", FY_NT)};
+    mu_template_src tpl = {"template", text, tpl_len};
+    mu_buffer out = {NULL, 0, 0};
+    mu_error err;
+    char msg[512] = "";
+    int rc = mu_render(&tpl, data, &partials, &out, &err);
+    if (rc != 0)
+        mu_error_format(&err, msg, sizeof msg);
+    bool ok = rc == 0 && out.len == exp_len && (exp_len == 0 || memcmp(out.data, expected, exp_len) == 0);
+    if (!ok) {
+        printf("FAIL %s: %.*s: expected ", file, (int)name_len, name);
+        print_escaped(expected, exp_len);
+        fputs(", got ", stdout);
+        if (rc == 0)
+            print_escaped(out.data ? out.data : "", out.len);
+        else
+            printf("error: %s", msg);
+        putchar('\n');
+    }
+    mu_buffer_free(&out);
+    mu_free(data);
+    return ok;
+}
+
+static counts run_module(const char *dir, const char *module)
+{
+    counts c = {0, 0};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.yml", dir, module);
+    struct fy_document *doc = fy_document_build_from_file(NULL, path);
+    struct fy_node *tests = doc ? fy_node_mapping_lookup_by_string(
+                                      fy_document_root(doc), "tests", FY_NT) : NULL;
+    if (!tests || !fy_node_is_sequence(tests)) {
+        printf("FAIL %s: cannot read the spec cases\n", path);
+        c.failed++;
+    }
+    void *it = NULL;
+    struct fy_node *tc;
+    while (tests && (tc = fy_node_sequence_iterate(tests, &it)) != NULL) {
+        if (run_case(module, tc))
+            c.passed++;
+        else
+            c.failed++;
+    }
+    fy_document_destroy(doc);
+    printf("%s: %u passed, %u failed\n", module, c.passed, c.failed);
+    return c;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s SPEC_DIR\n", argv[0]);
+        return 2;
+    }
+    counts total = {0, 0};
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
+        counts c = run_module(argv[1], modules[i]);
+        total.passed += c.passed;
+        total.failed += c.failed;
+    }
+    printf("%u passed, %u failed\n", total.passed, total.failed);
+    return total.failed ? 1 : 0;
+}
