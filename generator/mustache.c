@@ -57,6 +57,7 @@ typedef enum mu_kind { MU_MAP, MU_LIST, MU_STRING, MU_BOOL, MU_NULL, MU_NUMBER }
 
 typedef struct mu_entry {
     char *key;
+    size_t key_len;
     mu_node *value;
 } mu_entry;
 
@@ -121,9 +122,10 @@ static void check_kind(const mu_node *n, mu_kind kind, const mu_node *child, con
 void mu_map_set(mu_node *map, const char *key, mu_node *child)
 {
     check_kind(map, MU_MAP, child, "mu_map_set");
+    size_t klen = strlen(key);
     for (size_t i = 0; i < map->u.map.count; i++) {
         mu_entry *e = &map->u.map.items[i];
-        if (strcmp(e->key, key) == 0) {
+        if (e->key_len == klen && memcmp(e->key, key, klen) == 0) {
             mu_free(e->value);
             e->value = child;
             return;
@@ -131,10 +133,10 @@ void mu_map_set(mu_node *map, const char *key, mu_node *child)
     }
     map->u.map.items = grow(map->u.map.items, &map->u.map.cap, map->u.map.count + 1,
                             sizeof(mu_entry));
-    size_t klen = strlen(key);
     mu_entry *e = &map->u.map.items[map->u.map.count++];
     e->key = xrealloc(NULL, klen + 1);
     memcpy(e->key, key, klen + 1);
+    e->key_len = klen;
     e->value = child;
 }
 
@@ -180,9 +182,9 @@ static const mu_node *map_get(const mu_node *m, const char *key, size_t len)
     if (!m || m->kind != MU_MAP)
         return NULL;
     for (size_t i = 0; i < m->u.map.count; i++) {
-        const char *k = m->u.map.items[i].key;
-        if (strncmp(k, key, len) == 0 && k[len] == '\0')
-            return m->u.map.items[i].value;
+        const mu_entry *e = &m->u.map.items[i];
+        if (e->key_len == len && memcmp(e->key, key, len) == 0)
+            return e->value;
     }
     return NULL;
 }
@@ -306,21 +308,26 @@ typedef struct tmpl {
     size_t count, cap;
 } tmpl;
 
+/* 1-based line and column of byte offset off in t's source; in an indented
+ * partial, columns count from the partial's own text. */
+static void line_col(const tmpl *t, size_t off, size_t *line, size_t *col)
+{
+    *line = *col = 1;
+    for (size_t i = 0; i < off && i < t->len; i++) {
+        *col = t->src[i] == '\n' ? 1 : *col + 1;
+        *line += t->src[i] == '\n';
+    }
+    *col = *col > t->col_shift ? *col - t->col_shift : 1;
+}
+
 /* Record an error at byte offset off of t's source.  Always returns -1. */
 MU_PRINTF(4, 5)
 static int fail(mu_error *err, const tmpl *t, size_t off, const char *fmt, ...)
 {
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < off && i < t->len; i++) {
-        col = t->src[i] == '\n' ? 1 : col + 1;
-        line += t->src[i] == '\n';
-    }
-    col = col > t->col_shift ? col - t->col_shift : 1;
+    line_col(t, off, &err->line, &err->column);
     size_t n = t->name_len < MU_ERROR_NAME_MAX - 1 ? t->name_len : MU_ERROR_NAME_MAX - 1;
     memcpy(err->name, t->name, n);
     err->name[n] = '\0';
-    err->line = line;
-    err->column = col;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
@@ -332,14 +339,6 @@ int mu_error_format(const mu_error *err, char *buf, size_t cap)
 {
     return snprintf(buf, cap, "%s:%zu:%zu: error: %s", err->name, err->line, err->column,
                     err->message);
-}
-
-/* Offset of the 1-based line:col of off, as "L:C" text, for messages. */
-static void where(const tmpl *t, size_t off, char *out, size_t cap)
-{
-    mu_error e;
-    fail(&e, t, off, "%s", "");
-    snprintf(out, cap, "%zu:%zu", e.line, e.column);
 }
 
 /* ------------------------------------------------------------ parser */
@@ -578,10 +577,10 @@ static int compile(tmpl *t, mu_error *err)
     }
     if (rc == 0 && p.depth > 0) {
         const tnode *sec = &t->nodes[p.open[p.depth - 1]];
-        char opened[48];
-        where(t, sec->offset, opened, sizeof opened);
-        rc = fail(err, t, t->len, "unclosed section '%.*s' (opened at %s)", (int)sec->len,
-                  sec->str, opened);
+        size_t line, col;
+        line_col(t, sec->offset, &line, &col);
+        rc = fail(err, t, t->len, "unclosed section '%.*s' (opened at %zu:%zu)",
+                  (int)sec->len, sec->str, line, col);
     }
     free(p.open);
     return rc;
@@ -729,7 +728,8 @@ int mu_render(const mu_template_src *tpl, const mu_node *data, const mu_partials
 {
     mu_error scratch;
     render r = {partials, out, err ? err : &scratch, 0};
-    tmpl t = {tpl->name, strlen(tpl->name), tpl->text, tpl->len, 0, NULL, 0, 0};
+    const char *name = tpl->name ? tpl->name : "";
+    tmpl t = {name, strlen(name), tpl->text, tpl->len, 0, NULL, 0, 0};
     size_t mark = out->len;
     frame root = {data, NULL};
     int rc = compile(&t, r.err);

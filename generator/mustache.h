@@ -22,7 +22,7 @@
 
 /* Limits.  Exceeding them is a render error, never a crash. */
 #define MU_MAX_PARTIAL_DEPTH 64   /* partials included inside partials   */
-#define MU_MAX_NESTING 256        /* sections nested inside one template */
+#define MU_MAX_NESTING 64         /* sections nested inside one template */
 #define MU_ERROR_NAME_MAX 128     /* template name kept in mu_error      */
 #define MU_ERROR_MESSAGE_MAX 256  /* message kept in mu_error            */
 

@@ -86,6 +86,42 @@ static void test_errors(void)
                "t:1:8: error: unclosed tag, expected '}}'");
 }
 
+/* Limits are errors, not crashes: section nesting, and partial recursion
+ * with the deepest allowed sections at every level (C stack use). */
+static void test_limits(void)
+{
+    char deep[1024] = "", deeper[1100] = "";
+    for (int i = 0; i < MU_MAX_NESTING; i++)
+        strcat(deep, "{{#t}}");
+    strcat(deep, "{{>p}}");
+    for (int i = 0; i < MU_MAX_NESTING; i++)
+        strcat(deep, "{{/t}}");
+    snprintf(deeper, sizeof deeper, "{{#t}}%s{{/t}}", deep);
+    mu_node *data = mu_map();
+    mu_map_set(data, "t", mu_bool(true));
+    const char *const rec[] = {"p", deep, NULL};
+    EXPECT_STR(render("t", "{{>p}}", data, rec),
+               "p:1:385: error: partial recursion too deep (64 levels) at 'p'");
+    EXPECT_STR(render("t", deeper, data, NULL), "t:1:385: error: sections nested deeper than 64");
+    mu_free(data);
+}
+
+/* Names are compared as byte strings: an embedded NUL does not end them. */
+static void test_nul_in_name(void)
+{
+    mu_node *data = mu_map();
+    mu_map_set(data, "a", mu_string("A"));
+    mu_template_src tpl = {"nul", "{{a\0b}}{{a}}", 13};
+    mu_buffer out = {NULL, 0, 0};
+    mu_error err;
+    if (mu_render(&tpl, data, NULL, &out, &err) != 0 || strcmp(out.data, "A") != 0) {
+        printf("errors_test.c:%d: embedded NUL in a tag name matched a key\n", __LINE__);
+        failures++;
+    }
+    mu_buffer_free(&out);
+    mu_free(data);
+}
+
 static void test_buffer_kept_on_error(void)
 {
     mu_buffer out = {NULL, 0, 0};
@@ -170,6 +206,8 @@ static void test_values(void)
 int main(void)
 {
     test_errors();
+    test_limits();
+    test_nul_in_name();
     test_buffer_kept_on_error();
     test_codegen_whitespace();
     test_values();

@@ -195,6 +195,7 @@ static counts run_module(const char *dir, const char *module)
     counts c = {0, 0};
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.yml", dir, module);
+    const char *file = strrchr(path, '/') + 1;
     struct fy_document *doc = fy_document_build_from_file(NULL, path);
     struct fy_node *tests = doc ? fy_node_mapping_lookup_by_string(
                                       fy_document_root(doc), "tests", FY_NT) : NULL;
@@ -205,13 +206,13 @@ static counts run_module(const char *dir, const char *module)
     void *it = NULL;
     struct fy_node *tc;
     while (tests && (tc = fy_node_sequence_iterate(tests, &it)) != NULL) {
-        if (run_case(module, tc))
+        if (run_case(file, tc))
             c.passed++;
         else
             c.failed++;
     }
     fy_document_destroy(doc);
-    printf("%s: %u passed, %u failed\n", module, c.passed, c.failed);
+    printf("%s: %u passed, %u failed\n", file, c.passed, c.failed);
     return c;
 }
 
