@@ -1,0 +1,154 @@
+/*
+ * tg_json_error.c: turning a reader position into an error record: the code
+ * names, the JSON path text ("$.line_items[2].quantity", odd keys as
+ * $["a b"]) and the one-line format "<path>: <reason> (byte <offset>)".
+ * Errors go into the caller's fixed array; what does not fit is counted.
+ */
+#include "tg_json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const code_names[] = {
+#define TG_JSON_CODE_NAME_(name, text) text,
+    TG_JSON_CODE_LIST(TG_JSON_CODE_NAME_)
+#undef TG_JSON_CODE_NAME_
+};
+
+const char *tg_json_code_name(tg_json_code code)
+{
+    if ((unsigned)code >= (unsigned)TG_JSON_CODE_COUNT_)
+        return "?";
+    return code_names[code];
+}
+
+/* A bounded appender: keeps what fits, remembers that something did not. */
+typedef struct pathbuf {
+    char *buf;
+    size_t len, cap; /* cap excludes the NUL */
+    bool cut;
+} pathbuf;
+
+static void put(pathbuf *b, const char *s, size_t n)
+{
+    if (b->len + n > b->cap) {
+        n = b->cap - b->len;
+        b->cut = true;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+}
+
+static bool is_ident(tg_str k)
+{
+    size_t i;
+    if (k.len == 0)
+        return false;
+    for (i = 0; i < k.len; i++) {
+        char c = k.ptr[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (i > 0 && c >= '0' && c <= '9')))
+            return false;
+    }
+    return true;
+}
+
+/* ".key" for identifiers, else ["key"] with '"', '\\' and controls escaped. */
+static void put_key(pathbuf *b, tg_str k)
+{
+    size_t i, run = 0;
+    if (is_ident(k)) {
+        put(b, ".", 1);
+        put(b, k.ptr, k.len);
+        return;
+    }
+    put(b, "[\"", 2);
+    for (i = 0; i < k.len; i++) {
+        unsigned char c = (unsigned char)k.ptr[i];
+        if (c == '"' || c == '\\' || c < 0x20) {
+            char esc[8];
+            put(b, k.ptr + run, i - run);
+            if (c < 0x20)
+                snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
+            else
+                snprintf(esc, sizeof esc, "\\%c", c);
+            put(b, esc, strlen(esc));
+            run = i + 1;
+        }
+    }
+    put(b, k.ptr + run, k.len - run);
+    put(b, "\"]", 2);
+}
+
+static void format_path(const tg_json_reader *r, const char *field, char *out)
+{
+    pathbuf b = {out, 0, TG_JSON_PATH_MAX - 1, false};
+    unsigned i;
+
+    put(&b, "$", 1);
+    for (i = 0; i < r->depth && !b.cut; i++) {
+        const tg_json_path_seg *s = &r->path[i];
+        if (s->kind == 1) {
+            put_key(&b, s->key);
+        } else if (s->kind == 2) {
+            char idx[16];
+            int n = snprintf(idx, sizeof idx, "[%lu]", (unsigned long)s->index);
+            put(&b, idx, (size_t)n);
+        }
+    }
+    if (field && !b.cut) {
+        tg_str f = {field, strlen(field)};
+        put_key(&b, f);
+    }
+    if (b.cut && b.cap >= 3)
+        memcpy(out + b.cap - 3, "...", 3);
+    out[b.len] = '\0';
+}
+
+bool tg_json_error_v(tg_json_reader *r, size_t offset, tg_json_code code, const char *field,
+                     const char *fmt, va_list ap)
+{
+    tg_json_errors *es = r->errors;
+    tg_json_error *e;
+
+    if (r->fatal)
+        return false;
+    r->error_count++;
+    if (!es)
+        return false;
+    if (es->count >= es->cap || !es->items) {
+        es->dropped++;
+        return false;
+    }
+    e = &es->items[es->count++];
+    e->code = code;
+    e->offset = offset;
+    format_path(r, field, e->path);
+    vsnprintf(e->reason, sizeof e->reason, fmt, ap);
+    return false;
+}
+
+bool tg_json_error_at(tg_json_reader *r, size_t offset, tg_json_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tg_json_error_v(r, offset, code, NULL, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool tg_json_error_field(tg_json_reader *r, size_t offset, tg_json_code code, const char *field,
+                         const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    tg_json_error_v(r, offset, code, field, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+size_t tg_json_error_format(const tg_json_error *e, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "%s: %s (byte %zu)", e->path, e->reason, e->offset);
+    return n < 0 ? 0 : (size_t)n;
+}

@@ -1,0 +1,1075 @@
+/*
+ * tg_json_read.c: the strict RFC 8259 reader generated decoders drive.
+ *
+ * The reader is a cursor, not a parser with a tree: generated code asks for
+ * "an object", "the next key", "an int64 in [min, max]" and the reader checks
+ * the grammar as it goes.  Nesting is a fixed stack in the reader (no
+ * recursion, TG_JSON_MAX_DEPTH levels), so hostile input cannot exhaust the C
+ * stack.  Nothing here allocates: strings without escapes are views into the
+ * input, the rest goes into the caller's arena.
+ *
+ * Duplicate keys are found with a fixed table in the reader: every key of
+ * every open object is an entry (pointer, length, hash) in keys[], and slots[]
+ * is an open-addressing (linear probing) hash table over them, at most half
+ * full.  A level's entries are pushed when its keys are read and popped, in
+ * reverse order, when the object ends; undoing linear-probing inserts in
+ * reverse order restores the table exactly, so no tombstones are needed.
+ * Expected cost is O(1) per key; the worst case (all hashes equal) is
+ * O(TG_JSON_MAX_KEYS) per key, so the whole input costs at most
+ * O(n * TG_JSON_MAX_KEYS).  More than TG_JSON_MAX_KEYS keys open at once, or
+ * more than TG_JSON_KEY_SCRATCH bytes of escaped keys, is TG_JSON_E_LIMIT.
+ *
+ * Workload: small to medium messages (hundreds of bytes to a few MB), mostly
+ * ASCII, compact or pretty-printed.  Strings are scanned 8 bytes at a time.
+ */
+#include "tg_json.h"
+#include "tg_text.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+_Static_assert(TG_JSON_MAX_DEPTH >= 1 && TG_JSON_MAX_DEPTH <= 65535, "TG_JSON_MAX_DEPTH");
+_Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
+                   (TG_JSON_MAX_KEYS & (TG_JSON_MAX_KEYS - 1)) == 0,
+               "TG_JSON_MAX_KEYS must be a power of two in [8, 32768]");
+
+#define LV_OBJECT 1u  /* path[].flags: the level is an object             */
+#define LV_STARTED 2u /* path[].flags: a member/element has been read     */
+
+/* ---- small helpers ---------------------------------------------------- */
+
+#define ONES ((uint64_t)0x0101010101010101u)
+#define HIGHS ((uint64_t)0x8080808080808080u)
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TG_SWAR 1
+/* High bit set in each byte that is '"', '\\', < 0x20 or >= 0x80.  The
+ * lowest flagged byte is always a true hit (false positives only appear
+ * above a true one, from borrows), which is all the scanner uses. */
+static inline uint64_t special_bytes(uint64_t v)
+{
+    uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
+    q = (q - ONES) & ~q;
+    b = (b - ONES) & ~b;
+    return (q | b | ((v - ONES * 0x20) & ~v) | v) & HIGHS;
+}
+#else
+#define TG_SWAR 0
+#endif
+
+static inline bool special(unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80; }
+
+static const char *skip_ws_slow(const char *p, const char *end)
+{
+    for (;;) {
+        /* Runs of indentation, 8 at a time. */
+        while (end - p >= 8) {
+            uint64_t v;
+            memcpy(&v, p, 8);
+            if (v != ONES * ' ')
+                break;
+            p += 8;
+        }
+        if (p == end)
+            return p;
+        if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+            p++;
+        else
+            return p;
+    }
+}
+
+static inline const char *skip_ws(const char *p, const char *end)
+{
+    if (p < end && (unsigned char)*p > ' ')
+        return p;
+    return skip_ws_slow(p, end);
+}
+
+static inline size_t off(const tg_json_reader *r, const char *p) { return (size_t)(p - r->begin); }
+
+/* "'x'", "byte 0xC0" or "end of input", for messages. */
+static const char *describe(const tg_json_reader *r, const char *p, char buf[16])
+{
+    if (p >= r->end)
+        return "end of input";
+    if ((unsigned char)*p >= 0x21 && (unsigned char)*p < 0x7F)
+        snprintf(buf, 16, "'%c'", *p);
+    else
+        snprintf(buf, 16, "byte 0x%02X", (unsigned)(unsigned char)*p);
+    return buf;
+}
+
+/* Record a fatal error at p: every later call fails at once. */
+static bool fail(tg_json_reader *r, const char *p, tg_json_code code, const char *fmt, ...)
+    TG_JSON_PRINTF_(4, 5);
+static bool fail(tg_json_reader *r, const char *p, tg_json_code code, const char *fmt, ...)
+{
+    va_list ap;
+    if (r->fatal)
+        return false;
+    va_start(ap, fmt);
+    tg_json_error_v(r, off(r, p), code, NULL, fmt, ap);
+    va_end(ap);
+    r->fatal = true;
+    return false;
+}
+
+static bool is_alnum(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* p is where a value should start and does not: say why. */
+static bool fail_value(tg_json_reader *r, const char *p)
+{
+    char b[16];
+    if (p >= r->end)
+        return fail(r, p, TG_JSON_E_SYNTAX, "unexpected end of input");
+    if (*p == '/')
+        return fail(r, p, TG_JSON_E_SYNTAX, "comments are not allowed in JSON");
+    if (is_alnum(*p)) {
+        int n = 0;
+        while (p + n < r->end && n < 16 && is_alnum(p[n]))
+            n++;
+        return fail(r, p, TG_JSON_E_SYNTAX, "invalid literal '%.*s'", n, p);
+    }
+    return fail(r, p, TG_JSON_E_SYNTAX, "expected value, got %s", describe(r, p, b));
+}
+
+/* The JSON type a value starting at p has, or NULL when none does. */
+static const char *value_type(const tg_json_reader *r, const char *p)
+{
+    if (p >= r->end)
+        return NULL;
+    switch (*p) {
+    case '{': return "object";
+    case '[': return "array";
+    case '"': return "string";
+    case 't': case 'f': return "boolean";
+    case 'n': return "null";
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9': return "number";
+    default: return NULL;
+    }
+}
+
+static bool literal(tg_json_reader *r, const char *p, const char *lit, size_t n)
+{
+    if ((size_t)(r->end - p) >= n && memcmp(p, lit, n) == 0 &&
+        (p + n == r->end || !is_alnum(p[n]))) {
+        r->cur = p + n;
+        return true;
+    }
+    return fail_value(r, p);
+}
+
+static int hex4(const char *p)
+{
+    int i, v = 0;
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v |= c - 'A' + 10;
+        else
+            return -1;
+    }
+    return v;
+}
+
+static size_t utf8_len(unsigned cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
+
+/* ---- strings ------------------------------------------------------------ */
+
+/* One escape at p ('\\'); returns the bytes it spans (2, 6 or 12) and the
+ * code point, or 0 after recording the error. */
+static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
+{
+    const char *end = r->end;
+    int u, lo;
+
+    if (end - p < 2)
+        return fail(r, p, TG_JSON_E_SYNTAX, "unterminated string"), 0;
+    switch (p[1]) {
+    case '"': *cp = '"'; return 2;
+    case '\\': *cp = '\\'; return 2;
+    case '/': *cp = '/'; return 2;
+    case 'b': *cp = '\b'; return 2;
+    case 'f': *cp = '\f'; return 2;
+    case 'n': *cp = '\n'; return 2;
+    case 'r': *cp = '\r'; return 2;
+    case 't': *cp = '\t'; return 2;
+    case 'u': break;
+    default:
+        if ((unsigned char)p[1] >= 0x21 && (unsigned char)p[1] < 0x7F)
+            return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape '\\%c'", p[1]), 0;
+        return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape: '\\' before byte 0x%02X",
+                    (unsigned)(unsigned char)p[1]), 0;
+    }
+    if (end - p < 6 || (u = hex4(p + 2)) < 0)
+        return fail(r, p, TG_JSON_E_SYNTAX, "invalid \\u escape (expected 4 hex digits)"), 0;
+    if (u >= 0xDC00 && u <= 0xDFFF)
+        return fail(r, p, TG_JSON_E_UTF8, "lone surrogate \\u%.4s", p + 2), 0;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+        if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = hex4(p + 8)) < 0 ||
+            lo < 0xDC00 || lo > 0xDFFF)
+            return fail(r, p, TG_JSON_E_UTF8, "lone surrogate \\u%.4s", p + 2), 0;
+        *cp = 0x10000 + (((unsigned)u - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
+        return 12;
+    }
+    *cp = (unsigned)u;
+    return 6;
+}
+
+/* Validate the string whose opening quote is at q.  Returns the byte after
+ * the closing quote (NULL on error), the unescaped length and whether there
+ * were escapes. */
+static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen, bool *escaped)
+{
+    const char *p = q + 1, *end = r->end;
+    size_t saved = 0;
+    bool esc = false;
+
+    for (;;) {
+        unsigned char c;
+#if TG_SWAR
+        while (end - p >= 8) {
+            uint64_t v, m;
+            memcpy(&v, p, 8);
+            m = special_bytes(v);
+            if (m) {
+                p += __builtin_ctzll(m) >> 3;
+                goto hit;
+            }
+            p += 8;
+        }
+#endif
+        while (p < end && !special((unsigned char)*p))
+            p++;
+        if (p == end)
+            return fail(r, q, TG_JSON_E_SYNTAX, "unterminated string"), (const char *)NULL;
+#if TG_SWAR
+    hit:
+#endif
+        c = (unsigned char)*p;
+        if (c == '"') {
+            *declen = (size_t)(p - q - 1) - saved;
+            *escaped = esc;
+            return p + 1;
+        } else if (c == '\\') {
+            unsigned cp;
+            size_t n = escape(r, p, &cp);
+            if (n == 0)
+                return NULL;
+            saved += n - (n == 12 ? 4 : utf8_len(cp));
+            esc = true;
+            p += n;
+        } else if (c < 0x20) {
+            return fail(r, p, TG_JSON_E_SYNTAX, "unescaped control character 0x%02X in string",
+                        (unsigned)c), (const char *)NULL;
+        } else {
+            size_t k = tg_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
+            if (k == 0)
+                return fail(r, p, TG_JSON_E_UTF8, "invalid UTF-8 byte 0x%02X", (unsigned)c),
+                       (const char *)NULL;
+            p += k;
+        }
+    }
+}
+
+/* Unescape the validated string body [p, e) into out. */
+static void unescape(const char *p, const char *e, char *out)
+{
+    while (p < e) {
+        const char *bs = memchr(p, '\\', (size_t)(e - p));
+        size_t run = (size_t)((bs ? bs : e) - p);
+        unsigned cp;
+        memcpy(out, p, run);
+        out += run;
+        p += run;
+        if (!bs)
+            break;
+        switch (p[1]) {
+        case 'b': cp = '\b'; break;
+        case 'f': cp = '\f'; break;
+        case 'n': cp = '\n'; break;
+        case 'r': cp = '\r'; break;
+        case 't': cp = '\t'; break;
+        case 'u': cp = (unsigned)hex4(p + 2); break;
+        default: cp = (unsigned char)p[1]; break;
+        }
+        if (p[1] != 'u') {
+            p += 2;
+        } else if (cp >= 0xD800 && cp <= 0xDBFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)hex4(p + 8) - 0xDC00);
+            p += 12;
+        } else {
+            p += 6;
+        }
+        if (cp < 0x80) {
+            *out++ = (char)cp;
+        } else if (cp < 0x800) {
+            *out++ = (char)(0xC0 | cp >> 6);
+            *out++ = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *out++ = (char)(0xE0 | cp >> 12);
+            *out++ = (char)(0x80 | (cp >> 6 & 0x3F));
+            *out++ = (char)(0x80 | (cp & 0x3F));
+        } else {
+            *out++ = (char)(0xF0 | cp >> 18);
+            *out++ = (char)(0x80 | (cp >> 12 & 0x3F));
+            *out++ = (char)(0x80 | (cp >> 6 & 0x3F));
+            *out++ = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+}
+
+/* ---- levels and duplicate keys ------------------------------------------ */
+
+static bool push(tg_json_reader *r, const char *p, bool object)
+{
+    tg_json_path_seg *s;
+    if (r->depth >= r->max_depth)
+        return fail(r, p, TG_JSON_E_DEPTH, "nesting deeper than %u", r->max_depth);
+    s = &r->path[r->depth++];
+    s->kind = 0;
+    s->index = 0;
+    s->flags = object ? LV_OBJECT : 0;
+    s->key_mark = r->nkeys;
+    s->scratch_mark = (uint32_t)r->scratch_top;
+    r->cur = p + 1;
+    return true;
+}
+
+static void pop(tg_json_reader *r)
+{
+    tg_json_path_seg *s = &r->path[--r->depth];
+    unsigned k;
+    /* Undo this level's inserts newest first: the table is as before. */
+    for (k = r->nkeys; k > s->key_mark; k--)
+        r->slots[r->keys[k - 1].slot] = 0;
+    r->nkeys = s->key_mark;
+    r->scratch_top = s->scratch_mark;
+}
+
+static uint32_t hash_key(const char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        h = (h ^ v) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t v = 0;
+        memcpy(&v, p, n);
+        h = (h ^ v) * 0xC4CEB9FE1A85EC53u;
+    }
+    h ^= h >> 29;
+    return (uint32_t)h;
+}
+
+/* Remember key k of the current object; false (fatal) when it is already
+ * there or the table is full.  q is the key's opening quote. */
+static bool add_key(tg_json_reader *r, tg_str k, const char *q)
+{
+    const unsigned mask = 2 * TG_JSON_MAX_KEYS - 1;
+    unsigned mark = r->path[r->depth - 1].key_mark;
+    uint32_t h;
+    unsigned i;
+
+    if (k.len > UINT32_MAX)
+        return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
+    h = hash_key(k.ptr, k.len);
+    for (i = h & mask; r->slots[i]; i = (i + 1) & mask) {
+        unsigned e = r->slots[i] - 1u;
+        const tg_json_key_entry_ *x = &r->keys[e];
+        if (e >= mark && x->hash == h && x->len == k.len && memcmp(x->ptr, k.ptr, k.len) == 0) {
+            int n = k.len > 40 ? 40 : (int)k.len;
+            return fail(r, q, TG_JSON_E_DUPLICATE, "duplicate key \"%.*s\"%s", n, k.ptr,
+                        k.len > 40 ? "..." : "");
+        }
+    }
+    if (r->nkeys >= TG_JSON_MAX_KEYS)
+        return fail(r, q, TG_JSON_E_LIMIT, "more than %u keys in open objects",
+                    (unsigned)TG_JSON_MAX_KEYS);
+    r->keys[r->nkeys].ptr = k.ptr;
+    r->keys[r->nkeys].len = (uint32_t)k.len;
+    r->keys[r->nkeys].hash = h;
+    r->keys[r->nkeys].slot = i;
+    r->slots[i] = (uint16_t)(r->nkeys + 1);
+    r->nkeys++;
+    return true;
+}
+
+/* ---- public: setup ------------------------------------------------------ */
+
+void tg_json_reader_init(tg_json_reader *r, const char *json, size_t len, tg_arena *arena,
+                         tg_json_errors *errors)
+{
+    r->begin = r->cur = json;
+    r->end = json + len;
+    tg_arena_init(&r->no_arena, NULL, 0);
+    r->arena = arena ? arena : &r->no_arena;
+    r->errors = errors;
+    if (errors) {
+        errors->count = 0;
+        errors->dropped = 0;
+    }
+    r->depth = 0;
+    r->max_depth = TG_JSON_MAX_DEPTH;
+    r->fatal = false;
+    r->arena_short = false;
+    r->error_count = 0;
+    r->arena_offset = 0;
+    r->nkeys = 0;
+    r->scratch_top = 0;
+    memset(r->slots, 0, sizeof r->slots);
+}
+
+size_t tg_json_offset(tg_json_reader *r)
+{
+    r->cur = skip_ws(r->cur, r->end);
+    return off(r, r->cur);
+}
+
+bool tg_json_finish(tg_json_reader *r)
+{
+    if (!r->fatal) {
+        const char *p = skip_ws(r->cur, r->end);
+        if (p != r->end)
+            fail(r, p, TG_JSON_E_SYNTAX, "trailing characters after JSON value");
+    }
+    if (!r->fatal && r->arena->needed > r->arena->used) {
+        unsigned d = r->depth;
+        r->depth = 0;
+        tg_json_error_at(r, r->arena_offset, TG_JSON_E_ARENA,
+                         "arena too small: %zu bytes needed, %zu available", r->arena->needed,
+                         r->arena->cap);
+        r->depth = d;
+    }
+    return r->error_count == 0;
+}
+
+/* An allocation for the value at p was refused: go on measuring. */
+static void arena_short(tg_json_reader *r, const char *p)
+{
+    if (!r->arena_short) {
+        r->arena_short = true;
+        r->arena_offset = off(r, p);
+    }
+}
+
+/* ---- public: structure -------------------------------------------------- */
+
+/* The value at p is well-formed JSON of the wrong type: record it, skip it. */
+static bool type_error(tg_json_reader *r, const char *p, const char *want)
+{
+    const char *got = value_type(r, p);
+    if (!got)
+        return fail_value(r, p);
+    r->cur = p;
+    tg_json_error_at(r, off(r, p), TG_JSON_E_TYPE, "expected %s, got %s", want, got);
+    tg_json_skip_value(r);
+    return false;
+}
+
+bool tg_json_object_begin(tg_json_reader *r)
+{
+    const char *p;
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (p < r->end && *p == '{')
+        return push(r, p, true);
+    return type_error(r, p, "object");
+}
+
+bool tg_json_array_begin(tg_json_reader *r)
+{
+    const char *p;
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (p < r->end && *p == '[')
+        return push(r, p, false);
+    return type_error(r, p, "array");
+}
+
+int tg_json_object_next(tg_json_reader *r, tg_str *key)
+{
+    const char *p, *q, *e, *end = r->end;
+    tg_json_path_seg *s;
+    size_t declen;
+    bool esc;
+    tg_str k;
+
+    if (r->fatal)
+        return -1;
+    if (r->depth == 0 || !(r->path[r->depth - 1].flags & LV_OBJECT))
+        return fail(r, r->cur, TG_JSON_E_SYNTAX, "object_next outside an object"), -1;
+    s = &r->path[r->depth - 1];
+    p = skip_ws(r->cur, end);
+    if (s->flags & LV_STARTED) {
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            if (p < end && *p == '}')
+                return fail(r, p, TG_JSON_E_SYNTAX, "trailing comma before '}'"), -1;
+        } else if (p < end && *p == '}') {
+            pop(r);
+            r->cur = p + 1;
+            return 0;
+        } else {
+            if (p < end && *p == '/')
+                return fail(r, p, TG_JSON_E_SYNTAX, "comments are not allowed in JSON"), -1;
+            return fail(r, p, TG_JSON_E_SYNTAX, "expected ',' or '}' after object member"), -1;
+        }
+    } else if (p < end && *p == '}') {
+        pop(r);
+        r->cur = p + 1;
+        return 0;
+    }
+    if (p >= end || *p != '"') {
+        char b[16];
+        if (p < end && *p == '/')
+            return fail(r, p, TG_JSON_E_SYNTAX, "comments are not allowed in JSON"), -1;
+        return fail(r, p, TG_JSON_E_SYNTAX, "expected string key, got %s", describe(r, p, b)), -1;
+    }
+    q = p;
+    e = scan_string(r, q, &declen, &esc);
+    if (!e)
+        return -1;
+    if (!esc) {
+        k.ptr = q + 1;
+        k.len = declen;
+    } else {
+        if (declen > TG_JSON_KEY_SCRATCH - r->scratch_top)
+            return fail(r, q, TG_JSON_E_LIMIT, "escaped keys longer than %u bytes in open objects",
+                        (unsigned)TG_JSON_KEY_SCRATCH), -1;
+        unescape(q + 1, e - 1, r->scratch + r->scratch_top);
+        k.ptr = r->scratch + r->scratch_top;
+        k.len = declen;
+        r->scratch_top += declen;
+    }
+    if (!add_key(r, k, q))
+        return -1;
+    p = skip_ws(e, end);
+    if (p >= end || *p != ':')
+        return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key"), -1;
+    r->cur = p + 1;
+    s->flags |= LV_STARTED;
+    s->kind = 1;
+    s->key = k;
+    *key = k;
+    return 1;
+}
+
+int tg_json_array_next(tg_json_reader *r)
+{
+    const char *p, *end = r->end;
+    tg_json_path_seg *s;
+
+    if (r->fatal)
+        return -1;
+    if (r->depth == 0 || (r->path[r->depth - 1].flags & LV_OBJECT))
+        return fail(r, r->cur, TG_JSON_E_SYNTAX, "array_next outside an array"), -1;
+    s = &r->path[r->depth - 1];
+    p = skip_ws(r->cur, end);
+    if (s->flags & LV_STARTED) {
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            if (p < end && *p == ']')
+                return fail(r, p, TG_JSON_E_SYNTAX, "trailing comma before ']'"), -1;
+            if (s->index < UINT32_MAX)
+                s->index++;
+        } else if (p < end && *p == ']') {
+            pop(r);
+            r->cur = p + 1;
+            return 0;
+        } else {
+            if (p < end && *p == '/')
+                return fail(r, p, TG_JSON_E_SYNTAX, "comments are not allowed in JSON"), -1;
+            return fail(r, p, TG_JSON_E_SYNTAX, "expected ',' or ']' after array element"), -1;
+        }
+    } else {
+        if (p < end && *p == ']') {
+            pop(r);
+            r->cur = p + 1;
+            return 0;
+        }
+        s->flags |= LV_STARTED;
+        s->kind = 2;
+        s->index = 0;
+    }
+    r->cur = p;
+    return 1;
+}
+
+size_t tg_json_array_count(tg_json_reader *r)
+{
+    const char *p, *end = r->end;
+    size_t n = 1, nest = 0;
+
+    if (r->fatal)
+        return 0;
+    p = skip_ws(r->cur, end);
+    if (p >= end || *p != '[')
+        return 0;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == ']')
+        return 0;
+    while (p < end) {
+        switch (*p) {
+        case '"':
+            /* Jump to the closing quote; escapes skip the next byte. */
+            for (p++; p < end && *p != '"'; p++) {
+#if TG_SWAR
+                while (end - p >= 8) {
+                    uint64_t v, m;
+                    memcpy(&v, p, 8);
+                    m = v ^ (ONES * '"');
+                    m = (m - ONES) & ~m;
+                    v ^= ONES * '\\';
+                    m |= (v - ONES) & ~v;
+                    m &= HIGHS;
+                    if (m) {
+                        p += __builtin_ctzll(m) >> 3;
+                        break;
+                    }
+                    p += 8;
+                }
+                if (p >= end || *p == '"')
+                    break;
+#endif
+                if (*p == '\\')
+                    p++;
+            }
+            break;
+        case '[': case '{':
+            nest++;
+            break;
+        case ']': case '}':
+            if (nest == 0)
+                return n;
+            nest--;
+            break;
+        case ',':
+            n += nest == 0;
+            break;
+        default:
+            break;
+        }
+        p++;
+    }
+    return n;
+}
+
+/* Skip a non-container value at p. */
+static bool skip_scalar(tg_json_reader *r, const char *p)
+{
+    const char *e, *why;
+    size_t declen;
+    bool esc;
+
+    if (p >= r->end)
+        return fail_value(r, p);
+    switch (*p) {
+    case '"':
+        e = scan_string(r, p, &declen, &esc);
+        if (!e)
+            return false;
+        r->cur = e;
+        return true;
+    case 't': return literal(r, p, "true", 4);
+    case 'f': return literal(r, p, "false", 5);
+    case 'n': return literal(r, p, "null", 4);
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        e = tg_text_number(p, r->end, &why);
+        if (!e)
+            return fail(r, p, TG_JSON_E_SYNTAX, "%s", why);
+        r->cur = e;
+        return true;
+    default:
+        return fail_value(r, p);
+    }
+}
+
+bool tg_json_skip_value(tg_json_reader *r)
+{
+    unsigned base = r->depth;
+
+    if (r->fatal)
+        return false;
+    for (;;) {
+        const char *p = skip_ws(r->cur, r->end);
+        if (p < r->end && (*p == '{' || *p == '[')) {
+            if (!push(r, p, *p == '{'))
+                return false;
+        } else {
+            if (!skip_scalar(r, p))
+                return false;
+            if (r->depth == base)
+                return true;
+        }
+        /* Inside a container: step to its next value or close it. */
+        for (;;) {
+            tg_str k;
+            int n = (r->path[r->depth - 1].flags & LV_OBJECT) ? tg_json_object_next(r, &k)
+                                                              : tg_json_array_next(r);
+            if (n < 0)
+                return false;
+            if (n > 0)
+                break;
+            if (r->depth == base)
+                return true;
+        }
+    }
+}
+
+bool tg_json_read_raw(tg_json_reader *r, tg_str *out)
+{
+    const char *p;
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    r->cur = p;
+    if (!tg_json_skip_value(r))
+        return false;
+    out->ptr = p;
+    out->len = (size_t)(r->cur - p);
+    return true;
+}
+
+bool tg_json_skip_unknown(tg_json_reader *r, tg_str key, bool reject)
+{
+    if (r->fatal)
+        return false;
+    if (reject) {
+        size_t o = key.ptr > r->begin && key.ptr <= r->end ? off(r, key.ptr) - 1 : tg_json_offset(r);
+        int n = key.len > 40 ? 40 : (int)key.len;
+        tg_json_error_at(r, o, TG_JSON_E_UNKNOWN_FIELD, "unknown field \"%.*s\"%s", n, key.ptr,
+                         key.len > 40 ? "..." : "");
+        tg_json_skip_value(r);
+        return false;
+    }
+    return tg_json_skip_value(r);
+}
+
+/* ---- public: scalars ---------------------------------------------------- */
+
+bool tg_json_is_null(tg_json_reader *r)
+{
+    const char *p;
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    r->cur = p;
+    if (p < r->end && *p == 'n')
+        return literal(r, p, "null", 4);
+    return false;
+}
+
+bool tg_json_read_bool(tg_json_reader *r, bool *out)
+{
+    const char *p;
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (p < r->end && *p == 't') {
+        *out = true;
+        return literal(r, p, "true", 4);
+    }
+    if (p < r->end && *p == 'f') {
+        *out = false;
+        return literal(r, p, "false", 5);
+    }
+    return type_error(r, p, "boolean");
+}
+
+/* Scan an integer at p.  Returns the end (NULL after a fatal or type error,
+ * value consumed), the magnitude, its sign and whether it overflowed. */
+static const char *scan_int(tg_json_reader *r, const char *p, uint64_t *mag, bool *neg, bool *big)
+{
+    const char *e, *why, *d;
+    uint64_t m = 0;
+
+    if (p >= r->end || !(*p == '-' || (*p >= '0' && *p <= '9')))
+        return type_error(r, p, "integer"), (const char *)NULL;
+    e = tg_text_number(p, r->end, &why);
+    if (!e)
+        return fail(r, p, TG_JSON_E_SYNTAX, "%s", why), (const char *)NULL;
+    r->cur = e;
+    *neg = *p == '-';
+    *big = false;
+    for (d = p + *neg; d < e; d++) {
+        unsigned v;
+        if (*d < '0' || *d > '9') {
+            int n = e - p > 40 ? 40 : (int)(e - p);
+            tg_json_error_at(r, off(r, p), TG_JSON_E_TYPE, "expected integer, got %.*s%s", n, p,
+                             e - p > 40 ? "..." : "");
+            return NULL;
+        }
+        v = (unsigned)(*d - '0');
+        if (m > (UINT64_MAX - v) / 10)
+            *big = true;
+        else
+            m = m * 10 + v;
+    }
+    *mag = m;
+    return e;
+}
+
+static bool range_error(tg_json_reader *r, const char *p, const char *e, const char *range)
+{
+    int n = e - p > 40 ? 40 : (int)(e - p);
+    return tg_json_error_at(r, off(r, p), TG_JSON_E_RANGE, "expected integer %s, got %.*s%s",
+                            range, n, p, e - p > 40 ? "..." : "");
+}
+
+bool tg_json_read_int(tg_json_reader *r, int64_t min, int64_t max, int64_t *out)
+{
+    const char *p, *e;
+    uint64_t mag;
+    bool neg, big;
+    int64_t v;
+    char range[64];
+
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (!(e = scan_int(r, p, &mag, &neg, &big)))
+        return false;
+    if (!big && (neg ? mag <= (uint64_t)1 << 63 : mag <= (uint64_t)INT64_MAX)) {
+        v = !neg ? (int64_t)mag : mag == (uint64_t)1 << 63 ? INT64_MIN : -(int64_t)mag;
+        if (v >= min && v <= max) {
+            *out = v;
+            return true;
+        }
+    }
+    if (min == INT64_MIN && max != INT64_MAX)
+        snprintf(range, sizeof range, "<= %lld", (long long)max);
+    else if (min != INT64_MIN && max == INT64_MAX)
+        snprintf(range, sizeof range, ">= %lld", (long long)min);
+    else
+        snprintf(range, sizeof range, "in [%lld, %lld]", (long long)min, (long long)max);
+    return range_error(r, p, e, range);
+}
+
+bool tg_json_read_uint(tg_json_reader *r, uint64_t max, uint64_t *out)
+{
+    const char *p, *e;
+    uint64_t mag;
+    bool neg, big;
+    char range[64];
+
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (!(e = scan_int(r, p, &mag, &neg, &big)))
+        return false;
+    if (!big && mag <= max && (!neg || mag == 0)) {
+        *out = mag;
+        return true;
+    }
+    if (max == UINT64_MAX)
+        snprintf(range, sizeof range, neg ? ">= 0" : "<= %llu", (unsigned long long)max);
+    else
+        snprintf(range, sizeof range, "in [0, %llu]", (unsigned long long)max);
+    return range_error(r, p, e, range);
+}
+
+bool tg_json_read_double(tg_json_reader *r, double *out)
+{
+    const char *p, *e, *why;
+
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (p >= r->end || !(*p == '-' || (*p >= '0' && *p <= '9')))
+        return type_error(r, p, "number");
+    e = tg_text_number(p, r->end, &why);
+    if (!e)
+        return fail(r, p, TG_JSON_E_SYNTAX, "%s", why);
+    r->cur = e;
+    if (!tg_text_to_double(p, (size_t)(e - p), out)) {
+        int n = e - p > 40 ? 40 : (int)(e - p);
+        return tg_json_error_at(r, off(r, p), TG_JSON_E_RANGE,
+                                "number out of range for double, got %.*s%s", n, p,
+                                e - p > 40 ? "..." : "");
+    }
+    return true;
+}
+
+/* Read a string value at the cursor; *q gets its opening quote.  With
+ * decode false, an escaped string is returned raw (escaped). */
+static bool string_at(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
+{
+    const char *p, *e;
+    size_t declen;
+
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (p >= r->end || *p != '"')
+        return type_error(r, p, "string");
+    e = scan_string(r, p, &declen, esc);
+    if (!e)
+        return false;
+    r->cur = e;
+    *q = p;
+    if (!*esc) {
+        out->ptr = p + 1;
+        out->len = declen;
+    } else {
+        char *buf = tg_arena_alloc(r->arena, declen, 1);
+        if (buf) {
+            unescape(p + 1, e - 1, buf);
+            out->ptr = buf;
+            out->len = declen;
+        } else {
+            arena_short(r, p);
+            out->ptr = p + 1;
+            out->len = (size_t)(e - p - 2);
+            return true;
+        }
+    }
+    *esc = false; /* decoded */
+    return true;
+}
+
+bool tg_json_read_string(tg_json_reader *r, tg_str *out)
+{
+    const char *q;
+    bool raw;
+    return string_at(r, out, &q, &raw);
+}
+
+/* s (a string value read at q) failed a format check. */
+static bool format_error(tg_json_reader *r, const char *q, tg_str s, const char *what,
+                         const char *why)
+{
+    int n = s.len > 40 ? 40 : (int)s.len;
+    return tg_json_error_at(r, off(r, q), TG_JSON_E_FORMAT, "invalid %s \"%.*s%s\"%s%s", what, n,
+                            s.ptr, s.len > 40 ? "..." : "", why ? ": " : "", why ? why : "");
+}
+
+bool tg_json_read_decimal(tg_json_reader *r, tg_str *out)
+{
+    const char *p, *e, *why, *q;
+    tg_str s;
+    bool raw;
+
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (p < r->end && (*p == '-' || (*p >= '0' && *p <= '9'))) {
+        e = tg_text_number(p, r->end, &why);
+        if (!e)
+            return fail(r, p, TG_JSON_E_SYNTAX, "%s", why);
+        r->cur = e;
+        out->ptr = p;
+        out->len = (size_t)(e - p);
+        return true;
+    }
+    if (p < r->end && *p != '"')
+        return type_error(r, p, "decimal");
+    if (!string_at(r, &s, &q, &raw))
+        return false;
+    if (raw)
+        return true; /* measuring: not decoded */
+    if (!tg_text_is_decimal(s.ptr, s.len))
+        return format_error(r, q, s, "decimal", NULL);
+    *out = s;
+    return true;
+}
+
+bool tg_json_read_timestamp(tg_json_reader *r, tg_str *out)
+{
+    const char *q, *why;
+    tg_str s;
+    bool raw;
+
+    if (!string_at(r, &s, &q, &raw))
+        return false;
+    if (raw)
+        return true;
+    if ((why = tg_text_timestamp(s.ptr, s.len)) != NULL)
+        return format_error(r, q, s, "timestamp", why);
+    *out = s;
+    return true;
+}
+
+bool tg_json_read_uuid(tg_json_reader *r, tg_uuid *out)
+{
+    const char *q;
+    tg_str s;
+    bool raw;
+
+    if (!string_at(r, &s, &q, &raw))
+        return false;
+    if (raw)
+        return true;
+    if (!tg_text_uuid(s.ptr, s.len, out))
+        return format_error(r, q, s, "uuid", "expected 8-4-4-4-12 hex digits");
+    return true;
+}
+
+bool tg_json_read_bytes(tg_json_reader *r, tg_bytes *out)
+{
+    const char *p, *e, *why;
+    size_t declen, n;
+    bool esc;
+    unsigned char *buf;
+
+    if (r->fatal)
+        return false;
+    p = skip_ws(r->cur, r->end);
+    if (p >= r->end || *p != '"')
+        return type_error(r, p, "base64 string");
+    e = scan_string(r, p, &declen, &esc);
+    if (!e)
+        return false;
+    r->cur = e;
+    if (!esc) {
+        tg_str s = {p + 1, declen};
+        if ((why = tg_text_base64(s.ptr, s.len, NULL, &n)) != NULL)
+            return format_error(r, p, s, "base64", why);
+        buf = tg_arena_alloc(r->arena, n, 1);
+        if (!buf) {
+            arena_short(r, p);
+            out->ptr = NULL;
+            out->len = 0;
+            return true;
+        }
+        tg_text_base64(s.ptr, s.len, buf, &n);
+    } else {
+        /* Escaped (e.g. "\/"): unescape into the arena, decode in place
+         * (decoding writes behind where it reads). */
+        buf = tg_arena_alloc(r->arena, declen, 1);
+        if (!buf) {
+            arena_short(r, p);
+            out->ptr = NULL;
+            out->len = 0;
+            return true;
+        }
+        unescape(p + 1, e - 1, (char *)buf);
+        if ((why = tg_text_base64((const char *)buf, declen, buf, &n)) != NULL) {
+            tg_str s = {p + 1, (size_t)(e - p - 2)};
+            return format_error(r, p, s, "base64", why);
+        }
+    }
+    out->ptr = buf;
+    out->len = n;
+    return true;
+}

@@ -1,0 +1,51 @@
+/*
+ * tg_text.h: text rules shared by the JSON reader and writer (private to the
+ * runtime, not installed): UTF-8, JSON number grammar and its conversion to
+ * double, shortest double formatting, RFC 3339 date-times, UUIDs and base64.
+ * All functions are pure: no allocation, no global state, thread-safe.
+ */
+#ifndef TG_TEXT_H
+#define TG_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "tg_types.h"
+
+/* Length of the valid UTF-8 sequence starting at p (p[0] >= 0x80), or 0 when
+ * it is invalid (overlong, surrogate, > U+10FFFF, truncated, stray byte). */
+size_t tg_utf8_seq(const unsigned char *p, const unsigned char *end);
+
+/* Offset of the first invalid byte of s[0..n), or n when all is valid. */
+size_t tg_utf8_check(const char *s, size_t n);
+
+/* Scan a JSON number at p.  Returns the end of the number, or NULL with *why
+ * set to the reason ("leading zero in number", ...).  The number must be
+ * followed by a non-number byte or end (the caller checks what follows). */
+const char *tg_text_number(const char *p, const char *end, const char **why);
+
+/* True when s[0..n) is exactly one JSON number (the decimal type). */
+bool tg_text_is_decimal(const char *s, size_t n);
+
+/* Correctly rounded double of a valid JSON number s[0..n), independent of
+ * the locale.  Returns false when the value overflows a double. */
+bool tg_text_to_double(const char *s, size_t n, double *out);
+
+/* Shortest round-trip text of a finite double, Python repr style.  buf must
+ * hold 32 bytes; returns the length (no NUL written). */
+size_t tg_text_format_double(double v, char *buf);
+
+/* RFC 3339 date-time check; NULL when valid, else the reason. */
+const char *tg_text_timestamp(const char *s, size_t n);
+
+/* Parse 8-4-4-4-12 hex (any case). */
+bool tg_text_uuid(const char *s, size_t n, tg_uuid *out);
+
+/* Decode standard padded base64 s[0..n) into out (may be NULL: only
+ * validate); *outlen gets the decoded size.  NULL when valid, else reason. */
+const char *tg_text_base64(const char *s, size_t n, unsigned char *out, size_t *outlen);
+
+/* Decoded size of valid base64 of n bytes, before padding is looked at. */
+static inline size_t tg_text_base64_max(size_t n) { return n / 4 * 3; }
+
+#endif /* TG_TEXT_H */

@@ -1,0 +1,65 @@
+/*
+ * tg_types.h: the value types generated topicgen structs are made of, and the
+ * bump arena their variable-size parts (unescaped strings, decoded bytes,
+ * array items) are placed in.
+ *
+ * Nothing here allocates: an arena is a caller-provided buffer.  A decoded
+ * message points into the JSON input (strings without escapes) and into the
+ * arena, so both must outlive it.
+ */
+#ifndef TG_TYPES_H
+#define TG_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A UTF-8 string view; not NUL-terminated.  ptr may be NULL when len is 0. */
+typedef struct tg_str {
+    const char *ptr;
+    size_t len;
+} tg_str;
+
+/* A byte string view (decoded base64). */
+typedef struct tg_bytes {
+    const unsigned char *ptr;
+    size_t len;
+} tg_bytes;
+
+/* A UUID in wire order (the 16 bytes the canonical text spells, in order). */
+typedef struct tg_uuid {
+    unsigned char bytes[16];
+} tg_uuid;
+
+/* A bump allocator over a caller buffer. */
+typedef struct tg_arena {
+    unsigned char *base; /* the caller's buffer (may be NULL when cap is 0)     */
+    size_t cap;          /* its size in bytes                                   */
+    size_t used;         /* bytes handed out, alignment padding included        */
+    size_t needed;       /* used + every refused request: the size to retry with */
+} tg_arena;
+
+/* Make `a` hand out memory from buf[0..cap).  buf may be NULL with cap 0:
+ * every request is then refused and only counted (a pure measuring arena).
+ * The arena does not own buf.  Not thread-safe (one arena per thread). */
+void tg_arena_init(tg_arena *a, void *buf, size_t cap);
+
+/* Forget every allocation (used = needed = 0); the buffer is reused. */
+void tg_arena_reset(tg_arena *a);
+
+/* Return `size` bytes aligned to `align` (a power of two, 1..64), or NULL when
+ * they do not fit; then `size` plus the padding it would have needed is added
+ * to a->needed, so after a failed decode a->needed is a sufficient capacity.
+ * A zero-size request returns a valid (non-NULL) pointer when the arena has a
+ * buffer.  Never calls malloc. */
+void *tg_arena_alloc(tg_arena *a, size_t size, size_t align);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TG_TYPES_H */
