@@ -410,7 +410,7 @@ static bool standalone(const parser *p, size_t start, size_t end, size_t *line_s
 
 /* A parsed tag: sigil, trimmed content and extent. */
 typedef struct tag {
-    char sigil;        /* one of #^/!>=&{ or 0 for a plain variable */
+    char sigil;        /* one of #^/!>=&{$< or 0 for a plain variable */
     size_t start, end; /* the whole tag, delimiters included */
     const char *name;  /* trimmed content */
     size_t name_len;
@@ -423,7 +423,7 @@ static int read_tag(parser *p, size_t start, tag *tg)
     const char *s = t->src;
     size_t i = start + p->olen;
     tg->start = start;
-    tg->sigil = i < t->len && s[i] && strchr("#^/!>=&{", s[i]) ? s[i] : '\0';
+    tg->sigil = i < t->len && s[i] && strchr("#^/!>=&{$<", s[i]) ? s[i] : '\0';
     i += tg->sigil != 0;
     size_t from = i, c;
     for (;;) {
@@ -518,6 +518,9 @@ static int apply_tag(parser *p, const tag *tg, const char *indent, size_t indent
         return set_delimiters(p, tg);
     if (check_name(p, tg) != 0)
         return -1;
+    if (tg->sigil == '$' || tg->sigil == '<')
+        return fail(p->err, p->t, tg->start, "template inheritance ('%c' tags) is not supported",
+                    tg->sigil);
     switch (tg->sigil) {
     case '#':
     case '^':

@@ -4,7 +4,9 @@
  * The generator builds a small data tree (mu_node) from the schema model and
  * renders templates/<file>.mustache against it.  The engine implements the
  * official mustache spec modules interpolation, sections, inverted sections,
- * comments, partials and set delimiters (no lambdas, no dynamic names).
+ * comments, partials and set delimiters.  Lambdas, dynamic names and
+ * template inheritance are not implemented ({{$x}} and {{<x}} are errors).
+ * No global state: concurrent renders with separate buffers are fine.
  * Errors are values that carry template name, line and column; nothing is
  * printed.  This is generator code: allocation failure aborts the process.
  *

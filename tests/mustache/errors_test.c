@@ -74,6 +74,8 @@ static void test_errors(void)
                "t:1:1: error: bad set-delimiter tag, expected '=}}'");
     EXPECT_STR(render("t", "{{=<% %>=}}\n<%x}}", NULL, NULL),
                "t:2:1: error: unclosed tag, expected '%>'");
+    EXPECT_STR(render("t", "x\n {{<base}}{{/base}}", NULL, NULL),
+               "t:2:2: error: template inheritance ('<' tags) is not supported");
     /* errors in partials name the partial; indentation does not shift columns */
     const char *const inc[] = {"inc", "x\n  {{/b}}", NULL};
     EXPECT_STR(render("t", "  {{>inc}}\n", NULL, inc), "inc:2:3: error: unexpected close tag 'b'");
