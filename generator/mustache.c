@@ -602,6 +602,7 @@ typedef struct render {
     mu_buffer *out;
     mu_error *err;
     unsigned depth;             /* partial nesting */
+    bool html_escape;           /* {{x}} escapes & " < > (off: MU_NO_ESCAPE) */
 } render;
 
 static size_t segment(const char *name, size_t len)
@@ -708,7 +709,7 @@ static int render_range(render *r, const tmpl *t, size_t i, size_t end, const fr
             break;
         case T_VAR:
         case T_RAW:
-            put_value(r->out, lookup(ctx, n->str, n->len), n->kind == T_VAR);
+            put_value(r->out, lookup(ctx, n->str, n->len), r->html_escape && n->kind == T_VAR);
             break;
         case T_SECTION:
         case T_INVERTED:
@@ -729,8 +730,14 @@ static int render_range(render *r, const tmpl *t, size_t i, size_t end, const fr
 int mu_render(const mu_template_src *tpl, const mu_node *data, const mu_partials *partials,
               mu_buffer *out, mu_error *err)
 {
+    return mu_render_flags(tpl, data, partials, 0, out, err);
+}
+
+int mu_render_flags(const mu_template_src *tpl, const mu_node *data, const mu_partials *partials,
+                    unsigned flags, mu_buffer *out, mu_error *err)
+{
     mu_error scratch;
-    render r = {partials, out, err ? err : &scratch, 0};
+    render r = {partials, out, err ? err : &scratch, 0, !(flags & MU_NO_ESCAPE)};
     const char *name = tpl->name ? tpl->name : "";
     tmpl t = {name, strlen(name), tpl->text, tpl->len, 0, NULL, 0, 0};
     size_t mark = out->len;

@@ -13,8 +13,9 @@
  * Truthiness: false, null, the empty list and the empty string are falsey;
  * everything else (including 0 and an empty map) is truthy.
  *
- * Escaping: {{x}} HTML-escapes & " < > as the spec demands.  Templates that
- * produce C should use {{{x}}} or {{&x}} for free text (descriptions etc.).
+ * Escaping: {{x}} HTML-escapes & " < > as the spec demands; the generator
+ * renders C with MU_NO_ESCAPE (mu_render_flags), where {{x}} inserts text
+ * as is.
  */
 #ifndef TOPICGEN_MUSTACHE_H
 #define TOPICGEN_MUSTACHE_H
@@ -103,6 +104,17 @@ typedef struct mu_error {
  * NULL) and leaves out->len as it was before the call. */
 int mu_render(const mu_template_src *tpl, const mu_node *data,
               const mu_partials *partials, mu_buffer *out, mu_error *err);
+
+/* Flags for mu_render_flags. */
+enum {
+    MU_NO_ESCAPE = 1u << 0  /* {{x}} inserts text as is, like {{{x}}}: for
+                               templates that produce source code, not HTML */
+};
+
+/* mu_render with flags (a bitwise or of MU_* flags; 0 behaves as mu_render). */
+int mu_render_flags(const mu_template_src *tpl, const mu_node *data,
+                    const mu_partials *partials, unsigned flags, mu_buffer *out,
+                    mu_error *err);
 
 /* Format err as "name:line:col: error: message" into buf (cap bytes,
  * NUL-terminated, truncated if needed).  Returns what snprintf returns. */

@@ -78,7 +78,8 @@ extern "C" {
     X(TG_JSON_E_UNKNOWN_FIELD, "unknown_field") /* rejected unknown member  */ \
     X(TG_JSON_E_UNION, "union")                 /* no/ambiguous union arm   */ \
     X(TG_JSON_E_ARENA, "arena")                 /* arena too small (total)  */ \
-    X(TG_JSON_E_VALUE, "value")                 /* writer: unwritable value */
+    X(TG_JSON_E_VALUE, "value")                 /* writer: unwritable value */ \
+    X(TG_JSON_E_BUFFER, "buffer")               /* encode: buffer too small */
 
 typedef enum tg_json_code {
 #define TG_JSON_CODE_ENUM_(name, text) name,

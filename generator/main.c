@@ -1,0 +1,303 @@
+/*
+ * main.c - the topicgen command line.
+ *
+ *   topicgen [options] SCHEMA.yaml...
+ *
+ * For each schema: load and check it (schema_load.c), build the template
+ * model (model.c), render every output template, then write the files, or
+ * with --check compare them with what is on disk.  Exit status: 0 success,
+ * 1 errors in a schema or template, 2 usage or I/O error, 3 --check found
+ * stale or missing files.
+ */
+#include "diag.h"
+#include "model.h"
+#include "mustache.h"
+#include "schema.h"
+#include "templates.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef TOPICGEN_VERSION
+#define TOPICGEN_VERSION "0.0.0"
+#endif
+
+enum { EXIT_SCHEMA = 1, EXIT_USAGE = 2, EXIT_STALE = 3 };
+
+typedef struct options {
+    const char *out_dir;
+    const char *templates_dir;
+    bool check;
+    bool force;
+    bool translators;
+    const char **schemas;
+    size_t n_schemas;
+} options;
+
+static const char usage_text[] =
+    "usage: topicgen [options] SCHEMA.yaml...\n"
+    "\n"
+    "Generate C message types, zero-allocation JSON codecs and translator\n"
+    "stubs from topicgen schemas.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output DIR     write generated files into DIR (default: .)\n"
+    "      --templates DIR  use templates in DIR instead of the built-in ones\n"
+    "                       of the same name\n"
+    "      --check          generate in memory and compare with DIR; list each\n"
+    "                       stale or missing file and exit 3 if there is one\n"
+    "      --force          also overwrite the translator skeleton and domain\n"
+    "                       header (normally written only when missing)\n"
+    "      --no-translators do not write translator skeletons\n"
+    "  -h, --help           show this help\n"
+    "      --version        show the version\n"
+    "\n"
+    "exit status: 0 ok, 1 schema or template errors, 2 usage or I/O error,\n"
+    "3 --check found stale files\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "topicgen: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\ntry 'topicgen --help'\n");
+    return EXIT_USAGE;
+}
+
+/* Returns -1 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    o->out_dir = ".";
+    o->translators = true;
+    o->schemas = xcalloc((size_t)argc, sizeof *o->schemas);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("topicgen %s\n", TOPICGEN_VERSION);
+            return 0;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
+                   strcmp(a, "--templates") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs a directory", a);
+            *(strcmp(a, "--templates") == 0 ? &o->templates_dir : &o->out_dir) = argv[++i];
+        } else if (strcmp(a, "--check") == 0) {
+            o->check = true;
+        } else if (strcmp(a, "--force") == 0) {
+            o->force = true;
+        } else if (strcmp(a, "--no-translators") == 0) {
+            o->translators = false;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return usage_error("unknown option '%s'", a);
+        } else {
+            o->schemas[o->n_schemas++] = a;
+        }
+    }
+    if (o->n_schemas == 0)
+        return usage_error("%s", "no schema given");
+    return -1;
+}
+
+/* ---- files ---------------------------------------------------------------- */
+
+static bool make_dirs(const char *dir)
+{
+    char *p = xstrdup(dir);
+    bool ok = true;
+    for (char *s = p + 1; ok; s++) {
+        bool end = *s == '\0';
+        if (*s == '/' || end) {
+            *s = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                ok = false;
+            if (end)
+                break;
+            *s = '/';
+        }
+    }
+    free(p);
+    return ok;
+}
+
+/* Whole file into a new buffer; NULL when it does not exist or fails. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0, got;
+    do {
+        if (n + 4096 > cap)
+            buf = xrealloc(buf, cap = cap * 2 + 8192);
+        got = fread(buf + n, 1, cap - n, f);
+        n += got;
+    } while (got > 0);
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static bool same_content(const char *path, const mu_buffer *text)
+{
+    size_t len = 0;
+    char *old = slurp(path, &len);
+    bool same = old && len == text->len && memcmp(old, text->data, len) == 0;
+    free(old);
+    return same;
+}
+
+/* Write atomically (temp file + rename), and only when the content changed,
+ * so that build systems do not rebuild what did not change. */
+static bool write_file(const char *path, const mu_buffer *text)
+{
+    if (same_content(path, text))
+        return true;
+    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(text->data, 1, text->len, f) == text->len;
+    ok = (f && fclose(f) == 0) && ok;
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+        fprintf(stderr, "topicgen: cannot write %s: %s\n", path, strerror(errno));
+        remove(tmp);
+    }
+    free(tmp);
+    return ok;
+}
+
+/* ---- rendering ------------------------------------------------------------- */
+
+static const char *find_partial(void *ctx, const char *name, size_t len, size_t *out_len)
+{
+    return template_find(ctx, name, len, out_len);
+}
+
+/* Render template `name` into *out; template errors are printed. */
+static bool render(template_set *ts, const char *name, const mu_node *model, mu_buffer *out)
+{
+    size_t len = 0;
+    const char *text = template_find(ts, name, strlen(name), &len);
+    if (!text) {
+        fprintf(stderr, "topicgen: error: no template named %s\n", name);
+        return false;
+    }
+    mu_template_src src = {name, text, len};
+    mu_partials partials = {find_partial, ts};
+    mu_error err;
+    if (mu_render_flags(&src, model, &partials, MU_NO_ESCAPE, out, &err) != 0) {
+        char msg[512];
+        mu_error_format(&err, msg, sizeof msg);
+        fprintf(stderr, "%s\n", msg);
+        return false;
+    }
+    return true;
+}
+
+/* One generated file: which template, and whether the user owns it once it
+ * exists (translator skeletons are written once, then edited by hand). */
+typedef struct output_spec {
+    const char *template_name;
+    const char *file;
+    bool user_owned;
+} output_spec;
+
+typedef enum result { GEN_OK, GEN_SCHEMA_ERROR, GEN_IO_ERROR, GEN_STALE } result;
+
+static result emit(const options *o, template_set *ts, const output_spec *spec, const mu_node *model)
+{
+    char *path = xasprintf("%s/%s", o->out_dir, spec->file);
+    result res = GEN_OK;
+    if (spec->user_owned && (o->check || !o->translators || (!o->force && access(path, F_OK) == 0))) {
+        free(path);
+        return GEN_OK;
+    }
+    mu_buffer text = {0};
+    if (!render(ts, spec->template_name, model, &text)) {
+        res = GEN_SCHEMA_ERROR;
+    } else if (o->check) {
+        if (!same_content(path, &text)) {
+            printf("%s: %s\n", access(path, F_OK) == 0 ? "stale" : "missing", path);
+            res = GEN_STALE;
+        }
+    } else if (!write_file(path, &text)) {
+        res = GEN_IO_ERROR;
+    }
+    mu_buffer_free(&text);
+    free(path);
+    return res;
+}
+
+static result generate(const options *o, template_set *ts, const char *schema_path)
+{
+    if (access(schema_path, R_OK) != 0) {
+        fprintf(stderr, "topicgen: cannot open %s: %s\n", schema_path, strerror(errno));
+        return GEN_IO_ERROR;
+    }
+    diag_list diags = {0};
+    schema *s = schema_load(schema_path, &diags);
+    diag_print(&diags, stderr);
+    if (diags.errors)
+        fprintf(stderr, "%s: %zu error%s\n", schema_path, diags.errors, diags.errors == 1 ? "" : "s");
+    diag_clear(&diags);
+    if (!s)
+        return GEN_SCHEMA_ERROR;
+    output_names names;
+    output_names_init(&names, s);
+    mu_node *model = model_build(s, &names, TOPICGEN_VERSION);
+    const output_spec specs[] = {
+        {"header.h.mustache", names.header, false},
+        {"source.c.mustache", names.source, false},
+        {"translator.h.mustache", names.translator_header, false},
+        {"domain.h.mustache", names.domain_header, true},
+        {"translator.c.mustache", names.translator_source, true},
+    };
+    result worst = GEN_OK;
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+        result r = emit(o, ts, &specs[i], model);
+        if (r != GEN_OK && (worst == GEN_OK || r < worst))
+            worst = r;
+    }
+    mu_free(model);
+    output_names_free(&names);
+    schema_free(s);
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    options o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0) {
+        free(o.schemas);
+        return rc;
+    }
+    if (!o.check && !make_dirs(o.out_dir)) {
+        fprintf(stderr, "topicgen: cannot create %s: %s\n", o.out_dir, strerror(errno));
+        free(o.schemas);
+        return EXIT_USAGE;
+    }
+    template_set ts = {.override_dir = o.templates_dir};
+    bool schema_error = false, io_error = false, stale = false;
+    for (size_t i = 0; i < o.n_schemas; i++) {
+        switch (generate(&o, &ts, o.schemas[i])) {
+        case GEN_OK: break;
+        case GEN_SCHEMA_ERROR: schema_error = true; break;
+        case GEN_IO_ERROR: io_error = true; break;
+        case GEN_STALE: stale = true; break;
+        }
+    }
+    template_set_free(&ts);
+    free(o.schemas);
+    if (schema_error)
+        return EXIT_SCHEMA;
+    if (io_error)
+        return EXIT_USAGE;
+    return stale ? EXIT_STALE : 0;
+}

@@ -1,0 +1,576 @@
+/*
+ * model.c - turn a checked schema into the template data tree (model.h).
+ *
+ * The functions here mirror the schema: one builder per kind of thing
+ * (enum, field, value, message, union), each returning a map of plain
+ * strings and booleans.  C spellings (types, literals, limits) are decided
+ * here and nowhere else; templates pick them up by name.
+ */
+#include "model.h"
+#include "util.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small tree helpers ------------------------------------------------- */
+
+static void set_str(mu_node *m, const char *key, const char *value)
+{
+    mu_map_set(m, key, mu_string(value ? value : ""));
+}
+
+static void set_fmt(mu_node *m, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_fmt(mu_node *m, const char *key, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    set_str(m, key, buf);
+}
+
+static void set_own(mu_node *m, const char *key, char *value)
+{
+    set_str(m, key, value);
+    free(value);
+}
+
+static void set_bool(mu_node *m, const char *key, bool value)
+{
+    mu_map_set(m, key, mu_bool(value));
+}
+
+/* Mark the last element of a list, for separators in templates. */
+static void push_with_last(mu_node *list, mu_node *item, bool last)
+{
+    set_bool(item, "last", last);
+    mu_list_push(list, item);
+}
+
+/* Description text as a list of comment lines ({{#doc}} * {{line}}). */
+static void set_doc(mu_node *m, const char *text)
+{
+    mu_node *lines = mu_list();
+    set_bool(m, "has_doc", text && *text);
+    while (text && *text) {
+        const char *nl = strchr(text, '\n');
+        size_t n = nl ? (size_t)(nl - text) : strlen(text);
+        mu_node *line = mu_map();
+        char *s = xstrndup(text, n);
+        /* A comment must not be closed early by the text it carries. */
+        for (char *p = strstr(s, "*/"); p; p = strstr(p, "*/"))
+            p[1] = '\\';
+        set_own(line, "line", s);
+        mu_list_push(lines, line);
+        text = nl ? nl + 1 : text + n;
+    }
+    mu_map_set(m, "doc", lines);
+}
+
+/* ---- literals ------------------------------------------------------------- */
+
+/* The bytes of `s` as the inside of a C string literal. */
+static char *c_escape(const char *s)
+{
+    char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\' || c == '?') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20 || c == 0x7f) {
+            o += sprintf(o, "\\%03o", c);
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+/* `s` as a JSON string (with quotes), UTF-8 kept. */
+static char *json_quote(const char *s)
+{
+    char *out = xmalloc(strlen(s) * 6 + 3), *o = out;
+    *o++ = '"';
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20) {
+            o += sprintf(o, "\\u%04x", c);
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+/* A double literal that C reads back exactly and that looks like a double. */
+static char *double_literal(double d)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.17g", d);
+    if (!strpbrk(buf, ".eEn"))
+        strcat(buf, ".0");
+    return xstrdup(buf);
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+static char *type_c_name(const schema *s, const char *name)
+{
+    return xasprintf("%s_%s", s->name, name);
+}
+
+void output_names_init(output_names *o, const schema *s)
+{
+    o->header = xasprintf("%s.h", s->name);
+    o->source = xasprintf("%s.c", s->name);
+    o->translator_header = xasprintf("%s_translator.h", s->name);
+    o->translator_source = xasprintf("%s_translator.c", s->name);
+    o->domain_header = xasprintf("%s_domain.h", s->name);
+}
+
+void output_names_free(output_names *o)
+{
+    free(o->header);
+    free(o->source);
+    free(o->translator_header);
+    free(o->translator_source);
+    free(o->domain_header);
+}
+
+static char *guard_name(const char *file)
+{
+    char *g = upper_case(file);
+    for (char *p = g; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+            *p = '_';
+    char *full = xasprintf("TOPICGEN_%s_INCLUDED", g);
+    free(g);
+    return full;
+}
+
+/* "a, b, c": the wire strings of an enum, as a C literal's inside. */
+static char *enum_wire_list(const enum_def *e)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < e->n_values; i++)
+        len += strlen(e->values[i].wire) + 2;
+    char *list = xcalloc(1, len);
+    for (size_t i = 0; i < e->n_values; i++) {
+        strcat(list, i ? ", " : "");
+        strcat(list, e->values[i].wire);
+    }
+    char *lit = c_escape(list);
+    free(list);
+    return lit;
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+/* The C type that holds one value of `t` (not arrays or maps). */
+static char *value_c_type(const schema *s, const type_ref *t)
+{
+    switch (t->kind) {
+    case T_BOOL: return xstrdup("bool");
+    case T_INT32: return xstrdup("int32_t");
+    case T_INT64: return xstrdup("int64_t");
+    case T_UINT32: return xstrdup("uint32_t");
+    case T_UINT64: return xstrdup("uint64_t");
+    case T_FLOAT64: return xstrdup("double");
+    case T_STRING:
+    case T_TIMESTAMP:
+    case T_DECIMAL:
+    case T_JSON: return xstrdup("tg_str");
+    case T_UUID: return xstrdup("tg_uuid");
+    case T_BYTES: return xstrdup("tg_bytes");
+    case T_ENUM: return type_c_name(s, t->enum_def->name);
+    case T_MESSAGE: return type_c_name(s, t->message->name);
+    case T_UNION: return type_c_name(s, t->union_def->name);
+    case T_ARRAY:
+    case T_MAP: break;
+    }
+    return xstrdup("void");
+}
+
+/* Integer limits as C expressions, folded with the field's min/max. */
+static void set_int_limits(mu_node *v, const type_ref *t, const field_def *f)
+{
+    bool has_min = f && f->min.set, has_max = f && f->max.set;
+    if (t->kind == T_INT32 || t->kind == T_INT64) {
+        bool wide = t->kind == T_INT64;
+        has_min ? set_fmt(v, "int_lo", "INT64_C(%" PRId64 ")", f->min.i)
+                : set_str(v, "int_lo", wide ? "INT64_MIN" : "INT32_MIN");
+        has_max ? set_fmt(v, "int_hi", "INT64_C(%" PRId64 ")", f->max.i)
+                : set_str(v, "int_hi", wide ? "INT64_MAX" : "INT32_MAX");
+    } else if (t->kind == T_UINT32 || t->kind == T_UINT64) {
+        bool wide = t->kind == T_UINT64;
+        set_fmt(v, "uint_lo", "UINT64_C(%" PRIu64 ")", has_min ? f->min.u : 0);
+        has_max ? set_fmt(v, "uint_hi", "UINT64_C(%" PRIu64 ")", f->max.u)
+                : set_str(v, "uint_hi", wide ? "UINT64_MAX" : "UINT32_MAX");
+        set_bool(v, "has_uint_lo", has_min && f->min.u > 0);
+    }
+}
+
+/* How to read and write one value of type `t` stored at `dst` (an lvalue
+ * expression).  `f` carries the constraints (NULL for map values). */
+static mu_node *value_model(const schema *s, const type_ref *t, const field_def *f,
+                           const char *dst, const char *src)
+{
+    mu_node *v = mu_map();
+    set_str(v, "dst", dst);
+    set_str(v, "src", src);
+    set_bool(v, "is_plain", t->kind != T_ENUM && t->kind != T_MESSAGE);
+    set_own(v, "c_type", value_c_type(s, t));
+    static const char *const flags[] = {
+        [T_BOOL] = "is_bool", [T_INT32] = "is_int", [T_INT64] = "is_int",
+        [T_UINT32] = "is_uint", [T_UINT64] = "is_uint", [T_FLOAT64] = "is_double",
+        [T_STRING] = "is_string", [T_TIMESTAMP] = "is_timestamp", [T_UUID] = "is_uuid",
+        [T_DECIMAL] = "is_decimal", [T_BYTES] = "is_bytes", [T_JSON] = "is_json",
+        [T_ENUM] = "is_enum", [T_MESSAGE] = "is_message", [T_UNION] = "is_union",
+        [T_ARRAY] = "is_array", [T_MAP] = "is_map",
+    };
+    set_bool(v, flags[t->kind], true);
+    set_int_limits(v, t, f);
+    if (t->kind == T_ENUM || t->kind == T_MESSAGE || t->kind == T_UNION)
+        set_own(v, "type_c", value_c_type(s, t));
+    if (t->kind == T_ENUM) {
+        set_str(v, "type_name", t->enum_def->name);
+        set_own(v, "wire_list_c", enum_wire_list(t->enum_def));
+    }
+    bool length_check = f && (f->has_min_length || f->has_max_length);
+    set_bool(v, "check_length", length_check);
+    if (length_check) {
+        set_fmt(v, "min_length", "UINT64_C(%" PRIu64 ")", f->has_min_length ? f->min_length : 0);
+        f->has_max_length ? set_fmt(v, "max_length", "UINT64_C(%" PRIu64 ")", f->max_length)
+                          : set_str(v, "max_length", "UINT64_MAX");
+    }
+    bool range_check = f && t->kind == T_FLOAT64 && (f->min.set || f->max.set);
+    set_bool(v, "check_range", range_check);
+    if (range_check) {
+        set_bool(v, "has_min", f->min.set);
+        set_bool(v, "has_max", f->max.set);
+        set_own(v, "min", double_literal(f->min.set ? f->min.d : 0));
+        set_own(v, "max", double_literal(f->max.set ? f->max.d : 0));
+    }
+    return v;
+}
+
+/* ---- enums -------------------------------------------------------------------- */
+
+static mu_node *enum_model(const schema *s, const enum_def *e)
+{
+    mu_node *m = mu_map();
+    char *c_name = type_c_name(s, e->name);
+    set_str(m, "name", e->name);
+    set_str(m, "c_name", c_name);
+    set_doc(m, e->description);
+    set_fmt(m, "count", "%zu", e->n_values);
+    mu_node *values = mu_list();
+    for (size_t i = 0; i < e->n_values; i++) {
+        const enum_value *ev = &e->values[i];
+        mu_node *v = mu_map();
+        set_fmt(v, "c_name", "%s_%s", c_name, ev->name);
+        set_str(v, "name", ev->name);
+        set_own(v, "wire_c", c_escape(ev->wire));
+        set_fmt(v, "wire_len", "%zu", strlen(ev->wire));
+        set_fmt(v, "index", "%zu", i);
+        push_with_last(values, v, i + 1 == e->n_values);
+    }
+    mu_map_set(m, "values", values);
+    free(c_name);
+    return m;
+}
+
+/* ---- fields --------------------------------------------------------------------- */
+
+/* The C expression for a field's default (the loader checked the text). */
+static char *default_expr(const schema *s, const field_def *f)
+{
+    const char *d = f->default_text;
+    static const char *const int_macros[] = {
+        [T_INT32] = "INT32_C", [T_INT64] = "INT64_C", [T_UINT32] = "UINT32_C", [T_UINT64] = "UINT64_C",
+    };
+    type_kind k = f->type.kind;
+    if (k == T_BOOL)
+        return xstrdup(d);
+    if (k == T_INT32 || k == T_INT64 || k == T_UINT32 || k == T_UINT64)
+        return xasprintf("%s(%s)", int_macros[k], d);
+    if (k == T_FLOAT64)
+        return double_literal(strtod(d, NULL));
+    if (k == T_ENUM) {
+        const enum_def *e = f->type.enum_def;
+        for (size_t i = 0; i < e->n_values; i++)
+            if (strcmp(e->values[i].wire, d) == 0)
+                return xasprintf("%s_%s_%s", s->name, e->name, e->values[i].name);
+    }
+    char *lit = c_escape(d); /* string, decimal */
+    char *e = xasprintf("TG_STR_LIT(\"%s\")", lit);
+    free(lit);
+    return e;
+}
+
+/* The type of a non-container field in the domain skeleton
+ * (domain.h.mustache): enums and messages get their domain twins. */
+static char *domain_c_type(const schema *s, const type_ref *t)
+{
+    char *wire = value_c_type(s, t);
+    if (t->kind != T_ENUM && t->kind != T_MESSAGE)
+        return wire;
+    char *d = xasprintf("%s_domain", wire);
+    free(wire);
+    return d;
+}
+
+static mu_node *field_model(const schema *s, const message_def *m, const field_def *f, size_t index)
+{
+    mu_node *fm = mu_map();
+    set_str(fm, "name", f->name);
+    set_doc(fm, f->description);
+    set_fmt(fm, "index", "%zu", index);
+    set_fmt(fm, "seen_word", "%zu", index / 64);
+    set_fmt(fm, "seen_bit", "UINT64_C(0x%" PRIx64 ")", (uint64_t)1 << (index % 64));
+    set_own(fm, "wire_c", c_escape(f->wire_name));
+    set_fmt(fm, "wire_len", "%zu", strlen(f->wire_name));
+    char *quoted = json_quote(f->wire_name);
+    char *key = xasprintf("%s:", quoted);
+    set_own(fm, "key_c", c_escape(key));
+    set_fmt(fm, "key_len", "%zu", strlen(key));
+    free(quoted);
+    free(key);
+    bool required = !f->optional && !f->default_text;
+    set_bool(fm, "required", required);
+    set_bool(fm, "optional", f->optional);
+    set_bool(fm, "nullable", f->nullable);
+    set_bool(fm, "has_default", f->default_text != NULL);
+    if (f->default_text)
+        set_own(fm, "default_expr", default_expr(s, f));
+    set_bool(fm, "is_container", f->type.kind == T_ARRAY || f->type.kind == T_MAP);
+    set_bool(fm, "is_array", f->type.kind == T_ARRAY);
+    set_bool(fm, "is_map", f->type.kind == T_MAP);
+    char *msg_c = type_c_name(s, m->name);
+    set_str(fm, "msg_c", msg_c);
+    if (f->type.kind == T_ARRAY || f->type.kind == T_MAP) {
+        bool array = f->type.kind == T_ARRAY;
+        mu_node *elem = value_model(s, f->type.elem, NULL, array ? "*dst" : "dst->value",
+                                    array ? "*src" : "src->value");
+        char *elem_c = value_c_type(s, f->type.elem);
+        if (f->type.kind == T_ARRAY) {
+            set_fmt(fm, "c_type", "struct { %s *items; size_t count; }", elem_c);
+            set_fmt(fm, "domain_type", "struct { %s *items; size_t count; }", elem_c);
+            set_str(fm, "item_c", elem_c);
+        } else {
+            char *entry = xasprintf("%s_%s_entry", msg_c, f->name);
+            set_fmt(fm, "c_type", "struct { %s *items; size_t count; }", entry);
+            set_fmt(fm, "domain_type", "struct { %s *items; size_t count; }", entry);
+            set_str(fm, "entry_c", entry);
+            set_str(fm, "item_c", entry);
+            set_str(fm, "value_c", elem_c);
+            free(entry);
+        }
+        mu_map_set(fm, "elem", elem);
+        free(elem_c);
+        set_fmt(fm, "min_items", "UINT64_C(%" PRIu64 ")", f->has_min_items ? f->min_items : 0);
+        f->has_max_items ? set_fmt(fm, "max_items", "UINT64_C(%" PRIu64 ")", f->max_items)
+                         : set_str(fm, "max_items", "UINT64_MAX");
+        set_bool(fm, "check_items", f->has_min_items || f->has_max_items);
+    } else {
+        char *dst = xasprintf("out->%s", f->name), *src = xasprintf("in->%s", f->name);
+        mu_map_set(fm, "value", value_model(s, &f->type, f, dst, src));
+        set_own(fm, "c_type", value_c_type(s, &f->type));
+        set_own(fm, "domain_type", domain_c_type(s, &f->type));
+        free(dst);
+        free(src);
+    }
+    free(msg_c);
+    return fm;
+}
+
+/* ---- Kafka binding (messages and unions) ------------------------------------------- */
+
+static void set_kafka(mu_node *m, const schema *s, const kafka_binding *k, const field_def *key)
+{
+    set_bool(m, "has_topic", k->topic != NULL);
+    set_own(m, "topic_c", c_escape(k->topic ? k->topic : ""));
+    set_own(m, "dlq_topic_c", c_escape(k->dlq_topic ? k->dlq_topic : ""));
+    set_fmt(m, "version", "%d", k->version);
+    set_bool(m, "has_key", key != NULL);
+    (void)s;
+    if (!key)
+        return;
+    set_str(m, "key_field", key->name);
+    static const char *const key_kinds[] = {
+        [T_INT32] = "key_is_int", [T_INT64] = "key_is_int", [T_UINT32] = "key_is_uint",
+        [T_UINT64] = "key_is_uint", [T_STRING] = "key_is_str", [T_TIMESTAMP] = "key_is_str",
+        [T_DECIMAL] = "key_is_str", [T_UUID] = "key_is_uuid", [T_ENUM] = "key_is_enum",
+    };
+    set_bool(m, key_kinds[key->type.kind], true);
+    if (key->type.kind == T_ENUM)
+        set_own(m, "key_enum_c", type_c_name(s, key->type.enum_def->name));
+}
+
+static const field_def *key_field_of(const message_def *m, const char *name)
+{
+    for (size_t i = 0; name && i < m->n_fields; i++)
+        if (strcmp(m->fields[i].name, name) == 0)
+            return &m->fields[i];
+    return NULL;
+}
+
+/* ---- messages -------------------------------------------------------------------- */
+
+static mu_node *message_model(const schema *s, const message_def *m)
+{
+    mu_node *mm = mu_map();
+    char *c_name = type_c_name(s, m->name);
+    set_str(mm, "name", m->name);
+    set_str(mm, "c_name", c_name);
+    set_doc(mm, m->description);
+    set_fmt(mm, "n_fields", "%zu", m->n_fields);
+    size_t words = (m->n_fields + 63) / 64;
+    set_fmt(mm, "seen_words", "%zu", words);
+    set_bool(mm, "reject_unknown", m->reject_unknown);
+    mu_node *fields = mu_list(), *required = mu_list();
+    uint64_t *mask = xcalloc(words, sizeof *mask);
+    bool any_container = false, any_map = false;
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const field_def *f = &m->fields[i];
+        push_with_last(fields, field_model(s, m, f, i), i + 1 == m->n_fields);
+        if (!f->optional && !f->default_text)
+            mask[i / 64] |= (uint64_t)1 << (i % 64);
+        any_container |= f->type.kind == T_ARRAY || f->type.kind == T_MAP;
+        any_map |= f->type.kind == T_MAP;
+    }
+    for (size_t w = 0; w < words; w++) {
+        mu_node *word = mu_map();
+        set_fmt(word, "mask", "UINT64_C(0x%" PRIx64 ")", mask[w]);
+        push_with_last(required, word, w + 1 == words);
+    }
+    free(mask);
+    mu_map_set(mm, "fields", fields);
+    mu_map_set(mm, "required_words", required);
+    set_bool(mm, "has_maps", any_map);
+    set_bool(mm, "has_containers", any_container);
+    set_kafka(mm, s, &m->kafka, key_field_of(m, m->kafka.key_field));
+    char *lower = snake_case(m->name), *macro = xasprintf("%s_%s", s->name, lower);
+    set_own(mm, "macro", upper_case(macro));
+    free(macro);
+    free(lower);
+    free(c_name);
+    return mm;
+}
+
+static mu_node *union_model(const schema *s, const union_def *u)
+{
+    mu_node *um = mu_map();
+    char *c_name = type_c_name(s, u->name);
+    set_str(um, "name", u->name);
+    set_str(um, "c_name", c_name);
+    set_doc(um, u->description);
+    set_own(um, "disc_c", c_escape(u->discriminator));
+    set_fmt(um, "disc_len", "%zu", strlen(u->discriminator));
+    char *quoted = json_quote(u->discriminator);
+    char *key = xasprintf("{%s:", quoted);
+    set_own(um, "disc_key_c", c_escape(key));
+    set_fmt(um, "disc_key_len", "%zu", strlen(key));
+    free(quoted);
+    free(key);
+    mu_node *variants = mu_list();
+    size_t tags_len = 0;
+    for (size_t i = 0; i < u->n_variants; i++)
+        tags_len += strlen(u->variants[i].tag) + 4;
+    char *tag_list = xcalloc(1, tags_len + 1);
+    for (size_t i = 0; i < u->n_variants; i++) {
+        const union_variant *v = &u->variants[i];
+        mu_node *vm = mu_map();
+        set_str(vm, "name", v->name);
+        char *upper = upper_case(v->name);
+        set_fmt(vm, "kind_c", "%s_%s", c_name, upper);
+        free(upper);
+        set_own(vm, "tag_c", c_escape(v->tag));
+        set_fmt(vm, "tag_len", "%zu", strlen(v->tag));
+        char *jq = json_quote(v->tag);
+        set_own(vm, "tag_json_c", c_escape(jq));
+        set_fmt(vm, "tag_json_len", "%zu", strlen(jq));
+        free(jq);
+        set_own(vm, "msg_c", type_c_name(s, v->message->name));
+        set_fmt(vm, "index", "%zu", i);
+        set_fmt(vm, "number", "%zu", i + 1);
+        push_with_last(variants, vm, i + 1 == u->n_variants);
+        strcat(tag_list, i ? ", " : "");
+        strcat(tag_list, v->tag);
+    }
+    set_own(um, "tag_list_c", c_escape(tag_list));
+    free(tag_list);
+    mu_map_set(um, "variants", variants);
+    set_fmt(um, "n_variants", "%zu", u->n_variants);
+    const message_def *first = u->n_variants ? u->variants[0].message : NULL;
+    set_kafka(um, s, &u->kafka, first ? key_field_of(first, u->kafka.key_field) : NULL);
+    free(c_name);
+    return um;
+}
+
+/* ---- the whole schema ---------------------------------------------------------------- */
+
+mu_node *model_build(const schema *s, const output_names *out, const char *version)
+{
+    mu_node *root = mu_map();
+    set_str(root, "version", version);
+    set_str(root, "source", s->file_name);
+    set_str(root, "schema", s->name);
+    char *upper = upper_case(s->name);
+    set_str(root, "SCHEMA", upper);
+    free(upper);
+    set_doc(root, s->description);
+    set_fmt(root, "schema_version", "%d", s->version);
+    set_str(root, "header", out->header);
+    set_str(root, "source_file", out->source);
+    set_str(root, "translator_header", out->translator_header);
+    set_str(root, "domain_header", out->domain_header);
+    set_own(root, "guard", guard_name(out->header));
+    set_own(root, "translator_guard", guard_name(out->translator_header));
+    set_own(root, "domain_guard", guard_name(out->domain_header));
+
+    mu_node *enums = mu_list();
+    for (size_t i = 0; i < s->n_enums; i++)
+        push_with_last(enums, enum_model(s, s->enums[i]), i + 1 == s->n_enums);
+    mu_map_set(root, "enums", enums);
+
+    mu_node *decls = mu_list(), *messages = mu_list(), *kafka = mu_list();
+    for (size_t i = 0; i < s->n_order; i++) {
+        const decl *d = &s->order[i];
+        mu_node *dm = mu_map();
+        bool has_topic;
+        if (d->kind == DECL_MESSAGE) {
+            mu_map_set(dm, "message", message_model(s, d->message));
+            mu_list_push(messages, message_model(s, d->message));
+            has_topic = d->message->kafka.topic != NULL;
+            if (has_topic)
+                mu_list_push(kafka, message_model(s, d->message));
+        } else {
+            mu_map_set(dm, "union", union_model(s, d->union_def));
+            has_topic = d->union_def->kafka.topic != NULL;
+            if (has_topic) {
+                mu_node *k = union_model(s, d->union_def);
+                set_bool(k, "is_union", true);
+                mu_list_push(kafka, k);
+            }
+        }
+        push_with_last(decls, dm, i + 1 == s->n_order);
+    }
+    mu_map_set(root, "decls", decls);
+    mu_map_set(root, "messages", messages);
+    mu_map_set(root, "kafka_types", kafka);
+    return root;
+}

@@ -1,0 +1,170 @@
+/*
+ * schema.h - the checked, in-memory form of one topicgen schema file.
+ *
+ * schema_load() turns YAML into these structs and reports every mistake with
+ * file:line:col.  A schema that loaded without errors is consistent: every
+ * type reference is resolved, names are valid C identifiers, constraints are
+ * coherent, and messages are ordered so that each one only embeds (by value)
+ * messages defined before it.  The template model (model.c) reads only this.
+ *
+ * Ownership: everything hangs off `schema` and is freed by schema_free().
+ */
+#ifndef TOPICGEN_SCHEMA_H
+#define TOPICGEN_SCHEMA_H
+
+#include "diag.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum type_kind {
+    T_BOOL,
+    T_INT32,
+    T_INT64,
+    T_UINT32,
+    T_UINT64,
+    T_FLOAT64,
+    T_STRING,
+    T_TIMESTAMP,
+    T_UUID,
+    T_DECIMAL,
+    T_BYTES,
+    T_JSON,
+    T_ENUM,
+    T_MESSAGE,
+    T_UNION,
+    T_ARRAY,
+    T_MAP
+} type_kind;
+
+struct enum_def;
+struct message_def;
+struct union_def;
+
+/* A resolved type.  For T_ARRAY and T_MAP, `elem` is the item/value type
+ * (never itself an array or map). */
+typedef struct type_ref {
+    type_kind kind;
+    struct enum_def *enum_def;       /* T_ENUM */
+    struct message_def *message;     /* T_MESSAGE */
+    struct union_def *union_def;     /* T_UNION */
+    struct type_ref *elem;           /* T_ARRAY, T_MAP */
+} type_ref;
+
+/* A numeric bound kept in the type's own domain. */
+typedef struct bound {
+    bool set;
+    int64_t i;      /* signed integer types */
+    uint64_t u;     /* unsigned integer types */
+    double d;       /* float64 */
+    char *text;     /* as written, for messages and C literals */
+} bound;
+
+typedef struct field_def {
+    char *name;                 /* C member name */
+    char *wire_name;            /* JSON key (defaults to name) */
+    char *description;          /* may be NULL */
+    diag_pos pos;
+    type_ref type;
+    bool optional;              /* may be absent on the wire */
+    bool nullable;              /* may be null on the wire */
+    char *default_text;         /* scalar default as written, or NULL */
+    diag_pos default_pos;
+    bound min, max;             /* numbers */
+    bool has_min_length, has_max_length;
+    uint64_t min_length, max_length;   /* strings: Unicode code points */
+    bool has_min_items, has_max_items;
+    uint64_t min_items, max_items;     /* arrays and maps */
+} field_def;
+
+typedef struct enum_value {
+    char *name;                 /* C suffix, e.g. WORKFLOW_STARTED */
+    char *wire;                 /* wire string, e.g. "workflow.started" */
+    diag_pos pos;
+} enum_value;
+
+typedef struct enum_def {
+    char *name;
+    char *description;
+    diag_pos pos;
+    enum_value *values;
+    size_t n_values;
+} enum_def;
+
+/* What a top-level message needs to travel on Kafka. */
+typedef struct kafka_binding {
+    char *topic;                /* NULL: not a Kafka message (only nested) */
+    char *dlq_topic;            /* default "<topic>.dlq" */
+    char *key_field;            /* NULL: no key */
+    diag_pos key_pos;
+    int version;
+} kafka_binding;
+
+typedef struct message_def {
+    char *name;
+    char *description;
+    diag_pos pos;
+    field_def *fields;
+    size_t n_fields;
+    bool reject_unknown;        /* unknown_fields: reject */
+    kafka_binding kafka;
+    int visit;                  /* loader scratch: cycle detection */
+} message_def;
+
+typedef struct union_variant {
+    char *tag;                  /* discriminator value on the wire */
+    char *name;                 /* C member name (tag made an identifier) */
+    message_def *message;
+    diag_pos pos;
+} union_variant;
+
+typedef struct union_def {
+    char *name;
+    char *description;
+    diag_pos pos;
+    char *discriminator;        /* wire key, e.g. "message_type" */
+    union_variant *variants;
+    size_t n_variants;
+    kafka_binding kafka;
+    int visit;
+} union_def;
+
+/* Declarations in dependency order (a message or union appears after
+ * everything it embeds by value). */
+typedef enum decl_kind { DECL_MESSAGE, DECL_UNION } decl_kind;
+typedef struct decl {
+    decl_kind kind;
+    message_def *message;
+    union_def *union_def;
+} decl;
+
+typedef struct schema {
+    char *path;                 /* file as given on the command line */
+    char *file_name;            /* base name, for banners */
+    char *name;                 /* C prefix, e.g. "orders" */
+    char *description;
+    int version;
+    enum_def **enums;
+    size_t n_enums;
+    message_def **messages;
+    size_t n_messages;
+    union_def **unions;
+    size_t n_unions;
+    decl *order;                /* n_messages + n_unions entries */
+    size_t n_order;
+} schema;
+
+/* Load and check one schema file.  Returns NULL when the file could not be
+ * read or has errors; every error is added to `diags`.  The result is owned
+ * by the caller (schema_free). */
+schema *schema_load(const char *path, diag_list *diags);
+
+/* Same, from text in memory (`path` is only used in messages). */
+schema *schema_load_string(const char *path, const char *text, size_t len, diag_list *diags);
+
+void schema_free(schema *s);
+
+/* The schema's name of a type kind ("int32", "timestamp", ...). */
+const char *type_kind_name(type_kind k);
+
+#endif /* TOPICGEN_SCHEMA_H */

@@ -1,0 +1,36 @@
+/*
+ * util.h - small helpers the generator uses everywhere: allocation that
+ * aborts on failure, formatted string building, identifier checks.
+ *
+ * The generator is a short-lived build tool: running out of memory ends it
+ * with a message, which keeps every caller free of NULL checks.
+ */
+#ifndef TOPICGEN_UTIL_H
+#define TOPICGEN_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a new string (caller frees). */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Append one zeroed element to the malloc'd array *array_ptr of *count
+ * elements; returns the new element.  Schemas are small: no capacity kept. */
+void *xappend(void *array_ptr, size_t *count, size_t elem_size);
+
+/* True when s is [A-Za-z_][A-Za-z0-9_]*. */
+bool is_c_identifier(const char *s);
+/* True when s is a C11 keyword or a name reserved by C (leading _ + upper, __). */
+bool is_c_reserved(const char *s);
+
+/* "OrderEvent" -> "order_event", "HTTPServer" -> "http_server". Caller frees. */
+char *snake_case(const char *s);
+/* "order_event" -> "ORDER_EVENT" (ASCII only). Caller frees. */
+char *upper_case(const char *s);
+
+#endif /* TOPICGEN_UTIL_H */

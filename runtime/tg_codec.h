@@ -1,0 +1,138 @@
+/*
+ * tg_codec.h: schema-level helpers for topicgen-generated codecs.
+ *
+ * tg_json.h knows JSON; this file knows what a schema adds on top of it:
+ * matching member names against a field table, required fields, numeric
+ * ranges, string lengths, item counts, enum and union tags, arena
+ * allocation for arrays, and turning a reader or writer into the result code
+ * a generated decode/encode function returns.  Only generated code is meant
+ * to call these; applications use the generated <T>_decode/<T>_encode.
+ *
+ * Nothing here allocates.  Every function is thread-safe for distinct
+ * readers/writers.
+ */
+#ifndef TG_CODEC_H
+#define TG_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tg_json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A tg_str for a string literal. */
+#define TG_STR_LIT(s) ((tg_str){(s), sizeof(s) - 1})
+
+/* Byte-wise equality of two strings. */
+static inline bool tg_codec_str_eq(tg_str a, tg_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* Index of `key` in names[0..n), or -1.  names[hint] is tried first (members
+ * usually arrive in schema order); hint may be n. */
+int tg_codec_match(tg_str key, const tg_str *names, int n, int hint);
+
+/* ---- reading -------------------------------------------------------------- */
+
+/* Room for `count` elements of `size` bytes in the reader's arena, or NULL
+ * when count is 0 or the arena is too small.  In the latter case the reader
+ * switches to measuring mode: decoding goes on (elements land in a scratch
+ * element), and tg_json_finish reports the total bytes needed. */
+void *tg_codec_alloc(tg_json_reader *r, size_t count, size_t size, size_t align);
+
+/* When the next value is an object: its number of members, without
+ * consuming or validating anything (for sizing a map's arena allocation). */
+size_t tg_codec_count_members(tg_json_reader *r);
+
+/* A key returned by tg_json_object_next that must outlive its object (map
+ * keys): a view into the input when possible, else copied into the arena. */
+tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key);
+
+/* Record TG_JSON_E_MISSING ("missing required field") for each required
+ * field (bit i of required[]) not set in seen[]; names[i] gives the path.
+ * `offset` is where the object started. */
+void tg_codec_check_required(tg_json_reader *r, size_t offset, const uint64_t *seen,
+                             const uint64_t *required, size_t words, const tg_str *names);
+
+/* TG_JSON_E_LENGTH unless min <= code points of s <= max. */
+void tg_codec_check_length(tg_json_reader *r, size_t offset, tg_str s, uint64_t min, uint64_t max);
+
+/* TG_JSON_E_LENGTH unless min <= count <= max (arrays and maps). */
+void tg_codec_check_items(tg_json_reader *r, size_t offset, size_t count, uint64_t min, uint64_t max);
+
+/* TG_JSON_E_RANGE unless v >= min (unsigned fields with a lower bound). */
+void tg_codec_check_uint_min(tg_json_reader *r, size_t offset, uint64_t v, uint64_t min);
+
+/* TG_JSON_E_RANGE unless v is within the bounds that are set. */
+void tg_codec_check_double(tg_json_reader *r, size_t offset, double v, bool has_min, double min,
+                           bool has_max, double max);
+
+/* TG_JSON_E_ENUM: `got` is not one of `allowed` (a ", "-separated list). */
+void tg_codec_error_enum(tg_json_reader *r, size_t offset, tg_str got, const char *type,
+                         const char *allowed);
+
+/* Tagged unions: find the string value of member `discriminator` in the
+ * object that comes next, without consuming anything.  Returns true with
+ * *tag set (a view into the input).  Otherwise records the error (not an
+ * object, missing discriminator, discriminator not a string), skips the
+ * value and returns false. */
+bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag);
+
+/* TG_JSON_E_UNION: `tag` names no variant; `allowed` lists the tags. */
+void tg_codec_error_variant(tg_json_reader *r, size_t offset, tg_str discriminator, tg_str tag,
+                            const char *allowed);
+
+/* Finish a decode: trailing text check, arena report, result code (the code
+ * of the first error recorded, or TG_JSON_OK). */
+tg_json_code tg_codec_decode_end(tg_json_reader *r);
+
+/* ---- writing -------------------------------------------------------------- */
+
+/* Write the separator in *sep ('{' before the first member, ',' after) and
+ * the pre-escaped `"key":` text. */
+static inline void tg_codec_member(tg_json_writer *w, char *sep, const char *key, size_t n)
+{
+    tg_json_write_char(w, *sep);
+    *sep = ',';
+    tg_json_write_raw(w, key, n);
+}
+
+/* Close an object opened by tg_codec_member (or write {} if none was). */
+static inline void tg_codec_object_end(tg_json_writer *w, char sep)
+{
+    if (sep == '{')
+        tg_json_write_char(w, '{');
+    tg_json_write_char(w, '}');
+}
+
+/* Write an enum's wire string; NULL (a value outside the enum) is
+ * TG_JSON_E_VALUE. */
+void tg_codec_write_enum(tg_json_writer *w, const char *wire);
+
+/* Mark the output invalid (TG_JSON_E_VALUE), e.g. a union with no variant. */
+void tg_codec_write_invalid(tg_json_writer *w);
+
+/* Result of an encode: *len = bytes needed; TG_JSON_E_BUFFER when they did
+ * not fit, the writer's error if any, else TG_JSON_OK. */
+tg_json_code tg_codec_encode_end(const tg_json_writer *w, size_t *len);
+
+/* ---- Kafka keys ----------------------------------------------------------- */
+/* Each writes the key bytes into buf[0..cap) and returns the length needed
+ * (nothing is written when it exceeds cap). */
+size_t tg_codec_key_str(tg_str s, char *buf, size_t cap);
+size_t tg_codec_key_cstr(const char *s, char *buf, size_t cap);
+size_t tg_codec_key_int(int64_t v, char *buf, size_t cap);
+size_t tg_codec_key_uint(uint64_t v, char *buf, size_t cap);
+size_t tg_codec_key_uuid(const tg_uuid *u, char *buf, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TG_CODEC_H */
