@@ -561,6 +561,8 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
         k.len = declen;
         r->scratch_top += declen;
     }
+    s->kind = 1; /* the path names the key, also in a duplicate-key error */
+    s->key = k;
     if (!add_key(r, k, q))
         return -1;
     p = skip_ws(e, end);
@@ -568,8 +570,6 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
         return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key"), -1;
     r->cur = p + 1;
     s->flags |= LV_STARTED;
-    s->kind = 1;
-    s->key = k;
     *key = k;
     return 1;
 }
@@ -841,8 +841,8 @@ bool tg_json_read_int(tg_json_reader *r, int64_t min, int64_t max, int64_t *out)
 {
     const char *p, *e;
     uint64_t mag;
-    bool neg, big;
-    int64_t v;
+    bool neg, big, fits;
+    int64_t v = 0;
     char range[64];
 
     if (r->fatal)
@@ -850,19 +850,19 @@ bool tg_json_read_int(tg_json_reader *r, int64_t min, int64_t max, int64_t *out)
     p = skip_ws(r->cur, r->end);
     if (!(e = scan_int(r, p, &mag, &neg, &big)))
         return false;
-    if (!big && (neg ? mag <= (uint64_t)1 << 63 : mag <= (uint64_t)INT64_MAX)) {
+    fits = !big && (neg ? mag <= (uint64_t)1 << 63 : mag <= (uint64_t)INT64_MAX);
+    if (fits) {
         v = !neg ? (int64_t)mag : mag == (uint64_t)1 << 63 ? INT64_MIN : -(int64_t)mag;
         if (v >= min && v <= max) {
             *out = v;
             return true;
         }
     }
-    if (min == INT64_MIN && max != INT64_MAX)
-        snprintf(range, sizeof range, "<= %lld", (long long)max);
-    else if (min != INT64_MIN && max == INT64_MAX)
+    /* Name the bound that was crossed (beyond int64 crosses it too). */
+    if (fits ? v < min : neg)
         snprintf(range, sizeof range, ">= %lld", (long long)min);
     else
-        snprintf(range, sizeof range, "in [%lld, %lld]", (long long)min, (long long)max);
+        snprintf(range, sizeof range, "<= %lld", (long long)max);
     return range_error(r, p, e, range);
 }
 
@@ -882,10 +882,10 @@ bool tg_json_read_uint(tg_json_reader *r, uint64_t max, uint64_t *out)
         *out = mag;
         return true;
     }
-    if (max == UINT64_MAX)
-        snprintf(range, sizeof range, neg ? ">= 0" : "<= %llu", (unsigned long long)max);
+    if (neg)
+        snprintf(range, sizeof range, ">= 0");
     else
-        snprintf(range, sizeof range, "in [0, %llu]", (unsigned long long)max);
+        snprintf(range, sizeof range, "<= %llu", (unsigned long long)max);
     return range_error(r, p, e, range);
 }
 
