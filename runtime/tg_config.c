@@ -1,0 +1,416 @@
+/* tg_config: safe defaults, overrides from pairs/environment/properties
+ * files, and the topicgen.* knob table.  Validation is eager: every set goes
+ * through rd_kafka_conf_set (or the knob table) at once, so errors point at
+ * the property that caused them. */
+#define _POSIX_C_SOURCE 200809L
+#include "tg_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+struct tg_config {
+    tg_config_role role;
+    rd_kafka_conf_t *rk;
+    tg_settings settings;
+};
+
+/* The topicgen.* knobs: name, where the value lives, allowed range. */
+typedef struct knob {
+    const char *name;
+    size_t offset;
+    int is_long;
+    long min, max, def;
+} knob;
+
+#define KNOB_INT(n, f, lo, hi, d) { n, offsetof(tg_settings, f), 0, lo, hi, d }
+#define KNOB_LONG(n, f, lo, hi, d) { n, offsetof(tg_settings, f), 1, lo, hi, d }
+static const knob knobs[] = {
+    KNOB_INT("topicgen.retry.max.attempts", retry_max_attempts, 1, 1000, 5),
+    KNOB_INT("topicgen.retry.backoff.ms", retry_backoff_ms, 0, 3600000, 200),
+    KNOB_INT("topicgen.retry.backoff.max.ms", retry_backoff_max_ms, 0, 3600000, 10000),
+    KNOB_INT("topicgen.commit.interval.ms", commit_interval_ms, 1, 3600000, 5000),
+    KNOB_INT("topicgen.shutdown.timeout.ms", shutdown_timeout_ms, 0, 3600000, 10000),
+    KNOB_INT("topicgen.poll.timeout.ms", poll_timeout_ms, 1, 60000, 100),
+    KNOB_LONG("topicgen.arena.bytes", arena_bytes, 0, 1L << 30, 65536),
+    KNOB_LONG("topicgen.arena.max.bytes", arena_max_bytes, 0, 1L << 30, 4194304),
+    KNOB_INT("topicgen.batch.size", batch_size, 1, 100000, 100),
+    KNOB_INT("topicgen.batch.timeout.ms", batch_timeout_ms, 0, 3600000, 200),
+    KNOB_INT("topicgen.dlq.retry.backoff.ms", dlq_retry_backoff_ms, 0, 3600000, 1000),
+};
+#define N_KNOBS (sizeof knobs / sizeof knobs[0])
+
+static const char *const producer_defaults[] = {
+    "acks", "all",
+    "enable.idempotence", "true",
+    "compression.type", "lz4",
+    "linger.ms", "5",
+};
+static const char *const consumer_defaults[] = {
+    "enable.auto.commit", "false",
+    "enable.auto.offset.store", "false",
+    "auto.offset.reset", "earliest",
+    "enable.partition.eof", "false",
+};
+
+static const knob *find_knob(const char *key)
+{
+    for (size_t i = 0; i < N_KNOBS; i++)
+        if (strcmp(knobs[i].name, key) == 0)
+            return &knobs[i];
+    return NULL;
+}
+
+static void knob_store(tg_settings *s, const knob *k, long v)
+{
+    char *base = (char *)s + k->offset;
+    if (k->is_long)
+        memcpy(base, &v, sizeof v);
+    else {
+        int iv = (int)v;
+        memcpy(base, &iv, sizeof iv);
+    }
+}
+
+static long knob_load(const tg_settings *s, const knob *k)
+{
+    const char *base = (const char *)s + k->offset;
+    if (k->is_long) {
+        long v;
+        memcpy(&v, base, sizeof v);
+        return v;
+    }
+    int iv;
+    memcpy(&iv, base, sizeof iv);
+    return iv;
+}
+
+static int set_knob(tg_config *c, const knob *k, const char *value, tg_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno != 0 || end == value || *end != '\0' || v < k->min || v > k->max)
+        return tg_error_set(err, TG_ERR_CONFIG,
+                            "invalid value for property '%s': \"%s\" (expected integer %ld..%ld)",
+                            k->name, value, k->min, k->max);
+    knob_store(&c->settings, k, v);
+    return 0;
+}
+
+/* Consumers store offsets themselves; auto commit/store would lose data. */
+static int check_consumer_safety(const tg_config *c, const char *key, const char *value,
+                                 tg_error *err)
+{
+    if (c->role != TG_CONFIG_CONSUMER)
+        return 0;
+    if ((strcmp(key, "enable.auto.commit") == 0 || strcmp(key, "enable.auto.offset.store") == 0)
+        && strcmp(value, "false") != 0)
+        return tg_error_set(err, TG_ERR_CONFIG,
+                            "invalid value for property '%s': must stay false (the consumer "
+                            "stores and commits offsets only after handling)", key);
+    return 0;
+}
+
+int tg_config_set(tg_config *c, const char *key, const char *value, tg_error *err)
+{
+    char errstr[512];
+    if (!c || !key || !value)
+        return tg_error_set(err, TG_ERR_ARG, "tg_config_set: NULL argument");
+    if (strncmp(key, "topicgen.", 9) == 0) {
+        const knob *k = find_knob(key);
+        if (!k)
+            return tg_error_set(err, TG_ERR_CONFIG, "unknown property '%s'", key);
+        return set_knob(c, k, value, err);
+    }
+    if (check_consumer_safety(c, key, value, err))
+        return TG_ERR_CONFIG;
+    errstr[0] = '\0';
+    switch (rd_kafka_conf_set(c->rk, key, value, errstr, sizeof errstr)) {
+    case RD_KAFKA_CONF_OK:
+        return 0;
+    case RD_KAFKA_CONF_UNKNOWN:
+        return tg_error_set(err, TG_ERR_CONFIG, "unknown property '%s'", key);
+    case RD_KAFKA_CONF_INVALID:
+        break;
+    }
+    return tg_error_set(err, TG_ERR_CONFIG, "invalid value for property '%s': %s", key, errstr);
+}
+
+int tg_config_set_pairs(tg_config *c, const char *const *kv, size_t n_pairs, tg_error *err)
+{
+    if (n_pairs && !kv)
+        return tg_error_set(err, TG_ERR_ARG, "tg_config_set_pairs: NULL pairs");
+    for (size_t i = 0; i < n_pairs; i++) {
+        int rc = tg_config_set(c, kv[2 * i], kv[2 * i + 1], err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+tg_config *tg_config_new(tg_config_role role, tg_error *err)
+{
+    tg_config *c = calloc(1, sizeof *c);
+    if (!c || !(c->rk = rd_kafka_conf_new())) {
+        free(c);
+        tg_error_set(err, TG_ERR_NOMEM, "tg_config_new: out of memory");
+        return NULL;
+    }
+    c->role = role;
+    for (size_t i = 0; i < N_KNOBS; i++)
+        knob_store(&c->settings, &knobs[i], knobs[i].def);
+    const char *const *d = role == TG_CONFIG_PRODUCER ? producer_defaults : consumer_defaults;
+    size_t n = (role == TG_CONFIG_PRODUCER ? sizeof producer_defaults : sizeof consumer_defaults)
+               / sizeof d[0] / 2;
+    if (tg_config_set_pairs(c, d, n, err)) {
+        tg_config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void tg_config_free(tg_config *c)
+{
+    if (!c)
+        return;
+    rd_kafka_conf_destroy(c->rk);
+    free(c);
+}
+
+/* "BOOTSTRAP_SERVERS" -> "bootstrap.servers" into out[cap]; 0 if too long. */
+static int env_name_to_key(const char *name, size_t len, char *out, size_t cap)
+{
+    if (len == 0 || len >= cap)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        out[i] = name[i] == '_' ? '.' : (char)tolower((unsigned char)name[i]);
+    out[len] = '\0';
+    return 1;
+}
+
+int tg_config_load_env(tg_config *c, const char *const *envp, tg_error *err)
+{
+    static const char prefix[] = "TOPICGEN_KAFKA_";
+    const size_t plen = sizeof prefix - 1;
+    if (!c)
+        return tg_error_set(err, TG_ERR_ARG, "tg_config_load_env: NULL config");
+    if (!envp)
+        envp = (const char *const *)environ;
+    for (; envp && *envp; envp++) {
+        const char *var = *envp;
+        const char *eq = strchr(var, '=');
+        char key[256];
+        if (strncmp(var, prefix, plen) != 0 || !eq)
+            continue;
+        if (!env_name_to_key(var + plen, (size_t)(eq - var) - plen, key, sizeof key))
+            return tg_error_set(err, TG_ERR_CONFIG, "environment variable %.*s: bad name",
+                                (int)(eq - var), var);
+        tg_error e;
+        if (tg_config_set(c, key, eq + 1, &e))
+            return tg_error_set(err, e.code, "environment variable %.*s: %s",
+                                (int)(eq - var), var, e.message);
+    }
+    return 0;
+}
+
+/* Strip the trailing newline and report whether the line continues ('\'). */
+static int chomp_continues(char *line)
+{
+    size_t n = strlen(line), bs = 0;
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = '\0';
+    while (bs < n && line[n - 1 - bs] == '\\')
+        bs++;
+    if (bs % 2 == 1) {
+        line[n - 1] = '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* Unescape in place: "\x" -> "x" ("\t", "\n" keep their meaning). */
+static void unescape(char *s)
+{
+    char *w = s;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) {
+            s++;
+            *w++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s;
+        } else {
+            *w++ = *s;
+        }
+    }
+    *w = '\0';
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Split one logical line into key and value and apply it. */
+static int apply_property_line(tg_config *c, char *line, const char *path, int lineno,
+                               tg_error *err)
+{
+    char *p = trim(line);
+    if (*p == '\0' || *p == '#' || *p == '!')
+        return 0;
+    char *sep = p;
+    while (*sep && *sep != '=' && *sep != ':' && !isspace((unsigned char)*sep))
+        sep += (*sep == '\\' && sep[1]) ? 2 : 1;
+    char *value = sep;
+    if (*value) {
+        int had_sep = (*value == '=' || *value == ':');
+        *value++ = '\0';
+        while (isspace((unsigned char)*value))
+            value++;
+        if (!had_sep && (*value == '=' || *value == ':'))
+            value++;
+    }
+    value = trim(value);
+    unescape(p);
+    unescape(value);
+    tg_error e;
+    if (tg_config_set(c, p, value, &e))
+        return tg_error_set(err, e.code, "%s:%d: %s", path, lineno, e.message);
+    return 0;
+}
+
+/* Read one logical line (joining '\' continuations) into buf. */
+static int read_logical_line(FILE *f, char *buf, size_t cap, int *lineno)
+{
+    size_t used = 0;
+    char part[4096];
+    int got = 0;
+    while (fgets(part, sizeof part, f)) {
+        got = 1;
+        (*lineno)++;
+        if (!strchr(part, '\n') && !feof(f))
+            return -1;
+        int more = chomp_continues(part);
+        const char *piece = used ? trim(part) : part;
+        size_t n = strlen(piece);
+        if (used + n + 1 > cap)
+            return -1;
+        memcpy(buf + used, piece, n + 1);
+        used += n;
+        if (!more)
+            break;
+    }
+    return got;
+}
+
+int tg_config_load_file(tg_config *c, const char *path, tg_error *err)
+{
+    if (!c || !path)
+        return tg_error_set(err, TG_ERR_ARG, "tg_config_load_file: NULL argument");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return tg_error_set(err, TG_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    char line[4096];
+    int lineno = 0, rc = 0, got;
+    while (rc == 0 && (got = read_logical_line(f, line, sizeof line, &lineno)) != 0) {
+        if (got < 0)
+            rc = tg_error_set(err, TG_ERR_CONFIG, "%s:%d: line too long", path, lineno);
+        else
+            rc = apply_property_line(c, line, path, lineno, err);
+    }
+    fclose(f);
+    return rc;
+}
+
+int tg_config_get(const tg_config *c, const char *key, char *buf, size_t cap, tg_error *err)
+{
+    if (!c || !key || !buf || cap == 0)
+        return tg_error_set(err, TG_ERR_ARG, "tg_config_get: bad argument");
+    const knob *k = find_knob(key);
+    if (k) {
+        int n = snprintf(buf, cap, "%ld", knob_load(&c->settings, k));
+        return n < 0 || (size_t)n >= cap ? tg_error_set(err, TG_ERR_ARG, "buffer too small") : 0;
+    }
+    size_t size = cap;
+    switch (rd_kafka_conf_get(c->rk, key, buf, &size)) {
+    case RD_KAFKA_CONF_OK:
+        return size > cap ? tg_error_set(err, TG_ERR_ARG, "buffer too small for '%s'", key) : 0;
+    case RD_KAFKA_CONF_INVALID:
+    case RD_KAFKA_CONF_UNKNOWN:
+        break;
+    }
+    return tg_error_set(err, TG_ERR_CONFIG, "unknown property '%s'", key);
+}
+
+tg_config_role tg_config_role_of(const tg_config *c)
+{
+    return c->role;
+}
+
+const tg_settings *tg_config_settings(const tg_config *c)
+{
+    return &c->settings;
+}
+
+rd_kafka_conf_t *tg_config_rdkafka_dup(const tg_config *c)
+{
+    return rd_kafka_conf_dup(c->rk);
+}
+
+static int is_connection_property(const char *key)
+{
+    static const char *const exact[] = { "bootstrap.servers", "metadata.broker.list",
+                                         "client.id", "security.protocol",
+                                         "broker.address.family" };
+    static const char *const prefixes[] = { "sasl.", "ssl.", "socket." };
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
+        if (strcmp(key, exact[i]) == 0)
+            return 1;
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (strncmp(key, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* The default value of key in a fresh librdkafka config dump, or NULL. */
+static const char *default_of(const char **defs, size_t n, const char *key)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        if (strcmp(defs[i], key) == 0)
+            return defs[i + 1];
+    return NULL;
+}
+
+tg_config *tg_config_derive_producer(const tg_config *from, tg_error *err)
+{
+    tg_config *p = tg_config_new(TG_CONFIG_PRODUCER, err);
+    if (!p)
+        return NULL;
+    p->settings = from->settings;
+    rd_kafka_conf_t *fresh = rd_kafka_conf_new();
+    size_t cnt = 0, ndef = 0;
+    const char **dump = rd_kafka_conf_dump(from->rk, &cnt);
+    const char **defs = rd_kafka_conf_dump(fresh, &ndef);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i + 1 < cnt; i += 2) {
+        const char *def = default_of(defs, ndef, dump[i]);
+        /* copy only what the caller changed: some defaults are not settable */
+        if (is_connection_property(dump[i]) && (!def || strcmp(def, dump[i + 1]) != 0))
+            rc = tg_config_set(p, dump[i], dump[i + 1], err);
+    }
+    rd_kafka_conf_dump_free(dump, cnt);
+    rd_kafka_conf_dump_free(defs, ndef);
+    rd_kafka_conf_destroy(fresh);
+    if (rc) {
+        tg_config_free(p);
+        return NULL;
+    }
+    return p;
+}

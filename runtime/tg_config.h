@@ -1,0 +1,106 @@
+/* tg_config: one property set for a topicgen producer or consumer.
+ *
+ * A tg_config holds librdkafka properties (validated at once with
+ * rd_kafka_conf_set, so an unknown or invalid property is an error that
+ * names it) and topicgen's own knobs, which live under the "topicgen."
+ * prefix (retries, commit interval, arena size, ...; see tg_settings and
+ * docs/runtime.md).  tg_config_new starts from safe defaults; overrides come,
+ * in the order the caller applies them (later wins), from a Java-style
+ * properties file, from TOPICGEN_KAFKA_* environment variables and from
+ * key/value pairs.  Recommended order: file, environment, code.
+ *
+ * Safety rules enforced here: a consumer config refuses
+ * enable.auto.commit=true and enable.auto.offset.store=true, because the
+ * consumer stores offsets itself only after a message was handled or
+ * dead-lettered.
+ *
+ * Thread-safety: a tg_config is not synchronised; build it on one thread.
+ * tg_producer_new / tg_consumer_new take copies, so the config may be freed
+ * (or reused) right after them. */
+#ifndef TG_CONFIG_H
+#define TG_CONFIG_H
+
+#include <stddef.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "tg_error.h"
+
+typedef enum tg_config_role {
+    TG_CONFIG_PRODUCER,
+    TG_CONFIG_CONSUMER
+} tg_config_role;
+
+/* topicgen's own knobs (property name in brackets, default after '='). */
+typedef struct tg_settings {
+    int retry_max_attempts;    /* [topicgen.retry.max.attempts] = 5: handler calls per message
+                                  before TG_RETRY turns into dead-lettering                    */
+    int retry_backoff_ms;      /* [topicgen.retry.backoff.ms] = 200: first retry delay          */
+    int retry_backoff_max_ms;  /* [topicgen.retry.backoff.max.ms] = 10000: delay cap            */
+    int commit_interval_ms;    /* [topicgen.commit.interval.ms] = 5000: async commit period     */
+    int shutdown_timeout_ms;   /* [topicgen.shutdown.timeout.ms] = 10000: bound for stop/close  */
+    int poll_timeout_ms;       /* [topicgen.poll.timeout.ms] = 100: one consumer poll wait      */
+    long arena_bytes;          /* [topicgen.arena.bytes] = 65536: decode arena per consumer     */
+    long arena_max_bytes;      /* [topicgen.arena.max.bytes] = 4194304: arena may grow to this   */
+    int batch_size;            /* [topicgen.batch.size] = 100: max messages per batch           */
+    int batch_timeout_ms;      /* [topicgen.batch.timeout.ms] = 200: max wait to fill a batch   */
+    int dlq_retry_backoff_ms;  /* [topicgen.dlq.retry.backoff.ms] = 1000: re-produce delay after
+                                  a failed DLQ delivery                                         */
+} tg_settings;
+
+typedef struct tg_config tg_config;
+
+/* New config with safe defaults for `role`:
+ *  producer: acks=all, enable.idempotence=true, compression.type=lz4,
+ *            linger.ms=5;
+ *  consumer: enable.auto.commit=false, enable.auto.offset.store=false,
+ *            auto.offset.reset=earliest, enable.partition.eof=false.
+ * Returns NULL on allocation failure (err set).  Free with tg_config_free. */
+tg_config *tg_config_new(tg_config_role role, tg_error *err);
+
+/* Free c and everything it owns.  NULL is fine. */
+void tg_config_free(tg_config *c);
+
+/* Set one property.  "topicgen.*" keys are range-checked integers; all
+ * others go to rd_kafka_conf_set.  Returns 0, or TG_ERR_CONFIG with a message
+ * such as "unknown property 'foo.bar'" or "invalid value for property
+ * 'acks': ..." (librdkafka's reason).  c is unchanged on error. */
+int tg_config_set(tg_config *c, const char *key, const char *value, tg_error *err);
+
+/* Set n_pairs properties from kv = { key0, value0, key1, value1, ... };
+ * stops at the first error (earlier pairs stay applied). */
+int tg_config_set_pairs(tg_config *c, const char *const *kv, size_t n_pairs, tg_error *err);
+
+/* Apply every TOPICGEN_KAFKA_<NAME>=value variable of envp (NULL-terminated
+ * "NAME=value" strings; NULL means the process environment): <NAME> is
+ * lower-cased and '_' becomes '.', so TOPICGEN_KAFKA_BOOTSTRAP_SERVERS sets
+ * bootstrap.servers and TOPICGEN_KAFKA_TOPICGEN_RETRY_MAX_ATTEMPTS sets
+ * topicgen.retry.max.attempts.  Errors name the variable. */
+int tg_config_load_env(tg_config *c, const char *const *envp, tg_error *err);
+
+/* Apply a Java-style properties file: "key=value", "key: value" or
+ * "key value" per line, '#' and '!' comments, blank lines, trailing '\'
+ * continues a line, '\' escapes the next character.  Errors say
+ * "<path>:<line>: ...".  Lines longer than 4095 bytes are an error. */
+int tg_config_load_file(tg_config *c, const char *path, tg_error *err);
+
+/* Copy the current value of a property (librdkafka's or topicgen's) into
+ * buf as a NUL-terminated string.  Returns 0, or TG_ERR_CONFIG when the
+ * property is unknown or unset, TG_ERR_ARG when buf is too small. */
+int tg_config_get(const tg_config *c, const char *key, char *buf, size_t cap, tg_error *err);
+
+/* The role and the parsed topicgen.* knobs (pointer valid while c lives). */
+tg_config_role tg_config_role_of(const tg_config *c);
+const tg_settings *tg_config_settings(const tg_config *c);
+
+/* A fresh copy of the librdkafka part, for rd_kafka_new (which takes
+ * ownership).  NULL on allocation failure. */
+rd_kafka_conf_t *tg_config_rdkafka_dup(const tg_config *c);
+
+/* A producer config (safe producer defaults) that inherits the connection
+ * properties of `from` (bootstrap.servers, client.id, security.protocol,
+ * sasl.*, ssl.*, socket.*, broker.address.family) and its topicgen.* knobs:
+ * used by the consumer for its dead-letter producer.  NULL on error. */
+tg_config *tg_config_derive_producer(const tg_config *from, tg_error *err);
+
+#endif /* TG_CONFIG_H */

@@ -1,0 +1,180 @@
+/* tg_consumer: a typed, at-least-once Kafka consumer on librdkafka.
+ *
+ * Register one handler per topic (tg_consumer_add; topic defaults to
+ * desc->topic), one per union variant (tg_consumer_add_variant) or one batch
+ * handler (tg_consumer_add_batch), then tg_consumer_run.  For each message
+ * the consumer decodes it with desc->decode into a per-consumer struct
+ * buffer and arena (reused; no malloc per message), runs the optional
+ * translator, then calls the handler, which returns:
+ *   TG_OK      done: the offset is stored and later committed;
+ *   TG_RETRY   call again after exponential backoff with jitter, while the
+ *              partition is paused (other partitions keep flowing); after
+ *              topicgen.retry.max.attempts calls the message is dead-lettered;
+ *   TG_REJECT  dead-letter at once.
+ * Decode/validation failures and unknown union variants are dead-lettered
+ * without calling a handler.  Dead-lettering produces the original key,
+ * value and headers plus tg-dlq-reason, tg-dlq-path, tg-dlq-topic,
+ * tg-dlq-partition, tg-dlq-offset, tg-dlq-timestamp and tg-dlq-attempts to
+ * desc->dlq_topic (default "<topic>.dlq"); the offset is stored only once
+ * the DLQ broker confirmed the delivery.  If that delivery fails the
+ * partition stays paused and the DLQ produce is retried: nothing is lost.
+ *
+ * Offsets are stored (never auto-stored) in partition order, so a committed
+ * offset never passes an unhandled message; commits happen every
+ * topicgen.commit.interval.ms, on partition revocation and on shutdown.
+ * A message may be handled again (at-least-once) after a crash, a lost
+ * partition or a failed commit: see docs/runtime.md.
+ *
+ * Threading: a consumer is driven by one thread (the one calling
+ * tg_consumer_run / tg_consumer_poll); handlers, the translator and the
+ * rebalance logic run on it.  Only tg_consumer_stop may be called from
+ * another thread or a signal handler. */
+#ifndef TG_CONSUMER_H
+#define TG_CONSUMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "tg_config.h"
+#include "tg_error.h"
+#include "tg_log.h"
+#include "tg_message.h"
+#include "tg_metrics.h"
+#include "tg_producer.h"
+
+/* What a handler (or translator) decided about a message. */
+typedef enum tg_result {
+    TG_OK = 0,     /* processed: store the offset                  */
+    TG_RETRY = 1,  /* transient failure: call again after a backoff */
+    TG_REJECT = 2  /* permanent failure: dead-letter it now         */
+} tg_result;
+
+/* Everything about a message except its decoded body.  Valid only during
+ * the handler call (points into the Kafka message). */
+typedef struct tg_msg_meta {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms;            /* -1 if the message has none           */
+    const void *key;                 /* NULL if no key                       */
+    size_t key_len;
+    const rd_kafka_headers_t *headers; /* NULL if none; see tg_meta_header  */
+    tg_trace_context trace;          /* from a valid traceparent header      */
+    int attempt;                     /* 1 on the first call, 2 on the first retry */
+    int variant;                     /* union variant index, -1 for plain messages */
+    const tg_message_desc *desc;
+    const rd_kafka_message_t *raw;   /* the underlying message               */
+} tg_msg_meta;
+
+/* Find the last header called `name`; true (value and len set) if found. */
+bool tg_meta_header(const tg_msg_meta *meta, const char *name, const void **value, size_t *len);
+
+/* A handler: msg points to the decoded struct (desc->struct_size bytes,
+ * valid only during the call, as are strings pointing into it). */
+typedef tg_result (*tg_handler_fn)(void *user, const void *msg, const tg_msg_meta *meta);
+
+/* Translator run after decoding and before the handler (e.g. to upgrade an
+ * old schema version in place).  TG_REJECT dead-letters the message with
+ * reason "translate: <why->message>", TG_RETRY counts as a handler retry. */
+typedef tg_result (*tg_translate_fn)(void *user, void *msg, const tg_msg_meta *meta,
+                                     tg_error *why);
+
+/* Batch mode: up to topicgen.batch.size decoded messages, or whatever
+ * arrived within topicgen.batch.timeout.ms of the first one. */
+typedef struct tg_batch_item {
+    const void *msg;
+    tg_msg_meta meta;
+} tg_batch_item;
+
+typedef struct tg_batch {
+    const tg_batch_item *items;
+    size_t count;
+} tg_batch;
+
+/* TG_OK stores every offset of the batch; TG_RETRY retries the whole batch
+ * (all assigned partitions are paused meanwhile); TG_REJECT, or TG_RETRY on
+ * the last attempt, dead-letters every message of the batch. */
+typedef tg_result (*tg_batch_fn)(void *user, const tg_batch *batch);
+
+typedef struct tg_consumer_opts {
+    const tg_config *dlq_config;   /* producer config for the DLQ producer; NULL =
+                                      tg_config_derive_producer(conf)          */
+    const tg_logger *logger;       /* copied; NULL = tg_logger_default()       */
+    tg_metrics *metrics;           /* not owned; may be NULL                   */
+    tg_translate_fn translate;     /* may be NULL                              */
+    void *translate_user;
+} tg_consumer_opts;
+
+typedef struct tg_consumer tg_consumer;
+
+/* Create a consumer from a TG_CONFIG_CONSUMER config (copied; group.id is
+ * required).  Also creates the dead-letter producer.  NULL + err on error. */
+tg_consumer *tg_consumer_new(const tg_config *conf, const tg_consumer_opts *opts, tg_error *err);
+
+/* Route messages of `topic` (NULL = desc->topic) to fn.  Register before
+ * the first tg_consumer_poll/run.  One registration per topic. */
+int tg_consumer_add(tg_consumer *c, const tg_message_desc *desc, const char *topic,
+                    tg_handler_fn fn, void *user, tg_error *err);
+
+/* For a tagged union (desc->variant != NULL): route variant `index` of
+ * `topic` to fn.  Variants without a handler are dead-lettered
+ * ("unknown variant").  Call once per variant. */
+int tg_consumer_add_variant(tg_consumer *c, const tg_message_desc *desc, const char *topic,
+                            size_t index, tg_handler_fn fn, void *user, tg_error *err);
+
+/* Batch mode for `topic`: the consumer then serves this one registration. */
+int tg_consumer_add_batch(tg_consumer *c, const tg_message_desc *desc, const char *topic,
+                          tg_batch_fn fn, void *user, tg_error *err);
+
+/* Subscribe to every registered topic (tg_consumer_poll/run do it on first
+ * use).  Returns 0 or an error. */
+int tg_consumer_subscribe(tg_consumer *c, tg_error *err);
+
+/* One iteration: serve DLQ delivery reports and due retries, wait up to
+ * timeout_ms for one message and handle it, commit if the interval passed.
+ * Returns 0, or an error (fatal consumer error, subscribe failure). */
+int tg_consumer_poll(tg_consumer *c, int timeout_ms, tg_error *err);
+
+/* Poll until tg_consumer_stop, then tg_consumer_close.  Returns 0 after a
+ * clean shutdown, else the first error. */
+int tg_consumer_run(tg_consumer *c, tg_error *err);
+
+/* Ask tg_consumer_run to finish: it completes the handler in progress,
+ * commits and closes.  Async-signal-safe and thread-safe (one lock-free
+ * atomic store); does nothing else. */
+void tg_consumer_stop(tg_consumer *c);
+
+/* True once tg_consumer_stop was called. */
+bool tg_consumer_stopping(const tg_consumer *c);
+
+/* Shut down within topicgen.shutdown.timeout.ms: hand a collected batch to
+ * its handler, wait for in-flight DLQ deliveries, commit stored offsets,
+ * leave the group (rd_kafka_consumer_close_queue), close the DLQ producer.
+ * Messages still waiting for a retry are not stored (they come back).
+ * Idempotent.  Returns 0, or TG_ERR_TIMEOUT if the bound was hit. */
+int tg_consumer_close(tg_consumer *c, tg_error *err);
+
+/* Close (if needed) and free.  NULL is fine. */
+void tg_consumer_free(tg_consumer *c);
+
+/* Commit the stored offsets now (async = false waits for the broker). */
+int tg_consumer_commit(tg_consumer *c, bool async, tg_error *err);
+
+/* Move an assigned partition to `offset` (or RD_KAFKA_OFFSET_BEGINNING/END).
+ * TG_ERR_STATE if the partition holds a message in retry or dead-lettering. */
+int tg_consumer_seek(tg_consumer *c, const char *topic, int32_t partition, int64_t offset,
+                     tg_error *err);
+
+/* The next offset the application will read from a partition (librdkafka's
+ * position), or -1001 (RD_KAFKA_OFFSET_INVALID) if none yet. */
+int tg_consumer_position(tg_consumer *c, const char *topic, int32_t partition,
+                         int64_t *offset, tg_error *err);
+
+/* The librdkafka consumer handle (owned by c) and the DLQ producer. */
+rd_kafka_t *tg_consumer_handle(tg_consumer *c);
+tg_producer *tg_consumer_dlq_producer(tg_consumer *c);
+
+#endif /* TG_CONSUMER_H */

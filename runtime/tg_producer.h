@@ -1,0 +1,167 @@
+/* tg_producer: a typed Kafka producer on librdkafka.
+ *
+ * tg_producer_send encodes a generated struct with its descriptor, keys it
+ * with desc->key and sends it with the topicgen headers
+ *     content-type: application/json
+ *     tg-schema: <schema>.<name>
+ *     tg-schema-version: <version>
+ *     traceparent: <W3C trace context>            (only when given)
+ * Defaults (tg_config): acks=all and enable.idempotence=true, so a message
+ * is acknowledged only once every in-sync replica has it and librdkafka's
+ * internal retries cannot duplicate or reorder it within a partition;
+ * compression.type=lz4, because lz4 is the cheapest codec in CPU for the
+ * JSON payloads this runtime sends, every broker since Kafka 0.10 accepts it
+ * (zstd needs 2.1+) and Debian's librdkafka 2.0.2 has both built in;
+ * linger.ms=5 for small batches at low latency.
+ *
+ * Every send ends in exactly one delivery report to the caller's callback
+ * (success with partition and offset, or an error classified retriable or
+ * fatal).  Reports are served by tg_producer_poll, tg_producer_flush,
+ * tg_producer_close and (non-blocking) at the end of every tg_producer_send,
+ * on the calling thread.
+ *
+ * Memory: the encode buffer is one per producer, grown only when a message
+ * needs more (presized to desc->max_json_size); steady-state sends do not
+ * malloc in this code (librdkafka copies the payload into its queue).
+ * Thread-safety: all functions except tg_producer_close may be called from
+ * several threads at once (sends are serialised on an internal mutex);
+ * delivery callbacks run on whichever thread polls. */
+#ifndef TG_PRODUCER_H
+#define TG_PRODUCER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "tg_config.h"
+#include "tg_error.h"
+#include "tg_log.h"
+#include "tg_message.h"
+#include "tg_metrics.h"
+
+/* Use librdkafka's partitioner (by key). */
+#define TG_PARTITION_ANY RD_KAFKA_PARTITION_UA
+
+/* A header to attach: name NUL-terminated, value any bytes (NULL = null). */
+typedef struct tg_header {
+    const char *name;
+    const void *value;
+    size_t len;
+} tg_header;
+
+/* One delivery report.  Strings and key are valid only during the callback. */
+typedef struct tg_delivery {
+    const char *topic;
+    int32_t partition;       /* -1 if never assigned                              */
+    int64_t offset;          /* -1 on error                                       */
+    const void *key;
+    size_t key_len;
+    void *msg_opaque;        /* tg_send_opts.msg_opaque / tg_raw_record.msg_opaque */
+    int err;                 /* 0 delivered, else an rd_kafka_resp_err_t           */
+    bool retriable;          /* error only: sending the same message again may work
+                                (timeouts, broker down, purged at close)          */
+    bool fatal;              /* error only: the producer itself is unusable        */
+    const char *error;       /* error text, "" on success                          */
+} tg_delivery;
+
+typedef void (*tg_delivery_fn)(void *user, const tg_delivery *d);
+
+/* Options for tg_producer_new (all may be zero/NULL). */
+typedef struct tg_producer_opts {
+    tg_delivery_fn on_delivery; /* per-message delivery report; NULL = none     */
+    void *user;                 /* passed to on_delivery                        */
+    const tg_logger *logger;    /* copied; NULL = tg_logger_default()           */
+    tg_metrics *metrics;        /* updated (delivered, failed_deliveries); not owned */
+} tg_producer_opts;
+
+/* Per-send options (the struct pointer may be NULL: all defaults). */
+typedef struct tg_send_opts {
+    const char *topic;          /* NULL = desc->topic                            */
+    int32_t partition;          /* TG_PARTITION_ANY (use key) unless set; NOTE a
+                                   zeroed struct means partition 0, so start from
+                                   tg_send_opts_default()                        */
+    const char *traceparent;    /* W3C traceparent to forward, NULL = none;
+                                   an invalid value is an error (TG_ERR_ARG)     */
+    const tg_header *headers;   /* extra headers, after the topicgen ones        */
+    size_t n_headers;
+    int64_t timestamp_ms;       /* 0 = now                                       */
+    void *msg_opaque;           /* handed back in the delivery report            */
+} tg_send_opts;
+
+/* A pre-encoded record for tg_producer_send_raw (DLQ copies, replays). */
+typedef struct tg_raw_record {
+    const char *topic;
+    int32_t partition;                  /* TG_PARTITION_ANY to use the key   */
+    const void *key;
+    size_t key_len;
+    const void *value;
+    size_t value_len;
+    const rd_kafka_headers_t *base_headers; /* copied first, may be NULL     */
+    const tg_header *headers;           /* then these                        */
+    size_t n_headers;
+    int64_t timestamp_ms;               /* 0 = now                           */
+    void *msg_opaque;
+} tg_raw_record;
+
+typedef struct tg_producer tg_producer;
+
+/* tg_send_opts with partition = TG_PARTITION_ANY and everything else unset. */
+tg_send_opts tg_send_opts_default(void);
+
+/* Create a producer from a TG_CONFIG_PRODUCER config (copied; the caller
+ * keeps ownership of conf).  Returns NULL with err set on failure. */
+tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts, tg_error *err);
+
+/* Encode *msg with desc and enqueue it.  Returns 0 when the message was
+ * queued (its delivery report follows), else TG_ERR_ENCODE (encoder error),
+ * TG_ERR_ARG (bad traceparent/arguments), TG_ERR_QUEUE_FULL (poll and send
+ * again) or TG_ERR_KAFKA; on error no delivery report follows. */
+int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *msg,
+                     const tg_send_opts *opts, tg_error *err);
+
+/* Enqueue pre-encoded bytes (copied).  Same returns as tg_producer_send.
+ * Unlike tg_producer_send it never serves delivery reports itself, so it is
+ * safe to call from inside a delivery callback. */
+int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err);
+
+/* Serve delivery reports, waiting up to timeout_ms for the first one.
+ * Returns the number of reports served. */
+int tg_producer_poll(tg_producer *p, int timeout_ms);
+
+/* Wait up to timeout_ms until every queued message has its delivery report.
+ * *undelivered (may be NULL) receives how many are still without a report.
+ * Returns 0 when all were reported, TG_ERR_TIMEOUT otherwise. */
+int tg_producer_flush(tg_producer *p, int timeout_ms, size_t *undelivered, tg_error *err);
+
+/* Number of messages sent but not yet reported. */
+size_t tg_producer_in_flight(const tg_producer *p);
+
+/* Flush for up to timeout_ms, purge what is left (those get error delivery
+ * reports with retriable=true), destroy the producer.  *undelivered (may be
+ * NULL) receives the number of messages that had no delivery report when
+ * the timeout expired.  Returns 0 if that number is 0, else TG_ERR_TIMEOUT.
+ * p is freed in every case.  Not thread-safe: no other call may run on p. */
+int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered);
+
+/* The underlying librdkafka handle (owned by p), for tests and for calls
+ * this wrapper does not cover. */
+rd_kafka_t *tg_producer_handle(tg_producer *p);
+
+/* W3C trace context parsed from a traceparent header value. */
+typedef struct tg_trace_context {
+    bool valid;
+    unsigned char version;
+    char trace_id[33];      /* 32 lower-case hex digits + NUL */
+    char parent_id[17];     /* 16 lower-case hex digits + NUL */
+    unsigned char flags;    /* bit 0: sampled                 */
+} tg_trace_context;
+
+/* Parse and validate a traceparent value ("00-<32 hex>-<16 hex>-<2 hex>",
+ * lower-case hex, ids not all zero, version not ff; for version 00 exactly
+ * 55 bytes, later versions may append "-..." fields).  Returns true and
+ * fills *out (may be NULL) when valid. */
+bool tg_traceparent_parse(const char *value, size_t len, tg_trace_context *out);
+
+#endif /* TG_PRODUCER_H */
