@@ -371,8 +371,12 @@ static uint32_t hash_key(const char *p, size_t n)
         n -= 8;
     }
     if (n) {
+        /* Assembled in a register: a byte copy into a stack word followed
+         * by a wide load would stall on store forwarding. */
         uint64_t v = 0;
-        memcpy(&v, p, n);
+        size_t i;
+        for (i = 0; i < n; i++)
+            v |= (uint64_t)(unsigned char)p[i] << (8 * i);
         h = (h ^ v) * 0xC4CEB9FE1A85EC53u;
     }
     h ^= h >> 29;
