@@ -255,6 +255,8 @@ static result generate(const options *o, template_set *ts, const char *schema_pa
         {"header.h.mustache", names.header, false},
         {"source.c.mustache", names.source, false},
         {"translator.h.mustache", names.translator_header, false},
+        {"kafka.h.mustache", names.kafka_header, false},
+        {"kafka.c.mustache", names.kafka_source, false},
         {"domain.h.mustache", names.domain_header, true},
         {"translator.c.mustache", names.translator_source, true},
     };

@@ -139,6 +139,8 @@ void output_names_init(output_names *o, const schema *s)
     o->translator_header = xasprintf("%s_translator.h", s->name);
     o->translator_source = xasprintf("%s_translator.c", s->name);
     o->domain_header = xasprintf("%s_domain.h", s->name);
+    o->kafka_header = xasprintf("%s_kafka.h", s->name);
+    o->kafka_source = xasprintf("%s_kafka.c", s->name);
 }
 
 void output_names_free(output_names *o)
@@ -148,6 +150,8 @@ void output_names_free(output_names *o)
     free(o->translator_header);
     free(o->translator_source);
     free(o->domain_header);
+    free(o->kafka_header);
+    free(o->kafka_source);
 }
 
 static char *guard_name(const char *file)
@@ -521,6 +525,19 @@ static mu_node *union_model(const schema *s, const union_def *u)
     return um;
 }
 
+/* True when messages of `m` reach a handler: it has a topic or is a
+ * variant of a union. */
+static bool is_routed(const schema *s, const message_def *m)
+{
+    if (m->kafka.topic)
+        return true;
+    for (size_t i = 0; i < s->n_unions; i++)
+        for (size_t j = 0; j < s->unions[i]->n_variants; j++)
+            if (s->unions[i]->variants[j].message == m)
+                return true;
+    return false;
+}
+
 /* ---- the whole schema ---------------------------------------------------------------- */
 
 mu_node *model_build(const schema *s, const output_names *out, const char *version)
@@ -538,6 +555,9 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     set_str(root, "source_file", out->source);
     set_str(root, "translator_header", out->translator_header);
     set_str(root, "domain_header", out->domain_header);
+    set_str(root, "kafka_header", out->kafka_header);
+    set_str(root, "kafka_source", out->kafka_source);
+    set_own(root, "kafka_guard", guard_name(out->kafka_header));
     set_own(root, "guard", guard_name(out->header));
     set_own(root, "translator_guard", guard_name(out->translator_header));
     set_own(root, "domain_guard", guard_name(out->domain_header));
@@ -554,7 +574,9 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
         bool has_topic;
         if (d->kind == DECL_MESSAGE) {
             mu_map_set(dm, "message", message_model(s, d->message));
-            mu_list_push(messages, message_model(s, d->message));
+            mu_node *mm = message_model(s, d->message);
+            set_bool(mm, "routed", is_routed(s, d->message));
+            mu_list_push(messages, mm);
             has_topic = d->message->kafka.topic != NULL;
             if (has_topic)
                 mu_list_push(kafka, message_model(s, d->message));

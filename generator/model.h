@@ -19,6 +19,8 @@ typedef struct output_names {
     char *translator_header; /* orders_translator.h */
     char *translator_source; /* orders_translator.c (user-owned once written) */
     char *domain_header;     /* orders_domain.h (user-owned once written) */
+    char *kafka_header;      /* orders_kafka.h (typed producer/consumer) */
+    char *kafka_source;      /* orders_kafka.c */
 } output_names;
 
 void output_names_init(output_names *o, const schema *s);
