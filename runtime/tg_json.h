@@ -7,6 +7,16 @@
  * This is not a general JSON library: there is no DOM and no streaming over
  * partial input.  Generated code drives the reader member by member; see
  * docs/internals.md for the contract.
+ *
+ * Conventions for every function below:
+ *   - Ownership: nothing is owned.  The input text, the arena, the error
+ *     array and the output buffer belong to the caller and must outlive the
+ *     reader/writer and every view (tg_str, tg_bytes) handed out.
+ *   - Thread-safety: no global state.  A reader or writer is used by one
+ *     thread at a time; different readers/writers run in parallel freely.
+ *     Number conversion calls strtod/snprintf, which only read the locale,
+ *     and the text they see or produce has no locale-dependent characters.
+ *   - No function allocates heap memory (tests/json/alloc_test.c).
  */
 #ifndef TG_JSON_H
 #define TG_JSON_H

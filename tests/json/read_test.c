@@ -748,6 +748,12 @@ static void test_misc(void)
 
     tg_json_reader_init(&g_r, "[]", 2, NULL, &g_errs);
     CHECK(tg_json_array_count(&g_r) == 0, __LINE__, "empty count");
+    /* A `json` field (read_raw) checks duplicate keys inside the slice too. */
+    tg_json_reader_init(&g_r, "{\"j\":{\"a\":[{\"b\":1,\"b\":1}]}}", 27, NULL, &g_errs);
+    tg_json_object_begin(&g_r);
+    tg_json_object_next(&g_r, &s);
+    CHECK(!tg_json_read_raw(&g_r, &s) && !tg_json_finish(&g_r), __LINE__, "raw dup accepted");
+    check_error(__LINE__, "raw dup", TG_JSON_E_DUPLICATE, "$.j.a[0].b", 18, "duplicate key \"b\"");
     tg_json_reader_init(&g_r, "null", 4, NULL, &g_errs);
     CHECK(tg_json_is_null(&g_r) && tg_json_finish(&g_r), __LINE__, "null");
 
