@@ -42,6 +42,10 @@ static diag_pos node_pos(struct fy_node *n)
         if (m) {
             p.line = m->line + 1;
             p.col = m->column + 1;
+            /* a quoted scalar's token starts after its opening quote */
+            enum fy_node_style st = fy_node_get_style(n);
+            if ((st == FYNS_SINGLE_QUOTED || st == FYNS_DOUBLE_QUOTED) && p.col > 1)
+                p.col--;
         }
         return p;
     }
@@ -574,7 +578,7 @@ static void finish_field(loader *L, struct fy_node *where, field_ctx *c)
         f->default_pos = node_pos(a->def);
         if (f->default_text)
             check_default(L, a->def, f);
-        if (f->default_text && f->nullable && f->optional)
+        if (f->default_text && f->optional)
             ERR(L, a->def, "field '%s' cannot be optional with a default (absent means the default)",
                 f->name);
     }
@@ -613,7 +617,8 @@ static void check_field_names(loader *L, message_def *m)
         field_def *f = &m->fields[i];
         for (size_t j = 0; j < i; j++) {
             field_def *g = &m->fields[j];
-            if (strcmp(f->wire_name, g->wire_name) == 0) {
+            /* Same name twice is already a duplicate key error. */
+            if (strcmp(f->wire_name, g->wire_name) == 0 && strcmp(f->name, g->name) != 0) {
                 diag_error(L->diags, L->path, f->pos, "wire name '%s' of field '%s' is already used by field '%s'",
                            f->wire_name, f->name, g->name);
                 diag_note(L->diags, L->path, g->pos, "'%s' defined here", g->name);
@@ -788,26 +793,34 @@ static void read_union_attr(loader *L, struct fy_node *key, struct fy_node *valu
 /* ---- pass 2: declarations -------------------------------------------------- */
 
 typedef struct section {
-    struct fy_node *enums, *messages, *unions;
+    struct fy_node *schema, *enums, *messages, *unions;
 } section;
 
-/* Every named type shares one namespace. */
-static bool declare_name(loader *L, struct fy_node *key, const char *name)
+/* Every named type shares one namespace.  A name that is not a valid C
+ * identifier is reported but still declared, so that its body is checked
+ * too.  The same name twice in one section is already a duplicate key. */
+static bool declare_name(loader *L, struct fy_node *key, const char *name, const char *kind)
 {
-    if (!check_c_name(L, key, name, "type name"))
-        return false;
-    if (find_enum(L->s, name) || find_message(L->s, name) || find_union(L->s, name)) {
+    check_c_name(L, key, name, "type name");
+    enum_def *e = find_enum(L->s, name);
+    message_def *m = find_message(L->s, name);
+    union_def *u = find_union(L->s, name);
+    if (!e && !m && !u)
+        return true;
+    const char *prev_kind = e ? "enum" : m ? "message" : "union";
+    if (strcmp(prev_kind, kind) != 0) {
         ERR(L, key, "type '%s' is defined more than once", name);
-        return false;
+        diag_note(L->diags, L->path, e ? e->pos : m ? m->pos : u->pos,
+                  "'%s' first defined here", name);
     }
-    return true;
+    return false;
 }
 
 static void declare_enum(loader *L, struct fy_node *key, struct fy_node *value, void *ctx)
 {
     (void)value, (void)ctx;
     char *name = scalar_dup(L, key, "enum name");
-    if (!name || !declare_name(L, key, name)) {
+    if (!name || !declare_name(L, key, name, "enum")) {
         free(name);
         return;
     }
@@ -821,7 +834,7 @@ static void declare_message(loader *L, struct fy_node *key, struct fy_node *valu
 {
     (void)value, (void)ctx;
     char *name = scalar_dup(L, key, "message name");
-    if (!name || !declare_name(L, key, name)) {
+    if (!name || !declare_name(L, key, name, "message")) {
         free(name);
         return;
     }
@@ -836,7 +849,7 @@ static void declare_union(loader *L, struct fy_node *key, struct fy_node *value,
 {
     (void)value, (void)ctx;
     char *name = scalar_dup(L, key, "union name");
-    if (!name || !declare_name(L, key, name)) {
+    if (!name || !declare_name(L, key, name, "union")) {
         free(name);
         return;
     }
@@ -937,8 +950,11 @@ static void check_union_key(loader *L, union_def *u)
     kafka_binding *k = &u->kafka;
     for (size_t i = 0; i < u->n_variants; i++) {
         message_def *m = u->variants[i].message;
-        if (!m)
-            continue;
+        size_t seen = 0;
+        while (seen < i && u->variants[seen].message != m)
+            seen++;
+        if (!m || seen < i)
+            continue; /* checked with an earlier variant */
         field_def *df = NULL;
         for (size_t j = 0; j < m->n_fields; j++)
             if (strcmp(m->fields[j].wire_name, u->discriminator) == 0)
@@ -983,9 +999,17 @@ static bool order_union(loader *L, union_def *u)
     }
     u->visit = VISITING;
     bool ok = true;
-    for (size_t i = 0; i < u->n_variants && ok; i++)
-        if (u->variants[i].message)
-            ok = order_message(L, u->variants[i].message);
+    for (size_t i = 0; i < u->n_variants && ok; i++) {
+        message_def *m = u->variants[i].message;
+        if (m && m->visit == VISITING) {
+            diag_error(L->diags, L->path, u->variants[i].pos,
+                       "variant '%s' makes union '%s' contain message '%s' by value; use an array "
+                       "to break the recursion", u->variants[i].tag, u->name, m->name);
+            ok = false;
+        } else if (m) {
+            ok = order_message(L, m);
+        }
+    }
     u->visit = DONE;
     if (ok)
         L->s->order[L->s->n_order++] = (decl){.kind = DECL_UNION, .union_def = u};
@@ -1005,7 +1029,7 @@ static bool order_message(loader *L, message_def *m)
         field_def *f = &m->fields[i];
         if (f->type.kind == T_MESSAGE) {
             ok = f->type.message->visit != VISITING && order_message(L, f->type.message);
-            if (!ok)
+            if (f->type.message->visit == VISITING) /* report where the cycle closes, once */
                 diag_error(L->diags, L->path, f->pos,
                            "field '%s' makes message '%s' contain itself by value; use an array "
                            "to break the recursion", f->name, m->name);
@@ -1028,11 +1052,9 @@ static void check_schema(loader *L)
         check_union_key(L, s->unions[i]);
     s->order = xcalloc(s->n_messages + s->n_unions + 1, sizeof *s->order);
     for (size_t i = 0; i < s->n_messages; i++)
-        if (!order_message(L, s->messages[i]))
-            return;
+        order_message(L, s->messages[i]);
     for (size_t i = 0; i < s->n_unions; i++)
-        if (!order_union(L, s->unions[i]))
-            return;
+        order_union(L, s->unions[i]);
 }
 
 static void default_dlq(kafka_binding *k)
@@ -1048,6 +1070,7 @@ static void read_top(loader *L, struct fy_node *key, struct fy_node *value, void
     section *sec = ctx;
     schema *s = L->s;
     if (scalar_is(key, "schema")) {
+        sec->schema = value;
         free(s->name);
         s->name = scalar_dup(L, value, "schema");
         if (s->name && !check_c_name(L, value, s->name, "schema name")) {
@@ -1087,14 +1110,15 @@ static void load_document(loader *L, struct fy_node *root)
     section sec = {0};
     if (!for_each_pair(L, root, "a schema file", read_top, &sec))
         return;
-    if (!s->name)
+    if (!sec.schema)
         diag_error(L->diags, L->path, node_pos(root), "missing 'schema: <name>' (the C prefix)");
-    if (sec.enums)
-        for_each_pair(L, sec.enums, "enums", declare_enum, NULL);
-    if (sec.messages)
-        for_each_pair(L, sec.messages, "messages", declare_message, NULL);
-    if (sec.unions)
-        for_each_pair(L, sec.unions, "unions", declare_union, NULL);
+    /* a section that is not a mapping is reported once, here */
+    if (sec.enums && !for_each_pair(L, sec.enums, "enums", declare_enum, NULL))
+        sec.enums = NULL;
+    if (sec.messages && !for_each_pair(L, sec.messages, "messages", declare_message, NULL))
+        sec.messages = NULL;
+    if (sec.unions && !for_each_pair(L, sec.unions, "unions", declare_union, NULL))
+        sec.unions = NULL;
     if (sec.enums)
         for_each_pair(L, sec.enums, "enums", define_enum, NULL);
     if (sec.messages)
@@ -1115,9 +1139,9 @@ static void report_yaml_errors(loader *L, struct fy_diag *diag)
     struct fy_diag_error *e;
     size_t before = L->diags->errors;
     while ((e = fy_diag_errors_iterate(diag, &it)) != NULL)
-        diag_error(L->diags, L->path, (diag_pos){e->line + 1, e->column + 1}, "%s", e->msg);
-    if (L->diags->errors == before)
-        diag_error(L->diags, L->path, (diag_pos){0, 0}, "invalid YAML");
+        diag_error(L->diags, L->path, (diag_pos){e->line, e->column}, "%s", e->msg); /* 1-based */
+    if (L->diags->errors == before) /* no document at all: nothing but comments */
+        diag_error(L->diags, L->path, (diag_pos){0, 0}, "empty schema file");
 }
 
 schema *schema_load_string(const char *path, const char *text, size_t len, diag_list *diags)
@@ -1127,6 +1151,8 @@ schema *schema_load_string(const char *path, const char *text, size_t len, diag_
     dcfg.fp = NULL;
     dcfg.level = FYET_ERROR;
     struct fy_diag *diag = fy_diag_create(&dcfg);
+    if (diag)
+        fy_diag_set_collect_errors(diag, true);
     struct fy_parse_cfg cfg = {
         .flags = FYPCF_QUIET | FYPCF_COLLECT_DIAG | FYPCF_ALLOW_DUPLICATE_KEYS |
                  FYPCF_DEFAULT_VERSION_1_2,
