@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# cli_test.sh - the topicgen command line: exit statuses and file handling.
+#
+# usage: cli_test.sh TOPICGEN SCHEMAS_DIR WORK_DIR
+#
+# Exit statuses (generator/main.c): 0 ok, 1 schema or template errors,
+# 2 usage or I/O error, 3 --check found stale or missing files.
+set -u
+
+topicgen=$1
+schemas=$2
+work=$3
+
+rm -rf "$work"
+mkdir -p "$work"
+cd "$work" || exit 2
+
+passed=0
+failed=0
+
+fail() {
+    echo "FAIL: $*"
+    failed=$((failed + 1))
+}
+
+pass() {
+    passed=$((passed + 1))
+}
+
+# run NAME EXPECTED_STATUS ARGS...: run topicgen, keep stdout/stderr in
+# out.txt/err.txt, check the exit status.
+run() {
+    local name=$1 want=$2
+    shift 2
+    "$topicgen" "$@" >out.txt 2>err.txt
+    local got=$?
+    if [ "$got" -ne "$want" ]; then
+        fail "$name: exit $got, expected $want (topicgen $*)"
+        sed 's/^/    stdout: /' out.txt
+        sed 's/^/    stderr: /' err.txt
+        return 1
+    fi
+    pass
+    return 0
+}
+
+# expect_in NAME FILE TEXT: FILE contains the line TEXT exactly.
+expect_in() {
+    if grep -qxF -- "$3" "$2"; then
+        pass
+    else
+        fail "$1: no line '$3' in $2"
+        sed 's/^/    | /' "$2"
+    fi
+}
+
+# ---- usage ------------------------------------------------------------------
+run "--version" 0 --version && expect_in "--version" out.txt "topicgen 0.1.0"
+run "--help" 0 --help && expect_in "--help" out.txt "usage: topicgen [options] SCHEMA.yaml..."
+run "-h" 0 -h
+run "no arguments" 2 && expect_in "no arguments" err.txt "topicgen: no schema given"
+run "unknown option" 2 --frobnicate "$schemas/orders.yaml" &&
+    expect_in "unknown option" err.txt "topicgen: unknown option '--frobnicate'"
+run "-o without directory" 2 -o
+run "missing schema file" 2 -o gen no-such-schema.yaml &&
+    expect_in "missing schema file" err.txt \
+        "topicgen: cannot open no-such-schema.yaml: No such file or directory"
+
+# ---- schema errors ------------------------------------------------------------
+cat >bad.yaml <<'EOF'
+schema: bad
+messages:
+  A:
+    fields:
+      a: int33
+      int: string
+EOF
+if run "bad schema" 1 -o bad-out bad.yaml; then
+    expect_in "bad schema" err.txt "bad.yaml:5:10: error: unknown type 'int33'"
+    expect_in "bad schema" err.txt "bad.yaml:6:7: error: field name 'int' is a C keyword or reserved name"
+    expect_in "bad schema" err.txt "bad.yaml: 2 errors"
+    [ -s out.txt ] && fail "bad schema: diagnostics went to stdout" || pass
+    [ -e bad-out/bad.h ] && fail "bad schema: bad-out/bad.h was written" || pass
+fi
+
+# ---- generating and --check ----------------------------------------------------
+cp "$schemas/orders.yaml" orders.yaml
+run "--check on an empty directory" 3 --check -o gen orders.yaml &&
+    expect_in "--check on an empty directory" out.txt "missing: gen/orders.h"
+expect_in "--check on an empty directory" out.txt "missing: gen/orders.c"
+
+if run "generate" 0 -o gen orders.yaml; then
+    for f in orders.h orders.c orders_translator.h orders_translator.c orders_domain.h; do
+        [ -s "gen/$f" ] && pass || fail "generate: gen/$f not written"
+    done
+fi
+run "--check after generating" 0 --check -o gen orders.yaml &&
+    { [ -s out.txt ] && fail "--check after generating: printed $(cat out.txt)" || pass; }
+
+echo "/* edited */" >>gen/orders.h
+run "--check after editing a header" 3 --check -o gen orders.yaml &&
+    expect_in "--check after editing a header" out.txt "stale: gen/orders.h"
+run "regenerate" 0 -o gen orders.yaml
+run "--check after regenerating" 0 --check -o gen orders.yaml
+
+# ---- user-owned files -------------------------------------------------------------
+echo "/* my translator */" >gen/orders_translator.c
+run "regenerate keeps the translator" 0 -o gen orders.yaml &&
+    expect_in "regenerate keeps the translator" gen/orders_translator.c "/* my translator */"
+run "--check ignores the translator" 0 --check -o gen orders.yaml
+run "--force overwrites the translator" 0 --force -o gen orders.yaml &&
+    { grep -qxF "/* my translator */" gen/orders_translator.c &&
+        fail "--force: translator skeleton was not rewritten" || pass; }
+
+# ---- template overrides ------------------------------------------------------------
+mkdir -p templates
+printf 'x\n{{#enums}}\nno end\n' >templates/header.h.mustache
+run "--templates with an unclosed section" 1 --templates templates -o tpl-out orders.yaml &&
+    expect_in "--templates with an unclosed section" err.txt \
+        "header.h.mustache:4:1: error: unclosed section 'enums' (opened at 2:1)"
+
+printf '/* {{schema}} v{{schema_version}} */\n' >templates/header.h.mustache
+run "--templates override" 0 --templates templates -o tpl-out orders.yaml &&
+    expect_in "--templates override" tpl-out/orders.h "/* orders v1 */"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

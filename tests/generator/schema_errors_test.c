@@ -1,0 +1,722 @@
+/*
+ * schema_errors_test.c - the schema loader's error catalogue.
+ *
+ * Each case is a small schema text and the exact diagnostic lines the loader
+ * must produce for it (file:line:col: error: message, plus note lines), in
+ * order.  A case with no expected lines must load cleanly.  Several cases
+ * hold more than one mistake: the loader reports every error of a file, not
+ * only the first.  Finally the example schemas (directory in argv[1]) must
+ * load with no diagnostics at all.
+ *
+ * Usage: schema_errors_test [SCHEMAS_DIR]
+ */
+#include "schema.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LINES 16
+
+typedef struct test_case {
+    int line;                               /* __LINE__ of the case */
+    const char *yaml;
+    const char *expected[MAX_LINES];        /* NULL-terminated; empty: loads */
+} test_case;
+
+/* Every case is loaded as "t.yaml". */
+#define F "t.yaml:"
+
+static const test_case cases[] = {
+    /* ---- YAML and top level ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A: {fields: {a: \"int32}}\n",
+     {F "3:20: error: double-quoted scalar without closing quote"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: int32\n"
+     "     b: int32\n",
+     {F "6:6: error: invalid indentation in mapping"}},
+    {__LINE__, "", {"t.yaml: error: empty schema file"}},
+    {__LINE__, "# only a comment\n", {"t.yaml: error: empty schema file"}},
+    {__LINE__, "- a\n- b\n", {F "1:3: error: a schema file must be a mapping"}},
+    {__LINE__,
+     "schema: t\n"
+     "mesages: {}\n",
+     {F "2:1: error: unknown top-level key 'mesages' (expected schema, version, description, "
+        "enums, messages or unions)"}},
+    {__LINE__,
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: int32\n",
+     {F "1:1: error: missing 'schema: <name>' (the C prefix)"}},
+    {__LINE__,
+     "schema: 9t\n"
+     "messages:\n"
+     "  A: {fields: {a: int32}}\n",
+     {F "1:9: error: schema name '9t' is not a valid C identifier"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages: [A, B]\n",
+     {F "2:12: error: messages must be a mapping"}},
+
+    /* ---- types ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: int33\n"
+     "      b: {type: Strin, optional: true}\n"
+     "      c: {type: array, items: Nope}\n"
+     "      d: {type: map, values: Nope}\n",
+     {F "5:10: error: unknown type 'int33'",
+      F "6:17: error: unknown type 'Strin'",
+      F "7:31: error: unknown type 'Nope'",
+      F "8:30: error: unknown type 'Nope'"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      g: {type: array}\n"
+     "      h: {type: map, max_items: 3}\n"
+     "      k: {optional: true}\n",
+     {F "5:7: error: array field 'g' needs 'items'",
+      F "6:7: error: map field 'h' needs 'values'",
+      F "7:7: error: field 'k' has no type"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: {type: array, items: array}\n"
+     "      b: {type: map, values: map}\n"
+     "      c: {type: array, items: {type: string}}\n",
+     {F "5:31: error: 'array' cannot be nested directly; wrap the inner array in a message",
+      F "6:30: error: 'map' cannot be nested directly; wrap the inner map in a message",
+      F "7:32: error: items must be a scalar"}},
+
+    /* ---- unknown attributes (all four kinds in one file) ---- */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  E:\n"
+     "    valuez: {X: x}\n"
+     "    values: {X: x}\n"
+     "messages:\n"
+     "  A:\n"
+     "    topic: a\n"
+     "    colour: red\n"
+     "    fields:\n"
+     "      a: {type: int32, minimum: 1}\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: k\n"
+     "    variantz: {}\n"
+     "    variants: {a: A}\n",
+     {F "4:5: error: unknown attribute 'valuez' for enum 'E' (expected values or description)",
+      F "9:5: error: unknown attribute 'colour' for message 'A' (expected fields, topic, key, "
+        "version, dlq_topic, unknown_fields or description)",
+      F "11:24: error: unknown attribute 'minimum' for field 'a' (expected type, items, values, "
+        "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
+        "wire_name or description)",
+      F "15:5: error: unknown attribute 'variantz' for union 'U' (expected discriminator, "
+        "variants, topic, key, version, dlq_topic or description)"}},
+
+    /* ---- duplicates and names ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: int32\n"
+     "      a: string\n",
+     {F "6:7: error: duplicate key 'a'",
+      F "5:7: note: 'a' first defined here"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: int32\n"
+     "  A:\n"
+     "    fields:\n"
+     "      b: int32\n",
+     {F "6:3: error: duplicate key 'A'",
+      F "3:3: note: 'A' first defined here"}},
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  Status:\n"
+     "    values: {A: a}\n"
+     "messages:\n"
+     "  Status:\n"
+     "    fields:\n"
+     "      a: int32\n"
+     "unions:\n"
+     "  Status:\n"
+     "    discriminator: k\n"
+     "    variants: {x: Status}\n",
+     {F "6:3: error: type 'Status' is defined more than once",
+      F "3:3: note: 'Status' first defined here",
+      F "10:3: error: type 'Status' is defined more than once",
+      F "3:3: note: 'Status' first defined here"}},
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  Order-Status:\n"
+     "    values:\n"
+     "      OK: ok\n"
+     "      not-ok: nok\n"
+     "messages:\n"
+     "  Order Event:\n"
+     "    fields:\n"
+     "      2b: int32\n"
+     "      a.b: int32\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: k\n"
+     "    variants:\n"
+     "      x-y: {message: Order Event}\n",
+     {F "3:3: error: type name 'Order-Status' is not a valid C identifier",
+      F "8:3: error: type name 'Order Event' is not a valid C identifier",
+      F "6:7: error: enum value name 'not-ok' is not a valid C identifier",
+      F "10:7: error: field name '2b' is not a valid C identifier",
+      F "11:7: error: field name 'a.b' is not a valid C identifier",
+      F "16:7: error: variant name 'x-y' is not a valid C identifier"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      int: int32\n"
+     "      default: string\n"
+     "      _Reserved: bool\n"
+     "      ok: bool\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: k\n"
+     "    variants:\n"
+     "      a: {message: A, name: switch}\n",
+     {F "5:7: error: field name 'int' is a C keyword or reserved name",
+      F "6:7: error: field name 'default' is a C keyword or reserved name",
+      F "7:7: error: field name '_Reserved' is a C keyword or reserved name",
+      F "13:29: error: variant name 'switch' is a C keyword or reserved name"}},
+    {__LINE__,
+     "schema: struct\n"
+     "messages:\n"
+     "  A: {fields: {a: int32}}\n",
+     {F "1:9: error: schema name 'struct' is a C keyword or reserved name"}},
+
+    /* ---- defaults ---- */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  S: {values: {A: a, B: b}}\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: {type: int32, min: 1, max: 10, default: 11}\n"
+     "      b: {type: int64, min: 1, default: 0}\n"
+     "      c: {type: float64, max: 0.5, default: 0.75}\n"
+     "      d: {type: string, max_length: 3, default: abcd}\n"
+     "      e: {type: string, min_length: 2, default: \"\xc3\xa9\"}\n"
+     "      f: {type: S, default: c}\n"
+     "      g: {type: S, default: A}\n"
+     "      h: {type: uuid, default: \"00000000-0000-0000-0000-000000000000\"}\n"
+     "      i: {type: timestamp, default: \"2024-01-01T00:00:00Z\"}\n"
+     "      j: {type: A2, default: x}\n"
+     "      k: {type: array, items: string, default: x}\n"
+     "  A2: {fields: {x: int32}}\n",
+     {F "7:50: error: default 11 of field 'a' violates its own constraint (min 1, max 10)",
+      F "8:41: error: default 0 of field 'b' violates its own constraint (min 1)",
+      F "9:45: error: default 0.75 of field 'c' violates its own constraint (max 0.5)",
+      F "10:49: error: default \"abcd\" of field 'd' violates its own length constraint",
+      F "11:49: error: default \"\xc3\xa9\" of field 'e' violates its own length constraint",
+      F "12:29: error: default 'c' of field 'f' is not a value of enum S",
+      F "13:29: error: default 'A' of field 'g' is not a value of enum S",
+      F "14:32: error: field 'h' of type uuid cannot have a default",
+      F "15:37: error: field 'i' of type timestamp cannot have a default",
+      F "16:30: error: field 'j' of type message cannot have a default",
+      F "17:48: error: field 'k' of type array cannot have a default"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: {type: int32, default: 2147483648}\n"
+     "      b: {type: uint32, default: -1}\n"
+     "      c: {type: float64, default: nan}\n"
+     "      d: {type: bool, default: yes}\n"
+     "      e: {type: decimal, default: 1.}\n"
+     "      f: {type: decimal, default: \"01\"}\n"
+     "      g: {type: int32, default: 1, optional: true}\n"
+     "      h: {type: int32, default: 1, optional: true, nullable: true}\n",
+     {F "5:33: error: default '2147483648' is not a valid int32",
+      F "6:34: error: default '-1' is not a valid uint32",
+      F "7:35: error: default 'nan' is not a valid float64",
+      F "8:32: error: default of bool field 'd' must be true or false",
+      F "9:35: error: default '1.' of field 'e' is not a decimal number",
+      F "10:35: error: default '01' of field 'f' is not a decimal number",
+      F "11:33: error: field 'g' cannot be optional with a default (absent means the default)",
+      F "12:33: error: field 'h' cannot be optional with a default (absent means the default)"}},
+
+    /* ---- constraints ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: {type: int32, min: 5, max: 1}\n"
+     "      b: {type: float64, min: 1.5, max: -1e3}\n"
+     "      c: {type: string, min_length: 3, max_length: 2}\n"
+     "      d: {type: array, items: string, min_items: 3, max_items: 2}\n",
+     {F "5:37: error: max 1 of field 'a' is below its min 5",
+      F "6:41: error: max -1e3 of field 'b' is below its min 1.5",
+      F "7:52: error: max_length of field 'c' is below its min_length",
+      F "8:64: error: max_items of field 'd' is below its min_items"}},
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  S: {values: {A: a}}\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: {type: int32, min_length: 1}\n"
+     "      b: {type: string, min: 1, max_items: 4}\n"
+     "      c: {type: S, max_length: 3}\n"
+     "      d: {type: bool, items: string}\n"
+     "      e: {type: array, items: string, max: 9}\n",
+     {F "7:36: error: 'min_length' does not apply to field 'a' of type int32",
+      F "8:30: error: 'min' does not apply to field 'b' of type string",
+      F "8:44: error: 'max_items' does not apply to field 'b' of type string",
+      F "9:32: error: 'max_length' does not apply to field 'c' of type enum",
+      F "10:30: error: 'items' does not apply to field 'd' of type bool",
+      F "11:44: error: 'max' does not apply to field 'e' of type array"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: {type: int32, optional: yes}\n"
+     "      b: {type: int32, min: abc}\n"
+     "      c: {type: uint32, min: -1}\n"
+     "      d: {type: int32, max: 3000000000}\n"
+     "      e: {type: string, min_length: -2}\n"
+     "      f: {type: string, wire_name: \"\"}\n"
+     "      g: {type: int32, nullable: 1}\n",
+     {F "5:34: error: optional must be true or false",
+      F "6:29: error: min 'abc' is not a valid int32",
+      F "7:30: error: min '-1' is not a valid uint32",
+      F "8:29: error: max '3000000000' is not a valid int32",
+      F "9:37: error: min_length must be a non-negative integer, got '-2'",
+      F "10:36: error: wire_name must not be empty",
+      F "11:34: error: nullable must be true or false"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  Empty:\n"
+     "    fields: {}\n"
+     "  NoFields:\n"
+     "    topic: x\n",
+     {F "3:3: error: message 'Empty' has no fields",
+      F "5:3: error: message 'NoFields' has no fields"}},
+
+    /* ---- recursion by value ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  Node:\n"
+     "    fields:\n"
+     "      value: int32\n"
+     "      next: {type: Node, optional: true}\n",
+     {F "6:7: error: field 'next' makes message 'Node' contain itself by value; use an array to "
+        "break the recursion"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      b: B\n"
+     "  B:\n"
+     "    fields:\n"
+     "      c: C\n"
+     "  C:\n"
+     "    fields:\n"
+     "      a: A\n"
+     "  Self:\n"
+     "    fields:\n"
+     "      self: Self\n",
+     {F "11:7: error: field 'a' makes message 'C' contain itself by value; use an array to "
+        "break the recursion",
+      F "14:7: error: field 'self' makes message 'Self' contain itself by value; use an array "
+        "to break the recursion"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      u: U\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: kind\n"
+     "    variants:\n"
+     "      a: A\n",
+     {F "10:7: error: variant 'a' makes union 'U' contain message 'A' by value; use an array to "
+        "break the recursion"}},
+    /* recursion through arrays and maps is fine (they hold pointers) */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  Tree:\n"
+     "    fields:\n"
+     "      children: {type: array, items: Tree}\n"
+     "      by_name: {type: map, values: Tree, optional: true}\n"
+     "      parent: {type: array, items: Up, max_items: 1}\n"
+     "  Up:\n"
+     "    fields:\n"
+     "      tree: Tree\n"
+     "      any: {type: array, items: U}\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: kind\n"
+     "    variants: {tree: Tree, up: Up}\n",
+     {NULL}},
+
+    /* ---- Kafka keys ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    topic: a\n"
+     "    key: id\n"
+     "    fields:\n"
+     "      x: string\n"
+     "  B:\n"
+     "    topic: b\n"
+     "    key: id\n"
+     "    fields:\n"
+     "      id: {type: string, optional: true}\n"
+     "  C:\n"
+     "    topic: c\n"
+     "    key: id\n"
+     "    fields:\n"
+     "      id: {type: string, nullable: true}\n"
+     "  D:\n"
+     "    topic: d\n"
+     "    key: flag\n"
+     "    fields:\n"
+     "      flag: bool\n"
+     "  E:\n"
+     "    topic: e\n"
+     "    key: id\n"
+     "    fields:\n"
+     "      id: {type: int64, default: 1}\n",
+     {F "5:10: error: unknown key field 'id' in message 'A'",
+      F "10:10: error: key field 'id' must be a required, non-null string, uuid, integer, "
+        "decimal, timestamp or enum",
+      F "15:10: error: key field 'id' must be a required, non-null string, uuid, integer, "
+        "decimal, timestamp or enum",
+      F "20:10: error: key field 'flag' must be a required, non-null string, uuid, integer, "
+        "decimal, timestamp or enum"}},
+
+    /* ---- unions ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      id: string\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: kind\n"
+     "    variants:\n"
+     "      a: A\n"
+     "      c: Cee\n"
+     "      d: {message: Dee, name: dd}\n"
+     "      e: {name: e}\n"
+     "      f: {message: A, name: a}\n"
+     "  V:\n"
+     "    variants: {}\n"
+     "  W:\n"
+     "    discriminator: kind\n"
+     "    variants:\n"
+     "      x: Int32\n",
+     {F "11:10: error: variant 'c': unknown message 'Cee'",
+      F "12:20: error: variant 'd': unknown message 'Dee'",
+      F "13:7: error: variant 'e' needs 'message'",
+      F "15:3: error: union 'V' needs a 'discriminator'",
+      F "15:3: error: union 'V' has no variants",
+      F "20:10: error: variant 'x': unknown message 'Int32'",
+      F "14:7: error: variant name 'a' is used twice in union 'U'"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      id: string\n"
+     "  B:\n"
+     "    fields:\n"
+     "      other: string\n"
+     "  C:\n"
+     "    fields:\n"
+     "      id: {type: string, optional: true}\n"
+     "  D:\n"
+     "    fields:\n"
+     "      id: int64\n"
+     "unions:\n"
+     "  U:\n"
+     "    topic: u\n"
+     "    key: id\n"
+     "    discriminator: kind\n"
+     "    variants:\n"
+     "      a: A\n"
+     "      b: B\n"
+     "      c: C\n"
+     "      d: D\n",
+     {F "18:10: error: unknown key field 'id': variant 'b' (message B) has no such field",
+      F "18:10: error: key field 'id' of union 'U' must be a required string in every variant",
+      F "18:10: error: key field 'id' of union 'U' must be a required string in every variant"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      id: string\n"
+     "      kind: string\n"
+     "  B:\n"
+     "    fields:\n"
+     "      the_kind: {type: string, wire_name: kind}\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: kind\n"
+     "    variants:\n"
+     "      a: A\n"
+     "      b: B\n"
+     "      c: {message: A, name: again}\n",
+     {F "6:7: error: field 'kind' of variant message 'A' has the wire name of union U's "
+        "discriminator",
+      F "9:7: error: field 'the_kind' of variant message 'B' has the wire name of union U's "
+        "discriminator"}},
+
+    /* ---- enums ---- */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  E:\n"
+     "    values:\n"
+     "      A: a\n"
+     "      B: b\n"
+     "      C: a\n"
+     "  F: {}\n"
+     "  G:\n"
+     "    values: {}\n"
+     "  H:\n"
+     "    values: [a, b]\n",
+     {F "7:10: error: wire string \"a\" is already used by E.A",
+      F "5:7: note: 'A' defined here",
+      F "8:3: error: enum 'F' has no values",
+      F "9:3: error: enum 'G' has no values",
+      F "12:14: error: enum values must be a mapping",
+      F "11:3: error: enum 'H' has no values"}},
+
+    /* ---- field name collisions ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      has_x: bool\n"
+     "      x: {type: int32, optional: true}\n"
+     "      y: {type: int32, nullable: true}\n"
+     "      y_is_null: bool\n"
+     "      has_z: bool\n"
+     "      z: {type: int32, nullable: true}\n",
+     {F "5:7: error: field name 'has_x' collides with the presence flag of field 'x'",
+      F "8:7: error: field name 'y_is_null' collides with the presence flag of field 'y'"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: string\n"
+     "      b: {type: string, wire_name: a}\n"
+     "      c: {type: string, wire_name: B}\n"
+     "      d: {type: string, wire_name: B}\n",
+     {F "6:7: error: wire name 'a' of field 'b' is already used by field 'a'",
+      F "5:7: note: 'a' defined here",
+      F "8:7: error: wire name 'B' of field 'd' is already used by field 'c'",
+      F "7:7: note: 'c' defined here"}},
+
+    /* ---- versions and message options ---- */
+    {__LINE__,
+     "schema: t\n"
+     "version: 0\n"
+     "messages:\n"
+     "  A:\n"
+     "    version: abc\n"
+     "    topic: a\n"
+     "    unknown_fields: maybe\n"
+     "    fields:\n"
+     "      a: string\n"
+     "  B:\n"
+     "    version: -1\n"
+     "    unknown_fields: [skip]\n"
+     "    fields:\n"
+     "      b: string\n"
+     "  C:\n"
+     "    version: 2147483648\n"
+     "    fields:\n"
+     "      c: string\n",
+     {F "2:10: error: version must be between 1 and 2147483647",
+      F "5:14: error: version must be a non-negative integer, got 'abc'",
+      F "7:21: error: unknown_fields must be 'skip' or 'reject'",
+      F "11:14: error: version must be a non-negative integer, got '-1'",
+      /* a sequence or mapping is located by its first entry */
+      F "12:22: error: unknown_fields must be 'skip' or 'reject'",
+      F "16:14: error: version must be between 1 and 2147483647"}},
+
+    /* ---- good schemas ---- */
+    {__LINE__,
+     "schema: good\n"
+     "version: 3\n"
+     "description: Every feature once.\n"
+     "enums:\n"
+     "  Color:\n"
+     "    description: A color.\n"
+     "    values: {RED: red, DARK_BLUE: dark.blue}\n"
+     "messages:\n"
+     "  Inner:\n"
+     "    fields:\n"
+     "      n: {type: uint64, min: 1, max: 18446744073709551615, default: 7}\n"
+     "  Msg:\n"
+     "    description: A message.\n"
+     "    topic: good.msgs\n"
+     "    dlq_topic: good.dead\n"
+     "    key: id\n"
+     "    version: 2\n"
+     "    unknown_fields: reject\n"
+     "    fields:\n"
+     "      id: uuid\n"
+     "      b: bool\n"
+     "      i: {type: int32, min: -5, max: 5, default: -5}\n"
+     "      l: {type: int64, nullable: true}\n"
+     "      u: {type: uint32, optional: true}\n"
+     "      f: {type: float64, min: -1.5, max: 1e3, default: 0.25}\n"
+     "      s: {type: string, min_length: 2, max_length: 2, default: \"\xc3\xa9\xc3\xa9\"}\n"
+     "      t: timestamp\n"
+     "      d: {type: decimal, default: \"-12.50e+3\"}\n"
+     "      by: {type: bytes, optional: true, nullable: true}\n"
+     "      j: json\n"
+     "      c: {type: Color, default: dark.blue}\n"
+     "      inner: Inner\n"
+     "      list: {type: array, items: Inner, min_items: 0, max_items: 3}\n"
+     "      tags: {type: map, values: string, optional: true}\n"
+     "      ev: Event\n"
+     "      has_b: {type: bool, wire_name: hasB}\n"
+     "      the_type: {type: string, wire_name: type, description: \"Not the discriminator.\"}\n"
+     "  Ping:\n"
+     "    fields:\n"
+     "      key: string\n"
+     "      kind_of: Color\n"
+     "unions:\n"
+     "  Event:\n"
+     "    topic: good.events\n"
+     "    key: key\n"
+     "    discriminator: kind\n"
+     "    variants:\n"
+     "      ping: Ping\n"
+     "      ping.v2: {message: Ping, name: ping_v2}\n",
+     {NULL}},
+};
+
+/* ---- runner ---------------------------------------------------------------- */
+
+static size_t count_expected(const char *const *expected)
+{
+    size_t n = 0;
+    while (n < MAX_LINES && expected[n])
+        n++;
+    return n;
+}
+
+static bool same_lines(const diag_list *d, const char *const *expected, size_t n)
+{
+    if (d->count != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(d->lines[i], expected[i]) != 0)
+            return false;
+    return true;
+}
+
+static void report(const char *what, int line, const char *const *expected, size_t n,
+                   const diag_list *d, const char *why)
+{
+    printf("FAIL %s (line %d): %s\n  expected:\n", what, line, why);
+    for (size_t i = 0; i < n; i++)
+        printf("    %s\n", expected[i]);
+    if (n == 0)
+        printf("    (nothing)\n");
+    printf("  got:\n");
+    for (size_t i = 0; i < d->count; i++)
+        printf("    %s\n", d->lines[i]);
+    if (d->count == 0)
+        printf("    (nothing)\n");
+}
+
+/* Load text (or the file at `path` when text is NULL) and compare. */
+static bool run_one(const char *what, int line, const char *path, const char *text,
+                    const char *const *expected)
+{
+    static const char *const none[1] = {NULL};
+    if (!expected)
+        expected = none;
+    size_t n = count_expected(expected);
+    diag_list d = {0};
+    schema *s = text ? schema_load_string(path, text, strlen(text), &d) : schema_load(path, &d);
+    const char *why = NULL;
+    if (!same_lines(&d, expected, n))
+        why = "diagnostics differ";
+    else if (n == 0 && !s)
+        why = "no diagnostics but no schema either";
+    else if (n > 0 && s)
+        why = "errors reported but a schema was returned";
+    else if (s && s->n_order != s->n_messages + s->n_unions)
+        why = "declaration order is incomplete";
+    if (why)
+        report(what, line, expected, n, &d, why);
+    schema_free(s);
+    diag_clear(&d);
+    return why == NULL;
+}
+
+int main(int argc, char **argv)
+{
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const test_case *c = &cases[i];
+        run_one("case", c->line, "t.yaml", c->yaml, c->expected) ? passed++ : failed++;
+    }
+    static const char *const missing[] = {
+        "no/such/dir/x.yaml: error: cannot open schema: No such file or directory", NULL};
+    run_one("missing file", __LINE__, "no/such/dir/x.yaml", NULL, missing) ? passed++ : failed++;
+    if (argc > 1) {
+        static const char *const examples[] = {"orders.yaml", "workflow.yaml", "crm.yaml"};
+        for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", argv[1], examples[i]);
+            run_one(path, 0, path, NULL, NULL) ? passed++ : failed++;
+        }
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
