@@ -31,6 +31,12 @@ void *tg_arena_alloc(tg_arena *a, size_t size, size_t align)
     room = a->cap - a->used;
     if (a->base && pad <= room && size <= room - pad) {
         void *p = a->base + a->used + pad;
+        /* After a refusal, a retry places this request further on, where
+         * its padding differs: count it like a refused one. */
+        if (a->needed > a->used) {
+            size_t add = size + (align - 1);
+            a->needed = a->needed + add < a->needed ? SIZE_MAX : a->needed + add;
+        }
         a->used += pad + size;
         if (a->needed < a->used)
             a->needed = a->used;
