@@ -27,6 +27,7 @@ typedef struct loader {
     const char *path;
     diag_list *diags;
     schema *s;
+    struct fy_node *key;        /* mapping key being read (for_each_pair) */
 } loader;
 
 /* ---- positions and errors ------------------------------------------------ */
@@ -59,7 +60,15 @@ static diag_pos node_pos(struct fy_node *n)
     return p;
 }
 
-#define ERR(L, node, ...) diag_error((L)->diags, (L)->path, node_pos(node), __VA_ARGS__)
+/* Where an error about `n` points.  An empty value (`topic:`) or an empty
+ * collection has no token of its own: use the key it belongs to. */
+static diag_pos err_pos(const loader *L, struct fy_node *n)
+{
+    diag_pos p = node_pos(n);
+    return p.line > 0 ? p : node_pos(L->key);
+}
+
+#define ERR(L, node, ...) diag_error((L)->diags, (L)->path, err_pos(L, node), __VA_ARGS__)
 
 /* ---- scalar access ------------------------------------------------------ */
 
@@ -74,6 +83,18 @@ static char *scalar_dup(loader *L, struct fy_node *n, const char *what)
     size_t len = 0;
     const char *text = fy_node_get_scalar(n, &len);
     return xstrndup(text ? text : "", len);
+}
+
+/* Same, for values that must not be empty (`topic:` with nothing after). */
+static char *nonempty_dup(loader *L, struct fy_node *n, const char *what)
+{
+    char *text = scalar_dup(L, n, what);
+    if (text && !*text) {
+        ERR(L, n, "%s must not be empty", what);
+        free(text);
+        return NULL;
+    }
+    return text;
 }
 
 static bool scalar_is(struct fy_node *n, const char *s)
@@ -209,8 +230,12 @@ static bool for_each_pair(loader *L, struct fy_node *n, const char *what, pair_f
     }
     void *it = NULL;
     struct fy_node_pair *pair;
-    while ((pair = fy_node_mapping_iterate(n, &it)) != NULL)
-        fn(L, fy_node_pair_key(pair), fy_node_pair_value(pair), ctx);
+    struct fy_node *outer = L->key;
+    while ((pair = fy_node_mapping_iterate(n, &it)) != NULL) {
+        L->key = fy_node_pair_key(pair);
+        fn(L, L->key, fy_node_pair_value(pair), ctx);
+    }
+    L->key = outer;
     return true;
 }
 
@@ -649,14 +674,14 @@ static bool read_kafka_attr(loader *L, struct fy_node *key, struct fy_node *valu
 {
     if (scalar_is(key, "topic")) {
         free(k->topic);
-        k->topic = scalar_dup(L, value, "topic");
+        k->topic = nonempty_dup(L, value, "topic");
     } else if (scalar_is(key, "dlq_topic")) {
         free(k->dlq_topic);
-        k->dlq_topic = scalar_dup(L, value, "dlq_topic");
+        k->dlq_topic = nonempty_dup(L, value, "dlq_topic");
     } else if (scalar_is(key, "key")) {
         free(k->key_field);
-        k->key_field = scalar_dup(L, value, "key");
-        k->key_pos = node_pos(value);
+        k->key_field = nonempty_dup(L, value, "key");
+        k->key_pos = err_pos(L, value);
     } else if (scalar_is(key, "version")) {
         parse_version_node(L, value, &k->version);
     } else {
@@ -737,6 +762,7 @@ static void read_enum_attr(loader *L, struct fy_node *key, struct fy_node *value
 
 typedef struct union_ctx {
     union_def *u;
+    bool has_discriminator;     /* the attribute is there (maybe invalid) */
 } union_ctx;
 
 static void read_variant(loader *L, struct fy_node *key, struct fy_node *value, void *ctx)
@@ -751,6 +777,18 @@ static void read_variant(loader *L, struct fy_node *key, struct fy_node *value, 
         name_node = fy_node_mapping_lookup_by_string(value, "name", FY_NT);
         if (!msg_node)
             ERR(L, key, "variant '%s' needs 'message'", tag);
+        void *it = NULL;
+        struct fy_node_pair *pair;
+        while ((pair = fy_node_mapping_iterate(value, &it)) != NULL) {
+            struct fy_node *k = fy_node_pair_key(pair);
+            if (!scalar_is(k, "message") && !scalar_is(k, "name")) {
+                char *name = scalar_dup(L, k, "attribute name");
+                if (name)
+                    ERR(L, k, "unknown attribute '%s' for variant '%s' (expected message or name)",
+                        name, tag);
+                free(name);
+            }
+        }
         if (!name_node)
             name_node = key;
     }
@@ -776,7 +814,8 @@ static void read_union_attr(loader *L, struct fy_node *key, struct fy_node *valu
         for_each_pair(L, value, "variants", read_variant, ctx);
     } else if (scalar_is(key, "discriminator")) {
         free(u->discriminator);
-        u->discriminator = scalar_dup(L, value, "discriminator");
+        u->discriminator = nonempty_dup(L, value, "discriminator");
+        ((union_ctx *)ctx)->has_discriminator = true;
     } else if (scalar_is(key, "description")) {
         free(u->description);
         u->description = scalar_dup(L, value, "description");
@@ -885,8 +924,7 @@ static void define_message(loader *L, struct fy_node *key, struct fy_node *value
         message_def *m = L->s->messages[i];
         if (m->pos.line == p.line && m->pos.col == p.col) {
             message_ctx c = {m};
-            for_each_pair(L, value, "a message", read_message_attr, &c);
-            if (m->n_fields == 0)
+            if (for_each_pair(L, value, "a message", read_message_attr, &c) && m->n_fields == 0)
                 ERR(L, key, "message '%s' has no fields", m->name);
             check_field_names(L, m);
             return;
@@ -901,10 +939,11 @@ static void define_union(loader *L, struct fy_node *key, struct fy_node *value, 
     for (size_t i = 0; i < L->s->n_unions; i++) {
         union_def *u = L->s->unions[i];
         if (u->pos.line == p.line && u->pos.col == p.col) {
-            union_ctx c = {u};
+            union_ctx c = {u, false};
             for_each_pair(L, value, "a union", read_union_attr, &c);
             if (!u->discriminator) {
-                ERR(L, key, "union '%s' needs a 'discriminator'", u->name);
+                if (!c.has_discriminator)
+                    ERR(L, key, "union '%s' needs a 'discriminator'", u->name);
                 u->discriminator = xstrdup("type");
             }
             if (u->n_variants == 0)
@@ -1065,6 +1104,16 @@ static void default_dlq(kafka_binding *k)
 
 /* ---- top level ------------------------------------------------------------ */
 
+/* A section (enums, messages, unions) is read in several passes; one that
+ * is not a mapping is reported once, here, where its key is known. */
+static struct fy_node *section_value(loader *L, struct fy_node *value, const char *what)
+{
+    if (value && fy_node_is_mapping(value))
+        return value;
+    ERR(L, value, "%s must be a mapping", what);
+    return NULL;
+}
+
 static void read_top(loader *L, struct fy_node *key, struct fy_node *value, void *ctx)
 {
     section *sec = ctx;
@@ -1083,11 +1132,11 @@ static void read_top(loader *L, struct fy_node *key, struct fy_node *value, void
         free(s->description);
         s->description = scalar_dup(L, value, "description");
     } else if (scalar_is(key, "enums")) {
-        sec->enums = value;
+        sec->enums = section_value(L, value, "enums");
     } else if (scalar_is(key, "messages")) {
-        sec->messages = value;
+        sec->messages = section_value(L, value, "messages");
     } else if (scalar_is(key, "unions")) {
-        sec->unions = value;
+        sec->unions = section_value(L, value, "unions");
     } else {
         char *name = scalar_dup(L, key, "key");
         if (name)
@@ -1112,13 +1161,12 @@ static void load_document(loader *L, struct fy_node *root)
         return;
     if (!sec.schema)
         diag_error(L->diags, L->path, node_pos(root), "missing 'schema: <name>' (the C prefix)");
-    /* a section that is not a mapping is reported once, here */
-    if (sec.enums && !for_each_pair(L, sec.enums, "enums", declare_enum, NULL))
-        sec.enums = NULL;
-    if (sec.messages && !for_each_pair(L, sec.messages, "messages", declare_message, NULL))
-        sec.messages = NULL;
-    if (sec.unions && !for_each_pair(L, sec.unions, "unions", declare_union, NULL))
-        sec.unions = NULL;
+    if (sec.enums)
+        for_each_pair(L, sec.enums, "enums", declare_enum, NULL);
+    if (sec.messages)
+        for_each_pair(L, sec.messages, "messages", declare_message, NULL);
+    if (sec.unions)
+        for_each_pair(L, sec.unions, "unions", declare_union, NULL);
     if (sec.enums)
         for_each_pair(L, sec.enums, "enums", define_enum, NULL);
     if (sec.messages)
