@@ -584,6 +584,35 @@ static const test_case cases[] = {
       F "12:22: error: unknown_fields must be 'skip' or 'reject'",
       F "16:14: error: version must be between 1 and 2147483647"}},
 
+    /* ---- empty values and sections: located at their key ---- */
+    {__LINE__,
+     "schema: t\n"
+     "enums: []\n"
+     "messages:\n"
+     "  M:\n"
+     "    topic:\n"
+     "    dlq_topic: \"\"\n"
+     "    key:\n"
+     "    fields:\n"
+     "      a:\n"
+     "      b: int32\n"
+     "  N:\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator:\n"
+     "    variants:\n"
+     "      x: {message: M, nmae: q}\n"
+     "      y:\n",
+     {F "2:1: error: enums must be a mapping",
+      F "5:5: error: topic must not be empty",
+      F "6:16: error: dlq_topic must not be empty",
+      F "7:5: error: key must not be empty",
+      F "9:7: error: unknown type ''",
+      F "11:3: error: a message must be a mapping",
+      F "14:5: error: discriminator must not be empty",
+      F "16:23: error: unknown attribute 'nmae' for variant 'x' (expected message or name)",
+      F "17:7: error: variant 'y': unknown message ''"}},
+
     /* ---- good schemas ---- */
     {__LINE__,
      "schema: good\n"
