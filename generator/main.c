@@ -84,7 +84,7 @@ static int parse_args(int argc, char **argv, options *o)
             return 0;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
                    strcmp(a, "--templates") == 0) {
-            if (i + 1 >= argc)
+            if (i + 1 >= argc || argv[i + 1][0] == '\0')
                 return usage_error("option '%s' needs a directory", a);
             *(strcmp(a, "--templates") == 0 ? &o->templates_dir : &o->out_dir) = argv[++i];
         } else if (strcmp(a, "--check") == 0) {
@@ -279,6 +279,17 @@ int main(int argc, char **argv)
     if (rc >= 0) {
         free(o.schemas);
         return rc;
+    }
+    struct stat st;
+    const char *bad_templates = NULL;
+    if (o.templates_dir && stat(o.templates_dir, &st) != 0)
+        bad_templates = strerror(errno);
+    else if (o.templates_dir && !S_ISDIR(st.st_mode))
+        bad_templates = "not a directory";
+    if (bad_templates) {
+        fprintf(stderr, "topicgen: cannot use templates %s: %s\n", o.templates_dir, bad_templates);
+        free(o.schemas);
+        return EXIT_USAGE;
     }
     if (!o.check && !make_dirs(o.out_dir)) {
         fprintf(stderr, "topicgen: cannot create %s: %s\n", o.out_dir, strerror(errno));
