@@ -62,6 +62,12 @@ run "no arguments" 2 && expect_in "no arguments" err.txt "topicgen: no schema gi
 run "unknown option" 2 --frobnicate "$schemas/orders.yaml" &&
     expect_in "unknown option" err.txt "topicgen: unknown option '--frobnicate'"
 run "-o without directory" 2 -o
+run "-o with an empty directory" 2 -o "" "$schemas/orders.yaml" &&
+    expect_in "-o with an empty directory" err.txt "topicgen: option '-o' needs a directory"
+run "--templates without directory" 2 "$schemas/orders.yaml" --templates
+run "--templates directory missing" 2 --templates no-such-dir -o gen "$schemas/orders.yaml" &&
+    expect_in "--templates directory missing" err.txt \
+        "topicgen: cannot use templates no-such-dir: No such file or directory"
 run "missing schema file" 2 -o gen no-such-schema.yaml &&
     expect_in "missing schema file" err.txt \
         "topicgen: cannot open no-such-schema.yaml: No such file or directory"
