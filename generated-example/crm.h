@@ -134,31 +134,38 @@ struct crm_InboundMessage {
  *                  Never allocates.
  */
 
+/* No CustomerIdentity encodes to more than this many bytes of JSON. */
+#define CRM_CUSTOMER_IDENTITY_MAX_JSON_SIZE 4131
 void crm_CustomerIdentity_init(crm_CustomerIdentity *msg);
 tg_json_code crm_CustomerIdentity_decode(crm_CustomerIdentity *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code crm_CustomerIdentity_encode(const crm_CustomerIdentity *msg, char *buf, size_t cap, size_t *len);
 
+/* Attachment has no worst-case JSON size: field Attachment.content: bytes. */
 void crm_Attachment_init(crm_Attachment *msg);
 tg_json_code crm_Attachment_decode(crm_Attachment *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code crm_Attachment_encode(const crm_Attachment *msg, char *buf, size_t cap, size_t *len);
 
+/* EmailReceived has no worst-case JSON size: field EmailReceived.body_text: a string without max_length. */
 void crm_EmailReceived_init(crm_EmailReceived *msg);
 tg_json_code crm_EmailReceived_decode(crm_EmailReceived *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code crm_EmailReceived_encode(const crm_EmailReceived *msg, char *buf, size_t cap, size_t *len);
 
+/* WhatsappReceived has no worst-case JSON size: field WhatsappReceived.text: a string without max_length. */
 void crm_WhatsappReceived_init(crm_WhatsappReceived *msg);
 tg_json_code crm_WhatsappReceived_decode(crm_WhatsappReceived *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code crm_WhatsappReceived_encode(const crm_WhatsappReceived *msg, char *buf, size_t cap, size_t *len);
 
+/* FormSubmitted has no worst-case JSON size: field FormSubmitted.fields: a map (its keys have no length bound). */
 void crm_FormSubmitted_init(crm_FormSubmitted *msg);
 tg_json_code crm_FormSubmitted_decode(crm_FormSubmitted *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code crm_FormSubmitted_encode(const crm_FormSubmitted *msg, char *buf, size_t cap, size_t *len);
 
+/* InboundMessage has no worst-case JSON size: field EmailReceived.body_text: a string without max_length. */
 void crm_InboundMessage_init(crm_InboundMessage *msg);
 tg_json_code crm_InboundMessage_decode(crm_InboundMessage *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);

@@ -119,8 +119,13 @@ static bool orders_LineItem_read_quantity(tg_json_reader *r, orders_LineItem *ou
 /* price: "price" */
 static bool orders_LineItem_read_price(tg_json_reader *r, orders_LineItem *out)
 {
-    if (!tg_json_read_decimal(r, &out->price) && r->fatal)
-        return false;
+    {
+        size_t at = tg_json_offset(r);
+        if (tg_json_read_decimal(r, &out->price))
+            tg_codec_check_length(r, at, out->price, UINT64_C(0), UINT64_C(20));
+        else if (r->fatal)
+            return false;
+    }
     return true;
 }
 
@@ -318,8 +323,13 @@ static bool orders_OrderEvent_read_line_items(tg_json_reader *r, orders_OrderEve
 /* total_price: "total_price" */
 static bool orders_OrderEvent_read_total_price(tg_json_reader *r, orders_OrderEvent *out)
 {
-    if (!tg_json_read_decimal(r, &out->total_price) && r->fatal)
-        return false;
+    {
+        size_t at = tg_json_offset(r);
+        if (tg_json_read_decimal(r, &out->total_price))
+            tg_codec_check_length(r, at, out->total_price, UINT64_C(0), UINT64_C(24));
+        else if (r->fatal)
+            return false;
+    }
     return true;
 }
 
@@ -556,7 +566,7 @@ const tg_message_desc orders_OrderEvent_desc = {
     .topic = "orders",
     .dlq_topic = "orders.dlq",
     .struct_size = sizeof(orders_OrderEvent),
-    .max_json_size = 0,
+    .max_json_size = 1264910,
     .decode = orders_OrderEvent_decode_any,
     .encode = orders_OrderEvent_encode_any,
     .key = orders_OrderEvent_key,

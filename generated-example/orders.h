@@ -79,11 +79,15 @@ struct orders_OrderEvent {
  *                  Never allocates.
  */
 
+/* No LineItem encodes to more than this many bytes of JSON. */
+#define ORDERS_LINE_ITEM_MAX_JSON_SIZE 2513
 void orders_LineItem_init(orders_LineItem *msg);
 tg_json_code orders_LineItem_decode(orders_LineItem *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code orders_LineItem_encode(const orders_LineItem *msg, char *buf, size_t cap, size_t *len);
 
+/* No OrderEvent encodes to more than this many bytes of JSON. */
+#define ORDERS_ORDER_EVENT_MAX_JSON_SIZE 1264910
 void orders_OrderEvent_init(orders_OrderEvent *msg);
 tg_json_code orders_OrderEvent_decode(orders_OrderEvent *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);

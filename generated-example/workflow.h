@@ -108,16 +108,19 @@ struct workflow_WorkflowEvent {
  *                  Never allocates.
  */
 
+/* EventMetadata has no worst-case JSON size: field EventMetadata.tags: a map (its keys have no length bound). */
 void workflow_EventMetadata_init(workflow_EventMetadata *msg);
 tg_json_code workflow_EventMetadata_decode(workflow_EventMetadata *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code workflow_EventMetadata_encode(const workflow_EventMetadata *msg, char *buf, size_t cap, size_t *len);
 
+/* EventPayload has no worst-case JSON size: field EventPayload.data: free-form json. */
 void workflow_EventPayload_init(workflow_EventPayload *msg);
 tg_json_code workflow_EventPayload_decode(workflow_EventPayload *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code workflow_EventPayload_encode(const workflow_EventPayload *msg, char *buf, size_t cap, size_t *len);
 
+/* WorkflowEvent has no worst-case JSON size: field EventPayload.data: free-form json. */
 void workflow_WorkflowEvent_init(workflow_WorkflowEvent *msg);
 tg_json_code workflow_WorkflowEvent_decode(workflow_WorkflowEvent *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);

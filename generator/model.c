@@ -141,6 +141,7 @@ void output_names_init(output_names *o, const schema *s)
     o->domain_header = xasprintf("%s_domain.h", s->name);
     o->kafka_header = xasprintf("%s_kafka.h", s->name);
     o->kafka_source = xasprintf("%s_kafka.c", s->name);
+    o->fuzz_source = xasprintf("%s_fuzz.c", s->name);
 }
 
 void output_names_free(output_names *o)
@@ -152,6 +153,7 @@ void output_names_free(output_names *o)
     free(o->domain_header);
     free(o->kafka_header);
     free(o->kafka_source);
+    free(o->fuzz_source);
 }
 
 static char *guard_name(const char *file)
@@ -269,6 +271,137 @@ static mu_node *value_model(const schema *s, const type_ref *t, const field_def 
         set_own(v, "max", double_literal(f->max.set ? f->max.d : 0));
     }
     return v;
+}
+
+/* ---- worst-case encoded sizes ----------------------------------------------- */
+
+/* Sizes saturate here: beyond it a message is treated as unbounded. */
+#define SIZE_CAP ((uint64_t)1 << 40)
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return a + b > SIZE_CAP ? SIZE_CAP : a + b;
+}
+
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+    return b && a > SIZE_CAP / b ? SIZE_CAP : a * b;
+}
+
+#define WHY_MAX 256
+
+static uint64_t message_max_size(const schema *s, const message_def *m, char *why, int depth);
+static uint64_t union_max_size(const schema *s, const union_def *u, char *why, int depth);
+
+/* Longest JSON text a value of type t can encode to, or 0 (with *why set)
+ * when the schema does not bound it.  A code point encodes to at most 6
+ * bytes (\u00XX); timestamps have at most 9 fraction digits. */
+static uint64_t value_max_size(const schema *s, const type_ref *t, const field_def *f,
+                               char *why, int depth)
+{
+    switch (t->kind) {
+    case T_BOOL: return 5;
+    case T_INT32: return 11;
+    case T_INT64: return 20;
+    case T_UINT32: return 10;
+    case T_UINT64: return 20;
+    case T_FLOAT64: return 24;
+    case T_TIMESTAMP: return 37;
+    case T_UUID: return 38;
+    case T_STRING:
+    case T_DECIMAL:
+        if (f && f->has_max_length)
+            return add_sat(2, mul_sat(6, f->max_length));
+        snprintf(why, WHY_MAX, "a %s without max_length", type_kind_name(t->kind));
+        return 0;
+    case T_BYTES:
+        snprintf(why, WHY_MAX, "bytes");
+        return 0;
+    case T_JSON:
+        snprintf(why, WHY_MAX, "free-form json");
+        return 0;
+    case T_MAP:
+        snprintf(why, WHY_MAX, "a map (its keys have no length bound)");
+        return 0;
+    case T_ENUM: {
+        uint64_t longest = 0;
+        for (size_t i = 0; i < t->enum_def->n_values; i++)
+            if (strlen(t->enum_def->values[i].wire) > longest)
+                longest = strlen(t->enum_def->values[i].wire);
+        return longest + 2;
+    }
+    case T_MESSAGE: return message_max_size(s, t->message, why, depth + 1);
+    case T_UNION: return union_max_size(s, t->union_def, why, depth + 1);
+    case T_ARRAY: {
+        if (!f || !f->has_max_items) {
+            snprintf(why, WHY_MAX, "an array without max_items");
+            return 0;
+        }
+        uint64_t item = value_max_size(s, t->elem, NULL, why, depth);
+        return item ? add_sat(2, mul_sat(f->max_items, item + 1)) : 0;
+    }
+    }
+    return 0;
+}
+
+/* The members of m with every optional field present: {"k":v,...}. */
+static uint64_t members_max_size(const schema *s, const message_def *m, char *why, int depth)
+{
+    uint64_t total = 0;
+    if (depth > 32) {
+        snprintf(why, WHY_MAX, "recursion through arrays");
+        return 0;
+    }
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const field_def *f = &m->fields[i];
+        uint64_t v = value_max_size(s, &f->type, f, why, depth);
+        if (!v) {
+            if (strncmp(why, "field ", 6) != 0) {
+                char *inner = xstrdup(why);
+                char *full = xasprintf("field %s.%s: %s", m->name, f->name, inner);
+                snprintf(why, WHY_MAX, "%s", full);
+                free(full);
+                free(inner);
+            }
+            return 0;
+        }
+        char *quoted = json_quote(f->wire_name);
+        total = add_sat(total, add_sat(strlen(quoted) + 2, v)); /* "key": v , */
+        free(quoted);
+    }
+    return total;
+}
+
+static uint64_t message_max_size(const schema *s, const message_def *m, char *why, int depth)
+{
+    uint64_t members = members_max_size(s, m, why, depth);
+    return members ? add_sat(members, 2) : 0;
+}
+
+static uint64_t union_max_size(const schema *s, const union_def *u, char *why, int depth)
+{
+    uint64_t longest = 0;
+    for (size_t i = 0; i < u->n_variants; i++) {
+        uint64_t v = members_max_size(s, u->variants[i].message, why, depth);
+        if (!v)
+            return 0;
+        char *disc = json_quote(u->discriminator), *tag = json_quote(u->variants[i].tag);
+        v = add_sat(v, strlen(disc) + strlen(tag) + 4);
+        free(disc);
+        free(tag);
+        if (v > longest)
+            longest = v;
+    }
+    return longest;
+}
+
+/* max_json_size (a C constant) or the reason there is none. */
+static void set_max_size(mu_node *m, uint64_t size, const char *why)
+{
+    bool bounded = size > 0 && size < SIZE_CAP;
+    set_bool(m, "bounded", bounded);
+    set_fmt(m, "max_json_size", "%" PRIu64, bounded ? size : 0);
+    set_str(m, "unbounded_why", bounded ? "" : *why ? why : "sizes beyond 1 TiB");
 }
 
 /* ---- enums -------------------------------------------------------------------- */
@@ -467,6 +600,9 @@ static mu_node *message_model(const schema *s, const message_def *m)
     set_bool(mm, "has_maps", any_map);
     set_bool(mm, "has_containers", any_container);
     set_kafka(mm, s, &m->kafka, key_field_of(m, m->kafka.key_field));
+    char why[WHY_MAX] = "";
+    uint64_t max_size = message_max_size(s, m, why, 0);
+    set_max_size(mm, max_size, why);
     char *lower = snake_case(m->name), *macro = xasprintf("%s_%s", s->name, lower);
     set_own(mm, "macro", upper_case(macro));
     free(macro);
@@ -519,6 +655,13 @@ static mu_node *union_model(const schema *s, const union_def *u)
     free(tag_list);
     mu_map_set(um, "variants", variants);
     set_fmt(um, "n_variants", "%zu", u->n_variants);
+    char why[WHY_MAX] = "";
+    uint64_t max_size = union_max_size(s, u, why, 0);
+    set_max_size(um, max_size, why);
+    char *macro_base = snake_case(u->name), *macro = xasprintf("%s_%s", s->name, macro_base);
+    set_own(um, "macro", upper_case(macro));
+    free(macro);
+    free(macro_base);
     const message_def *first = u->n_variants ? u->variants[0].message : NULL;
     set_kafka(um, s, &u->kafka, first ? key_field_of(first, u->kafka.key_field) : NULL);
     free(c_name);
@@ -557,6 +700,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     set_str(root, "domain_header", out->domain_header);
     set_str(root, "kafka_header", out->kafka_header);
     set_str(root, "kafka_source", out->kafka_source);
+    set_str(root, "fuzz_source", out->fuzz_source);
     set_own(root, "kafka_guard", guard_name(out->kafka_header));
     set_own(root, "guard", guard_name(out->header));
     set_own(root, "translator_guard", guard_name(out->translator_header));
@@ -567,11 +711,17 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
         push_with_last(enums, enum_model(s, s->enums[i]), i + 1 == s->n_enums);
     mu_map_set(root, "enums", enums);
 
-    mu_node *decls = mu_list(), *messages = mu_list(), *kafka = mu_list();
+    mu_node *decls = mu_list(), *messages = mu_list(), *kafka = mu_list(), *fuzz = mu_list();
     for (size_t i = 0; i < s->n_order; i++) {
         const decl *d = &s->order[i];
         mu_node *dm = mu_map();
         bool has_topic;
+        /* The fuzz harness drives every public decoder: all messages and unions. */
+        const char *name = d->kind == DECL_MESSAGE ? d->message->name : d->union_def->name;
+        mu_node *fm = mu_map();
+        set_str(fm, "name", name);
+        set_own(fm, "c_name", type_c_name(s, name));
+        mu_list_push(fuzz, fm);
         if (d->kind == DECL_MESSAGE) {
             mu_map_set(dm, "message", message_model(s, d->message));
             mu_node *mm = message_model(s, d->message);
@@ -594,5 +744,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     mu_map_set(root, "decls", decls);
     mu_map_set(root, "messages", messages);
     mu_map_set(root, "kafka_types", kafka);
+    mu_map_set(root, "fuzz_types", fuzz);
+    set_fmt(root, "n_fuzz_types", "%zu", s->n_order);
     return root;
 }

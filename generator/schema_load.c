@@ -348,9 +348,10 @@ static bool is_number_kind(type_kind k)
     return is_integer_kind(k) || k == T_FLOAT64;
 }
 
+/* Kinds that take min_length/max_length (in characters). */
 static bool is_text_kind(type_kind k)
 {
-    return k == T_STRING;
+    return k == T_STRING || k == T_DECIMAL;
 }
 
 /* ---- fields --------------------------------------------------------------- */
@@ -731,6 +732,12 @@ static void read_enum_value(loader *L, struct fy_node *key, struct fy_node *valu
     }
     if (!is_c_identifier(name))
         ERR(L, key, "enum value name '%s' is not a valid C identifier", name);
+    for (const char *p = wire; *p; p++)
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) {
+            ERR(L, value, "enum wire string \"%s\" must not contain quotes, backslashes or "
+                          "control characters", wire);
+            break;
+        }
     for (size_t i = 0; i < e->n_values; i++)
         if (strcmp(e->values[i].wire, wire) == 0) {
             ERR(L, value, "wire string \"%s\" is already used by %s.%s", wire, e->name,

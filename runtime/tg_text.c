@@ -376,6 +376,8 @@ const char *tg_text_timestamp(const char *s, size_t n)
             i++;
         if (i == f)
             return "expected digits after '.' in seconds";
+        if (i - f > 9)
+            return "more than 9 fraction digits (nanoseconds) in seconds";
     }
     if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
         i++;
