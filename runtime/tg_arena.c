@@ -20,35 +20,32 @@ void tg_arena_reset(tg_arena *a)
     a->needed = 0;
 }
 
+/* a->needed is the cursor of an unlimited arena over the same buffer: every
+ * request, granted or not, advances it by the padding it would need there
+ * plus its size.  So a retry with needed bytes (same buffer, or one with the
+ * same alignment) fits exactly, and needed - 1 does not. */
 void *tg_arena_alloc(tg_arena *a, size_t size, size_t align)
 {
-    size_t pad, room;
+    static unsigned char empty[1]; /* zero-size requests; never written */
+    uintptr_t b = (uintptr_t)a->base;
+    size_t pad, vpad, room;
 
+    if (size == 0)
+        return a->base ? a->base + a->used : empty;
     if (align == 0 || (align & (align - 1)) != 0)
         align = 1;
-    /* Padding from the real address, so the caller's buffer may be unaligned. */
-    pad = a->base ? (size_t)(-(uintptr_t)(a->base + a->used) & (align - 1)) : 0;
+    if (a->needed < a->used)
+        a->needed = a->used;
+    vpad = (size_t)(-(b + a->needed) & (align - 1));
+    a->needed = (vpad + size < size || a->needed + vpad + size < a->needed)
+                    ? SIZE_MAX
+                    : a->needed + vpad + size;
+    pad = (size_t)(-(b + a->used) & (align - 1));
     room = a->cap - a->used;
     if (a->base && pad <= room && size <= room - pad) {
         void *p = a->base + a->used + pad;
-        /* After a refusal, a retry places this request further on, where
-         * its padding differs: count it like a refused one. */
-        if (a->needed > a->used) {
-            size_t add = size + (align - 1);
-            a->needed = a->needed + add < a->needed ? SIZE_MAX : a->needed + add;
-        }
         a->used += pad + size;
-        if (a->needed < a->used)
-            a->needed = a->used;
         return p;
-    }
-    /* Refused: count it, saturating, with the worst-case padding so that a
-     * retry with `needed` bytes is always enough. */
-    {
-        size_t add = size + (align - 1);
-        if (a->needed < a->used)
-            a->needed = a->used;
-        a->needed = (add < size || a->needed + add < a->needed) ? SIZE_MAX : a->needed + add;
     }
     return NULL;
 }

@@ -64,7 +64,7 @@ extern "C" {
 #define TG_JSON_PATH_MAX 128
 #endif
 #ifndef TG_JSON_REASON_MAX
-#define TG_JSON_REASON_MAX 128
+#define TG_JSON_REASON_MAX 256
 #endif
 
 /* ---------------------------------------------------------------------------

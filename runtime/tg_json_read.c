@@ -536,13 +536,15 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
         } else {
             if (p < end && *p == '/')
                 return fail(r, p, TG_JSON_E_SYNTAX, "comments are not allowed in JSON"), -1;
-            return fail(r, p, TG_JSON_E_SYNTAX, "expected ',' or '}' after object member"), -1;
+            return fail(r, p, TG_JSON_E_SYNTAX, "expected ',' or '}' after object member%s",
+                        p < end ? "" : ", got end of input"), -1;
         }
     } else if (p < end && *p == '}') {
         pop(r);
         r->cur = p + 1;
         return 0;
     }
+    s->kind = 0; /* errors in the key itself belong to the object */
     if (p >= end || *p != '"') {
         char b[16];
         if (p < end && *p == '/')
@@ -571,7 +573,8 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
         return -1;
     p = skip_ws(e, end);
     if (p >= end || *p != ':')
-        return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key"), -1;
+        return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key%s",
+                    p < end ? "" : ", got end of input"), -1;
     r->cur = p + 1;
     s->flags |= LV_STARTED;
     *key = k;
@@ -603,7 +606,8 @@ int tg_json_array_next(tg_json_reader *r)
         } else {
             if (p < end && *p == '/')
                 return fail(r, p, TG_JSON_E_SYNTAX, "comments are not allowed in JSON"), -1;
-            return fail(r, p, TG_JSON_E_SYNTAX, "expected ',' or ']' after array element"), -1;
+            return fail(r, p, TG_JSON_E_SYNTAX, "expected ',' or ']' after array element%s",
+                        p < end ? "" : ", got end of input"), -1;
         }
     } else {
         if (p < end && *p == ']') {

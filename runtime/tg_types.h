@@ -40,7 +40,7 @@ typedef struct tg_arena {
     unsigned char *base; /* the caller's buffer (may be NULL when cap is 0)     */
     size_t cap;          /* its size in bytes                                   */
     size_t used;         /* bytes handed out, alignment padding included        */
-    size_t needed;       /* used + every refused request: the size to retry with */
+    size_t needed;       /* used with an unlimited buffer: the size to retry with */
 } tg_arena;
 
 /* Make `a` hand out memory from buf[0..cap).  buf may be NULL with cap 0:
@@ -51,11 +51,12 @@ void tg_arena_init(tg_arena *a, void *buf, size_t cap);
 /* Forget every allocation (used = needed = 0); the buffer is reused. */
 void tg_arena_reset(tg_arena *a);
 
-/* Return `size` bytes aligned to `align` (a power of two, 1..64), or NULL when
- * they do not fit; then `size` plus the padding it would have needed is added
- * to a->needed, so after a failed decode a->needed is a sufficient capacity.
- * A zero-size request returns a valid (non-NULL) pointer when the arena has a
- * buffer.  Never calls malloc. */
+/* Return `size` bytes aligned to `align` (a power of two), or NULL when they
+ * do not fit.  Every request, granted or refused, advances a->needed as if
+ * the buffer were unlimited (padding included), so after a failed decode
+ * a->needed is the exact capacity a retry needs (with this buffer, or one of
+ * the same alignment, as malloc'd buffers are).  A zero-size request always
+ * returns a non-NULL pointer that must not be written.  Never calls malloc. */
 void *tg_arena_alloc(tg_arena *a, size_t size, size_t align);
 
 #ifdef __cplusplus

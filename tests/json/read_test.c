@@ -75,13 +75,16 @@ static const bad_row bad_rows[] = {
     BAD("{\"a\":1,}", SYNTAX, "$.a", 7, "trailing comma before '}'"),
     BAD("[,1]", SYNTAX, "$[0]", 1, "expected value, got ','"),
     BAD("[1 2]", SYNTAX, "$[0]", 3, "expected ',' or ']' after array element"),
-    BAD("[1,2", SYNTAX, "$[1]", 4, "expected ',' or ']' after array element"),
+    BAD("[1,2", SYNTAX, "$[1]", 4, "expected ',' or ']' after array element, got end of input"),
     BAD("{\"a\":1 \"b\":2}", SYNTAX, "$.a", 7, "expected ',' or '}' after object member"),
     BAD("{\"a\" 1}", SYNTAX, "$.a", 5, "expected ':' after object key"),
     BAD("{a:1}", SYNTAX, "$", 1, "expected string key, got 'a'"),
     BAD("{'a':1}", SYNTAX, "$", 1, "expected string key, got '''"),
     BAD("{\"a\":}", SYNTAX, "$.a", 5, "expected value, got '}'"),
-    BAD("{\"a\":1", SYNTAX, "$.a", 6, "expected ',' or '}' after object member"),
+    BAD("{\"a\":1", SYNTAX, "$.a", 6, "expected ',' or '}' after object member, got end of input"),
+    BAD("{\"a\"", SYNTAX, "$.a", 4, "expected ':' after object key, got end of input"),
+    BAD("{\"a\":1,\"b\\q\":2}", SYNTAX, "$", 9, "invalid escape '\\q'"),
+    BAD("{\"a\":1,", SYNTAX, "$", 7, "expected string key, got end of input"),
     BAD("[}", SYNTAX, "$[0]", 1, "expected value, got '}'"),
     BAD("\xEF\xBB\xBF{}", SYNTAX, "$", 0, "expected value, got byte 0xEF"),
     /* comments */
@@ -671,6 +674,22 @@ static void test_limits(void)
 
 /* ---- arena -------------------------------------------------------------- */
 
+/* Decode every string of an array of strings ("Z..." ones as base64). */
+static bool decode_strings(const char *doc, size_t len, tg_arena *a)
+{
+    tg_str s;
+    tg_bytes b;
+    tg_json_reader_init(&g_r, doc, len, a, &g_errs);
+    tg_json_array_begin(&g_r);
+    while (tg_json_array_next(&g_r) == 1) {
+        if (*g_r.cur == '"' && g_r.cur[1] == 'Z')
+            tg_json_read_bytes(&g_r, &b);
+        else
+            tg_json_read_string(&g_r, &s);
+    }
+    return tg_json_finish(&g_r);
+}
+
 static void test_arena(void)
 {
     static const char doc[] = "[\"a\\n\",\"plain\",\"\\u00e9\\u00e9\",\"Zm9vYmFy\"]";
@@ -681,13 +700,21 @@ static void test_arena(void)
     void *p;
 
     /* Arena basics: alignment, refusals counted in needed. */
-    tg_arena_init(&a, g_abuf, 16);
+    tg_arena_init(&a, g_abuf, 32);
     p = tg_arena_alloc(&a, 3, 1);
     CHECK(p == g_abuf && a.used == 3, __LINE__, "alloc 3");
     p = tg_arena_alloc(&a, 8, 8);
-    CHECK(p != NULL && ((uintptr_t)p & 7) == 0 && a.used <= 16, __LINE__, "alloc aligned");
-    p = tg_arena_alloc(&a, 100, 1);
-    CHECK(p == NULL && a.needed == a.used + 100, __LINE__, "refused: needed %zu", a.needed);
+    CHECK(p != NULL && ((uintptr_t)p & 7) == 0 && a.used <= 18 && a.needed == a.used, __LINE__,
+          "alloc aligned");
+    {
+        size_t u = a.used;
+        p = tg_arena_alloc(&a, 100, 1);
+        CHECK(p == NULL && a.needed == u + 100, __LINE__, "refused: needed %zu", a.needed);
+        p = tg_arena_alloc(&a, 2, 1);
+        CHECK(p != NULL && a.used == u + 2 && a.needed == u + 102, __LINE__,
+              "granted after refusal: needed %zu", a.needed);
+        CHECK(tg_arena_alloc(&a, 0, 8) != NULL && a.needed == u + 102, __LINE__, "zero size");
+    }
     tg_arena_reset(&a);
     CHECK(a.used == 0 && a.needed == 0, __LINE__, "reset");
 
@@ -707,11 +734,14 @@ static void test_arena(void)
     CHECK(tg_json_array_next(&g_r) == 0 && !tg_json_finish(&g_r) && g_errs.count == 1, __LINE__,
           "arena: %zu errors", g_errs.count);
     check_error(__LINE__, doc, TG_JSON_E_ARENA, "$", 15, "arena too small: 12 bytes needed, 4 available");
-    /* Retrying with `needed` bytes succeeds. */
+    /* Retrying with `needed` bytes succeeds, one less does not. */
     {
-        unsigned char big[12];
-        tg_arena_init(&a, big, a.needed);
-        CHECK(parse_any(doc, sizeof doc - 1), __LINE__, "retry");
+        size_t need = a.needed;
+        tg_arena_init(&a, g_abuf, need);
+        CHECK(decode_strings(doc, sizeof doc - 1, &a), __LINE__, "retry with needed");
+        tg_arena_init(&a, g_abuf, need - 1);
+        CHECK(!decode_strings(doc, sizeof doc - 1, &a) && g_items[0].code == TG_JSON_E_ARENA,
+              __LINE__,              "needed - 1 suffices");
     }
     /* No arena at all: the same, with 0 available. */
     tg_json_reader_init(&g_r, "\"x\\ty\"", 6, NULL, &g_errs);
