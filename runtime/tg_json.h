@@ -321,7 +321,7 @@ static inline bool tg_json_writer_ok(const tg_json_writer *w)
 /* Append n literal bytes (punctuation, pre-escaped keys). */
 static inline void tg_json_write_raw(tg_json_writer *w, const char *s, size_t n)
 {
-    if (w->len < w->cap) {
+    if (n && w->len < w->cap) {
         size_t room = w->cap - w->len;
         memcpy(w->buf + w->len, s, n < room ? n : room);
     }

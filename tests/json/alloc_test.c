@@ -211,7 +211,27 @@ static bool round_trip(tg_json_writer *w)
     /* What was written is valid JSON. */
     tg_json_reader_init(&g_r, w->buf, w->len, NULL, &es);
     tg_json_skip_value(&g_r);
-    return tg_json_finish(&g_r);
+    if (!tg_json_finish(&g_r))
+        return false;
+    /* Fatal errors format their reasons too. */
+    {
+        static const char *const bad[] = {"[1, \"\xC0\"]", "{\"a\":1,\"a\":2}", "[1e309, NaN]",
+                                          "{\"k\": tru}", "[\"\\ud800\"]"};
+        size_t j;
+        for (j = 0; j < sizeof bad / sizeof bad[0]; j++) {
+            double d;
+            tg_json_reader_init(&g_r, bad[j], strlen(bad[j]), NULL, &es);
+            if (bad[j][1] == '1' && bad[j][2] == 'e') {
+                tg_json_array_begin(&g_r);
+                tg_json_array_next(&g_r);
+                tg_json_read_double(&g_r, &d);
+            }
+            tg_json_skip_value(&g_r);
+            if (tg_json_finish(&g_r) || es.count == 0)
+                return false;
+        }
+    }
+    return true;
 }
 
 int main(void)
