@@ -1073,14 +1073,16 @@ static bool order_message(loader *L, message_def *m)
     bool ok = true;
     for (size_t i = 0; i < m->n_fields && ok; i++) {
         field_def *f = &m->fields[i];
-        if (f->type.kind == T_MESSAGE) {
-            ok = f->type.message->visit != VISITING && order_message(L, f->type.message);
-            if (f->type.message->visit == VISITING) /* report where the cycle closes, once */
+        /* a map entry holds its value by value; array items are pointed to */
+        const type_ref *t = f->type.kind == T_MAP ? f->type.elem : &f->type;
+        if (t->kind == T_MESSAGE) {
+            ok = t->message->visit != VISITING && order_message(L, t->message);
+            if (t->message->visit == VISITING) /* report where the cycle closes, once */
                 diag_error(L->diags, L->path, f->pos,
                            "field '%s' makes message '%s' contain itself by value; use an array "
                            "to break the recursion", f->name, m->name);
-        } else if (f->type.kind == T_UNION) {
-            ok = order_union(L, f->type.union_def);
+        } else if (t->kind == T_UNION) {
+            ok = order_union(L, t->union_def);
         }
     }
     m->visit = DONE;
