@@ -372,23 +372,52 @@ static const test_case cases[] = {
      "      a: A\n",
      {F "10:7: error: variant 'a' makes union 'U' contain message 'A' by value; use an array to "
         "break the recursion"}},
-    /* recursion through arrays and maps is fine (they hold pointers) */
+    /* a map entry holds its value by value: no recursion through maps */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  Tree:\n"
+     "    fields:\n"
+     "      by_name: {type: map, values: Tree, optional: true}\n"
+     "  A:\n"
+     "    fields:\n"
+     "      m: {type: map, values: U}\n"
+     "  B:\n"
+     "    fields:\n"
+     "      a: {type: map, values: A}\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: kind\n"
+     "    variants: {b: B}\n",
+     {F "5:7: error: field 'by_name' makes message 'Tree' contain itself by value; use an array "
+        "to break the recursion",
+      F "11:7: error: field 'a' makes message 'B' contain itself by value; use an array to "
+        "break the recursion"}},
+    /* recursion through arrays is fine (they hold pointers); map values and
+     * union variants defined later are ordered before their users */
     {__LINE__,
      "schema: t\n"
      "messages:\n"
      "  Tree:\n"
      "    fields:\n"
      "      children: {type: array, items: Tree}\n"
-     "      by_name: {type: map, values: Tree, optional: true}\n"
      "      parent: {type: array, items: Up, max_items: 1}\n"
+     "      by_name: {type: map, values: Leaf, optional: true}\n"
+     "      either: {type: map, values: U}\n"
      "  Up:\n"
      "    fields:\n"
      "      tree: Tree\n"
      "      any: {type: array, items: U}\n"
+     "  Leaf:\n"
+     "    fields:\n"
+     "      v: int32\n"
+     "  Leaf2:\n"
+     "    fields:\n"
+     "      trees: {type: array, items: Tree}\n"
      "unions:\n"
      "  U:\n"
      "    discriminator: kind\n"
-     "    variants: {tree: Tree, up: Up}\n",
+     "    variants: {leaf: Leaf, leaf2: Leaf2}\n",
      {NULL}},
 
     /* ---- Kafka keys ---- */
@@ -702,6 +731,41 @@ static void report(const char *what, int line, const char *const *expected, size
         printf("    (nothing)\n");
 }
 
+/* Position of a message or union in the declaration order, or -1. */
+static long order_index(const schema *s, const message_def *m, const union_def *u)
+{
+    for (size_t i = 0; i < s->n_order; i++)
+        if ((m && s->order[i].message == m) || (u && s->order[i].union_def == u))
+            return (long)i;
+    return -1;
+}
+
+/* Every message and union is declared exactly once, after everything it
+ * embeds by value (message and union fields, map values, union variants). */
+static bool order_ok(const schema *s)
+{
+    if (s->n_order != s->n_messages + s->n_unions)
+        return false;
+    for (size_t i = 0; i < s->n_order; i++) {
+        const decl *d = &s->order[i];
+        if (d->kind == DECL_UNION) {
+            for (size_t v = 0; v < d->union_def->n_variants; v++)
+                if ((size_t)order_index(s, d->union_def->variants[v].message, NULL) >= i)
+                    return false;
+            continue;
+        }
+        for (size_t f = 0; f < d->message->n_fields; f++) {
+            const type_ref *t = &d->message->fields[f].type;
+            if (t->kind == T_MAP)
+                t = t->elem;
+            if ((t->kind == T_MESSAGE || t->kind == T_UNION) &&
+                (size_t)order_index(s, t->message, t->union_def) >= i)
+                return false;
+        }
+    }
+    return true;
+}
+
 /* Load text (or the file at `path` when text is NULL) and compare. */
 static bool run_one(const char *what, int line, const char *path, const char *text,
                     const char *const *expected)
@@ -719,8 +783,8 @@ static bool run_one(const char *what, int line, const char *path, const char *te
         why = "no diagnostics but no schema either";
     else if (n > 0 && s)
         why = "errors reported but a schema was returned";
-    else if (s && s->n_order != s->n_messages + s->n_unions)
-        why = "declaration order is incomplete";
+    else if (s && !order_ok(s))
+        why = "declaration order is incomplete or wrong";
     if (why)
         report(what, line, expected, n, &d, why);
     schema_free(s);
