@@ -1,10 +1,9 @@
 # The Kafka half of libtopicgen_runtime: typed producer/consumer on
-# librdkafka plus the config, logging, metrics and error modules they use.
+# librdkafka plus the config, logging and metrics modules they use.
 # Included by runtime/CMakeLists.txt when TOPICGEN_KAFKA is ON (the top
 # level already found PkgConfig::RDKAFKA).
 find_package(Threads REQUIRED)
 target_sources(topicgen_runtime PRIVATE
-  ${CMAKE_CURRENT_LIST_DIR}/tg_error.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_log.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_config.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_metrics.c
