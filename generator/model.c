@@ -125,6 +125,13 @@ static char *double_literal(double d)
     return xstrdup(buf);
 }
 
+/* An int64_t value as a C constant expression (INT64_C(-9223372036854775808)
+ * would be out of range before the minus applies). */
+static char *int64_literal(int64_t v)
+{
+    return v == INT64_MIN ? xstrdup("INT64_MIN") : xasprintf("INT64_C(%" PRId64 ")", v);
+}
+
 /* ---- names ---------------------------------------------------------------- */
 
 static char *type_c_name(const schema *s, const char *name)
@@ -216,9 +223,9 @@ static void set_int_limits(mu_node *v, const type_ref *t, const field_def *f)
     bool has_min = f && f->min.set, has_max = f && f->max.set;
     if (t->kind == T_INT32 || t->kind == T_INT64) {
         bool wide = t->kind == T_INT64;
-        has_min ? set_fmt(v, "int_lo", "INT64_C(%" PRId64 ")", f->min.i)
+        has_min ? set_own(v, "int_lo", int64_literal(f->min.i))
                 : set_str(v, "int_lo", wide ? "INT64_MIN" : "INT32_MIN");
-        has_max ? set_fmt(v, "int_hi", "INT64_C(%" PRId64 ")", f->max.i)
+        has_max ? set_own(v, "int_hi", int64_literal(f->max.i))
                 : set_str(v, "int_hi", wide ? "INT64_MAX" : "INT32_MAX");
     } else if (t->kind == T_UINT32 || t->kind == T_UINT64) {
         bool wide = t->kind == T_UINT64;
@@ -437,12 +444,14 @@ static char *default_expr(const schema *s, const field_def *f)
 {
     const char *d = f->default_text;
     static const char *const int_macros[] = {
-        [T_INT32] = "INT32_C", [T_INT64] = "INT64_C", [T_UINT32] = "UINT32_C", [T_UINT64] = "UINT64_C",
+        [T_INT32] = "INT32_C", [T_UINT32] = "UINT32_C", [T_UINT64] = "UINT64_C",
     };
     type_kind k = f->type.kind;
     if (k == T_BOOL)
         return xstrdup(d);
-    if (k == T_INT32 || k == T_INT64 || k == T_UINT32 || k == T_UINT64)
+    if (k == T_INT64)
+        return int64_literal(strtoll(d, NULL, 10));
+    if (k == T_INT32 || k == T_UINT32 || k == T_UINT64)
         return xasprintf("%s(%s)", int_macros[k], d);
     if (k == T_FLOAT64)
         return double_literal(strtod(d, NULL));
