@@ -159,6 +159,7 @@ typedef struct tg_json_reader {
     bool fatal;              /* a syntax error: every call now fails at once */
     /* private */
     bool arena_short;        /* an allocation was refused: measuring mode   */
+    bool slots_ready;        /* slots[] has been zeroed                     */
     size_t error_count;      /* errors recorded (kept + dropped)            */
     size_t arena_offset;     /* where the first refused allocation was      */
     unsigned nkeys;          /* entries in use in keys[]                    */

@@ -9,14 +9,15 @@
  * input, the rest goes into the caller's arena.
  *
  * Duplicate keys are found with a fixed table in the reader: every key of
- * every open object is an entry (pointer, length, hash) in keys[], and slots[]
- * is an open-addressing (linear probing) hash table over them, at most half
- * full.  A level's entries are pushed when its keys are read and popped, in
- * reverse order, when the object ends; undoing linear-probing inserts in
- * reverse order restores the table exactly, so no tombstones are needed.
- * Expected cost is O(1) per key; the worst case (all hashes equal) is
- * O(TG_JSON_MAX_KEYS) per key, so the whole input costs at most
- * O(n * TG_JSON_MAX_KEYS).  More than TG_JSON_MAX_KEYS keys open at once, or
+ * every open object is an entry (pointer, length, hash) in keys[].  Objects
+ * of up to 16 keys are checked by scanning their entries' hashes; bigger
+ * ones also index their entries in slots[], an open-addressing (linear
+ * probing) hash table, at most half full.  A level's entries are pushed as
+ * its keys are read and popped, in reverse order, when the object ends;
+ * undoing linear-probing inserts in reverse order restores the table
+ * exactly, so no tombstones are needed.  Expected cost is O(1) per key; the
+ * worst case (all hashes equal) is O(TG_JSON_MAX_KEYS) per key, so the whole
+ * input costs at most O(n * TG_JSON_MAX_KEYS).  More than TG_JSON_MAX_KEYS keys open at once, or
  * more than TG_JSON_KEY_SCRATCH bytes of escaped keys, is TG_JSON_E_LIMIT.
  *
  * Workload: small to medium messages (hundreds of bytes to a few MB), mostly
@@ -36,6 +37,10 @@ _Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
 
 #define LV_OBJECT 1u  /* path[].flags: the level is an object             */
 #define LV_STARTED 2u /* path[].flags: a member/element has been read     */
+#define LV_HASHED 4u  /* path[].flags: the level's keys are in slots[]     */
+
+/* Objects with up to this many keys are checked for duplicates by a scan. */
+#define TG_JSON_LINEAR_KEYS 16
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -353,8 +358,9 @@ static void pop(tg_json_reader *r)
     tg_json_path_seg *s = &r->path[--r->depth];
     unsigned k;
     /* Undo this level's inserts newest first: the table is as before. */
-    for (k = r->nkeys; k > s->key_mark; k--)
-        r->slots[r->keys[k - 1].slot] = 0;
+    if (s->flags & LV_HASHED)
+        for (k = r->nkeys; k > s->key_mark; k--)
+            r->slots[r->keys[k - 1].slot] = 0;
     r->nkeys = s->key_mark;
     r->scratch_top = s->scratch_mark;
 }
@@ -383,36 +389,72 @@ static uint32_t hash_key(const char *p, size_t n)
     return (uint32_t)h;
 }
 
+/* Put entry e into the hash table (it is not there and not a duplicate). */
+static void insert_slot(tg_json_reader *r, unsigned e)
+{
+    const unsigned mask = 2 * TG_JSON_MAX_KEYS - 1;
+    unsigned i;
+    for (i = r->keys[e].hash & mask; r->slots[i]; i = (i + 1) & mask)
+        ;
+    r->keys[e].slot = i;
+    r->slots[i] = (uint16_t)(e + 1);
+}
+
+static bool fail_dup(tg_json_reader *r, tg_str k, const char *q)
+{
+    int n = k.len > 40 ? 40 : (int)k.len;
+    return fail(r, q, TG_JSON_E_DUPLICATE, "duplicate key \"%.*s\"%s", n, k.ptr,
+                k.len > 40 ? "..." : "");
+}
+
 /* Remember key k of the current object; false (fatal) when it is already
- * there or the table is full.  q is the key's opening quote. */
+ * there or the table is full.  q is the key's opening quote.  Objects of up
+ * to TG_JSON_LINEAR_KEYS keys are checked by a scan of their entries; a
+ * bigger one moves its entries into the hash table (zeroed on first use, so
+ * small messages never pay for clearing it). */
 static bool add_key(tg_json_reader *r, tg_str k, const char *q)
 {
     const unsigned mask = 2 * TG_JSON_MAX_KEYS - 1;
-    unsigned mark = r->path[r->depth - 1].key_mark;
+    tg_json_path_seg *lv = &r->path[r->depth - 1];
+    unsigned mark = lv->key_mark, e;
     uint32_t h;
-    unsigned i;
 
     if (k.len > UINT32_MAX)
         return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
     h = hash_key(k.ptr, k.len);
-    for (i = h & mask; r->slots[i]; i = (i + 1) & mask) {
-        unsigned e = r->slots[i] - 1u;
-        const tg_json_key_entry_ *x = &r->keys[e];
-        if (e >= mark && x->hash == h && x->len == k.len && memcmp(x->ptr, k.ptr, k.len) == 0) {
-            int n = k.len > 40 ? 40 : (int)k.len;
-            return fail(r, q, TG_JSON_E_DUPLICATE, "duplicate key \"%.*s\"%s", n, k.ptr,
-                        k.len > 40 ? "..." : "");
+    if (!(lv->flags & LV_HASHED)) {
+        for (e = mark; e < r->nkeys; e++) {
+            const tg_json_key_entry_ *x = &r->keys[e];
+            if (x->hash == h && x->len == k.len && memcmp(x->ptr, k.ptr, k.len) == 0)
+                return fail_dup(r, k, q);
+        }
+    } else {
+        unsigned i;
+        for (i = h & mask; r->slots[i]; i = (i + 1) & mask) {
+            const tg_json_key_entry_ *x = &r->keys[r->slots[i] - 1u];
+            if (r->slots[i] - 1u >= mark && x->hash == h && x->len == k.len &&
+                memcmp(x->ptr, k.ptr, k.len) == 0)
+                return fail_dup(r, k, q);
         }
     }
     if (r->nkeys >= TG_JSON_MAX_KEYS)
         return fail(r, q, TG_JSON_E_LIMIT, "more than %u keys in open objects",
                     (unsigned)TG_JSON_MAX_KEYS);
-    r->keys[r->nkeys].ptr = k.ptr;
-    r->keys[r->nkeys].len = (uint32_t)k.len;
-    r->keys[r->nkeys].hash = h;
-    r->keys[r->nkeys].slot = i;
-    r->slots[i] = (uint16_t)(r->nkeys + 1);
-    r->nkeys++;
+    e = r->nkeys++;
+    r->keys[e].ptr = k.ptr;
+    r->keys[e].len = (uint32_t)k.len;
+    r->keys[e].hash = h;
+    if (lv->flags & LV_HASHED) {
+        insert_slot(r, e);
+    } else if (r->nkeys - mark > TG_JSON_LINEAR_KEYS) {
+        if (!r->slots_ready) {
+            memset(r->slots, 0, sizeof r->slots);
+            r->slots_ready = true;
+        }
+        for (e = mark; e < r->nkeys; e++)
+            insert_slot(r, e);
+        lv->flags |= LV_HASHED;
+    }
     return true;
 }
 
@@ -438,7 +480,7 @@ void tg_json_reader_init(tg_json_reader *r, const char *json, size_t len, tg_are
     r->arena_offset = 0;
     r->nkeys = 0;
     r->scratch_top = 0;
-    memset(r->slots, 0, sizeof r->slots);
+    r->slots_ready = false;
 }
 
 size_t tg_json_offset(tg_json_reader *r)

@@ -663,6 +663,34 @@ static void test_limits(void)
     buf[n++] = ']';
     CHECK(parse_any(buf, n), __LINE__, "sibling objects");
 
+    /* Big objects inside big objects: hashed levels nest and unwind. */
+    {
+        size_t j;
+        n = 0;
+        buf[n++] = '{';
+        for (i = 0; i < 20; i++) {
+            n += (size_t)sprintf(buf + n, "%s\"o%zu\":{", i ? "," : "", i);
+            for (j = 0; j < 20; j++)
+                n += (size_t)sprintf(buf + n, "%s\"o%zu\":%zu", j ? "," : "", j, j);
+            buf[n++] = '}';
+        }
+        buf[n++] = '}';
+        CHECK(parse_any(buf, n), __LINE__, "nested big objects");
+        n--;
+        n += (size_t)sprintf(buf + n, ",\"o5\":1}");
+        CHECK(!parse_any(buf, n) && g_items[0].code == TG_JSON_E_DUPLICATE &&
+                  strcmp(g_items[0].path, "$.o5") == 0,
+              __LINE__, "dup after nested big objects");
+        n -= 8;
+        n += (size_t)sprintf(buf + n, ",\"x\":{\"o0\":1,\"o1\":1,\"o2\":1,\"o3\":1,\"o4\":1,"
+                                      "\"o5\":1,\"o6\":1,\"o7\":1,\"o8\":1,\"o9\":1,\"o10\":1,"
+                                      "\"o11\":1,\"o12\":1,\"o13\":1,\"o14\":1,\"o15\":1,\"o16\":1,"
+                                      "\"o17\":1,\"o3\":1}}");
+        CHECK(!parse_any(buf, n) && g_items[0].code == TG_JSON_E_DUPLICATE &&
+                  strcmp(g_items[0].path, "$.x.o3") == 0,
+              __LINE__, "dup in a later big object");
+    }
+
     /* Escaped keys past the scratch: a clean limit error. */
     n = 0;
     buf[n++] = '{';
