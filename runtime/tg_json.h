@@ -36,8 +36,8 @@ extern "C" {
 /* ---------------------------------------------------------------------------
  * Compile-time knobs.  Define before including (the same way for the runtime
  * and all code using it: they change struct sizes).  A reader holds about
- * 24 bytes * TG_JSON_MAX_DEPTH + 20 bytes * TG_JSON_MAX_KEYS
- * + TG_JSON_KEY_SCRATCH bytes (about 25 kB with the defaults).
+ * 32 bytes * TG_JSON_MAX_DEPTH + 28 bytes * TG_JSON_MAX_KEYS
+ * + TG_JSON_KEY_SCRATCH bytes (32.9 kB with the defaults on 64-bit).
  * ------------------------------------------------------------------------- */
 
 /* Deepest nesting of objects/arrays accepted ("nesting deeper than 64").
