@@ -88,36 +88,41 @@ static bool parse_topic(const char *arg, topic_spec *spec)
     return true;
 }
 
+/* One "--flag value" pair; false when unknown or invalid. */
+static bool parse_pair(const char *a, const char *val, options *o)
+{
+    long v = 0;
+    if (strcmp(a, "--brokers") == 0) {
+        if (!parse_long(val, 1, 3, &v))
+            return false;
+        o->brokers = (int)v;
+        return true;
+    }
+    if (strcmp(a, "--max-seconds") == 0)
+        return parse_long(val, 1, 86400, &o->max_seconds);
+    if (strcmp(a, "--bootstrap-file") == 0) {
+        o->bootstrap_file = val;
+        return true;
+    }
+    if (strcmp(a, "--topic") == 0)
+        return o->n_topics < MAX_TOPICS && parse_topic(val, &o->topics[o->n_topics++]);
+    return false;
+}
+
 /* Returns 0, or 2 after printing why the command line is wrong. */
 static int parse_args(int argc, char **argv, options *o)
 {
-    long v = 0;
     *o = (options){ .brokers = 1, .max_seconds = 600 };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        bool ok = val != NULL;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    for (int i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             exit(0);
-        } else if (ok && strcmp(a, "--brokers") == 0) {
-            ok = parse_long(val, 1, 3, &v);
-            o->brokers = (int)v;
-        } else if (ok && strcmp(a, "--max-seconds") == 0) {
-            ok = parse_long(val, 1, 86400, &o->max_seconds);
-        } else if (ok && strcmp(a, "--bootstrap-file") == 0) {
-            o->bootstrap_file = val;
-        } else if (ok && strcmp(a, "--topic") == 0) {
-            ok = o->n_topics < MAX_TOPICS && parse_topic(val, &o->topics[o->n_topics++]);
-        } else {
-            ok = false;
         }
-        if (!ok) {
-            fprintf(stderr, "mock_broker: bad argument '%s'%s%s\n", a, val ? " " : "",
-                    val ? val : "");
+        if (i + 1 >= argc || !parse_pair(argv[i], argv[i + 1], o)) {
+            fprintf(stderr, "mock_broker: bad argument '%s'\n", argv[i]);
             usage(stderr);
             return 2;
         }
-        i++;
     }
     return 0;
 }

@@ -1,0 +1,661 @@
+/*
+ * orders_store.c: the example pipeline's loader.  A consumer group member
+ * that consumes OrderEvents through the generated orders_OrderEvent_consume,
+ * translates each into the store's domain model with
+ * orders_OrderEvent_to_domain (the anti-corruption layer: integer cents,
+ * Unix milliseconds, totals checked against the lines) and keeps the orders
+ * in an in-memory hash table keyed by order id.
+ *
+ *   orders_store [--brokers LIST | --bootstrap-file PATH] [--group ID]
+ *                [--topic NAME] [--expect N] [--idle-ms MS] [--max-seconds S]
+ *                [--delay-ms MS] [--commit-interval-ms MS] [--ids-out FILE]
+ *                [--config FILE] [--metrics]
+ *   orders_store --read-dlq [--brokers ... | --bootstrap-file ...] [--topic NAME]
+ *
+ * The translation runs as the consumer's translate hook: when it fails the
+ * runtime dead-letters the message (TG_REJECT) to "<topic>.dlq" with the
+ * reason in the tg-dlq-reason header and stores its offset only once the
+ * DLQ delivery is confirmed; otherwise the handler stores the order and
+ * returns TG_OK.  Offsets are committed by the runtime every
+ * topicgen.commit.interval.ms and on shutdown.
+ *
+ * Stops on SIGINT/SIGTERM (the handler only calls tg_consumer_stop), after
+ * --expect N messages were stored or dead-lettered, after --idle-ms without
+ * progress (default 10000; counted from the start too) or after
+ * --max-seconds (default 300).  Then prints
+ *   stored: X orders, Y cents revenue, dead-lettered: Z, committed offsets: T[0]=a T[1]=b ...
+ *   handled: H, duplicates: D, stop: <why>
+ * and, with --metrics, the Prometheus text of the run's tg_metrics.
+ * --ids-out appends "order_id partition offset" per stored message with one
+ * write(2) each, so the record survives SIGKILL (tests count loss and
+ * duplicates with it).  --delay-ms makes each store call slow (tests).
+ *
+ * --read-dlq reads a dead-letter topic (default orders.dlq) from the start
+ * up to its high watermarks, without a group, and prints
+ *   dlq: N messages, R with tg-dlq-reason
+ * plus one "dlq-message:" line per message.
+ *
+ * Exit status: 0, 1 on a Kafka error or when --expect was not reached,
+ * 2 on bad usage.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "orders_kafka.h"
+#include "orders_translator.h"
+#include "tg_config.h"
+#include "tg_metrics.h"
+
+#define MAX_LINES 500             /* schema: line_items max_items */
+#define MAX_PARTITIONS 256
+#define METADATA_TIMEOUT_MS 10000
+#define DLQ_READ_TIMEOUT_MS 30000
+
+#if ATOMIC_POINTER_LOCK_FREE != 2
+#error "the signal handler needs a lock-free atomic pointer"
+#endif
+
+/* The one piece of global mutable state: the consumer the SIGINT/SIGTERM
+ * handler stops.  Set once the consumer exists, cleared (with the signals
+ * blocked) before it is freed; the handler does nothing else. */
+static _Atomic(tg_consumer *) signal_consumer = NULL;
+
+typedef struct options {
+    const char *brokers, *bootstrap_file, *config_file, *topic, *group, *ids_out;
+    long expect, idle_ms, max_seconds, delay_ms, commit_interval_ms;
+    bool metrics, read_dlq;
+} options;
+
+/* ---- the store: open addressing keyed by order id ---------------------- */
+
+typedef struct order_rec {
+    char id[ORDER_ID_MAX + 1];    /* "" = empty slot */
+    int64_t total_cents;
+    uint32_t n_lines;
+    uint32_t seen;                /* > 1: delivered again (at-least-once) */
+} order_rec;
+
+typedef struct store {
+    order_rec *slots;
+    size_t cap, count, duplicates;
+    int64_t revenue_cents;
+} store;
+
+static uint64_t hash_id(const char *s)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    return h;
+}
+
+/* The slot holding id, or the empty slot where it belongs (cap > count). */
+static order_rec *store_slot(order_rec *slots, size_t cap, const char *id)
+{
+    size_t i = (size_t)hash_id(id) & (cap - 1);
+    while (slots[i].id[0] && strcmp(slots[i].id, id) != 0)
+        i = (i + 1) & (cap - 1);
+    return &slots[i];
+}
+
+static int store_grow(store *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 1024;
+    order_rec *n = calloc(cap, sizeof *n);
+    if (!n)
+        return -1;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slots[i].id[0])
+            *store_slot(n, cap, s->slots[i].id) = s->slots[i];
+    free(s->slots);
+    s->slots = n;
+    s->cap = cap;
+    return 0;
+}
+
+/* Insert or replace; a replaced order's old total leaves the revenue. */
+static int store_put(store *s, const orders_OrderEvent_domain *o)
+{
+    if ((s->count + 1) * 10 > s->cap * 7 && store_grow(s))
+        return -1;
+    order_rec *r = store_slot(s->slots, s->cap, o->id);
+    if (r->id[0]) {
+        s->duplicates++;
+        s->revenue_cents -= r->total_cents;
+    } else {
+        memcpy(r->id, o->id, sizeof r->id);
+        s->count++;
+    }
+    r->total_cents = o->total_cents;
+    r->n_lines = (uint32_t)o->n_lines;
+    r->seen++;
+    s->revenue_cents += o->total_cents;
+    return 0;
+}
+
+/* ---- the application ---------------------------------------------------- */
+
+typedef struct app {
+    store st;
+    orders_OrderEvent_domain dom;            /* the message being handled */
+    orders_LineItem_domain lines[MAX_LINES];
+    size_t handled;                          /* handler calls that stored */
+    int ids_fd;                              /* -1: no --ids-out          */
+    long delay_ms;
+    tg_metrics *metrics;                     /* updated by the consumer   */
+    tg_metrics_snapshot snap;                /* scratch for reading it    */
+} app;
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* Translate hook: wire -> domain into a->dom; a refusal dead-letters. */
+static tg_result translate_order(void *user, void *msg, const tg_msg_meta *meta, tg_error *why)
+{
+    app *a = user;
+    (void)meta;
+    a->dom.lines = a->lines;
+    a->dom.lines_cap = MAX_LINES;
+    if (!orders_OrderEvent_to_domain(msg, &a->dom, why))
+        return TG_REJECT;
+    return TG_OK;
+}
+
+static void record_id(const app *a, const tg_msg_meta *meta)
+{
+    char line[128];
+    int n = snprintf(line, sizeof line, "%s %d %lld\n", a->dom.id, (int)meta->partition,
+                     (long long)meta->offset);
+    if (a->ids_fd >= 0 && n > 0 && write(a->ids_fd, line, (size_t)n) != n)
+        fprintf(stderr, "orders_store: writing --ids-out: %s\n", strerror(errno));
+}
+
+/* The typed handler: a->dom holds this message's translation. */
+static tg_result store_order(void *user, const orders_OrderEvent *msg, const tg_msg_meta *meta)
+{
+    app *a = user;
+    (void)msg;
+    if (a->delay_ms > 0)
+        sleep_ms(a->delay_ms);
+    if (store_put(&a->st, &a->dom) != 0)
+        return TG_RETRY; /* out of memory: maybe later */
+    a->handled++;
+    record_id(a, meta);
+    return TG_OK;
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+static void usage(FILE *out)
+{
+    fputs("usage: orders_store [--brokers LIST | --bootstrap-file PATH] [--group ID]\n"
+          "         [--topic NAME] [--expect N] [--idle-ms MS] [--max-seconds S]\n"
+          "         [--delay-ms MS] [--commit-interval-ms MS] [--ids-out FILE]\n"
+          "         [--config FILE] [--metrics]\n"
+          "       orders_store --read-dlq [--brokers LIST | --bootstrap-file PATH] [--topic NAME]\n",
+          out);
+}
+
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_string(const char *a, const char *val, options *o)
+{
+    const struct { const char *flag; const char **dst; } names[] = {
+        { "--brokers", &o->brokers },   { "--bootstrap-file", &o->bootstrap_file },
+        { "--config", &o->config_file }, { "--topic", &o->topic },
+        { "--group", &o->group },       { "--ids-out", &o->ids_out },
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(a, names[i].flag) == 0) {
+            *names[i].dst = val;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_number(const char *a, const char *val, options *o)
+{
+    if (strcmp(a, "--expect") == 0)
+        return parse_long(val, 0, 100000000, &o->expect);
+    if (strcmp(a, "--idle-ms") == 0)
+        return parse_long(val, 100, 3600000, &o->idle_ms);
+    if (strcmp(a, "--max-seconds") == 0)
+        return parse_long(val, 1, 86400, &o->max_seconds);
+    if (strcmp(a, "--delay-ms") == 0)
+        return parse_long(val, 0, 60000, &o->delay_ms);
+    if (strcmp(a, "--commit-interval-ms") == 0)
+        return parse_long(val, 10, 3600000, &o->commit_interval_ms);
+    return false;
+}
+
+/* A flag without a value; false when a is not one. */
+static bool parse_switch(const char *a, options *o)
+{
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        usage(stdout);
+        exit(0);
+    }
+    if (strcmp(a, "--metrics") == 0)
+        o->metrics = true;
+    else if (strcmp(a, "--read-dlq") == 0)
+        o->read_dlq = true;
+    else
+        return false;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    *o = (options){ .group = "orders-store", .idle_ms = 10000, .max_seconds = 300 };
+    int i = 1;
+    while (i < argc) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (parse_switch(a, o)) {
+            i += 1;
+        } else if (val && (parse_string(a, val, o) || parse_number(a, val, o))) {
+            i += 2;
+        } else {
+            fprintf(stderr, "orders_store: bad argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+static bool read_first_line(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    bool ok = f && fgets(buf, (int)cap, f) != NULL;
+    if (f)
+        fclose(f);
+    if (ok)
+        buf[strcspn(buf, "\r\n")] = '\0';
+    return ok && buf[0] != '\0';
+}
+
+/* bootstrap.servers from --brokers, $TOPICGEN_BROKERS or --bootstrap-file. */
+static const char *resolve_brokers(const options *o, char *buf, size_t cap)
+{
+    const char *env = getenv("TOPICGEN_BROKERS");
+    if (o->brokers)
+        return o->brokers;
+    if (env && env[0])
+        return env;
+    if (o->bootstrap_file && read_first_line(o->bootstrap_file, buf, cap))
+        return buf;
+    return NULL;
+}
+
+/* Defaults, then --config, then TOPICGEN_KAFKA_*, then explicit flags. */
+static tg_config *consumer_config(const options *o, const char *brokers, tg_error *err)
+{
+    char interval[24];
+    const char *defaults[] = { "client.id", "orders-store", "session.timeout.ms", "6000",
+                               "heartbeat.interval.ms", "500",
+                               "statistics.interval.ms", o->metrics ? "1000" : "0" };
+    const char *flags[] = { "bootstrap.servers", brokers, "group.id", o->group,
+                            "topicgen.commit.interval.ms", interval };
+    (void)snprintf(interval, sizeof interval, "%ld", o->commit_interval_ms);
+    tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, err);
+    bool ok = c && tg_config_set_pairs(c, defaults, 4, err) == 0
+              && (!o->config_file || tg_config_load_file(c, o->config_file, err) == 0)
+              && tg_config_load_env(c, NULL, err) == 0
+              && tg_config_set_pairs(c, flags, o->commit_interval_ms ? 3 : 2, err) == 0;
+    if (!ok) {
+        tg_config_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* ---- committed offsets ---------------------------------------------------- */
+
+/* Partition count of topic via a metadata request; -1 on error. */
+static int partition_count(rd_kafka_t *rk, const char *topic)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    int n = -1;
+    if (rkt && rd_kafka_metadata(rk, 0, rkt, &md, METADATA_TIMEOUT_MS) == 0) {
+        if (md->topic_cnt == 1 && md->topics[0].err == 0)
+            n = md->topics[0].partition_cnt;
+        rd_kafka_metadata_destroy(md);
+    }
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    return n;
+}
+
+/* " T[0]=a T[1]=b ..." into buf (-1001: nothing committed yet). */
+static void format_committed(rd_kafka_t *rk, const char *topic, char *buf, size_t cap)
+{
+    int n = partition_count(rk, topic);
+    size_t used = 0;
+    buf[0] = '\0';
+    if (n <= 0) {
+        (void)snprintf(buf, cap, " unknown (no metadata for %s)", topic);
+        return;
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(l, topic, i);
+    rd_kafka_resp_err_t e = rd_kafka_committed(rk, l, METADATA_TIMEOUT_MS);
+    for (int i = 0; i < l->cnt && used < cap; i++) {
+        int w = snprintf(buf + used, cap - used, " %s[%d]=%lld", topic,
+                         (int)l->elems[i].partition, (long long)l->elems[i].offset);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    if (e && used < cap)
+        (void)snprintf(buf + used, cap - used, " (%s)", rd_kafka_err2str(e));
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* ---- running the consumer -------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    tg_consumer_stop(atomic_load(&signal_consumer));
+}
+
+static int set_signals(tg_consumer *c)
+{
+    struct sigaction sa;
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    (void)sigprocmask(SIG_BLOCK, &block, &old);
+    atomic_store(&signal_consumer, c);
+    (void)sigprocmask(SIG_SETMASK, &old, NULL);
+    if (!c)
+        return 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ? -1 : 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Dead-letter deliveries the DLQ broker confirmed so far. */
+static uint64_t dead_lettered(app *a)
+{
+    tg_metrics_snapshot_get(a->metrics, &a->snap);
+    return a->snap.counters[TG_M_DEAD_LETTERED];
+}
+
+/* Poll until a stop condition; returns why it stopped ("error" sets err). */
+static const char *poll_loop(tg_consumer *c, app *a, const options *o,
+                             tg_error *err)
+{
+    int64_t start = now_ms(), last_change = start;
+    uint64_t last = 0;
+    while (!tg_consumer_stopping(c)) {
+        if (tg_consumer_poll(c, 100, err) != 0)
+            return "error";
+        uint64_t progress = a->handled + dead_lettered(a);
+        int64_t now = now_ms();
+        if (progress != last) {
+            last = progress;
+            last_change = now;
+        }
+        if (o->expect > 0 && progress >= (uint64_t)o->expect)
+            return "expected count reached";
+        if (now - last_change >= o->idle_ms)
+            return "idle";
+        if (now - start >= o->max_seconds * 1000)
+            return "max-seconds";
+    }
+    return "signal";
+}
+
+static void print_metrics(tg_metrics *m)
+{
+    size_t cap = 1 << 16;
+    char *buf = malloc(cap);
+    size_t n = buf ? tg_metrics_write_prometheus(m, buf, cap) : 0;
+    if (n > 0 && n < cap)
+        fputs(buf, stdout);
+    free(buf);
+}
+
+static void print_summary(app *a, const char *why, const char *commits)
+{
+    printf("stored: %zu orders, %lld cents revenue, dead-lettered: %llu, committed offsets:%s\n",
+           a->st.count, (long long)a->st.revenue_cents, (unsigned long long)dead_lettered(a),
+           commits);
+    printf("handled: %zu, duplicates: %zu, stop: %s\n", a->handled, a->st.duplicates, why);
+}
+
+/* Commit synchronously, then read the group's committed offsets into buf. */
+static void final_commits(tg_consumer *c, const char *topic, char *buf, size_t cap)
+{
+    tg_error err;
+    if (tg_consumer_commit(c, false, &err) != 0)
+        fprintf(stderr, "orders_store: final commit: %s\n", err.message);
+    format_committed(tg_consumer_handle(c), topic, buf, cap);
+}
+
+static int run_consumer(tg_consumer *c, app *a, const options *o)
+{
+    tg_error err;
+    char commits[4096] = "";
+    const char *topic = o->topic ? o->topic : orders_OrderEvent_desc.topic;
+    orders_OrderEvent_route route = { store_order, a };
+    if (orders_OrderEvent_consume(c, o->topic, &route, &err) != 0) {
+        fprintf(stderr, "orders_store: %s\n", err.message);
+        return 1;
+    }
+    format_committed(tg_consumer_handle(c), topic, commits, sizeof commits);
+    printf("committed at start:%s\n", commits);
+    fflush(stdout);
+    const char *why = poll_loop(c, a, o, &err);
+    int rc = strcmp(why, "error") == 0;
+    if (rc)
+        fprintf(stderr, "orders_store: %s\n", err.message);
+    final_commits(c, topic, commits, sizeof commits);
+    if (tg_consumer_close(c, &err) != 0) {
+        fprintf(stderr, "orders_store: close: %s\n", err.message);
+        rc = 1;
+    }
+    print_summary(a, why, commits);
+    if (o->expect > 0 && a->handled + dead_lettered(a) < (uint64_t)o->expect)
+        rc = 1;
+    return rc;
+}
+
+static int store_main(const options *o, const char *brokers)
+{
+    tg_error err;
+    app *a = calloc(1, sizeof *a);
+    tg_metrics *m = tg_metrics_new();
+    tg_config *conf = a && m ? consumer_config(o, brokers, &err) : NULL;
+    if (!conf) {
+        fprintf(stderr, "orders_store: %s\n", a && m ? err.message : "out of memory");
+        free(a);
+        tg_metrics_free(m);
+        return 1;
+    }
+    a->delay_ms = o->delay_ms;
+    a->metrics = m;
+    a->ids_fd = o->ids_out ? open(o->ids_out, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
+    tg_consumer_opts co = { NULL, NULL, m, translate_order, a };
+    tg_consumer *c = o->ids_out && a->ids_fd < 0 ? NULL : tg_consumer_new(conf, &co, &err);
+    tg_config_free(conf);
+    int rc = 1;
+    if (!c)
+        fprintf(stderr, "orders_store: %s\n", a->ids_fd < 0 && o->ids_out ? strerror(errno)
+                                                                           : err.message);
+    else if (set_signals(c) != 0)
+        fprintf(stderr, "orders_store: sigaction: %s\n", strerror(errno));
+    else
+        rc = run_consumer(c, a, o);
+    (void)set_signals(NULL);
+    tg_consumer_free(c);
+    if (o->metrics)
+        print_metrics(m);
+    if (a->ids_fd >= 0)
+        close(a->ids_fd);
+    tg_metrics_free(m);
+    free(a->st.slots);
+    free(a);
+    return rc;
+}
+
+/* ---- --read-dlq: count a dead-letter topic's messages and reasons ------------ */
+
+static rd_kafka_t *plain_consumer(const char *brokers)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *kv[] = { "bootstrap.servers", brokers, "group.id", "orders-dlq-reader",
+                         "enable.auto.commit", "false", "enable.partition.eof", "true",
+                         "log_level", "4" };
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i += 2) {
+        if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof errstr)) {
+            fprintf(stderr, "orders_store: %s\n", errstr);
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    if (!rk) {
+        fprintf(stderr, "orders_store: %s\n", errstr);
+        rd_kafka_conf_destroy(conf);
+    }
+    return rk;
+}
+
+typedef struct dlq_count {
+    size_t messages, with_reason;
+    int64_t high[MAX_PARTITIONS];
+    bool done[MAX_PARTITIONS];
+    int partitions_done, n;
+} dlq_count;
+
+static void show_dlq_message(const rd_kafka_message_t *m, dlq_count *d)
+{
+    rd_kafka_headers_t *h = NULL;
+    const void *v = NULL;
+    size_t len = 0;
+    bool has = rd_kafka_message_headers(m, &h) == 0
+               && rd_kafka_header_get_last(h, "tg-dlq-reason", &v, &len) == 0 && v;
+    d->messages++;
+    d->with_reason += has;
+    printf("dlq-message: partition=%d offset=%lld key=%.*s reason=\"%.*s\"\n", (int)m->partition,
+           (long long)m->offset, (int)m->key_len, m->key ? (const char *)m->key : "",
+           has ? (int)len : 0, has ? (const char *)v : "");
+}
+
+/* Assign every partition from the beginning; fills d->high.  0 or -1. */
+static int assign_all(rd_kafka_t *rk, const char *topic, dlq_count *d)
+{
+    d->n = partition_count(rk, topic);
+    if (d->n <= 0 || d->n > MAX_PARTITIONS) {
+        fprintf(stderr, "orders_store: no metadata for topic %s\n", topic);
+        return -1;
+    }
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(d->n);
+    for (int i = 0; i < d->n; i++) {
+        int64_t low = 0;
+        if (rd_kafka_query_watermark_offsets(rk, topic, i, &low, &d->high[i],
+                                             METADATA_TIMEOUT_MS) != 0)
+            d->high[i] = -1;
+        if (d->high[i] <= low) {
+            d->done[i] = true; /* empty: nothing to wait for */
+            d->partitions_done++;
+        }
+        rd_kafka_topic_partition_list_add(l, topic, i)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_resp_err_t e = rd_kafka_assign(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    return e ? -1 : 0;
+}
+
+/* A partition is read once its last message (or EOF at the high mark) came. */
+static void mark_done(dlq_count *d, const rd_kafka_message_t *m)
+{
+    bool eof = m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF;
+    int p = (int)m->partition;
+    if ((m->err && !eof) || p < 0 || p >= d->n || d->done[p])
+        return;
+    if (m->offset + (eof ? 0 : 1) >= d->high[p]) {
+        d->done[p] = true;
+        d->partitions_done++;
+    }
+}
+
+static int read_dlq(const options *o, const char *brokers)
+{
+    const char *topic = o->topic ? o->topic : "orders.dlq";
+    dlq_count d;
+    memset(&d, 0, sizeof d);
+    rd_kafka_t *rk = plain_consumer(brokers);
+    if (!rk)
+        return 1;
+    int rc = assign_all(rk, topic, &d);
+    int64_t deadline = now_ms() + DLQ_READ_TIMEOUT_MS;
+    while (rc == 0 && d.partitions_done < d.n && now_ms() < deadline) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
+        if (!m)
+            continue;
+        if (!m->err)
+            show_dlq_message(m, &d);
+        mark_done(&d, m);
+        rd_kafka_message_destroy(m);
+    }
+    printf("dlq: %zu messages, %zu with tg-dlq-reason\n", d.messages, d.with_reason);
+    (void)rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return rc == 0 && d.partitions_done >= d.n ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    char buf[1024];
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    const char *brokers = resolve_brokers(&o, buf, sizeof buf);
+    if (!brokers) {
+        fprintf(stderr, "orders_store: no brokers: give --brokers, TOPICGEN_BROKERS or "
+                        "--bootstrap-file\n");
+        return 2;
+    }
+    return o.read_dlq ? read_dlq(&o, brokers) : store_main(&o, brokers);
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# run-example.sh: the example pipeline end to end, in one command.
+#
+# Installs what is missing (scripts/install-deps.sh), configures and builds
+# the project into build/, then runs the extractor (orders_publisher: N
+# OrderEvents, K of them "poison" with a total that disagrees with their
+# lines) and the loader (orders_store: a consumer group member that stores
+# the good ones and dead-letters the poison ones to orders.dlq), and checks
+# that the counts add up: delivered = stored + dead-lettered, with exactly K
+# dead-lettered.
+#
+# Broker: --brokers LIST, else $TOPICGEN_BROKERS, else the embedded default:
+# librdkafka's mock cluster (build/generated-example/mock_broker on
+# 127.0.0.1, topics orders:3 and orders.dlq:1), which is always stopped on
+# exit.  Against a real cluster the orders go to a fresh topic
+# (orders-run-<time>-<pid>, auto-created; --topic to choose) so that older
+# messages cannot skew the counts; dead letters still go to orders.dlq (the
+# schema's DLQ topic).
+#
+# Usage: scripts/run-example.sh [--brokers LIST] [--count N] [--poison K]
+#                               [--topic NAME] [--skip-deps]
+# Exit status: 0 when the counts add up, 1 when they do not or a step
+# failed, 2 on bad usage.  Every wait is bounded (--max-seconds style
+# limits on each program, `timeout` around the build).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+BUILD="$ROOT/build"
+BIN="$BUILD/generated-example"
+COUNT=1000
+POISON=5
+BROKERS=${TOPICGEN_BROKERS:-}
+TOPIC=""
+SKIP_DEPS=0
+
+log() { printf 'run-example: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+usage() { sed -n '/^# Usage:/,/^# Exit status/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+
+while (($#)); do
+  case $1 in
+    --brokers) BROKERS=${2:?}; shift 2 ;;
+    --count) COUNT=${2:?}; shift 2 ;;
+    --poison) POISON=${2:?}; shift 2 ;;
+    --topic) TOPIC=${2:?}; shift 2 ;;
+    --skip-deps) SKIP_DEPS=1; shift ;;
+    -h | --help) usage ;;
+    *) log "unknown argument '$1'"; usage ;;
+  esac
+done
+[[ $COUNT =~ ^[1-9][0-9]*$ && $POISON =~ ^[0-9]+$ ]] || die "--count and --poison must be numbers"
+((POISON <= COUNT)) || die "--poison must not exceed --count"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/topicgen-example.XXXXXX")
+MOCK_PID=""
+cleanup() {
+  if [[ -n $MOCK_PID ]] && kill -0 "$MOCK_PID" 2>/dev/null; then
+    kill -TERM "$MOCK_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$MOCK_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$MOCK_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- build ------------------------------------------------------------------
+if ((SKIP_DEPS == 0)); then
+  "$ROOT/scripts/install-deps.sh"
+fi
+timeout 1800 cmake -S "$ROOT" -B "$BUILD" -G Ninja >/dev/null || die "cmake configure failed"
+timeout 1800 cmake --build "$BUILD" -j2 || die "build failed"
+for p in orders_publisher orders_store mock_broker; do
+  [[ -x $BIN/$p ]] || die "$BIN/$p was not built (is TOPICGEN_KAFKA on?)"
+done
+
+# ---- broker -----------------------------------------------------------------
+if [[ -z $BROKERS ]]; then
+  TOPIC=${TOPIC:-orders}
+  "$BIN/mock_broker" --brokers 1 --topic "$TOPIC:3" --topic orders.dlq:1 \
+    --bootstrap-file "$WORK/bootstrap" --max-seconds 600 >"$WORK/mock.out" 2>"$WORK/mock.err" &
+  MOCK_PID=$!
+  for _ in $(seq 100); do [[ -s $WORK/bootstrap ]] && break; sleep 0.1; done
+  [[ -s $WORK/bootstrap ]] || { cat "$WORK/mock.err" >&2; die "mock_broker did not start"; }
+  BROKERS=$(head -n 1 "$WORK/bootstrap")
+  log "embedded mock broker at $BROKERS (pid $MOCK_PID)"
+else
+  TOPIC=${TOPIC:-orders-run-$(date +%s)-$$}
+  log "using the brokers at $BROKERS, topic $TOPIC"
+fi
+
+# ---- pipeline -----------------------------------------------------------------
+t0=$SECONDS
+log "publishing $COUNT orders ($POISON poison) to $TOPIC"
+pub_out=$(timeout 300 "$BIN/orders_publisher" --brokers "$BROKERS" --topic "$TOPIC" \
+  --count "$COUNT" --poison "$POISON") || { printf '%s\n' "$pub_out"; die "orders_publisher failed"; }
+printf '%s\n' "$pub_out"
+delivered=$(sed -n 's/^published: \([0-9]*\) delivered.*/\1/p' <<<"$pub_out")
+
+log "storing with a fresh consumer group"
+store_rc=0
+store_out=$(timeout 360 "$BIN/orders_store" --brokers "$BROKERS" --topic "$TOPIC" \
+  --group "orders-store-$(date +%s)-$$" --expect "$delivered" --idle-ms 15000 \
+  --max-seconds 300 --metrics) || store_rc=$?
+grep -v '^#' <<<"$store_out" | grep -v '^topicgen_' || true
+stored=$(sed -n 's/^stored: \([0-9]*\) orders.*/\1/p' <<<"$store_out")
+dead=$(sed -n 's/.*dead-lettered: \([0-9]*\),.*/\1/p' <<<"$store_out")
+[[ -n $stored && -n $dead ]] || die "orders_store printed no summary (exit $store_rc)"
+
+printf 'processed in %ds: published %s, stored %s, dead-lettered %s\n' \
+  $((SECONDS - t0)) "$delivered" "$stored" "$dead"
+if ((delivered != stored + dead || dead != POISON || store_rc != 0)); then
+  die "counts do not add up: published $delivered != stored $stored + dead-lettered $dead" \
+    "(expected $POISON dead-lettered; orders_store exit $store_rc)"
+fi
+log "ok: published = stored + dead-lettered"
