@@ -67,11 +67,13 @@ static int64_t pick_i64(int64_t lo, int64_t hi)
 /* ---- storage for generated strings: reset per case ---- */
 
 enum { POOL = 1 << 22 };
-static char pool[POOL];
+static _Alignas(16) char pool[POOL];
 static size_t pool_used;
 
+/* n bytes, 16-aligned (generated structs are placed here too). */
 static char *pool_alloc(size_t n)
 {
+    pool_used = (pool_used + 15) & ~(size_t)15;
     if (pool_used + n > POOL) {
         fprintf(stderr, "generator pool exhausted\n");
         exit(2);
