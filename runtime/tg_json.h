@@ -157,7 +157,8 @@ typedef struct tg_json_reader {
     unsigned depth, max_depth; /* max_depth <= TG_JSON_MAX_DEPTH            */
     tg_json_path_seg path[TG_JSON_MAX_DEPTH]; /* key or index per level     */
     bool fatal;              /* a syntax error: every call now fails at once */
-    /* private */
+    /* private (arena_short and arena_offset are also set by the runtime's
+     * tg_codec.c when one of its allocations is refused) */
     bool arena_short;        /* an allocation was refused: measuring mode   */
     bool slots_ready;        /* slots[] has been zeroed                     */
     size_t error_count;      /* errors recorded (kept + dropped)            */
