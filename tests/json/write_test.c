@@ -8,12 +8,14 @@
  *     keeps a prefix and never overflows;
  *   - shortest doubles over 100,000 seeded random bit patterns: the text
  *     reads back (strtod and the reader) to the same bits, and no shorter
- *     %.{k}g rounding does.
+ *     %.{k}g rounding does;
+ *   - doubles written under a German LC_NUMERIC (decimal comma) unchanged.
  */
 #include "check.h"
 #include "tg_json.h"
 
 #include <float.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,9 +259,32 @@ static void test_shortest_random(void)
     g_passed += tested - bad;
 }
 
+static void test_locale(void)
+{
+    static const double v[] = {0.1, 123.456, 1e-05, 1e+16, -2.5, 0.30000000000000004};
+    static const char *const want[] = {"0.1", "123.456", "1e-05", "1e+16", "-2.5",
+                                       "0.30000000000000004"};
+    size_t i;
+    if (!setlocale(LC_NUMERIC, "de_DE.UTF-8") && !setlocale(LC_NUMERIC, "de_DE.utf8")) {
+        printf("note: de_DE.UTF-8 not available, locale test skipped\n");
+        return;
+    }
+    for (i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char buf[40];
+        tg_json_writer w;
+        tg_json_writer_init(&w, buf, sizeof buf);
+        tg_json_write_double(&w, v[i]);
+        CHECK(w.len == strlen(want[i]) && memcmp(buf, want[i], w.len) == 0, __LINE__,
+              "de: wrote %.*s, expected %s", (int)w.len, buf, want[i]);
+    }
+    printf("locale test ran under %s\n", setlocale(LC_NUMERIC, NULL));
+    setlocale(LC_NUMERIC, "C");
+}
+
 int main(void)
 {
     test_rows();
+    test_locale();
     test_document();
     test_shortest_random();
     return check_done();
