@@ -21,6 +21,7 @@ typedef struct output_names {
     char *domain_header;     /* orders_domain.h (user-owned once written) */
     char *kafka_header;      /* orders_kafka.h (typed producer/consumer) */
     char *kafka_source;      /* orders_kafka.c */
+    char *fuzz_source;       /* orders_fuzz.c (libFuzzer harness, --fuzz only) */
 } output_names;
 
 void output_names_init(output_names *o, const schema *s);
