@@ -463,6 +463,8 @@ static bool add_key(tg_json_reader *r, tg_str k, const char *q)
 void tg_json_reader_init(tg_json_reader *r, const char *json, size_t len, tg_arena *arena,
                          tg_json_errors *errors)
 {
+    if (!json) /* no arithmetic on NULL */
+        json = "", len = 0;
     r->begin = r->cur = json;
     r->end = json + len;
     tg_arena_init(&r->no_arena, NULL, 0);

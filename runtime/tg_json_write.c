@@ -32,8 +32,14 @@ static inline bool plain(unsigned char c) { return c >= 0x20 && c != '"' && c !=
 void tg_json_write_string(tg_json_writer *w, tg_str s)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *)s.ptr, *end = p + s.len, *run;
+    const unsigned char *p, *end, *run;
 
+    if (s.len == 0) { /* also s.ptr == NULL: no arithmetic on it */
+        tg_json_write_raw(w, "\"\"", 2);
+        return;
+    }
+    p = (const unsigned char *)s.ptr;
+    end = p + s.len;
     tg_json_write_char(w, '"');
     while (p < end) {
         run = p;

@@ -41,7 +41,12 @@ size_t tg_utf8_seq(const unsigned char *p, const unsigned char *end)
 
 size_t tg_utf8_check(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    const unsigned char *p, *end;
+
+    if (n == 0)
+        return 0;
+    p = (const unsigned char *)s;
+    end = p + n;
 
     while (p < end) {
         /* ASCII fast path: 8 bytes at a time. */
@@ -124,8 +129,10 @@ const char *tg_text_number(const char *p, const char *end, const char **why)
 
 bool tg_text_is_decimal(const char *s, size_t n)
 {
-    const char *why;
-    const char *e = tg_text_number(s, s + n, &why);
+    const char *why, *e;
+    if (n == 0)
+        return false;
+    e = tg_text_number(s, s + n, &why);
     return e != NULL && e == s + n;
 }
 

@@ -259,6 +259,25 @@ static void test_shortest_random(void)
     g_passed += tested - bad;
 }
 
+/* Empty views may have a NULL pointer. */
+static void test_null_views(void)
+{
+    static tg_json_reader r;
+    char buf[64];
+    tg_json_writer w;
+    tg_json_writer_init(&w, buf, sizeof buf);
+    tg_json_write_string(&w, (tg_str){NULL, 0});
+    tg_json_write_json(&w, (tg_str){NULL, 0});
+    tg_json_write_bytes(&w, (tg_bytes){NULL, 0});
+    tg_json_write_decimal(&w, (tg_str){NULL, 0});
+    CHECK(w.len == 6 && memcmp(buf, "\"\"\"\"\"\"", 6) == 0 && w.error == TG_JSON_E_VALUE,
+          __LINE__, "null views: %.*s", (int)w.len, buf);
+    tg_json_reader_init(&r, NULL, 0, NULL, NULL);
+    CHECK(!tg_json_skip_value(&r) && !tg_json_finish(&r) && r.error_count == 1, __LINE__,
+          "NULL input");
+    CHECK(tg_str_utf8_length((tg_str){NULL, 0}) == 0, __LINE__, "utf8 length of NULL");
+}
+
 static void test_locale(void)
 {
     static const double v[] = {0.1, 123.456, 1e-05, 1e+16, -2.5, 0.30000000000000004};
@@ -284,6 +303,7 @@ static void test_locale(void)
 int main(void)
 {
     test_rows();
+    test_null_views();
     test_locale();
     test_document();
     test_shortest_random();
