@@ -35,6 +35,7 @@ typedef struct options {
     bool check;
     bool force;
     bool translators;
+    bool fuzz;
     const char **schemas;
     size_t n_schemas;
 } options;
@@ -54,6 +55,8 @@ static const char usage_text[] =
     "      --force          also overwrite the translator skeleton and domain\n"
     "                       header (normally written only when missing)\n"
     "      --no-translators do not write translator skeletons\n"
+    "      --fuzz           also write <schema>_fuzz.c, a libFuzzer harness for\n"
+    "                       every decoder (see docs/security.md)\n"
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
     "\n"
@@ -93,6 +96,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->force = true;
         } else if (strcmp(a, "--no-translators") == 0) {
             o->translators = false;
+        } else if (strcmp(a, "--fuzz") == 0) {
+            o->fuzz = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage_error("unknown option '%s'", a);
         } else {
@@ -201,7 +206,8 @@ static bool render(template_set *ts, const char *name, const mu_node *model, mu_
 }
 
 /* One generated file: which template, and whether the user owns it once it
- * exists (translator skeletons are written once, then edited by hand). */
+ * exists (translator skeletons are written once, then edited by hand).
+ * file NULL: not asked for (the fuzz harness without --fuzz). */
 typedef struct output_spec {
     const char *template_name;
     const char *file;
@@ -212,6 +218,8 @@ typedef enum result { GEN_OK, GEN_SCHEMA_ERROR, GEN_IO_ERROR, GEN_STALE } result
 
 static result emit(const options *o, template_set *ts, const output_spec *spec, const mu_node *model)
 {
+    if (!spec->file)
+        return GEN_OK;
     char *path = xasprintf("%s/%s", o->out_dir, spec->file);
     result res = GEN_OK;
     if (spec->user_owned && (o->check || !o->translators || (!o->force && access(path, F_OK) == 0))) {
@@ -259,6 +267,7 @@ static result generate(const options *o, template_set *ts, const char *schema_pa
         {"kafka.c.mustache", names.kafka_source, false},
         {"domain.h.mustache", names.domain_header, true},
         {"translator.c.mustache", names.translator_source, true},
+        {"fuzz.c.mustache", o->fuzz ? names.fuzz_source : NULL, false},
     };
     result worst = GEN_OK;
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
