@@ -1189,6 +1189,46 @@ static void load_document(loader *L, struct fy_node *root)
     check_schema(L);
 }
 
+/* Offset of the first byte of text[0..len) that is not well-formed UTF-8
+ * (overlong forms, surrogates and code points past U+10FFFF included), or
+ * len.  YAML is Unicode text; and libfyaml 0.7.12 loops forever on some
+ * invalid bytes (inside a directive: "%\xff"), so they never reach it. */
+static size_t invalid_utf8_at(const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < len;) {
+        unsigned c = s[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (n == 0 || len - i < n)
+            return i;
+        unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+        if (n > 1 && (s[i + 1] < lo || s[i + 1] > hi))
+            return i;
+        for (size_t k = 2; k < n; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return i;
+        i += n;
+    }
+    return len;
+}
+
+/* 1-based line and byte column of text[at]. */
+static diag_pos text_pos(const char *text, size_t at)
+{
+    diag_pos p = {1, 1};
+    for (size_t i = 0; i < at; i++, p.col++)
+        if (text[i] == '\n') {
+            p.line++;
+            p.col = 0;
+        }
+    return p;
+}
+
 /* YAML syntax errors, as collected by libfyaml's diagnostic object. */
 static void report_yaml_errors(loader *L, struct fy_diag *diag)
 {
@@ -1220,8 +1260,12 @@ schema *schema_load_string(const char *path, const char *text, size_t len, diag_
     L.s->file_name = xstrdup(base_name(path));
     L.s->version = 1;
     size_t errors_before = diags->errors;
-    struct fy_document *doc = fy_document_build_from_string(&cfg, text, len);
-    if (!doc || !fy_document_root(doc))
+    size_t bad = invalid_utf8_at(text, len);
+    struct fy_document *doc = bad < len ? NULL : fy_document_build_from_string(&cfg, text, len);
+    if (bad < len)
+        diag_error(diags, path, text_pos(text, bad), "invalid UTF-8 (byte 0x%02x): a schema is UTF-8 text",
+                   (unsigned char)text[bad]);
+    else if (!doc || !fy_document_root(doc))
         doc ? diag_error(diags, path, (diag_pos){0, 0}, "empty schema file")
             : report_yaml_errors(&L, diag);
     else
