@@ -232,6 +232,10 @@ bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag)
         tg_json_skip_value(r);
         return false;
     }
+    if (value >= r->end) { /* the text ends after the key: a syntax error */
+        tg_json_skip_value(r);
+        return false;
+    }
     const char *value_end = *value == '"' ? skip_string(value, r->end) : NULL;
     if (!value_end) {
         char field[TG_JSON_PATH_MAX];
