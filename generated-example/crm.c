@@ -1175,7 +1175,7 @@ static bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
     crm_InboundMessage_init(out);
     if (!tg_codec_find_tag(r, discriminator, &tag))
         return !r->fatal;
-    variant = tg_codec_match(tag, tags, 3, 0);
+    variant = tg_codec_match_tag(tag, tags, 3);
     if (variant < 0) {
         tg_codec_error_variant(r, at, discriminator, tag, "email_received, whatsapp_received, form_submitted");
         return tg_json_skip_value(r);

@@ -84,6 +84,10 @@ void tg_codec_error_enum(tg_json_reader *r, size_t offset, tg_str got, const cha
  * value and returns false. */
 bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag);
 
+/* Index of the variant tag[] that the tag found by tg_codec_find_tag spells
+ * (it is still JSON-escaped text: "a\u0062" matches "ab"), or -1. */
+int tg_codec_match_tag(tg_str tag, const tg_str *tags, int n);
+
 /* TG_JSON_E_UNION: `tag` names no variant; `allowed` lists the tags. */
 void tg_codec_error_variant(tg_json_reader *r, size_t offset, tg_str discriminator, tg_str tag,
                             const char *allowed);
