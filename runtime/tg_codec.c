@@ -334,6 +334,20 @@ size_t tg_codec_count_members(tg_json_reader *r)
     return n;
 }
 
+/* The union object at the cursor has no usable tag: skip it and record
+ * `why`, unless skipping finds malformed JSON, which is then the error (the
+ * pre-scan does not validate, so a broken text must not read as a union
+ * error).  Returns false. */
+static bool tag_error(tg_json_reader *r, size_t offset, tg_str discriminator, const char *why)
+{
+    char field[TG_JSON_PATH_MAX];
+    if (!tg_json_skip_value(r))
+        return false;
+    snprintf(field, sizeof field, "%.*s", (int)discriminator.len, discriminator.ptr);
+    tg_json_error_field(r, offset, TG_JSON_E_UNION, field, "%s", why);
+    return false;
+}
+
 bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag)
 {
     size_t at = tg_json_offset(r);
@@ -342,22 +356,12 @@ bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag)
         return false;
     if (p >= r->end || *p != '{')
         return tg_json_object_begin(r); /* records the type error, skips */
-    if (!scan_member(p, r->end, discriminator, &value)) {
-        char field[TG_JSON_PATH_MAX];
-        snprintf(field, sizeof field, "%.*s", (int)discriminator.len, discriminator.ptr);
-        tg_json_error_field(r, at, TG_JSON_E_UNION, field, "missing discriminator");
-        tg_json_skip_value(r);
-        return false;
-    }
+    if (!scan_member(p, r->end, discriminator, &value))
+        return tag_error(r, at, discriminator, "missing discriminator");
     const char *value_end = *value == '"' ? skip_string(value, r->end) : NULL;
-    if (!value_end) {
-        char field[TG_JSON_PATH_MAX];
-        snprintf(field, sizeof field, "%.*s", (int)discriminator.len, discriminator.ptr);
-        tg_json_error_field(r, (size_t)(value - r->begin), TG_JSON_E_UNION, field,
-                            "discriminator must be a string");
-        tg_json_skip_value(r);
-        return false;
-    }
+    if (!value_end)
+        return tag_error(r, (size_t)(value - r->begin), discriminator,
+                         "discriminator must be a string");
     *tag = (tg_str){value + 1, (size_t)(value_end - value - 2)};
     return true;
 }
