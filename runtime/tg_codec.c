@@ -358,6 +358,10 @@ bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag)
         return tg_json_object_begin(r); /* records the type error, skips */
     if (!scan_member(p, r->end, discriminator, &value))
         return tag_error(r, at, discriminator, "missing discriminator");
+    if (value >= r->end) { /* the text ends after the key: a syntax error */
+        tg_json_skip_value(r);
+        return false;
+    }
     const char *value_end = *value == '"' ? skip_string(value, r->end) : NULL;
     if (!value_end)
         return tag_error(r, (size_t)(value - r->begin), discriminator,
