@@ -578,17 +578,22 @@ static tg_result translate(tg_consumer *c, void *msg, const tg_msg_meta *meta, h
     return r;
 }
 
-static void schedule_retry(tg_consumer *c, part *p, held *h)
+/* Exponential backoff with jitter: uniform in [d/2, d], d = base * 2^(n-1) capped. */
+static int64_t retry_delay(tg_consumer *c, int attempts)
 {
     int64_t delay = c->s.retry_backoff_ms;
-    for (int i = 1; i < h->attempts && delay < c->s.retry_backoff_max_ms; i++)
+    for (int i = 1; i < attempts && delay < c->s.retry_backoff_max_ms; i++)
         delay *= 2;
     if (delay > c->s.retry_backoff_max_ms)
         delay = c->s.retry_backoff_max_ms;
     int64_t half = delay / 2;
-    delay = half + (int64_t)(next_random(c) % (uint64_t)(delay - half + 1));
+    return half + (int64_t)(next_random(c) % (uint64_t)(delay - half + 1));
+}
+
+static void schedule_retry(tg_consumer *c, part *p, held *h)
+{
     h->state = H_RETRY;
-    p->due_ms = now_ms() + delay;
+    p->due_ms = now_ms() + retry_delay(c, h->attempts);
     block(c, p);
 }
 
@@ -719,13 +724,7 @@ static void run_batch(tg_consumer *c)
     if (res == TG_OK) {
         batch_settle(c, H_DONE, NULL);
     } else if (res == TG_RETRY && c->batch_attempts < c->s.retry_max_attempts) {
-        held tmp;
-        memset(&tmp, 0, sizeof tmp);
-        tmp.attempts = c->batch_attempts;
-        part dummy;
-        memset(&dummy, 0, sizeof dummy);
-        schedule_retry(c, &dummy, &tmp);
-        c->batch_due_ms = dummy.due_ms;
+        c->batch_due_ms = now_ms() + retry_delay(c, c->batch_attempts);
         c->batch_waiting = true;
         block_all(c);
     } else {
@@ -962,7 +961,9 @@ static void assign(tg_consumer *c, rd_kafka_topic_partition_list_t *l, bool coop
 
 static void revoke(tg_consumer *c, rd_kafka_topic_partition_list_t *l, bool cooperative)
 {
-    if (!rd_kafka_assignment_lost(c->rk) && c->dirty)
+    /* Always commit (not only when dirty): an earlier async commit may have
+     * failed without its callback being served yet. */
+    if (!rd_kafka_assignment_lost(c->rk))
         (void)commit_now(c, c->s.shutdown_timeout_ms);
     for (int i = 0; i < l->cnt; i++) {
         part *p = find_part(c, l->elems[i].topic, l->elems[i].partition);
@@ -1223,7 +1224,7 @@ int tg_consumer_close(tg_consumer *c, tg_error *err)
     int64_t deadline = now_ms() + c->s.shutdown_timeout_ms;
     if (c->subscribed)
         drain_dlq(c, deadline);
-    if (c->dirty && !c->fatal) {
+    if (c->subscribed && !c->fatal) {
         int64_t left = deadline - now_ms();
         (void)commit_now(c, left > 0 ? (int)left : 0);
     }
