@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# pipeline.sh: the example pipeline as a test (example_pipeline_mock,
+# example_pipeline_kafka).  Publishes 500 orders, 5 of them poison, stores
+# them with a fresh consumer group and asserts: 500 delivered, 495 stored,
+# 5 dead-lettered, and the dead-letter topic received exactly 5 messages,
+# each with a tg-dlq-reason header (read back with orders_store --read-dlq).
+#
+#   pipeline.sh mock  PUBLISHER STORE MOCK_BROKER
+#   pipeline.sh kafka PUBLISHER STORE MOCK_BROKER KAFKA_BROKER_SH
+# mock: starts mock_broker (orders:3, orders.dlq:1) and always stops it.
+# kafka: the real broker of the ctest fixture ($TOPICGEN_KAFKA_BOOTSTRAP_FILE);
+# a fresh topic per run, and the DLQ topic (shared orders.dlq, the schema's)
+# is counted before and after, so earlier runs cannot skew the result.
+set -euo pipefail
+
+MODE=${1:?mode}
+PUB=${2:?publisher}
+STORE=${3:?store}
+MOCK=${4:?mock_broker}
+KAFKA_SH=${5:-}
+N=500
+K=5
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tg-example-pipeline.XXXXXX")
+MOCK_PID=""
+cleanup() {
+  if [[ -n $MOCK_PID ]]; then
+    kill -TERM "$MOCK_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$MOCK_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$MOCK_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+field() { sed -n "s/$1/\\1/p" <<<"$2" | head -n 1; } # field REGEX TEXT
+
+start_mock() {
+  "$MOCK" --brokers 1 --topic orders:3 --topic orders.dlq:1 --bootstrap-file "$WORK/bootstrap" \
+    --max-seconds 150 >/dev/null 2>"$WORK/mock.err" &
+  MOCK_PID=$!
+  for _ in $(seq 100); do [[ -s $WORK/bootstrap ]] && break; sleep 0.1; done
+  [[ -s $WORK/bootstrap ]] || { cat "$WORK/mock.err" >&2; fail "mock_broker did not start"; }
+  BROKERS=$(head -n 1 "$WORK/bootstrap")
+  TOPIC=orders
+}
+
+prepare_kafka() {
+  local file=${TOPICGEN_KAFKA_BOOTSTRAP_FILE:?set by the ctest fixture} dir
+  dir=$(dirname "$file")
+  BROKERS=$(head -n 1 "$file")
+  # The runtime reads every TOPICGEN_KAFKA_* variable as a client property
+  # (tg_config_load_env): the fixture's variable must not reach the programs.
+  unset TOPICGEN_KAFKA_BOOTSTRAP_FILE
+  TOPIC="example-pipeline-$(date +%s)-$$"
+  "$KAFKA_SH" create-topic "$dir" "$TOPIC" 3
+  # orders.dlq may exist already (shared, auto-created elsewhere): fine.
+  "$KAFKA_SH" create-topic "$dir" orders.dlq 1 || "$KAFKA_SH" describe-topic "$dir" orders.dlq >/dev/null
+}
+
+dlq_counts() { # prints "messages with_reason" of orders.dlq
+  local out
+  out=$(timeout 60 "$STORE" --brokers "$BROKERS" --read-dlq --topic orders.dlq) ||
+    fail "reading orders.dlq failed"
+  printf '%s\n' "$out" | grep -v '^dlq-message' >&2
+  printf '%s %s\n' "$(field '^dlq: \([0-9]*\) messages.*' "$out")" \
+    "$(field '^dlq: .*, \([0-9]*\) with tg-dlq-reason' "$out")"
+}
+
+case $MODE in
+  mock) start_mock ;;
+  kafka) [[ -x $KAFKA_SH ]] || fail "kafka-broker.sh missing"; prepare_kafka ;;
+  *) fail "unknown mode $MODE" ;;
+esac
+echo "brokers $BROKERS, topic $TOPIC"
+read -r dlq0 reason0 < <(dlq_counts)
+
+t0=$SECONDS
+pub=$(timeout 120 "$PUB" --brokers "$BROKERS" --topic "$TOPIC" --count $N --poison $K) ||
+  fail "orders_publisher: $pub"
+echo "$pub"
+[[ $pub == "published: $N delivered, 0 failed"* ]] || fail "not every order was delivered"
+
+store_rc=0
+out=$(timeout 120 "$STORE" --brokers "$BROKERS" --topic "$TOPIC" --group "example-$MODE-$$" \
+  --expect $N --idle-ms 20000 --max-seconds 100 --metrics) || store_rc=$?
+grep -v '^topicgen_\|^#' <<<"$out"
+stored=$(field '^stored: \([0-9]*\) orders.*' "$out")
+dead=$(field '.*dead-lettered: \([0-9]*\),.*' "$out")
+dups=$(field '.*duplicates: \([0-9]*\),.*' "$out")
+[[ $store_rc == 0 ]] || fail "orders_store exited with $store_rc"
+[[ $stored == $((N - K)) ]] || fail "stored $stored orders, expected $((N - K))"
+[[ $dead == "$K" ]] || fail "dead-lettered $dead, expected $K"
+[[ $dups == 0 ]] || fail "$dups duplicates in a run without failures"
+grep -q '^topicgen_messages_dead_lettered_total' <<<"$out" || fail "no metrics dump"
+committed=0
+for off in $(grep '^stored:' <<<"$out" | grep -o "$TOPIC\[[0-9]*\]=-\{0,1\}[0-9]*" | cut -d= -f2); do
+  ((off > 0)) && committed=$((committed + off))
+done
+[[ $committed == "$N" ]] || fail "committed offsets add up to $committed, expected $N"
+
+read -r dlq1 reason1 < <(dlq_counts)
+[[ $((dlq1 - dlq0)) == "$K" ]] || fail "orders.dlq grew by $((dlq1 - dlq0)) messages, expected $K"
+[[ $((reason1 - reason0)) == "$K" ]] || fail "$((reason1 - reason0)) new DLQ messages carry tg-dlq-reason, expected $K"
+echo "PASS: $MODE: published $N, stored $stored, committed $committed, dead-lettered $dead, orders.dlq +$((dlq1 - dlq0)) (all with tg-dlq-reason), duplicates $dups, $((SECONDS - t0))s"
