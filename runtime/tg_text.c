@@ -263,9 +263,56 @@ static int round_digits(double v, int prec, char *dig, int *dexp)
     return nd;
 }
 
+/* Fast path for the common "short decimal" doubles (5.0, 0.1, 123.45):
+ * find the fewest fraction digits k for which an integer m < 2^53 has
+ * m / 10^k == v.  That division is exactly what reading "m e-k" computes
+ * (Clinger's exact case), so the test is a true round trip, and the fewest
+ * fraction digits give the fewest significant digits.  Only m rounded from
+ * v * 10^k and its neighbours can qualify; when two do, the closest one is
+ * wanted, so that rare case is left to the general path.  Returns false when
+ * no such m exists (then the digits need 16 or 17 places or v is out of
+ * range). */
+static bool short_digits(double v, char *dig, int *nd, int *dexp)
+{
+    int k;
+#if FLT_EVAL_METHOD != 0
+    return false; /* the division must round once, to double */
+#endif
+    if (!(v >= 1e-7 && v < 1e15))
+        return false;
+    for (k = 0; k <= 22; k++) {
+        double x = v * tg_pow10[k];
+        uint64_t m, hit = 0, d;
+        int hits = 0, i, nm;
+        char tmp[20];
+        if (x >= 9007199254740991.0)
+            return false;
+        m = (uint64_t)(x + 0.5);
+        for (d = m ? m - 1 : m; d <= m + 1; d++)
+            if (d != 0 && (double)d / tg_pow10[k] == v) {
+                hit = d;
+                hits++;
+            }
+        if (hits > 1)
+            return false;
+        if (hits == 0)
+            continue;
+        for (nm = 0; hit; hit /= 10)
+            tmp[nm++] = (char)('0' + hit % 10);
+        for (i = 0; i < nm; i++)
+            dig[i] = tmp[nm - 1 - i];
+        *dexp = nm - 1 - k; /* v = m * 10^-k, m has nm digits */
+        while (nm > 1 && dig[nm - 1] == '0') /* only when k == 0 */
+            nm--;
+        *nd = nm;
+        return true;
+    }
+    return false;
+}
+
 size_t tg_text_format_double(double v, char *buf)
 {
-    char dig[24], tmp[48];
+    char dig[24] = "", tmp[48];
     int nd = 0, e = 0, prec, i;
     size_t n = 0;
 
@@ -277,6 +324,8 @@ size_t tg_text_format_double(double v, char *buf)
         buf[n++] = '-';
         v = -v;
     }
+    if (short_digits(v, dig, &nd, &e))
+        goto format;
     /* By DBL_DIG a shortest form of <= 15 digits is the 15-digit rounding
      * with zeros stripped; otherwise 16 or 17 digits.  Subnormals have fewer
      * bits, so there every length from 1 up is tried. */
@@ -290,6 +339,7 @@ size_t tg_text_format_double(double v, char *buf)
         if (prec == 17 || (tg_text_to_double(tmp, (size_t)k, &back) && back == v))
             break;
     }
+format:
     if (e >= -4 && e < 16) {
         if (e >= 0) {
             for (i = 0; i <= e; i++)

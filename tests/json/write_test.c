@@ -6,7 +6,8 @@
  *     raw json, decimals, timestamps), with the error each must set;
  *   - counting past cap: a cap-0 pass gives the exact size, a short buffer
  *     keeps a prefix and never overflows;
- *   - shortest doubles over 100,000 seeded random bit patterns: the text
+ *   - shortest doubles over 100,000 seeded random bit patterns (a quarter
+ *     of them short decimals like 1234.5, the writer's fast path): the text
  *     reads back (strtod and the reader) to the same bits, and no shorter
  *     %.{k}g rounding does;
  *   - doubles written under a German LC_NUMERIC (decimal comma) unchanged.
@@ -229,6 +230,12 @@ static void test_shortest_random(void)
         if (i % 4 == 1) /* also plenty of "human" magnitudes */
             bits = (bits & 0x800FFFFFFFFFFFFFULL) | ((uint64_t)(1023 - 30 + (int)(x >> 58)) << 52);
         memcpy(&v, &bits, sizeof v);
+        if (i % 4 == 2) { /* a short decimal (the writer's fast path) */
+            char t[48];
+            snprintf(t, sizeof t, "%llue-%d", (unsigned long long)(x >> 8) % 10000000000ULL,
+                     (int)(x % 16));
+            v = strtod(t, NULL);
+        }
         if (!isfinite(v))
             continue;
         tested++;
