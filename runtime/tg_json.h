@@ -362,7 +362,8 @@ void tg_json_write_uuid(tg_json_writer *w, const tg_uuid *u);
 void tg_json_write_bytes(tg_json_writer *w, tg_bytes b);
 
 /* A raw JSON value (a `json` field), written as is: the caller vouches for
- * it (it came from tg_json_read_raw or is built by the application). */
+ * it (it came from tg_json_read_raw or is built by the application).  An
+ * empty one (a field never set) sets TG_JSON_E_VALUE. */
 void tg_json_write_json(tg_json_writer *w, tg_str json);
 
 /* A decimal, written as a JSON string holding its exact text; text that is

@@ -183,7 +183,14 @@ void tg_json_write_bytes(tg_json_writer *w, tg_bytes b)
     tg_json_write_char(w, '"');
 }
 
-void tg_json_write_json(tg_json_writer *w, tg_str json) { tg_json_write_raw(w, json.ptr, json.len); }
+/* An empty slice is no JSON value (a `json` field never set): it would leave
+ * `"key":}` behind, so it is an error. */
+void tg_json_write_json(tg_json_writer *w, tg_str json)
+{
+    if (json.len == 0)
+        set_error(w, TG_JSON_E_VALUE);
+    tg_json_write_raw(w, json.ptr, json.len);
+}
 
 void tg_json_write_decimal(tg_json_writer *w, tg_str s)
 {
