@@ -4,6 +4,7 @@
  * message; and for a few documents the encoded text is compared exactly
  * (compact, schema order, absent optionals omitted, defaults filled in).
  */
+#include <math.h>
 #include <string.h>
 
 #include "codec_util.h"
@@ -370,6 +371,68 @@ static void test_standalone(void)
     CHECK(roundtrip_crm_CustomerIdentity(&c, "{}", "identity"), "empty identity is {}");
 }
 
+/* Messages the encoder must refuse (TG_JSON_E_VALUE): the output would not
+ * be valid JSON or would not decode. */
+static void test_encode_rejects(void)
+{
+    static char out[4096];
+    size_t n;
+    {
+        workflow_EventPayload p;
+        workflow_EventPayload_init(&p);
+        CHECK(workflow_EventPayload_encode(&p, out, sizeof out, &n) == TG_JSON_E_VALUE,
+              "json field never set (would write \"data\":})");
+        p.data = (tg_str){"[1,2]", 5};
+        CHECK(workflow_EventPayload_encode(&p, out, sizeof out, &n) == TG_JSON_OK && n == 14 &&
+                  memcmp(out, "{\"data\":[1,2]}", 14) == 0,
+              "json field set");
+    }
+    static const char good[] =
+        "{\"order_id\":\"o\",\"created_at\":\"2024-01-01T00:00:00Z\",\"customer_name\":\"A\","
+        "\"line_items\":[{\"line_item_id\":\"a\",\"product_id\":\"b\",\"product_title\":\"\","
+        "\"quantity\":1,\"price\":\"1\"}],\"total_price\":\"1\"}";
+    orders_OrderEvent o;
+    CHECK(dec_orders_OrderEvent(&o, good, LEN(good), 0) == TG_JSON_OK, "base order");
+    orders_OrderEvent bad = o;
+    bad.status = (orders_OrderStatus)42;
+    CHECK(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "enum out of range");
+    bad = o;
+    bad.customer_name = (tg_str){"\xff", 1};
+    CHECK(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "invalid UTF-8");
+    bad = o;
+    bad.created_at = (tg_str){"2023-02-29T00:00:00Z", 20};
+    CHECK(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "bad timestamp");
+    bad = o;
+    bad.total_price = (tg_str){"1.2.3", 5};
+    CHECK(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "bad decimal");
+    size_t full;
+    CHECK(orders_OrderEvent_encode(&o, out, sizeof out, &full) == TG_JSON_OK, "base encodes");
+    CHECK(orders_OrderEvent_encode(&o, out, full - 1, &n) == TG_JSON_E_BUFFER && n == full,
+          "one byte short: buffer, size %zu of %zu", n, full);
+    CHECK(orders_OrderEvent_encode(&o, out, full, &n) == TG_JSON_OK && n == full, "exact fit");
+
+    crm_InboundMessage u;
+    crm_InboundMessage_init(&u);
+    CHECK(crm_InboundMessage_encode(&u, out, sizeof out, &n) == TG_JSON_E_VALUE, "union without variant");
+    u.kind = (crm_InboundMessage_kind)9;
+    CHECK(crm_InboundMessage_encode(&u, out, sizeof out, &n) == TG_JSON_E_VALUE, "union kind out of range");
+    crm_FormSubmitted f;
+    crm_FormSubmitted_init(&f);
+    f.message_id = f.customer_id = f.form_id = (tg_str){"x", 1};
+    f.received_at = (tg_str){"2024-01-01T00:00:00Z", 20};
+    CHECK(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_OK, "form base");
+    f.has_score = true;
+    f.score = (double)NAN;
+    CHECK(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "NaN score");
+    f.score = (double)INFINITY;
+    CHECK(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "infinite score");
+    f.has_score = false;
+    crm_FormSubmitted_fields_entry e = {{"\xc0\xaf", 2}, {"v", 1}};
+    f.fields.items = &e;
+    f.fields.count = 1;
+    CHECK(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "map key not UTF-8");
+}
+
 int main(void)
 {
     test_order_values();
@@ -380,5 +443,6 @@ int main(void)
     test_crm_whatsapp();
     test_crm_form();
     test_standalone();
+    test_encode_rejects();
     return check_finish();
 }
