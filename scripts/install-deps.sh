@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install what building and testing topicgen needs, from Debian's packages,
+# skipping what is already there.  Safe to run again.  Needs root (or sudo)
+# only when something is missing.
+#
+#   build:     cmake ninja-build gcc pkg-config libfyaml-dev librdkafka-dev
+#   tests:     clang (compile matrix, fuzzing), libclang-rt-14-dev (clang's
+#              sanitizer/fuzzer runtimes), a JDK and Maven (the real Kafka
+#              broker that scripts/kafka-broker.sh runs from Maven Central)
+set -euo pipefail
+
+packages=(cmake ninja-build gcc g++ make pkg-config libfyaml-dev librdkafka-dev
+          clang libclang-rt-14-dev python3)
+command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
+command -v mvn >/dev/null 2>&1 || packages+=(maven)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=""
+[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo_cmd apt-get update -qq
+$sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
