@@ -497,6 +497,91 @@ static void test_collect_all(void)
           errors.count);
 }
 
+/* ---- item counts: arrays and maps at and past their bounds ---- */
+
+static char big[1 << 17];
+
+/* big = pre + n copies of item (',' between, "%d" in item -> index) + post. */
+static size_t build(const char *pre, const char *item, int n, const char *post)
+{
+    size_t len = (size_t)snprintf(big, sizeof big, "%s", pre);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            big[len++] = ',';
+        len += (size_t)snprintf(big + len, sizeof big - len, item, i);
+    }
+    len += (size_t)snprintf(big + len, sizeof big - len, "%s", post);
+    for (size_t i = 0; i < len; i++)
+        if (big[i] == '\'')
+            big[i] = '"';
+    return len;
+}
+
+static void check_items(enum type t, size_t len, tg_json_code want, const char *path,
+                        const char *reason, const char *why)
+{
+    static unsigned char buf[1 << 18];
+    tg_json_error items[4];
+    tg_json_errors errors = {items, 4, 0, 0};
+    tg_arena arena;
+    tg_arena_init(&arena, buf, sizeof buf);
+    tg_json_code c = decode_as(t, big, len, &arena, &errors);
+    if (want == TG_JSON_OK) {
+        CHECK(c == TG_JSON_OK, "%s: %s %s", why, tg_json_code_name(c), errors.count ? items[0].reason : "");
+        return;
+    }
+    CHECK(c == want && errors.count == 1 && strcmp(items[0].path, path) == 0 &&
+              strcmp(items[0].reason, reason) == 0,
+          "%s: %s %s %s", why, tg_json_code_name(c), errors.count ? items[0].path : "",
+          errors.count ? items[0].reason : "");
+}
+
+static void test_items(void)
+{
+    static const char li[] =
+        "{'line_item_id':'a%d','product_id':'b','product_title':'','quantity':1,'price':'1'}";
+    static const char o_pre[] =
+        "{'order_id':'o','created_at':'2024-01-01T00:00:00Z','customer_name':'A','line_items':[";
+    static const char o_post[] = "],'total_price':'1'}";
+    check_items(ORDER, build(o_pre, li, 500, o_post), TG_JSON_OK, "", "", "500 line items");
+    check_items(ORDER, build(o_pre, li, 501, o_post), TG_JSON_E_LENGTH, "$.line_items",
+                "expected at most 500 items, got 501", "501 line items");
+    check_items(ORDER, build(o_pre, li, 0, o_post), TG_JSON_E_LENGTH, "$.line_items",
+                "expected at least 1 items, got 0", "no line items");
+    size_t len = build(o_pre, li, 0, o_post);
+    tg_json_error items[2];
+    tg_json_errors errors = {items, 2, 0, 0};
+    (void)decode_as(ORDER, big, len, NULL, &errors);
+    CHECK(errors.count == 1 && items[0].offset == (size_t)(strstr(big, "[]") - big),
+          "item-count error at the array: %zu", errors.count ? items[0].offset : 0);
+
+    static const char f_pre[] =
+        "{'message_type':'form_submitted','message_id':'m','customer_id':'c',"
+        "'received_at':'2024-01-01T00:00:00Z','customer':{},'form_id':'f','fields':{";
+    check_items(CRM, build(f_pre, "'k%d':'v'", 200, "}}"), TG_JSON_OK, "", "", "200 form fields");
+    check_items(CRM, build(f_pre, "'k%d':'v'", 201, "}}"), TG_JSON_E_LENGTH, "$.fields",
+                "expected at most 200 items, got 201", "201 form fields");
+    check_items(CRM, build(f_pre, "'k\\u00e9%d':'v'", 40, "}}"), TG_JSON_OK, "", "",
+                "40 escaped form field keys");
+
+    static const char e_pre[] =
+        "{'message_type':'email_received','message_id':'m','customer_id':'c',"
+        "'received_at':'2024-01-01T00:00:00Z','customer':{},'subject':'s','body_text':'b',"
+        "'attachments':[";
+    static const char att[] = "{'file_name':'f%d','content_type':'t','size_bytes':1}";
+    check_items(CRM, build(e_pre, att, 20, "]}"), TG_JSON_OK, "", "", "20 attachments");
+    check_items(CRM, build(e_pre, att, 21, "]}"), TG_JSON_E_LENGTH, "$.attachments",
+                "expected at most 20 items, got 21", "21 attachments");
+
+    static const char w_pre[] =
+        "{'event_id':'3f2504e0-4f89-11d3-9a0c-0305e82c3301','event_type':'step.started',"
+        "'source':'api','workflow_id':'w','workflow_run_id':'r','timestamp':'2024-01-01T00:00:00Z',"
+        "'payload':{'data':1,'metadata':{'tags':{";
+    check_items(WORKFLOW, build(w_pre, "'t%d':''", 64, "}}}}"), TG_JSON_OK, "", "", "64 tags");
+    check_items(WORKFLOW, build(w_pre, "'t%d':''", 65, "}}}}"), TG_JSON_E_LENGTH,
+                "$.payload.metadata.tags", "expected at most 64 items, got 65", "65 tags");
+}
+
 int main(void)
 {
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
@@ -504,5 +589,6 @@ int main(void)
     printf("%zu catalogue rows\n", sizeof rows / sizeof rows[0]);
     test_arena();
     test_collect_all();
+    test_items();
     return check_finish();
 }
