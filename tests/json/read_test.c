@@ -343,6 +343,9 @@ static const typed_row typed_rows[] = {
         "invalid timestamp \"2024-01-01T12:00:00+24:00\": offset out of range"),
     ERR(K_TS, 0, 0, "{\"v\":\"2024-01-01T12:00:00.Z\"}", FORMAT, "$.v", 5,
         "invalid timestamp \"2024-01-01T12:00:00.Z\": expected digits after '.' in seconds"),
+    OKS(K_TS, "{\"v\":\"2024-01-01T12:00:00.123456789Z\"}", "2024-01-01T12:00:00.123456789Z"),
+    ERR(K_TS, 0, 0, "{\"v\":\"2024-01-01T12:00:00.1234567891Z\"}", FORMAT, "$.v", 5,
+        "invalid timestamp \"2024-01-01T12:00:00.1234567891Z\": more than 9 fraction digits (nanoseconds) in seconds"),
     ERR(K_TS, 0, 0, "{\"v\":\"2024-01-01T12:00:00ZZ\"}", FORMAT, "$.v", 5,
         "invalid timestamp \"2024-01-01T12:00:00ZZ\": unexpected characters after date-time"),
     /* decimals: a JSON number or a string of JSON number shape */

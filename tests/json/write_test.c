@@ -89,6 +89,7 @@ static const wrow rows[] = {
        "\"MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OQ==\"", OK),
     /* raw json, decimal, timestamp */
     WS(W_JSON, "{\"a\": [1, 2]}", "{\"a\": [1, 2]}", OK),
+    WS(W_JSON, "", "", E_VALUE), /* a json field never set is no value */
     WS(W_DEC, "12.50", "\"12.50\"", OK), WS(W_DEC, "-1e-7", "\"-1e-7\"", OK),
     WS(W_DEC, "12,5", "\"12,5\"", E_VALUE), WS(W_DEC, "", "\"\"", E_VALUE),
     WS(W_TS, "2024-02-29T12:00:00Z", "\"2024-02-29T12:00:00Z\"", OK),
