@@ -779,6 +779,78 @@ static void test_rebalance_cooperative(kt_cluster *k)
     rebalance_case(k, "cooperative-sticky", "reb-coop", false);
 }
 
+/* ---- kafka_consumer_extras: translator, seek/position, lag from statistics ----- */
+
+static tg_result translator(void *user, void *msg, const tg_msg_meta *meta, tg_error *why)
+{
+    kt_msg *m = msg;
+    (void)user;
+    (void)meta;
+    if (m->id == 3) {
+        tg_error_set(why, TG_ERR_ARG, "id 3 is not translatable");
+        return TG_REJECT;
+    }
+    return TG_OK;
+}
+
+static void test_extras(kt_cluster *k)
+{
+    enum { N = 20 };
+    char group[96];
+    seen s;
+    tg_error err;
+    unique_group(group, sizeof group, "extras");
+    kt_topic(k, "extras", 1);
+    kt_topic(k, "extras.dlq", 1);
+    for (int i = 0; i < N; i++)
+        kt_produce(k, "extras", 0, i, "k", "ok");
+    tg_metrics *met = tg_metrics_new();
+    seen_init(&s, 1000);
+    tg_config *conf = kt_consumer_config(k, group, NULL, 0);
+    tg_config_set(conf, "statistics.interval.ms", "100", NULL);
+    tg_logger quiet = { tg_log_stderr_sink, NULL, TG_LOG_ERROR };
+    tg_consumer_opts o = { NULL, &quiet, met, translator, NULL };
+    tg_consumer *c = tg_consumer_new(conf, &o, &err);
+    tg_config_free(conf);
+    s.consumer = c;
+    tg_consumer_add(c, &kt_msg_desc, "extras", handler, &s, &err);
+    int64_t deadline = kt_now_ms() + 20000;
+    while (s.processed < N - 1 && kt_now_ms() < deadline)
+        tg_consumer_poll(c, 100, &err);
+    KT_CHECK(s.processed == N - 1 && s.calls[3] == 0, "translator: processed %d, id3 calls %d",
+             s.processed, s.calls[3]);
+    int64_t pos = -1;
+    KT_CHECK(tg_consumer_position(c, "extras", 0, &pos, &err) == 0 && pos == N, "position %lld",
+             (long long)pos);
+    tg_consumer_commit(c, false, &err);
+    deadline = kt_now_ms() + 3000;   /* statistics arrive every 100 ms */
+    while (tg_metrics_lag(met, "extras", 0) != 0 && kt_now_ms() < deadline)
+        tg_consumer_poll(c, 50, &err);
+    int64_t lag = tg_metrics_lag(met, "extras", 0);
+    KT_CHECK(lag == 0, "lag after commit %lld", (long long)lag);
+    KT_CHECK(tg_consumer_seek(c, "extras", 0, 10, &err) == 0, "seek: %s", err.message);
+    memset(s.last_id, 0xff, sizeof s.last_id);
+    deadline = kt_now_ms() + 10000;
+    while (s.processed < N - 1 + 10 && kt_now_ms() < deadline)
+        tg_consumer_poll(c, 100, &err);
+    KT_CHECK(s.processed == N - 1 + 10 && s.ok[10] == 2 && s.ok[19] == 2 && s.ok[9] == 1,
+             "after seek: processed %d", s.processed);
+    KT_CHECK(s.order_violations == 0, "order after seek");
+    char text[4096];
+    tg_metrics_write_prometheus(met, text, sizeof text);
+    const char *lag_line = strstr(text, "topicgen_consumer_lag{topic=\"extras\"");
+    printf("extras: position=%lld lag=%lld; %.*s", (long long)pos, (long long)lag,
+           lag_line ? (int)(strchr(lag_line, '\n') - lag_line + 1) : 0, lag_line ? lag_line : "");
+    KT_CHECK(lag_line != NULL, "lag exported");
+    tg_consumer_free(c);
+    dlq_set d;
+    memset(&d, 0, sizeof d);
+    KT_CHECK(kt_read_all(k, "extras.dlq", 1, 10000, collect_dlq, &d) == 1, "dlq");
+    KT_CHECK(strcmp(d.recs[0].reason, "translate: id 3 is not translatable") == 0, "reason %s",
+             d.recs[0].reason);
+    tg_metrics_free(met);
+}
+
 /* ---- case table --------------------------------------------------------------- */
 
 typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); int brokers; } tcase;
@@ -791,6 +863,7 @@ static const tcase cases[] = {
     { "union", test_union, 1 },
     { "batch", test_batch, 1 },
     { "shutdown", test_shutdown, 1 },
+    { "extras", test_extras, 1 },
     { "rebalance_eager", test_rebalance_eager, 1 },
     { "rebalance_cooperative", test_rebalance_cooperative, 1 },
 };
