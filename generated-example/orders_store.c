@@ -24,7 +24,7 @@
  * progress (default 10000; counted from the start too) or after
  * --max-seconds (default 300).  Then prints
  *   stored: X orders, Y cents revenue, dead-lettered: Z, committed offsets: T[0]=a T[1]=b ...
- *   handled: H, duplicates: D, stop: <why>
+ *   handled: H, traced: T, duplicates: D, stop: <why>
  * and, with --metrics, the Prometheus text of the run's tg_metrics.
  * --ids-out appends "order_id partition offset" per stored message with one
  * write(2) each, so the record survives SIGKILL (tests count loss and
@@ -151,6 +151,7 @@ typedef struct app {
     orders_OrderEvent_domain dom;            /* the message being handled */
     orders_LineItem_domain lines[MAX_LINES];
     size_t handled;                          /* handler calls that stored */
+    size_t traced;                           /* ... with a valid traceparent */
     int ids_fd;                              /* -1: no --ids-out          */
     long delay_ms;
     tg_metrics *metrics;                     /* updated by the consumer   */
@@ -195,6 +196,7 @@ static tg_result store_order(void *user, const orders_OrderEvent *msg, const tg_
     if (store_put(&a->st, &a->dom) != 0)
         return TG_RETRY; /* out of memory: maybe later */
     a->handled++;
+    a->traced += meta->trace.valid;
     record_id(a, meta);
     return TG_OK;
 }
@@ -458,7 +460,8 @@ static void print_summary(app *a, const char *why, const char *commits)
     printf("stored: %zu orders, %lld cents revenue, dead-lettered: %llu, committed offsets:%s\n",
            a->st.count, (long long)a->st.revenue_cents, (unsigned long long)dead_lettered(a),
            commits);
-    printf("handled: %zu, duplicates: %zu, stop: %s\n", a->handled, a->st.duplicates, why);
+    printf("handled: %zu, traced: %zu, duplicates: %zu, stop: %s\n", a->handled, a->traced,
+           a->st.duplicates, why);
 }
 
 /* Commit synchronously, then read the group's committed offsets into buf. */
@@ -498,41 +501,64 @@ static int run_consumer(tg_consumer *c, app *a, const options *o)
     return rc;
 }
 
-static int store_main(const options *o, const char *brokers)
+/* The app state with --ids-out opened; NULL after printing why not. */
+static app *app_new(const options *o)
 {
-    tg_error err;
     app *a = calloc(1, sizeof *a);
-    tg_metrics *m = tg_metrics_new();
-    tg_config *conf = a && m ? consumer_config(o, brokers, &err) : NULL;
-    if (!conf) {
-        fprintf(stderr, "orders_store: %s\n", a && m ? err.message : "out of memory");
+    if (!a || !(a->metrics = tg_metrics_new())) {
+        fprintf(stderr, "orders_store: out of memory\n");
         free(a);
-        tg_metrics_free(m);
-        return 1;
+        return NULL;
     }
     a->delay_ms = o->delay_ms;
-    a->metrics = m;
-    a->ids_fd = o->ids_out ? open(o->ids_out, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
-    tg_consumer_opts co = { NULL, NULL, m, translate_order, a };
-    tg_consumer *c = o->ids_out && a->ids_fd < 0 ? NULL : tg_consumer_new(conf, &co, &err);
-    tg_config_free(conf);
-    int rc = 1;
-    if (!c)
-        fprintf(stderr, "orders_store: %s\n", a->ids_fd < 0 && o->ids_out ? strerror(errno)
-                                                                           : err.message);
-    else if (set_signals(c) != 0)
-        fprintf(stderr, "orders_store: sigaction: %s\n", strerror(errno));
-    else
-        rc = run_consumer(c, a, o);
-    (void)set_signals(NULL);
-    tg_consumer_free(c);
-    if (o->metrics)
-        print_metrics(m);
+    a->ids_fd = -1;
+    if (o->ids_out && (a->ids_fd = open(o->ids_out, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0) {
+        fprintf(stderr, "orders_store: %s: %s\n", o->ids_out, strerror(errno));
+        tg_metrics_free(a->metrics);
+        free(a);
+        return NULL;
+    }
+    return a;
+}
+
+static void app_free(app *a)
+{
     if (a->ids_fd >= 0)
         close(a->ids_fd);
-    tg_metrics_free(m);
+    tg_metrics_free(a->metrics);
     free(a->st.slots);
     free(a);
+}
+
+static tg_consumer *make_consumer(const options *o, const char *brokers, app *a)
+{
+    tg_error err;
+    tg_consumer_opts co = { NULL, NULL, a->metrics, translate_order, a };
+    tg_config *conf = consumer_config(o, brokers, &err);
+    tg_consumer *c = conf ? tg_consumer_new(conf, &co, &err) : NULL;
+    tg_config_free(conf);
+    if (!c)
+        fprintf(stderr, "orders_store: %s\n", err.message);
+    return c;
+}
+
+static int store_main(const options *o, const char *brokers)
+{
+    app *a = app_new(o);
+    tg_consumer *c = a ? make_consumer(o, brokers, a) : NULL;
+    int rc = 1;
+    if (c && set_signals(c) != 0)
+        fprintf(stderr, "orders_store: sigaction: %s\n", strerror(errno));
+    else if (c)
+        rc = run_consumer(c, a, o);
+    /* From here on a signal finds no consumer and does nothing: the
+     * teardown below is bounded by topicgen.shutdown.timeout.ms. */
+    (void)set_signals(NULL);
+    tg_consumer_free(c);
+    if (a && o->metrics)
+        print_metrics(a->metrics);
+    if (a)
+        app_free(a);
     return rc;
 }
 

@@ -93,6 +93,8 @@ dups=$(field '.*duplicates: \([0-9]*\),.*' "$out")
 [[ $stored == $((N - K)) ]] || fail "stored $stored orders, expected $((N - K))"
 [[ $dead == "$K" ]] || fail "dead-lettered $dead, expected $K"
 [[ $dups == 0 ]] || fail "$dups duplicates in a run without failures"
+traced=$(field '.*traced: \([0-9]*\),.*' "$out")
+[[ $traced == "$stored" ]] || fail "only $traced of $stored stored orders carried a valid traceparent"
 grep -q '^topicgen_messages_dead_lettered_total' <<<"$out" || fail "no metrics dump"
 committed=0
 for off in $(grep '^stored:' <<<"$out" | grep -o "$TOPIC\[[0-9]*\]=-\{0,1\}[0-9]*" | cut -d= -f2); do
