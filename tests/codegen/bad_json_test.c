@@ -389,8 +389,8 @@ static void test_arena(void)
         /* escaped text the short arena leaves undecoded must not be
          * validated (length, enum): the result is "arena", then ok */
         O_PLUS("'currency':'\\u20ac\\u20ac\\u20ac','status':'p\\u0061id'"),
-        "{'message_type':'whatsapp\\u005freceived','message_id':'m\\u0031','customer_id':'c',"
-        "'received_at':'2024-01-01T00:00:00Z','customer':{},'waId':'1','text':'\\u0074'}",
+        ("{'message_type':'whatsapp\\u005freceived','message_id':'m\\u0031','customer_id':'c',"
+         "'received_at':'2024-01-01T00:00:00Z','customer':{},'waId':'1','text':'\\u0074'}"),
     };
     static const enum type types[] = {ORDER, WORKFLOW, CRM, ORDER, CRM};
     static unsigned char buf[4096];
