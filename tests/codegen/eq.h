@@ -26,6 +26,10 @@ bool eq_crm_WhatsappReceived(const crm_WhatsappReceived *a, const crm_WhatsappRe
 bool eq_crm_FormSubmitted(const crm_FormSubmitted *a, const crm_FormSubmitted *b);
 bool eq_crm_InboundMessage(const crm_InboundMessage *a, const crm_InboundMessage *b);
 
+/* When true, `json` fields are not compared (their text legitimately
+ * differs after the JSON around them was re-spelled).  Default false. */
+extern bool eq_ignore_json;
+
 /* Content equality of two string views (a NULL ptr with len 0 is ""). */
 bool eq_str(tg_str a, tg_str b);
 /* True when s has exactly the NUL-terminated text t. */

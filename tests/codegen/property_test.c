@@ -9,6 +9,9 @@
  * variants, valid timestamps/uuids/decimals/bytes, random JSON values for
  * `json` fields, and doubles down to subnormals.  Doubles of every exponent
  * also go through the runtime's writer/reader directly (score is [0, 1]).
+ * Each encoded text is also re-spelled (random whitespace between tokens,
+ * random characters of every string and key as \u00XX escapes) and must
+ * decode to the same message; union texts also with the tag moved last.
  *
  *   codegen_property_test [SEED [CASES]]    (default seed below, 2000 cases)
  */
@@ -591,13 +594,87 @@ static void gen_crm_InboundMessage(crm_InboundMessage *m)
     }
 }
 
+/* ---- re-spelling: the same JSON with other whitespace and escapes ---- */
+
+/* Copy text[0..len) to out with random whitespace between tokens and random
+ * plain characters of strings (keys, tags, enum, uuid, timestamp, base64 and
+ * decimal strings included) written as \u00XX escapes.  The meaning is
+ * unchanged, so it must decode to the same message (json fields aside). */
+static size_t respell(const char *in, size_t len, char *out, size_t cap)
+{
+    static const char ws[] = " \n\t\r";
+    static const char hex[] = "0123456789abcdef0123456789ABCDEF";
+    size_t n = 0;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = in[i];
+        if (n + 16 > cap)
+            return 0;
+        if (in_str) {
+            if (c == '\\') {
+                size_t k = in[i + 1] == 'u' ? 6 : 2;
+                memcpy(out + n, in + i, k);
+                n += k;
+                i += k - 1;
+                continue;
+            }
+            if (c == '"') {
+                in_str = false;
+            } else if ((unsigned char)c < 0x80 && pct(10)) {
+                const char *h = hex + (pct(50) ? 16 : 0);
+                out[n++] = '\\';
+                out[n++] = 'u';
+                out[n++] = '0';
+                out[n++] = '0';
+                out[n++] = h[(unsigned char)c >> 4];
+                out[n++] = h[c & 15];
+                continue;
+            }
+            out[n++] = c;
+            continue;
+        }
+        bool punct = strchr("{}[],:", c) != NULL;
+        if (c == '"')
+            in_str = true;
+        if (punct && pct(10))
+            out[n++] = ws[below(4)];
+        out[n++] = c;
+        if (punct && pct(10))
+            out[n++] = ws[below(4)];
+    }
+    return n;
+}
+
+/* An encoded union starts {"message_type":"tag",...}: move that member to
+ * the end, where decoders meet it last.  0 when the text is not like that. */
+static size_t tag_last(const char *in, size_t len, char *out)
+{
+    static const char key[] = "{\"message_type\":\"";
+    size_t k = sizeof key - 1, e;
+    if (len < k + 2 || memcmp(in, key, k) != 0)
+        return 0;
+    for (e = k; e < len && in[e] != '"'; e++)
+        ;
+    if (e + 1 >= len || in[e + 1] != ',')
+        return 0; /* a variant without members */
+    out[0] = '{';
+    memcpy(out + 1, in + e + 2, len - e - 3);     /* the other members */
+    size_t n = 1 + len - e - 3;
+    out[n++] = ',';
+    memcpy(out + n, in + 1, e + 1 - 1);           /* "message_type":"tag" */
+    n += e;
+    out[n++] = '}';
+    return n;
+}
+
 /* ---- the property ---- */
 
 enum { TEXT = 1 << 23 };
-static char text[TEXT], small[TEXT];
+static char text[TEXT], small[TEXT], respelled[6 * TEXT];
 static unsigned char arena_mem[TEXT];
 static uint64_t seed = UINT64_C(0x5eed7091c0dec5);
 static long cases = 2000;
+static long tag_moves; /* union texts also decoded with the tag last */
 
 #define PROPERTY(T)                                                              \
     static void property_##T(void)                                               \
@@ -632,6 +709,31 @@ static long cases = 2000;
                     why = "decode(encode(x)) failed";                            \
                 else if (!eq_##T(&in, &back))                                    \
                     why = "decode(encode(x)) != x";                              \
+            }                                                                    \
+            if (!why) {                                                          \
+                size_t n2 = respell(text, len, respelled, sizeof respelled);     \
+                tg_arena_init(&arena, arena_mem, TEXT);                          \
+                c = T##_decode(&back, respelled, n2, &arena, &errors);           \
+                eq_ignore_json = true;                                           \
+                if (c != TG_JSON_OK)                                             \
+                    why = "decode of the re-spelled text failed";                \
+                else if (!eq_##T(&in, &back))                                    \
+                    why = "decode of the re-spelled text != x";                  \
+                eq_ignore_json = false;                                          \
+                if (!why && (n2 = tag_last(text, len, respelled)) > 0) {         \
+                    tg_arena_init(&arena, arena_mem, TEXT);                      \
+                    c = T##_decode(&back, respelled, n2, &arena, &errors);       \
+                    if (c != TG_JSON_OK)                                         \
+                        why = "decode with the union tag last failed";           \
+                    else if (!eq_##T(&in, &back))                                \
+                        why = "decode with the union tag last != x";             \
+                    else                                                         \
+                        tag_moves++;                                             \
+                }                                                                \
+                if (why) {                                                       \
+                    memcpy(text, respelled, n2 < TEXT ? n2 : TEXT);              \
+                    len = n2 < TEXT ? n2 : TEXT;                                 \
+                }                                                                \
             }                                                                    \
             if (why) {                                                           \
                 CHECK(false, "%s case %ld (seed %" PRIu64 "): %s", #T, i, seed, why); \
@@ -719,5 +821,6 @@ int main(int argc, char **argv)
     property_crm_FormSubmitted();
     property_crm_InboundMessage();
     property_doubles();
+    CHECK(tag_moves > cases / 2, "union texts decoded with the tag last: %ld", tag_moves);
     return check_finish();
 }
