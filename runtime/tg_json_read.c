@@ -1003,7 +1003,7 @@ static bool string_at(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
 bool tg_json_read_string(tg_json_reader *r, tg_str *out)
 {
     const char *q;
-    bool raw;
+    bool raw = false;
     return string_at(r, out, &q, &raw);
 }
 
@@ -1020,7 +1020,7 @@ bool tg_json_read_decimal(tg_json_reader *r, tg_str *out)
 {
     const char *p, *e, *why, *q;
     tg_str s;
-    bool raw;
+    bool raw = false;
 
     if (r->fatal)
         return false;
@@ -1050,7 +1050,7 @@ bool tg_json_read_timestamp(tg_json_reader *r, tg_str *out)
 {
     const char *q, *why;
     tg_str s;
-    bool raw;
+    bool raw = false;
 
     if (!string_at(r, &s, &q, &raw))
         return false;
@@ -1066,7 +1066,7 @@ bool tg_json_read_uuid(tg_json_reader *r, tg_uuid *out)
 {
     const char *q;
     tg_str s;
-    bool raw;
+    bool raw = false;
 
     if (!string_at(r, &s, &q, &raw))
         return false;

@@ -230,7 +230,7 @@ bool tg_text_to_double(const char *s, size_t n, double *out)
     }
     /* Integer digits and an exponent, no decimal point: strtod reads this
      * the same in every locale. */
-    nbuf += snprintf(buf + nbuf, sizeof buf - (size_t)nbuf, "e%ld", exp);
+    snprintf(buf + nbuf, sizeof buf - (size_t)nbuf, "e%ld", exp);
     v = strtod(buf, NULL);
     if (v > DBL_MAX)
         return false;
@@ -333,7 +333,6 @@ size_t tg_text_format_double(double v, char *buf)
         double back;
         int k;
         nd = round_digits(v, prec, dig, &e);
-        k = 0;
         memcpy(tmp, dig, (size_t)nd);
         k = nd + snprintf(tmp + nd, sizeof tmp - (size_t)nd, "e%d", e - (nd - 1));
         if (prec == 17 || (tg_text_to_double(tmp, (size_t)k, &back) && back == v))
