@@ -145,6 +145,18 @@ static const double tg_pow10[23] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* x87 extended precision (64-bit significand, little-endian layout) allows
+ * a second exact path; elsewhere strtod covers it. */
+#if LDBL_MANT_DIG == 64 && (defined(__x86_64__) || defined(__i386__)) && FLT_EVAL_METHOD == 0
+#define TG_LDBL_PATH 1
+static const long double tg_pow10l[28] = {
+    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
+    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
+    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+#else
+#define TG_LDBL_PATH 0
+#endif
+
 bool tg_text_to_double(const char *s, size_t n, double *out)
 {
     const char *p = s, *end = s + n;
@@ -214,6 +226,24 @@ bool tg_text_to_double(const char *s, size_t n, double *out)
         v = exp < 0 ? v / tg_pow10[-exp] : v * tg_pow10[exp];
         *out = neg ? -v : v;
         return true;
+    }
+#endif
+#if TG_LDBL_PATH
+    /* Up to 19 digits and |exp| <= 27 (10^27 is exact in 64 bits): one
+     * x87 extended operation, then one rounding to double.  That double
+     * rounding is correct unless the 11 bits dropped sit within one unit of
+     * the halfway point; then the exact value could be on either side of it,
+     * and strtod decides. */
+    if (nsig <= 19 && exp >= -27 && exp <= 27) {
+        long double x = (long double)mant;
+        uint64_t m64;
+        x = exp < 0 ? x / tg_pow10l[-exp] : x * tg_pow10l[exp];
+        memcpy(&m64, &x, sizeof m64); /* the 64-bit significand */
+        if ((m64 & 0x7FF) - 0x3FF > 2) {
+            v = (double)x;
+            *out = neg ? -v : v;
+            return true;
+        }
     }
 #endif
     /* Beyond any double: decide without strtod. */

@@ -8,6 +8,7 @@
  *   - typed rows ({"v": ...} read with read_int/uint/double/...), good and
  *     bad, including the number edge cases (INT64_MIN/MAX, UINT64_MAX and
  *     one beyond each, -0, 1e309, subnormals, 17-digit values);
+ *   - 220,000 random decimal texts read as doubles, compared with strtod;
  *   - paths through a small hand-written decoder, error collection, the
  *     arena exhaustion message, limits, and double parsing under a German
  *     LC_NUMERIC (when that locale can be loaded).
@@ -924,6 +925,61 @@ static void test_doubles_vs_strtod(void)
     }
 }
 
+/* Up to 19 digits with small exponents: the reader's exact fast paths
+ * (plain double, x87 extended) against strtod. */
+static void test_doubles_fast_paths(void)
+{
+    char buf[64];
+    unsigned long long seed = 987654321;
+    int i, bad = 0;
+
+    for (i = 0; i < 200000; i++) {
+        int nd, e, j;
+        size_t m = 0;
+        double d, want;
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        nd = 1 + (int)((seed >> 40) % 19);
+        e = (int)((seed >> 20) % 81) - 40;
+        for (j = 0; j < nd; j++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            buf[m++] = (char)('0' + (j == 0 ? 1 + (seed >> 60) % 9 : (seed >> 59) % 10));
+        }
+        if ((i & 1) && nd > 1) { /* also as a fraction: "d.ddd" */
+            memmove(buf + 2, buf + 1, m - 1);
+            buf[1] = '.';
+            m++;
+            e -= nd - 1;
+        }
+        m += (size_t)sprintf(buf + m, "e%d", e);
+        want = strtod(buf, NULL);
+        tg_json_reader_init(&g_r, buf, m, NULL, &g_errs);
+        if (!tg_json_read_double(&g_r, &d) || memcmp(&d, &want, sizeof d) != 0) {
+            if (bad++ < 10)
+                CHECK(0, __LINE__, "%.*s: %.17g, strtod %.17g", (int)m, buf, d, want);
+        } else {
+            g_passed++;
+        }
+    }
+    CHECK(bad == 0, __LINE__, "%d fast-path doubles differ from strtod", bad);
+    /* Exact ties and near-ties of the x87 path's double rounding. */
+    {
+        static const char *const ties[] = {
+            "9007199254740993", "9007199254740995", "90071992547409930e-1",
+            "9007199254740993e5", "9007199254740993e-5", "18014398509481985",
+            "18014398509481986", "18014398509481987", "9223372036854775807",
+            "9223372036854776833", "1844674407370955161e1", "4503599627370497.5",
+            "2251799813685248.25", "1125899906842624.125", "1.0000000000000001110223024625156540e0",
+        };
+        size_t t;
+        for (t = 0; t < sizeof ties / sizeof ties[0]; t++) {
+            double d, want = strtod(ties[t], NULL);
+            tg_json_reader_init(&g_r, ties[t], strlen(ties[t]), NULL, &g_errs);
+            CHECK(tg_json_read_double(&g_r, &d) && memcmp(&d, &want, sizeof d) == 0, __LINE__,
+                  "%s: %.17g, strtod %.17g", ties[t], d, want);
+        }
+    }
+}
+
 /* Under a locale whose decimal point is ',' the reader must not change. */
 static void test_locale(void)
 {
@@ -974,6 +1030,7 @@ int main(void)
     test_arena();
     test_misc();
     test_doubles_vs_strtod();
+    test_doubles_fast_paths();
     test_locale();
     return check_done();
 }
