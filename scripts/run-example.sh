@@ -35,7 +35,11 @@ SKIP_DEPS=0
 
 log() { printf 'run-example: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
-usage() { sed -n '/^# Usage:/,/^# Exit status/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+usage() { # usage STATUS: print the usage (to stderr unless STATUS is 0) and exit
+  if (($1 == 0)); then exec 3>&1; else exec 3>&2; fi
+  sed -n '/^# Usage:/,/^# Exit status/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&3
+  exit "$1"
+}
 
 while (($#)); do
   case $1 in
@@ -44,8 +48,8 @@ while (($#)); do
     --poison) POISON=${2:?}; shift 2 ;;
     --topic) TOPIC=${2:?}; shift 2 ;;
     --skip-deps) SKIP_DEPS=1; shift ;;
-    -h | --help) usage ;;
-    *) log "unknown argument '$1'"; usage ;;
+    -h | --help) usage 0 ;;
+    *) log "unknown argument '$1'"; usage 2 ;;
   esac
 done
 [[ $COUNT =~ ^[1-9][0-9]*$ && $POISON =~ ^[0-9]+$ ]] || die "--count and --poison must be numbers"

@@ -97,9 +97,9 @@ traced=$(field '.*traced: \([0-9]*\),.*' "$out")
 [[ $traced == "$stored" ]] || fail "only $traced of $stored stored orders carried a valid traceparent"
 grep -q '^topicgen_messages_dead_lettered_total' <<<"$out" || fail "no metrics dump"
 committed=0
-for off in $(grep '^stored:' <<<"$out" | grep -o "$TOPIC\[[0-9]*\]=-\{0,1\}[0-9]*" | cut -d= -f2); do
-  ((off > 0)) && committed=$((committed + off))
-done
+while read -r off; do
+  if ((off > 0)); then committed=$((committed + off)); fi
+done < <(grep '^stored:' <<<"$out" | grep -o "$TOPIC\[[0-9]*\]=-\{0,1\}[0-9]*" | cut -d= -f2)
 [[ $committed == "$N" ]] || fail "committed offsets add up to $committed, expected $N"
 
 read -r dlq1 reason1 < <(dlq_counts)

@@ -13,11 +13,12 @@
 #   - no loss: the union of both runs holds all N order ids;
 #   - sigterm: the first run exits 0 after a clean shutdown and at most 1
 #     message (the one in flight) is stored twice;
-#   - sigkill: the duplicates are exactly the first run's messages at or
-#     after the offsets committed when the second run started, and their
-#     number is at most the messages one commit interval (plus 500 ms for
-#     the commit's round trip) can hold at DELAY_MS each:
-#     ceil((COMMIT_MS + 500) / DELAY_MS) + 1.
+#   - sigkill: the duplicates are among the first run's messages at or
+#     after the offsets committed when the second run started (equal to
+#     their number unless a commit sent just before the kill landed after
+#     that read), and their number is at most the messages one commit
+#     interval (plus 500 ms for the commit's round trip) can hold at
+#     DELAY_MS each: ceil((COMMIT_MS + 500) / DELAY_MS) + 1.
 set -euo pipefail
 
 MODE=${1:?sigterm|sigkill}
@@ -51,8 +52,8 @@ TOPIC="example-$MODE-$(date +%s)-$$"
 GROUP="example-$MODE-$$"
 "$KAFKA_SH" create-topic "$(dirname "$file")" "$TOPIC" 3
 # One orders_store run in the test group (bounded by --max-seconds).
-STORE_ARGS=(--brokers "$BROKERS" --topic "$TOPIC" --group "$GROUP" --delay-ms $DELAY_MS
-  --commit-interval-ms $COMMIT_MS --max-seconds 100)
+STORE_ARGS=(--brokers "$BROKERS" --topic "$TOPIC" --group "$GROUP" --delay-ms "$DELAY_MS"
+  --commit-interval-ms "$COMMIT_MS" --max-seconds 100)
 
 t0=$SECONDS
 pub=$(timeout 120 "$PUB" --brokers "$BROKERS" --topic "$TOPIC" --count $N) || fail "publisher: $pub"
@@ -107,7 +108,7 @@ else
   bound=$(((COMMIT_MS + 500 + DELAY_MS - 1) / DELAY_MS + 1))
   echo "sigkill: $expected of run 1's messages were past the last commit; bound $bound" \
     "(commit interval $COMMIT_MS ms + 500 ms, $DELAY_MS ms per message)"
-  [[ $dups == "$expected" ]] || fail "$dups duplicates, but $expected messages were past the last commit"
+  ((dups <= expected)) || fail "$dups duplicates, but only $expected messages were past the last commit"
   ((dups <= bound)) || fail "$dups duplicates exceed the bound $bound"
 fi
 echo "PASS: $MODE: no loss ($unique/$N), $dups duplicate(s), $((SECONDS - t0))s"
