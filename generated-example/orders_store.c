@@ -19,7 +19,9 @@
  * returns TG_OK.  Offsets are committed by the runtime every
  * topicgen.commit.interval.ms and on shutdown.
  *
- * Stops on SIGINT/SIGTERM (the handler only calls tg_consumer_stop), after
+ * Stops on SIGINT/SIGTERM (the handler only calls tg_consumer_stop; before
+ * the consumer exists the default action ends the process, as nothing can be
+ * lost yet, and during teardown a signal is ignored), after
  * --expect N messages were stored or dead-lettered, after --idle-ms without
  * progress (default 10000; counted from the start too) or after
  * --max-seconds (default 300).  Then prints
