@@ -7,7 +7,9 @@
  * only by pump(), which pops DONE messages from the head in order.  A
  * partition whose head needs a retry or a DLQ delivery is "blocked": it is
  * paused, messages librdkafka still returns for it are dropped, and when the
- * FIFO drains it is seeked back to next_offset and resumed.  Workload: a
+ * FIFO drains it is seeked back to next_offset and resumed (librdkafka
+ * discards messages it fetched before a pause or seek: both bump the
+ * partition's op version; next_offset also drops anything older).  Workload: a
  * handful of partitions per consumer, so lookups are linear scans. */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_consumer.h"

@@ -330,17 +330,32 @@ static void test_retry(kt_cluster *k)
     kt_produce(k, "retry", 0, 1, "a", "retryforever");
     for (int i = 2; i < 6; i++)
         kt_produce(k, "retry", 0, i, "a", "ok");
-    for (int i = 100; i < 140; i++)
+    for (int i = 100; i < 110; i++)
         kt_produce(k, "retry", 1, i, "b", "ok");
     tg_metrics *met = tg_metrics_new();
     seen_init(&s, 5 + 40);
-    const char *extra[] = { "topicgen.retry.max.attempts", "3", "topicgen.retry.backoff.ms", "300",
+    const char *extra[] = { "topicgen.retry.max.attempts", "3", "topicgen.retry.backoff.ms", "400",
                             "fetch.wait.max.ms", "50" };
     tg_consumer *c = make_consumer(k, group, met, extra, 3);
     s.consumer = c;
     tg_consumer_add(c, &kt_msg_desc, "retry", handler, &s, &err);
     int64_t t0 = kt_now_ms();
+    int64_t deadline = t0 + 20000;
+    while (!s.retry_pending && kt_now_ms() < deadline)
+        tg_consumer_poll(c, 50, &err);
+    /* partition 0 is now paused for its retry: partition 1 must keep flowing */
+    tg_config *pc = kt_producer_config(k, NULL, 0);
+    tg_producer *p = tg_producer_new(pc, NULL, &err);
+    tg_config_free(pc);
+    for (int i = 110; i < 140; i++) {
+        char v[64];
+        snprintf(v, sizeof v, "{\"id\":%d,\"key\":\"b\",\"body\":\"ok\"}", i);
+        tg_raw_record r = { "retry", 1, "b", 1, v, strlen(v), NULL, NULL, 0, 0, NULL };
+        tg_producer_send_raw(p, &r, &err);
+    }
+    tg_producer_poll(p, 0);
     KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    tg_producer_close(p, 5000, NULL);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
@@ -663,10 +678,11 @@ static int assigned_count(tg_consumer *c)
  * old member's generation expires, so it re-reads from old commits: only the
  * safety properties (no loss, run/close clean, B assigned) are asserted and
  * the duplicate count and committed sum are printed. */
-static void rebalance_case(kt_cluster *k, const char *strategy, const char *topic, bool strict)
+static void rebalance_case(kt_cluster *k, const char *strategy, const char *base, bool strict)
 {
     enum { N = 1200 };
-    char group[96];
+    char group[96], topic[64];
+    snprintf(topic, sizeof topic, "%s-%ld", base, (long)getpid()); /* fresh on a real broker */
     seen s;
     tg_error err;
     unique_group(group, sizeof group, strategy);

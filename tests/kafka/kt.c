@@ -129,8 +129,15 @@ int kt_cluster_start(kt_cluster *k, int brokers)
 {
     char errstr[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *external = getenv("KT_BOOTSTRAP");
     memset(k, 0, sizeof *k);
     (void)rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+    if (external && *external) { /* a real broker: no fault injection available */
+        snprintf(k->bootstraps, sizeof k->bootstraps, "%s", external);
+        (void)rd_kafka_conf_set(conf, "bootstrap.servers", external, errstr, sizeof errstr);
+        k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+        return k->rk ? 0 : -1;
+    }
     k->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
     if (!k->rk)
         return -1;
@@ -150,9 +157,26 @@ void kt_cluster_stop(kt_cluster *k)
     memset(k, 0, sizeof *k);
 }
 
+/* CreateTopics through the admin API (real broker); waits at most 10 s. */
+static void create_topic_admin(kt_cluster *k, const char *topic, int partitions)
+{
+    char errstr[256];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1, errstr, sizeof errstr);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->rk);
+    rd_kafka_CreateTopics(k->rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+}
+
 void kt_topic(kt_cluster *k, const char *topic, int partitions)
 {
-    (void)rd_kafka_mock_topic_create(k->mc, topic, partitions, 1);
+    if (k->mc)
+        (void)rd_kafka_mock_topic_create(k->mc, topic, partitions, 1);
+    else
+        create_topic_admin(k, topic, partitions);
 }
 
 static tg_config *make_config(tg_config_role role, const kt_cluster *k, const char *const *extra,

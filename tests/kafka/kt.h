@@ -46,7 +46,8 @@ typedef struct kt_msg {
 extern const tg_message_desc kt_msg_desc;     /* plain message            */
 extern const tg_message_desc kt_union_desc;   /* body "a..."=0, "b..."=1   */
 
-/* ---- mock cluster --------------------------------------------------------- */
+/* ---- mock cluster (or, with KT_BOOTSTRAP=host:port, an external broker for
+ * the cases that need no fault injection) ---------------------------------- */
 typedef struct kt_cluster {
     rd_kafka_t *rk;                 /* handle that owns the mock cluster */
     rd_kafka_mock_cluster_t *mc;
