@@ -9,10 +9,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-int tg_codec_match(tg_str key, const tg_str *names, int n, int hint)
+int tg_codec_match_scan_(tg_str key, const tg_str *names, int n)
 {
-    if (hint < n && tg_codec_str_eq(key, names[hint]))
-        return hint;
     for (int i = 0; i < n; i++)
         if (names[i].len == key.len && tg_codec_str_eq(key, names[i]))
             return i;
@@ -82,7 +80,8 @@ static bool undecoded(const tg_json_reader *r, tg_str s)
            memchr(s.ptr, '\\', s.len) != NULL;
 }
 
-void tg_codec_check_length(tg_json_reader *r, size_t offset, tg_str s, uint64_t min, uint64_t max)
+void tg_codec_check_length_count_(tg_json_reader *r, size_t offset, tg_str s, uint64_t min,
+                                  uint64_t max)
 {
     if (undecoded(r, s))
         return;

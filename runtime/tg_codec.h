@@ -28,15 +28,60 @@ extern "C" {
 /* A tg_str for a string literal. */
 #define TG_STR_LIT(s) ((tg_str){(s), sizeof(s) - 1})
 
+/* a[0..n) == b[0..n), inline: member names are short, and a call to
+ * memcmp costs more than comparing them (overlapping 8- or 4-byte words). */
+static inline bool tg_codec_mem_eq_(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    uint32_t u, v;
+    if (n >= 8) {
+        for (; n > 16; a += 8, b += 8, n -= 8) {
+            memcpy(&x, a, 8);
+            memcpy(&y, b, 8);
+            if (x != y)
+                return false;
+        }
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        if (u != v)
+            return false;
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return u == v;
+    }
+    for (; n; n--)
+        if (*a++ != *b++)
+            return false;
+    return true;
+}
+
 /* Byte-wise equality of two strings. */
 static inline bool tg_codec_str_eq(tg_str a, tg_str b)
 {
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+    return a.len == b.len && tg_codec_mem_eq_(a.ptr, b.ptr, a.len);
 }
 
+/* private: the search behind tg_codec_match when the hint misses. */
+int tg_codec_match_scan_(tg_str key, const tg_str *names, int n);
+
 /* Index of `key` in names[0..n), or -1.  names[hint] is tried first (members
- * usually arrive in schema order); hint may be n. */
-int tg_codec_match(tg_str key, const tg_str *names, int n, int hint);
+ * usually arrive in schema order); hint may be n.  Inline: the hint hits for
+ * almost every member of a message written in schema order. */
+static inline int tg_codec_match(tg_str key, const tg_str *names, int n, int hint)
+{
+    if (hint < n && tg_codec_str_eq(key, names[hint]))
+        return hint;
+    return tg_codec_match_scan_(key, names, n);
+}
 
 /* ---- reading -------------------------------------------------------------- */
 
@@ -60,8 +105,20 @@ tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key);
 void tg_codec_check_required(tg_json_reader *r, size_t offset, const uint64_t *seen,
                              const uint64_t *required, size_t words, const tg_str *names);
 
-/* TG_JSON_E_LENGTH unless min <= code points of s <= max. */
-void tg_codec_check_length(tg_json_reader *r, size_t offset, tg_str s, uint64_t min, uint64_t max);
+/* private: the code-point count behind tg_codec_check_length. */
+void tg_codec_check_length_count_(tg_json_reader *r, size_t offset, tg_str s, uint64_t min,
+                                  uint64_t max);
+
+/* TG_JSON_E_LENGTH unless min <= code points of s <= max.  A code point is 1
+ * to 4 bytes, so len / 4 <= code points <= len: when the byte length already
+ * decides both bounds (the usual case), nothing is counted. */
+static inline void tg_codec_check_length(tg_json_reader *r, size_t offset, tg_str s, uint64_t min,
+                                         uint64_t max)
+{
+    if (s.len <= max && s.len / 4 >= min)
+        return;
+    tg_codec_check_length_count_(r, offset, s, min, max);
+}
 
 /* TG_JSON_E_LENGTH unless min <= count <= max (arrays and maps). */
 void tg_codec_check_items(tg_json_reader *r, size_t offset, size_t count, uint64_t min, uint64_t max);
