@@ -68,6 +68,10 @@ static inline bool bo_len(const char *p, size_t n, size_t min, size_t max)
 {
     tg_str s;
     size_t cp;
+    /* The same shortcut as tg_codec_check_length: a code point is 1 to 4
+     * bytes, so the byte length often decides without counting. */
+    if (n <= max && n / 4 >= min)
+        return true;
     s.ptr = p;
     s.len = n;
     cp = tg_str_utf8_length(s);

@@ -514,6 +514,8 @@ int main(int argc, char **argv)
             CALLGRIND_TOGGLE_COLLECT;
             pass_encode(im, &c, schema, ref, out, sizeof out, 1);
             CALLGRIND_TOGGLE_COLLECT;
+        } else {
+            return 0; /* no encoder: nothing measured */
         }
         printf("instr\t%s\t%s\t%s\t%zu\n", im->name, c.name, mode, c.count);
         return 0;

@@ -1,0 +1,509 @@
+/*
+ * pipeline_bench.c: typed produce/consume versus raw librdkafka on
+ * librdkafka's in-process mock cluster.
+ *
+ *   pipeline_bench [--messages N] [--rounds R] [--partitions P]
+ *                  [--bootstrap HOST:PORT]    (a real broker instead of the mock)
+ *
+ * Both variants move the same bytes: the orders5 corpus (seed 42) encoded
+ * by topicgen, the same keys and the same headers (content-type, tg-schema,
+ * tg-schema-version, plus an 8-byte send timestamp for latency), through
+ * producers with the same settings (the runtime's defaults: acks=all,
+ * idempotence, lz4, linger.ms=5) into a fresh topic per run.
+ *   typed: orders_OrderEvent_send (encode from the struct + key + headers)
+ *          -> tg_consumer (manual offset store/commit, decode -> translate
+ *          -> handler: orders_OrderEvent_consume).
+ *   raw:   rd_kafka_producev of the pre-encoded bytes -> rd_kafka consumer
+ *          that stores each offset and commits every 5 s (no decode).
+ * The producer runs on its own thread, the consumer on the main thread,
+ * concurrently.  Reported per variant (median round by throughput): msgs/s,
+ * MB/s of values, p50/p99 end-to-end latency (send -> handler), and CPU
+ * seconds per million messages (whole process: both clients, librdkafka's
+ * threads and the in-process mock broker, which both variants share).
+ *
+ * Output: "pipeconf" lines (configuration) and "pipeline" lines: variant,
+ * messages, msgs/s, MB/s, p50 us, p99 us, cpu s per 1M msgs; finally
+ * "pipeline ratio <typed/raw msgs/s> <yes|no within 10%>".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "bench_corpus.h"
+#include "orders.h"
+#include "orders_kafka.h"
+#include "tg_config.h"
+#include "tg_consumer.h"
+#include "tg_producer.h"
+
+#define CORPUS_N 1000
+
+static char g_bootstrap[512];
+static int g_partitions = 1;
+static size_t g_n = 100000;
+
+/* The corpus: decoded structs (for typed sends) and their bytes (raw). */
+static bench_corpus g_corpus;
+static orders_OrderEvent g_msgs[CORPUS_N];
+static unsigned char *g_arena_buf;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void die(const char *what, const char *why)
+{
+    fprintf(stderr, "pipeline_bench: %s: %s\n", what, why);
+    exit(1);
+}
+
+/* ---- shared run state ---------------------------------------------------- */
+
+typedef struct run {
+    const char *topic;
+    uint64_t *lat_ns; /* per consumed message */
+    size_t consumed;
+    size_t value_bytes;
+    volatile int produce_done;
+    volatile int watchdog_off;
+    double t_last, c_last;
+    tg_consumer *tc; /* typed */
+} run;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void record(run *r, const void *ts, size_t len)
+{
+    uint64_t t;
+    if (len == 8 && r->consumed < g_n) {
+        memcpy(&t, ts, 8);
+        r->lat_ns[r->consumed] = now_ns() - t;
+    }
+    r->consumed++;
+    if (r->consumed == g_n) {
+        r->t_last = now_s(); /* the clocks stop at the last message */
+        r->c_last = cpu_s();
+    }
+}
+
+/* ---- typed ------------------------------------------------------------------- */
+
+static void *typed_producer(void *arg)
+{
+    run *r = arg;
+    tg_error err;
+    tg_config *conf = tg_config_new(TG_CONFIG_PRODUCER, &err);
+    tg_producer *p;
+    const char *kv[] = {"bootstrap.servers", g_bootstrap, "log_level", "3"};
+    if (!conf || tg_config_set_pairs(conf, kv, 2, &err))
+        die("typed producer config", err.message);
+    if (!(p = tg_producer_new(conf, NULL, &err)))
+        die("typed producer", err.message);
+    for (size_t i = 0; i < g_n; i++) {
+        uint64_t t = now_ns();
+        tg_header h = {"bench-ts", &t, 8};
+        tg_send_opts o = tg_send_opts_default();
+        o.topic = r->topic;
+        o.headers = &h;
+        o.n_headers = 1;
+        for (int tries = 0;; tries++) {
+            int rc = orders_OrderEvent_send(p, &g_msgs[i % CORPUS_N], &o, &err);
+            if (rc == 0)
+                break;
+            if (rc != TG_ERR_QUEUE_FULL || tries > 100000)
+                die("typed send", err.message);
+            tg_producer_poll(p, 1);
+        }
+    }
+    if (tg_producer_flush(p, 60000, NULL, &err) != 0)
+        die("typed flush", err.message);
+    if (getenv("BENCH_DEBUG"))
+        fprintf(stderr, "pipeline_bench: typed producer flushed %zu\n", g_n);
+    tg_producer_close(p, 10000, NULL);
+    tg_config_free(conf);
+    r->produce_done = 1;
+    return NULL;
+}
+
+static tg_result typed_handler(void *user, const orders_OrderEvent *msg, const tg_msg_meta *meta)
+{
+    run *r = user;
+    const void *ts = NULL;
+    size_t len = 0;
+    tg_meta_header(meta, "bench-ts", &ts, &len);
+    r->value_bytes += meta->raw ? meta->raw->len : 0;
+    (void)msg;
+    record(r, ts, len);
+    if (r->consumed >= g_n)
+        tg_consumer_stop(r->tc);
+    return TG_OK;
+}
+
+static void *raw_producer(void *arg);
+static pthread_t g_producer_thread;
+static double g_t0, g_c0;
+
+/* Start the producer thread (after the consumer owns its partitions, so
+ * the group join is not part of the measurement) and the clocks. */
+static void start_producer(run *r, bool typed)
+{
+    g_t0 = now_s();
+    g_c0 = cpu_s();
+    if (pthread_create(&g_producer_thread, NULL, typed ? typed_producer : raw_producer, r))
+        die("thread", strerror(errno));
+}
+
+static bool assigned(rd_kafka_t *rk)
+{
+    rd_kafka_topic_partition_list_t *l = NULL;
+    bool yes = rd_kafka_assignment(rk, &l) == RD_KAFKA_RESP_ERR_NO_ERROR && l && l->cnt > 0;
+    if (l)
+        rd_kafka_topic_partition_list_destroy(l);
+    return yes;
+}
+
+static void wait_assigned_typed(tg_consumer *c)
+{
+    tg_error err;
+    for (int i = 0; i < 600 && !assigned(tg_consumer_handle(c)); i++)
+        if (tg_consumer_poll(c, 100, &err) != 0)
+            die("typed poll", err.message);
+    if (!assigned(tg_consumer_handle(c)))
+        die("typed consumer", "no partition assigned within 60 s");
+}
+
+/* Bounded wait: a consumer that has not seen every message after 300 s
+ * is stopped (the run then fails loudly instead of hanging). */
+static void *typed_watchdog(void *arg)
+{
+    run *r = arg;
+    for (int i = 0; i < 3000 && !r->watchdog_off; i++) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    if (!r->watchdog_off)
+        tg_consumer_stop(r->tc);
+    return NULL;
+}
+
+static void typed_consume(run *r, const char *group)
+{
+    pthread_t wd;
+    tg_error err;
+    tg_config *conf = tg_config_new(TG_CONFIG_CONSUMER, &err);
+    const char *kv[] = {"bootstrap.servers", g_bootstrap, "group.id", group, "log_level", "3"};
+    orders_OrderEvent_route route = {typed_handler, r};
+    if (!conf || tg_config_set_pairs(conf, kv, 3, &err))
+        die("typed consumer config", err.message);
+    if (!(r->tc = tg_consumer_new(conf, NULL, &err)))
+        die("typed consumer", err.message);
+    if (orders_OrderEvent_consume(r->tc, r->topic, &route, &err) != 0)
+        die("typed route", err.message);
+    if (pthread_create(&wd, NULL, typed_watchdog, r))
+        die("thread", strerror(errno));
+    wait_assigned_typed(r->tc);
+    start_producer(r, true);
+    if (tg_consumer_run(r->tc, &err) != 0)
+        die("typed run", err.message);
+    r->watchdog_off = 1;
+    pthread_join(wd, NULL);
+    tg_consumer_free(r->tc);
+    tg_config_free(conf);
+}
+
+/* ---- raw ----------------------------------------------------------------------- */
+
+static rd_kafka_conf_t *raw_conf(void)
+{
+    char errstr[512];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(c, "bootstrap.servers", g_bootstrap, errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "log_level", "3", errstr, sizeof errstr))
+        die("raw config", errstr);
+    return c;
+}
+
+static void raw_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (m->err)
+        die("raw delivery", rd_kafka_err2str(m->err));
+}
+
+static void *raw_producer(void *arg)
+{
+    run *r = arg;
+    char errstr[512];
+    rd_kafka_conf_t *c = raw_conf();
+    rd_kafka_t *rk;
+    char key[128];
+    /* The runtime's producer defaults (tg_config.h). */
+    if (rd_kafka_conf_set(c, "acks", "all", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "enable.idempotence", "true", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "compression.type", "lz4", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "linger.ms", "5", errstr, sizeof errstr))
+        die("raw producer config", errstr);
+    rd_kafka_conf_set_dr_msg_cb(c, raw_dr);
+    if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, errstr, sizeof errstr)))
+        die("raw producer", errstr);
+    for (size_t i = 0; i < g_n; i++) {
+        size_t k = i % CORPUS_N;
+        uint64_t t = now_ns();
+        const orders_OrderEvent *m = &g_msgs[k];
+        size_t klen = m->order_id.len < sizeof key ? m->order_id.len : sizeof key;
+        memcpy(key, m->order_id.ptr, klen);
+        for (int tries = 0;; tries++) {
+            rd_kafka_resp_err_t e = rd_kafka_producev(
+                rk, RD_KAFKA_V_TOPIC(r->topic), RD_KAFKA_V_KEY(key, klen),
+                RD_KAFKA_V_VALUE(g_corpus.msgs[k], g_corpus.lens[k]),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_HEADER("content-type", "application/json", 16),
+                RD_KAFKA_V_HEADER("tg-schema", "orders.OrderEvent", 17),
+                RD_KAFKA_V_HEADER("tg-schema-version", "1", 1),
+                RD_KAFKA_V_HEADER("bench-ts", &t, 8), RD_KAFKA_V_END);
+            if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+                break;
+            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries > 100000)
+                die("raw produce", rd_kafka_err2str(e));
+            rd_kafka_poll(rk, 1);
+        }
+        rd_kafka_poll(rk, 0);
+    }
+    if (rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        die("raw flush", "timeout");
+    rd_kafka_destroy(rk);
+    r->produce_done = 1;
+    return NULL;
+}
+
+static void raw_consume(run *r, const char *group)
+{
+    char errstr[512];
+    rd_kafka_conf_t *c = raw_conf();
+    rd_kafka_t *rk;
+    rd_kafka_topic_partition_list_t *subs;
+    double last_commit = now_s();
+    if (rd_kafka_conf_set(c, "group.id", group, errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "enable.auto.commit", "false", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "enable.auto.offset.store", "false", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "auto.offset.reset", "earliest", errstr, sizeof errstr))
+        die("raw consumer config", errstr);
+    if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, errstr, sizeof errstr)))
+        die("raw consumer", errstr);
+    rd_kafka_poll_set_consumer(rk);
+    subs = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(subs, r->topic, RD_KAFKA_PARTITION_UA);
+    if (rd_kafka_subscribe(rk, subs))
+        die("raw subscribe", "failed");
+    rd_kafka_topic_partition_list_destroy(subs);
+    for (int i = 0; i < 600 && !assigned(rk); i++) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (m)
+            rd_kafka_message_destroy(m); /* nothing is produced yet */
+    }
+    if (!assigned(rk))
+        die("raw consumer", "no partition assigned within 60 s");
+    start_producer(r, false);
+    for (double deadline = now_s() + 300; r->consumed < g_n && now_s() < deadline;) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        if (!m->err) {
+            const void *ts = NULL;
+            size_t len = 0;
+            rd_kafka_headers_t *h = NULL;
+            if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR)
+                rd_kafka_header_get_last(h, "bench-ts", &ts, &len);
+            r->value_bytes += m->len;
+            record(r, ts, len);
+            rd_kafka_offset_store(m->rkt, m->partition, m->offset);
+        }
+        rd_kafka_message_destroy(m);
+        if (now_s() - last_commit > 5.0) {
+            rd_kafka_commit(rk, NULL, 1);
+            last_commit = now_s();
+        }
+    }
+    rd_kafka_commit(rk, NULL, 0);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+}
+
+/* ---- driver ---------------------------------------------------------------------- */
+
+typedef struct outcome {
+    double msgs_s, mb_s, p50_us, p99_us, cpu_per_m;
+} outcome;
+
+static int cmp_outcome(const void *a, const void *b)
+{
+    double x = ((const outcome *)a)->msgs_s, y = ((const outcome *)b)->msgs_s;
+    return x < y ? -1 : x > y;
+}
+
+static outcome one_run(bool typed, int round, rd_kafka_mock_cluster_t *mc)
+{
+    char topic[64], group[64];
+    run r;
+    double t0, c0, t1, c1;
+    outcome o;
+
+    snprintf(topic, sizeof topic, "bench.%s.%d", typed ? "typed" : "raw", round);
+    snprintf(group, sizeof group, "bench-%s-%d", typed ? "typed" : "raw", round);
+    if (mc)
+        rd_kafka_mock_topic_create(mc, topic, g_partitions, 1);
+    memset(&r, 0, sizeof r);
+    r.topic = topic;
+    r.lat_ns = calloc(g_n, sizeof *r.lat_ns);
+    if (typed)
+        typed_consume(&r, group);
+    else
+        raw_consume(&r, group);
+    t1 = r.t_last;
+    c1 = r.c_last;
+    t0 = g_t0;
+    c0 = g_c0;
+    pthread_join(g_producer_thread, NULL);
+    if (r.consumed < g_n) {
+        fprintf(stderr, "pipeline_bench: %s: %zu of %zu messages arrived\n", topic, r.consumed, g_n);
+        die("consume", "not every message arrived");
+    }
+    qsort(r.lat_ns, g_n, sizeof *r.lat_ns, cmp_u64);
+    o.msgs_s = (double)g_n / (t1 - t0);
+    o.mb_s = (double)r.value_bytes / (t1 - t0) / 1e6;
+    o.p50_us = (double)r.lat_ns[g_n / 2] / 1e3;
+    o.p99_us = (double)r.lat_ns[g_n * 99 / 100] / 1e3;
+    o.cpu_per_m = (c1 - c0) / (double)g_n * 1e6;
+    fprintf(stderr, "pipeline_bench: %s round %d: %.0f msgs/s, p50 %.0f us, p99 %.0f us\n",
+            typed ? "typed" : "raw", round, o.msgs_s, o.p50_us, o.p99_us);
+    free(r.lat_ns);
+    return o;
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = 3;
+    const char *bootstrap = NULL;
+    rd_kafka_t *host = NULL;
+    rd_kafka_mock_cluster_t *mc = NULL;
+    outcome typed[16], raw[16];
+    cpu_set_t cpus;
+    char cpulist[256] = "";
+    size_t used = 0, total = 0;
+
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--messages") == 0)
+            g_n = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--rounds") == 0)
+            rounds = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--partitions") == 0)
+            g_partitions = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--bootstrap") == 0)
+            bootstrap = argv[i + 1];
+        else
+            die("usage", "pipeline_bench [--messages N] [--rounds R] [--partitions P] [--bootstrap H:P]");
+    }
+    if (g_n == 0 || rounds < 1 || rounds > 16 || g_partitions < 1)
+        die("usage", "bad numbers");
+
+    /* The same orders5 corpus as the codec benchmark. */
+    if (bench_corpus_make("orders5", 42, CORPUS_N, &g_corpus) != 0)
+        die("corpus", "orders5");
+    g_arena_buf = malloc(g_corpus.total_bytes * 2 + CORPUS_N * 4096);
+    for (size_t i = 0; i < CORPUS_N; i++) {
+        tg_arena a;
+        size_t cap = g_corpus.total_bytes * 2 + CORPUS_N * 4096 - used;
+        tg_arena_init(&a, g_arena_buf + used, cap);
+        if (orders_OrderEvent_decode(&g_msgs[i], g_corpus.msgs[i], g_corpus.lens[i], &a, NULL) != TG_JSON_OK)
+            die("corpus", "decode");
+        used += (a.used + 15) & ~(size_t)15;
+        total += g_corpus.lens[i];
+    }
+
+    if (bootstrap) {
+        snprintf(g_bootstrap, sizeof g_bootstrap, "%s", bootstrap);
+    } else {
+        char errstr[256];
+        rd_kafka_conf_t *c = rd_kafka_conf_new();
+        rd_kafka_conf_set(c, "log_level", "3", errstr, sizeof errstr);
+        if (!(host = rd_kafka_new(RD_KAFKA_PRODUCER, c, errstr, sizeof errstr)))
+            die("mock host", errstr);
+        if (!(mc = rd_kafka_mock_cluster_new(host, 1)))
+            die("mock cluster", "cannot start");
+        snprintf(g_bootstrap, sizeof g_bootstrap, "%s", rd_kafka_mock_cluster_bootstraps(mc));
+        if (strncmp(g_bootstrap, "127.0.0.1:", 10) != 0)
+            die("mock cluster", "not on 127.0.0.1");
+    }
+    if (sched_getaffinity(0, sizeof cpus, &cpus) == 0)
+        for (size_t k = 0; k < CPU_SETSIZE && strlen(cpulist) < sizeof cpulist - 8; k++)
+            if (CPU_ISSET(k, &cpus))
+                snprintf(cpulist + strlen(cpulist), sizeof cpulist - strlen(cpulist), "%s%zu",
+                         cpulist[0] ? "," : "", k);
+    printf("pipeconf\tbroker\t%s\n", mc ? "librdkafka mock cluster, in-process, 1 broker" : g_bootstrap);
+    printf("pipeconf\tlibrdkafka\t%s\n", rd_kafka_version_str());
+    printf("pipeconf\tmessages\t%zu per run, %d rounds per variant (median round reported), "
+           "topic with %d partition(s)\n", g_n, rounds, g_partitions);
+    printf("pipeconf\tpayload\torders5 corpus, %zu distinct messages, avg %.0f bytes\n",
+           (size_t)CORPUS_N, (double)total / CORPUS_N);
+    printf("pipeconf\tproducer\tacks=all, enable.idempotence=true, compression.type=lz4, linger.ms=5 (both variants)\n");
+    printf("pipeconf\tcpus\t%s (process affinity)\n", cpulist);
+    fflush(stdout);
+
+    for (int k = 0; k < rounds; k++) {
+        typed[k] = one_run(true, k, mc);
+        raw[k] = one_run(false, k, mc);
+    }
+    qsort(typed, (size_t)rounds, sizeof typed[0], cmp_outcome);
+    qsort(raw, (size_t)rounds, sizeof raw[0], cmp_outcome);
+    {
+        const outcome *t = &typed[rounds / 2], *w = &raw[rounds / 2];
+        printf("pipeline\ttopicgen typed (C)\t%zu\t%.0f\t%.1f\t%.0f\t%.0f\t%.2f\n", g_n, t->msgs_s,
+               t->mb_s, t->p50_us, t->p99_us, t->cpu_per_m);
+        printf("pipeline\traw librdkafka, no codec (C)\t%zu\t%.0f\t%.1f\t%.0f\t%.0f\t%.2f\n", g_n,
+               w->msgs_s, w->mb_s, w->p50_us, w->p99_us, w->cpu_per_m);
+        printf("pipeline\tratio\ttyped/raw throughput %.1f%%, CPU per message %.2fx\t%s\n",
+               100.0 * t->msgs_s / w->msgs_s, t->cpu_per_m / w->cpu_per_m,
+               t->msgs_s >= 0.9 * w->msgs_s ? "yes" : "no");
+    }
+    if (mc)
+        rd_kafka_mock_cluster_destroy(mc);
+    if (host)
+        rd_kafka_destroy(host);
+    bench_corpus_free(&g_corpus);
+    free(g_arena_buf);
+    return 0;
+}

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Regenerate the tables and plots of docs/benchmarks.md from raw results.
+
+    python3 bench/report.py [RESULTS_DIR [DOCS_DIR]]
+
+RESULTS_DIR (default bench/results) holds what bench/run.sh wrote:
+machine.tsv, codec.tsv, python.tsv, instr.tsv, reject.tsv, pipeline.tsv
+(any may be missing).  The text between the markers
+<!-- generated:begin --> and <!-- generated:end --> in DOCS_DIR/benchmarks.md
+is replaced; plots go to DOCS_DIR/benchmarks/*.png (matplotlib, Agg).
+Nothing is measured here.
+"""
+import os
+import re
+import sys
+from collections import OrderedDict, defaultdict
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
+DOCS = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "docs")
+IMG = os.path.join(DOCS, "benchmarks")
+
+ORDERS = ["orders1", "orders5", "orders50", "orders_escape", "orders_unicode"]
+IMPL_ORDER = ["topicgen", "simdjson-ondemand", "simdjson-dom", "rapidjson-sax", "rapidjson-dom",
+              "cjson", "jansson", "msgspec", "orjson+convert", "orjson"]
+
+
+def rows(name):
+    path = os.path.join(RES, name)
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+machine = OrderedDict((r[0], r[1]) for r in rows("machine.tsv") if len(r) >= 2)
+corpora = OrderedDict()
+results = {}  # (impl, corpus, mode) -> dict
+for r in rows("codec.tsv") + rows("python.tsv"):
+    if r[0] == "corpus":
+        corpora[r[1]] = dict(schema=r[2], count=int(r[3]), total=int(r[4]), max=int(r[5]), what=r[6])
+    elif r[0] == "result":
+        results[(r[1], r[2], r[3])] = dict(
+            count=int(r[4]), avg=float(r[5]), ns=float(r[6]), ns_min=float(r[7]), mbs=float(r[8]),
+            allocs=None if r[9] == "-" else float(r[9]), rss=int(r[10]))
+instr = {}
+for r in rows("instr.tsv"):
+    if r[0] == "instr" and r[5]:
+        instr[(r[1], r[2], r[3])] = int(r[5]) / int(r[4])
+reject = defaultdict(dict)
+reject_cases = []
+for r in rows("reject.tsv"):
+    if r[0] == "reject":
+        reject[r[1]][r[2]] = r[3]
+        if r[2] not in reject_cases:
+            reject_cases.append(r[2])
+pipeline = [r for r in rows("pipeline.tsv") if r and r[0] in ("pipeline", "pipeconf")]
+
+impls = [i for i in IMPL_ORDER if any(k[0] == i for k in results)]
+impls += sorted({k[0] for k in results} - set(impls))
+
+
+def fmt(v, nd=0):
+    if v is None:
+        return "-"
+    if nd == 0:
+        return "{:,.0f}".format(v)
+    return "{:,.{}f}".format(v, nd)
+
+
+def table(mode, corpus):
+    ref = results.get(("topicgen", corpus, mode))
+    out = ["| implementation | ns/msg (median) | ns/msg (best) | MB/s | time vs topicgen | "
+           "instructions/msg | allocs/msg | peak RSS (KB) |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for i in impls:
+        x = results.get((i, corpus, mode))
+        if not x:
+            continue
+        ratio = "1.00x" if i == "topicgen" else ("%.2fx" % (x["ns"] / ref["ns"]) if ref else "-")
+        ins = instr.get((i, corpus, mode))
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            i, fmt(x["ns"]), fmt(x["ns_min"]), fmt(x["mbs"], 1), ratio, fmt(ins),
+            fmt(x["allocs"], 2) if x["allocs"] is not None else "-", fmt(x["rss"])))
+    return "\n".join(out)
+
+
+def plot(mode, fname, title, corpus_list):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception as e:  # pragma: no cover
+        print("report.py: no matplotlib (%s): plots not regenerated" % e, file=sys.stderr)
+        return False
+    cs = [c for c in corpus_list if any((i, c, mode) in results for i in impls)]
+    im = [i for i in impls if any((i, c, mode) in results for c in cs)]
+    if not cs or not im:
+        return False
+    fig, ax = plt.subplots(figsize=(11, 5.2))
+    width = 0.8 / len(im)
+    for k, i in enumerate(im):
+        xs, ys = [], []
+        for j, c in enumerate(cs):
+            x = results.get((i, c, mode))
+            if x:
+                xs.append(j + k * width)
+                ys.append(x["mbs"])
+        ax.bar(xs, ys, width, label=i)
+    ax.set_xticks([j + width * (len(im) - 1) / 2 for j in range(len(cs))])
+    ax.set_xticklabels(cs)
+    ax.set_ylabel("MB/s (median, higher is better)")
+    ax.set_title(title)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    os.makedirs(IMG, exist_ok=True)
+    fig.savefig(os.path.join(IMG, fname), dpi=90)
+    plt.close(fig)
+    return True
+
+
+def plot_instr(fname):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception:
+        return False
+    cs = [c for c in ORDERS if ("topicgen", c, "decode") in instr]
+    im = [i for i in impls if any((i, c, "decode") in instr for c in cs)]
+    if not cs or not im:
+        return False
+    fig, ax = plt.subplots(figsize=(11, 5.2))
+    width = 0.8 / len(im)
+    for k, i in enumerate(im):
+        xs, ys = [], []
+        for j, c in enumerate(cs):
+            v = instr.get((i, c, "decode"))
+            if v and c in corpora:
+                xs.append(j + k * width)
+                ys.append(v / (corpora[c]["total"] / corpora[c]["count"]))
+        ax.bar(xs, ys, width, label=i)
+    ax.set_xticks([j + width * (len(im) - 1) / 2 for j in range(len(cs))])
+    ax.set_xticklabels(cs)
+    ax.set_ylabel("instructions per input byte (callgrind, lower is better)")
+    ax.set_title("Decode: instructions per byte")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    os.makedirs(IMG, exist_ok=True)
+    fig.savefig(os.path.join(IMG, fname), dpi=90)
+    plt.close(fig)
+    return True
+
+
+def targets():
+    """Each target of issue 4, computed from the same run."""
+    out = ["| target | measured | met? |", "|---|---|---|"]
+
+    def ns(i, c, m):
+        x = results.get((i, c, m))
+        return x["ns"] if x else None
+
+    def line(name, value, ok):
+        out.append("| %s | %s | %s |" % (name, value, "-" if ok is None else ("yes" if ok else "**no**")))
+
+    for c in ("orders5", "orders50", "orders1"):
+        t, s = ns("topicgen", c, "decode"), ns("simdjson-ondemand", c, "decode")
+        ti, si = instr.get(("topicgen", c, "decode")), instr.get(("simdjson-ondemand", c, "decode"))
+        if t and s:
+            line("decode >= simdjson On-Demand (%s)" % c,
+                 "time %.2fx of simdjson's%s" % (t / s, "; instructions %.2fx" % (ti / si) if ti and si else ""),
+                 t <= s)
+    for c in ("orders5", "orders50", "orders1"):
+        t = ns("topicgen", c, "decode")
+        for r in ("rapidjson-sax", "rapidjson-dom"):
+            v = ns(r, c, "decode")
+            if t and v:
+                line("decode >= 4x RapidJSON (%s, %s)" % (r, c), "%.2fx" % (v / t), v / t >= 4)
+    for c in ("orders5", "orders50", "orders1"):
+        t, v = ns("topicgen", c, "encode"), ns("rapidjson-dom", c, "encode")
+        if t and v:
+            line("encode >= 2x RapidJSON Writer (%s)" % c, "%.2fx" % (v / t), v / t >= 2)
+    allocs = [x["allocs"] for (i, c, m), x in results.items() if i == "topicgen"]
+    if allocs:
+        line("0 allocations per message (topicgen, all corpora, decode and encode)",
+             "max %.3f" % max(allocs), max(allocs) == 0)
+    for c in ORDERS + ["workflow_small", "workflow_large", "crm_mix"]:
+        t, m = ns("topicgen", c, "decode"), ns("msgspec", c, "decode")
+        if t and m:
+            line("decode >= 20x msgspec (%s)" % c, "%.1fx" % (m / t), m / t >= 20)
+    for r in pipeline:
+        if r[0] == "pipeline" and r[1] == "ratio":
+            line("typed produce/consume within 10% of raw librdkafka", r[2], r[3] == "yes")
+    return "\n".join(out)
+
+
+def generated():
+    g = []
+    g.append("### Machine and configuration (from `%s/machine.tsv`)\n" % os.path.relpath(RES, os.path.join(DOCS, "..")))
+    g.append("| | |\n|---|---|")
+    for k, v in machine.items():
+        g.append("| %s | %s |" % (k, v.replace("|", "/")))
+    g.append("")
+    if corpora:
+        g.append("### Corpora (seed %s)\n" % re.sub(r".*seed=(\d+).*", r"\1", machine.get("settings", "seed=42")))
+        g.append("| corpus | schema | content | messages | total bytes | avg bytes | max bytes |")
+        g.append("|---|---|---|---:|---:|---:|---:|")
+        for c, d in corpora.items():
+            g.append("| %s | %s | %s | %d | %s | %s | %s |" % (
+                c, d["schema"], d["what"], d["count"], fmt(d["total"]), fmt(d["total"] / d["count"]), fmt(d["max"])))
+        g.append("")
+    g.append("### Targets\n")
+    g.append(targets())
+    g.append("")
+    for mode in ("decode", "encode"):
+        for c in list(corpora):
+            if not any((i, c, mode) in results for i in impls):
+                continue
+            d = corpora[c]
+            g.append("### %s: %s (%s, %d messages, avg %s bytes)\n" % (
+                mode.capitalize(), c, d["what"], d["count"], fmt(d["total"] / d["count"])))
+            g.append(table(mode, c))
+            g.append("")
+    if reject:
+        im = [i for i in impls if i in reject]
+        g.append("### What each decoder rejects (invalid orders documents)\n")
+        g.append("| case | " + " | ".join(im) + " |")
+        g.append("|---|" + "---|" * len(im))
+        for case in reject_cases:
+            g.append("| %s | %s |" % (case, " | ".join(reject[i].get(case, "-") for i in im)))
+        g.append("")
+    if pipeline:
+        g.append("### Pipeline (from `pipeline.tsv`)\n")
+        conf = [r for r in pipeline if r[0] == "pipeconf"]
+        for r in conf:
+            g.append("- %s: %s" % (r[1], r[2]))
+        g.append("")
+        g.append("| variant | messages | msgs/s | MB/s | p50 latency (us) | p99 latency (us) | CPU s per 1M msgs |")
+        g.append("|---|---:|---:|---:|---:|---:|---:|")
+        for r in pipeline:
+            if r[0] == "pipeline" and r[1] != "ratio":
+                g.append("| %s | %s | %s | %s | %s | %s | %s |" % tuple(r[1:8]))
+        g.append("")
+    pics = []
+    if plot("decode", "decode_orders.png", "Decode into orders_OrderEvent (same checks for all)", ORDERS):
+        pics.append("![decode MB/s, orders corpora](benchmarks/decode_orders.png)")
+    if plot("encode", "encode_orders.png", "Encode orders_OrderEvent to JSON", ORDERS):
+        pics.append("![encode MB/s, orders corpora](benchmarks/encode_orders.png)")
+    if plot("decode", "decode_other.png", "Decode: workflow and crm (topicgen vs Python)",
+            ["workflow_small", "workflow_large", "crm_mix"]):
+        pics.append("![decode MB/s, workflow and crm corpora](benchmarks/decode_other.png)")
+    if plot_instr("instructions_orders.png"):
+        pics.append("![decode instructions per byte](benchmarks/instructions_orders.png)")
+    if pics:
+        g.append("### Plots\n")
+        g.extend(p + "\n" for p in pics)
+    return "\n".join(g)
+
+
+def main():
+    md = os.path.join(DOCS, "benchmarks.md")
+    text = open(md).read() if os.path.exists(md) else \
+        "# Benchmarks\n\n<!-- generated:begin -->\n<!-- generated:end -->\n"
+    begin, end = "<!-- generated:begin -->", "<!-- generated:end -->"
+    if begin not in text or end not in text:
+        sys.exit("report.py: %s has no generated markers" % md)
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    body = "\n<!-- Written by bench/report.py from %s; do not edit by hand. -->\n\n%s\n" % (
+        os.path.relpath(RES, os.path.join(DOCS, "..")), generated())
+    with open(md, "w") as f:
+        f.write(head + begin + body + end + tail)
+    print("report.py: updated %s" % md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# bench/run.sh: the one command that installs the benchmark dependencies,
+# builds the benchmarks, runs them all and regenerates the tables and plots
+# of docs/benchmarks.md from the raw results.
+#
+#   bench/run.sh [--quick] [--no-install] [--no-codec] [--no-instr]
+#                [--no-python] [--no-pipeline] [--no-report]
+#
+#   --quick       small counts and short trials (a few minutes; noisier)
+#   --no-install  do not call scripts/install-deps.sh --bench / pip
+#
+# Environment: BENCH_BUILD_DIR (default build-bench), BENCH_OUT (default
+# bench/results), BENCH_CPU (core to pin to, default the last one),
+# BENCH_SEED (default 42).
+#
+# Raw results go to $BENCH_OUT/*.tsv; bench/report.py turns them into the
+# generated part of docs/benchmarks.md and docs/benchmarks/*.png.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BENCH_BUILD_DIR:-$root/build-bench}
+out=${BENCH_OUT:-$root/bench/results}
+seed=${BENCH_SEED:-42}
+ncpu=$(nproc)
+cpu=${BENCH_CPU:-$((ncpu - 1))}
+quick=0 install=1 do_codec=1 do_instr=1 do_py=1 do_pipe=1 do_report=1
+for a in "$@"; do
+  case $a in
+    --quick) quick=1 ;;
+    --no-install) install=0 ;;
+    --no-codec) do_codec=0 ;;
+    --no-instr) do_instr=0 ;;
+    --no-python) do_py=0 ;;
+    --no-pipeline) do_pipe=0 ;;
+    --no-report) do_report=0 ;;
+    *) sed -n '2,20p' "$0"; exit 2 ;;
+  esac
+done
+if [ $quick -eq 1 ]; then
+  count=200 trials=3 min_ms=50 icount=50 pipe_n=20000
+else
+  count=1000 trials=7 min_ms=200 icount=200 pipe_n=200000
+fi
+pin="taskset -c $cpu"
+command -v taskset >/dev/null 2>&1 || pin=""
+py=python3
+
+# ---- 1. dependencies -------------------------------------------------------------
+if [ $install -eq 1 ]; then
+  "$root/scripts/install-deps.sh" --bench
+  $py -m pip install --quiet --disable-pip-version-check msgspec orjson confluent-kafka \
+    || echo "run.sh: pip install failed: Python benchmarks will be skipped" >&2
+fi
+
+# ---- 2. build ----------------------------------------------------------------------
+# -O2 everywhere (the project's RelWithDebInfo level, without -g); simdjson's
+# On-Demand translation unit gets -march=native (see bench/CMakeLists.txt).
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+  -DTOPICGEN_BUILD_BENCH=ON -DTOPICGEN_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" -j2 --target codec_bench
+cmake --build "$build" -j2 --target pipeline_bench 2>/dev/null || do_pipe=0
+cb="$build/bench/codec_bench"
+mkdir -p "$out"
+
+# ---- 3. machine and configuration ---------------------------------------------------
+{
+  echo "date	$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpu	$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+  echo "cores	$ncpu (benchmarks pinned to core $cpu with taskset)"
+  echo "memory	$(free -g | awk '/^Mem:/ {print $2 " GiB"}')"
+  echo "kernel	$(uname -sr)"
+  echo "cc	$(cc --version | head -n 1)"
+  echo "cxx	$(c++ --version | head -n 1)"
+  echo "flags	-O2 -DNDEBUG (simdjson On-Demand TU: -O2 -march=native)"
+  echo "packages	$(dpkg-query -W -f='${Package} ${Version}, ' libsimdjson-dev rapidjson-dev libcjson-dev libjansson-dev librdkafka-dev 2>/dev/null)"
+  echo "python	$($py --version 2>&1), $($py -c 'import msgspec, orjson; print("msgspec", msgspec.__version__, "orjson", orjson.__version__)' 2>/dev/null || echo 'msgspec/orjson missing')"
+  echo "loadavg	$(cut -d' ' -f1-3 /proc/loadavg) (at start)"
+  echo "settings	count=$count trials=$trials min_ms=$min_ms seed=$seed callgrind_count=$icount"
+} > "$out/machine.tsv"
+cat "$out/machine.tsv"
+
+impls=$("$cb" --list | cut -f1)
+corpora=$("$cb" --corpora)
+
+# ---- 4. codec benchmark: one process per implementation and corpus ----------------
+if [ $do_codec -eq 1 ]; then
+  : > "$out/codec.tsv"
+  for c in $corpora; do
+    for i in $impls; do
+      $pin "$cb" --impl "$i" --corpus "$c" --count $count --seed $seed \
+        --trials $trials --min-ms $min_ms | tee -a "$out/codec.tsv"
+    done
+  done
+  : > "$out/reject.tsv"
+  for i in $impls; do "$cb" --reject --impl "$i" >> "$out/reject.tsv"; done
+fi
+
+# ---- 5. Python: msgspec / orjson on the same corpora -------------------------------
+if [ $do_py -eq 1 ] && $py -c 'import msgspec, orjson' 2>/dev/null; then
+  mkdir -p "$out/corpus"
+  : > "$out/python.tsv"
+  for c in $corpora; do
+    "$cb" --dump "$c" --count $count --seed $seed > "$out/corpus/$c.jsonl"
+    for i in msgspec orjson orjson+convert; do
+      $pin $py "$root/bench/py/codec_bench.py" --impl "$i" --corpus "$c" \
+        --file "$out/corpus/$c.jsonl" --trials $trials --min-ms $min_ms | tee -a "$out/python.tsv"
+    done
+  done
+  rm -rf "$out/corpus"
+fi
+
+# ---- 6. instruction counts (callgrind: exact, independent of load) ----------------
+if [ $do_instr -eq 1 ] && command -v valgrind >/dev/null 2>&1; then
+  : > "$out/instr.tsv"
+  for c in $corpora; do
+    for i in $impls; do
+      for mode in decode encode; do
+        log=$(valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=/dev/null \
+              "$cb" --impl "$i" --corpus "$c" --count $icount --seed $seed --instr --mode $mode 2>&1) || continue
+        grep -q "^instr" <<<"$log" || continue
+        total=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' <<<"$log")
+        printf 'instr\t%s\t%s\t%s\t%s\t%s\n' "$i" "$c" "$mode" "$icount" "$total" | tee -a "$out/instr.tsv"
+      done
+    done
+  done
+fi
+
+# ---- 7. pipeline benchmark ----------------------------------------------------------
+if [ $do_pipe -eq 1 ]; then
+  "$build/bench/pipeline_bench" --messages $pipe_n --cpus "$cpu" | tee "$out/pipeline.tsv"
+  if $py -c 'import confluent_kafka, msgspec' 2>/dev/null; then
+    $py "$root/bench/py/pipeline_bench.py" --messages $((pipe_n / 4)) --cpus "$cpu" \
+      | tee -a "$out/pipeline.tsv" || true
+  fi
+fi
+
+# ---- 8. tables and plots ------------------------------------------------------------
+if [ $do_report -eq 1 ]; then
+  rpy=python3
+  [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null && rpy=/usr/bin/python3
+  $rpy "$root/bench/report.py" "$out" "$root/docs"
+fi
