@@ -15,7 +15,7 @@
 # The address: a test reads it at run time from the file
 #   ${CMAKE_BINARY_DIR}/kafka-broker/bootstrap
 # (one line, "host:port" or "host:port,host:port,...": a bootstrap.servers
-# value).  The path is also in the variable TOPICGEN_KAFKA_BOOTSTRAP_FILE and,
+# value).  The path is also in the variable TOPICGEN_BROKER_BOOTSTRAP_FILE and,
 # for tests registered with topicgen_kafka_requires(), in the environment
 # variable of the same name.  The file exists only while the broker answers.
 # Topics: the broker auto-creates topics with 3 partitions; a test that needs
@@ -41,18 +41,18 @@ set(TOPICGEN_TEST_BROKERS "" CACHE STRING
   "bootstrap.servers of an existing Kafka cluster for the tests; empty: start a local broker")
 
 function(topicgen_kafka_fixture)
-  get_property(done GLOBAL PROPERTY TOPICGEN_KAFKA_FIXTURE_DONE)
+  get_property(done GLOBAL PROPERTY TOPICGEN_BROKER_FIXTURE_DONE)
   if(done)
     return()
   endif()
-  set_property(GLOBAL PROPERTY TOPICGEN_KAFKA_FIXTURE_DONE TRUE)
+  set_property(GLOBAL PROPERTY TOPICGEN_BROKER_FIXTURE_DONE TRUE)
 
   set(script "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../scripts/kafka-broker.sh")
   cmake_path(NORMAL_PATH script)
   set(dir "${CMAKE_BINARY_DIR}/kafka-broker")
   set(bootstrap_file "${dir}/bootstrap")
-  set(TOPICGEN_KAFKA_BOOTSTRAP_FILE "${bootstrap_file}" PARENT_SCOPE)
-  set_property(GLOBAL PROPERTY TOPICGEN_KAFKA_BOOTSTRAP_FILE "${bootstrap_file}")
+  set(TOPICGEN_BROKER_BOOTSTRAP_FILE "${bootstrap_file}" PARENT_SCOPE)
+  set_property(GLOBAL PROPERTY TOPICGEN_BROKER_BOOTSTRAP_FILE "${bootstrap_file}")
   find_program(TOPICGEN_BASH bash REQUIRED)
 
   set(brokers "${TOPICGEN_TEST_BROKERS}")
@@ -103,9 +103,9 @@ grep -q 'PartitionCount: 3' <<<"$out"
 endfunction()
 
 # topicgen_kafka_requires(TEST...): the tests need the broker; they get the
-# label "kafka" and TOPICGEN_KAFKA_BOOTSTRAP_FILE in their environment.
+# label "kafka" and TOPICGEN_BROKER_BOOTSTRAP_FILE in their environment.
 function(topicgen_kafka_requires)
-  get_property(bootstrap_file GLOBAL PROPERTY TOPICGEN_KAFKA_BOOTSTRAP_FILE)
+  get_property(bootstrap_file GLOBAL PROPERTY TOPICGEN_BROKER_BOOTSTRAP_FILE)
   if(NOT bootstrap_file)
     message(FATAL_ERROR "topicgen_kafka_requires(): call topicgen_kafka_fixture() first")
   endif()
@@ -113,6 +113,6 @@ function(topicgen_kafka_requires)
     set_property(TEST ${t} APPEND PROPERTY FIXTURES_REQUIRED kafka_broker)
     set_property(TEST ${t} APPEND PROPERTY LABELS kafka)
     set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT
-      "TOPICGEN_KAFKA_BOOTSTRAP_FILE=${bootstrap_file}")
+      "TOPICGEN_BROKER_BOOTSTRAP_FILE=${bootstrap_file}")
   endforeach()
 endfunction()

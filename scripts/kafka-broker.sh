@@ -26,17 +26,17 @@
 # cluster there), the topic commands use that address.
 #
 # Environment (all optional):
-#   TOPICGEN_KAFKA_DIR            DIR when not given (default: ${TMPDIR:-/tmp}/topicgen-kafka)
-#   TOPICGEN_KAFKA_CACHE          jar cache (default: $HOME/.cache/topicgen/kafka-<version>)
-#   TOPICGEN_KAFKA_PORT           PLAINTEXT port (default: a free one)
-#   TOPICGEN_KAFKA_CONTROLLER_PORT  CONTROLLER port (default: a free one)
-#   TOPICGEN_KAFKA_PARTITIONS     num.partitions for auto-created topics (default 3)
-#   TOPICGEN_KAFKA_HEAP           broker -Xmx (default 512m)
-#   TOPICGEN_KAFKA_SERVER_PROPS   extra server.properties lines, appended verbatim
-#   TOPICGEN_KAFKA_START_TIMEOUT  seconds to wait for the broker to answer (default 90)
-#   TOPICGEN_KAFKA_STOP_TIMEOUT   seconds between SIGTERM and SIGKILL (default 30)
-#   TOPICGEN_KAFKA_FETCH_TIMEOUT  seconds for the Maven resolution (default 600)
-#   TOPICGEN_KAFKA_MAX_LIFETIME   a watchdog kills the broker after this many
+#   TOPICGEN_BROKER_DIR            DIR when not given (default: ${TMPDIR:-/tmp}/topicgen-kafka)
+#   TOPICGEN_BROKER_CACHE          jar cache (default: $HOME/.cache/topicgen/kafka-<version>)
+#   TOPICGEN_BROKER_PORT           PLAINTEXT port (default: a free one)
+#   TOPICGEN_BROKER_CONTROLLER_PORT  CONTROLLER port (default: a free one)
+#   TOPICGEN_BROKER_PARTITIONS     num.partitions for auto-created topics (default 3)
+#   TOPICGEN_BROKER_HEAP           broker -Xmx (default 512m)
+#   TOPICGEN_BROKER_SERVER_PROPS   extra server.properties lines, appended verbatim
+#   TOPICGEN_BROKER_START_TIMEOUT  seconds to wait for the broker to answer (default 90)
+#   TOPICGEN_BROKER_STOP_TIMEOUT   seconds between SIGTERM and SIGKILL (default 30)
+#   TOPICGEN_BROKER_FETCH_TIMEOUT  seconds for the Maven resolution (default 600)
+#   TOPICGEN_BROKER_MAX_LIFETIME   a watchdog kills the broker after this many
 #                                 seconds, in case nobody calls stop (default
 #                                 7200; 0 disables)
 #   JAVA_HOME, MAVEN_OPTS         as usual
@@ -46,12 +46,12 @@ KAFKA_VERSION=3.9.2 # keep in step with kafka.version in scripts/kafka/pom.xml
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 POM="$SCRIPT_DIR/kafka/pom.xml"
-CACHE=${TOPICGEN_KAFKA_CACHE:-${HOME:-/tmp}/.cache/topicgen/kafka-$KAFKA_VERSION}
-DEFAULT_DIR=${TOPICGEN_KAFKA_DIR:-${TMPDIR:-/tmp}/topicgen-kafka}
-START_TIMEOUT=${TOPICGEN_KAFKA_START_TIMEOUT:-90}
-STOP_TIMEOUT=${TOPICGEN_KAFKA_STOP_TIMEOUT:-30}
-FETCH_TIMEOUT=${TOPICGEN_KAFKA_FETCH_TIMEOUT:-600}
-MAX_LIFETIME=${TOPICGEN_KAFKA_MAX_LIFETIME:-7200}
+CACHE=${TOPICGEN_BROKER_CACHE:-${HOME:-/tmp}/.cache/topicgen/kafka-$KAFKA_VERSION}
+DEFAULT_DIR=${TOPICGEN_BROKER_DIR:-${TMPDIR:-/tmp}/topicgen-kafka}
+START_TIMEOUT=${TOPICGEN_BROKER_START_TIMEOUT:-90}
+STOP_TIMEOUT=${TOPICGEN_BROKER_STOP_TIMEOUT:-30}
+FETCH_TIMEOUT=${TOPICGEN_BROKER_FETCH_TIMEOUT:-600}
+MAX_LIFETIME=${TOPICGEN_BROKER_MAX_LIFETIME:-7200}
 TOOL_TIMEOUT=60
 
 log() { printf 'kafka-broker: %s\n' "$*" >&2; }
@@ -230,13 +230,13 @@ cmd_start() {
   local java
   java=$(java_bin)
 
-  local port=${TOPICGEN_KAFKA_PORT:-} cport=${TOPICGEN_KAFKA_CONTROLLER_PORT:-}
+  local port=${TOPICGEN_BROKER_PORT:-} cport=${TOPICGEN_BROKER_CONTROLLER_PORT:-}
   [[ -n $port ]] || port=$(free_port)
   [[ -n $cport ]] || cport=$(free_port "$port")
   [[ $port =~ ^[0-9]+$ && $cport =~ ^[0-9]+$ ]] || die "ports must be numbers (got '$port', '$cport')"
-  port_open "$port" && die "127.0.0.1:$port is already in use (TOPICGEN_KAFKA_PORT)"
-  port_open "$cport" && die "127.0.0.1:$cport is already in use (TOPICGEN_KAFKA_CONTROLLER_PORT)"
-  local partitions=${TOPICGEN_KAFKA_PARTITIONS:-3}
+  port_open "$port" && die "127.0.0.1:$port is already in use (TOPICGEN_BROKER_PORT)"
+  port_open "$cport" && die "127.0.0.1:$cport is already in use (TOPICGEN_BROKER_CONTROLLER_PORT)"
+  local partitions=${TOPICGEN_BROKER_PARTITIONS:-3}
 
   rm -rf "$dir/data" "$dir/tmp" "$dir/bootstrap" "$dir/pid" "$dir/watchdog.pid"
   mkdir -p "$dir/data" "$dir/tmp"
@@ -278,8 +278,8 @@ num.recovery.threads.per.data.dir=1
 log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=8388608
 EOF
-  if [[ -n ${TOPICGEN_KAFKA_SERVER_PROPS:-} ]]; then
-    printf '\n# From TOPICGEN_KAFKA_SERVER_PROPS.\n%s\n' "$TOPICGEN_KAFKA_SERVER_PROPS" >>"$dir/server.properties"
+  if [[ -n ${TOPICGEN_BROKER_SERVER_PROPS:-} ]]; then
+    printf '\n# From TOPICGEN_BROKER_SERVER_PROPS.\n%s\n' "$TOPICGEN_BROKER_SERVER_PROPS" >>"$dir/server.properties"
   fi
 
   local cid
@@ -291,7 +291,7 @@ EOF
     die "formatting the storage in $dir/data failed"
   fi
 
-  local jvm=(-Xms128m "-Xmx${TOPICGEN_KAFKA_HEAP:-512m}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20
+  local jvm=(-Xms128m "-Xmx${TOPICGEN_BROKER_HEAP:-512m}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true
     "-Djava.io.tmpdir=$dir/tmp" "-DZstdTempFolder=$dir/tmp" "-Dorg.xerial.snappy.tempdir=$dir/tmp"
     -Dorg.slf4j.simpleLogger.defaultLogLevel=info
@@ -323,7 +323,7 @@ EOF
       pid=$1 life=$2 end=$((SECONDS + $2))
       while kill -0 "$pid" 2>/dev/null; do
         if ((SECONDS >= end)); then
-          echo "kafka-broker watchdog: stopping broker $pid after ${life}s (TOPICGEN_KAFKA_MAX_LIFETIME)"
+          echo "kafka-broker watchdog: stopping broker $pid after ${life}s (TOPICGEN_BROKER_MAX_LIFETIME)"
           kill -TERM "$pid" 2>/dev/null
           for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 1; done
           kill -KILL "$pid" 2>/dev/null
@@ -350,7 +350,7 @@ EOF
       log_tail "$dir"
       log "the broker did not answer within ${START_TIMEOUT}s; stopping it"
       cmd_stop "$dir" || true
-      die "start timed out (TOPICGEN_KAFKA_START_TIMEOUT=${START_TIMEOUT})"
+      die "start timed out (TOPICGEN_BROKER_START_TIMEOUT=${START_TIMEOUT})"
     fi
     if port_open "$port"; then
       answer=$(run_tool $((deadline - SECONDS + 5)) "$probe" cluster-id \

@@ -8,7 +8,7 @@
 #   pipeline.sh mock  PUBLISHER STORE MOCK_BROKER
 #   pipeline.sh kafka PUBLISHER STORE MOCK_BROKER KAFKA_BROKER_SH
 # mock: starts mock_broker (orders:3, orders.dlq:1) and always stops it.
-# kafka: the real broker of the ctest fixture ($TOPICGEN_KAFKA_BOOTSTRAP_FILE);
+# kafka: the real broker of the ctest fixture ($TOPICGEN_BROKER_BOOTSTRAP_FILE);
 # a fresh topic per run, and the DLQ topic (shared orders.dlq, the schema's)
 # is counted before and after, so earlier runs cannot skew the result.
 set -euo pipefail
@@ -47,12 +47,9 @@ start_mock() {
 }
 
 prepare_kafka() {
-  local file=${TOPICGEN_KAFKA_BOOTSTRAP_FILE:?set by the ctest fixture} dir
+  local file=${TOPICGEN_BROKER_BOOTSTRAP_FILE:?set by the ctest fixture} dir
   dir=$(dirname "$file")
   BROKERS=$(head -n 1 "$file")
-  # The runtime reads every TOPICGEN_KAFKA_* variable as a client property
-  # (tg_config_load_env): the fixture's variable must not reach the programs.
-  unset TOPICGEN_KAFKA_BOOTSTRAP_FILE
   TOPIC="example-pipeline-$(date +%s)-$$"
   "$KAFKA_SH" create-topic "$dir" "$TOPIC" 3
   # orders.dlq may exist already (shared, auto-created elsewhere): fine.

@@ -43,11 +43,8 @@ cleanup() {
 trap cleanup EXIT
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
-file=${TOPICGEN_KAFKA_BOOTSTRAP_FILE:?set by the ctest fixture}
+file=${TOPICGEN_BROKER_BOOTSTRAP_FILE:?set by the ctest fixture}
 BROKERS=$(head -n 1 "$file")
-# The runtime reads every TOPICGEN_KAFKA_* variable as a client property
-# (tg_config_load_env): the fixture's variable must not reach the programs.
-unset TOPICGEN_KAFKA_BOOTSTRAP_FILE
 TOPIC="example-$MODE-$(date +%s)-$$"
 GROUP="example-$MODE-$$"
 "$KAFKA_SH" create-topic "$(dirname "$file")" "$TOPIC" 3
