@@ -513,7 +513,7 @@ static bool crm_EmailReceived_read_attachments(tg_json_reader *r, crm_EmailRecei
     if (more < 0)
         return false;
     out->attachments.items = items;
-    out->attachments.count = items ? i : 0;
+    out->attachments.count = tg_codec_items_read(r, items, n, i);
     tg_codec_check_items(r, at, i, UINT64_C(0), UINT64_C(20));
     return true;
 }
@@ -979,7 +979,7 @@ static bool crm_FormSubmitted_read_fields(tg_json_reader *r, crm_FormSubmitted *
     if (more < 0)
         return false;
     out->fields.items = items;
-    out->fields.count = items ? i : 0;
+    out->fields.count = tg_codec_items_read(r, items, n, i);
     tg_codec_check_items(r, at, i, UINT64_C(0), UINT64_C(200));
     return true;
 }

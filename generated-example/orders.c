@@ -315,7 +315,7 @@ static bool orders_OrderEvent_read_line_items(tg_json_reader *r, orders_OrderEve
     if (more < 0)
         return false;
     out->line_items.items = items;
-    out->line_items.count = items ? i : 0;
+    out->line_items.count = tg_codec_items_read(r, items, n, i);
     tg_codec_check_items(r, at, i, UINT64_C(1), UINT64_C(500));
     return true;
 }

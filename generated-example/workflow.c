@@ -158,7 +158,7 @@ static bool workflow_EventMetadata_read_tags(tg_json_reader *r, workflow_EventMe
     if (more < 0)
         return false;
     out->tags.items = items;
-    out->tags.count = items ? i : 0;
+    out->tags.count = tg_codec_items_read(r, items, n, i);
     tg_codec_check_items(r, at, i, UINT64_C(0), UINT64_C(64));
     return true;
 }

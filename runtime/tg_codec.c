@@ -38,6 +38,19 @@ void *tg_codec_alloc(tg_json_reader *r, size_t count, size_t size, size_t align)
     return p;
 }
 
+size_t tg_codec_items_read(tg_json_reader *r, const void *allocated, size_t allocated_count,
+                           size_t read)
+{
+    if (!allocated)
+        return 0;
+    if (read > allocated_count) {
+        tg_json_error_at(r, tg_json_offset(r), TG_JSON_E_LIMIT,
+                         "internal: %zu items read, %zu counted in advance", read, allocated_count);
+        return allocated_count;
+    }
+    return read;
+}
+
 tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key)
 {
     if (key.len == 0 || (key.ptr >= r->begin && key.ptr + key.len <= r->end))

@@ -91,6 +91,14 @@ static inline int tg_codec_match(tg_str key, const tg_str *names, int n, int hin
  * element), and tg_json_finish reports the total bytes needed. */
 void *tg_codec_alloc(tg_json_reader *r, size_t count, size_t size, size_t align);
 
+/* The item count to store after decoding `read` items into room for
+ * `allocated` (from tg_codec_alloc; NULL in measuring mode): `read`, or 0
+ * in measuring mode.  Should the pre-count ever disagree with the parse,
+ * the surplus landed in the scratch item: that is recorded as
+ * TG_JSON_E_LIMIT and the count never exceeds what was allocated. */
+size_t tg_codec_items_read(tg_json_reader *r, const void *allocated, size_t allocated_count,
+                           size_t read);
+
 /* When the next value is an object: its number of members, without
  * consuming or validating anything (for sizing a map's arena allocation). */
 size_t tg_codec_count_members(tg_json_reader *r);
