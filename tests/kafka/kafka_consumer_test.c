@@ -159,8 +159,10 @@ static void test_basic(kt_cluster *k)
     char group[96];
     seen s;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "basic", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "basic");
-    kt_topic(k, "basic", 4);
+    kt_topic(k, topic, 4);
     tg_config *pc = kt_producer_config(k, NULL, 0);
     tg_producer *p = tg_producer_new(pc, NULL, &err);
     tg_config_free(pc);
@@ -169,7 +171,7 @@ static void test_basic(kt_cluster *k)
         snprintf(key, sizeof key, "k%d", i % 10);
         kt_msg m = { i, { key, strlen(key) }, { "ok", 2 } };
         tg_send_opts so = tg_send_opts_default();
-        so.topic = "basic";
+        so.topic = topic;
         KT_CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
     }
     size_t left = 1;
@@ -179,7 +181,7 @@ static void test_basic(kt_cluster *k)
     seen_init(&s, N);
     tg_consumer *c = make_consumer(k, group, met, NULL, 0);
     s.consumer = c;
-    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, "basic", handler, &s, &err) == 0, "%s", err.message);
+    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err) == 0, "%s", err.message);
     int64_t t0 = kt_now_ms();
     KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     int64_t elapsed = kt_now_ms() - t0;
@@ -202,7 +204,7 @@ static void test_basic(kt_cluster *k)
     tg_consumer_free(c);
     int64_t total = 0;
     for (int part = 0; part < 4; part++) {
-        int64_t off = kt_committed(k, group, "basic", part);
+        int64_t off = kt_committed(k, group, topic, part);
         KT_CHECK(off >= 0, "partition %d: no committed offset", part);
         total += off;
     }
@@ -257,29 +259,31 @@ static void test_poison(kt_cluster *k)
     char group[96];
     seen s;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "poison", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "poison");
-    kt_topic(k, "poison", 1);
-    kt_topic(k, "poison.dlq", 1);
+    kt_topic(k, topic, 1);
+    kt_topic(k, dlq_topic, 1);
     for (int i = 0; i < N; i++) {
         if (i == 5)
-            kt_produce_raw(k, "poison", 0, "kbad", "{\"id\": 5, \"key\": \"kbad\", \"body\": ");
+            kt_produce_raw(k, topic, 0, "kbad", "{\"id\": 5, \"key\": \"kbad\", \"body\": ");
         else if (i == 10)
-            kt_produce(k, "poison", 0, i, "krej", "reject");
+            kt_produce(k, topic, 0, i, "krej", "reject");
         else if (i == 15)
-            kt_produce_raw(k, "poison", 0, "kmiss", "{\"key\":\"kmiss\",\"body\":\"ok\"}");
+            kt_produce_raw(k, topic, 0, "kmiss", "{\"key\":\"kmiss\",\"body\":\"ok\"}");
         else
-            kt_produce(k, "poison", 0, i, "k", "ok");
+            kt_produce(k, topic, 0, i, "k", "ok");
     }
     tg_metrics *met = tg_metrics_new();
     seen_init(&s, N - 3);
     tg_consumer *c = make_consumer(k, group, met, NULL, 0);
     s.consumer = c;
-    tg_consumer_add(c, &kt_msg_desc, "poison", handler, &s, &err);
+    tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
     KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
-    int64_t committed = kt_committed(k, group, "poison", 0);
+    int64_t committed = kt_committed(k, group, topic, 0);
     printf("poison: processed=%d dead_lettered=%llu committed=%lld\n", s.processed,
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], (long long)committed);
     KT_CHECK(s.processed == N - 3, "processed %d", s.processed);
@@ -291,7 +295,7 @@ static void test_poison(kt_cluster *k)
 
     dlq_set d;
     memset(&d, 0, sizeof d);
-    int got = kt_read_all(k, "poison.dlq", 3, 10000, collect_dlq, &d);
+    int got = kt_read_all(k, dlq_topic, 3, 10000, collect_dlq, &d);
     KT_CHECK(got == 3, "DLQ holds %d messages", got);
     const dlq_rec *bad = dlq_find_offset(&d, "5"), *rej = dlq_find_offset(&d, "10"),
                   *miss = dlq_find_offset(&d, "15");
@@ -306,7 +310,7 @@ static void test_poison(kt_cluster *k)
     KT_CHECK(miss && strcmp(miss->path, "$.id") == 0, "missing-field path '%s'",
              miss ? miss->path : "-");
     for (int i = 0; i < d.n; i++) {
-        KT_CHECK(strcmp(d.recs[i].topic, "poison") == 0, "tg-dlq-topic %s", d.recs[i].topic);
+        KT_CHECK(strcmp(d.recs[i].topic, topic) == 0, "tg-dlq-topic %s", d.recs[i].topic);
         KT_CHECK(strcmp(d.recs[i].part, "0") == 0, "tg-dlq-partition %s", d.recs[i].part);
         KT_CHECK(atoll(d.recs[i].ts) > 0, "tg-dlq-timestamp %s", d.recs[i].ts);
     }
@@ -322,23 +326,25 @@ static void test_retry(kt_cluster *k)
     char group[96];
     seen s;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "retry", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "retry");
-    kt_topic(k, "retry", 2);
-    kt_topic(k, "retry.dlq", 1);
+    kt_topic(k, topic, 2);
+    kt_topic(k, dlq_topic, 1);
     /* partition 0: id 0 retries twice, id 1 retries forever, ids 2..5 ok */
-    kt_produce(k, "retry", 0, 0, "a", "retry2");
-    kt_produce(k, "retry", 0, 1, "a", "retryforever");
+    kt_produce(k, topic, 0, 0, "a", "retry2");
+    kt_produce(k, topic, 0, 1, "a", "retryforever");
     for (int i = 2; i < 6; i++)
-        kt_produce(k, "retry", 0, i, "a", "ok");
+        kt_produce(k, topic, 0, i, "a", "ok");
     for (int i = 100; i < 110; i++)
-        kt_produce(k, "retry", 1, i, "b", "ok");
+        kt_produce(k, topic, 1, i, "b", "ok");
     tg_metrics *met = tg_metrics_new();
     seen_init(&s, 5 + 40);
     const char *extra[] = { "topicgen.retry.max.attempts", "3", "topicgen.retry.backoff.ms", "400",
                             "fetch.wait.max.ms", "50" };
     tg_consumer *c = make_consumer(k, group, met, extra, 3);
     s.consumer = c;
-    tg_consumer_add(c, &kt_msg_desc, "retry", handler, &s, &err);
+    tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
     int64_t t0 = kt_now_ms();
     int64_t deadline = t0 + 20000;
     while (!s.retry_pending && kt_now_ms() < deadline)
@@ -350,7 +356,7 @@ static void test_retry(kt_cluster *k)
     for (int i = 110; i < 140; i++) {
         char v[64];
         snprintf(v, sizeof v, "{\"id\":%d,\"key\":\"b\",\"body\":\"ok\"}", i);
-        tg_raw_record r = { "retry", 1, "b", 1, v, strlen(v), NULL, NULL, 0, 0, NULL };
+        tg_raw_record r = { topic, 1, "b", 1, v, strlen(v), NULL, NULL, 0, 0, NULL };
         tg_producer_send_raw(p, &r, &err);
     }
     tg_producer_poll(p, 0);
@@ -375,11 +381,11 @@ static void test_retry(kt_cluster *k)
     for (int i = 2; i < 6; i++)
         KT_CHECK(s.ok[i] == 1, "id %d ok %d times", i, s.ok[i]);
     KT_CHECK(s.p1_during_retry > 0, "partition 1 did not flow while partition 0 retried");
-    KT_CHECK(kt_committed(k, group, "retry", 0) == 6, "p0 committed");
-    KT_CHECK(kt_committed(k, group, "retry", 1) == 40, "p1 committed");
+    KT_CHECK(kt_committed(k, group, topic, 0) == 6, "p0 committed");
+    KT_CHECK(kt_committed(k, group, topic, 1) == 40, "p1 committed");
     dlq_set d;
     memset(&d, 0, sizeof d);
-    KT_CHECK(kt_read_all(k, "retry.dlq", 1, 10000, collect_dlq, &d) == 1, "dlq count");
+    KT_CHECK(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
     KT_CHECK(d.n == 1 && strcmp(d.recs[0].reason, "retries exhausted") == 0
                  && strcmp(d.recs[0].attempts, "3") == 0,
              "dlq headers reason=%s attempts=%s", d.recs[0].reason, d.recs[0].attempts);
@@ -393,12 +399,14 @@ static void test_dlq_failure(kt_cluster *k)
     char group[96];
     seen s;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "dlqfail", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "dlqfail");
-    kt_topic(k, "dlqfail", 1);
-    kt_topic(k, "dlqfail.dlq", 1);
+    kt_topic(k, topic, 1);
+    kt_topic(k, dlq_topic, 1);
     for (int i = 0; i < 6; i++)
-        kt_produce(k, "dlqfail", 0, i, "k", i == 2 ? "reject" : "ok");
-    rd_kafka_mock_topic_set_error(k->mc, "dlqfail.dlq", RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+        kt_produce(k, topic, 0, i, "k", i == 2 ? "reject" : "ok");
+    rd_kafka_mock_topic_set_error(k->mc, dlq_topic, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
     tg_metrics *met = tg_metrics_new();
     seen_init(&s, 1000);
     /* the DLQ producer gives up after 500 ms, so failed deliveries are reported */
@@ -411,7 +419,7 @@ static void test_dlq_failure(kt_cluster *k)
     tg_config_free(conf);
     tg_config_free(dlq_conf);
     s.consumer = c;
-    tg_consumer_add(c, &kt_msg_desc, "dlqfail", handler, &s, &err);
+    tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
     int64_t deadline = kt_now_ms() + 20000;
     while (s.processed < 2 && kt_now_ms() < deadline)
         tg_consumer_poll(c, 100, &err);
@@ -421,7 +429,7 @@ static void test_dlq_failure(kt_cluster *k)
     tg_consumer_commit(c, false, &err);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
-    int64_t committed_during = kt_committed(k, group, "dlqfail", 0);
+    int64_t committed_during = kt_committed(k, group, topic, 0);
     int processed_during = s.processed;
     printf("dlq_failure: while DLQ broken: processed=%d committed=%lld failed_deliveries=%llu\n",
            processed_during, (long long)committed_during,
@@ -432,13 +440,13 @@ static void test_dlq_failure(kt_cluster *k)
     KT_CHECK(snap.counters[TG_M_FAILED_DELIVERIES] >= 2, "DLQ produce retried %llu times",
              (unsigned long long)snap.counters[TG_M_FAILED_DELIVERIES]);
     KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 0, "counted as dead-lettered");
-    rd_kafka_mock_topic_set_error(k->mc, "dlqfail.dlq", RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_mock_topic_set_error(k->mc, dlq_topic, RD_KAFKA_RESP_ERR_NO_ERROR);
     deadline = kt_now_ms() + 20000;
     while (s.processed < 5 && kt_now_ms() < deadline)
         tg_consumer_poll(c, 100, &err);
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
-    int64_t committed_after = kt_committed(k, group, "dlqfail", 0);
+    int64_t committed_after = kt_committed(k, group, topic, 0);
     printf("dlq_failure: after recovery: processed=%d dead_lettered=%llu committed=%lld\n",
            s.processed, (unsigned long long)snap.counters[TG_M_DEAD_LETTERED],
            (long long)committed_after);
@@ -472,19 +480,21 @@ static void test_union(kt_cluster *k)
     char group[96];
     seen s;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "kt.union", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "union");
-    kt_topic(k, "kt.union", 1);
-    kt_topic(k, "kt.union.dlq", 1);
+    kt_topic(k, topic, 1);
+    kt_topic(k, dlq_topic, 1);
     const char *bodies[] = { "a1", "b1", "zz", "a2", "b2", "a3" };
     for (int i = 0; i < 6; i++)
-        kt_produce(k, "kt.union", 0, i, "u", bodies[i]);
+        kt_produce(k, topic, 0, i, "u", bodies[i]);
     tg_metrics *met = tg_metrics_new();
     seen_init(&s, 5);
     tg_consumer *c = make_consumer(k, group, met, NULL, 0);
     s.consumer = c;
-    KT_CHECK(tg_consumer_add_variant(c, &kt_union_desc, NULL, 0, variant_a, &s, &err) == 0, "%s",
+    KT_CHECK(tg_consumer_add_variant(c, &kt_union_desc, topic, 0, variant_a, &s, &err) == 0, "%s",
              err.message);
-    KT_CHECK(tg_consumer_add_variant(c, &kt_union_desc, NULL, 1, variant_b, &s, &err) == 0, "%s",
+    KT_CHECK(tg_consumer_add_variant(c, &kt_union_desc, topic, 1, variant_b, &s, &err) == 0, "%s",
              err.message);
     KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_metrics_snapshot snap;
@@ -494,10 +504,10 @@ static void test_union(kt_cluster *k)
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED]);
     KT_CHECK(s.variant_calls[0] == 3 && s.variant_calls[1] == 2, "variant routing");
     KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 1, "unknown variant dead-lettered");
-    KT_CHECK(kt_committed(k, group, "kt.union", 0) == 6, "committed");
+    KT_CHECK(kt_committed(k, group, topic, 0) == 6, "committed");
     dlq_set d;
     memset(&d, 0, sizeof d);
-    KT_CHECK(kt_read_all(k, "kt.union.dlq", 1, 10000, collect_dlq, &d) == 1, "dlq count");
+    KT_CHECK(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
     KT_CHECK(d.n == 1 && strcmp(d.recs[0].reason, "unknown variant") == 0
                  && strcmp(d.recs[0].offset, "2") == 0, "dlq reason %s", d.recs[0].reason);
     tg_metrics_free(met);
@@ -526,14 +536,16 @@ static void test_batch(kt_cluster *k)
     char group[96];
     seen s;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "batch", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "batch");
-    kt_topic(k, "batch", 2);
-    kt_topic(k, "batch.dlq", 1);
+    kt_topic(k, topic, 2);
+    kt_topic(k, dlq_topic, 1);
     for (int i = 0; i < N; i++) {
         if (i == 30)
-            kt_produce_raw(k, "batch", i % 2, "k", "[1,2,3]");
+            kt_produce_raw(k, topic, i % 2, "k", "[1,2,3]");
         else
-            kt_produce(k, "batch", i % 2, i, "k", "ok");
+            kt_produce(k, topic, i % 2, i, "k", "ok");
     }
     tg_metrics *met = tg_metrics_new();
     seen_init(&s, N - 1);
@@ -542,7 +554,7 @@ static void test_batch(kt_cluster *k)
                             "topicgen.retry.backoff.ms", "100" };
     tg_consumer *c = make_consumer(k, group, met, extra, 3);
     s.consumer = c;
-    KT_CHECK(tg_consumer_add_batch(c, &kt_msg_desc, "batch", batch_handler, &s, &err) == 0, "%s",
+    KT_CHECK(tg_consumer_add_batch(c, &kt_msg_desc, topic, batch_handler, &s, &err) == 0, "%s",
              err.message);
     KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_metrics_snapshot snap;
@@ -550,7 +562,7 @@ static void test_batch(kt_cluster *k)
     tg_consumer_free(c);
     int lost, dups;
     count_results(&s, N, &lost, &dups);
-    int64_t c0 = kt_committed(k, group, "batch", 0), c1 = kt_committed(k, group, "batch", 1);
+    int64_t c0 = kt_committed(k, group, topic, 0), c1 = kt_committed(k, group, topic, 1);
     printf("batch: batches=%d max=%d processed=%d lost=%d dups=%d dlq=%llu committed=%lld+%lld\n",
            s.batches, s.max_batch, s.processed, lost, dups,
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], (long long)c0, (long long)c1);
@@ -578,10 +590,12 @@ static void test_shutdown(kt_cluster *k)
     char group[96];
     seen s;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "shutdown", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "shutdown");
-    kt_topic(k, "shutdown", 1);
+    kt_topic(k, topic, 1);
     for (int i = 0; i < N; i++)
-        kt_produce(k, "shutdown", 0, i, "k", "ok");
+        kt_produce(k, topic, 0, i, "k", "ok");
     seen_init(&s, N);
     s.stop_after = STOP_AT;
     struct sigaction sa;
@@ -591,14 +605,14 @@ static void test_shutdown(kt_cluster *k)
     tg_consumer *c = make_consumer(k, group, NULL, NULL, 0);
     s.consumer = c;
     signal_target = c;
-    tg_consumer_add(c, &kt_msg_desc, "shutdown", handler, &s, &err);
+    tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
     int64_t t0 = kt_now_ms();
     KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     int64_t stop_ms = kt_now_ms() - t0;
     signal_target = NULL;
     tg_consumer_free(c);
     int first = s.processed;
-    int64_t committed = kt_committed(k, group, "shutdown", 0);
+    int64_t committed = kt_committed(k, group, topic, 0);
     printf("shutdown: stopped after %d messages (signal at %d), committed=%lld, run took %lld ms\n",
            first, STOP_AT, (long long)committed, (long long)stop_ms);
     KT_CHECK(first == STOP_AT, "handled %d after the signal", first - STOP_AT);
@@ -607,7 +621,7 @@ static void test_shutdown(kt_cluster *k)
     s.stop_after = 0;
     c = make_consumer(k, group, NULL, NULL, 0);
     s.consumer = c;
-    tg_consumer_add(c, &kt_msg_desc, "shutdown", handler, &s, &err);
+    tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
     KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_consumer_free(c);
     int lost, dups;
@@ -815,11 +829,13 @@ static void test_extras(kt_cluster *k)
     char group[96];
     seen s;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "extras", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "extras");
-    kt_topic(k, "extras", 1);
-    kt_topic(k, "extras.dlq", 1);
+    kt_topic(k, topic, 1);
+    kt_topic(k, dlq_topic, 1);
     for (int i = 0; i < N; i++)
-        kt_produce(k, "extras", 0, i, "k", "ok");
+        kt_produce(k, topic, 0, i, "k", "ok");
     tg_metrics *met = tg_metrics_new();
     seen_init(&s, 1000);
     tg_config *conf = kt_consumer_config(k, group, NULL, 0);
@@ -829,22 +845,22 @@ static void test_extras(kt_cluster *k)
     tg_consumer *c = tg_consumer_new(conf, &o, &err);
     tg_config_free(conf);
     s.consumer = c;
-    tg_consumer_add(c, &kt_msg_desc, "extras", handler, &s, &err);
+    tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
     int64_t deadline = kt_now_ms() + 20000;
     while (s.processed < N - 1 && kt_now_ms() < deadline)
         tg_consumer_poll(c, 100, &err);
     KT_CHECK(s.processed == N - 1 && s.calls[3] == 0, "translator: processed %d, id3 calls %d",
              s.processed, s.calls[3]);
     int64_t pos = -1;
-    KT_CHECK(tg_consumer_position(c, "extras", 0, &pos, &err) == 0 && pos == N, "position %lld",
+    KT_CHECK(tg_consumer_position(c, topic, 0, &pos, &err) == 0 && pos == N, "position %lld",
              (long long)pos);
     tg_consumer_commit(c, false, &err);
     deadline = kt_now_ms() + 3000;   /* statistics arrive every 100 ms */
-    while (tg_metrics_lag(met, "extras", 0) != 0 && kt_now_ms() < deadline)
+    while (tg_metrics_lag(met, topic, 0) != 0 && kt_now_ms() < deadline)
         tg_consumer_poll(c, 50, &err);
-    int64_t lag = tg_metrics_lag(met, "extras", 0);
+    int64_t lag = tg_metrics_lag(met, topic, 0);
     KT_CHECK(lag == 0, "lag after commit %lld", (long long)lag);
-    KT_CHECK(tg_consumer_seek(c, "extras", 0, 10, &err) == 0, "seek: %s", err.message);
+    KT_CHECK(tg_consumer_seek(c, topic, 0, 10, &err) == 0, "seek: %s", err.message);
     memset(s.last_id, 0xff, sizeof s.last_id);
     deadline = kt_now_ms() + 10000;
     while (s.processed < N - 1 + 10 && kt_now_ms() < deadline)
@@ -854,14 +870,16 @@ static void test_extras(kt_cluster *k)
     KT_CHECK(s.order_violations == 0, "order after seek");
     char text[4096];
     tg_metrics_write_prometheus(met, text, sizeof text);
-    const char *lag_line = strstr(text, "topicgen_consumer_lag{topic=\"extras\"");
+    char want[128];
+    snprintf(want, sizeof want, "topicgen_consumer_lag{topic=\"%s\"", topic);
+    const char *lag_line = strstr(text, want);
     printf("extras: position=%lld lag=%lld; %.*s", (long long)pos, (long long)lag,
            lag_line ? (int)(strchr(lag_line, '\n') - lag_line + 1) : 0, lag_line ? lag_line : "");
     KT_CHECK(lag_line != NULL, "lag exported");
     tg_consumer_free(c);
     dlq_set d;
     memset(&d, 0, sizeof d);
-    KT_CHECK(kt_read_all(k, "extras.dlq", 1, 10000, collect_dlq, &d) == 1, "dlq");
+    KT_CHECK(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq");
     KT_CHECK(strcmp(d.recs[0].reason, "translate: id 3 is not translatable") == 0, "reason %s",
              d.recs[0].reason);
     tg_metrics_free(met);

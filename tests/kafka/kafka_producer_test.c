@@ -77,15 +77,17 @@ static void test_basic(kt_cluster *k)
 {
     reports r;
     tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "pbasic", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     memset(&r, 0, sizeof r);
-    kt_topic(k, "pbasic", 1);
+    kt_topic(k, topic, 1);
     tg_metrics *met = tg_metrics_new();
     tg_producer *p = make_producer(k, &r, met, NULL, 0);
     const char *tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     tg_header extra = { "x-extra", "yes", 3 };
     kt_msg m = { 7, { "key-7", 5 }, { "hello", 5 } };
     tg_send_opts so = tg_send_opts_default();
-    so.topic = "pbasic";
+    so.topic = topic;
     so.traceparent = tp;
     so.headers = &extra;
     so.n_headers = 1;
@@ -114,7 +116,7 @@ static void test_basic(kt_cluster *k)
     KT_CHECK(snap.counters[TG_M_DELIVERED] == 2, "delivered metric");
     readback rb;
     memset(&rb, 0, sizeof rb);
-    KT_CHECK(kt_read_all(k, "pbasic", 2, 10000, read_one, &rb) == 2, "read back %d", rb.n);
+    KT_CHECK(kt_read_all(k, topic, 2, 10000, read_one, &rb) == 2, "read back %d", rb.n);
     printf("basic: headers tg-schema=%s tg-schema-version=%s content-type=%s traceparent=%s\n",
            rb.schema, rb.version, rb.ctype, rb.trace);
     KT_CHECK(strcmp(rb.schema, "kt.Msg") == 0, "tg-schema %s", rb.schema);

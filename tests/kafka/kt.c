@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int kt_passed, kt_failed;
 
@@ -130,6 +131,19 @@ int kt_cluster_start(kt_cluster *k, int brokers)
     char errstr[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     const char *external = getenv("KT_BOOTSTRAP");
+    char from_file[256] = "";
+    const char *file = getenv("TOPICGEN_BROKER_BOOTSTRAP_FILE");
+    if ((!external || !*external) && file && *file) { /* ctest's real-broker fixture */
+        FILE *f = fopen(file, "r");
+        if (!f || !fgets(from_file, sizeof from_file, f)) {
+            if (f)
+                fclose(f);
+            return -1;
+        }
+        fclose(f);
+        from_file[strcspn(from_file, "\r\n")] = '\0';
+        external = from_file;
+    }
     memset(k, 0, sizeof *k);
     (void)rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
     if (external && *external) { /* a real broker: no fault injection available */
@@ -177,6 +191,16 @@ void kt_topic(kt_cluster *k, const char *topic, int partitions)
         (void)rd_kafka_mock_topic_create(k->mc, topic, partitions, 1);
     else
         create_topic_admin(k, topic, partitions);
+}
+
+void kt_names(const kt_cluster *k, const char *base, char *topic, size_t tcap, char *dlq,
+              size_t dcap)
+{
+    if (k->mc)
+        snprintf(topic, tcap, "%s", base);
+    else
+        snprintf(topic, tcap, "%s-%ld-%lld", base, (long)getpid(), (long long)(kt_now_ms() % 1000000));
+    snprintf(dlq, dcap, "%s.dlq", topic);
 }
 
 static tg_config *make_config(tg_config_role role, const kt_cluster *k, const char *const *extra,

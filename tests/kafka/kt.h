@@ -58,6 +58,11 @@ int kt_cluster_start(kt_cluster *k, int brokers);
 void kt_cluster_stop(kt_cluster *k);
 void kt_topic(kt_cluster *k, const char *topic, int partitions);
 
+/* Topic and DLQ topic names for a test: `base` and "<base>.dlq" on the
+ * mock, made unique per run (base-<pid>-<ms>) on an external broker. */
+void kt_names(const kt_cluster *k, const char *base, char *topic, size_t tcap, char *dlq,
+              size_t dcap);
+
 /* Configs pointing at the cluster, with test-friendly timeouts; extra is
  * { key, value, ... } of n_extra pairs. */
 tg_config *kt_consumer_config(const kt_cluster *k, const char *group, const char *const *extra,
