@@ -325,7 +325,7 @@ int tg_config_load_file(tg_config *c, const char *path, tg_error *err)
         else
             rc = apply_property_line(c, line, path, lineno, err);
     }
-    fclose(f);
+    (void)fclose(f); /* read only: nothing to lose */
     return rc;
 }
 

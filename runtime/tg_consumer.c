@@ -303,7 +303,9 @@ static void drop_part(tg_consumer *c, part *p)
     }
     free(p->q);
     free(p->topic);
-    *p = c->parts[--c->n_parts];
+    part *last = &c->parts[--c->n_parts];
+    if (p != last)
+        *p = *last;
 }
 
 static int set_paused(tg_consumer *c, part *p, bool pause)
@@ -663,7 +665,7 @@ static void batch_forget(tg_consumer *c, const rd_kafka_message_t *m)
         if (c->batch_msgs[i] != m)
             continue;
         size_t tail = c->batch_n - i - 1;
-        memmove(&c->batch_msgs[i], &c->batch_msgs[i + 1], tail * sizeof c->batch_msgs[0]);
+        memmove(&c->batch_msgs[i], &c->batch_msgs[i + 1], tail * sizeof(rd_kafka_message_t *));
         memmove(&c->batch[i], &c->batch[i + 1], tail * sizeof c->batch[0]);
         memmove(c->slots + i * c->slot_size, c->slots + (i + 1) * c->slot_size,
                 tail * c->slot_size);
@@ -815,6 +817,8 @@ static void service_due(tg_consumer *c)
     int64_t now = now_ms();
     for (size_t i = 0; i < c->n_parts; i++) {
         part *p = &c->parts[i];
+        if (p->qn == 0 && p->blocked && !c->batch_waiting)
+            unblock(c, p); /* e.g. its batch vanished in a revoke */
         if (p->qn == 0 || p->due_ms > now)
             continue;
         if (p->q[0].state == H_RETRY)
@@ -824,9 +828,7 @@ static void service_due(tg_consumer *c)
             pump(c, p);
         }
     }
-    if (c->batch_waiting && c->batch_due_ms <= now)
-        run_batch(c);
-    else if (!c->batch_waiting && c->batch_n && c->batch_deadline_ms <= now)
+    if (c->batch_waiting ? c->batch_due_ms <= now : c->batch_n && c->batch_deadline_ms <= now)
         run_batch(c);
 }
 
@@ -1128,7 +1130,7 @@ static int alloc_buffers(tg_consumer *c, tg_error *err)
     c->errors.cap = MAX_ERRS;
     if (batch_mode(c)) {
         c->batch = calloc(c->n_slots, sizeof *c->batch);
-        c->batch_msgs = calloc(c->n_slots, sizeof *c->batch_msgs);
+        c->batch_msgs = calloc(c->n_slots, sizeof(rd_kafka_message_t *));
     }
     if (!c->slots || !c->arena_mem || (batch_mode(c) && (!c->batch || !c->batch_msgs)))
         return tg_error_set(err, TG_ERR_NOMEM, "out of memory for decode buffers");
@@ -1232,7 +1234,7 @@ int tg_consumer_close(tg_consumer *c, tg_error *err)
     }
     bool closed = close_group(c, deadline);
     while (c->n_parts)
-        drop_part(c, &c->parts[0]);
+        drop_part(c, &c->parts[c->n_parts - 1]); /* the last: nothing moves */
     int64_t left = deadline - now_ms();
     size_t undelivered = 0;
     (void)tg_producer_close(c->dlq, left > 0 ? (int)left : 0, &undelivered);

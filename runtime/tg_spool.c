@@ -243,7 +243,7 @@ static unsigned char *read_file(const char *path, size_t *len, tg_error *err)
             unsigned char *grown = realloc(buf, cap = cap ? cap * 2 : 65536);
             if (!grown) {
                 free(buf);
-                fclose(f);
+                (void)fclose(f);
                 tg_error_set(err, TG_ERR_NOMEM, "out of memory reading %s", path);
                 return NULL;
             }
@@ -253,7 +253,7 @@ static unsigned char *read_file(const char *path, size_t *len, tg_error *err)
         n += got;
     } while (got > 0);
     bool failed = ferror(f);
-    fclose(f);
+    (void)fclose(f); /* read only: ferror above is what counts */
     if (failed) {
         free(buf);
         tg_error_set(err, TG_ERR_IO, "cannot read spool %s", path);

@@ -347,6 +347,7 @@ size_t tg_text_format_double(double v, char *buf)
     size_t n = 0;
 
     if (v == 0) {
+        /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): length-counted text */
         memcpy(buf, signbit(v) ? "-0.0" : "0.0", 4);
         return signbit(v) ? 4 : 3;
     }
