@@ -78,10 +78,9 @@ static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     d.key_len = m->key_len;
     d.msg_opaque = m->_private;
     d.err = (int)m->err;
-    d.error = m->err ? rd_kafka_err2str(m->err) : "";
-    if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-        d.fatal = true;
-        (void)rd_kafka_fatal_error(p->rk, fatal_text, sizeof fatal_text);
+    d.error = m->err ? rd_kafka_message_errstr(m) : "";
+    if (m->err && rd_kafka_fatal_error(p->rk, fatal_text, sizeof fatal_text)) {
+        d.fatal = true;             /* the producer is unusable (idempotence broken) */
         d.error = fatal_text;
     } else if (m->err) {
         d.retriable = is_retriable(m->err);
