@@ -885,6 +885,54 @@ static void test_extras(kt_cluster *k)
     tg_metrics_free(met);
 }
 
+/* ---- kafka_consumer_arena: the decode arena grows up to its bound ------------- */
+
+static void test_arena(kt_cluster *k)
+{
+    char group[96];
+    seen s;
+    tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "arena", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
+    unique_group(group, sizeof group, "arena");
+    kt_topic(k, topic, 1);
+    kt_topic(k, dlq_topic, 1);
+    /* escaped strings are unescaped into the arena: 200 bytes fit after
+     * growing (arena starts at 0), 5000 bytes exceed arena.max.bytes */
+    char small[400], big[10100];
+    int n = snprintf(small, sizeof small, "{\"id\":0,\"key\":\"k\",\"body\":\"");
+    for (int i = 0; i < 100; i++)
+        n += snprintf(small + n, sizeof small - (size_t)n, "\\n");
+    snprintf(small + n, sizeof small - (size_t)n, "\"}");
+    n = snprintf(big, sizeof big, "{\"id\":1,\"key\":\"k\",\"body\":\"");
+    for (int i = 0; i < 2500; i++)
+        n += snprintf(big + n, sizeof big - (size_t)n, "\\t");
+    snprintf(big + n, sizeof big - (size_t)n, "\"}");
+    kt_produce_raw(k, topic, 0, "k", small);
+    kt_produce_raw(k, topic, 0, "k", big);
+    kt_produce(k, topic, 0, 2, "k", "ok");
+    tg_metrics *met = tg_metrics_new();
+    seen_init(&s, 2);
+    const char *extra[] = { "topicgen.arena.bytes", "0", "topicgen.arena.max.bytes", "1024" };
+    tg_consumer *c = make_consumer(k, group, met, extra, 2);
+    s.consumer = c;
+    tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
+    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    tg_metrics_snapshot snap;
+    tg_metrics_snapshot_get(met, &snap);
+    tg_consumer_free(c);
+    KT_CHECK(s.ok[0] == 1 && s.ok[2] == 1 && s.ok[1] == 0, "ok %d %d %d", s.ok[0], s.ok[1],
+             s.ok[2]);
+    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 1, "dead-lettered");
+    dlq_set d;
+    memset(&d, 0, sizeof d);
+    KT_CHECK(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
+    printf("arena: 200-byte string decoded after growing; 2500-byte one dead-lettered: %s\n",
+           d.recs[0].reason);
+    KT_CHECK(strstr(d.recs[0].reason, "arena") != NULL, "reason %s", d.recs[0].reason);
+    tg_metrics_free(met);
+}
+
 /* ---- case table --------------------------------------------------------------- */
 
 typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); int brokers; } tcase;
@@ -898,6 +946,7 @@ static const tcase cases[] = {
     { "batch", test_batch, 1 },
     { "shutdown", test_shutdown, 1 },
     { "extras", test_extras, 1 },
+    { "arena", test_arena, 1 },
     { "rebalance_eager", test_rebalance_eager, 1 },
     { "rebalance_cooperative", test_rebalance_cooperative, 1 },
 };
