@@ -3,6 +3,7 @@
  * librdkafka's in-process mock cluster.
  *
  *   pipeline_bench [--messages N] [--rounds R] [--partitions P]
+ *                  [--lat-messages N] [--lat-rate MSGS_PER_S]
  *                  [--bootstrap HOST:PORT]    (a real broker instead of the mock)
  *
  * Both variants move the same bytes: the orders5 corpus (seed 42) encoded
@@ -16,8 +17,10 @@
  *   raw:   rd_kafka_producev of the pre-encoded bytes -> rd_kafka consumer
  *          that stores each offset and commits every 5 s (no decode).
  * The producer runs on its own thread, the consumer on the main thread,
- * concurrently.  Reported per variant (median round by throughput): msgs/s,
- * MB/s of values, p50/p99 end-to-end latency (send -> handler), and CPU
+ * concurrently.  Each round has a throughput run (unthrottled: msgs/s, MB/s
+ * of values, CPU) and a latency run at a fixed rate (p50/p99 send ->
+ * handler; a saturated pipeline would only measure its own backlog).
+ * Reported per variant: the median round by throughput, and CPU
  * seconds per million messages (whole process: both clients, librdkafka's
  * threads and the in-process mock broker, which both variants share).
  *
@@ -48,10 +51,18 @@
 #include "tg_producer.h"
 
 #define CORPUS_N 1000
+/* Both consumers: the mock broker answers a fetch only when its wait time
+ * is over, so librdkafka's default 500 ms would be the latency measured. */
+#define FETCH_WAIT_MS "10"
+/* The mock broker never splits a record batch to fit a fetch, so a
+ * consumer whose max.partition.fetch.bytes is below one batch would stall. */
+#define FETCH_MAX "16777216"
 
 static char g_bootstrap[512];
 static int g_partitions = 1;
 static size_t g_n = 100000;
+static const char *g_compression = "lz4";
+static double g_rate; /* messages per second for the latency runs, 0 = unthrottled */
 
 /* The corpus: decoded structs (for typed sends) and their bytes (raw). */
 static bench_corpus g_corpus;
@@ -119,6 +130,19 @@ static void record(run *r, const void *ts, size_t len)
     }
 }
 
+/* Latency runs send at a fixed rate (a saturated pipeline only measures its
+ * own queue); throughput runs send as fast as the producer can. */
+static void pace(double t_start, size_t i)
+{
+    if (g_rate > 0) {
+        double due = t_start + (double)i / g_rate;
+        while (now_s() < due) {
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 /* ---- typed ------------------------------------------------------------------- */
 
 static void *typed_producer(void *arg)
@@ -127,12 +151,15 @@ static void *typed_producer(void *arg)
     tg_error err;
     tg_config *conf = tg_config_new(TG_CONFIG_PRODUCER, &err);
     tg_producer *p;
-    const char *kv[] = {"bootstrap.servers", g_bootstrap, "log_level", "3"};
-    if (!conf || tg_config_set_pairs(conf, kv, 2, &err))
+    const char *kv[] = {"bootstrap.servers", g_bootstrap, "log_level", "3",
+                        "compression.type", g_compression};
+    if (!conf || tg_config_set_pairs(conf, kv, 3, &err))
         die("typed producer config", err.message);
     if (!(p = tg_producer_new(conf, NULL, &err)))
         die("typed producer", err.message);
+    double t_start = now_s();
     for (size_t i = 0; i < g_n; i++) {
+        pace(t_start, i);
         uint64_t t = now_ns();
         tg_header h = {"bench-ts", &t, 8};
         tg_send_opts o = tg_send_opts_default();
@@ -224,9 +251,10 @@ static void typed_consume(run *r, const char *group)
     pthread_t wd;
     tg_error err;
     tg_config *conf = tg_config_new(TG_CONFIG_CONSUMER, &err);
-    const char *kv[] = {"bootstrap.servers", g_bootstrap, "group.id", group, "log_level", "3"};
+    const char *kv[] = {"bootstrap.servers", g_bootstrap, "group.id", group, "log_level", "3",
+                        "fetch.wait.max.ms", FETCH_WAIT_MS, "max.partition.fetch.bytes", FETCH_MAX};
     orders_OrderEvent_route route = {typed_handler, r};
-    if (!conf || tg_config_set_pairs(conf, kv, 3, &err))
+    if (!conf || tg_config_set_pairs(conf, kv, 5, &err))
         die("typed consumer config", err.message);
     if (!(r->tc = tg_consumer_new(conf, NULL, &err)))
         die("typed consumer", err.message);
@@ -274,14 +302,16 @@ static void *raw_producer(void *arg)
     /* The runtime's producer defaults (tg_config.h). */
     if (rd_kafka_conf_set(c, "acks", "all", errstr, sizeof errstr) ||
         rd_kafka_conf_set(c, "enable.idempotence", "true", errstr, sizeof errstr) ||
-        rd_kafka_conf_set(c, "compression.type", "lz4", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "compression.type", g_compression, errstr, sizeof errstr) ||
         rd_kafka_conf_set(c, "linger.ms", "5", errstr, sizeof errstr))
         die("raw producer config", errstr);
     rd_kafka_conf_set_dr_msg_cb(c, raw_dr);
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, errstr, sizeof errstr)))
         die("raw producer", errstr);
+    double t_start = now_s();
     for (size_t i = 0; i < g_n; i++) {
         size_t k = i % CORPUS_N;
+        pace(t_start, i);
         uint64_t t = now_ns();
         const orders_OrderEvent *m = &g_msgs[k];
         size_t klen = m->order_id.len < sizeof key ? m->order_id.len : sizeof key;
@@ -320,7 +350,9 @@ static void raw_consume(run *r, const char *group)
     if (rd_kafka_conf_set(c, "group.id", group, errstr, sizeof errstr) ||
         rd_kafka_conf_set(c, "enable.auto.commit", "false", errstr, sizeof errstr) ||
         rd_kafka_conf_set(c, "enable.auto.offset.store", "false", errstr, sizeof errstr) ||
-        rd_kafka_conf_set(c, "auto.offset.reset", "earliest", errstr, sizeof errstr))
+        rd_kafka_conf_set(c, "auto.offset.reset", "earliest", errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "fetch.wait.max.ms", FETCH_WAIT_MS, errstr, sizeof errstr) ||
+        rd_kafka_conf_set(c, "max.partition.fetch.bytes", FETCH_MAX, errstr, sizeof errstr))
         die("raw consumer config", errstr);
     if (!(rk = rd_kafka_new(RD_KAFKA_CONSUMER, c, errstr, sizeof errstr)))
         die("raw consumer", errstr);
@@ -423,7 +455,8 @@ int main(int argc, char **argv)
     outcome typed[16], raw[16];
     cpu_set_t cpus;
     char cpulist[256] = "";
-    size_t used = 0, total = 0;
+    size_t used = 0, total = 0, n_tput, n_lat = 5000;
+    double lat_rate = 2000;
 
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--messages") == 0)
@@ -432,13 +465,20 @@ int main(int argc, char **argv)
             rounds = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--partitions") == 0)
             g_partitions = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--compression") == 0)
+            g_compression = argv[i + 1];
+        else if (strcmp(argv[i], "--lat-messages") == 0)
+            n_lat = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--lat-rate") == 0)
+            lat_rate = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--bootstrap") == 0)
             bootstrap = argv[i + 1];
         else
-            die("usage", "pipeline_bench [--messages N] [--rounds R] [--partitions P] [--bootstrap H:P]");
+            die("usage", "see the comment at the top of bench/pipeline_bench.c");
     }
-    if (g_n == 0 || rounds < 1 || rounds > 16 || g_partitions < 1)
+    if (g_n == 0 || n_lat == 0 || lat_rate <= 0 || rounds < 1 || rounds > 16 || g_partitions < 1)
         die("usage", "bad numbers");
+    n_tput = g_n;
 
     /* The same orders5 corpus as the codec benchmark. */
     if (bench_corpus_make("orders5", 42, CORPUS_N, &g_corpus) != 0)
@@ -475,18 +515,33 @@ int main(int argc, char **argv)
                          cpulist[0] ? "," : "", k);
     printf("pipeconf\tbroker\t%s\n", mc ? "librdkafka mock cluster, in-process, 1 broker" : g_bootstrap);
     printf("pipeconf\tlibrdkafka\t%s\n", rd_kafka_version_str());
-    printf("pipeconf\tmessages\t%zu per run, %d rounds per variant (median round reported), "
-           "topic with %d partition(s)\n", g_n, rounds, g_partitions);
+    printf("pipeconf\tmessages\t%zu per throughput run (unthrottled), %zu per latency run at %.0f msgs/s; "
+           "%d rounds per variant, median round by throughput reported; topic with %d partition(s)\n",
+           g_n, n_lat, lat_rate, rounds, g_partitions);
     printf("pipeconf\tpayload\torders5 corpus, %zu distinct messages, avg %.0f bytes\n",
            (size_t)CORPUS_N, (double)total / CORPUS_N);
-    printf("pipeconf\tproducer\tacks=all, enable.idempotence=true, compression.type=lz4, linger.ms=5 (both variants)\n");
+    printf("pipeconf\tproducer\tacks=all, enable.idempotence=true, compression.type=%s, linger.ms=5 (both variants)\n",
+           g_compression);
+    printf("pipeconf\tconsumer\tenable.auto.commit=false, offsets stored per message after the handler, "
+           "commit every 5 s and at close, fetch.wait.max.ms=%s, max.partition.fetch.bytes=%s (both variants)\n",
+           FETCH_WAIT_MS, FETCH_MAX);
     printf("pipeconf\tcpus\t%s (process affinity)\n", cpulist);
     fflush(stdout);
 
     for (int k = 0; k < rounds; k++) {
-        typed[k] = one_run(true, k, mc);
-        raw[k] = one_run(false, k, mc);
+        outcome lt, lr;
+        g_n = n_tput;
+        g_rate = 0;
+        typed[k] = one_run(true, 2 * k, mc);
+        raw[k] = one_run(false, 2 * k, mc);
+        g_n = n_lat;
+        g_rate = lat_rate;
+        lt = one_run(true, 2 * k + 1, mc);
+        lr = one_run(false, 2 * k + 1, mc);
+        typed[k].p50_us = lt.p50_us, typed[k].p99_us = lt.p99_us;
+        raw[k].p50_us = lr.p50_us, raw[k].p99_us = lr.p99_us;
     }
+    g_n = n_tput;
     qsort(typed, (size_t)rounds, sizeof typed[0], cmp_outcome);
     qsort(raw, (size_t)rounds, sizeof raw[0], cmp_outcome);
     {
