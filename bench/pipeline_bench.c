@@ -4,7 +4,9 @@
  *
  *   pipeline_bench [--messages N] [--rounds R] [--partitions P]
  *                  [--lat-messages N] [--lat-rate MSGS_PER_S]
- *                  [--bootstrap HOST:PORT]    (a real broker instead of the mock)
+ *                  [--compression lz4] [--bootstrap HOST:PORT] (a real broker)
+ *   pipeline_bench --serve-mock SECONDS    only run a mock cluster, print its
+ *                                          address (for py/pipeline_bench.py)
  *
  * Both variants move the same bytes: the orders5 corpus (seed 42) encoded
  * by topicgen, the same keys and the same headers (content-type, tg-schema,
@@ -39,6 +41,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -456,7 +459,7 @@ int main(int argc, char **argv)
     cpu_set_t cpus;
     char cpulist[256] = "";
     size_t used = 0, total = 0, n_tput, n_lat = 5000;
-    double lat_rate = 2000;
+    double lat_rate = 2000, serve_s = 0;
 
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--messages") == 0)
@@ -465,6 +468,8 @@ int main(int argc, char **argv)
             rounds = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--partitions") == 0)
             g_partitions = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--serve-mock") == 0)
+            serve_s = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--compression") == 0)
             g_compression = argv[i + 1];
         else if (strcmp(argv[i], "--lat-messages") == 0)
@@ -494,6 +499,30 @@ int main(int argc, char **argv)
         total += g_corpus.lens[i];
     }
 
+    if (serve_s > 0) {
+        /* Only serve a mock cluster (for bench/py/pipeline_bench.py): write
+         * its address to stdout and wait, bounded by serve_s seconds. */
+        char errstr[256];
+        rd_kafka_conf_t *c = rd_kafka_conf_new();
+        rd_kafka_conf_set(c, "log_level", "3", errstr, sizeof errstr);
+        if (!(host = rd_kafka_new(RD_KAFKA_PRODUCER, c, errstr, sizeof errstr)))
+            die("mock host", errstr);
+        if (!(mc = rd_kafka_mock_cluster_new(host, 1)))
+            die("mock cluster", "cannot start");
+        printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
+        fflush(stdout);
+        for (double end = now_s() + serve_s; now_s() < end;) {
+            struct timespec ts = {0, 200000000};
+            char b;
+            nanosleep(&ts, NULL);
+            /* stdin closed (the parent exited): stop early. */
+            if (getenv("BENCH_SERVE_STDIN") && read(0, &b, 1) == 0)
+                break;
+        }
+        rd_kafka_mock_cluster_destroy(mc);
+        rd_kafka_destroy(host);
+        return 0;
+    }
     if (bootstrap) {
         snprintf(g_bootstrap, sizeof g_bootstrap, "%s", bootstrap);
     } else {

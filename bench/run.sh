@@ -37,9 +37,9 @@ for a in "$@"; do
   esac
 done
 if [ $quick -eq 1 ]; then
-  count=200 trials=3 min_ms=50 icount=50 pipe_n=20000
+  count=200 trials=3 min_ms=50 icount=50 pipe_n=20000 lat_n=1000
 else
-  count=1000 trials=7 min_ms=200 icount=200 pipe_n=200000
+  count=1000 trials=7 min_ms=200 icount=200 pipe_n=200000 lat_n=5000
 fi
 pin="taskset -c $cpu"
 command -v taskset >/dev/null 2>&1 || pin=""
@@ -116,8 +116,12 @@ if [ $do_instr -eq 1 ] && command -v valgrind >/dev/null 2>&1; then
   for c in $corpora; do
     for i in $impls; do
       for mode in decode encode; do
-        log=$(valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=/dev/null \
-              "$cb" --impl "$i" --corpus "$c" --count $icount --seed $seed --instr --mode $mode 2>&1) || continue
+        log=""
+        for attempt in 1 2; do
+          log=$(valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=/dev/null \
+                "$cb" --impl "$i" --corpus "$c" --count $icount --seed $seed --instr --mode $mode 2>&1) || true
+          grep -q "Collected" <<<"$log" && break
+        done
         grep -q "^instr" <<<"$log" || continue
         total=$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' <<<"$log")
         printf 'instr\t%s\t%s\t%s\t%s\t%s\n' "$i" "$c" "$mode" "$icount" "$total" | tee -a "$out/instr.tsv"
@@ -128,10 +132,16 @@ fi
 
 # ---- 7. pipeline benchmark ----------------------------------------------------------
 if [ $do_pipe -eq 1 ]; then
-  "$build/bench/pipeline_bench" --messages $pipe_n --cpus "$cpu" | tee "$out/pipeline.tsv"
+  # Producer, consumer, librdkafka and the mock broker share the machine's
+  # cores: the process is pinned to all of them and the affinity printed.
+  pipe_pin="taskset -c 0-$((ncpu - 1))"
+  [ -n "$pin" ] || pipe_pin=""
+  $pipe_pin "$build/bench/pipeline_bench" --messages $pipe_n --lat-messages $lat_n \
+    | tee "$out/pipeline.tsv"
   if $py -c 'import confluent_kafka, msgspec' 2>/dev/null; then
-    $py "$root/bench/py/pipeline_bench.py" --messages $((pipe_n / 4)) --cpus "$cpu" \
-      | tee -a "$out/pipeline.tsv" || true
+    $pipe_pin $py "$root/bench/py/pipeline_bench.py" --pipeline-bin "$build/bench/pipeline_bench" \
+      --codec-bin "$cb" --messages $((pipe_n / 4)) --lat-messages $lat_n \
+      | tee -a "$out/pipeline.tsv" || echo "run.sh: Python pipeline failed" >&2
   fi
 fi
 
