@@ -9,12 +9,20 @@
 #              static_analysis test), valgrind (example_valgrind), a JDK and
 #              Maven (the real Kafka broker that scripts/kafka-broker.sh runs
 #              from Maven Central)
+#   bench:     only with --bench (bench/run.sh passes it; the tests never
+#              need these): libsimdjson-dev rapidjson-dev libcjson-dev
+#              libjansson-dev (the competitor JSON libraries of codec_bench),
+#              python3-matplotlib (the plots), python3-pip (msgspec, orjson,
+#              confluent-kafka are pip-installed by bench/run.sh)
 set -euo pipefail
 
 packages=(cmake ninja-build gcc g++ make pkg-config libfyaml-dev librdkafka-dev
           clang libclang-rt-14-dev cppcheck clang-tidy valgrind python3)
 command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(libsimdjson-dev rapidjson-dev libcjson-dev libjansson-dev python3-matplotlib python3-pip)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
