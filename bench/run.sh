@@ -17,7 +17,7 @@
 # generated part of docs/benchmarks.md and docs/benchmarks/*.png.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=${BENCH_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 build=${BENCH_BUILD_DIR:-$root/build-bench}
 out=${BENCH_OUT:-$root/bench/results}
 seed=${BENCH_SEED:-42}
@@ -48,7 +48,11 @@ py=python3
 # ---- 1. dependencies -------------------------------------------------------------
 if [ $install -eq 1 ]; then
   "$root/scripts/install-deps.sh" --bench
-  $py -m pip install --quiet --disable-pip-version-check msgspec orjson confluent-kafka \
+  # Debian's own python3 refuses pip installs outside a venv (PEP 668):
+  # fall back to --break-system-packages there.
+  $py -m pip install --quiet --disable-pip-version-check msgspec orjson confluent-kafka 2>/dev/null \
+    || $py -m pip install --quiet --disable-pip-version-check --break-system-packages \
+         msgspec orjson confluent-kafka \
     || echo "run.sh: pip install failed: Python benchmarks will be skipped" >&2
 fi
 
