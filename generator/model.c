@@ -485,8 +485,6 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     set_str(fm, "name", f->name);
     set_doc(fm, f->description);
     set_fmt(fm, "index", "%zu", index);
-    set_fmt(fm, "seen_word", "%zu", index / 64);
-    set_fmt(fm, "seen_bit", "UINT64_C(0x%" PRIx64 ")", (uint64_t)1 << (index % 64));
     set_own(fm, "wire_c", c_escape(f->wire_name));
     set_fmt(fm, "wire_len", "%zu", strlen(f->wire_name));
     char *quoted = json_quote(f->wire_name);
@@ -495,8 +493,6 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     set_fmt(fm, "key_len", "%zu", strlen(key));
     free(quoted);
     free(key);
-    bool required = !f->optional && !f->default_text;
-    set_bool(fm, "required", required);
     set_bool(fm, "optional", f->optional);
     set_bool(fm, "nullable", f->nullable);
     set_bool(fm, "has_default", f->default_text != NULL);
@@ -547,7 +543,6 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
 
 static void set_kafka(mu_node *m, const schema *s, const kafka_binding *k, const field_def *key)
 {
-    set_bool(m, "has_topic", k->topic != NULL);
     set_own(m, "topic_c", c_escape(k->topic ? k->topic : ""));
     set_own(m, "dlq_topic_c", c_escape(k->dlq_topic ? k->dlq_topic : ""));
     set_fmt(m, "version", "%d", k->version);
@@ -589,14 +584,11 @@ static mu_node *message_model(const schema *s, const message_def *m)
     set_bool(mm, "reject_unknown", m->reject_unknown);
     mu_node *fields = mu_list(), *required = mu_list();
     uint64_t *mask = xcalloc(words, sizeof *mask);
-    bool any_container = false, any_map = false;
     for (size_t i = 0; i < m->n_fields; i++) {
         const field_def *f = &m->fields[i];
         push_with_last(fields, field_model(s, m, f, i), i + 1 == m->n_fields);
         if (!f->optional && !f->default_text)
             mask[i / 64] |= (uint64_t)1 << (i % 64);
-        any_container |= f->type.kind == T_ARRAY || f->type.kind == T_MAP;
-        any_map |= f->type.kind == T_MAP;
     }
     for (size_t w = 0; w < words; w++) {
         mu_node *word = mu_map();
@@ -606,8 +598,6 @@ static mu_node *message_model(const schema *s, const message_def *m)
     free(mask);
     mu_map_set(mm, "fields", fields);
     mu_map_set(mm, "required_words", required);
-    set_bool(mm, "has_maps", any_map);
-    set_bool(mm, "has_containers", any_container);
     set_kafka(mm, s, &m->kafka, key_field_of(m, m->kafka.key_field));
     char why[WHY_MAX] = "";
     uint64_t max_size = message_max_size(s, m, why, 0);
@@ -698,11 +688,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     set_str(root, "version", version);
     set_str(root, "source", s->file_name);
     set_str(root, "schema", s->name);
-    char *upper = upper_case(s->name);
-    set_str(root, "SCHEMA", upper);
-    free(upper);
     set_doc(root, s->description);
-    set_fmt(root, "schema_version", "%d", s->version);
     set_str(root, "header", out->header);
     set_str(root, "source_file", out->source);
     set_str(root, "translator_header", out->translator_header);
