@@ -60,6 +60,15 @@ impls = [i for i in IMPL_ORDER if any(k[0] == i for k in results)]
 impls += sorted({k[0] for k in results} - set(impls))
 
 
+LABELS = {("rapidjson-dom", "encode"): "rapidjson (Writer)",
+          ("orjson", "decode"): "orjson (to dicts, no schema checks)",
+          ("orjson", "encode"): "orjson (from dicts)"}
+
+
+def label(i, mode):
+    return LABELS.get((i, mode), i)
+
+
 def fmt(v, nd=0):
     if v is None:
         return "-"
@@ -80,7 +89,7 @@ def table(mode, corpus):
         ratio = "1.00x" if i == "topicgen" else ("%.2fx" % (x["ns"] / ref["ns"]) if ref else "-")
         ins = instr.get((i, corpus, mode))
         out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            i, fmt(x["ns"]), fmt(x["ns_min"]), fmt(x["mbs"], 1), ratio, fmt(ins),
+            label(i, mode), fmt(x["ns"]), fmt(x["ns_min"]), fmt(x["mbs"], 1), ratio, fmt(ins),
             fmt(x["allocs"], 2) if x["allocs"] is not None else "-", fmt(x["rss"])))
     return "\n".join(out)
 
@@ -106,7 +115,7 @@ def plot(mode, fname, title, corpus_list):
             if x:
                 xs.append(j + k * width)
                 ys.append(x["mbs"])
-        ax.bar(xs, ys, width, label=i)
+        ax.bar(xs, ys, width, label=label(i, mode))
     ax.set_xticks([j + width * (len(im) - 1) / 2 for j in range(len(cs))])
     ax.set_xticklabels(cs)
     ax.set_ylabel("MB/s (median, higher is better)")
