@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tg_consumer.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,16 @@ static void logp(tg_consumer *c, tg_log_level lvl, const char *msg, const part *
     tg_log(&c->logger, lvl, "consumer", msg, kv, extra_key ? 4 : 3);
 }
 
+void tg_reject_reason(const tg_msg_meta *meta, const char *fmt, ...)
+{
+    va_list ap;
+    if (!meta || !meta->reason || meta->reason_cap == 0 || !fmt)
+        return;
+    va_start(ap, fmt);
+    (void)vsnprintf(meta->reason, meta->reason_cap, fmt, ap);
+    va_end(ap);
+}
+
 bool tg_meta_header(const tg_msg_meta *meta, const char *name, const void **value, size_t *len)
 {
     if (!meta || !meta->headers)
@@ -181,9 +192,12 @@ static reg *new_reg(tg_consumer *c, const tg_message_desc *desc, const char *top
     c->regs = r;
     r = &c->regs[c->n_regs];
     memset(r, 0, sizeof *r);
+    /* The schema's dlq_topic belongs to the schema's topic: another topic
+     * consumed with the same descriptor dead-letters to "<topic>.dlq". */
+    bool own_topic = desc->topic && strcmp(topic, desc->topic) == 0;
     (void)snprintf(dlq, sizeof dlq, "%s.dlq", topic);
     r->topic = dup_str(topic);
-    r->dlq_topic = dup_str(desc->dlq_topic ? desc->dlq_topic : dlq);
+    r->dlq_topic = dup_str(own_topic && desc->dlq_topic ? desc->dlq_topic : dlq);
     r->desc = desc;
     if (!r->topic || !r->dlq_topic) {
         free(r->topic);
@@ -615,7 +629,13 @@ static void settle(tg_consumer *c, part *p, held *h, tg_result r)
             schedule_retry(c, p, h);
             return;
         }
-        mark_dlq(h, "retries exhausted", "");
+        if (h->reason[0] != '\0') {
+            char why[sizeof h->reason];
+            (void)snprintf(why, sizeof why, "retries exhausted: %.170s", h->reason);
+            mark_dlq(h, why, "");
+        } else {
+            mark_dlq(h, "retries exhausted", "");
+        }
         break;
     case TG_REJECT:
         if (h->reason[0] == '\0')
@@ -639,6 +659,8 @@ static void handle_one(tg_consumer *c, part *p, held *h)
         return;
     }
     fill_meta(c, p, h->m, h->attempts + 1, &meta);
+    meta.reason = h->reason;
+    meta.reason_cap = sizeof h->reason;
     tg_handler_fn fn = pick_handler(p->reg, c->slots, &meta.variant, &user);
     if (!fn) {
         mark_dlq(h, "unknown variant", "$");

@@ -10,12 +10,15 @@
  *   TG_RETRY   call again after exponential backoff with jitter, while the
  *              partition is paused (other partitions keep flowing); after
  *              topicgen.retry.max.attempts calls the message is dead-lettered;
- *   TG_REJECT  dead-letter at once.
+ *   TG_REJECT  dead-letter at once (reason: tg_reject_reason, else
+ *              "rejected by handler").
  * Decode/validation failures and unknown union variants are dead-lettered
  * without calling a handler.  Dead-lettering produces the original key,
  * value and headers plus tg-dlq-reason, tg-dlq-path, tg-dlq-topic,
  * tg-dlq-partition, tg-dlq-offset, tg-dlq-timestamp and tg-dlq-attempts to
- * desc->dlq_topic (default "<topic>.dlq"); the offset is stored only once
+ * the registration's DLQ topic: desc->dlq_topic when the topic consumed is
+ * desc->topic, else "<topic>.dlq" (a descriptor reused for another topic
+ * does not dead-letter into the schema's DLQ); the offset is stored only once
  * the DLQ broker confirmed the delivery.  If that delivery fails the
  * partition stays paused and the DLQ produce is retried: nothing is lost.
  *
@@ -67,7 +70,20 @@ typedef struct tg_msg_meta {
     int variant;                     /* union variant index, -1 for plain messages */
     const tg_message_desc *desc;
     const rd_kafka_message_t *raw;   /* the underlying message               */
+    char *reason;                    /* consumer-owned DLQ reason buffer of this
+                                        call (NULL in batch mode): write it with
+                                        tg_reject_reason, not directly        */
+    size_t reason_cap;
 } tg_msg_meta;
+
+/* Set the dead-letter reason (header tg-dlq-reason) for the message of this
+ * handler call, printf-style, truncated to 199 bytes.  Used when the handler
+ * then returns TG_REJECT (instead of "rejected by handler"), or TG_RETRY on
+ * the last attempt ("retries exhausted: <reason>"); ignored after TG_OK.
+ * Call it only during the handler (or translator) call, on the thread that
+ * runs it; the storage belongs to that call.  No-op in batch mode. */
+void tg_reject_reason(const tg_msg_meta *meta, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Find the last header called `name`; true (value and len set) if found. */
 bool tg_meta_header(const tg_msg_meta *meta, const char *name, const void **value, size_t *len);
