@@ -17,6 +17,7 @@ struct tg_config {
     tg_config_role role;
     rd_kafka_conf_t *rk;
     tg_settings settings;
+    unsigned explicit_rows;       /* profile_rows[i] set by the caller: bit i */
 };
 
 /* The topicgen.* knobs: name, where the value lives, allowed range. */
@@ -41,14 +42,59 @@ static const knob knobs[] = {
     KNOB_INT("topicgen.batch.size", batch_size, 1, 100000, 100),
     KNOB_INT("topicgen.batch.timeout.ms", batch_timeout_ms, 0, 3600000, 200),
     KNOB_INT("topicgen.dlq.retry.backoff.ms", dlq_retry_backoff_ms, 0, 3600000, 1000),
+    KNOB_INT("topicgen.producer.unavailable.ms", producer_unavailable_ms, 0, 3600000, 5000),
 };
 #define N_KNOBS (sizeof knobs / sizeof knobs[0])
+
+/* String knobs: free text (char[TG_SETTINGS_TEXT_MAX]) or, with choices, an
+ * int index into choices (the first choice is the default). */
+typedef struct text_knob {
+    const char *name;
+    size_t offset;
+    const char *const *choices;
+} text_knob;
+
+static const char *const fallback_choices[] = { "none", "dlq", "spool", NULL };
+static const char *const profile_choices[] = { "none", "throughput", "latency", "durable", NULL };
+#define KNOB_TEXT(n, f, ch) { n, offsetof(tg_settings, f), ch }
+static const text_knob text_knobs[] = {
+    KNOB_TEXT("topicgen.producer.fallback", producer_fallback, fallback_choices),
+    KNOB_TEXT("topicgen.producer.spool.path", producer_spool_path, NULL),
+    KNOB_TEXT("topicgen.producer.fallback.topic", producer_fallback_topic, NULL),
+    KNOB_TEXT("topicgen.profile", profile, profile_choices),
+};
+#define N_TEXT_KNOBS (sizeof text_knobs / sizeof text_knobs[0])
+
+/* topicgen.profile: values per profile (throughput, latency, durable) of the
+ * librdkafka properties it manages for one role.  No profile weakens acks or
+ * idempotence. */
+typedef struct profile_row {
+    const char *key;
+    tg_config_role role;
+    const char *value[3];
+} profile_row;
+
+static const profile_row profile_rows[] = {
+    { "linger.ms", TG_CONFIG_PRODUCER, { "50", "0", "5" } },
+    { "batch.size", TG_CONFIG_PRODUCER, { "1000000", "65536", "1000000" } },
+    { "batch.num.messages", TG_CONFIG_PRODUCER, { "10000", "1000", "10000" } },
+    { "compression.type", TG_CONFIG_PRODUCER, { "lz4", "none", "lz4" } },
+    { "acks", TG_CONFIG_PRODUCER, { "all", "all", "all" } },
+    { "enable.idempotence", TG_CONFIG_PRODUCER, { "true", "true", "true" } },
+    { "fetch.min.bytes", TG_CONFIG_CONSUMER, { "65536", "1", "1" } },
+    { "fetch.wait.max.ms", TG_CONFIG_CONSUMER, { "500", "10", "500" } },
+    { "queued.max.messages.kbytes", TG_CONFIG_CONSUMER, { "262144", "16384", "16384" } },
+    { "check.crcs", TG_CONFIG_CONSUMER, { "false", "false", "true" } },
+};
+#define N_PROFILE_ROWS (sizeof profile_rows / sizeof profile_rows[0])
 
 static const char *const producer_defaults[] = {
     "acks", "all",
     "enable.idempotence", "true",
     "compression.type", "lz4",
     "linger.ms", "5",
+    "queue.buffering.max.messages", "100000",  /* bounded local queue: a full one is */
+    "queue.buffering.max.kbytes", "65536",     /* TG_ERR_QUEUE_FULL, never growth    */
 };
 static const char *const consumer_defaults[] = {
     "enable.auto.commit", "false",
@@ -116,19 +162,84 @@ static int check_consumer_safety(const tg_config *c, const char *key, const char
     return 0;
 }
 
+static const text_knob *find_text_knob(const char *key)
+{
+    for (size_t i = 0; i < N_TEXT_KNOBS; i++)
+        if (strcmp(text_knobs[i].name, key) == 0)
+            return &text_knobs[i];
+    return NULL;
+}
+
+static int set_rdkafka(tg_config *c, const char *key, const char *value, tg_error *err);
+
+/* Apply the current profile to every row of c's role the caller did not set. */
+static int apply_profile(tg_config *c, tg_error *err)
+{
+    int prof = c->settings.profile;
+    for (size_t i = 0; prof != TG_PROFILE_NONE && i < N_PROFILE_ROWS; i++) {
+        const profile_row *r = &profile_rows[i];
+        if (r->role == c->role && !(c->explicit_rows & (1u << i))
+            && set_rdkafka(c, r->key, r->value[prof - 1], err))
+            return TG_ERR_CONFIG;
+    }
+    return 0;
+}
+
+static int set_text_knob(tg_config *c, const text_knob *k, const char *value, tg_error *err)
+{
+    char *field = (char *)&c->settings + k->offset;
+    if (!k->choices) {
+        if (strlen(value) >= TG_SETTINGS_TEXT_MAX)
+            return tg_error_set(err, TG_ERR_CONFIG, "invalid value for property '%s': longer "
+                                "than %d bytes", k->name, TG_SETTINGS_TEXT_MAX - 1);
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    }
+    for (int i = 0; k->choices[i]; i++)
+        if (strcmp(k->choices[i], value) == 0) {
+            memcpy(field, &i, sizeof i);
+            return strcmp(k->name, "topicgen.profile") == 0 ? apply_profile(c, err) : 0;
+        }
+    return tg_error_set(err, TG_ERR_CONFIG, "invalid value for property '%s': \"%s\"",
+                        k->name, value);
+}
+
+static int set_topicgen(tg_config *c, const char *key, const char *value, tg_error *err)
+{
+    const knob *k = find_knob(key);
+    const text_knob *t = k ? NULL : find_text_knob(key);
+    if (k)
+        return set_knob(c, k, value, err);
+    if (t)
+        return set_text_knob(c, t, value, err);
+    return tg_error_set(err, TG_ERR_CONFIG, "unknown property '%s'", key);
+}
+
+/* Remember that the caller chose key, so no profile overrides it. */
+static void mark_explicit(tg_config *c, const char *key)
+{
+    for (size_t i = 0; i < N_PROFILE_ROWS; i++)
+        if (strcmp(profile_rows[i].key, key) == 0)
+            c->explicit_rows |= 1u << i;
+}
+
 int tg_config_set(tg_config *c, const char *key, const char *value, tg_error *err)
 {
-    char errstr[512];
     if (!c || !key || !value)
         return tg_error_set(err, TG_ERR_ARG, "tg_config_set: NULL argument");
-    if (strncmp(key, "topicgen.", 9) == 0) {
-        const knob *k = find_knob(key);
-        if (!k)
-            return tg_error_set(err, TG_ERR_CONFIG, "unknown property '%s'", key);
-        return set_knob(c, k, value, err);
-    }
+    if (strncmp(key, "topicgen.", 9) == 0)
+        return set_topicgen(c, key, value, err);
     if (check_consumer_safety(c, key, value, err))
         return TG_ERR_CONFIG;
+    int rc = set_rdkafka(c, key, value, err);
+    if (rc == 0)
+        mark_explicit(c, key);
+    return rc;
+}
+
+static int set_rdkafka(tg_config *c, const char *key, const char *value, tg_error *err)
+{
+    char errstr[512];
     errstr[0] = '\0';
     switch (rd_kafka_conf_set(c->rk, key, value, errstr, sizeof errstr)) {
     case RD_KAFKA_CONF_OK:
@@ -167,10 +278,11 @@ tg_config *tg_config_new(tg_config_role role, tg_error *err)
     const char *const *d = role == TG_CONFIG_PRODUCER ? producer_defaults : consumer_defaults;
     size_t n = (role == TG_CONFIG_PRODUCER ? sizeof producer_defaults : sizeof consumer_defaults)
                / sizeof d[0] / 2;
-    if (tg_config_set_pairs(c, d, n, err)) {
-        tg_config_free(c);
-        return NULL;
-    }
+    for (size_t i = 0; i < n; i++) /* defaults: not explicit, a profile may replace them */
+        if (set_rdkafka(c, d[2 * i], d[2 * i + 1], err)) {
+            tg_config_free(c);
+            return NULL;
+        }
     return c;
 }
 
@@ -334,8 +446,14 @@ int tg_config_get(const tg_config *c, const char *key, char *buf, size_t cap, tg
     if (!c || !key || !buf || cap == 0)
         return tg_error_set(err, TG_ERR_ARG, "tg_config_get: bad argument");
     const knob *k = find_knob(key);
-    if (k) {
-        int n = snprintf(buf, cap, "%ld", knob_load(&c->settings, k));
+    const text_knob *t = find_text_knob(key);
+    if (k || t) {
+        const char *field = t ? (const char *)&c->settings + t->offset : NULL;
+        int idx = 0, n;
+        if (t && t->choices)
+            memcpy(&idx, field, sizeof idx);
+        n = k ? snprintf(buf, cap, "%ld", knob_load(&c->settings, k))
+              : snprintf(buf, cap, "%s", t->choices ? t->choices[idx] : field);
         return n < 0 || (size_t)n >= cap ? tg_error_set(err, TG_ERR_ARG, "buffer too small") : 0;
     }
     size_t size = cap;
@@ -408,6 +526,8 @@ tg_config *tg_config_derive_producer(const tg_config *from, tg_error *err)
     rd_kafka_conf_dump_free(dump, cnt);
     rd_kafka_conf_dump_free(defs, ndef);
     rd_kafka_conf_destroy(fresh);
+    if (rc == 0)
+        rc = apply_profile(p, err); /* the inherited profile, for the producer role */
     if (rc) {
         tg_config_free(p);
         return NULL;

@@ -32,6 +32,24 @@ typedef enum tg_config_role {
 } tg_config_role;
 
 /* topicgen's own knobs (property name in brackets, default after '='). */
+/* Where the producer saves a message whose delivery failed for good
+ * ([topicgen.producer.fallback] = none|dlq|spool). */
+typedef enum tg_fallback {
+    TG_FALLBACK_NONE = 0,      /* the caller's delivery report is the only record   */
+    TG_FALLBACK_DLQ,           /* a copy to the fallback topic                       */
+    TG_FALLBACK_SPOOL          /* appended to the local spool file (tg_spool)        */
+} tg_fallback;
+
+/* [topicgen.profile]: coherent librdkafka defaults, see tg_config_set. */
+typedef enum tg_profile {
+    TG_PROFILE_NONE = 0,
+    TG_PROFILE_THROUGHPUT,
+    TG_PROFILE_LATENCY,
+    TG_PROFILE_DURABLE
+} tg_profile;
+
+#define TG_SETTINGS_TEXT_MAX 256
+
 typedef struct tg_settings {
     int retry_max_attempts;    /* [topicgen.retry.max.attempts] = 5: handler calls per message
                                   before TG_RETRY turns into dead-lettering                    */
@@ -46,6 +64,15 @@ typedef struct tg_settings {
     int batch_timeout_ms;      /* [topicgen.batch.timeout.ms] = 200: max wait to fill a batch   */
     int dlq_retry_backoff_ms;  /* [topicgen.dlq.retry.backoff.ms] = 1000: re-produce delay after
                                   a failed DLQ delivery                                         */
+    int producer_unavailable_ms; /* [topicgen.producer.unavailable.ms] = 5000: after this long
+                                  with every broker down (and no successful delivery since),
+                                  sends fail fast with TG_ERR_UNAVAILABLE; 0 = never          */
+    int producer_fallback;     /* [topicgen.producer.fallback] = none: a tg_fallback           */
+    char producer_spool_path[TG_SETTINGS_TEXT_MAX];    /* [topicgen.producer.spool.path] = "":
+                                  the spool file (required for fallback=spool)                */
+    char producer_fallback_topic[TG_SETTINGS_TEXT_MAX]; /* [topicgen.producer.fallback.topic] =
+                                  "": the DLQ topic; "" = "<topic>.dlq"                        */
+    int profile;               /* [topicgen.profile] = none: a tg_profile                      */
 } tg_settings;
 
 typedef struct tg_config tg_config;
@@ -61,10 +88,19 @@ tg_config *tg_config_new(tg_config_role role, tg_error *err);
 /* Free c and everything it owns.  NULL is fine. */
 void tg_config_free(tg_config *c);
 
-/* Set one property.  "topicgen.*" keys are range-checked integers; all
- * others go to rd_kafka_conf_set.  Returns 0, or TG_ERR_CONFIG with a message
- * such as "unknown property 'foo.bar'" or "invalid value for property
- * 'acks': ..." (librdkafka's reason).  c is unchanged on error. */
+/* Set one property.  "topicgen.*" keys are range-checked integers, or
+ * strings (topicgen.producer.spool.path, topicgen.producer.fallback.topic)
+ * and choices (topicgen.producer.fallback, topicgen.profile); all others go
+ * to rd_kafka_conf_set.  Returns 0, or TG_ERR_CONFIG with a message such as
+ * "unknown property 'foo.bar'" or "invalid value for property 'acks': ..."
+ * (librdkafka's reason).  c is unchanged on error.
+ *
+ * topicgen.profile=throughput|latency|durable|none sets the profile's
+ * librdkafka properties for c's role (docs/runtime.md has the table).
+ * Precedence: a property set explicitly through tg_config_set (and so by
+ * files and the environment), before or after the profile, always wins;
+ * the profile replaces only tg_config_new's defaults and an earlier
+ * profile's values.  "none" keeps the values in place. */
 int tg_config_set(tg_config *c, const char *key, const char *value, tg_error *err);
 
 /* Set n_pairs properties from kv = { key0, value0, key1, value1, ... };

@@ -29,7 +29,7 @@ const char *tg_error_code_name(int code)
     static const char *const names[] = {
         "TG_ERR_NONE", "TG_ERR_ARG", "TG_ERR_CONFIG", "TG_ERR_IO", "TG_ERR_NOMEM",
         "TG_ERR_ENCODE", "TG_ERR_QUEUE_FULL", "TG_ERR_KAFKA", "TG_ERR_TIMEOUT",
-        "TG_ERR_STATE",
+        "TG_ERR_STATE", "TG_ERR_UNAVAILABLE",
     };
     if (code < 0 || (size_t)code >= sizeof names / sizeof names[0])
         return "TG_ERR_?";

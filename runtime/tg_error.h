@@ -21,7 +21,9 @@ typedef enum tg_error_code {
     TG_ERR_QUEUE_FULL,    /* librdkafka's local queue is full: poll, then resend  */
     TG_ERR_KAFKA,         /* any other librdkafka error (message has its text)    */
     TG_ERR_TIMEOUT,       /* a bounded wait ran out                               */
-    TG_ERR_STATE          /* call not valid in the object's current state         */
+    TG_ERR_STATE,         /* call not valid in the object's current state         */
+    TG_ERR_UNAVAILABLE    /* no broker reachable for longer than the configured
+                             bound (topicgen.producer.unavailable.ms): fail fast  */
 } tg_error_code;
 
 typedef struct tg_error {

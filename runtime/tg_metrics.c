@@ -29,7 +29,8 @@ static const char *const counter_names[TG_M_COUNTER_COUNT] = {
     "topicgen_messages_consumed_total",   "topicgen_messages_processed_total",
     "topicgen_messages_retried_total",    "topicgen_messages_dead_lettered_total",
     "topicgen_delivery_failures_total",   "topicgen_commits_total",
-    "topicgen_messages_delivered_total",
+    "topicgen_messages_delivered_total",  "topicgen_messages_fallback_total",
+    "topicgen_messages_spooled_total",
 };
 
 static const char *const counter_help[TG_M_COUNTER_COUNT] = {
@@ -40,6 +41,8 @@ static const char *const counter_help[TG_M_COUNTER_COUNT] = {
     "Delivery reports with an error.",
     "Successful offset commits.",
     "Delivery reports with success.",
+    "Failed deliveries saved by the producer fallback (DLQ copy or spool).",
+    "Failed deliveries appended to the producer spool file.",
 };
 
 const char *tg_counter_name(tg_counter c)

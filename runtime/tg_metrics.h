@@ -30,6 +30,9 @@ typedef enum tg_counter {
     TG_M_FAILED_DELIVERIES, /* topicgen_delivery_failures_total: failed delivery reports      */
     TG_M_COMMITS,           /* topicgen_commits_total: successful offset commits              */
     TG_M_DELIVERED,         /* topicgen_messages_delivered_total: successful delivery reports */
+    TG_M_FALLBACK,          /* topicgen_messages_fallback_total: failed deliveries saved by the
+                               producer fallback (DLQ copy confirmed or spooled)              */
+    TG_M_SPOOLED,           /* topicgen_messages_spooled_total: of those, appended to the spool */
     TG_M_COUNTER_COUNT
 } tg_counter;
 
