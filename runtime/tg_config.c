@@ -43,6 +43,14 @@ static const knob knobs[] = {
     KNOB_INT("topicgen.batch.timeout.ms", batch_timeout_ms, 0, 3600000, 200),
     KNOB_INT("topicgen.dlq.retry.backoff.ms", dlq_retry_backoff_ms, 0, 3600000, 1000),
     KNOB_INT("topicgen.producer.unavailable.ms", producer_unavailable_ms, 0, 3600000, 5000),
+    KNOB_INT("topicgen.breaker.enable", breaker_enable, 0, 1, 0),
+    KNOB_INT("topicgen.breaker.consecutive.failures", breaker_consecutive, 0, 1000000, 5),
+    KNOB_INT("topicgen.breaker.failure.rate.percent", breaker_rate_percent, 0, 100, 50),
+    KNOB_INT("topicgen.breaker.min.calls", breaker_min_calls, 1, 1000000, 20),
+    KNOB_INT("topicgen.breaker.window.ms", breaker_window_ms, 10, 3600000, 10000),
+    KNOB_INT("topicgen.breaker.cooldown.ms", breaker_cooldown_ms, 0, 3600000, 5000),
+    KNOB_INT("topicgen.workers", workers, 0, 256, 0),
+    KNOB_INT("topicgen.max.in.flight", max_in_flight, 1, 1000000, 1000),
 };
 #define N_KNOBS (sizeof knobs / sizeof knobs[0])
 
@@ -56,12 +64,14 @@ typedef struct text_knob {
 
 static const char *const fallback_choices[] = { "none", "dlq", "spool", NULL };
 static const char *const profile_choices[] = { "none", "throughput", "latency", "durable", NULL };
+static const char *const ordering_choices[] = { "key", "partition", NULL };
 #define KNOB_TEXT(n, f, ch) { n, offsetof(tg_settings, f), ch }
 static const text_knob text_knobs[] = {
     KNOB_TEXT("topicgen.producer.fallback", producer_fallback, fallback_choices),
     KNOB_TEXT("topicgen.producer.spool.path", producer_spool_path, NULL),
     KNOB_TEXT("topicgen.producer.fallback.topic", producer_fallback_topic, NULL),
     KNOB_TEXT("topicgen.profile", profile, profile_choices),
+    KNOB_TEXT("topicgen.ordering", ordering, ordering_choices),
 };
 #define N_TEXT_KNOBS (sizeof text_knobs / sizeof text_knobs[0])
 

@@ -73,7 +73,31 @@ typedef struct tg_settings {
     char producer_fallback_topic[TG_SETTINGS_TEXT_MAX]; /* [topicgen.producer.fallback.topic] =
                                   "": the DLQ topic; "" = "<topic>.dlq"                        */
     int profile;               /* [topicgen.profile] = none: a tg_profile                      */
+    /* Consumer circuit breaker (tg_breaker; inline and worker mode, not batch mode). */
+    int breaker_enable;        /* [topicgen.breaker.enable] = 0: 1 turns the breaker on        */
+    int breaker_consecutive;   /* [topicgen.breaker.consecutive.failures] = 5: open after this
+                                  many TG_RETRY outcomes in a row; 0 = off                     */
+    int breaker_rate_percent;  /* [topicgen.breaker.failure.rate.percent] = 50: open when this
+                                  share of outcomes failed ...; 0 = off                        */
+    int breaker_min_calls;     /* [topicgen.breaker.min.calls] = 20: ... over at least this
+                                  many outcomes ...                                            */
+    int breaker_window_ms;     /* [topicgen.breaker.window.ms] = 10000: ... within this window */
+    int breaker_cooldown_ms;   /* [topicgen.breaker.cooldown.ms] = 5000: open time before the
+                                  half-open probe                                              */
+    /* Consumer worker mode (tg_workers). */
+    int workers;               /* [topicgen.workers] = 0: handler threads; 0 = inline (handlers
+                                  on the polling thread)                                       */
+    int ordering;              /* [topicgen.ordering] = key: a tg_ordering                     */
+    int max_in_flight;         /* [topicgen.max.in.flight] = 1000: accepted, not yet finished
+                                  messages per consumer (worker mode); when reached, all
+                                  partitions pause                                             */
 } tg_settings;
+
+/* [topicgen.ordering]: what worker mode keeps in order. */
+typedef enum tg_ordering {
+    TG_ORDER_KEY = 0,          /* same key (keyless: same partition) -> in order               */
+    TG_ORDER_PARTITION         /* same partition -> in order                                   */
+} tg_ordering;
 
 typedef struct tg_config tg_config;
 
