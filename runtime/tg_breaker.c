@@ -124,6 +124,12 @@ tg_breaker_state tg_breaker_record(tg_breaker *b, bool success, int64_t now_ms)
     return b->state;
 }
 
+void tg_breaker_release(tg_breaker *b)
+{
+    if (b->state == TG_BREAKER_HALF_OPEN)
+        b->probe_running = false;
+}
+
 const char *tg_breaker_state_name(tg_breaker_state s)
 {
     switch (s) {

@@ -70,6 +70,11 @@ bool tg_breaker_allow(tg_breaker *b, int64_t now_ms);
  * the state afterwards. */
 tg_breaker_state tg_breaker_record(tg_breaker *b, bool success, int64_t now_ms);
 
+/* The call tg_breaker_allow let through ended without a verdict on the
+ * dependency (e.g. the handler rejected the message itself): nothing is
+ * recorded, and a half-open breaker lets the next probe through. */
+void tg_breaker_release(tg_breaker *b);
+
 /* "closed", "open" or "half_open".  Static storage. */
 const char *tg_breaker_state_name(tg_breaker_state s);
 

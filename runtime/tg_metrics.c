@@ -16,6 +16,8 @@ struct tg_metrics {
     _Atomic uint64_t buckets[TG_METRICS_BUCKETS + 1];
     _Atomic uint64_t latency_count;
     _Atomic uint64_t latency_sum_ns;
+    _Atomic int breaker_state;
+    _Atomic uint64_t breaker_opens;
     pthread_mutex_t lock;                             /* guards the lag table  */
     size_t n_lag;
     tg_partition_lag lag[TG_METRICS_MAX_PARTITIONS];
@@ -85,6 +87,18 @@ void tg_metrics_observe_latency(tg_metrics *m, double seconds)
     atomic_fetch_add_explicit(&m->latency_count, 1, memory_order_relaxed);
     double ns = seconds > 0 ? seconds * 1e9 : 0;
     atomic_fetch_add_explicit(&m->latency_sum_ns, (uint64_t)ns, memory_order_relaxed);
+}
+
+void tg_metrics_set_breaker_state(tg_metrics *m, int state)
+{
+    if (m)
+        atomic_store_explicit(&m->breaker_state, state, memory_order_relaxed);
+}
+
+void tg_metrics_breaker_opened(tg_metrics *m)
+{
+    if (m)
+        atomic_fetch_add_explicit(&m->breaker_opens, 1, memory_order_relaxed);
 }
 
 /* ---- statistics JSON scanner ------------------------------------------ */
@@ -298,6 +312,8 @@ void tg_metrics_snapshot_get(tg_metrics *m, tg_metrics_snapshot *out)
     out->latency_count = atomic_load_explicit(&m->latency_count, memory_order_relaxed);
     out->latency_sum_seconds =
         (double)atomic_load_explicit(&m->latency_sum_ns, memory_order_relaxed) / 1e9;
+    out->breaker_state = atomic_load_explicit(&m->breaker_state, memory_order_relaxed);
+    out->breaker_opens = atomic_load_explicit(&m->breaker_opens, memory_order_relaxed);
     pthread_mutex_lock(&m->lock);
     out->n_lag = m->n_lag;
     memcpy(out->lag, m->lag, m->n_lag * sizeof m->lag[0]);
@@ -365,6 +381,12 @@ size_t tg_metrics_write_prometheus(tg_metrics *m, char *buf, size_t cap)
         emit(&o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_names[i], counter_help[i],
              counter_names[i], counter_names[i], (unsigned long long)s->counters[i]);
     emit_histogram(&o, s);
+    emit(&o, "# HELP topicgen_breaker_state Consumer circuit breaker: 0 closed, 1 open, "
+             "2 half-open.\n# TYPE topicgen_breaker_state gauge\ntopicgen_breaker_state %d\n",
+         s->breaker_state);
+    emit(&o, "# HELP topicgen_breaker_opens_total Times a consumer circuit breaker opened.\n"
+             "# TYPE topicgen_breaker_opens_total counter\ntopicgen_breaker_opens_total %llu\n",
+         (unsigned long long)s->breaker_opens);
     emit(&o, "# HELP topicgen_consumer_lag Messages behind the high watermark per partition.\n"
              "# TYPE topicgen_consumer_lag gauge\n");
     for (size_t i = 0; i < s->n_lag; i++) {

@@ -50,6 +50,9 @@ typedef struct tg_metrics_snapshot {
     double latency_sum_seconds;
     size_t n_lag;
     tg_partition_lag lag[TG_METRICS_MAX_PARTITIONS];
+    int breaker_state;      /* topicgen_breaker_state: a tg_breaker_state (0 closed,
+                               1 open, 2 half-open)                                   */
+    uint64_t breaker_opens; /* topicgen_breaker_opens_total: transitions into open   */
 } tg_metrics_snapshot;
 
 typedef struct tg_metrics tg_metrics;
@@ -65,6 +68,15 @@ void tg_metrics_add(tg_metrics *m, tg_counter c, uint64_t n);
 
 /* Record one handler run of `seconds`.  m may be NULL.  Lock-free. */
 void tg_metrics_observe_latency(tg_metrics *m, double seconds);
+
+/* Set the circuit-breaker state gauge (a tg_breaker_state value).  With
+ * several consumers on one m the last change wins.  m may be NULL.
+ * Lock-free. */
+void tg_metrics_set_breaker_state(tg_metrics *m, int state);
+
+/* Count one transition of a consumer's circuit breaker into the open state.
+ * m may be NULL.  Lock-free. */
+void tg_metrics_breaker_opened(tg_metrics *m);
 
 /* Parse a librdkafka statistics JSON document (as given to stats_cb) and
  * replace the lag of every partition it lists (topics.*.partitions.*.

@@ -129,6 +129,12 @@ static void test_breaker_consecutive(void)
     CHECK(tg_breaker_allow(&b, t + 2100), "second probe");
     CHECK(tg_breaker_record(&b, true, t + 2100) == TG_BREAKER_CLOSED, "a good probe closes it");
     CHECK(tg_breaker_allow(&b, t + 2101) && b.consecutive == 0, "closed again, count reset");
+    for (int i = 0; i < 3; i++)
+        tg_breaker_record(&b, false, t + 3000);
+    CHECK(tg_breaker_allow(&b, t + 4000), "third probe");
+    tg_breaker_release(&b);
+    CHECK(b.state == TG_BREAKER_HALF_OPEN, "a released probe keeps it half-open");
+    CHECK(tg_breaker_allow(&b, t + 4001), "release lets the next probe through");
 }
 
 static void test_breaker_rate(void)
