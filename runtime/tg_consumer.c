@@ -14,6 +14,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tg_consumer.h"
 
+#include "tg_breaker.h"
+
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -94,6 +96,7 @@ struct tg_consumer {
     int batch_attempts;
     bool batch_waiting;
     int64_t batch_due_ms;
+    tg_breaker breaker;            /* used when s.breaker_enable          */
     _Atomic int stop;
     bool subscribed, closed, dirty, fatal;
     int64_t next_commit_ms;
@@ -387,6 +390,94 @@ static held *find_held(part *p, const rd_kafka_message_t *m)
     return NULL;
 }
 
+/* ---- circuit breaker ---------------------------------------------------- */
+
+static void block_all(tg_consumer *c);
+
+static void breaker_init(tg_consumer *c)
+{
+    tg_breaker_config bc = {
+        .consecutive_failures = (unsigned)c->s.breaker_consecutive,
+        .failure_rate = c->s.breaker_rate_percent / 100.0,
+        .min_calls = (unsigned)c->s.breaker_min_calls,
+        .window_ms = (unsigned)c->s.breaker_window_ms,
+        .cooldown_ms = (unsigned)c->s.breaker_cooldown_ms,
+    };
+    tg_breaker_init(&c->breaker, &bc);
+}
+
+/* Log, export and act on a state change (opening pauses every partition). */
+static void breaker_changed(tg_consumer *c, tg_breaker_state before, uint64_t opens_before)
+{
+    tg_breaker_state now = c->breaker.state;
+    if (c->breaker.opened_count != opens_before)
+        tg_metrics_breaker_opened(c->metrics);
+    if (now == before && c->breaker.opened_count == opens_before)
+        return;
+    tg_metrics_set_breaker_state(c->metrics, (int)now);
+    tg_log_kv kv[2] = { { "from", tg_breaker_state_name(before) },
+                        { "to", tg_breaker_state_name(now) } };
+    tg_log(&c->logger, now == TG_BREAKER_OPEN ? TG_LOG_WARN : TG_LOG_INFO, "consumer",
+           now == TG_BREAKER_OPEN ? "circuit breaker open: partitions paused"
+                                  : "circuit breaker state change", kv, 2);
+    if (now == TG_BREAKER_OPEN)
+        block_all(c);
+}
+
+/* May a handler run now?  (Always, with the breaker off.) */
+static bool breaker_allow(tg_consumer *c)
+{
+    if (!c->s.breaker_enable)
+        return true;
+    tg_breaker_state before = c->breaker.state;
+    uint64_t opens = c->breaker.opened_count;
+    bool ok = tg_breaker_allow(&c->breaker, now_ms());
+    breaker_changed(c, before, opens);
+    return ok;
+}
+
+/* Record an outcome: TG_OK success, TG_RETRY failure, TG_REJECT no verdict. */
+static void breaker_record(tg_consumer *c, tg_result r)
+{
+    if (!c->s.breaker_enable)
+        return;
+    tg_breaker_state before = c->breaker.state;
+    uint64_t opens = c->breaker.opened_count;
+    if (r == TG_REJECT)
+        tg_breaker_release(&c->breaker);
+    else
+        (void)tg_breaker_record(&c->breaker, r == TG_OK, now_ms());
+    breaker_changed(c, before, opens);
+}
+
+/* True while the breaker is not closed: failures are the outage's. */
+static bool breaker_tripped(const tg_consumer *c)
+{
+    return c->s.breaker_enable && c->breaker.state != TG_BREAKER_CLOSED;
+}
+
+/* True while nothing may be fetched: open within the cool-down, or a
+ * half-open probe is running. */
+static bool breaker_holds(const tg_consumer *c)
+{
+    const tg_breaker *b = &c->breaker;
+    if (!c->s.breaker_enable)
+        return false;
+    if (b->state == TG_BREAKER_OPEN)
+        return now_ms() - b->opened_at_ms < (int64_t)b->config.cooldown_ms;
+    return b->state == TG_BREAKER_HALF_OPEN && b->probe_running;
+}
+
+/* When a message refused by (or failed during) an outage is tried again. */
+static int64_t breaker_due(const tg_consumer *c)
+{
+    const tg_breaker *b = &c->breaker;
+    int64_t t = now_ms();
+    if (b->state == TG_BREAKER_OPEN && b->opened_at_ms + (int64_t)b->config.cooldown_ms > t)
+        return b->opened_at_ms + (int64_t)b->config.cooldown_ms;
+    return t + 20;
+}
+
 /* ---- dead-lettering ----------------------------------------------------- */
 
 static void mark_dlq(held *h, const char *reason, const char *path)
@@ -429,6 +520,13 @@ static void produce_dlq(tg_consumer *c, part *p, held *h)
     p->due_ms = now_ms() + c->s.dlq_retry_backoff_ms;
 }
 
+/* A blocked partition resumes once its FIFO drained, unless a batch retry,
+ * the breaker or a full in-flight window holds every partition. */
+static bool may_resume(const tg_consumer *c, const part *p)
+{
+    return p->qn == 0 && !c->batch_waiting && !breaker_holds(c);
+}
+
 /* Store offsets of DONE heads in order; start DLQ work; unblock when drained. */
 static void pump(tg_consumer *c, part *p)
 {
@@ -450,7 +548,8 @@ static void pump(tg_consumer *c, part *p)
         memmove(&p->q[0], &p->q[1], (p->qn - 1) * sizeof p->q[0]);
         p->qn--;
     }
-    unblock(c, p);
+    if (may_resume(c, p))
+        unblock(c, p);
 }
 
 static part *find_part_by_token(tg_consumer *c, uint64_t token)
@@ -608,6 +707,14 @@ static int64_t retry_delay(tg_consumer *c, int attempts)
     return half + (int64_t)(next_random(c) % (uint64_t)(delay - half + 1));
 }
 
+/* The breaker refused (or tripped on) h: try again after the cool-down. */
+static void hold_for_breaker(tg_consumer *c, part *p, held *h)
+{
+    h->state = H_RETRY;
+    p->due_ms = breaker_due(c);
+    block(c, p);
+}
+
 static void schedule_retry(tg_consumer *c, part *p, held *h)
 {
     h->state = H_RETRY;
@@ -618,12 +725,21 @@ static void schedule_retry(tg_consumer *c, part *p, held *h)
 /* Apply a handler/translator result to h. */
 static void settle(tg_consumer *c, part *p, held *h, tg_result r)
 {
+    breaker_record(c, r);
     switch (r) {
     case TG_OK:
         h->state = H_DONE;
         tg_metrics_add(c->metrics, TG_M_PROCESSED, 1);
         break;
     case TG_RETRY:
+        if (breaker_tripped(c)) {
+            /* The outage's failure, not the message's: keep it, with at
+             * least one attempt left for after the breaker closes. */
+            if (h->attempts >= c->s.retry_max_attempts)
+                h->attempts = c->s.retry_max_attempts - 1;
+            hold_for_breaker(c, p, h);
+            return;
+        }
         if (h->attempts < c->s.retry_max_attempts) {
             logp(c, TG_LOG_INFO, "handler asked for retry", p, h->m->offset, NULL, NULL);
             schedule_retry(c, p, h);
@@ -665,6 +781,10 @@ static void handle_one(tg_consumer *c, part *p, held *h)
     if (!fn) {
         mark_dlq(h, "unknown variant", "$");
         pump(c, p);
+        return;
+    }
+    if (!breaker_allow(c)) {
+        hold_for_breaker(c, p, h);
         return;
     }
     if (h->attempts > 0)
@@ -839,8 +959,8 @@ static void service_due(tg_consumer *c)
     int64_t now = now_ms();
     for (size_t i = 0; i < c->n_parts; i++) {
         part *p = &c->parts[i];
-        if (p->qn == 0 && p->blocked && !c->batch_waiting)
-            unblock(c, p); /* e.g. its batch vanished in a revoke */
+        if (p->blocked && may_resume(c, p))
+            unblock(c, p); /* e.g. its batch vanished in a revoke, breaker closed */
         if (p->qn == 0 || p->due_ms > now)
             continue;
         if (p->q[0].state == H_RETRY)
@@ -1128,6 +1248,7 @@ tg_consumer *tg_consumer_new(const tg_config *conf, const tg_consumer_opts *opts
     c->translate_user = opts ? opts->translate_user : NULL;
     c->rng = (uint64_t)now_ms() ^ (uint64_t)(uintptr_t)c ^ 0x9e3779b97f4a7c15u;
     atomic_init(&c->stop, 0);
+    breaker_init(c);
     if (make_rdkafka(c, conf, err) || make_dlq_producer(c, conf, opts, err)) {
         tg_consumer_free(c);
         return NULL;
