@@ -1,6 +1,8 @@
 /* tg_producer: encode + key + topicgen headers + rd_kafka_producev, with
- * per-message delivery reports classified for the caller, bounded flush and
- * close, and the W3C traceparent validator shared with the consumer. */
+ * per-message delivery reports classified for the caller, fail-fast while
+ * every broker is down, the fallback (fallback topic or spool file) for
+ * failed deliveries, bounded flush and close, and the W3C traceparent
+ * validator shared with the consumer. */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_producer.h"
 
@@ -9,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "tg_spool.h"
 
 #define INITIAL_BUF 4096
 #define INITIAL_KEY 256
@@ -25,7 +30,35 @@ struct tg_producer {
     char *key;                    /* reusable key buffer                   */
     size_t key_cap;
     _Atomic size_t in_flight;     /* queued, delivery report not yet served */
+    int unavailable_ms;           /* topicgen.producer.unavailable.ms       */
+    int fallback;                 /* a tg_fallback                          */
+    char fallback_topic[TG_SETTINGS_TEXT_MAX]; /* "" = <topic>.dlq          */
+    tg_spool *spool;              /* NULL unless a spool path is used       */
+    _Atomic int64_t down_since_ms; /* ALL_BROKERS_DOWN seen (monotonic ms) and
+                                     no successful delivery since; 0 = none  */
+    _Atomic int closing;          /* close purges: failures skip the DLQ    */
+    pthread_mutex_t fb_lock;      /* guards fb_head                         */
+    struct fb_copy *fb_head;      /* fallback copies awaiting their report  */
+    _Atomic size_t fb_count;
 };
+
+/* A copy of a failed message on its way to the fallback topic: the original's
+ * report is made when the copy's own report arrives. */
+typedef struct fb_copy {
+    struct fb_copy *next;
+    void *opaque;                 /* the original msg_opaque                */
+    int err;                      /* the original error                     */
+    int32_t partition;
+    char topic[TG_SETTINGS_TEXT_MAX];
+    char error[200];
+} fb_copy;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 tg_send_opts tg_send_opts_default(void)
 {
@@ -62,13 +95,171 @@ static bool is_retriable(rd_kafka_resp_err_t e)
     }
 }
 
+/* Fill the parts of a report every path shares. */
+static void report(tg_producer *p, const tg_delivery *base, int err, int fallback)
+{
+    char fatal_text[256] = "";
+    tg_delivery d = *base;
+    d.err = err;
+    d.fallback = err ? fallback : TG_FALLBACK_NONE;
+    if (err && rd_kafka_fatal_error(p->rk, fatal_text, sizeof fatal_text)) {
+        d.fatal = true;             /* the producer is unusable (idempotence broken) */
+        d.error = fatal_text;
+    } else if (err) {
+        d.retriable = is_retriable((rd_kafka_resp_err_t)err);
+    }
+    if (p->on_delivery)
+        p->on_delivery(p->user, &d);
+}
+
+static void log_loss(tg_producer *p, const char *topic, const char *why)
+{
+    tg_log_kv kv[2] = { { "topic", topic }, { "why", why } };
+    tg_log(&p->logger, TG_LOG_ERROR, "producer", "delivery failed and no fallback saved it", kv,
+           2);
+}
+
+/* Append m (as sent to `topic`) to the spool.  0 on success. */
+static int spool_message(tg_producer *p, const rd_kafka_message_t *m, const char *topic)
+{
+    rd_kafka_headers_t *h = NULL;
+    rd_kafka_timestamp_type_t tt;
+    tg_error e;
+    size_t n = rd_kafka_message_headers(m, &h) == 0 ? rd_kafka_header_cnt(h) : 0;
+    tg_spool_header *sh = n ? calloc(n, sizeof *sh) : NULL;
+    if (!p->spool || (n && !sh)) {
+        free(sh);
+        log_loss(p, topic, p->spool ? "out of memory" : "no spool");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name = NULL;
+        (void)rd_kafka_header_get_all(h, i, &name, &sh[i].value, &sh[i].value_len);
+        sh[i].name = name;
+        sh[i].name_len = strlen(name);
+    }
+    int64_t ts = rd_kafka_message_timestamp(m, &tt);
+    tg_spool_record r = { topic, strlen(topic), m->partition, ts < 0 ? 0 : ts, m->key,
+                          m->key_len, m->payload, m->len, sh, n };
+    int rc = tg_spool_append(p->spool, &r, &e);
+    free(sh);
+    if (rc) {
+        log_loss(p, topic, e.message);
+        return -1;
+    }
+    tg_metrics_add(p->metrics, TG_M_SPOOLED, 1);
+    tg_metrics_add(p->metrics, TG_M_FALLBACK, 1);
+    return 0;
+}
+
+static int produce(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h, tg_error *err);
+
+static int add_text_header(rd_kafka_headers_t *h, const char *name, const char *v)
+{
+    return rd_kafka_header_add(h, name, -1, v, (ssize_t)strlen(v)) ? -1 : 0;
+}
+
+/* Send a copy of failed message m to the fallback topic; the original is
+ * reported when the copy's report arrives.  0 when the copy was queued. */
+static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const char *topic)
+{
+    rd_kafka_headers_t *orig = NULL, *h;
+    rd_kafka_timestamp_type_t tt;
+    char dlq[TG_SETTINGS_TEXT_MAX + 8], part[16], ts[24];
+    fb_copy *fb = calloc(1, sizeof *fb);
+    (void)snprintf(dlq, sizeof dlq, "%s%s", p->fallback_topic[0] ? p->fallback_topic : topic,
+                   p->fallback_topic[0] ? "" : ".dlq");
+    if (!fb || strcmp(dlq, topic) == 0 || strlen(topic) >= sizeof fb->topic) {
+        free(fb);                   /* never dead-letter a failed copy into itself */
+        return -1;
+    }
+    h = rd_kafka_message_headers(m, &orig) == 0 ? rd_kafka_headers_copy(orig)
+                                               : rd_kafka_headers_new(4);
+    (void)snprintf(part, sizeof part, "%d", (int)m->partition);
+    (void)snprintf(ts, sizeof ts, "%lld", (long long)rd_kafka_message_timestamp(m, &tt));
+    (void)snprintf(fb->error, sizeof fb->error, "%s", rd_kafka_err2str(m->err));
+    (void)snprintf(fb->topic, sizeof fb->topic, "%s", topic);
+    fb->opaque = m->_private;
+    fb->err = (int)m->err;
+    fb->partition = m->partition;
+    char reason[240];
+    (void)snprintf(reason, sizeof reason, "delivery failed: %s", fb->error);
+    if (add_text_header(h, "tg-dlq-reason", reason) || add_text_header(h, "tg-dlq-topic", topic)
+        || add_text_header(h, "tg-dlq-partition", part)
+        || add_text_header(h, "tg-dlq-timestamp", ts)) {
+        rd_kafka_headers_destroy(h);
+        free(fb);
+        return -1;
+    }
+    tg_raw_record r = { dlq, TG_PARTITION_ANY, m->key, m->key_len, m->payload, m->len,
+                        NULL, NULL, 0, 0, fb };
+    pthread_mutex_lock(&p->fb_lock);
+    fb->next = p->fb_head;
+    p->fb_head = fb;
+    atomic_fetch_add(&p->fb_count, 1);
+    pthread_mutex_unlock(&p->fb_lock);
+    if (produce(p, &r, h, NULL) == 0)   /* produce frees h on failure */
+        return 0;
+    pthread_mutex_lock(&p->fb_lock);
+    p->fb_head = fb->next;              /* still first: nothing else ran under the lock */
+    atomic_fetch_sub(&p->fb_count, 1);
+    pthread_mutex_unlock(&p->fb_lock);
+    free(fb);
+    return -1;
+}
+
+/* If opaque is one of p's fallback copies, unlink and return it. */
+static fb_copy *fb_take(tg_producer *p, void *opaque)
+{
+    fb_copy *found = NULL;
+    if (!opaque || atomic_load(&p->fb_count) == 0)
+        return NULL;
+    pthread_mutex_lock(&p->fb_lock);
+    for (fb_copy **pp = &p->fb_head; *pp; pp = &(*pp)->next)
+        if (*pp == opaque) {
+            found = *pp;
+            *pp = found->next;
+            atomic_fetch_sub(&p->fb_count, 1);
+            break;
+        }
+    pthread_mutex_unlock(&p->fb_lock);
+    return found;
+}
+
+/* The report of a fallback copy: report the original it stands for. */
+static void fallback_copy_done(tg_producer *p, const rd_kafka_message_t *m, fb_copy *fb)
+{
+    tg_delivery d;
+    int where = TG_FALLBACK_DLQ;
+    memset(&d, 0, sizeof d);
+    d.topic = fb->topic;
+    d.partition = fb->partition;
+    d.offset = -1;
+    d.key = m->key;
+    d.key_len = m->key_len;
+    d.msg_opaque = fb->opaque;
+    d.error = fb->error;
+    if (m->err)                     /* the copy failed too: the spool is the last line */
+        where = spool_message(p, m, fb->topic) == 0 ? TG_FALLBACK_SPOOL : TG_FALLBACK_NONE;
+    else
+        tg_metrics_add(p->metrics, TG_M_FALLBACK, 1);
+    report(p, &d, fb->err, where);
+    free(fb);
+}
+
 static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     tg_producer *p = opaque;
-    char fatal_text[256] = "";
+    fb_copy *fb = fb_take(p, m->_private);
     tg_delivery d;
     (void)rk;
     atomic_fetch_sub(&p->in_flight, 1);
+    if (!m->err)
+        atomic_store(&p->down_since_ms, 0); /* a broker is reachable again */
+    if (fb) {
+        fallback_copy_done(p, m, fb);
+        return;
+    }
     tg_metrics_add(p->metrics, m->err ? TG_M_FAILED_DELIVERIES : TG_M_DELIVERED, 1);
     memset(&d, 0, sizeof d);
     d.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
@@ -77,16 +268,14 @@ static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     d.key = m->key;
     d.key_len = m->key_len;
     d.msg_opaque = m->_private;
-    d.err = (int)m->err;
-    d.error = m->err ? rd_kafka_message_errstr(m) : "";
-    if (m->err && rd_kafka_fatal_error(p->rk, fatal_text, sizeof fatal_text)) {
-        d.fatal = true;             /* the producer is unusable (idempotence broken) */
-        d.error = fatal_text;
-    } else if (m->err) {
-        d.retriable = is_retriable(m->err);
-    }
-    if (p->on_delivery)
-        p->on_delivery(p->user, &d);
+    d.error = m->err ? rd_kafka_err2str(m->err) : "";
+    int where = TG_FALLBACK_NONE;
+    if (m->err && p->fallback == TG_FALLBACK_DLQ && !atomic_load(&p->closing)
+        && start_dlq_copy(p, m, d.topic) == 0)
+        return;                     /* reported when the copy is confirmed */
+    if (m->err && p->fallback != TG_FALLBACK_NONE)
+        where = spool_message(p, m, d.topic) == 0 ? TG_FALLBACK_SPOOL : TG_FALLBACK_NONE;
+    report(p, &d, (int)m->err, where);
 }
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
@@ -101,8 +290,44 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     tg_producer *p = opaque;
     tg_log_kv kv[1] = { { "error", rd_kafka_err2name((rd_kafka_resp_err_t)err) } };
     (void)rk;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        int64_t zero = 0;           /* keep the earliest time of this outage */
+        (void)atomic_compare_exchange_strong(&p->down_since_ms, &zero, mono_ms());
+    }
     tg_log(&p->logger, err == RD_KAFKA_RESP_ERR__FATAL ? TG_LOG_ERROR : TG_LOG_WARN,
            "producer", reason, kv, 1);
+}
+
+/* Read the fallback knobs and open the spool if one is used. */
+static int setup_fallback(tg_producer *p, const tg_settings *s, tg_error *err)
+{
+    p->unavailable_ms = s->producer_unavailable_ms;
+    p->fallback = s->producer_fallback;
+    memcpy(p->fallback_topic, s->producer_fallback_topic, sizeof p->fallback_topic);
+    if (p->fallback == TG_FALLBACK_SPOOL && !s->producer_spool_path[0])
+        return tg_error_set(err, TG_ERR_CONFIG, "topicgen.producer.fallback=spool needs "
+                                                "topicgen.producer.spool.path");
+    if (p->fallback != TG_FALLBACK_NONE && s->producer_spool_path[0]) {
+        p->spool = tg_spool_open(s->producer_spool_path, err);
+        if (!p->spool)
+            return err ? err->code : TG_ERR_IO;
+    }
+    return 0;
+}
+
+static void free_producer(tg_producer *p)
+{
+    while (p->fb_head) {            /* copies rd_kafka_destroy never reported */
+        fb_copy *next = p->fb_head->next;
+        free(p->fb_head);
+        p->fb_head = next;
+    }
+    tg_spool_close(p->spool);
+    pthread_mutex_destroy(&p->fb_lock);
+    pthread_mutex_destroy(&p->send_lock);
+    free(p->buf);
+    free(p->key);
+    free(p);
 }
 
 tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts, tg_error *err)
@@ -121,6 +346,12 @@ tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts
         tg_error_set(err, TG_ERR_NOMEM, "tg_producer_new: out of memory");
         return NULL;
     }
+    (void)pthread_mutex_init(&p->fb_lock, NULL); /* default attributes: cannot fail on Linux */
+    if (setup_fallback(p, tg_config_settings(conf), err)) {
+        rd_kafka_conf_destroy(rc);
+        free_producer(p);
+        return NULL;
+    }
     p->logger = opts && opts->logger ? *opts->logger : tg_logger_default();
     p->metrics = opts ? opts->metrics : NULL;
     p->on_delivery = opts ? opts->on_delivery : NULL;
@@ -132,8 +363,7 @@ tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof errstr);
     if (!p->rk) {
         rd_kafka_conf_destroy(rc);
-        pthread_mutex_destroy(&p->send_lock);
-        free(p);
+        free_producer(p);
         tg_error_set(err, TG_ERR_KAFKA, "rd_kafka_new (producer): %s", errstr);
         return NULL;
     }
@@ -281,6 +511,26 @@ static int send_locked(tg_producer *p, const tg_message_desc *desc, const void *
     return produce(p, &r, h, err);
 }
 
+/* TG_ERR_UNAVAILABLE while every broker has been down for longer than the
+ * bound; one probe passes whenever nothing is in flight, so a recovery is
+ * seen (its successful report clears the state). */
+static int check_available(tg_producer *p, bool may_poll, tg_error *err)
+{
+    int64_t since = atomic_load(&p->down_since_ms);
+    if (p->unavailable_ms <= 0 || since == 0 || mono_ms() - since < p->unavailable_ms)
+        return 0;
+    if (may_poll)
+        rd_kafka_poll(p->rk, 0);    /* serve pending reports and errors first */
+    since = atomic_load(&p->down_since_ms);
+    size_t pending = atomic_load(&p->in_flight);
+    if (since == 0 || pending == 0)
+        return 0;
+    return tg_error_set(err, TG_ERR_UNAVAILABLE,
+                        "no broker reachable for %lld ms (topicgen.producer.unavailable.ms=%d), "
+                        "%zu message(s) pending", (long long)(mono_ms() - since),
+                        p->unavailable_ms, pending);
+}
+
 int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *msg,
                      const tg_send_opts *opts, tg_error *err)
 {
@@ -290,6 +540,8 @@ int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *ms
                                              "encoder or topic");
     if (o.traceparent && !tg_traceparent_parse(o.traceparent, strlen(o.traceparent), NULL))
         return tg_error_set(err, TG_ERR_ARG, "invalid traceparent \"%.64s\"", o.traceparent);
+    if (check_available(p, true, err))
+        return TG_ERR_UNAVAILABLE;
     pthread_mutex_lock(&p->send_lock);
     int rc = send_locked(p, desc, msg, &o, err);
     pthread_mutex_unlock(&p->send_lock);
@@ -301,6 +553,8 @@ int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err
 {
     if (!p || !rec || !rec->topic)
         return tg_error_set(err, TG_ERR_ARG, "tg_producer_send_raw: missing producer or topic");
+    if (check_available(p, false, err)) /* no poll: callable from a delivery callback */
+        return TG_ERR_UNAVAILABLE;
     rd_kafka_headers_t *h = rec->base_headers
                                 ? rd_kafka_headers_copy(rec->base_headers)
                                 : rd_kafka_headers_new(rec->n_headers);
@@ -342,7 +596,9 @@ int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered)
         return 0;
     (void)tg_producer_flush(p, timeout_ms, &left, NULL);
     if (left) {
-        /* Purge what is left so every message still gets its (error) report. */
+        /* Purge what is left so every message still gets its (error) report;
+         * those go to the spool (if any), not to a fallback topic. */
+        atomic_store(&p->closing, 1);
         (void)rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
         for (int i = 0; i < 50 && tg_producer_in_flight(p) > 0; i++)
             rd_kafka_poll(p->rk, 10);
@@ -352,10 +608,7 @@ int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered)
         tg_log(&p->logger, TG_LOG_WARN, "producer", "closed with undelivered messages", kv, 1);
     }
     rd_kafka_destroy(p->rk);
-    pthread_mutex_destroy(&p->send_lock);
-    free(p->buf);
-    free(p->key);
-    free(p);
+    free_producer(p);
     if (undelivered)
         *undelivered = left;
     return left ? TG_ERR_TIMEOUT : 0;

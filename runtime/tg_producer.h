@@ -20,6 +20,17 @@
  * tg_producer_close and (non-blocking) at the end of every tg_producer_send,
  * on the calling thread.
  *
+ * Sustained failure (docs/runtime.md, "Failure modes"): the local queue is
+ * bounded (queue.buffering.max.messages / .kbytes; full = TG_ERR_QUEUE_FULL).
+ * When librdkafka reports every broker down (RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+ * and no delivery succeeded for topicgen.producer.unavailable.ms, sends fail
+ * fast with TG_ERR_UNAVAILABLE, except one probe message whenever nothing
+ * is in flight, whose successful delivery (like any other) ends the state.
+ * A message whose delivery fails for good goes to the fallback
+ * (topicgen.producer.fallback): a copy to the fallback topic, or a record in
+ * the spool file (tg_spool; replay with `topicgen-spool replay FILE`); its
+ * delivery report then says so in tg_delivery.fallback.
+ *
  * Memory: the encode buffer is one per producer, grown only when a message
  * needs more (presized to desc->max_json_size); steady-state sends do not
  * malloc in this code (librdkafka copies the payload into its queue).
@@ -64,6 +75,10 @@ typedef struct tg_delivery {
                                 (timeouts, broker down, purged at close)          */
     bool fatal;              /* error only: the producer itself is unusable        */
     const char *error;       /* error text, "" on success                          */
+    int fallback;            /* error only: where the message was saved, a tg_fallback:
+                                TG_FALLBACK_SPOOL appended (fsync'd) to the spool file,
+                                TG_FALLBACK_DLQ its copy to the fallback topic was
+                                confirmed, TG_FALLBACK_NONE not saved anywhere     */
 } tg_delivery;
 
 typedef void (*tg_delivery_fn)(void *user, const tg_delivery *d);
@@ -73,7 +88,8 @@ typedef struct tg_producer_opts {
     tg_delivery_fn on_delivery; /* per-message delivery report; NULL = none     */
     void *user;                 /* passed to on_delivery                        */
     const tg_logger *logger;    /* copied; NULL = tg_logger_default()           */
-    tg_metrics *metrics;        /* updated (delivered, failed_deliveries); not owned */
+    tg_metrics *metrics;        /* updated (delivered, failed_deliveries, fallback,
+                                   spooled); not owned                           */
 } tg_producer_opts;
 
 /* Per-send options (the struct pointer may be NULL: all defaults). */
@@ -111,17 +127,25 @@ typedef struct tg_producer tg_producer;
 tg_send_opts tg_send_opts_default(void);
 
 /* Create a producer from a TG_CONFIG_PRODUCER config (copied; the caller
- * keeps ownership of conf).  Returns NULL with err set on failure. */
+ * keeps ownership of conf).  With a spool (fallback=spool, or fallback=dlq
+ * and topicgen.producer.spool.path set, as the second line) the file is
+ * opened here.  Returns NULL with err set on failure (TG_ERR_CONFIG when
+ * fallback=spool has no spool path, TG_ERR_IO when the file cannot be
+ * opened). */
 tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts, tg_error *err);
 
 /* Encode *msg with desc and enqueue it.  Returns 0 when the message was
  * queued (its delivery report follows), else TG_ERR_ENCODE (encoder error),
  * TG_ERR_ARG (bad traceparent/arguments), TG_ERR_QUEUE_FULL (poll and send
- * again) or TG_ERR_KAFKA; on error no delivery report follows. */
+ * again), TG_ERR_UNAVAILABLE (no broker reachable for longer than
+ * topicgen.producer.unavailable.ms: back off, keep the message) or
+ * TG_ERR_KAFKA (e.g. larger than message.max.bytes); on error no delivery
+ * report follows and nothing is spooled: the caller still has the message. */
 int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *msg,
                      const tg_send_opts *opts, tg_error *err);
 
-/* Enqueue pre-encoded bytes (copied).  Same returns as tg_producer_send.
+/* Enqueue pre-encoded bytes (copied).  Same returns as tg_producer_send
+ * (including TG_ERR_UNAVAILABLE).
  * Unlike tg_producer_send it never serves delivery reports itself, so it is
  * safe to call from inside a delivery callback. */
 int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err);
@@ -139,7 +163,8 @@ int tg_producer_flush(tg_producer *p, int timeout_ms, size_t *undelivered, tg_er
 size_t tg_producer_in_flight(const tg_producer *p);
 
 /* Flush for up to timeout_ms, purge what is left (those get error delivery
- * reports with retriable=true), destroy the producer.  *undelivered (may be
+ * reports with retriable=true, and go to the spool when there is one: at
+ * close they bypass the fallback topic), destroy the producer.  *undelivered (may be
  * NULL) receives the number of messages that had no delivery report when
  * the timeout expired.  Returns 0 if that number is 0, else TG_ERR_TIMEOUT.
  * p is freed in every case.  Not thread-safe: no other call may run on p. */

@@ -1,15 +1,21 @@
 /* Producer tests against librdkafka's mock cluster: headers and delivery
  * reports, no loss and no reordering within a key while a broker goes down
- * and RTT is added, and a bounded close that reports undelivered messages.
+ * and RTT is added, a bounded close that reports undelivered messages, and
+ * sustained failure: a full outage (delivered + spooled = sent), fail-fast
+ * with TG_ERR_UNAVAILABLE, a broker-rejected message to the spool and to a
+ * fallback topic, a full local queue, and the topicgen-spool replay tool.
  * One case per run (argv[1]); prints "N passed, N failed". */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kt.h"
 #include "tg_metrics.h"
+#include "tg_spool.h"
 
 typedef struct reports {
     int ok, failed, retriable, fatal, bad_offset;
@@ -238,12 +244,348 @@ static void test_close(kt_cluster *k)
     rd_kafka_mock_broker_set_up(k->mc, 1);
 }
 
+/* ---- sustained failure: outage, fail-fast, fallback, replay ------------------- */
+
+#define MAX_IDS 4096
+
+/* Delivery reports of the failure cases, by message id (msg_opaque). */
+typedef struct outcome {
+    int ok, spooled, dlq, lost;
+    unsigned char state[MAX_IDS];   /* 0 none, 1 delivered, 2 spooled, 3 dlq, 4 lost */
+    char last_error[200];
+} outcome;
+
+static void on_outcome(void *user, const tg_delivery *d)
+{
+    outcome *o = user;
+    intptr_t id = (intptr_t)d->msg_opaque;
+    unsigned char st = 4;
+    if (d->err == 0) {
+        o->ok++;
+        st = 1;
+    } else if (d->fallback == TG_FALLBACK_SPOOL) {
+        o->spooled++;
+        st = 2;
+    } else if (d->fallback == TG_FALLBACK_DLQ) {
+        o->dlq++;
+        st = 3;
+    } else {
+        o->lost++;
+    }
+    if (d->err)
+        snprintf(o->last_error, sizeof o->last_error, "%s", d->error);
+    if (id >= 0 && id < MAX_IDS)
+        o->state[id] = st;
+}
+
+static tg_producer *outcome_producer(kt_cluster *k, outcome *o, tg_metrics *m,
+                                     const char *const *extra, size_t n)
+{
+    tg_error err;
+    tg_config *pc = kt_producer_config(k, extra, n);
+    tg_logger quiet = { tg_log_stderr_sink, NULL, getenv("KT_DEBUG") ? TG_LOG_DEBUG : TG_LOG_ERROR };
+    tg_producer_opts opts = { on_outcome, o, &quiet, m };
+    tg_producer *p = pc ? tg_producer_new(pc, &opts, &err) : NULL;
+    if (!p)
+        fprintf(stderr, "producer: %s\n", pc ? err.message : "config");
+    tg_config_free(pc);
+    return p;
+}
+
+static void spool_path_for(const char *name, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "/tmp/tg-spool-test-%ld-%s.spool", (long)getpid(), name);
+    (void)unlink(buf);
+}
+
+static int send_id(tg_producer *p, const char *topic, intptr_t id, tg_error *err)
+{
+    char ks[16];
+    snprintf(ks, sizeof ks, "k%d", (int)(id % 7));
+    kt_msg m = { (int64_t)id, { ks, strlen(ks) }, { "during-outage", 13 } };
+    tg_send_opts so = tg_send_opts_default();
+    so.topic = topic;
+    so.msg_opaque = (void *)id;
+    return tg_producer_send(p, &kt_msg_desc, &m, &so, err);
+}
+
+static void set_all_brokers(kt_cluster *k, int n, bool up)
+{
+    for (int b = 1; b <= n; b++) {
+        if (up)
+            rd_kafka_mock_broker_set_up(k->mc, b);
+        else
+            rd_kafka_mock_broker_set_down(k->mc, b);
+    }
+}
+
+/* Ids seen in a topic or a spool file. */
+typedef struct idset {
+    unsigned char seen[MAX_IDS];
+    int n, dups, foreign, with_schema;
+} idset;
+
+static void idset_add(idset *s, int64_t id)
+{
+    if (id < 0 || id >= MAX_IDS) {
+        s->foreign++;
+        return;
+    }
+    s->dups += s->seen[id] != 0;
+    s->seen[id] = 1;
+    s->n++;
+}
+
+static void read_ids(void *user, const rd_kafka_message_t *m)
+{
+    idset *s = user;
+    char schema[32];
+    kt_header(m, "tg-schema", schema, sizeof schema);
+    s->with_schema += strcmp(schema, "kt.Msg") == 0;
+    idset_add(s, kt_parse_id(m->payload, m->len));
+}
+
+static int spool_ids(void *user, const tg_spool_record *r)
+{
+    idset_add(user, kt_parse_id(r->value, r->value_len));
+    return 0;
+}
+
+#define OUTAGE_N 70
+#define OUTAGE_BROKERS 3
+
+/* kafka_producer_outage: every broker down for longer than message.timeout.ms
+ * while OUTAGE_N messages are sent: each is either delivered after recovery
+ * or spooled, none lost (topic read back + spool read). */
+static void test_outage(kt_cluster *k)
+{
+    outcome *o = calloc(1, sizeof *o);
+    tg_error err;
+    char spool[128];
+    spool_path_for("outage", spool, sizeof spool);
+    rd_kafka_mock_topic_create(k->mc, "poutage", 3, 1);
+    tg_metrics *met = tg_metrics_new();
+    const char *extra[] = { "message.timeout.ms", "2000", "reconnect.backoff.max.ms", "500",
+                            "topicgen.producer.fallback", "spool",
+                            "topicgen.producer.spool.path", spool,
+                            "topicgen.producer.unavailable.ms", "60000" };
+    tg_producer *p = outcome_producer(k, o, met, extra, 5);
+    KT_CHECK(send_id(p, "poutage", 1, &err) == 0, "warm-up: %s", err.message);
+    KT_CHECK(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
+    int send_errors = 0;
+    int64_t t0 = kt_now_ms();
+    set_all_brokers(k, OUTAGE_BROKERS, false);
+    for (int i = 0; i < OUTAGE_N; i++) {   /* 3.5 s of sending, outage 3.5 s */
+        send_errors += send_id(p, "poutage", 1000 + i, &err) != 0;
+        tg_producer_poll(p, 0);
+        kt_sleep_ms(50);
+    }
+    set_all_brokers(k, OUTAGE_BROKERS, true);
+    int64_t outage = kt_now_ms() - t0;
+    size_t left = 1;
+    KT_CHECK(tg_producer_flush(p, 15000, &left, &err) == 0, "flush: %zu left", left);
+    tg_producer_close(p, 5000, NULL);
+    int delivered = 0, spooled = 0, lost = 0;
+    for (int i = 0; i < OUTAGE_N; i++) {
+        delivered += o->state[1000 + i] == 1;
+        spooled += o->state[1000 + i] == 2;
+        lost += o->state[1000 + i] == 0 || o->state[1000 + i] >= 3;
+    }
+    idset *topic = calloc(1, sizeof *topic), *file = calloc(1, sizeof *file);
+    kt_read_all(k, "poutage", 1 + delivered, 10000, read_ids, topic);
+    uint64_t count = 0;
+    KT_CHECK(tg_spool_replay(spool, spool_ids, file, &count, NULL, &err) == 0, "spool: %s",
+             err.message);
+    int missing = 0, both = 0;
+    for (int i = 0; i < OUTAGE_N; i++) {
+        missing += !topic->seen[1000 + i] && !file->seen[1000 + i];
+        both += topic->seen[1000 + i] && file->seen[1000 + i];
+    }
+    tg_metrics_snapshot snap;
+    tg_metrics_snapshot_get(met, &snap);
+    printf("outage: outage %lld ms, sent %d: delivered %d + spooled %d, lost %d "
+           "(topic has %d of them, spool file %llu records, missing %d, in both %d); "
+           "send errors %d; metrics spooled=%llu fallback=%llu; last error \"%s\"\n",
+           (long long)outage, OUTAGE_N, delivered, spooled, lost, topic->n - 1,
+           (unsigned long long)count, missing, both, send_errors,
+           (unsigned long long)snap.counters[TG_M_SPOOLED],
+           (unsigned long long)snap.counters[TG_M_FALLBACK], o->last_error);
+    KT_CHECK(send_errors == 0, "send errors %d", send_errors);
+    KT_CHECK(delivered + spooled == OUTAGE_N && lost == 0, "delivered %d spooled %d lost %d",
+             delivered, spooled, lost);
+    KT_CHECK(spooled > 0, "the outage outlasted message.timeout.ms: something must be spooled");
+    KT_CHECK(topic->n == 1 + delivered && topic->dups == 0, "topic %d dups %d", topic->n,
+             topic->dups);
+    KT_CHECK((int)count == spooled && file->dups == 0, "spool %llu", (unsigned long long)count);
+    KT_CHECK(missing == 0 && both == 0, "missing %d in both %d", missing, both);
+    KT_CHECK(snap.counters[TG_M_SPOOLED] == (uint64_t)spooled
+                 && snap.counters[TG_M_FALLBACK] == (uint64_t)spooled, "metrics");
+    tg_metrics_free(met);
+    free(topic);
+    free(file);
+    free(o);
+    (void)unlink(spool);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* kafka_producer_failfast: the only broker down for 4 s with a 1 s bound:
+ * sends start failing with TG_ERR_UNAVAILABLE about 1 s in, each in
+ * microseconds; after recovery sends work again; nothing is lost. */
+static void test_failfast(kt_cluster *k)
+{
+    outcome *o = calloc(1, sizeof *o);
+    tg_error err;
+    char spool[128];
+    spool_path_for("failfast", spool, sizeof spool);
+    kt_topic(k, "pfailfast", 1);
+    const char *extra[] = { "message.timeout.ms", "1500", "reconnect.backoff.max.ms", "300",
+                            "topicgen.producer.fallback", "spool",
+                            "topicgen.producer.spool.path", spool,
+                            "topicgen.producer.unavailable.ms", "1000" };
+    tg_producer *p = outcome_producer(k, o, NULL, extra, 5);
+    KT_CHECK(send_id(p, "pfailfast", 1, &err) == 0, "warm-up: %s", err.message);
+    KT_CHECK(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
+    static int64_t us[1000];
+    int64_t t0 = kt_now_ms(), first_unavail = -1, max_us = 0;
+    int accepted = 0, unavailable = 0, other = 0;
+    intptr_t id = 100;
+    rd_kafka_mock_broker_set_down(k->mc, 1);
+    while (kt_now_ms() - t0 < 4000 && id < 1000) {
+        int64_t c0 = now_us();
+        int rc = send_id(p, "pfailfast", id++, &err);
+        int64_t took = now_us() - c0;
+        if (rc == TG_ERR_UNAVAILABLE) {
+            if (first_unavail < 0) {
+                first_unavail = kt_now_ms() - t0;
+                printf("failfast: first error: %s (%s)\n", tg_error_code_name(rc), err.message);
+            }
+            us[unavailable++] = took;
+            max_us = took > max_us ? took : max_us;
+        } else {
+            accepted += rc == 0;
+            other += rc != 0;
+        }
+        tg_producer_poll(p, 0);     /* reports (and their spool appends) are served here */
+        kt_sleep_ms(10);
+    }
+    rd_kafka_mock_broker_set_up(k->mc, 1);
+    int64_t up = kt_now_ms(), recovered = -1;
+    int after = 0;
+    while (kt_now_ms() - up < 10000 && id < MAX_IDS) { /* until a send is accepted + delivered */
+        int rc = send_id(p, "pfailfast", id++, &err);
+        after += rc == 0;
+        tg_producer_poll(p, 20);
+        if (rc == 0 && o->ok > 1) {
+            recovered = kt_now_ms() - up;
+            break;
+        }
+    }
+    size_t left = 1;
+    KT_CHECK(tg_producer_flush(p, 10000, &left, &err) == 0, "flush: %zu left", left);
+    tg_producer_close(p, 5000, NULL);
+    qsort(us, (size_t)unavailable, sizeof us[0], cmp_i64);
+    int64_t p50 = unavailable ? us[unavailable / 2] : -1;
+    int64_t p99 = unavailable ? us[unavailable * 99 / 100] : -1;
+    printf("failfast: bound 1000 ms; first TG_ERR_UNAVAILABLE %lld ms after the broker went "
+           "down; %d sends failed fast (p50 %lld us, p99 %lld us, max %lld us: a call may also "
+           "serve queued reports and their fsync'd spool appends), %d accepted during the "
+           "outage; recovered %lld ms after the broker came back; reports ok=%d spooled=%d "
+           "lost=%d\n", (long long)first_unavail, unavailable, (long long)p50, (long long)p99,
+           (long long)max_us, accepted, (long long)recovered, o->ok, o->spooled, o->lost);
+    KT_CHECK(first_unavail >= 1000 && first_unavail < 3000, "first unavailable at %lld ms",
+             (long long)first_unavail);
+    KT_CHECK(unavailable > 50 && other == 0, "unavailable %d other %d", unavailable, other);
+    KT_CHECK(p50 >= 0 && p50 < 1000, "median fail-fast send %lld us", (long long)p50);
+    KT_CHECK(max_us < 1000000, "a fail-fast send took %lld us", (long long)max_us);
+    KT_CHECK(recovered >= 0, "sends did not recover within 10 s");
+    KT_CHECK(o->lost == 0 && o->ok + o->spooled == accepted + after + 1, "ok %d spooled %d "
+             "accepted %d+%d", o->ok, o->spooled, accepted, after);
+    free(o);
+    (void)unlink(spool);
+}
+
+/* kafka_producer_toolarge: the broker rejects a message as too large (its
+ * max.message.bytes below ours): with fallback=spool it is spooled, with
+ * fallback=dlq its copy lands in the fallback topic with the original's
+ * headers; a full local queue is TG_ERR_QUEUE_FULL. */
+static void test_toolarge(kt_cluster *k)
+{
+    outcome *o = calloc(1, sizeof *o);
+    tg_error err;
+    char spool[128];
+    spool_path_for("toolarge", spool, sizeof spool);
+    kt_topic(k, "plarge", 1);
+    kt_topic(k, "plarge.fallback", 1);
+    const char *sp[] = { "topicgen.producer.fallback", "spool", "topicgen.producer.spool.path",
+                         spool };
+    tg_producer *p = outcome_producer(k, o, NULL, sp, 2);
+    KT_CHECK(send_id(p, "plarge", 1, &err) == 0, "warm-up: %s", err.message);
+    tg_producer_flush(p, 10000, NULL, &err);
+    /* ApiKey 0 = Produce: the next produce request is answered MESSAGE_TOO_LARGE */
+    rd_kafka_mock_push_request_errors(k->mc, 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    KT_CHECK(send_id(p, "plarge", 2, &err) == 0, "send: %s", err.message);
+    tg_producer_flush(p, 10000, NULL, &err);
+    tg_producer_close(p, 5000, NULL);
+    printf("toolarge: spool: report %s (\"%s\")\n",
+           o->state[2] == 2 ? "spooled" : "NOT spooled", o->last_error);
+    KT_CHECK(o->state[2] == 2, "too-large message state %d", o->state[2]);
+    idset *file = calloc(1, sizeof *file);
+    KT_CHECK(tg_spool_replay(spool, spool_ids, file, NULL, NULL, &err) == 0 && file->n == 1
+                 && file->seen[2], "spool holds id 2 (%d records)", file->n);
+    /* the same with a fallback topic */
+    const char *dq[] = { "topicgen.producer.fallback", "dlq", "topicgen.producer.fallback.topic",
+                         "plarge.fallback" };
+    memset(o, 0, sizeof *o);
+    p = outcome_producer(k, o, NULL, dq, 2);
+    KT_CHECK(send_id(p, "plarge", 1, &err) == 0, "warm-up: %s", err.message);
+    tg_producer_flush(p, 10000, NULL, &err);
+    rd_kafka_mock_push_request_errors(k->mc, 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    KT_CHECK(send_id(p, "plarge", 3, &err) == 0, "send: %s", err.message);
+    tg_producer_flush(p, 10000, NULL, &err);
+    tg_producer_close(p, 5000, NULL);
+    idset *dlq = calloc(1, sizeof *dlq);
+    kt_read_all(k, "plarge.fallback", 1, 10000, read_ids, dlq);
+    printf("toolarge: dlq: report %s, fallback topic has %d record(s), tg-schema kept %d\n",
+           o->state[3] == 3 ? "fallback" : "NOT fallback", dlq->n, dlq->with_schema);
+    KT_CHECK(o->state[3] == 3 && o->dlq == 1, "too-large message state %d", o->state[3]);
+    KT_CHECK(dlq->n == 1 && dlq->seen[3] && dlq->with_schema == 1, "fallback topic");
+    /* a full local queue: messages linger, the 4th does not fit */
+    const char *q[] = { "queue.buffering.max.messages", "3", "linger.ms", "10000" };
+    memset(o, 0, sizeof *o);
+    p = outcome_producer(k, o, NULL, q, 2);
+    int rc = 0;
+    for (intptr_t i = 10; i < 14 && rc == 0; i++)
+        rc = send_id(p, "plarge", i, &err);
+    printf("toolarge: queue of 3: 4th send -> %s (%s)\n", tg_error_code_name(rc), err.message);
+    KT_CHECK(rc == TG_ERR_QUEUE_FULL, "full queue rc %d", rc);
+    tg_producer_close(p, 5000, NULL);
+    free(file);
+    free(dlq);
+    free(o);
+    (void)unlink(spool);
+}
+
 typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); int brokers; } tcase;
 
 static const tcase cases[] = {
     { "basic", test_basic, 1 },
     { "faults", test_faults, 3 },
     { "close", test_close, 1 },
+    { "outage", test_outage, OUTAGE_BROKERS },
+    { "failfast", test_failfast, 1 },
+    { "toolarge", test_toolarge, 1 },
 };
 
 int main(int argc, char **argv)
