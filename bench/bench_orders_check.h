@@ -2,7 +2,8 @@
  * bench_orders_check.h: the schema checks of orders.yaml, shared by every
  * competitor decoder so that all of them do the same work as the generated
  * orders_OrderEvent_decode: required fields, JSON types, integer ranges,
- * string lengths in code points, item counts, enum values, RFC 3339
+ * string lengths in code points (decimals too: price 20, total_price 24),
+ * item counts, enum values, RFC 3339
  * timestamps and decimal text (the last two with topicgen's own text rules,
  * so the checks are byte-for-byte the same).  Duplicate *known* members are
  * rejected through the `seen` bits; duplicate unknown members are only
@@ -79,7 +80,14 @@ static inline bool bo_len(const char *p, size_t n, size_t min, size_t max)
 }
 
 static inline bool bo_timestamp(const char *p, size_t n) { return tg_text_timestamp(p, n) == NULL; }
-static inline bool bo_decimal(const char *p, size_t n) { return tg_text_is_decimal(p, n); }
+/* Decimal text (ASCII, so bytes are code points) of at most max characters
+ * (schema max_length: price 20, total_price 24). */
+#define BO_PRICE_MAX 20
+#define BO_TOTAL_MAX 24
+static inline bool bo_decimal(const char *p, size_t n, size_t max)
+{
+    return n <= max && tg_text_is_decimal(p, n);
+}
 
 static inline bool bo_status(const char *p, size_t n, orders_OrderStatus *out)
 {

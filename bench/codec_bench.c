@@ -293,6 +293,7 @@ static const struct {
     {"bad enum", "{" HEAD "\"line_items\":[" LI "]" TAIL ",\"status\":\"lost\"}"},
     {"bad timestamp", "{\"order_id\":\"o1\",\"created_at\":\"2026-02-30T03:04:05Z\",\"customer_name\":\"C\",\"line_items\":[" LI "]" TAIL "}"},
     {"bad decimal", "{" HEAD "\"line_items\":[" LI "],\"total_price\":\"1.2.3\"}"},
+    {"decimal longer than max_length", "{" HEAD "\"line_items\":[" LI "],\"total_price\":\"1234567890123456789012.45\"}"},
     {"empty line_items", "{" HEAD "\"line_items\":[]" TAIL "}"},
     {"wrong type", "{" HEAD "\"line_items\":[" LI "]" TAIL ",\"note\":5}"},
     {"duplicate known key", "{" HEAD "\"order_id\":\"o2\",\"line_items\":[" LI "]" TAIL "}"},

@@ -31,18 +31,18 @@ static bool c_string(const cJSON *v, tg_str *out, size_t min, size_t max)
     return bo_len(out->ptr, out->len, min, max);
 }
 
-static bool c_decimal(const cJSON *v, tg_str *out, char *numbuf)
+static bool c_decimal(const cJSON *v, tg_str *out, char *numbuf, size_t max)
 {
     if (cJSON_IsString(v)) {
         out->ptr = v->valuestring;
         out->len = strlen(v->valuestring);
-        return bo_decimal(out->ptr, out->len);
+        return bo_decimal(out->ptr, out->len, max);
     }
     if (!cJSON_IsNumber(v))
         return false;
     out->ptr = numbuf;
     out->len = bo_double_text(v->valuedouble, numbuf);
-    return true;
+    return out->len <= max;
 }
 
 static bool c_item(const cJSON *obj, orders_LineItem *li, char *numbuf)
@@ -69,7 +69,7 @@ static bool c_item(const cJSON *obj, orders_LineItem *li, char *numbuf)
                 return false;
             li->quantity = (int32_t)v->valuedouble;
             break;
-        default: if (!c_decimal(v, &li->price, numbuf)) return false; break;
+        default: if (!c_decimal(v, &li->price, numbuf, BO_PRICE_MAX)) return false; break;
         }
     }
     return (seen & BO_ITEM_REQUIRED) == BO_ITEM_REQUIRED;
@@ -127,7 +127,7 @@ static int c_decode(int schema, const char *json, size_t len, void *outp)
             m->line_items.count = n;
             break;
         }
-        case 4: if (!c_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS])) return 1; break;
+        case 4: if (!c_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS], BO_TOTAL_MAX)) return 1; break;
         case 5: if (!c_string(v, &m->currency, 3, 3)) return 1; break;
         case 6:
             if (!cJSON_IsString(v) ||

@@ -26,18 +26,18 @@ static bool j_string(const json_t *v, tg_str *out, size_t min, size_t max)
     return bo_len(out->ptr, out->len, min, max);
 }
 
-static bool j_decimal(const json_t *v, tg_str *out, char *numbuf)
+static bool j_decimal(const json_t *v, tg_str *out, char *numbuf, size_t max)
 {
     if (json_is_string(v)) {
         out->ptr = json_string_value(v);
         out->len = json_string_length(v);
-        return bo_decimal(out->ptr, out->len);
+        return bo_decimal(out->ptr, out->len, max);
     }
     if (!json_is_number(v))
         return false;
     out->ptr = numbuf;
     out->len = bo_double_text(json_number_value(v), numbuf);
-    return true;
+    return out->len <= max;
 }
 
 static bool j_item(json_t *obj, orders_LineItem *li, char *numbuf)
@@ -62,7 +62,7 @@ static bool j_item(json_t *obj, orders_LineItem *li, char *numbuf)
                 return false;
             li->quantity = (int32_t)json_integer_value(v);
             break;
-        default: if (!j_decimal(v, &li->price, numbuf)) return false; break;
+        default: if (!j_decimal(v, &li->price, numbuf, BO_PRICE_MAX)) return false; break;
         }
     }
     return (seen & BO_ITEM_REQUIRED) == BO_ITEM_REQUIRED;
@@ -111,7 +111,7 @@ static int j_decode(int schema, const char *json, size_t len, void *outp)
             m->line_items.count = n;
             break;
         }
-        case 4: if (!j_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS])) return 1; break;
+        case 4: if (!j_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS], BO_TOTAL_MAX)) return 1; break;
         case 5: if (!j_string(v, &m->currency, 3, 3)) return 1; break;
         case 6:
             if (!json_is_string(v) ||

@@ -44,16 +44,16 @@ bool dom_string(const Val &v, tg_str *out, size_t min, size_t max)
     return bo_len(out->ptr, out->len, min, max);
 }
 
-bool dom_decimal(const Val &v, tg_str *out, char *numbuf)
+bool dom_decimal(const Val &v, tg_str *out, char *numbuf, size_t max)
 {
     if (v.IsString()) {
         *out = tg_str{v.GetString(), v.GetStringLength()};
-        return bo_decimal(out->ptr, out->len);
+        return bo_decimal(out->ptr, out->len, max);
     }
     if (!v.IsNumber())
         return false;
     *out = tg_str{numbuf, bo_double_text(v.GetDouble(), numbuf)};
-    return true;
+    return out->len <= max;
 }
 
 bool dom_item(const Val &obj, orders_LineItem *li, char *numbuf)
@@ -79,7 +79,7 @@ bool dom_item(const Val &obj, orders_LineItem *li, char *numbuf)
                 return false;
             li->quantity = (int32_t)v.GetInt64();
             break;
-        default: if (!dom_decimal(v, &li->price, numbuf)) return false; break;
+        default: if (!dom_decimal(v, &li->price, numbuf, BO_PRICE_MAX)) return false; break;
         }
     }
     return (seen & BO_ITEM_REQUIRED) == BO_ITEM_REQUIRED;
@@ -123,7 +123,7 @@ int dom_decode(int schema, const char *json, size_t len, void *outp)
             m->line_items.count = n;
             break;
         }
-        case 4: if (!dom_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS])) return 1; break;
+        case 4: if (!dom_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS], BO_TOTAL_MAX)) return 1; break;
         case 5: if (!dom_string(v, &m->currency, 3, 3)) return 1; break;
         case 6:
             if (!v.IsString() || !bo_status(v.GetString(), v.GetStringLength(), &m->status))
@@ -215,7 +215,7 @@ struct Handler : BaseReaderHandler<UTF8<>, Handler> {
             case 0: m->order_id = v; if (!bo_len(s, len, 1, 64)) return false; break;
             case 1: m->created_at = v; if (!bo_timestamp(s, len)) return false; break;
             case 2: m->customer_name = v; if (!bo_len(s, len, 1, 200)) return false; break;
-            case 4: m->total_price = v; if (!bo_decimal(s, len)) return false; break;
+            case 4: m->total_price = v; if (!bo_decimal(s, len, BO_TOTAL_MAX)) return false; break;
             case 5: m->currency = v; if (!bo_len(s, len, 3, 3)) return false; break;
             case 6: if (!bo_status(s, len, &m->status)) return false; break;
             case 7: m->has_note = true; m->note = v; if (!bo_len(s, len, 0, 1000)) return false; break;
@@ -226,7 +226,7 @@ struct Handler : BaseReaderHandler<UTF8<>, Handler> {
             case 0: li().line_item_id = v; if (!bo_len(s, len, 1, 64)) return false; break;
             case 1: li().product_id = v; if (!bo_len(s, len, 1, 64)) return false; break;
             case 2: li().product_title = v; if (!bo_len(s, len, 0, 256)) return false; break;
-            case 4: li().price = v; if (!bo_decimal(s, len)) return false; break;
+            case 4: li().price = v; if (!bo_decimal(s, len, BO_PRICE_MAX)) return false; break;
             default: return false;
             }
         } else {

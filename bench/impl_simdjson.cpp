@@ -37,14 +37,14 @@ template <class V> bool od_string(V &v, tg_str *out, size_t min, size_t max)
     return bo_len(s.data(), s.size(), min, max);
 }
 
-template <class V> bool od_decimal(V &v, tg_str *out, char *numbuf)
+template <class V> bool od_decimal(V &v, tg_str *out, char *numbuf, size_t max)
 {
     ondemand::json_type t;
     if (v.type().get(t))
         return false;
     if (t == ondemand::json_type::string) {
         std::string_view s;
-        if (v.get_string().get(s) || !bo_decimal(s.data(), s.size()))
+        if (v.get_string().get(s) || !bo_decimal(s.data(), s.size(), max))
             return false;
         *out = view(s);
         return true;
@@ -55,7 +55,7 @@ template <class V> bool od_decimal(V &v, tg_str *out, char *numbuf)
     size_t n = raw.size();
     while (n && (raw[n - 1] == ' ' || raw[n - 1] == '\n' || raw[n - 1] == '\r' || raw[n - 1] == '\t'))
         n--;
-    if (!bo_decimal(raw.data(), n))
+    if (!bo_decimal(raw.data(), n, max))
         return false;
     (void)numbuf;
     *out = tg_str{raw.data(), n};
@@ -90,7 +90,7 @@ bool od_item(ondemand::object obj, orders_LineItem *li, char *numbuf)
             li->quantity = (int32_t)q;
             break;
         }
-        default: if (!od_decimal(v, &li->price, numbuf)) return false; break;
+        default: if (!od_decimal(v, &li->price, numbuf, BO_PRICE_MAX)) return false; break;
         }
     }
     return (seen & BO_ITEM_REQUIRED) == BO_ITEM_REQUIRED;
@@ -149,7 +149,7 @@ int od_decode(int schema, const char *json, size_t len, void *outp)
             m->line_items.count = n;
             break;
         }
-        case 4: if (!od_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS])) return 1; break;
+        case 4: if (!od_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS], BO_TOTAL_MAX)) return 1; break;
         case 5: if (!od_string(v, &m->currency, 3, 3)) return 1; break;
         case 6: {
             std::string_view s;
@@ -184,11 +184,11 @@ bool dom_string(dom::element v, tg_str *out, size_t min, size_t max)
     return bo_len(s.data(), s.size(), min, max);
 }
 
-bool dom_decimal(dom::element v, tg_str *out, char *numbuf)
+bool dom_decimal(dom::element v, tg_str *out, char *numbuf, size_t max)
 {
     std::string_view s;
     if (v.is_string()) {
-        if (v.get_string().get(s) || !bo_decimal(s.data(), s.size()))
+        if (v.get_string().get(s) || !bo_decimal(s.data(), s.size(), max))
             return false;
         *out = view(s);
         return true;
@@ -197,7 +197,7 @@ bool dom_decimal(dom::element v, tg_str *out, char *numbuf)
     if (v.get_double().get(d)) // int64/uint64/double all convert
         return false;
     *out = tg_str{numbuf, bo_double_text(d, numbuf)};
-    return true;
+    return out->len <= max;
 }
 
 bool dom_item(dom::object obj, orders_LineItem *li, char *numbuf)
@@ -222,7 +222,7 @@ bool dom_item(dom::object obj, orders_LineItem *li, char *numbuf)
             li->quantity = (int32_t)q;
             break;
         }
-        default: if (!dom_decimal(kv.value, &li->price, numbuf)) return false; break;
+        default: if (!dom_decimal(kv.value, &li->price, numbuf, BO_PRICE_MAX)) return false; break;
         }
     }
     return (seen & BO_ITEM_REQUIRED) == BO_ITEM_REQUIRED;
@@ -276,7 +276,7 @@ int dom_decode(int schema, const char *json, size_t len, void *outp)
             m->line_items.count = n;
             break;
         }
-        case 4: if (!dom_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS])) return 1; break;
+        case 4: if (!dom_decimal(v, &m->total_price, g_numtext[BO_MAX_ITEMS], BO_TOTAL_MAX)) return 1; break;
         case 5: if (!dom_string(v, &m->currency, 3, 3)) return 1; break;
         case 6: {
             std::string_view s;
