@@ -603,6 +603,8 @@ typedef struct render {
     mu_error *err;
     unsigned depth;             /* partial nesting */
     bool html_escape;           /* {{x}} escapes & " < > (off: MU_NO_ESCAPE) */
+    size_t steps;               /* against MU_MAX_RENDER_STEPS */
+    size_t out_start;           /* out->len before the render, for MU_MAX_OUTPUT */
 } render;
 
 static size_t segment(const char *name, size_t len)
@@ -611,14 +613,15 @@ static size_t segment(const char *name, size_t len)
     return dot ? (size_t)(dot - name) : len;
 }
 
-/* Resolve a (dotted) name against the context stack; NULL when missing. */
-static const mu_node *lookup(const frame *ctx, const char *name, size_t len)
+/* Resolve a (dotted) name against the context stack; NULL when missing.
+ * Each frame searched is a step of the render budget. */
+static const mu_node *lookup(render *r, const frame *ctx, const char *name, size_t len)
 {
     if (len == 1 && name[0] == '.')
         return ctx->node;
     size_t seg = segment(name, len);
     const mu_node *v = NULL;
-    for (const frame *f = ctx; f && !v; f = f->up)
+    for (const frame *f = ctx; f && !v; f = f->up, r->steps++)
         v = map_get(f->node, name, seg);
     while (v && seg < len) {
         name += seg + 1;
@@ -662,6 +665,7 @@ static int render_partial(render *r, const tmpl *t, const tnode *n, const frame 
     if (r->depth >= MU_MAX_PARTIAL_DEPTH)
         return fail(r->err, t, n->offset, "partial recursion too deep (%d levels) at '%.*s'",
                     MU_MAX_PARTIAL_DEPTH, (int)n->len, n->str);
+    r->steps += len; /* compiling it costs its length */
     tmpl sub = {n->str, n->len, text, len, 0, NULL, 0, 0};
     char *copy = NULL;
     if (n->indent_len) {
@@ -683,7 +687,7 @@ static int render_partial(render *r, const tmpl *t, const tnode *n, const frame 
 static int render_section(render *r, const tmpl *t, size_t i, const frame *ctx)
 {
     const tnode *n = &t->nodes[i];
-    const mu_node *v = lookup(ctx, n->str, n->len);
+    const mu_node *v = lookup(r, ctx, n->str, n->len);
     if (n->kind == T_INVERTED)
         return truthy(v) ? 0 : render_range(r, t, i + 1, n->end, ctx);
     if (v && v->kind == MU_LIST) {
@@ -703,13 +707,18 @@ static int render_range(render *r, const tmpl *t, size_t i, size_t end, const fr
 {
     while (i < end) {
         const tnode *n = &t->nodes[i];
+        if (++r->steps > MU_MAX_RENDER_STEPS || r->out->len - r->out_start > MU_MAX_OUTPUT)
+            return fail(r->err, t, n->offset,
+                        "render too large (more than %d steps or %u bytes of output): "
+                        "sections or partials nested over lists multiply",
+                        MU_MAX_RENDER_STEPS, MU_MAX_OUTPUT);
         switch (n->kind) {
         case T_TEXT:
             buf_put(r->out, n->str, n->len);
             break;
         case T_VAR:
         case T_RAW:
-            put_value(r->out, lookup(ctx, n->str, n->len), r->html_escape && n->kind == T_VAR);
+            put_value(r->out, lookup(r, ctx, n->str, n->len), r->html_escape && n->kind == T_VAR);
             break;
         case T_SECTION:
         case T_INVERTED:
@@ -737,7 +746,7 @@ int mu_render_flags(const mu_template_src *tpl, const mu_node *data, const mu_pa
                     unsigned flags, mu_buffer *out, mu_error *err)
 {
     mu_error scratch;
-    render r = {partials, out, err ? err : &scratch, 0, !(flags & MU_NO_ESCAPE)};
+    render r = {partials, out, err ? err : &scratch, 0, !(flags & MU_NO_ESCAPE), 0, out->len};
     const char *name = tpl->name ? tpl->name : "";
     tmpl t = {name, strlen(name), tpl->text, tpl->len, 0, NULL, 0, 0};
     size_t mark = out->len;

@@ -26,6 +26,14 @@
 /* Limits.  Exceeding them is a render error, never a crash. */
 #define MU_MAX_PARTIAL_DEPTH 64   /* partials included inside partials   */
 #define MU_MAX_NESTING 64         /* sections nested inside one template */
+#ifndef MU_MAX_RENDER_STEPS          /* per render: nodes rendered, frames */
+#define MU_MAX_RENDER_STEPS 20000000 /* searched and bytes of partials     */
+#endif                               /* compiled (crm.yaml's source.c needs
+                                        about 0.1M).  Sections and partials
+                                        nested over lists multiply: without
+                                        a bound a short template runs for
+                                        ever.                               */
+#define MU_MAX_OUTPUT (256u << 20) /* bytes one render may append          */
 #define MU_ERROR_NAME_MAX 128     /* template name kept in mu_error      */
 #define MU_ERROR_MESSAGE_MAX 256  /* message kept in mu_error            */
 
