@@ -12,8 +12,10 @@ Collects documents from the test catalogues into OUT_DIR/<target>/:
   mustache         templates/*.mustache, every template (+ first partial,
                    after a NUL byte) of the mustache spec, and the template
                    literals of tests/mustache/*.c
-The checked-in corpus is this, minimised by coverage with libFuzzer:
-  <target>_fuzz -merge=1 tests/fuzz/corpus/<target> OUT_DIR/<target>
+The checked-in corpus is this plus what fuzzing runs found, minimised to
+the inputs that add edge coverage (counters off keeps it small):
+  <target>_fuzz -merge=1 -use_counters=0 NEW_DIR tests/fuzz/corpus/<target> \
+                OUT_DIR/<target> build-fuzz/fuzz-work/<target>/corpus
 (see docs/security.md).
 """
 import glob
