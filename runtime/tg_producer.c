@@ -119,11 +119,25 @@ static void log_loss(tg_producer *p, const char *topic, const char *why)
            2);
 }
 
+/* The create timestamp of a failed message.  librdkafka 2.0.2's
+ * rd_kafka_message_timestamp answers -1 whenever m->err is set, although the
+ * message still carries its timestamp; during the delivery callback the
+ * message belongs to this thread alone, so clear err for the call. */
+static int64_t failed_timestamp(const rd_kafka_message_t *m)
+{
+    rd_kafka_message_t *w = (rd_kafka_message_t *)(uintptr_t)m;
+    rd_kafka_resp_err_t e = w->err;
+    rd_kafka_timestamp_type_t tt;
+    w->err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    int64_t ts = rd_kafka_message_timestamp(w, &tt);
+    w->err = e;
+    return ts < 0 ? 0 : ts;
+}
+
 /* Append m (as sent to `topic`) to the spool.  0 on success. */
 static int spool_message(tg_producer *p, const rd_kafka_message_t *m, const char *topic)
 {
     rd_kafka_headers_t *h = NULL;
-    rd_kafka_timestamp_type_t tt;
     tg_error e;
     size_t n = rd_kafka_message_headers(m, &h) == 0 ? rd_kafka_header_cnt(h) : 0;
     tg_spool_header *sh = n ? calloc(n, sizeof *sh) : NULL;
@@ -138,8 +152,7 @@ static int spool_message(tg_producer *p, const rd_kafka_message_t *m, const char
         sh[i].name = name;
         sh[i].name_len = strlen(name);
     }
-    int64_t ts = rd_kafka_message_timestamp(m, &tt);
-    tg_spool_record r = { topic, strlen(topic), m->partition, ts < 0 ? 0 : ts, m->key,
+    tg_spool_record r = { topic, strlen(topic), m->partition, failed_timestamp(m), m->key,
                           m->key_len, m->payload, m->len, sh, n };
     int rc = tg_spool_append(p->spool, &r, &e);
     free(sh);
@@ -164,7 +177,6 @@ static int add_text_header(rd_kafka_headers_t *h, const char *name, const char *
 static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const char *topic)
 {
     rd_kafka_headers_t *orig = NULL, *h;
-    rd_kafka_timestamp_type_t tt;
     char dlq[TG_SETTINGS_TEXT_MAX + 8], part[16], ts[24];
     fb_copy *fb = calloc(1, sizeof *fb);
     (void)snprintf(dlq, sizeof dlq, "%s%s", p->fallback_topic[0] ? p->fallback_topic : topic,
@@ -176,7 +188,7 @@ static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const cha
     h = rd_kafka_message_headers(m, &orig) == 0 ? rd_kafka_headers_copy(orig)
                                                : rd_kafka_headers_new(4);
     (void)snprintf(part, sizeof part, "%d", (int)m->partition);
-    (void)snprintf(ts, sizeof ts, "%lld", (long long)rd_kafka_message_timestamp(m, &tt));
+    (void)snprintf(ts, sizeof ts, "%lld", (long long)failed_timestamp(m));
     (void)snprintf(fb->error, sizeof fb->error, "%s", rd_kafka_err2str(m->err));
     (void)snprintf(fb->topic, sizeof fb->topic, "%s", topic);
     fb->opaque = m->_private;

@@ -351,6 +351,28 @@ static int spool_ids(void *user, const tg_spool_record *r)
     return 0;
 }
 
+#ifdef TOPICGEN_SPOOL_EXE
+/* Run `topicgen-spool <args>`, echo its output, return its exit status and
+ * whether `expect` appeared in the output. */
+static int run_tool(const char *args, const char *expect, bool *seen)
+{
+    char cmd[1024], line[512];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", TOPICGEN_SPOOL_EXE, args);
+    *seen = expect == NULL;
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        printf("  | %s", line);
+        if (expect && strstr(line, expect))
+            *seen = true;
+    }
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#endif
+
 #define OUTAGE_N 70
 #define OUTAGE_BROKERS 3
 
@@ -420,6 +442,24 @@ static void test_outage(kt_cluster *k)
     KT_CHECK(missing == 0 && both == 0, "missing %d in both %d", missing, both);
     KT_CHECK(snap.counters[TG_M_SPOOLED] == (uint64_t)spooled
                  && snap.counters[TG_M_FALLBACK] == (uint64_t)spooled, "metrics");
+#ifdef TOPICGEN_SPOOL_EXE
+    /* replay the spool: now the topic holds every message exactly once */
+    char args[512];
+    bool seen = false;
+    snprintf(args, sizeof args, "replay %s --brokers %s --timeout-ms 20000", spool,
+             k->bootstraps);
+    KT_CHECK(run_tool(args, "renamed to", &seen) == 0 && seen, "replay");
+    memset(topic, 0, sizeof *topic);
+    kt_read_all(k, "poutage", 1 + OUTAGE_N, 10000, read_ids, topic);
+    missing = 0;
+    for (int i = 0; i < OUTAGE_N; i++)
+        missing += !topic->seen[1000 + i];
+    printf("outage: after the replay the topic has %d of %d, missing %d, dups %d\n",
+           topic->n - 1, OUTAGE_N, missing, topic->dups);
+    KT_CHECK(topic->n == 1 + OUTAGE_N && missing == 0 && topic->dups == 0, "after replay");
+    snprintf(args, sizeof args, "rm -f %s.replayed-*", spool);
+    KT_CHECK(system(args) == 0, "cleanup");
+#endif
     tg_metrics_free(met);
     free(topic);
     free(file);
@@ -577,6 +617,90 @@ static void test_toolarge(kt_cluster *k)
     (void)unlink(spool);
 }
 
+#ifdef TOPICGEN_SPOOL_EXE
+typedef struct replayed {
+    int n, extra_ok, schema_ok, ts_ok, dups;
+    unsigned char seen[64];
+    int64_t ts[64];
+} replayed;
+
+static void read_replayed(void *user, const rd_kafka_message_t *m)
+{
+    replayed *r = user;
+    char v[32];
+    rd_kafka_timestamp_type_t tt;
+    int64_t id = kt_parse_id(m->payload, m->len);
+    r->n++;
+    if (id < 0 || id >= 64)
+        return;
+    r->dups += r->seen[id];
+    r->seen[id] = 1;
+    kt_header(m, "x-extra", v, sizeof v);
+    r->extra_ok += strcmp(v, "kept") == 0;
+    kt_header(m, "tg-schema", v, sizeof v);
+    r->schema_ok += strcmp(v, "kt.Msg") == 0;
+    r->ts_ok += rd_kafka_message_timestamp(m, &tt) == r->ts[id];
+}
+
+#define REPLAY_N 20
+
+/* kafka_producer_replay: messages spooled during an outage are replayed by
+ * topicgen-spool into the topic with headers and timestamps intact, the
+ * file is renamed, a second replay refuses. */
+static void test_replay(kt_cluster *k)
+{
+    outcome *o = calloc(1, sizeof *o);
+    replayed *rb = calloc(1, sizeof *rb);
+    tg_error err;
+    char spool[128], args[512];
+    bool seen = false;
+    spool_path_for("replay", spool, sizeof spool);
+    kt_topic(k, "preplay", 2);
+    const char *extra[] = { "message.timeout.ms", "1000", "topicgen.producer.fallback", "spool",
+                            "topicgen.producer.spool.path", spool };
+    tg_producer *p = outcome_producer(k, o, NULL, extra, 3);
+    rd_kafka_mock_broker_set_down(k->mc, 1);
+    tg_header h = { "x-extra", "kept", 4 };
+    for (intptr_t id = 0; id < REPLAY_N; id++) {
+        kt_msg m = { (int64_t)id, { "rk", 2 }, { "replay-me", 9 } };
+        tg_send_opts so = tg_send_opts_default();
+        so.topic = "preplay";
+        so.headers = &h;
+        so.n_headers = 1;
+        so.msg_opaque = (void *)id;
+        so.timestamp_ms = 1700000000000LL + id;
+        rb->ts[id] = so.timestamp_ms;
+        KT_CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s",
+                 err.message);
+    }
+    tg_producer_flush(p, 8000, NULL, &err);
+    tg_producer_close(p, 2000, NULL);
+    rd_kafka_mock_broker_set_up(k->mc, 1);
+    printf("replay: %d spooled during the outage\n", o->spooled);
+    KT_CHECK(o->spooled == REPLAY_N, "spooled %d", o->spooled);
+    snprintf(args, sizeof args, "list %s", spool);
+    KT_CHECK(run_tool(args, "20 record(s)", &seen) == 0 && seen, "list");
+    snprintf(args, sizeof args, "replay %s --brokers %s --timeout-ms 20000", spool,
+             k->bootstraps);
+    int64_t t0 = kt_now_ms();
+    KT_CHECK(run_tool(args, "renamed to", &seen) == 0 && seen, "replay");
+    printf("replay: took %lld ms\n", (long long)(kt_now_ms() - t0));
+    KT_CHECK(access(spool, F_OK) != 0, "spool file still there after the replay");
+    kt_read_all(k, "preplay", REPLAY_N, 10000, read_replayed, rb);
+    printf("replay: topic has %d record(s), x-extra kept %d, tg-schema kept %d, timestamps "
+           "kept %d, dups %d\n", rb->n, rb->extra_ok, rb->schema_ok, rb->ts_ok, rb->dups);
+    KT_CHECK(rb->n == REPLAY_N && rb->dups == 0, "read back %d", rb->n);
+    KT_CHECK(rb->extra_ok == REPLAY_N && rb->schema_ok == REPLAY_N, "headers");
+    KT_CHECK(rb->ts_ok == REPLAY_N, "timestamps");
+    KT_CHECK(run_tool(args, "already replayed", &seen) == 1 && seen, "second replay refused");
+    char rm[300];   /* the renamed file */
+    snprintf(rm, sizeof rm, "rm -f %s.replayed-*", spool);
+    KT_CHECK(system(rm) == 0, "cleanup");
+    free(rb);
+    free(o);
+}
+#endif
+
 typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); int brokers; } tcase;
 
 static const tcase cases[] = {
@@ -586,6 +710,9 @@ static const tcase cases[] = {
     { "outage", test_outage, OUTAGE_BROKERS },
     { "failfast", test_failfast, 1 },
     { "toolarge", test_toolarge, 1 },
+#ifdef TOPICGEN_SPOOL_EXE
+    { "replay", test_replay, 1 },
+#endif
 };
 
 int main(int argc, char **argv)
