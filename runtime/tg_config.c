@@ -210,8 +210,12 @@ static int set_text_knob(tg_config *c, const text_knob *k, const char *value, tg
             memcpy(field, &i, sizeof i);
             return strcmp(k->name, "topicgen.profile") == 0 ? apply_profile(c, err) : 0;
         }
-    return tg_error_set(err, TG_ERR_CONFIG, "invalid value for property '%s': \"%s\"",
-                        k->name, value);
+    char expected[64] = "";
+    for (int i = 0; k->choices[i]; i++) /* "none|dlq|spool" */
+        (void)snprintf(expected + strlen(expected), sizeof expected - strlen(expected), "%s%s",
+                       i ? "|" : "", k->choices[i]);
+    return tg_error_set(err, TG_ERR_CONFIG, "invalid value for property '%s': \"%s\" "
+                        "(expected %s)", k->name, value, expected);
 }
 
 static int set_topicgen(tg_config *c, const char *key, const char *value, tg_error *err)
