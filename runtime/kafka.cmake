@@ -8,5 +8,6 @@ target_sources(topicgen_runtime PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/tg_config.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_metrics.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_producer.c
+  ${CMAKE_CURRENT_LIST_DIR}/tg_workers.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_consumer.c)
 target_link_libraries(topicgen_runtime PUBLIC PkgConfig::RDKAFKA Threads::Threads)

@@ -15,6 +15,7 @@
 #include "tg_consumer.h"
 
 #include "tg_breaker.h"
+#include "tg_workers.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -44,9 +45,41 @@ typedef struct held {
     hstate state;
     int attempts;                  /* handler calls so far                */
     uint64_t token;                /* matches the DLQ delivery report     */
+    struct job *job;               /* worker mode: its work item, or NULL */
+    int64_t due_ms;                /* worker mode: when an H_RETRY is due */
     char reason[200];
     char path[128];
 } held;
+
+/* A decode context: struct slot, arena and error list (one per worker). */
+typedef struct dctx {
+    unsigned char *slot;
+    unsigned char *mem;
+    tg_arena arena;
+    tg_json_error errs[MAX_ERRS];
+    tg_json_errors errors;
+    size_t max_bytes;              /* topicgen.arena.max.bytes            */
+} dctx;
+
+typedef enum jkind { J_HANDLED, J_BAD, J_UNKNOWN_VARIANT } jkind;
+
+/* Worker mode: one held message on its way through a worker.  Filled by
+ * the consumer thread before submit, outcome fields by the worker; the
+ * pool's lock orders the two. */
+typedef struct job {
+    tg_work w;                     /* first member                        */
+    rd_kafka_message_t *m;         /* held's; owned only when orphan      */
+    const struct reg *reg;
+    int attempt;
+    unsigned lane;
+    bool running;                  /* submitted, not yet taken back       */
+    bool stalls;                   /* its TG_RETRY stalls the lane        */
+    bool orphan;                   /* partition dropped while it ran      */
+    jkind kind;
+    tg_result res;
+    char reason[200];
+    char path[128];
+} job;
 
 typedef struct reg {
     char *topic;
@@ -85,10 +118,15 @@ struct tg_consumer {
     size_t n_parts, cap_parts;
     unsigned char *slots;          /* decoded structs: 1 (or batch.size) slots */
     size_t slot_size, n_slots;
-    unsigned char *arena_mem;
-    tg_arena arena;
-    tg_json_error errs[MAX_ERRS];
-    tg_json_errors errors;
+    dctx dc;                       /* inline and batch mode decoding      */
+    tg_workers *workers;           /* worker mode (topicgen.workers > 0)  */
+    rd_kafka_queue_t *cq;          /* consumer queue, yielded by workers  */
+    job *jobs;                     /* topicgen.max.in.flight work items   */
+    job **free_jobs;
+    size_t n_free;
+    dctx *wctx;                    /* one decode context per worker       */
+    size_t in_flight;              /* held messages in all FIFOs          */
+    size_t orphans;                /* jobs running for dropped partitions */
     tg_batch_item *batch;          /* batch mode: items being collected   */
     rd_kafka_message_t **batch_msgs;
     size_t batch_n;
@@ -312,11 +350,22 @@ static part *add_part(tg_consumer *c, const char *topic, int32_t partition)
 
 static void batch_forget(tg_consumer *c, const rd_kafka_message_t *m);
 
+static void release_job(tg_consumer *c, held *h);
+
 static void drop_part(tg_consumer *c, part *p)
 {
+    c->in_flight -= p->qn;
     for (size_t i = 0; i < p->qn; i++) {
-        batch_forget(c, p->q[i].m);
-        rd_kafka_message_destroy(p->q[i].m);
+        held *h = &p->q[i];
+        if (h->job && h->job->running) {
+            h->job->orphan = true;       /* still on a worker: it frees m */
+            c->orphans++;
+            continue;
+        }
+        if (h->job)
+            release_job(c, h);
+        batch_forget(c, h->m);
+        rd_kafka_message_destroy(h->m);
     }
     free(p->q);
     free(p->topic);
@@ -522,9 +571,14 @@ static void produce_dlq(tg_consumer *c, part *p, held *h)
 
 /* A blocked partition resumes once its FIFO drained, unless a batch retry,
  * the breaker or a full in-flight window holds every partition. */
+static bool window_full(const tg_consumer *c)
+{
+    return c->workers && c->in_flight >= (size_t)c->s.max_in_flight;
+}
+
 static bool may_resume(const tg_consumer *c, const part *p)
 {
-    return p->qn == 0 && !c->batch_waiting && !breaker_holds(c);
+    return p->qn == 0 && !c->batch_waiting && !breaker_holds(c) && !window_full(c);
 }
 
 /* Store offsets of DONE heads in order; start DLQ work; unblock when drained. */
@@ -547,6 +601,7 @@ static void pump(tg_consumer *c, part *p)
         rd_kafka_message_destroy(h->m);
         memmove(&p->q[0], &p->q[1], (p->qn - 1) * sizeof p->q[0]);
         p->qn--;
+        c->in_flight--;
     }
     if (may_resume(c, p))
         unblock(c, p);
@@ -583,15 +638,14 @@ static void on_dlq_delivery(void *user, const tg_delivery *d)
 
 /* ---- decoding and handling ---------------------------------------------- */
 
-static void fill_meta(const tg_consumer *c, const part *p, const rd_kafka_message_t *m,
+static void fill_meta(const char *topic, const struct reg *r, const rd_kafka_message_t *m,
                       int attempt, tg_msg_meta *meta)
 {
     rd_kafka_headers_t *hdrs = NULL;
     const void *tp;
     size_t tpl;
-    (void)c;
     memset(meta, 0, sizeof *meta);
-    meta->topic = p->topic;
+    meta->topic = topic;
     meta->partition = m->partition;
     meta->offset = m->offset;
     meta->timestamp_ms = rd_kafka_message_timestamp(m, NULL);
@@ -603,33 +657,53 @@ static void fill_meta(const tg_consumer *c, const part *p, const rd_kafka_messag
         (void)tg_traceparent_parse(tp, tpl, &meta->trace);
     meta->attempt = attempt;
     meta->variant = -1;
-    meta->desc = p->reg->desc;
+    meta->desc = r->desc;
     meta->raw = m;
 }
 
 /* Grow the arena (up to arena.max.bytes) to at least `need`. */
-static bool grow_arena(tg_consumer *c, size_t need)
+static bool grow_arena(dctx *d, size_t need)
 {
-    if (need <= c->arena.cap || need > (size_t)c->s.arena_max_bytes)
+    if (need <= d->arena.cap || need > d->max_bytes)
         return false;
-    unsigned char *n = realloc(c->arena_mem, need);
+    unsigned char *n = realloc(d->mem, need);
     if (!n)
         return false;
-    c->arena_mem = n;
-    c->arena.base = n;
-    c->arena.cap = need;
+    d->mem = n;
+    d->arena.base = n;
+    d->arena.cap = need;
     return true;
 }
 
 static void arena_reset(tg_consumer *c)
 {
-    tg_arena_reset(&c->arena);
+    tg_arena_reset(&c->dc.arena);
+}
+
+/* Allocate d's arena (and a slot of slot_size bytes unless 0). */
+static int dctx_init(dctx *d, const tg_settings *s, size_t slot_size)
+{
+    size_t cap = (size_t)s->arena_bytes;
+    d->mem = malloc(cap ? cap : 1);
+    tg_arena_init(&d->arena, d->mem, cap);
+    d->errors.items = d->errs;
+    d->errors.cap = MAX_ERRS;
+    d->max_bytes = (size_t)s->arena_max_bytes;
+    if (slot_size)
+        d->slot = aligned_alloc(SLOT_ALIGN, slot_size);
+    return d->mem && (!slot_size || d->slot) ? 0 : -1;
+}
+
+static void dctx_free(dctx *d)
+{
+    free(d->mem);
+    free(d->slot);
 }
 
 typedef enum dres { D_OK, D_ARENA_FULL, D_BAD } dres;
 
 /* Decode m into slot; on failure reason/path describe it. */
-static dres decode_into(tg_consumer *c, const tg_message_desc *d, const rd_kafka_message_t *m,
+static dres decode_into(dctx *c, const tg_message_desc *d, const rd_kafka_message_t *m,
                         void *slot, char *reason, size_t rcap, char *path, size_t pcap)
 {
     memset(slot, 0, d->struct_size);
@@ -662,8 +736,8 @@ static dres decode_single(tg_consumer *c, part *p, held *h)
     dres r;
     do {
         arena_reset(c);
-        r = decode_into(c, p->reg->desc, h->m, c->slots, h->reason, sizeof h->reason, h->path,
-                        sizeof h->path);
+        r = decode_into(&c->dc, p->reg->desc, h->m, c->slots, h->reason, sizeof h->reason,
+                        h->path, sizeof h->path);
     } while (r == D_ARENA_FULL);
     return r;
 }
@@ -683,7 +757,8 @@ static tg_handler_fn pick_handler(const reg *r, const void *msg, int *variant, v
     return r->variant_fns[v];
 }
 
-static tg_result translate(tg_consumer *c, void *msg, const tg_msg_meta *meta, held *h)
+static tg_result translate(const tg_consumer *c, void *msg, const tg_msg_meta *meta,
+                           char *reason, size_t rcap)
 {
     tg_error why;
     tg_error_clear(&why);
@@ -691,7 +766,7 @@ static tg_result translate(tg_consumer *c, void *msg, const tg_msg_meta *meta, h
         return TG_OK;
     tg_result r = c->translate(c->translate_user, msg, meta, &why);
     if (r == TG_REJECT)
-        (void)snprintf(h->reason, sizeof h->reason, "translate: %.180s", why.message);
+        (void)snprintf(reason, rcap, "translate: %.180s", why.message);
     return r;
 }
 
@@ -711,19 +786,19 @@ static int64_t retry_delay(tg_consumer *c, int attempts)
 static void hold_for_breaker(tg_consumer *c, part *p, held *h)
 {
     h->state = H_RETRY;
-    p->due_ms = breaker_due(c);
+    p->due_ms = h->due_ms = breaker_due(c);
     block(c, p);
 }
 
 static void schedule_retry(tg_consumer *c, part *p, held *h)
 {
     h->state = H_RETRY;
-    p->due_ms = now_ms() + retry_delay(c, h->attempts);
+    p->due_ms = h->due_ms = now_ms() + retry_delay(c, h->attempts);
     block(c, p);
 }
 
-/* Apply a handler/translator result to h. */
-static void settle(tg_consumer *c, part *p, held *h, tg_result r)
+/* Apply a handler/translator result to h (without pumping). */
+static void settle_state(tg_consumer *c, part *p, held *h, tg_result r)
 {
     breaker_record(c, r);
     switch (r) {
@@ -760,6 +835,11 @@ static void settle(tg_consumer *c, part *p, held *h, tg_result r)
             h->state = H_DLQ;
         break;
     }
+}
+
+static void settle(tg_consumer *c, part *p, held *h, tg_result r)
+{
+    settle_state(c, p, h, r);
     pump(c, p);
 }
 
@@ -774,7 +854,7 @@ static void handle_one(tg_consumer *c, part *p, held *h)
         pump(c, p);
         return;
     }
-    fill_meta(c, p, h->m, h->attempts + 1, &meta);
+    fill_meta(p->topic, p->reg, h->m, h->attempts + 1, &meta);
     meta.reason = h->reason;
     meta.reason_cap = sizeof h->reason;
     tg_handler_fn fn = pick_handler(p->reg, c->slots, &meta.variant, &user);
@@ -790,13 +870,265 @@ static void handle_one(tg_consumer *c, part *p, held *h)
     if (h->attempts > 0)
         tg_metrics_add(c->metrics, TG_M_RETRIED, 1);
     h->attempts++;
-    tg_result r = translate(c, c->slots, &meta, h);
+    tg_result r = translate(c, c->slots, &meta, h->reason, sizeof h->reason);
     if (r == TG_OK) {
         double t0 = now_s();
         r = fn(user, c->slots, &meta);
         tg_metrics_observe_latency(c->metrics, now_s() - t0);
     }
     settle(c, p, h, r);
+}
+
+/* ---- worker mode -------------------------------------------------------- */
+
+static uint32_t fnv1a(uint32_t h, const void *data, size_t n)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+/* Same key (keyless: same partition) or same partition -> same lane. */
+static unsigned lane_of(const tg_consumer *c, const part *p, const rd_kafka_message_t *m)
+{
+    uint32_t h = 2166136261u;
+    if (c->s.ordering == TG_ORDER_KEY && m->key && m->key_len)
+        return fnv1a(h, m->key, m->key_len);
+    h = fnv1a(h, p->topic, strlen(p->topic));
+    return fnv1a(h, &p->partition, sizeof p->partition);
+}
+
+/* Give h's work item back to the pool (unstalling a lane it stalled). */
+static void release_job(tg_consumer *c, held *h)
+{
+    job *j = h->job;
+    if (j->stalls)
+        tg_workers_unstall(c->workers, j->lane);
+    j->stalls = false;
+    c->free_jobs[c->n_free++] = j;
+    h->job = NULL;
+}
+
+/* Hand h to its lane's worker, unless the breaker refuses. */
+static void dispatch(tg_consumer *c, part *p, held *h)
+{
+    if (!breaker_allow(c)) {
+        hold_for_breaker(c, p, h);
+        return;
+    }
+    job *j = h->job;
+    bool front = j && j->stalls;   /* the item that stalled its lane */
+    if (!j && c->n_free == 0) {    /* all items busy (orphans): try soon */
+        h->state = H_RETRY;
+        p->due_ms = h->due_ms = now_ms() + 20;
+        block(c, p);
+        return;
+    }
+    if (!j) {
+        j = h->job = c->free_jobs[--c->n_free];
+        j->lane = lane_of(c, p, h->m);
+    }
+    if (h->attempts > 0)
+        tg_metrics_add(c->metrics, TG_M_RETRIED, 1);
+    j->m = h->m;
+    j->reg = p->reg;
+    j->attempt = h->attempts + 1;
+    j->running = true;
+    j->stalls = false;
+    j->orphan = false;
+    h->state = H_PENDING;
+    tg_workers_submit(c->workers, &j->w, j->lane, front);
+}
+
+/* Worker thread: decode, translate, handle.  Touches only j, the worker's
+ * decode context and read-only consumer fields (plus atomic metrics). */
+static bool run_job(void *ctx, unsigned worker, tg_work *w)
+{
+    const tg_consumer *c = ctx;
+    job *j = (job *)w;
+    dctx *d = &c->wctx[worker];
+    tg_msg_meta meta;
+    void *user;
+    dres r;
+    j->reason[0] = j->path[0] = '\0';
+    do {
+        tg_arena_reset(&d->arena);
+        r = decode_into(d, j->reg->desc, j->m, d->slot, j->reason, sizeof j->reason, j->path,
+                        sizeof j->path);
+    } while (r == D_ARENA_FULL);
+    j->kind = r == D_OK ? J_HANDLED : J_BAD;
+    if (r != D_OK)
+        return false;
+    fill_meta(rd_kafka_topic_name(j->m->rkt), j->reg, j->m, j->attempt, &meta);
+    meta.reason = j->reason;
+    meta.reason_cap = sizeof j->reason;
+    tg_handler_fn fn = pick_handler(j->reg, d->slot, &meta.variant, &user);
+    if (!fn) {
+        j->kind = J_UNKNOWN_VARIANT;
+        return false;
+    }
+    j->res = translate(c, d->slot, &meta, j->reason, sizeof j->reason);
+    if (j->res == TG_OK) {
+        double t0 = now_s();
+        j->res = fn(user, d->slot, &meta);
+        tg_metrics_observe_latency(c->metrics, now_s() - t0);
+    }
+    return j->res == TG_RETRY;
+}
+
+static void wake_poll(void *ctx)
+{
+    const tg_consumer *c = ctx;
+    rd_kafka_queue_yield(c->cq);
+}
+
+/* Consumer thread: apply a finished item's outcome to its held message. */
+static void finish_job(tg_consumer *c, job *j)
+{
+    j->running = false;
+    j->stalls = j->kind == J_HANDLED && j->res == TG_RETRY;
+    part *p = find_part(c, rd_kafka_topic_name(j->m->rkt), j->m->partition);
+    held *h = p && !j->orphan ? find_held(p, j->m) : NULL;
+    if (!h) {                      /* its partition was dropped meanwhile */
+        held tmp = { .job = j };
+        if (j->orphan)
+            c->orphans--;
+        rd_kafka_message_destroy(j->m);
+        release_job(c, &tmp);
+        return;
+    }
+    memcpy(h->reason, j->reason, sizeof h->reason);
+    memcpy(h->path, j->path, sizeof h->path);
+    if (j->kind == J_HANDLED) {
+        h->attempts = j->attempt;
+        settle_state(c, p, h, j->res);
+    } else {
+        breaker_record(c, TG_REJECT); /* no verdict on the dependency */
+        if (j->kind == J_UNKNOWN_VARIANT)
+            mark_dlq(h, "unknown variant", "$");
+        else
+            h->state = H_DLQ;
+    }
+    if (h->state != H_RETRY)
+        release_job(c, h);
+    pump(c, p);
+}
+
+static void collect_done(tg_consumer *c)
+{
+    if (!c->workers)
+        return;
+    tg_work *w = tg_workers_take_done(c->workers);
+    while (w) {
+        tg_work *next = w->next;
+        finish_job(c, (job *)w);
+        w = next;
+    }
+}
+
+static bool job_of_part(const tg_work *w, void *arg)
+{
+    const job *j = (const job *)w;
+    const part *p = arg;
+    return !p || (j->m->partition == p->partition
+                  && strcmp(rd_kafka_topic_name(j->m->rkt), p->topic) == 0);
+}
+
+static bool part_running(const part *p)
+{
+    for (size_t i = 0; i < p->qn; i++)
+        if (p->q[i].job && p->q[i].job->running)
+            return true;
+    return false;
+}
+
+static bool any_running(const tg_consumer *c, const part *only)
+{
+    for (size_t i = 0; i < c->n_parts; i++)
+        if ((!only || &c->parts[i] == only) && part_running(&c->parts[i]))
+            return true;
+    return false;
+}
+
+/* Take back the not-yet-started items of p (NULL: of every partition) and
+ * wait, until deadline, for the running ones; their outcomes are applied
+ * (offsets stored) as they come.  Returns true if none is left running. */
+static bool quiesce(tg_consumer *c, part *p, int64_t deadline)
+{
+    if (!c->workers)
+        return true;
+    tg_work *w = tg_workers_cancel(c->workers, job_of_part, p);
+    while (w) {
+        job *j = (job *)w;
+        w = w->next;
+        j->running = false;
+        part *jp = find_part(c, rd_kafka_topic_name(j->m->rkt), j->m->partition);
+        held *h = jp ? find_held(jp, j->m) : NULL;
+        if (h)
+            release_job(c, h);     /* stays H_PENDING: not stored, comes back */
+    }
+    collect_done(c);
+    while (any_running(c, p) && now_ms() < deadline) {
+        tg_workers_wait_done(c->workers, 50);
+        collect_done(c);
+    }
+    return !any_running(c, p);
+}
+
+/* Due retries and breaker re-tries: any held message, not only heads. */
+static void service_workers(tg_consumer *c, int64_t now)
+{
+    for (size_t i = 0; i < c->n_parts; i++) {
+        part *p = &c->parts[i];
+        for (size_t k = 0; k < p->qn; k++)
+            if (p->q[k].state == H_RETRY && p->q[k].due_ms <= now)
+                dispatch(c, p, &p->q[k]);
+    }
+}
+
+static int start_workers(tg_consumer *c, tg_error *err)
+{
+    size_t n = (size_t)c->s.workers, m = (size_t)c->s.max_in_flight;
+    c->jobs = calloc(m, sizeof *c->jobs);
+    c->free_jobs = calloc(m, sizeof *c->free_jobs);
+    c->wctx = calloc(n, sizeof *c->wctx);
+    if (!c->jobs || !c->free_jobs || !c->wctx)
+        return tg_error_set(err, TG_ERR_NOMEM, "out of memory for worker mode");
+    for (size_t i = 0; i < m; i++)
+        c->free_jobs[i] = &c->jobs[i];
+    c->n_free = m;
+    for (size_t i = 0; i < n; i++)
+        if (dctx_init(&c->wctx[i], &c->s, c->slot_size))
+            return tg_error_set(err, TG_ERR_NOMEM, "out of memory for worker buffers");
+    c->cq = rd_kafka_queue_get_consumer(c->rk);
+    c->workers = tg_workers_new((unsigned)n, run_job, wake_poll, c, err);
+    return c->workers ? 0 : (err ? err->code : TG_ERR_NOMEM);
+}
+
+/* Wait for orphaned items (a handler running for a dropped partition: the
+ * thread uses the message), then join the threads. */
+static void stop_workers(tg_consumer *c)
+{
+    while (c->workers && c->orphans) {
+        tg_workers_wait_done(c->workers, 50);
+        collect_done(c);
+    }
+    tg_workers_free(c->workers);
+    c->workers = NULL;
+    if (c->cq)
+        rd_kafka_queue_destroy(c->cq);
+    c->cq = NULL;
+}
+
+static void free_workers(tg_consumer *c)
+{
+    stop_workers(c);
+    for (size_t i = 0; c->wctx && i < (size_t)c->s.workers; i++)
+        dctx_free(&c->wctx[i]);
+    free(c->wctx);
+    free(c->jobs);
+    free(c->free_jobs);
 }
 
 /* ---- batch mode --------------------------------------------------------- */
@@ -888,14 +1220,15 @@ static void batch_add(tg_consumer *c, part *p, held *h)
         c->batch_deadline_ms = now_ms() + c->s.batch_timeout_ms;
         arena_reset(c);
     }
-    dres r = decode_into(c, d, h->m, c->slots + i * c->slot_size, h->reason, sizeof h->reason,
-                         h->path, sizeof h->path);
+    dres r = decode_into(&c->dc, d, h->m, c->slots + i * c->slot_size, h->reason,
+                         sizeof h->reason, h->path, sizeof h->path);
     if (r == D_ARENA_FULL) {           /* arena full: hand over what we have first */
         run_batch(c);
         if (c->batch_waiting) {        /* un-accept it: fetched again after the retry */
             p->next_offset = h->m->offset;
             rd_kafka_message_destroy(h->m);
             p->qn--;
+            c->in_flight--;
             block(c, p);
             return;
         }
@@ -909,7 +1242,7 @@ static void batch_add(tg_consumer *c, part *p, held *h)
     }
     tg_batch_item *it = &c->batch[i];
     it->msg = c->slots + i * c->slot_size;
-    fill_meta(c, p, h->m, 1, &it->meta);
+    fill_meta(p->topic, p->reg, h->m, 1, &it->meta);
     if (d->variant) {
         int v = d->variant(it->msg);
         if (v < 0 || (size_t)v >= d->n_variants) {
@@ -947,23 +1280,31 @@ static void accept_message(tg_consumer *c, rd_kafka_message_t *m)
         rd_kafka_message_destroy(m);
         return;
     }
+    c->in_flight++;
     p->next_offset = m->offset + 1;
     if (batch_mode(c))
         batch_add(c, p, &p->q[p->qn - 1]);
+    else if (c->workers)
+        dispatch(c, p, &p->q[p->qn - 1]);
     else
         handle_one(c, p, &p->q[p->qn - 1]);
+    if (window_full(c))
+        block_all(c);              /* back-pressure: nothing more is fetched */
 }
 
 static void service_due(tg_consumer *c)
 {
     int64_t now = now_ms();
+    collect_done(c);
+    if (c->workers)
+        service_workers(c, now);
     for (size_t i = 0; i < c->n_parts; i++) {
         part *p = &c->parts[i];
         if (p->blocked && may_resume(c, p))
             unblock(c, p); /* e.g. its batch vanished in a revoke, breaker closed */
         if (p->qn == 0 || p->due_ms > now)
             continue;
-        if (p->q[0].state == H_RETRY)
+        if (p->q[0].state == H_RETRY && !c->workers)
             handle_one(c, p, &p->q[0]);
         else if (p->q[0].state == H_DLQ_WAIT) {
             p->q[0].state = H_DLQ;
@@ -983,6 +1324,9 @@ static int wait_budget(tg_consumer *c, int timeout_ms)
         if (p->qn && (p->q[0].state == H_RETRY || p->q[0].state == H_DLQ_WAIT)
             && p->due_ms < until)
             until = p->due_ms;
+        for (size_t k = 0; c->workers && k < p->qn; k++)
+            if (p->q[k].state == H_RETRY && p->q[k].due_ms < until)
+                until = p->q[k].due_ms;
     }
     if (c->batch_waiting && c->batch_due_ms < until)
         until = c->batch_due_ms;
@@ -1109,6 +1453,13 @@ static void revoke(tg_consumer *c, rd_kafka_topic_partition_list_t *l, bool coop
 {
     /* Always commit (not only when dirty): an earlier async commit may have
      * failed without its callback being served yet. */
+    int64_t deadline = now_ms() + c->s.shutdown_timeout_ms;
+    for (int i = 0; c->workers && i < l->cnt; i++) {
+        part *p = find_part(c, l->elems[i].topic, l->elems[i].partition);
+        if (p && !quiesce(c, p, deadline))
+            logp(c, TG_LOG_WARN, "revoked partition still has handlers running", p, -1, NULL,
+                 NULL);
+    }
     if (!rd_kafka_assignment_lost(c->rk))
         (void)commit_now(c, c->s.shutdown_timeout_ms);
     for (int i = 0; i < l->cnt; i++) {
@@ -1267,15 +1618,13 @@ static int alloc_buffers(tg_consumer *c, tg_error *err)
     c->n_slots = batch_mode(c) ? (size_t)c->s.batch_size : 1;
     c->slots = aligned_alloc(SLOT_ALIGN, c->slot_size * c->n_slots);
     size_t arena_cap = (size_t)c->s.arena_bytes;
-    c->arena_mem = malloc(arena_cap ? arena_cap : 1);
-    tg_arena_init(&c->arena, c->arena_mem, arena_cap);
-    c->errors.items = c->errs;
-    c->errors.cap = MAX_ERRS;
+    (void)arena_cap;
+    int dc_rc = dctx_init(&c->dc, &c->s, 0);
     if (batch_mode(c)) {
         c->batch = calloc(c->n_slots, sizeof *c->batch);
         c->batch_msgs = calloc(c->n_slots, sizeof(rd_kafka_message_t *));
     }
-    if (!c->slots || !c->arena_mem || (batch_mode(c) && (!c->batch || !c->batch_msgs)))
+    if (!c->slots || dc_rc || (batch_mode(c) && (!c->batch || !c->batch_msgs)))
         return tg_error_set(err, TG_ERR_NOMEM, "out of memory for decode buffers");
     return 0;
 }
@@ -1288,6 +1637,8 @@ int tg_consumer_subscribe(tg_consumer *c, tg_error *err)
         return 0;
     if (alloc_buffers(c, err))
         return TG_ERR_NOMEM;
+    if (c->s.workers > 0 && !batch_mode(c) && start_workers(c, err))
+        return err ? err->code : TG_ERR_NOMEM;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)c->n_regs);
     for (size_t i = 0; i < c->n_regs; i++)
         rd_kafka_topic_partition_list_add(l, c->regs[i].topic, RD_KAFKA_PARTITION_UA);
@@ -1369,6 +1720,8 @@ int tg_consumer_close(tg_consumer *c, tg_error *err)
         return 0;
     c->closed = true;
     int64_t deadline = now_ms() + c->s.shutdown_timeout_ms;
+    if (c->subscribed && !quiesce(c, NULL, deadline))
+        tg_log(&c->logger, TG_LOG_WARN, "consumer", "handlers still running at close", NULL, 0);
     if (c->subscribed)
         drain_dlq(c, deadline);
     if (c->subscribed && !c->fatal) {
@@ -1376,8 +1729,10 @@ int tg_consumer_close(tg_consumer *c, tg_error *err)
         (void)commit_now(c, left > 0 ? (int)left : 0);
     }
     bool closed = close_group(c, deadline);
+    (void)quiesce(c, NULL, deadline);
     while (c->n_parts)
         drop_part(c, &c->parts[c->n_parts - 1]); /* the last: nothing moves */
+    stop_workers(c);               /* joins; an orphan still running is waited for */
     int64_t left = deadline - now_ms();
     size_t undelivered = 0;
     (void)tg_producer_close(c->dlq, left > 0 ? (int)left : 0, &undelivered);
@@ -1408,7 +1763,8 @@ void tg_consumer_free(tg_consumer *c)
     free(c->regs);
     free(c->parts);
     free(c->slots);
-    free(c->arena_mem);
+    dctx_free(&c->dc);
+    free_workers(c);
     free(c->batch);
     free(c->batch_msgs);
     free(c);

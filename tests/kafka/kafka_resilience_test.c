@@ -7,10 +7,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kt.h"
@@ -295,6 +297,348 @@ static void test_breaker(kt_cluster *k)
     breaker_case(k, "0");
 }
 
+/* ---- worker mode: shared pieces -------------------------------------------- */
+
+#define NKEYS 200
+#define MAX_OFF 8192
+
+static void sleep_us(long us)
+{
+    struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+    nanosleep(&ts, NULL);
+}
+
+/* Bounded pseudo-random sleep of 0..max_us from the message id. */
+static void work_sleep(int64_t id, long max_us)
+{
+    uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15u;
+    sleep_us((long)((x >> 33) % (uint64_t)(max_us + 1)));
+}
+
+static int key_index(const kt_msg *m)
+{
+    return m->key.len > 1 ? atoi(m->key.ptr + 1) % NKEYS : 0;
+}
+
+/* What the worker-mode handlers saw, for order / gap / loss checks. */
+typedef struct wseen {
+    pthread_mutex_t lock;
+    int64_t last_id[NKEYS];        /* per key, last id handled to the end */
+    int busy[NKEYS];               /* handlers of this key running now    */
+    int order_violations, overlap_violations;
+    int running, max_running;      /* concurrent handlers                 */
+    unsigned char done[4][MAX_OFF];/* per partition: offset handled       */
+    int ok[MAX_IDS], total, finished;
+    tg_consumer *c;
+} wseen;
+
+static void wseen_init(wseen *w, int total)
+{
+    memset(w, 0, sizeof *w);
+    pthread_mutex_init(&w->lock, NULL);
+    w->total = total;
+    for (int i = 0; i < NKEYS; i++)
+        w->last_id[i] = -1;
+}
+
+/* First offset of partition p not yet handled (lock held). */
+static int64_t done_prefix(const wseen *w, int p)
+{
+    int64_t o = 0;
+    while (o < MAX_OFF && w->done[p][o])
+        o++;
+    return o;
+}
+
+/* OK, except: every 97th id asks for one retry, every 499th is rejected. */
+static tg_result order_handler(void *user, const void *msg, const tg_msg_meta *meta)
+{
+    wseen *w = user;
+    const kt_msg *m = msg;
+    int key = key_index(m);
+    pthread_mutex_lock(&w->lock);
+    if (w->busy[key]++)
+        w->overlap_violations++;
+    if (++w->running > w->max_running)
+        w->max_running = w->running;
+    pthread_mutex_unlock(&w->lock);
+    work_sleep(m->id, 2000);
+    tg_result r = TG_OK;
+    if (m->id % 499 == 0) {
+        tg_reject_reason(meta, "id %lld divisible by 499", (long long)m->id);
+        r = TG_REJECT;
+    } else if (m->id % 97 == 0 && meta->attempt == 1) {
+        r = TG_RETRY;
+    }
+    pthread_mutex_lock(&w->lock);
+    w->busy[key]--;
+    w->running--;
+    if (r != TG_RETRY) {
+        if (m->id <= w->last_id[key])
+            w->order_violations++;
+        w->last_id[key] = m->id;
+        if (meta->partition < 4 && meta->offset < MAX_OFF)
+            w->done[meta->partition][meta->offset] = 1;
+        if (m->id >= 0 && m->id < MAX_IDS && w->ok[m->id]++ == 0 && ++w->finished == w->total)
+            tg_consumer_stop(w->c);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return r;
+}
+
+/* A plain handle for rd_kafka_committed samples (not a group member). */
+static rd_kafka_t *committed_reader(const kt_cluster *k, const char *group)
+{
+    char errstr[256];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    (void)rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstraps, errstr, sizeof errstr);
+    (void)rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr);
+    (void)rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+    return rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+}
+
+static int committed4(rd_kafka_t *rk, const char *topic, int64_t out[4])
+{
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
+    for (int p = 0; p < 4; p++)
+        rd_kafka_topic_partition_list_add(l, topic, p);
+    rd_kafka_resp_err_t e = rd_kafka_committed(rk, l, 2000);
+    for (int p = 0; p < 4; p++)
+        out[p] = e ? -1 : l->elems[p].offset;
+    rd_kafka_topic_partition_list_destroy(l);
+    return e ? -1 : 0;
+}
+
+typedef struct sampler {
+    rd_kafka_t *rk;
+    const char *topic;
+    wseen *w;
+    _Atomic int stop;
+    int samples, gaps;
+} sampler;
+
+/* Every 100 ms: committed offsets must not pass the handled prefix. */
+static void *sample_commits(void *arg)
+{
+    sampler *s = arg;
+    int64_t deadline = kt_now_ms() + 90000;
+    while (!atomic_load(&s->stop) && kt_now_ms() < deadline) {
+        int64_t com[4];
+        if (committed4(s->rk, s->topic, com) == 0) {
+            pthread_mutex_lock(&s->w->lock);
+            for (int p = 0; p < 4; p++)
+                if (com[p] >= 0 && com[p] > done_prefix(s->w, p)) {
+                    s->gaps++;
+                    fprintf(stderr, "gap: partition %d committed %lld > handled prefix %lld\n",
+                            p, (long long)com[p], (long long)done_prefix(s->w, p));
+                }
+            pthread_mutex_unlock(&s->w->lock);
+            s->samples++;
+        }
+        kt_sleep_ms(100);
+    }
+    return NULL;
+}
+
+static void produce_keyed(kt_cluster *k, const char *topic, int n)
+{
+    live pre = { k, topic, 0, n, 1000000 };
+    (void)live_producer(&pre);
+}
+
+/* ---- kafka_resilience_workers_order: key order, no committed gap ------------- */
+
+static void test_workers_order(kt_cluster *k)
+{
+    enum { N = 4000 };
+    char group[96], topic[64], dlq_topic[80];
+    tg_error err;
+    kt_names(k, "worder", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
+    unique_group(group, sizeof group, "worder");
+    kt_topic(k, topic, 4);
+    kt_topic(k, dlq_topic, 1);
+    produce_keyed(k, topic, N);
+    static wseen w;
+    wseen_init(&w, N);
+    const char *extra[] = { "topicgen.workers", "8", "topicgen.ordering", "key",
+                            "topicgen.max.in.flight", "64", "topicgen.retry.backoff.ms", "20",
+                            "topicgen.commit.interval.ms", "100" };
+    tg_metrics *met = tg_metrics_new();
+    tg_consumer *c = make_consumer(k, group, met, extra, 5);
+    w.c = c;
+    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, topic, order_handler, &w, &err) == 0, "%s",
+             err.message);
+    sampler smp = { committed_reader(k, group), topic, &w, 0, 0, 0 };
+    pthread_t st;
+    pthread_create(&st, NULL, sample_commits, &smp);
+    int64_t t0 = kt_now_ms();
+    KT_CHECK(run_bounded(c, 60000, &err) == 0, "run: %s", err.message);
+    int64_t elapsed = kt_now_ms() - t0;
+    tg_metrics_snapshot snap;
+    tg_metrics_snapshot_get(met, &snap);
+    tg_consumer_free(c);
+    atomic_store(&smp.stop, 1);
+    pthread_join(st, NULL);
+    int64_t com[4], sum = 0;
+    KT_CHECK(committed4(smp.rk, topic, com) == 0, "committed");
+    int final_gaps = 0;
+    for (int p = 0; p < 4; p++) {
+        sum += com[p];
+        final_gaps += com[p] > done_prefix(&w, p);
+        KT_CHECK(com[p] == done_prefix(&w, p), "partition %d: committed %lld, handled prefix %lld",
+                 p, (long long)com[p], (long long)done_prefix(&w, p));
+    }
+    rd_kafka_destroy(smp.rk);
+    int lost = 0, dups = 0;
+    for (int i = 0; i < N; i++) {
+        lost += w.ok[i] == 0;
+        dups += w.ok[i] > 1 ? w.ok[i] - 1 : 0;
+    }
+    int rejected = N / 499 + 1;
+    printf("workers_order: %d messages, %d keys, 8 workers, max.in.flight 64: %lld ms; "
+           "lost=%d dups=%d (bound 0) order_violations=%d same-key overlaps=%d "
+           "max concurrent handlers=%d; retried=%llu dead_lettered=%llu (expect %d); "
+           "commit samples=%d gaps=%d; final committed sum=%lld (expect %d)\n",
+           N, NKEYS, (long long)elapsed, lost, dups, w.order_violations, w.overlap_violations,
+           w.max_running, (unsigned long long)snap.counters[TG_M_RETRIED],
+           (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], rejected, smp.samples,
+           smp.gaps, (long long)sum, N);
+    KT_CHECK(lost == 0, "lost %d", lost);
+    KT_CHECK(dups == 0, "duplicates %d", dups);
+    KT_CHECK(w.order_violations == 0, "per-key order broken %d times", w.order_violations);
+    KT_CHECK(w.overlap_violations == 0, "same key ran concurrently %d times",
+             w.overlap_violations);
+    KT_CHECK(w.max_running > 1, "no parallelism (max %d)", w.max_running);
+    KT_CHECK(smp.gaps == 0 && final_gaps == 0, "committed past a gap %d+%d times", smp.gaps,
+             final_gaps);
+    KT_CHECK(smp.samples >= 5, "only %d commit samples", smp.samples);
+    KT_CHECK(sum == N, "committed sum %lld", (long long)sum);
+    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == (uint64_t)rejected, "dead-lettered %llu",
+             (unsigned long long)snap.counters[TG_M_DEAD_LETTERED]);
+    tg_metrics_free(met);
+}
+
+/* ---- kafka_resilience_workers_kill: SIGKILL a member, a fresh one finishes ---- */
+
+typedef struct child_state { int fd; int64_t n; } child_state;
+
+static tg_result child_handler(void *user, const void *msg, const tg_msg_meta *meta)
+{
+    child_state *cs = user;
+    const kt_msg *m = msg;
+    char line[32];
+    (void)meta;
+    work_sleep(m->id, 2000);
+    int n = snprintf(line, sizeof line, "%lld\n", (long long)m->id);
+    if (write(cs->fd, line, (size_t)n) != n) /* O_APPEND: one line per write */
+        return TG_RETRY;
+    return TG_OK;
+}
+
+/* The member the kill test starts: argv = child bootstraps topic group file. */
+static int run_child(int argc, char **argv)
+{
+    if (argc != 6)
+        return 2;
+    kt_cluster k;
+    memset(&k, 0, sizeof k);
+    snprintf(k.bootstraps, sizeof k.bootstraps, "%s", argv[2]);
+    child_state cs = { open(argv[5], O_WRONLY | O_APPEND | O_CREAT, 0600), 0 };
+    const char *extra[] = { "topicgen.workers", "8", "topicgen.max.in.flight", "64" };
+    tg_consumer *c = make_consumer(&k, argv[4], NULL, extra, 2);
+    tg_error err;
+    if (cs.fd < 0 || !c || tg_consumer_add(c, &kt_msg_desc, argv[3], child_handler, &cs, &err))
+        return 1;
+    (void)run_bounded(c, 60000, &err); /* until SIGKILL */
+    tg_consumer_free(c);
+    return 0;
+}
+
+static int count_lines(const char *path, int *ok, int n)
+{
+    FILE *f = fopen(path, "r");
+    int lines = 0;
+    long long id;
+    while (f && fscanf(f, "%lld", &id) == 1) {
+        lines++;
+        if (ok && id >= 0 && id < n)
+            ok[id]++;
+    }
+    if (f)
+        fclose(f);
+    return lines;
+}
+
+static void test_workers_kill(kt_cluster *k)
+{
+    enum { N = 3000 };
+    char group[96], topic[64], dlq_topic[80], path[128], self[512];
+    tg_error err;
+    kt_names(k, "wkill", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
+    unique_group(group, sizeof group, "wkill");
+    snprintf(path, sizeof path, "/tmp/kr-wkill-%ld.txt", (long)getpid());
+    unlink(path);
+    kt_topic(k, topic, 4);
+    kt_topic(k, dlq_topic, 1);
+    produce_keyed(k, topic, N);
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[sl > 0 ? sl : 0] = '\0';
+    int64_t t0 = kt_now_ms();
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl(self, self, "child", k->bootstraps, topic, group, path, (char *)NULL);
+        _exit(127);
+    }
+    int lines = 0;
+    while (kt_now_ms() - t0 < 40000 && (lines = count_lines(path, NULL, 0)) < N / 3)
+        kt_sleep_ms(20);
+    int64_t child_ms = kt_now_ms() - t0;
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    static int ok_child[N];
+    static wseen w;
+    int child_lines = count_lines(path, ok_child, N);
+    wseen_init(&w, N);
+    for (int i = 0; i < N; i++)
+        if (ok_child[i]) {
+            w.ok[i] = ok_child[i]; /* so only new ids count towards finished */
+            w.finished++;
+        }
+    /* the fresh member stops once every id was handled by one of the two */
+    const char *extra[] = { "topicgen.workers", "8", "topicgen.max.in.flight", "64" };
+    tg_consumer *c = make_consumer(k, group, NULL, extra, 2);
+    w.c = c;
+    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, topic, order_handler, &w, &err) == 0, "%s",
+             err.message);
+    int64_t t1 = kt_now_ms();
+    int before = w.finished;
+    KT_CHECK(run_bounded(c, 60000, &err) == 0, "run: %s", err.message);
+    tg_consumer_free(c);
+    int64_t resume_ms = kt_now_ms() - t1;
+    int lost = 0, dups = 0;
+    for (int i = 0; i < N; i++) {
+        lost += w.ok[i] == 0;
+        dups += ok_child[i] ? w.ok[i] - ok_child[i] : 0;
+    }
+    /* Re-handled after the kill: at most what the child handled after its
+     * last commit: the in-flight window plus one commit interval (200 ms)
+     * at the child's rate, with 300 ms slack for the commit round trip. */
+    double rate = child_ms > 0 ? (double)child_lines * 1000.0 / (double)child_ms : 0;
+    int dup_bound = 64 + (int)(rate * 0.5) + 1;
+    printf("workers_kill: child handled %d of %d in %lld ms (%.0f msg/s), SIGKILLed (%s); "
+           "fresh member finished in %lld ms (session timeout included); lost=%d "
+           "re-handled=%d (bound %d) ids the fresh member added=%d\n",
+           child_lines, N, (long long)child_ms, rate,
+           WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? "killed" : "not killed",
+           (long long)resume_ms, lost, dups, dup_bound, w.finished - before);
+    KT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child not SIGKILLed");
+    KT_CHECK(lines >= N / 3 && child_lines < N, "child handled %d", child_lines);
+    KT_CHECK(lost == 0, "lost %d", lost);
+    KT_CHECK(dups <= dup_bound, "re-handled %d > %d", dups, dup_bound);
+    unlink(path);
+}
+
 /* ---- case table ------------------------------------------------------------- */
 
 typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); } tcase;
@@ -302,6 +646,8 @@ typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); } tcase;
 static const tcase cases[] = {
     { "dlq_naming", test_dlq_naming },
     { "breaker", test_breaker },
+    { "workers_order", test_workers_order },
+    { "workers_kill", test_workers_kill },
 };
 
 int main(int argc, char **argv)
@@ -312,6 +658,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s <case>\n", argv[0]);
         return 2;
     }
+    if (strcmp(argv[1], "child") == 0)
+        return run_child(argc, argv);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (strcmp(cases[i].name, argv[1]) != 0)
             continue;
