@@ -28,10 +28,50 @@
  * A message may be handled again (at-least-once) after a crash, a lost
  * partition or a failed commit: see docs/runtime.md.
  *
+ * Circuit breaker (topicgen.breaker.enable=1, tg_breaker): TG_RETRY
+ * outcomes count as failures, TG_OK as successes; TG_REJECT, decode
+ * failures and unknown variants are about the message and do not count.
+ * When failures cross topicgen.breaker.consecutive.failures in a row or
+ * topicgen.breaker.failure.rate.percent of at least topicgen.breaker.min.calls
+ * outcomes within topicgen.breaker.window.ms, the breaker opens: every
+ * assigned partition is paused (the consumer keeps polling, so the group
+ * session stays alive), no message is retried to exhaustion or
+ * dead-lettered because of the outage (a failure while the breaker is not
+ * closed does not use up the message's attempts), and after
+ * topicgen.breaker.cooldown.ms one probe message runs (half-open): success
+ * closes the breaker and consumption resumes at the first unfinished
+ * offset, failure re-opens it.  Changes are logged and exported
+ * (tg_metrics: topicgen_breaker_state, topicgen_breaker_opens_total).
+ * A message that fails with TG_RETRY on its own while nothing else
+ * succeeds is indistinguishable from an outage: return TG_REJECT for
+ * permanent, message-specific failures.  Not used in batch mode.
+ *
+ * Worker mode (topicgen.workers=N > 0, not in batch mode): decoding, the
+ * translator and handlers run on a pool of N threads (tg_workers).  Messages
+ * with the same key (topicgen.ordering=key; keyless messages: same
+ * partition) or of the same partition (ordering=partition) go to the same
+ * thread and are handled one after another in offset order; others run in
+ * parallel.  At most topicgen.max.in.flight messages are accepted and not
+ * yet finished; when the window is full every partition is paused (no
+ * message is dropped, nothing queues without bound) and resumes when it
+ * has drained.  Offsets are still stored from each partition's head in
+ * order, so the committed offset never passes an unfinished message.  A
+ * TG_RETRY pauses the message's partition and stalls its thread's queue
+ * until the retry (so later messages of that key stay behind it).  On
+ * revocation and on close, queued messages of the partition are taken
+ * back and the running ones are waited for (at most
+ * topicgen.shutdown.timeout.ms) before the commit.  Dead-letter produces
+ * stay on the polling thread.
+ *
  * Threading: a consumer is driven by one thread (the one calling
- * tg_consumer_run / tg_consumer_poll); handlers, the translator and the
- * rebalance logic run on it.  Only tg_consumer_stop may be called from
- * another thread or a signal handler. */
+ * tg_consumer_run / tg_consumer_poll); the rebalance logic and DLQ
+ * deliveries run on it, and so do handlers and the translator in inline
+ * mode.  In worker mode handlers and the translator run on worker threads,
+ * concurrently with each other (never two of the same key/partition at
+ * once): they must be thread-safe with respect to shared state in `user`,
+ * and the msg, meta and strings they get are valid only during the call.
+ * Only tg_consumer_stop may be called from another thread or a signal
+ * handler (handlers may call it). */
 #ifndef TG_CONSUMER_H
 #define TG_CONSUMER_H
 

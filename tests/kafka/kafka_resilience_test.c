@@ -297,6 +297,11 @@ static void test_breaker(kt_cluster *k)
     breaker_case(k, "0");
 }
 
+static void test_breaker_workers(kt_cluster *k)
+{
+    breaker_case(k, "4");
+}
+
 /* ---- worker mode: shared pieces -------------------------------------------- */
 
 #define NKEYS 200
@@ -646,6 +651,7 @@ typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); } tcase;
 static const tcase cases[] = {
     { "dlq_naming", test_dlq_naming },
     { "breaker", test_breaker },
+    { "breaker_workers", test_breaker_workers },
     { "workers_order", test_workers_order },
     { "workers_kill", test_workers_kill },
 };
