@@ -252,6 +252,23 @@ def generated():
             if r[0] == "pipeline" and r[1] != "ratio":
                 g.append("| %s | %s | %s | %s | %s | %s | %s |" % tuple(r[1:8]))
         g.append("")
+    real = [r for r in rows("pipeline_real.tsv") if r and r[0] in ("pipeline", "pipeconf")]
+    if real:
+        g.append("### Pipeline against a real broker (from `pipeline_real.tsv`)\n")
+        g.append("Kafka from `scripts/kafka-broker.sh` (a JVM on the same 2 cores as the "
+                 "clients), `pipeline_bench --bootstrap`; topics created beforehand with 1 partition.\n")
+        for r in real:
+            if r[0] == "pipeconf":
+                g.append("- %s: %s" % (r[1], r[2]))
+        g.append("")
+        g.append("| variant | messages | msgs/s | MB/s | p50 latency (us) | p99 latency (us) | CPU s per 1M msgs |")
+        g.append("|---|---:|---:|---:|---:|---:|---:|")
+        for r in real:
+            if r[0] == "pipeline" and r[1] != "ratio":
+                g.append("| %s | %s | %s | %s | %s | %s | %s |" % tuple(r[1:8]))
+            elif r[0] == "pipeline":
+                g.append("\nRatio: %s.\n" % r[2])
+        g.append("")
     pics = []
     if plot("decode", "decode_orders.png", "Decode into orders_OrderEvent (same checks for all)", ORDERS):
         pics.append("![decode MB/s, orders corpora](benchmarks/decode_orders.png)")

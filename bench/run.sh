@@ -4,10 +4,12 @@
 # of docs/benchmarks.md from the raw results.
 #
 #   bench/run.sh [--quick] [--no-install] [--no-codec] [--no-instr]
-#                [--no-python] [--no-pipeline] [--no-report]
+#                [--no-python] [--no-pipeline] [--real-broker] [--no-report]
 #
 #   --quick       small counts and short trials (a few minutes; noisier)
 #   --no-install  do not call scripts/install-deps.sh --bench / pip
+#   --real-broker also run pipeline_bench against scripts/kafka-broker.sh
+#                 (needs Java and Maven; the broker is stopped at the end)
 #
 # Environment: BENCH_BUILD_DIR (default build-bench), BENCH_OUT (default
 # bench/results), BENCH_CPU (core to pin to, default the last one),
@@ -23,7 +25,7 @@ out=${BENCH_OUT:-$root/bench/results}
 seed=${BENCH_SEED:-42}
 ncpu=$(nproc)
 cpu=${BENCH_CPU:-$((ncpu - 1))}
-quick=0 install=1 do_codec=1 do_instr=1 do_py=1 do_pipe=1 do_report=1
+quick=0 install=1 real=0 do_codec=1 do_instr=1 do_py=1 do_pipe=1 do_report=1
 for a in "$@"; do
   case $a in
     --quick) quick=1 ;;
@@ -33,6 +35,7 @@ for a in "$@"; do
     --no-python) do_py=0 ;;
     --no-pipeline) do_pipe=0 ;;
     --no-report) do_report=0 ;;
+    --real-broker) real=1 ;;
     *) sed -n '2,20p' "$0"; exit 2 ;;
   esac
 done
@@ -147,6 +150,21 @@ if [ $do_pipe -eq 1 ]; then
       --codec-bin "$cb" --messages $((pipe_n / 4)) --lat-messages $lat_n \
       | tee -a "$out/pipeline.tsv" || echo "run.sh: Python pipeline failed" >&2
   fi
+fi
+
+# ---- 7b. the same against a real broker (optional) ---------------------------------
+if [ $do_pipe -eq 1 ] && [ $real -eq 1 ]; then
+  bdir=${TMPDIR:-/tmp}/topicgen-bench-kafka
+  broker() { TOPICGEN_BROKER_DIR=$bdir "$root/scripts/kafka-broker.sh" "$@"; }
+  broker start
+  trap 'broker stop' EXIT
+  for v in typed raw; do
+    for k in 0 1 2 3 4 5; do broker create-topic "bench.$v.$k" 1 >/dev/null; done
+  done
+  $pipe_pin "$build/bench/pipeline_bench" --bootstrap "$(broker bootstrap)" \
+    --messages $((pipe_n / 4)) --lat-messages $((lat_n / 2)) | tee "$out/pipeline_real.tsv"
+  broker stop
+  trap - EXIT
 fi
 
 # ---- 8. tables and plots ------------------------------------------------------------
