@@ -16,7 +16,7 @@ build() { # dir, extra cmake args...
 }
 
 echo "== build and test (gcc, RelWithDebInfo)"
-build build
+build build -DTOPICGEN_BUILD_BENCH=ON   # + bench_smoke (ctest -L bench)
 ctest --test-dir build --output-on-failure -j"$jobs"
 
 echo "== build and test under ASan + UBSan"
