@@ -1189,17 +1189,20 @@ static void load_document(loader *L, struct fy_node *root)
     check_schema(L);
 }
 
-/* Offset of the first byte of text[0..len) that is not well-formed UTF-8
- * (overlong forms, surrogates and code points past U+10FFFF included), or
- * len.  YAML is Unicode text; and libfyaml 0.7.12 loops forever on some
- * invalid bytes (inside a directive: "%\xff"), so they never reach it. */
-static size_t invalid_utf8_at(const char *text, size_t len)
+/* Offset of the first character of text[0..len) that YAML does not allow,
+ * or len.  *cp gets its code point, or -1 for ill-formed UTF-8 (overlong
+ * forms, surrogates, past U+10FFFF).  YAML 1.2 (5.1) allows only TAB, LF,
+ * CR, U+0020-007E, U+0085, U+00A0-D7FF, U+E000-FFFD and U+10000 up.  Such
+ * text must never reach libfyaml 0.7.12: it loops forever on an invalid
+ * byte in a directive ("%\xff") and crashes on a NUL after a tab. */
+static size_t not_yaml_text_at(const char *text, size_t len, long *cp)
 {
     const unsigned char *s = (const unsigned char *)text;
     for (size_t i = 0; i < len;) {
         unsigned c = s[i];
         size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
                  : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        *cp = -1;
         if (n == 0 || len - i < n)
             return i;
         unsigned lo = 0x80, hi = 0xBF; /* range of the second byte */
@@ -1209,9 +1212,16 @@ static size_t invalid_utf8_at(const char *text, size_t len)
         if (c == 0xF4) hi = 0x8F;
         if (n > 1 && (s[i + 1] < lo || s[i + 1] > hi))
             return i;
-        for (size_t k = 2; k < n; k++)
+        long v = n == 1 ? (long)c : (long)(c & (0x7Fu >> n));
+        for (size_t k = 1; k < n; k++) {
             if ((s[i + k] & 0xC0) != 0x80)
                 return i;
+            v = v << 6 | (s[i + k] & 0x3F);
+        }
+        *cp = v;
+        if (!(v == 0x09 || v == 0x0A || v == 0x0D || (v >= 0x20 && v <= 0x7E) || v == 0x85 ||
+              (v >= 0xA0 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000))
+            return i;
         i += n;
     }
     return len;
@@ -1260,11 +1270,14 @@ schema *schema_load_string(const char *path, const char *text, size_t len, diag_
     L.s->file_name = xstrdup(base_name(path));
     L.s->version = 1;
     size_t errors_before = diags->errors;
-    size_t bad = invalid_utf8_at(text, len);
+    long cp;
+    size_t bad = not_yaml_text_at(text, len, &cp);
     struct fy_document *doc = bad < len ? NULL : fy_document_build_from_string(&cfg, text, len);
-    if (bad < len)
+    if (bad < len && cp < 0)
         diag_error(diags, path, text_pos(text, bad), "invalid UTF-8 (byte 0x%02x): a schema is UTF-8 text",
                    (unsigned char)text[bad]);
+    else if (bad < len)
+        diag_error(diags, path, text_pos(text, bad), "character U+%04lX is not allowed in YAML", cp);
     else if (!doc || !fy_document_root(doc))
         doc ? diag_error(diags, path, (diag_pos){0, 0}, "empty schema file")
             : report_yaml_errors(&L, diag);
