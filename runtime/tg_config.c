@@ -526,6 +526,9 @@ tg_config *tg_config_derive_producer(const tg_config *from, tg_error *err)
     if (!p)
         return NULL;
     p->settings = from->settings;
+    /* the consumer re-produces failed DLQ copies itself and never commits
+     * past them: a producer fallback would only duplicate them */
+    p->settings.producer_fallback = TG_FALLBACK_NONE;
     rd_kafka_conf_t *fresh = rd_kafka_conf_new();
     size_t cnt = 0, ndef = 0;
     const char **dump = rd_kafka_conf_dump(from->rk, &cnt);

@@ -159,8 +159,10 @@ rd_kafka_conf_t *tg_config_rdkafka_dup(const tg_config *c);
 
 /* A producer config (safe producer defaults) that inherits the connection
  * properties of `from` (bootstrap.servers, client.id, security.protocol,
- * sasl.*, ssl.*, socket.*, broker.address.family) and its topicgen.* knobs:
- * used by the consumer for its dead-letter producer.  NULL on error. */
+ * sasl.*, ssl.*, socket.*, broker.address.family) and its topicgen.* knobs
+ * (and applies its profile), except topicgen.producer.fallback, which is
+ * none: used by the consumer for its dead-letter producer, whose failed
+ * copies the consumer re-produces itself.  NULL on error. */
 tg_config *tg_config_derive_producer(const tg_config *from, tg_error *err);
 
 #endif /* TG_CONFIG_H */

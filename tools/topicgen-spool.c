@@ -43,9 +43,9 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: topicgen-spool list FILE\n"
-                    "       topicgen-spool replay FILE [--brokers LIST] [--config FILE] "
-                    "[--timeout-ms N]\n");
+    (void)fprintf(stderr, "usage: topicgen-spool list FILE\n"
+                          "       topicgen-spool replay FILE [--brokers LIST] [--config FILE] "
+                          "[--timeout-ms N]\n");
     return 2;
 }
 
@@ -109,12 +109,12 @@ static int cmd_list(const char *path)
     uint64_t torn = 0;
     tg_error err;
     if (!s) {
-        fprintf(stderr, "topicgen-spool: out of memory\n");
+        (void)fprintf(stderr, "topicgen-spool: out of memory\n");
         return 1;
     }
     int rc = tg_spool_replay(path, summarise, s, NULL, &torn, &err);
     if (rc) {
-        fprintf(stderr, "topicgen-spool: %s\n", err.message);
+        (void)fprintf(stderr, "topicgen-spool: %s\n", err.message);
         free(s);
         return 1;
     }
@@ -252,19 +252,19 @@ static int finish_replay(const char *path, const replay *r, uint64_t records, of
     printf("%s: %llu record(s): %d delivered, %d failed\n", path, (unsigned long long)records,
            r->delivered, failed);
     if (failed) {
-        fprintf(stderr, "topicgen-spool: %d record(s) not delivered (first: %s); %s kept, "
-                        "replaying it again re-sends all %llu record(s)\n", failed,
-                r->first_error[0] ? r->first_error : "no delivery report in time", path,
-                (unsigned long long)records);
+        (void)fprintf(stderr, "topicgen-spool: %d record(s) not delivered (first: %s); %s kept, "
+                              "replaying it again re-sends all %llu record(s)\n", failed,
+                      r->first_error[0] ? r->first_error : "no delivery report in time", path,
+                      (unsigned long long)records);
         return 1;
     }
     if (stat(path, &st) != 0 || st.st_size != size_before) {
-        fprintf(stderr, "topicgen-spool: %s changed during the replay (a producer still writes "
-                        "to it): not renamed\n", path);
+        (void)fprintf(stderr, "topicgen-spool: %s changed during the replay (a producer "
+                              "still writes to it): not renamed\n", path);
         return 1;
     }
     if (mark_replayed(path, to, sizeof to) != 0) {
-        fprintf(stderr, "topicgen-spool: cannot rename %s: %s\n", path, strerror(errno));
+        (void)fprintf(stderr, "topicgen-spool: cannot rename %s: %s\n", path, strerror(errno));
         return 1;
     }
     printf("%s: renamed to %s\n", path, to);
@@ -278,8 +278,8 @@ static int run_replay(const char *path, replay *r, int timeout_ms)
     tg_error err;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0 || fstat(fd, &st) != 0) {
-        fprintf(stderr, "topicgen-spool: %s: %s\n", path,
-                errno == EWOULDBLOCK ? "another replay holds it" : strerror(errno));
+        (void)fprintf(stderr, "topicgen-spool: %s: %s\n", path,
+                      errno == EWOULDBLOCK ? "another replay holds it" : strerror(errno));
         if (fd >= 0)
             close(fd);
         return 1;
@@ -290,11 +290,11 @@ static int run_replay(const char *path, replay *r, int timeout_ms)
     int64_t remaining = r->deadline_ms - mono_ms();
     (void)tg_producer_flush(r->p, remaining > 0 ? (int)remaining : 0, &left, NULL);
     if (torn)
-        fprintf(stderr, "topicgen-spool: %s: ignored a torn tail of %llu byte(s)\n", path,
-                (unsigned long long)torn);
+        (void)fprintf(stderr, "topicgen-spool: %s: ignored a torn tail of %llu byte(s)\n", path,
+                      (unsigned long long)torn);
     if (rc) {
-        fprintf(stderr, "topicgen-spool: %s (%llu record(s) sent before it)\n", err.message,
-                (unsigned long long)records);
+        (void)fprintf(stderr, "topicgen-spool: %s (%llu record(s) sent before it)\n", err.message,
+                      (unsigned long long)records);
         rc = 1;
     } else {
         rc = finish_replay(path, r, records, st.st_size);
@@ -310,7 +310,8 @@ static int cmd_replay(const char *path, const char *brokers, const char *config_
     replay r;
     memset(&r, 0, sizeof r);
     if (access(path, F_OK) != 0) {
-        fprintf(stderr, "topicgen-spool: %s: %s (already replayed?)\n", path, strerror(errno));
+        (void)fprintf(stderr, "topicgen-spool: %s: %s (already replayed?)\n", path,
+                      strerror(errno));
         return 1;
     }
     tg_config *c = replay_config(brokers, config_file, &err);
@@ -320,7 +321,7 @@ static int cmd_replay(const char *path, const char *brokers, const char *config_
     tg_producer *p = c ? tg_producer_new(c, &o, &err) : NULL;
     tg_config_free(c);
     if (!p) {
-        fprintf(stderr, "topicgen-spool: %s\n", err.message);
+        (void)fprintf(stderr, "topicgen-spool: %s\n", err.message);
         return 1;
     }
     r.p = p;

@@ -283,7 +283,8 @@ static tg_producer *outcome_producer(kt_cluster *k, outcome *o, tg_metrics *m,
 {
     tg_error err;
     tg_config *pc = kt_producer_config(k, extra, n);
-    tg_logger quiet = { tg_log_stderr_sink, NULL, getenv("KT_DEBUG") ? TG_LOG_DEBUG : TG_LOG_ERROR };
+    tg_logger quiet = { tg_log_stderr_sink, NULL,
+                        getenv("KT_DEBUG") ? TG_LOG_DEBUG : TG_LOG_ERROR };
     tg_producer_opts opts = { on_outcome, o, &quiet, m };
     tg_producer *p = pc ? tg_producer_new(pc, &opts, &err) : NULL;
     if (!p)
