@@ -172,6 +172,24 @@ static int add_text_header(rd_kafka_headers_t *h, const char *name, const char *
     return rd_kafka_header_add(h, name, -1, v, (ssize_t)strlen(v)) ? -1 : 0;
 }
 
+/* If opaque is one of p's fallback copies, unlink and return it. */
+static fb_copy *fb_take(tg_producer *p, void *opaque)
+{
+    fb_copy *found = NULL;
+    if (!opaque || atomic_load(&p->fb_count) == 0)
+        return NULL;
+    pthread_mutex_lock(&p->fb_lock);
+    for (fb_copy **pp = &p->fb_head; *pp; pp = &(*pp)->next)
+        if (*pp == opaque) {
+            found = *pp;
+            *pp = found->next;
+            atomic_fetch_sub(&p->fb_count, 1);
+            break;
+        }
+    pthread_mutex_unlock(&p->fb_lock);
+    return found;
+}
+
 /* Send a copy of failed message m to the fallback topic; the original is
  * reported when the copy's report arrives.  0 when the copy was queued. */
 static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const char *topic)
@@ -212,30 +230,8 @@ static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const cha
     pthread_mutex_unlock(&p->fb_lock);
     if (produce(p, &r, h, NULL) == 0)   /* produce frees h on failure */
         return 0;
-    pthread_mutex_lock(&p->fb_lock);
-    p->fb_head = fb->next;              /* still first: nothing else ran under the lock */
-    atomic_fetch_sub(&p->fb_count, 1);
-    pthread_mutex_unlock(&p->fb_lock);
-    free(fb);
+    free(fb_take(p, fb));               /* not queued: unlink it again */
     return -1;
-}
-
-/* If opaque is one of p's fallback copies, unlink and return it. */
-static fb_copy *fb_take(tg_producer *p, void *opaque)
-{
-    fb_copy *found = NULL;
-    if (!opaque || atomic_load(&p->fb_count) == 0)
-        return NULL;
-    pthread_mutex_lock(&p->fb_lock);
-    for (fb_copy **pp = &p->fb_head; *pp; pp = &(*pp)->next)
-        if (*pp == opaque) {
-            found = *pp;
-            *pp = found->next;
-            atomic_fetch_sub(&p->fb_count, 1);
-            break;
-        }
-    pthread_mutex_unlock(&p->fb_lock);
-    return found;
 }
 
 /* The report of a fallback copy: report the original it stands for. */
