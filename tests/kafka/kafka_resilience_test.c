@@ -531,10 +531,10 @@ static tg_result child_handler(void *user, const void *msg, const tg_msg_meta *m
 {
     child_state *cs = user;
     const kt_msg *m = msg;
-    char line[32];
-    (void)meta;
+    char line[64];
     work_sleep(m->id, 2000);
-    int n = snprintf(line, sizeof line, "%lld\n", (long long)m->id);
+    int n = snprintf(line, sizeof line, "%lld %d %lld\n", (long long)m->id, (int)meta->partition,
+                     (long long)meta->offset);
     if (write(cs->fd, line, (size_t)n) != n) /* O_APPEND: one line per write */
         return TG_RETRY;
     return TG_OK;
@@ -559,15 +559,20 @@ static int run_child(int argc, char **argv)
     return 0;
 }
 
-static int count_lines(const char *path, int *ok, int n)
+/* Lines of the child's file; with ok: ids counted, and *uncommitted the
+ * lines at or past committed[partition] (NULL: not counted). */
+static int count_lines(const char *path, int *ok, int n, const int64_t *committed,
+                       int *uncommitted)
 {
     FILE *f = fopen(path, "r");
-    int lines = 0;
-    long long id;
-    while (f && fscanf(f, "%lld", &id) == 1) {
+    int lines = 0, part;
+    long long id, off;
+    while (f && fscanf(f, "%lld %d %lld", &id, &part, &off) == 3) {
         lines++;
         if (ok && id >= 0 && id < n)
             ok[id]++;
+        if (committed && part >= 0 && part < 4 && off >= committed[part])
+            (*uncommitted)++;
     }
     if (f)
         fclose(f);
@@ -595,15 +600,30 @@ static void test_workers_kill(kt_cluster *k)
         _exit(127);
     }
     int lines = 0;
-    while (kt_now_ms() - t0 < 40000 && (lines = count_lines(path, NULL, 0)) < N / 3)
+    int64_t first_ms = 0;
+    /* Kill once a third is handled and the child ran for 1 s (commits). */
+    while (kt_now_ms() - t0 < 40000
+           && ((lines = count_lines(path, NULL, 0, NULL, NULL)) < N / 3 || first_ms == 0
+               || kt_now_ms() - first_ms < 1000)) {
+        if (lines > 0 && first_ms == 0)
+            first_ms = kt_now_ms();
         kt_sleep_ms(20);
-    int64_t child_ms = kt_now_ms() - t0;
+    }
+    int64_t child_ms = kt_now_ms() - (first_ms ? first_ms : t0);
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
+    /* What the dead member had committed: the fresh one restarts there. */
+    rd_kafka_t *rk = committed_reader(k, group);
+    int64_t com[4] = { 0, 0, 0, 0 };
+    KT_CHECK(committed4(rk, topic, com) == 0, "committed after the kill");
+    rd_kafka_destroy(rk);
+    for (int p = 0; p < 4; p++)
+        com[p] = com[p] < 0 ? 0 : com[p];
     static int ok_child[N];
     static wseen w;
-    int child_lines = count_lines(path, ok_child, N);
+    int uncommitted = 0;
+    int child_lines = count_lines(path, ok_child, N, com, &uncommitted);
     wseen_init(&w, N);
     for (int i = 0; i < N; i++)
         if (ok_child[i]) {
@@ -626,17 +646,21 @@ static void test_workers_kill(kt_cluster *k)
         lost += w.ok[i] == 0;
         dups += ok_child[i] ? w.ok[i] - ok_child[i] : 0;
     }
-    /* Re-handled after the kill: at most what the child handled after its
-     * last commit: the in-flight window plus one commit interval (200 ms)
-     * at the child's rate, with 300 ms slack for the commit round trip. */
+    /* Re-handled after the kill: exactly the messages the child handled at
+     * or past its last committed offsets (the fresh member starts there);
+     * none below them may come back. */
     double rate = child_ms > 0 ? (double)child_lines * 1000.0 / (double)child_ms : 0;
-    int dup_bound = 64 + (int)(rate * 0.5) + 1;
+    int dup_bound = uncommitted;
     printf("workers_kill: child handled %d of %d in %lld ms (%.0f msg/s), SIGKILLed (%s); "
-           "fresh member finished in %lld ms (session timeout included); lost=%d "
-           "re-handled=%d (bound %d) ids the fresh member added=%d\n",
+           "committed at the kill %lld/%lld/%lld/%lld; fresh member finished in %lld ms "
+           "(session timeout included); lost=%d re-handled=%d (bound: handled past the "
+           "committed offsets = %d, i.e. %.0f ms of the child's work) ids the fresh member "
+           "added=%d\n",
            child_lines, N, (long long)child_ms, rate,
            WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? "killed" : "not killed",
-           (long long)resume_ms, lost, dups, dup_bound, w.finished - before);
+           (long long)com[0], (long long)com[1], (long long)com[2], (long long)com[3],
+           (long long)resume_ms, lost, dups, dup_bound, rate > 0 ? dup_bound * 1000.0 / rate : 0,
+           w.finished - before);
     KT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child not SIGKILLed");
     KT_CHECK(lines >= N / 3 && child_lines < N, "child handled %d", child_lines);
     KT_CHECK(lost == 0, "lost %d", lost);
