@@ -67,8 +67,8 @@ tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key)
     return (tg_str){copy, key.len};
 }
 
-void tg_codec_check_required(tg_json_reader *r, size_t offset, const uint64_t *seen,
-                             const uint64_t *required, size_t words, const tg_str *names)
+void tg_codec_check_required_report_(tg_json_reader *r, size_t offset, const uint64_t *seen,
+                                     const uint64_t *required, size_t words, const tg_str *names)
 {
     for (size_t w = 0; w < words; w++) {
         uint64_t missing = required[w] & ~seen[w];

@@ -107,11 +107,24 @@ size_t tg_codec_count_members(tg_json_reader *r);
  * keys): a view into the input when possible, else copied into the arena. */
 tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key);
 
+/* private: the error reports behind tg_codec_check_required. */
+void tg_codec_check_required_report_(tg_json_reader *r, size_t offset, const uint64_t *seen,
+                                     const uint64_t *required, size_t words, const tg_str *names);
+
 /* Record TG_JSON_E_MISSING ("missing required field") for each required
  * field (bit i of required[]) not set in seen[]; names[i] gives the path.
  * `offset` is where the object started. */
-void tg_codec_check_required(tg_json_reader *r, size_t offset, const uint64_t *seen,
-                             const uint64_t *required, size_t words, const tg_str *names);
+static inline void tg_codec_check_required(tg_json_reader *r, size_t offset, const uint64_t *seen,
+                                           const uint64_t *required, size_t words,
+                                           const tg_str *names)
+{
+    /* Inline: almost every message has all its required fields. */
+    for (size_t w = 0; w < words; w++)
+        if (required[w] & ~seen[w]) {
+            tg_codec_check_required_report_(r, offset, seen, required, words, names);
+            return;
+        }
+}
 
 /* private: the code-point count behind tg_codec_check_length. */
 void tg_codec_check_length_count_(tg_json_reader *r, size_t offset, tg_str s, uint64_t min,
