@@ -9,7 +9,7 @@
  *   orders_store [--brokers LIST | --bootstrap-file PATH] [--group ID]
  *                [--topic NAME] [--expect N] [--idle-ms MS] [--max-seconds S]
  *                [--delay-ms MS] [--commit-interval-ms MS] [--ids-out FILE]
- *                [--config FILE] [--metrics]
+ *                [--trace-out FILE] [--config FILE] [--metrics]
  *   orders_store --read-dlq [--brokers ... | --bootstrap-file ...] [--topic NAME]
  *
  * The translation runs as the consumer's translate hook: when it fails the
@@ -30,7 +30,14 @@
  * and, with --metrics, the Prometheus text of the run's tg_metrics.
  * --ids-out appends "order_id partition offset" per stored message with one
  * write(2) each, so the record survives SIGKILL (tests count loss and
- * duplicates with it).  --delay-ms makes each store call slow (tests).
+ * duplicates with it).  --trace-out appends
+ *   "member partition offset t_start_ns t_end_ns"
+ * per stored message, also with one write(2) each: member is the process
+ * id, the times are CLOCK_MONOTONIC (system-wide on Linux, so traces of
+ * several processes compare) from the translate hook's start to the end of
+ * the store call; tests check with it that no two group members process
+ * one partition at the same time.  --delay-ms makes each store call slow
+ * (tests).
  *
  * --read-dlq reads a dead-letter topic (default orders.dlq) from the start
  * up to its high watermarks, without a group, and prints
@@ -74,7 +81,7 @@
 static _Atomic(tg_consumer *) signal_consumer = NULL;
 
 typedef struct options {
-    const char *brokers, *bootstrap_file, *config_file, *topic, *group, *ids_out;
+    const char *brokers, *bootstrap_file, *config_file, *topic, *group, *ids_out, *trace_out;
     long expect, idle_ms, max_seconds, delay_ms, commit_interval_ms;
     bool metrics, read_dlq;
 } options;
@@ -155,10 +162,20 @@ typedef struct app {
     size_t handled;                          /* handler calls that stored */
     size_t traced;                           /* ... with a valid traceparent */
     int ids_fd;                              /* -1: no --ids-out          */
+    int trace_fd;                            /* -1: no --trace-out        */
+    long pid;                                /* the member in trace lines */
+    int64_t t_start_ns;                      /* this message's translate  */
     long delay_ms;
     tg_metrics *metrics;                     /* updated by the consumer   */
     tg_metrics_snapshot snap;                /* scratch for reading it    */
 } app;
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static void sleep_ms(long ms)
 {
@@ -172,6 +189,7 @@ static tg_result translate_order(void *user, void *msg, const tg_msg_meta *meta,
 {
     app *a = user;
     (void)meta;
+    a->t_start_ns = mono_ns();
     a->dom.lines = a->lines;
     a->dom.lines_cap = MAX_LINES;
     if (!orders_OrderEvent_to_domain(msg, &a->dom, why))
@@ -188,6 +206,18 @@ static void record_id(const app *a, const tg_msg_meta *meta)
         fprintf(stderr, "orders_store: writing --ids-out: %s\n", strerror(errno));
 }
 
+/* One --trace-out line for the message just stored. */
+static void record_trace(const app *a, const tg_msg_meta *meta)
+{
+    char line[128];
+    if (a->trace_fd < 0)
+        return;
+    int n = snprintf(line, sizeof line, "%ld %d %lld %lld %lld\n", a->pid, (int)meta->partition,
+                     (long long)meta->offset, (long long)a->t_start_ns, (long long)mono_ns());
+    if (n > 0 && write(a->trace_fd, line, (size_t)n) != n)
+        fprintf(stderr, "orders_store: writing --trace-out: %s\n", strerror(errno));
+}
+
 /* The typed handler: a->dom holds this message's translation. */
 static tg_result store_order(void *user, const orders_OrderEvent *msg, const tg_msg_meta *meta)
 {
@@ -200,6 +230,7 @@ static tg_result store_order(void *user, const orders_OrderEvent *msg, const tg_
     a->handled++;
     a->traced += meta->trace.valid;
     record_id(a, meta);
+    record_trace(a, meta);
     return TG_OK;
 }
 
@@ -210,7 +241,7 @@ static void usage(FILE *out)
     fputs("usage: orders_store [--brokers LIST | --bootstrap-file PATH] [--group ID]\n"
           "         [--topic NAME] [--expect N] [--idle-ms MS] [--max-seconds S]\n"
           "         [--delay-ms MS] [--commit-interval-ms MS] [--ids-out FILE]\n"
-          "         [--config FILE] [--metrics]\n"
+          "         [--trace-out FILE] [--config FILE] [--metrics]\n"
           "       orders_store --read-dlq [--brokers LIST | --bootstrap-file PATH] [--topic NAME]\n",
           out);
 }
@@ -232,6 +263,7 @@ static bool parse_string(const char *a, const char *val, options *o)
         { "--brokers", &o->brokers },   { "--bootstrap-file", &o->bootstrap_file },
         { "--config", &o->config_file }, { "--topic", &o->topic },
         { "--group", &o->group },       { "--ids-out", &o->ids_out },
+        { "--trace-out", &o->trace_out },
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(a, names[i].flag) == 0) {
@@ -503,7 +535,16 @@ static int run_consumer(tg_consumer *c, app *a, const options *o)
     return rc;
 }
 
-/* The app state with --ids-out opened; NULL after printing why not. */
+static int open_append(const char *path)
+{
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
+    if (path && fd < 0)
+        fprintf(stderr, "orders_store: %s: %s\n", path, strerror(errno));
+    return fd;
+}
+
+/* The app state with --ids-out and --trace-out opened; NULL after printing
+ * why not. */
 static app *app_new(const options *o)
 {
     app *a = calloc(1, sizeof *a);
@@ -513,9 +554,12 @@ static app *app_new(const options *o)
         return NULL;
     }
     a->delay_ms = o->delay_ms;
-    a->ids_fd = -1;
-    if (o->ids_out && (a->ids_fd = open(o->ids_out, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0) {
-        fprintf(stderr, "orders_store: %s: %s\n", o->ids_out, strerror(errno));
+    a->pid = (long)getpid();
+    a->ids_fd = open_append(o->ids_out);
+    a->trace_fd = open_append(o->trace_out);
+    if ((o->ids_out && a->ids_fd < 0) || (o->trace_out && a->trace_fd < 0)) {
+        if (a->ids_fd >= 0)
+            close(a->ids_fd);
         tg_metrics_free(a->metrics);
         free(a);
         return NULL;
@@ -527,6 +571,8 @@ static void app_free(app *a)
 {
     if (a->ids_fd >= 0)
         close(a->ids_fd);
+    if (a->trace_fd >= 0)
+        close(a->trace_fd);
     tg_metrics_free(a->metrics);
     free(a->st.slots);
     free(a);
