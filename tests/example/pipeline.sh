@@ -9,8 +9,9 @@
 #   pipeline.sh kafka PUBLISHER STORE MOCK_BROKER KAFKA_BROKER_SH
 # mock: starts mock_broker (orders:3, orders.dlq:1) and always stops it.
 # kafka: the real broker of the ctest fixture ($TOPICGEN_BROKER_BOOTSTRAP_FILE);
-# a fresh topic per run, and the DLQ topic (shared orders.dlq, the schema's)
-# is counted before and after, so earlier runs cannot skew the result.
+# a fresh topic per run; the runtime dead-letters a topic that is not the
+# schema's own to "<topic>.dlq", so the DLQ topic is fresh too.  Both modes
+# count the DLQ topic before and after, so earlier runs cannot skew the result.
 set -euo pipefail
 
 MODE=${1:?mode}
@@ -44,6 +45,7 @@ start_mock() {
   [[ -s $WORK/bootstrap ]] || { cat "$WORK/mock.err" >&2; fail "mock_broker did not start"; }
   BROKERS=$(head -n 1 "$WORK/bootstrap")
   TOPIC=orders
+  DLQ=orders.dlq # the schema's dlq_topic, used for the schema's own topic
 }
 
 prepare_kafka() {
@@ -52,14 +54,14 @@ prepare_kafka() {
   BROKERS=$(head -n 1 "$file")
   TOPIC="example-pipeline-$(date +%s)-$$"
   "$KAFKA_SH" create-topic "$dir" "$TOPIC" 3
-  # orders.dlq may exist already (shared, auto-created elsewhere): fine.
-  "$KAFKA_SH" create-topic "$dir" orders.dlq 1 || "$KAFKA_SH" describe-topic "$dir" orders.dlq >/dev/null
+  DLQ="$TOPIC.dlq"
+  "$KAFKA_SH" create-topic "$dir" "$DLQ" 1
 }
 
-dlq_counts() { # prints "messages with_reason" of orders.dlq
+dlq_counts() { # prints "messages with_reason" of $DLQ
   local out
-  out=$(timeout 60 "$STORE" --brokers "$BROKERS" --read-dlq --topic orders.dlq) ||
-    fail "reading orders.dlq failed"
+  out=$(timeout 60 "$STORE" --brokers "$BROKERS" --read-dlq --topic "$DLQ") ||
+    fail "reading $DLQ failed"
   printf '%s\n' "$out" | grep -v '^dlq-message' >&2
   printf '%s %s\n' "$(field '^dlq: \([0-9]*\) messages.*' "$out")" \
     "$(field '^dlq: .*, \([0-9]*\) with tg-dlq-reason' "$out")"
@@ -100,6 +102,6 @@ done < <(grep '^stored:' <<<"$out" | grep -o "$TOPIC\[[0-9]*\]=-\{0,1\}[0-9]*" |
 [[ $committed == "$N" ]] || fail "committed offsets add up to $committed, expected $N"
 
 read -r dlq1 reason1 < <(dlq_counts)
-[[ $((dlq1 - dlq0)) == "$K" ]] || fail "orders.dlq grew by $((dlq1 - dlq0)) messages, expected $K"
+[[ $((dlq1 - dlq0)) == "$K" ]] || fail "$DLQ grew by $((dlq1 - dlq0)) messages, expected $K"
 [[ $((reason1 - reason0)) == "$K" ]] || fail "$((reason1 - reason0)) new DLQ messages carry tg-dlq-reason, expected $K"
-echo "PASS: $MODE: published $N, stored $stored, committed $committed, dead-lettered $dead, orders.dlq +$((dlq1 - dlq0)) (all with tg-dlq-reason), duplicates $dups, $((SECONDS - t0))s"
+echo "PASS: $MODE: published $N, stored $stored, committed $committed, dead-lettered $dead, $DLQ +$((dlq1 - dlq0)) (all with tg-dlq-reason), duplicates $dups, $((SECONDS - t0))s"
