@@ -498,9 +498,11 @@ static bool crm_EmailReceived_read_attachments(tg_json_reader *r, crm_EmailRecei
     size_t at = tg_json_offset(r);
     size_t n = tg_json_array_count(r);
     crm_Attachment *items = tg_codec_alloc(r, n, sizeof *items, _Alignof(crm_Attachment));
-    crm_Attachment spare;
+    crm_Attachment spare; /* where items go when the arena is short (measuring) */
     size_t i = 0;
     int more;
+
+    memset(&spare, 0, sizeof spare);
 
     if (!tg_json_array_begin(r))
         return !r->fatal;
@@ -962,10 +964,12 @@ static bool crm_FormSubmitted_read_fields(tg_json_reader *r, crm_FormSubmitted *
     size_t at = tg_json_offset(r);
     size_t n = tg_codec_count_members(r);
     crm_FormSubmitted_fields_entry *items = tg_codec_alloc(r, n, sizeof *items, _Alignof(crm_FormSubmitted_fields_entry));
-    crm_FormSubmitted_fields_entry spare;
+    crm_FormSubmitted_fields_entry spare; /* where entries go when the arena is short (measuring) */
     size_t i = 0;
     tg_str key;
     int more;
+
+    memset(&spare, 0, sizeof spare);
 
     if (!tg_json_object_begin(r))
         return !r->fatal;

@@ -300,9 +300,11 @@ static bool orders_OrderEvent_read_line_items(tg_json_reader *r, orders_OrderEve
     size_t at = tg_json_offset(r);
     size_t n = tg_json_array_count(r);
     orders_LineItem *items = tg_codec_alloc(r, n, sizeof *items, _Alignof(orders_LineItem));
-    orders_LineItem spare;
+    orders_LineItem spare; /* where items go when the arena is short (measuring) */
     size_t i = 0;
     int more;
+
+    memset(&spare, 0, sizeof spare);
 
     if (!tg_json_array_begin(r))
         return !r->fatal;

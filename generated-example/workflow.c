@@ -141,10 +141,12 @@ static bool workflow_EventMetadata_read_tags(tg_json_reader *r, workflow_EventMe
     size_t at = tg_json_offset(r);
     size_t n = tg_codec_count_members(r);
     workflow_EventMetadata_tags_entry *items = tg_codec_alloc(r, n, sizeof *items, _Alignof(workflow_EventMetadata_tags_entry));
-    workflow_EventMetadata_tags_entry spare;
+    workflow_EventMetadata_tags_entry spare; /* where entries go when the arena is short (measuring) */
     size_t i = 0;
     tg_str key;
     int more;
+
+    memset(&spare, 0, sizeof spare);
 
     if (!tg_json_object_begin(r))
         return !r->fatal;
