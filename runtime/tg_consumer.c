@@ -1091,7 +1091,7 @@ static int start_workers(tg_consumer *c, tg_error *err)
 {
     size_t n = (size_t)c->s.workers, m = (size_t)c->s.max_in_flight;
     c->jobs = calloc(m, sizeof *c->jobs);
-    c->free_jobs = calloc(m, sizeof *c->free_jobs);
+    c->free_jobs = calloc(m, sizeof(job *));
     c->wctx = calloc(n, sizeof *c->wctx);
     if (!c->jobs || !c->free_jobs || !c->wctx)
         return tg_error_set(err, TG_ERR_NOMEM, "out of memory for worker mode");
