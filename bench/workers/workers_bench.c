@@ -4,10 +4,11 @@
  * cluster (127.0.0.1).
  *
  *   workers_bench [--sleep-ms MS] [--seconds S] [--partitions P] [--keys K]
+ *                 [--max-in-flight M]
  *
  * Each run uses a fresh group on a pre-produced topic of orders5 corpus
  * messages keyed by K distinct keys, with ordering=key and
- * max.in.flight=256; it counts messages handled per second between the
+ * max.in.flight=M (default 256); it counts messages handled per second between the
  * first and the last handler call (group join excluded).  The message count
  * per run is sized so that a run lasts about S seconds at the ideal rate
  * (workers / sleep), capped by the backlog.  Prints a Markdown table. */
@@ -97,7 +98,7 @@ static void produce(const char *bootstrap, const char *topic, long n, int keys)
 }
 
 static double one_run(const char *bootstrap, const char *topic, int workers, int sleep_ms,
-                      long n, long *done)
+                      const char *window, long n, long *done)
 {
     tg_error err;
     char group[64], w[16];
@@ -108,7 +109,7 @@ static double one_run(const char *bootstrap, const char *topic, int workers, int
     const char *kv[] = { "bootstrap.servers", bootstrap, "group.id", group,
                          "fetch.wait.max.ms", "10", "max.partition.fetch.bytes", "16777216",
                          "topicgen.workers", w, "topicgen.ordering", "key",
-                         "topicgen.max.in.flight", "256", "log_level", "3" };
+                         "topicgen.max.in.flight", window, "log_level", "3" };
     if (!conf || tg_config_set_pairs(conf, kv, 8, &err))
         die("consumer config", err.message);
     tg_logger quiet = { tg_log_stderr_sink, NULL, TG_LOG_ERROR };
@@ -134,6 +135,7 @@ static double one_run(const char *bootstrap, const char *topic, int workers, int
 int main(int argc, char **argv)
 {
     int sleep_ms = 2, partitions = 8, keys = 1000;
+    const char *window = "256";
     double seconds = 2.0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--sleep-ms") == 0)
@@ -144,8 +146,11 @@ int main(int argc, char **argv)
             partitions = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--keys") == 0)
             keys = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--max-in-flight") == 0)
+            window = argv[i + 1];
         else
-            die("usage", "workers_bench [--sleep-ms MS] [--seconds S] [--partitions P] [--keys K]");
+            die("usage", "workers_bench [--sleep-ms MS] [--seconds S] [--partitions P] [--keys K] "
+                         "[--max-in-flight M]");
     }
     if (sleep_ms < 1 || seconds <= 0 || partitions < 1 || keys < 1)
         die("usage", "values must be positive");
@@ -173,7 +178,7 @@ int main(int argc, char **argv)
         long n = (long)(seconds * eff * 1000 / sleep_ms), done = 0;
         if (n > backlog)
             n = backlog;
-        double rate = one_run(bootstrap, topic, w, sleep_ms, n, &done);
+        double rate = one_run(bootstrap, topic, w, sleep_ms, window, n, &done);
         if (w == 1)
             base = rate;
         char label[16], speedup[16];
@@ -184,8 +189,8 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
     printf("\nhandler: %d ms sleep; %d partitions, %d keys, ordering=key, "
-           "max.in.flight=256, fetch.wait.max.ms=10; mock cluster, 1 broker\n",
-           sleep_ms, partitions, keys);
+           "max.in.flight=%s, fetch.wait.max.ms=10; mock cluster, 1 broker\n",
+           sleep_ms, partitions, keys, window);
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(host);
     return 0;
