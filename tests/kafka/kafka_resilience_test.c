@@ -18,6 +18,7 @@
 #include "kt.h"
 #include "tg_breaker.h"
 #include "tg_metrics.h"
+#include "tg_workers.h"
 
 /* ---- shared helpers -------------------------------------------------------- */
 
@@ -668,6 +669,92 @@ static void test_workers_kill(kt_cluster *k)
     unlink(path);
 }
 
+/* ---- kafka_resilience_workers_unit: tg_workers lanes, stall, cancel ---------- */
+
+typedef struct uitem { tg_work w; int id; int lane; bool stall; } uitem;
+
+typedef struct ustate {
+    pthread_mutex_t lock;
+    int order[2][16], n[2];        /* ids run per lane, in order */
+    _Atomic int notified;
+} ustate;
+
+static bool unit_run(void *ctx, unsigned worker, tg_work *w)
+{
+    ustate *u = ctx;
+    uitem *it = (uitem *)w;
+    pthread_mutex_lock(&u->lock);
+    if (worker < 2 && u->n[worker] < 16)
+        u->order[worker][u->n[worker]++] = it->id;
+    pthread_mutex_unlock(&u->lock);
+    bool stall = it->stall;
+    it->stall = false;             /* stalls once */
+    return stall;
+}
+
+static void unit_notify(void *ctx)
+{
+    ustate *u = ctx;
+    atomic_fetch_add(&u->notified, 1);
+}
+
+static int unit_take(tg_workers *ws, int want, int timeout_ms)
+{
+    int got = 0;
+    int64_t deadline = kt_now_ms() + timeout_ms;
+    while (got < want && kt_now_ms() < deadline) {
+        tg_workers_wait_done(ws, 20);
+        for (tg_work *w = tg_workers_take_done(ws); w; w = w->next)
+            got++;
+    }
+    return got;
+}
+
+static bool unit_match(const tg_work *w, void *arg)
+{
+    return ((const uitem *)w)->id == *(int *)arg;
+}
+
+static void test_workers_unit(kt_cluster *k)
+{
+    static ustate u;
+    static uitem items[6];
+    tg_error err;
+    (void)k;
+    memset(&u, 0, sizeof u);
+    pthread_mutex_init(&u.lock, NULL);
+    tg_workers *ws = tg_workers_new(2, unit_run, unit_notify, &u, &err);
+    KT_CHECK(ws && tg_workers_count(ws) == 2, "pool: %s", ws ? "" : err.message);
+    if (!ws)
+        return;
+    for (int i = 0; i < 6; i++)
+        items[i] = (uitem){ { NULL, 0 }, i, i < 4 ? 0 : 1, i == 1 };
+    /* lane 0: 0, 1 (stalls), 2, 3; lane 1: 4, 5 */
+    for (int i = 0; i < 6; i++)
+        tg_workers_submit(ws, &items[i].w, (unsigned)items[i].lane, false);
+    int got = unit_take(ws, 4, 2000);
+    kt_sleep_ms(50);
+    got += unit_take(ws, 1, 50);
+    KT_CHECK(got == 4, "before the re-submit %d items finished (0, 1, 4, 5 expected)", got);
+    pthread_mutex_lock(&u.lock);
+    KT_CHECK(u.n[0] == 2 && u.order[0][0] == 0 && u.order[0][1] == 1, "lane 0 ran %d", u.n[0]);
+    KT_CHECK(u.n[1] == 2 && u.order[1][0] == 4 && u.order[1][1] == 5, "lane 1 ran %d", u.n[1]);
+    pthread_mutex_unlock(&u.lock);
+    int three = 3;
+    tg_work *cancelled = tg_workers_cancel(ws, unit_match, &three);
+    KT_CHECK(cancelled == &items[3].w && !cancelled->next, "cancel took item 3 only");
+    tg_workers_submit(ws, &items[1].w, 0, true); /* the stalled item again, at the front */
+    got = unit_take(ws, 2, 2000);
+    KT_CHECK(got == 2, "after the re-submit %d finished", got);
+    pthread_mutex_lock(&u.lock);
+    KT_CHECK(u.n[0] == 4 && u.order[0][2] == 1 && u.order[0][3] == 2,
+             "lane 0 order after the stall: %d items", u.n[0]);
+    pthread_mutex_unlock(&u.lock);
+    KT_CHECK(atomic_load(&u.notified) >= 2, "notified %d times", atomic_load(&u.notified));
+    tg_workers_free(ws);
+    printf("workers_unit: lane order kept across a stall, front re-submit and cancel\n");
+}
+
 /* ---- case table ------------------------------------------------------------- */
 
 typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); } tcase;
@@ -678,6 +765,7 @@ static const tcase cases[] = {
     { "breaker_workers", test_breaker_workers },
     { "workers_order", test_workers_order },
     { "workers_kill", test_workers_kill },
+    { "workers_unit", test_workers_unit },
 };
 
 int main(int argc, char **argv)
