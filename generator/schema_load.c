@@ -1189,12 +1189,13 @@ static void load_document(loader *L, struct fy_node *root)
     check_schema(L);
 }
 
-/* Offset of the first character of text[0..len) that YAML does not allow,
- * or len.  *cp gets its code point, or -1 for ill-formed UTF-8 (overlong
- * forms, surrogates, past U+10FFFF).  YAML 1.2 (5.1) allows only TAB, LF,
- * CR, U+0020-007E, U+0085, U+00A0-D7FF, U+E000-FFFD and U+10000 up.  Such
- * text must never reach libfyaml 0.7.12: it loops forever on an invalid
- * byte in a directive ("%\xff") and crashes on a NUL after a tab. */
+/* Offset of the first character of text[0..len) that a schema may not
+ * hold, or len.  *cp gets its code point, or -1 for ill-formed UTF-8
+ * (overlong forms, surrogates, past U+10FFFF).  YAML 1.2 (5.1) allows only
+ * TAB, LF, CR, U+0020-007E, U+0085, U+00A0-D7FF, U+E000-FFFD and U+10000
+ * up; schemas do not allow TAB either.  Such text must never reach
+ * libfyaml 0.7.12: it loops forever on an invalid byte in a directive
+ * ("%\xff") and crashes on tabs in some places ("? ::\t:"). */
 static size_t not_yaml_text_at(const char *text, size_t len, long *cp)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -1219,7 +1220,7 @@ static size_t not_yaml_text_at(const char *text, size_t len, long *cp)
             v = v << 6 | (s[i + k] & 0x3F);
         }
         *cp = v;
-        if (!(v == 0x09 || v == 0x0A || v == 0x0D || (v >= 0x20 && v <= 0x7E) || v == 0x85 ||
+        if (!(v == 0x0A || v == 0x0D || (v >= 0x20 && v <= 0x7E) || v == 0x85 ||
               (v >= 0xA0 && v <= 0xD7FF) || (v >= 0xE000 && v <= 0xFFFD) || v >= 0x10000))
             return i;
         i += n;
@@ -1276,6 +1277,9 @@ schema *schema_load_string(const char *path, const char *text, size_t len, diag_
     if (bad < len && cp < 0)
         diag_error(diags, path, text_pos(text, bad), "invalid UTF-8 (byte 0x%02x): a schema is UTF-8 text",
                    (unsigned char)text[bad]);
+    else if (bad < len && cp == '\t')
+        diag_error(diags, path, text_pos(text, bad),
+                   "tab character: indent and separate with spaces (\\t inside double quotes)");
     else if (bad < len)
         diag_error(diags, path, text_pos(text, bad), "character U+%04lX is not allowed in YAML", cp);
     else if (!doc || !fy_document_root(doc))
