@@ -2,7 +2,7 @@
 # run.sh GEN_DIR: cppcheck and clang-tidy over runtime/*.c and the generated
 # code in GEN_DIR (the example schemas' codecs, Kafka wrappers and fuzz
 # harnesses, as tests/fuzz generates them).  Any finding fails; the accepted
-# ones are listed with reasons in cppcheck-suppressions.xml and
+# ones are listed with reasons in cppcheck-suppressions.xml (none today) and
 # clang-tidy.yaml (or marked NOLINT with a reason in place).  Exit 77 (ctest:
 # skipped) when a tool is missing: scripts/install-deps.sh installs both.
 set -uo pipefail
