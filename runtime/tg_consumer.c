@@ -10,7 +10,16 @@
  * FIFO drains it is seeked back to next_offset and resumed (librdkafka
  * discards messages it fetched before a pause or seek: both bump the
  * partition's op version; next_offset also drops anything older).  Workload: a
- * handful of partitions per consumer, so lookups are linear scans. */
+ * handful of partitions per consumer, so lookups are linear scans.
+ *
+ * The circuit breaker (tg_breaker) sees handler outcomes; while it holds,
+ * every partition is blocked the same way and refused messages wait as
+ * H_RETRY without using up attempts.  Worker mode hands each held message
+ * to a tg_workers lane as a job and applies the outcome when the job comes
+ * back; the FIFO and pump() are unchanged, so the stored offset still never
+ * passes an unfinished message, in whatever order the workers finish.  A
+ * full window (topicgen.max.in.flight held messages) blocks every
+ * partition. */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_consumer.h"
 
