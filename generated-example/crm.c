@@ -148,12 +148,19 @@ static bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *o
     crm_CustomerIdentity_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 4, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:
@@ -327,12 +334,19 @@ static bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg
     crm_Attachment_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 4, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:
@@ -542,12 +556,19 @@ static bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, co
     crm_EmailReceived_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 7, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:
@@ -774,12 +795,19 @@ static bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *o
     crm_WhatsappReceived_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 7, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:
@@ -1024,12 +1052,19 @@ static bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, co
     crm_FormSubmitted_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 7, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:

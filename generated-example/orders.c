@@ -149,12 +149,19 @@ static bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const 
     orders_LineItem_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 5, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:
@@ -401,12 +408,19 @@ static bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, co
     orders_OrderEvent_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 8, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:

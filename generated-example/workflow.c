@@ -183,12 +183,19 @@ static bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadat
     workflow_EventMetadata_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 3, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:
@@ -319,12 +326,19 @@ static bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload 
     workflow_EventPayload_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 2, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:
@@ -538,12 +552,19 @@ static bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEven
     workflow_WorkflowEvent_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    while ((more = tg_json_object_next(r, &key)) > 0) {
+    /* Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key)) > 0) {
         int field = tg_codec_match(key, names, 9, hint);
         bool ok = true;
         if (field >= 0) {
-            seen[field / 64] |= (uint64_t)1 << (field % 64);
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
             hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
         }
         switch (field) {
         case 0:

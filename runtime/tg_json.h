@@ -165,6 +165,7 @@ typedef struct tg_json_reader {
     size_t arena_offset;     /* where the first refused allocation was      */
     unsigned nkeys;          /* entries in use in keys[]                    */
     size_t scratch_top;      /* bytes in use in scratch[]                   */
+    const char *key_quote;   /* opening quote of the last key read          */
     tg_arena no_arena;       /* stands in (cap 0, measuring) for arena NULL */
     tg_json_key_entry_ keys[TG_JSON_MAX_KEYS];
     uint16_t slots[2 * TG_JSON_MAX_KEYS]; /* hash table: entry index + 1    */
@@ -200,6 +201,23 @@ bool tg_json_object_begin(tg_json_reader *r);
  * value (read_* or skip_*).  0: '}' consumed, the object is left.  -1: error.
  * Rejects trailing commas and duplicate keys (fatal). */
 int tg_json_object_next(tg_json_reader *r, tg_str *key);
+
+/* Same as tg_json_object_next, but the key is not remembered for the
+ * duplicate-key check: the caller does it.  Generated readers use it for
+ * objects with a fixed set of members: a member of the schema seen twice is
+ * reported with tg_json_key_duplicate (a bit per member finds it), any other
+ * key must be passed to tg_json_key_remember before its value is read. */
+int tg_json_object_next_known(tg_json_reader *r, tg_str *key);
+
+/* Remember `key` (just returned by tg_json_object_next_known) for the
+ * duplicate-key check of the current object: false (fatal
+ * TG_JSON_E_DUPLICATE or TG_JSON_E_LIMIT) when it was already there. */
+bool tg_json_key_remember(tg_json_reader *r, tg_str key);
+
+/* Record the fatal TG_JSON_E_DUPLICATE error for `key` (just returned by
+ * tg_json_object_next_known), exactly as tg_json_object_next would have.
+ * Returns false. */
+bool tg_json_key_duplicate(tg_json_reader *r, tg_str key);
 
 /* Expect '[' and enter the array (same failure rules as object_begin). */
 bool tg_json_array_begin(tg_json_reader *r);

@@ -29,6 +29,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 _Static_assert(TG_JSON_MAX_DEPTH >= 1 && TG_JSON_MAX_DEPTH <= 65535, "TG_JSON_MAX_DEPTH");
 _Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
@@ -244,6 +247,22 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
 
     for (;;) {
         unsigned char c;
+#if TG_SWAR && defined(__SSE2__)
+        /* 16 bytes at a time: '"', '\\' and, with one signed compare, both
+         * control bytes (< 0x20) and non-ASCII bytes (>= 0x80, negative). */
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            __m128i s = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+            unsigned m = (unsigned)_mm_movemask_epi8(s);
+            if (m) {
+                p += __builtin_ctz(m);
+                goto hit;
+            }
+            p += 16;
+        }
+#endif
 #if TG_SWAR
         while (end - p >= 8) {
             uint64_t v, m;
@@ -400,6 +419,20 @@ static void insert_slot(tg_json_reader *r, unsigned e)
     r->slots[i] = (uint16_t)(e + 1);
 }
 
+/* The level outgrew the linear scan: index its entries in slots[] (zeroed
+ * on first use, so small messages never pay for clearing it). */
+static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
+{
+    unsigned e;
+    if (!r->slots_ready) {
+        memset(r->slots, 0, sizeof r->slots);
+        r->slots_ready = true;
+    }
+    for (e = lv->key_mark; e < r->nkeys; e++)
+        insert_slot(r, e);
+    lv->flags |= LV_HASHED;
+}
+
 static bool fail_dup(tg_json_reader *r, tg_str k, const char *q)
 {
     int n = k.len > 40 ? 40 : (int)k.len;
@@ -447,13 +480,33 @@ static bool add_key(tg_json_reader *r, tg_str k, const char *q)
     if (lv->flags & LV_HASHED) {
         insert_slot(r, e);
     } else if (r->nkeys - mark > TG_JSON_LINEAR_KEYS) {
-        if (!r->slots_ready) {
-            memset(r->slots, 0, sizeof r->slots);
-            r->slots_ready = true;
-        }
-        for (e = mark; e < r->nkeys; e++)
-            insert_slot(r, e);
-        lv->flags |= LV_HASHED;
+        hash_level(r, lv);
+    }
+    return true;
+}
+
+/* Count key k of the current object without checking it for duplicates
+ * (object_next_known: the caller checks schema members with its seen bits
+ * and calls tg_json_key_remember for the others).  The entry keeps every
+ * key of every open object counted against TG_JSON_MAX_KEYS, as add_key
+ * does. */
+static bool hold_key(tg_json_reader *r, tg_str k, const char *q)
+{
+    tg_json_path_seg *lv = &r->path[r->depth - 1];
+    unsigned e;
+    if (r->nkeys >= TG_JSON_MAX_KEYS)
+        return fail(r, q, TG_JSON_E_LIMIT, "more than %u keys in open objects",
+                    (unsigned)TG_JSON_MAX_KEYS);
+    /* A schema member never equals a key that is not one, so comparing
+     * against this entry (hash 0) can never report a false duplicate. */
+    e = r->nkeys++;
+    r->keys[e].ptr = k.ptr;
+    r->keys[e].len = (uint32_t)(k.len > UINT32_MAX ? UINT32_MAX : k.len);
+    r->keys[e].hash = 0;
+    if (lv->flags & LV_HASHED) {
+        insert_slot(r, e);
+    } else if (r->nkeys - lv->key_mark > TG_JSON_LINEAR_KEYS) {
+        hash_level(r, lv);
     }
     return true;
 }
@@ -556,7 +609,9 @@ bool tg_json_array_begin(tg_json_reader *r)
     return type_error(r, p, "array");
 }
 
-int tg_json_object_next(tg_json_reader *r, tg_str *key)
+/* object_next and object_next_known: `remember` false leaves the duplicate
+ * check of the key to the caller (tg_json_key_remember/_duplicate). */
+static inline int next_member(tg_json_reader *r, tg_str *key, bool remember)
 {
     const char *p, *q, *e, *end = r->end;
     tg_json_path_seg *s;
@@ -615,8 +670,13 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
     }
     s->kind = 1; /* the path names the key, also in a duplicate-key error */
     s->key = k;
-    if (!add_key(r, k, q))
+    r->key_quote = q;
+    if (remember) {
+        if (!add_key(r, k, q))
+            return -1;
+    } else if (!hold_key(r, k, q)) {
         return -1;
+    }
     p = skip_ws(e, end);
     if (p >= end || *p != ':')
         return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key%s",
@@ -625,6 +685,35 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
     s->flags |= LV_STARTED;
     *key = k;
     return 1;
+}
+
+int tg_json_object_next(tg_json_reader *r, tg_str *key) { return next_member(r, key, true); }
+
+int tg_json_object_next_known(tg_json_reader *r, tg_str *key)
+{
+    return next_member(r, key, false);
+}
+
+bool tg_json_key_remember(tg_json_reader *r, tg_str key)
+{
+    tg_json_path_seg *lv;
+    unsigned e;
+    if (r->fatal || r->depth == 0)
+        return false;
+    /* Replace the unchecked entry hold_key pushed for this key by a checked
+     * one (it is the newest entry: removing it restores the table). */
+    lv = &r->path[r->depth - 1];
+    if (r->nkeys <= lv->key_mark)
+        return false;
+    e = --r->nkeys;
+    if (lv->flags & LV_HASHED)
+        r->slots[r->keys[e].slot] = 0;
+    return add_key(r, key, r->key_quote);
+}
+
+bool tg_json_key_duplicate(tg_json_reader *r, tg_str key)
+{
+    return fail_dup(r, key, r->key_quote);
 }
 
 int tg_json_array_next(tg_json_reader *r)
