@@ -61,6 +61,8 @@ dict=$root/tests/fuzz/$target.dict
 case $target in decode_*) dict=$root/tests/fuzz/json.dict ;; esac
 [ -f "$dict" ] && opts+=(-dict="$dict")
 
+# Leaks inside libfyaml are known and bounded (tests/fuzz/lsan.supp says which).
+export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 echo "fuzz.sh: $target for ${seconds}s, corpus $work/corpus ($(ls "$work/corpus" | wc -l) inputs)"
 status=0
 "$build/tests/fuzz/${target}_fuzz" "${opts[@]}" "$@" "$work/corpus" 2>"$work/log" || status=$?

@@ -3,6 +3,8 @@
 # target EXE (a libFuzzer binary or a replayer: both take input files as
 # arguments).  Fails when the target crashes or aborts on any of them.
 set -euo pipefail
+# Leaks inside libfyaml are known and bounded (lsan.supp says which).
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 exe=$1; shift
 files=()
 for dir in "$@"; do
