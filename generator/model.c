@@ -688,6 +688,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     set_str(root, "version", version);
     set_str(root, "source", s->file_name);
     set_str(root, "schema", s->name);
+    set_fmt(root, "schema_version", "%d", s->version); /* for user templates */
     set_doc(root, s->description);
     set_str(root, "header", out->header);
     set_str(root, "source_file", out->source);
