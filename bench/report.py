@@ -106,7 +106,7 @@ def plot(mode, fname, title, corpus_list):
     im = [i for i in impls if any((i, c, mode) in results for c in cs)]
     if not cs or not im:
         return False
-    fig, ax = plt.subplots(figsize=(11, 5.2))
+    fig, ax = plt.subplots(figsize=(13, 5.2))
     width = 0.8 / len(im)
     for k, i in enumerate(im):
         xs, ys = [], []
@@ -121,7 +121,7 @@ def plot(mode, fname, title, corpus_list):
     ax.set_ylabel("MB/s (median, higher is better)")
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.005, 1.0))
     fig.tight_layout()
     os.makedirs(IMG, exist_ok=True)
     fig.savefig(os.path.join(IMG, fname), dpi=90)
@@ -140,7 +140,7 @@ def plot_instr(fname):
     im = [i for i in impls if any((i, c, "decode") in instr for c in cs)]
     if not cs or not im:
         return False
-    fig, ax = plt.subplots(figsize=(11, 5.2))
+    fig, ax = plt.subplots(figsize=(13, 5.2))
     width = 0.8 / len(im)
     for k, i in enumerate(im):
         xs, ys = [], []
@@ -155,7 +155,7 @@ def plot_instr(fname):
     ax.set_ylabel("instructions per input byte (callgrind, lower is better)")
     ax.set_title("Decode: instructions per byte")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, ncol=2)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.005, 1.0))
     fig.tight_layout()
     os.makedirs(IMG, exist_ok=True)
     fig.savefig(os.path.join(IMG, fname), dpi=90)
