@@ -192,7 +192,8 @@ static fb_copy *fb_take(tg_producer *p, void *opaque)
 
 /* Send a copy of failed message m to the fallback topic; the original is
  * reported when the copy's report arrives.  0 when the copy was queued. */
-static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const char *topic)
+static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const char *topic,
+                          int err, const char *why)
 {
     rd_kafka_headers_t *orig = NULL, *h;
     char dlq[TG_SETTINGS_TEXT_MAX + 8], part[16], ts[24];
@@ -207,10 +208,10 @@ static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const cha
                                                : rd_kafka_headers_new(4);
     (void)snprintf(part, sizeof part, "%d", (int)m->partition);
     (void)snprintf(ts, sizeof ts, "%lld", (long long)failed_timestamp(m));
-    (void)snprintf(fb->error, sizeof fb->error, "%s", rd_kafka_err2str(m->err));
+    (void)snprintf(fb->error, sizeof fb->error, "%s", why);
     (void)snprintf(fb->topic, sizeof fb->topic, "%s", topic);
     fb->opaque = m->_private;
-    fb->err = (int)m->err;
+    fb->err = err;
     fb->partition = m->partition;
     char reason[240];
     (void)snprintf(reason, sizeof reason, "delivery failed: %s", fb->error);
@@ -234,6 +235,26 @@ static int start_dlq_copy(tg_producer *p, const rd_kafka_message_t *m, const cha
     return -1;
 }
 
+/* The outcome of a delivery report.  A success without an offset is not
+ * proof that the record is in the log: librdkafka 2.0.2 reports pipelined
+ * messages that way after a retried Produce request, and against its mock
+ * cluster some of them never arrive (tests/kafka/kafka_inject_test.c).  Such
+ * a report counts as a retriable failure, so the caller or the fallback
+ * keeps the message: a possible duplicate is better than a silent loss. */
+static int delivery_error(const rd_kafka_message_t *m, const char **why)
+{
+    if (m->err) {
+        *why = rd_kafka_err2str(m->err);
+        return (int)m->err;
+    }
+    if (m->offset < 0) {
+        *why = "delivery not confirmed: the acknowledgement carried no offset";
+        return RD_KAFKA_RESP_ERR__MSG_TIMED_OUT; /* retriable: sending again is safe */
+    }
+    *why = "";
+    return 0;
+}
+
 /* The report of a fallback copy: report the original it stands for. */
 static void fallback_copy_done(tg_producer *p, const rd_kafka_message_t *m, fb_copy *fb)
 {
@@ -247,7 +268,8 @@ static void fallback_copy_done(tg_producer *p, const rd_kafka_message_t *m, fb_c
     d.key_len = m->key_len;
     d.msg_opaque = fb->opaque;
     d.error = fb->error;
-    if (m->err)                     /* the copy failed too: the spool is the last line */
+    const char *why;
+    if (delivery_error(m, &why))    /* the copy failed too: the spool is the last line */
         where = spool_message(p, m, fb->topic) == 0 ? TG_FALLBACK_SPOOL : TG_FALLBACK_NONE;
     else
         tg_metrics_add(p->metrics, TG_M_FALLBACK, 1);
@@ -260,6 +282,8 @@ static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     tg_producer *p = opaque;
     fb_copy *fb = fb_take(p, m->_private);
     tg_delivery d;
+    const char *why;
+    int err = delivery_error(m, &why);
     (void)rk;
     atomic_fetch_sub(&p->in_flight, 1);
     if (!m->err)
@@ -268,22 +292,22 @@ static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         fallback_copy_done(p, m, fb);
         return;
     }
-    tg_metrics_add(p->metrics, m->err ? TG_M_FAILED_DELIVERIES : TG_M_DELIVERED, 1);
+    tg_metrics_add(p->metrics, err ? TG_M_FAILED_DELIVERIES : TG_M_DELIVERED, 1);
     memset(&d, 0, sizeof d);
     d.topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
     d.partition = m->partition;
-    d.offset = m->err ? -1 : m->offset;
+    d.offset = err ? -1 : m->offset;
     d.key = m->key;
     d.key_len = m->key_len;
     d.msg_opaque = m->_private;
-    d.error = m->err ? rd_kafka_err2str(m->err) : "";
+    d.error = why;
     int where = TG_FALLBACK_NONE;
-    if (m->err && p->fallback == TG_FALLBACK_DLQ && !atomic_load(&p->closing)
-        && start_dlq_copy(p, m, d.topic) == 0)
+    if (err && p->fallback == TG_FALLBACK_DLQ && !atomic_load(&p->closing)
+        && start_dlq_copy(p, m, d.topic, err, why) == 0)
         return;                     /* reported when the copy is confirmed */
-    if (m->err && p->fallback != TG_FALLBACK_NONE)
+    if (err && p->fallback != TG_FALLBACK_NONE)
         where = spool_message(p, m, d.topic) == 0 ? TG_FALLBACK_SPOOL : TG_FALLBACK_NONE;
-    report(p, &d, (int)m->err, where);
+    report(p, &d, err, where);
 }
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
