@@ -51,7 +51,9 @@ typedef struct crm_InboundMessage_routes {
     void *user;
 } crm_InboundMessage_routes;
 
-/* Route each variant of InboundMessage on `topic` (NULL: "crm.inbound"). */
+/* Route each variant of InboundMessage on `topic` (NULL: "crm.inbound").  Dead
+ * letters go to "crm.inbound.dlq" from "crm.inbound", to "<topic>.dlq" from
+ * any other topic. */
 int crm_InboundMessage_consume(tg_consumer *c, const char *topic, crm_InboundMessage_routes *routes,
         tg_error *err);
 

@@ -38,7 +38,9 @@ typedef struct orders_OrderEvent_route {
     void *user;
 } orders_OrderEvent_route;
 
-/* Handle OrderEvent messages of `topic` (NULL: "orders") with route->fn. */
+/* Handle OrderEvent messages of `topic` (NULL: "orders") with route->fn.
+ * Dead letters go to "orders.dlq" from "orders", to "<topic>.dlq"
+ * from any other topic. */
 int orders_OrderEvent_consume(tg_consumer *c, const char *topic, orders_OrderEvent_route *route,
         tg_error *err);
 

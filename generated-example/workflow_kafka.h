@@ -38,7 +38,9 @@ typedef struct workflow_WorkflowEvent_route {
     void *user;
 } workflow_WorkflowEvent_route;
 
-/* Handle WorkflowEvent messages of `topic` (NULL: "workflow-events") with route->fn. */
+/* Handle WorkflowEvent messages of `topic` (NULL: "workflow-events") with route->fn.
+ * Dead letters go to "workflow-events.dlq" from "workflow-events", to "<topic>.dlq"
+ * from any other topic. */
 int workflow_WorkflowEvent_consume(tg_consumer *c, const char *topic, workflow_WorkflowEvent_route *route,
         tg_error *err);
 
