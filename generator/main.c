@@ -130,29 +130,10 @@ static bool make_dirs(const char *dir)
     return ok;
 }
 
-/* Whole file into a new buffer; NULL when it does not exist or fails. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0, got;
-    do {
-        if (n + 4096 > cap)
-            buf = xrealloc(buf, cap = cap * 2 + 8192);
-        got = fread(buf + n, 1, cap - n, f);
-        n += got;
-    } while (got > 0);
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 static bool same_content(const char *path, const mu_buffer *text)
 {
     size_t len = 0;
-    char *old = slurp(path, &len);
+    char *old = read_file(path, &len);
     bool same = old && len == text->len && memcmp(old, text->data, len) == 0;
     free(old);
     return same;

@@ -1298,26 +1298,13 @@ schema *schema_load_string(const char *path, const char *text, size_t len, diag_
 
 schema *schema_load(const char *path, diag_list *diags)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    size_t len = 0;
+    char *buf = read_file(path, &len);
+    if (!buf) {
         diag_error(diags, path, (diag_pos){0, 0}, "cannot open schema: %s", strerror(errno));
         return NULL;
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len + 4096 > cap)
-            buf = xrealloc(buf, cap = cap * 2 + 8192);
-        n = fread(buf + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    bool read_error = ferror(f);
-    fclose(f);
-    schema *s = NULL;
-    if (read_error)
-        diag_error(diags, path, (diag_pos){0, 0}, "cannot read schema");
-    else
-        s = schema_load_string(path, buf, len, diags);
+    schema *s = schema_load_string(path, buf, len, diags);
     free(buf);
     return s;
 }

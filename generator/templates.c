@@ -19,30 +19,6 @@ typedef struct embedded_template {
 extern const embedded_template topicgen_embedded_templates[];
 extern const size_t topicgen_embedded_template_count;
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t n = 0, cap = 0, got;
-    do {
-        if (n + 4096 > cap)
-            buf = xrealloc(buf, cap = cap * 2 + 8192);
-        got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-    } while (got > 0);
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static const char *find_override(template_set *t, const char *name, size_t *len)
 {
     for (size_t i = 0; i < t->n_loaded; i++)

@@ -23,6 +23,10 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * elements; returns the new element.  Schemas are small: no capacity kept. */
 void *xappend(void *array_ptr, size_t *count, size_t elem_size);
 
+/* The whole file at `path` in a new NUL-terminated buffer (caller frees),
+ * its length in *len; NULL with errno set when it cannot be opened or read. */
+char *read_file(const char *path, size_t *len);
+
 /* True when s is [A-Za-z_][A-Za-z0-9_]*. */
 bool is_c_identifier(const char *s);
 /* True when s is a C11 keyword or a name reserved by C (leading _ + upper, __). */
