@@ -510,10 +510,8 @@ static bool crm_EmailReceived_read_attachments(tg_json_reader *r, crm_EmailRecei
 {
     out->has_attachments = true;
     size_t at = tg_json_offset(r);
-    size_t n = tg_json_array_count(r);
-    crm_Attachment *items = tg_codec_alloc(r, n, sizeof *items, _Alignof(crm_Attachment));
+    tg_codec_vec items = {0};
     crm_Attachment spare; /* where items go when the arena is short (measuring) */
-    size_t i = 0;
     int more;
 
     memset(&spare, 0, sizeof spare);
@@ -521,16 +519,17 @@ static bool crm_EmailReceived_read_attachments(tg_json_reader *r, crm_EmailRecei
     if (!tg_json_array_begin(r))
         return !r->fatal;
     while ((more = tg_json_array_next(r)) > 0) {
-        crm_Attachment *dst = items && i < n ? &items[i] : &spare;
+        crm_Attachment *dst = tg_codec_vec_push(r, &items, sizeof *dst, _Alignof(crm_Attachment));
+        if (!dst)
+            dst = &spare;
         if (!crm_Attachment_read(r, &*dst, NULL))
             return false;
-        i++;
     }
     if (more < 0)
         return false;
-    out->attachments.items = items;
-    out->attachments.count = tg_codec_items_read(r, items, n, i);
-    tg_codec_check_items(r, at, i, UINT64_C(0), UINT64_C(20));
+    out->attachments.items = items.items;
+    out->attachments.count = items.items ? items.count : 0;
+    tg_codec_check_items(r, at, items.count, UINT64_C(0), UINT64_C(20));
     return true;
 }
 
@@ -990,10 +989,8 @@ static bool crm_FormSubmitted_read_form_id(tg_json_reader *r, crm_FormSubmitted 
 static bool crm_FormSubmitted_read_fields(tg_json_reader *r, crm_FormSubmitted *out)
 {
     size_t at = tg_json_offset(r);
-    size_t n = tg_codec_count_members(r);
-    crm_FormSubmitted_fields_entry *items = tg_codec_alloc(r, n, sizeof *items, _Alignof(crm_FormSubmitted_fields_entry));
+    tg_codec_vec items = {0};
     crm_FormSubmitted_fields_entry spare; /* where entries go when the arena is short (measuring) */
-    size_t i = 0;
     tg_str key;
     int more;
 
@@ -1002,17 +999,18 @@ static bool crm_FormSubmitted_read_fields(tg_json_reader *r, crm_FormSubmitted *
     if (!tg_json_object_begin(r))
         return !r->fatal;
     while ((more = tg_json_object_next(r, &key)) > 0) {
-        crm_FormSubmitted_fields_entry *dst = items && i < n ? &items[i] : &spare;
+        crm_FormSubmitted_fields_entry *dst = tg_codec_vec_push(r, &items, sizeof *dst, _Alignof(crm_FormSubmitted_fields_entry));
+        if (!dst)
+            dst = &spare;
         dst->key = tg_codec_keep_key(r, key);
         if (!tg_json_read_string(r, &dst->value) && r->fatal)
             return false;
-        i++;
     }
     if (more < 0)
         return false;
-    out->fields.items = items;
-    out->fields.count = tg_codec_items_read(r, items, n, i);
-    tg_codec_check_items(r, at, i, UINT64_C(0), UINT64_C(200));
+    out->fields.items = items.items;
+    out->fields.count = items.items ? items.count : 0;
+    tg_codec_check_items(r, at, items.count, UINT64_C(0), UINT64_C(200));
     return true;
 }
 

@@ -305,10 +305,8 @@ static bool orders_OrderEvent_read_customer_name(tg_json_reader *r, orders_Order
 static bool orders_OrderEvent_read_line_items(tg_json_reader *r, orders_OrderEvent *out)
 {
     size_t at = tg_json_offset(r);
-    size_t n = tg_json_array_count(r);
-    orders_LineItem *items = tg_codec_alloc(r, n, sizeof *items, _Alignof(orders_LineItem));
+    tg_codec_vec items = {0};
     orders_LineItem spare; /* where items go when the arena is short (measuring) */
-    size_t i = 0;
     int more;
 
     memset(&spare, 0, sizeof spare);
@@ -316,16 +314,17 @@ static bool orders_OrderEvent_read_line_items(tg_json_reader *r, orders_OrderEve
     if (!tg_json_array_begin(r))
         return !r->fatal;
     while ((more = tg_json_array_next(r)) > 0) {
-        orders_LineItem *dst = items && i < n ? &items[i] : &spare;
+        orders_LineItem *dst = tg_codec_vec_push(r, &items, sizeof *dst, _Alignof(orders_LineItem));
+        if (!dst)
+            dst = &spare;
         if (!orders_LineItem_read(r, &*dst, NULL))
             return false;
-        i++;
     }
     if (more < 0)
         return false;
-    out->line_items.items = items;
-    out->line_items.count = tg_codec_items_read(r, items, n, i);
-    tg_codec_check_items(r, at, i, UINT64_C(1), UINT64_C(500));
+    out->line_items.items = items.items;
+    out->line_items.count = items.items ? items.count : 0;
+    tg_codec_check_items(r, at, items.count, UINT64_C(1), UINT64_C(500));
     return true;
 }
 

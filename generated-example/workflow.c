@@ -139,10 +139,8 @@ static bool workflow_EventMetadata_read_tags(tg_json_reader *r, workflow_EventMe
 {
     out->has_tags = true;
     size_t at = tg_json_offset(r);
-    size_t n = tg_codec_count_members(r);
-    workflow_EventMetadata_tags_entry *items = tg_codec_alloc(r, n, sizeof *items, _Alignof(workflow_EventMetadata_tags_entry));
+    tg_codec_vec items = {0};
     workflow_EventMetadata_tags_entry spare; /* where entries go when the arena is short (measuring) */
-    size_t i = 0;
     tg_str key;
     int more;
 
@@ -151,17 +149,18 @@ static bool workflow_EventMetadata_read_tags(tg_json_reader *r, workflow_EventMe
     if (!tg_json_object_begin(r))
         return !r->fatal;
     while ((more = tg_json_object_next(r, &key)) > 0) {
-        workflow_EventMetadata_tags_entry *dst = items && i < n ? &items[i] : &spare;
+        workflow_EventMetadata_tags_entry *dst = tg_codec_vec_push(r, &items, sizeof *dst, _Alignof(workflow_EventMetadata_tags_entry));
+        if (!dst)
+            dst = &spare;
         dst->key = tg_codec_keep_key(r, key);
         if (!tg_json_read_string(r, &dst->value) && r->fatal)
             return false;
-        i++;
     }
     if (more < 0)
         return false;
-    out->tags.items = items;
-    out->tags.count = tg_codec_items_read(r, items, n, i);
-    tg_codec_check_items(r, at, i, UINT64_C(0), UINT64_C(64));
+    out->tags.items = items.items;
+    out->tags.count = items.items ? items.count : 0;
+    tg_codec_check_items(r, at, items.count, UINT64_C(0), UINT64_C(64));
     return true;
 }
 

@@ -17,20 +17,15 @@ int tg_codec_match_scan_(tg_str key, const tg_str *names, int n)
     return -1;
 }
 
-void *tg_codec_alloc(tg_json_reader *r, size_t count, size_t size, size_t align)
+/* The end of the arena's last allocation as an unlimited arena would have
+ * it (see tg_arena_alloc): what every vec decision is based on. */
+static size_t arena_cursor(const tg_arena *a) { return a->needed > a->used ? a->needed : a->used; }
+
+/* Take `size` bytes from the arena; on refusal switch the reader to
+ * measuring mode (once) and return NULL. */
+static void *take(tg_json_reader *r, size_t size, size_t align)
 {
-    if (count == 0 || r->fatal)
-        return NULL;
-    if (count > SIZE_MAX / size) {
-        tg_json_error_at(r, tg_json_offset(r), TG_JSON_E_LIMIT, "array too large");
-        return NULL;
-    }
-    if (!r->arena) {
-        tg_json_error_at(r, tg_json_offset(r), TG_JSON_E_ARENA,
-                         "no arena given: %zu bytes needed", count * size);
-        return NULL;
-    }
-    void *p = tg_arena_alloc(r->arena, count * size, align);
+    void *p = tg_arena_alloc(r->arena, size, align);
     if (!p && !r->arena_short) {
         r->arena_short = true;
         r->arena_offset = tg_json_offset(r);
@@ -38,17 +33,34 @@ void *tg_codec_alloc(tg_json_reader *r, size_t count, size_t size, size_t align)
     return p;
 }
 
-size_t tg_codec_items_read(tg_json_reader *r, const void *allocated, size_t allocated_count,
-                           size_t read)
+void tg_codec_vec_grow_(tg_json_reader *r, tg_codec_vec *v, size_t size, size_t align)
 {
-    if (!allocated)
-        return 0;
-    if (read > allocated_count) {
-        tg_json_error_at(r, tg_json_offset(r), TG_JSON_E_LIMIT,
-                         "internal: %zu items read, %zu counted in advance", read, allocated_count);
-        return allocated_count;
+    unsigned char *p;
+
+    if (v->cap > 0 && arena_cursor(r->arena) == v->end) {
+        /* Nothing was allocated since the block: extend it by one item. */
+        p = take(r, size, align);
+        if (!v->lost && p != (unsigned char *)v->items + v->cap * size)
+            v->lost = true;
+        v->cap++;
+    } else {
+        size_t cap = v->cap ? 2 * v->cap : 1;
+        if (cap > SIZE_MAX / 2 / size) {
+            /* Unreachable with real input: the items came from the input. */
+            tg_json_error_at(r, tg_json_offset(r), TG_JSON_E_LIMIT, "array too large");
+            v->lost = true;
+            return;
+        }
+        p = take(r, cap * size, align);
+        if (p && !v->lost && v->count)
+            memcpy(p, v->items, v->count * size);
+        v->lost = v->lost || !p;
+        v->items = p;
+        v->cap = cap;
     }
-    return read;
+    if (v->lost)
+        v->items = NULL;
+    v->end = arena_cursor(r->arena);
 }
 
 tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key)
@@ -320,30 +332,6 @@ static bool scan_member(const char *p, const char *end, tg_str name, const char 
         p = skip_ws(p + 1, end);
     }
     return false;
-}
-
-size_t tg_codec_count_members(tg_json_reader *r)
-{
-    const char *p = r->begin + tg_json_offset(r), *end = r->end;
-    size_t n = 0;
-    if (r->fatal || p >= end || *p != '{')
-        return 0;
-    p = skip_ws(p + 1, end);
-    while (p < end && *p == '"') {
-        n++;
-        if (!(p = skip_string(p, end)))
-            break;
-        p = skip_ws(p, end);
-        if (p >= end || *p != ':')
-            break;
-        if (!(p = skip_value(skip_ws(p + 1, end), end)))
-            break;
-        p = skip_ws(p, end);
-        if (p >= end || *p != ',')
-            break;
-        p = skip_ws(p + 1, end);
-    }
-    return n;
 }
 
 /* The union object at the cursor has no usable tag: skip it and record

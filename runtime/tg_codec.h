@@ -85,23 +85,40 @@ static inline int tg_codec_match(tg_str key, const tg_str *names, int n, int hin
 
 /* ---- reading -------------------------------------------------------------- */
 
-/* Room for `count` elements of `size` bytes in the reader's arena, or NULL
- * when count is 0 or the arena is too small.  In the latter case the reader
- * switches to measuring mode: decoding goes on (elements land in a scratch
- * element), and tg_json_finish reports the total bytes needed. */
-void *tg_codec_alloc(tg_json_reader *r, size_t count, size_t size, size_t align);
+/* An array or map being read, whose length is not known until its end.
+ * Items go into the reader's arena one at a time: in place, right after
+ * the previous one, while nothing else has been allocated since (the usual
+ * case: strings without escapes point into the input); else into a block
+ * twice as big, the items so far copied over (the old block is not given
+ * back: a bump arena cannot).  So no pass over the input counts items first,
+ * and an array of n items uses n item sizes of arena when its items allocate
+ * nothing, at most about 4n when they do.  Every decision follows the
+ * arena's virtual cursor (a->needed), never whether a request was granted,
+ * so a retry with a->needed bytes takes the same steps and fits exactly.
+ * Initialise with {0}; no cleanup. */
+typedef struct tg_codec_vec {
+    void *items;  /* the block; NULL when empty or an allocation was refused */
+    size_t count; /* items pushed                                           */
+    size_t cap;   /* items the block holds                                  */
+    size_t end;   /* virtual arena offset just past the block               */
+    bool lost;    /* an allocation was refused: items stays NULL (measuring) */
+} tg_codec_vec;
 
-/* The item count to store after decoding `read` items into room for
- * `allocated` (from tg_codec_alloc; NULL in measuring mode): `read`, or 0
- * in measuring mode.  Should the pre-count ever disagree with the parse,
- * the surplus landed in the scratch item: that is recorded as
- * TG_JSON_E_LIMIT and the count never exceeds what was allocated. */
-size_t tg_codec_items_read(tg_json_reader *r, const void *allocated, size_t allocated_count,
-                           size_t read);
+/* private: make room for one more item (see tg_codec_vec). */
+void tg_codec_vec_grow_(tg_json_reader *r, tg_codec_vec *v, size_t size, size_t align);
 
-/* When the next value is an object: its number of members, without
- * consuming or validating anything (for sizing a map's arena allocation). */
-size_t tg_codec_count_members(tg_json_reader *r);
+/* Room for the next item (`size` bytes, a multiple of `align`), or NULL
+ * when the arena is short: the reader is then in measuring mode, the item
+ * is decoded into a scratch element by the caller and tg_json_finish
+ * reports the bytes needed.  The memory is not zeroed. */
+static inline void *tg_codec_vec_push(tg_json_reader *r, tg_codec_vec *v, size_t size,
+                                      size_t align)
+{
+    if (v->count == v->cap)
+        tg_codec_vec_grow_(r, v, size, align);
+    v->count++;
+    return v->items ? (unsigned char *)v->items + (v->count - 1) * size : NULL;
+}
 
 /* A key returned by tg_json_object_next that must outlive its object (map
  * keys): a view into the input when possible, else copied into the arena. */

@@ -226,12 +226,6 @@ bool tg_json_array_begin(tg_json_reader *r);
  * consumed and the array left, -1 error. */
 int tg_json_array_next(tg_json_reader *r);
 
-/* When the next value is an array: its number of elements, without consuming
- * or validating anything (for sizing an arena allocation; the real parse
- * validates).  0 when the next value is not an array or on a fatal error.
- * O(size of the array). */
-size_t tg_json_array_count(tg_json_reader *r);
-
 /* The current member (key just returned by object_next) is not in the
  * schema.  reject false: skip its value (validated, duplicate keys checked),
  * return true.  reject true: record TG_JSON_E_UNKNOWN_FIELD ("unknown field

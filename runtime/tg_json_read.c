@@ -758,65 +758,6 @@ int tg_json_array_next(tg_json_reader *r)
     return 1;
 }
 
-size_t tg_json_array_count(tg_json_reader *r)
-{
-    const char *p, *end = r->end;
-    size_t n = 1, nest = 0;
-
-    if (r->fatal)
-        return 0;
-    p = skip_ws(r->cur, end);
-    if (p >= end || *p != '[')
-        return 0;
-    p = skip_ws(p + 1, end);
-    if (p < end && *p == ']')
-        return 0;
-    while (p < end) {
-        switch (*p) {
-        case '"':
-            /* Jump to the closing quote; escapes skip the next byte. */
-            for (p++; p < end && *p != '"'; p++) {
-#if TG_SWAR
-                while (end - p >= 8) {
-                    uint64_t v, m;
-                    memcpy(&v, p, 8);
-                    m = v ^ (ONES * '"');
-                    m = (m - ONES) & ~m;
-                    v ^= ONES * '\\';
-                    m |= (v - ONES) & ~v;
-                    m &= HIGHS;
-                    if (m) {
-                        p += __builtin_ctzll(m) >> 3;
-                        break;
-                    }
-                    p += 8;
-                }
-                if (p >= end || *p == '"')
-                    break;
-#endif
-                if (*p == '\\')
-                    p++;
-            }
-            break;
-        case '[': case '{':
-            nest++;
-            break;
-        case ']': case '}':
-            if (nest == 0)
-                return n;
-            nest--;
-            break;
-        case ',':
-            n += nest == 0;
-            break;
-        default:
-            break;
-        }
-        p++;
-    }
-    return n;
-}
-
 /* Skip a non-container value at p. */
 static bool skip_scalar(tg_json_reader *r, const char *p)
 {

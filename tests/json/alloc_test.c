@@ -137,7 +137,7 @@ static bool round_trip(tg_json_writer *w)
             tg_json_read_timestamp(&g_r, &s);
             tg_json_write_timestamp(w, s);
         } else if (k.len == 10 && memcmp(k.ptr, "line_items", 10) == 0) {
-            size_t count = tg_json_array_count(&g_r), j = 0;
+            size_t j = 0;
             tg_json_array_begin(&g_r);
             tg_json_write_char(w, '[');
             while (tg_json_array_next(&g_r) == 1) {
@@ -170,7 +170,7 @@ static bool round_trip(tg_json_writer *w)
                 tg_json_write_char(w, '}');
             }
             tg_json_write_char(w, ']');
-            if (j != count)
+            if (j == 0)
                 return false;
         } else if (k.len == 5 && memcmp(k.ptr, "total", 5) == 0) {
             int64_t v;
