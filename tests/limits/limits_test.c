@@ -262,6 +262,29 @@ static void test_arena(void)
           a.needed, first_reason());
     free(short1);
 
+    /* Arrays grow in the arena as they are read, moving when an escaped
+     * string lands between their items: every capacity short of `need`
+     * must still measure exactly `need`, and the moved items keep their
+     * values. */
+    size_t wrong = 0;
+    for (size_t cap = 0; cap < need; cap++) {
+        unsigned char *buf = malloc(cap ? cap : 1);
+        tg_arena_init(&a, buf, cap);
+        c = limits_Probe_decode(&g_msg, doc, sizeof doc - 1, &a, &g_errs);
+        wrong += c != TG_JSON_E_ARENA || a.needed != need;
+        free(buf);
+    }
+    CHECK(wrong == 0, __LINE__, "%zu capacities below %zu measured wrongly", wrong, need);
+    exact = malloc(need);
+    tg_arena_init(&a, exact, need);
+    c = limits_Probe_decode(&g_msg, doc, sizeof doc - 1, &a, &g_errs);
+    CHECK(c == TG_JSON_OK && g_msg.strs.count == 3 && g_msg.strs.items[0].len == 3 &&
+              memcmp(g_msg.strs.items[0].ptr, "a\tb", 3) == 0 &&
+              g_msg.strs.items[1].len == 5 && memcmp(g_msg.strs.items[1].ptr, "plain", 5) == 0 &&
+              g_msg.strs.items[2].len == 4 && g_msg.ints.count == 5 && g_msg.ints.items[4] == 5,
+          __LINE__, "items moved by the arena keep their values: %s", first_reason());
+    free(exact);
+
     c = limits_Probe_decode(&g_msg, doc, sizeof doc - 1, NULL, &g_errs);
     CHECK(c == TG_JSON_E_ARENA && strstr(first_reason(), want) != NULL, __LINE__,
           "NULL arena measures the same: %s", first_reason());
