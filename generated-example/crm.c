@@ -148,10 +148,12 @@ static bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *o
     crm_CustomerIdentity_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 4, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 4 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 4, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -176,7 +178,7 @@ static bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *o
             ok = crm_CustomerIdentity_read_external_id(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
@@ -334,10 +336,12 @@ static bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg
     crm_Attachment_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 4, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 4 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 4, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -362,7 +366,7 @@ static bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg
             ok = crm_Attachment_read_content(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
@@ -555,10 +559,12 @@ static bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, co
     crm_EmailReceived_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 7, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 7 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 7, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -592,7 +598,7 @@ static bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, co
             ok = crm_EmailReceived_read_attachments(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, true) || !r->fatal;
@@ -794,10 +800,12 @@ static bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *o
     crm_WhatsappReceived_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 7, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 7 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 7, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -831,7 +839,7 @@ static bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *o
             ok = crm_WhatsappReceived_read_is_reply(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
@@ -1050,10 +1058,12 @@ static bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, co
     crm_FormSubmitted_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 7, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 7 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 7, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -1087,7 +1097,7 @@ static bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, co
             ok = crm_FormSubmitted_read_score(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;

@@ -149,10 +149,12 @@ static bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const 
     orders_LineItem_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 5, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 5 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 5, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -180,7 +182,7 @@ static bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const 
             ok = orders_LineItem_read_price(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
@@ -407,10 +409,12 @@ static bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, co
     orders_OrderEvent_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 8, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 8 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 8, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -447,7 +451,7 @@ static bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, co
             ok = orders_OrderEvent_read_note(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;

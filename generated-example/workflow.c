@@ -182,10 +182,12 @@ static bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadat
     workflow_EventMetadata_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 3, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 3 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 3, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -207,7 +209,7 @@ static bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadat
             ok = workflow_EventMetadata_read_tags(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
@@ -325,10 +327,12 @@ static bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload 
     workflow_EventPayload_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 2, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 2 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 2, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -347,7 +351,7 @@ static bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload 
             ok = workflow_EventPayload_read_metadata(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
@@ -551,10 +555,12 @@ static bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEven
     workflow_WorkflowEvent_init(out);
     if (!tg_json_object_begin(r))
         return !r->fatal;
-    /* Duplicates: a schema member seen twice is found by its seen bit;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
      * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key)) > 0) {
-        int field = tg_codec_match(key, names, 9, hint);
+    while ((more = tg_json_object_next_known(r, &key, hint < 9 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 9, hint);
         bool ok = true;
         if (field >= 0) {
             uint64_t bit = (uint64_t)1 << (field % 64);
@@ -594,7 +600,7 @@ static bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEven
             ok = workflow_WorkflowEvent_read_payload(r, out);
             break;
         default:
-            if (skip_key && tg_codec_str_eq(key, *skip_key))
+            if (skip_key && tg_str_eq(key, *skip_key))
                 ok = tg_json_skip_value(r);
             else
                 ok = tg_json_skip_unknown(r, key, false) || !r->fatal;

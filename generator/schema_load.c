@@ -525,6 +525,14 @@ static void read_field_attr(loader *L, struct fy_node *key, struct fy_node *valu
             free(w);
             w = NULL;
         }
+        for (const char *p = w; p && *p; p++)
+            if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) {
+                ERR(L, value, "wire_name \"%s\" must not contain quotes, backslashes or "
+                              "control characters", w);
+                free(w);
+                w = NULL;
+                break;
+            }
         if (w) {
             free(f->wire_name);
             f->wire_name = w;

@@ -12,7 +12,7 @@
 int tg_codec_match_scan_(tg_str key, const tg_str *names, int n)
 {
     for (int i = 0; i < n; i++)
-        if (names[i].len == key.len && tg_codec_str_eq(key, names[i]))
+        if (names[i].len == key.len && tg_str_eq(key, names[i]))
             return i;
     return -1;
 }
@@ -251,7 +251,7 @@ static bool raw_eq(tg_str raw, tg_str name)
     const char *p = raw.ptr, *end = raw.ptr + raw.len;
     size_t k = 0;
     if (raw.len == 0 || !memchr(raw.ptr, '\\', raw.len))
-        return tg_codec_str_eq(raw, name);
+        return tg_str_eq(raw, name);
     while (p < end) {
         unsigned char u[4];
         size_t n = 1;

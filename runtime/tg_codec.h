@@ -28,48 +28,6 @@ extern "C" {
 /* A tg_str for a string literal. */
 #define TG_STR_LIT(s) ((tg_str){(s), sizeof(s) - 1})
 
-/* a[0..n) == b[0..n), inline: member names are short, and a call to
- * memcmp costs more than comparing them (overlapping 8- or 4-byte words). */
-static inline bool tg_codec_mem_eq_(const char *a, const char *b, size_t n)
-{
-    uint64_t x, y;
-    uint32_t u, v;
-    if (n >= 8) {
-        for (; n > 16; a += 8, b += 8, n -= 8) {
-            memcpy(&x, a, 8);
-            memcpy(&y, b, 8);
-            if (x != y)
-                return false;
-        }
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return false;
-        memcpy(&x, a + n - 8, 8);
-        memcpy(&y, b + n - 8, 8);
-        return x == y;
-    }
-    if (n >= 4) {
-        memcpy(&u, a, 4);
-        memcpy(&v, b, 4);
-        if (u != v)
-            return false;
-        memcpy(&u, a + n - 4, 4);
-        memcpy(&v, b + n - 4, 4);
-        return u == v;
-    }
-    for (; n; n--)
-        if (*a++ != *b++)
-            return false;
-    return true;
-}
-
-/* Byte-wise equality of two strings. */
-static inline bool tg_codec_str_eq(tg_str a, tg_str b)
-{
-    return a.len == b.len && tg_codec_mem_eq_(a.ptr, b.ptr, a.len);
-}
-
 /* private: the search behind tg_codec_match when the hint misses. */
 int tg_codec_match_scan_(tg_str key, const tg_str *names, int n);
 
@@ -78,7 +36,7 @@ int tg_codec_match_scan_(tg_str key, const tg_str *names, int n);
  * almost every member of a message written in schema order. */
 static inline int tg_codec_match(tg_str key, const tg_str *names, int n, int hint)
 {
-    if (hint < n && tg_codec_str_eq(key, names[hint]))
+    if (hint < n && tg_str_eq(key, names[hint]))
         return hint;
     return tg_codec_match_scan_(key, names, n);
 }

@@ -206,8 +206,12 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key);
  * duplicate-key check: the caller does it.  Generated readers use it for
  * objects with a fixed set of members: a member of the schema seen twice is
  * reported with tg_json_key_duplicate (a bit per member finds it), any other
- * key must be passed to tg_json_key_remember before its value is read. */
-int tg_json_object_next_known(tg_json_reader *r, tg_str *key);
+ * key must be passed to tg_json_key_remember before its value is read.
+ * `expect` (may be NULL) is the member the caller expects next, a name with
+ * no '"', '\\' or byte < 0x20: when the key's bytes are exactly that name,
+ * 2 is returned (the key is not scanned a second time).  Keys the schema
+ * knows are not counted against TG_JSON_MAX_KEYS: the seen bits bound them. */
+int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect);
 
 /* Remember `key` (just returned by tg_json_object_next_known) for the
  * duplicate-key check of the current object: false (fatal

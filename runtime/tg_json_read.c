@@ -485,32 +485,6 @@ static bool add_key(tg_json_reader *r, tg_str k, const char *q)
     return true;
 }
 
-/* Count key k of the current object without checking it for duplicates
- * (object_next_known: the caller checks schema members with its seen bits
- * and calls tg_json_key_remember for the others).  The entry keeps every
- * key of every open object counted against TG_JSON_MAX_KEYS, as add_key
- * does. */
-static bool hold_key(tg_json_reader *r, tg_str k, const char *q)
-{
-    tg_json_path_seg *lv = &r->path[r->depth - 1];
-    unsigned e;
-    if (r->nkeys >= TG_JSON_MAX_KEYS)
-        return fail(r, q, TG_JSON_E_LIMIT, "more than %u keys in open objects",
-                    (unsigned)TG_JSON_MAX_KEYS);
-    /* A schema member never equals a key that is not one, so comparing
-     * against this entry (hash 0) can never report a false duplicate. */
-    e = r->nkeys++;
-    r->keys[e].ptr = k.ptr;
-    r->keys[e].len = (uint32_t)(k.len > UINT32_MAX ? UINT32_MAX : k.len);
-    r->keys[e].hash = 0;
-    if (lv->flags & LV_HASHED) {
-        insert_slot(r, e);
-    } else if (r->nkeys - lv->key_mark > TG_JSON_LINEAR_KEYS) {
-        hash_level(r, lv);
-    }
-    return true;
-}
-
 /* ---- public: setup ------------------------------------------------------ */
 
 void tg_json_reader_init(tg_json_reader *r, const char *json, size_t len, tg_arena *arena,
@@ -609,9 +583,21 @@ bool tg_json_array_begin(tg_json_reader *r)
     return type_error(r, p, "array");
 }
 
+/* The key whose opening quote is at q is exactly `expect` (a name without
+ * '"', '\\' or control bytes, so equal bytes make a valid key): its end,
+ * found without scanning, or NULL. */
+static inline const char *expected_key(const char *q, const char *end, const tg_str *expect)
+{
+    size_t n = expect->len;
+    if ((size_t)(end - q) > n + 1 && q[n + 1] == '"' && tg_mem_eq_(q + 1, expect->ptr, n))
+        return q + n + 2;
+    return NULL;
+}
+
 /* object_next and object_next_known: `remember` false leaves the duplicate
- * check of the key to the caller (tg_json_key_remember/_duplicate). */
-static inline int next_member(tg_json_reader *r, tg_str *key, bool remember)
+ * check of the key to the caller (tg_json_key_remember/_duplicate); a key
+ * equal to *expect (may be NULL) returns 2. */
+static inline int next_member(tg_json_reader *r, tg_str *key, bool remember, const tg_str *expect)
 {
     const char *p, *q, *e, *end = r->end;
     tg_json_path_seg *s;
@@ -653,6 +639,22 @@ static inline int next_member(tg_json_reader *r, tg_str *key, bool remember)
         return fail(r, p, TG_JSON_E_SYNTAX, "expected string key, got %s", describe(r, p, b)), -1;
     }
     q = p;
+    if (expect && (e = expected_key(q, end, expect)) != NULL) {
+        /* A schema member in schema order: no scan, no unescaping, and
+         * its duplicates are the caller's (seen bits). */
+        s->kind = 1;
+        s->key.ptr = q + 1;
+        s->key.len = expect->len;
+        r->key_quote = q;
+        p = skip_ws(e, end);
+        if (p >= end || *p != ':')
+            return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key%s",
+                        p < end ? "" : ", got end of input"), -1;
+        r->cur = p + 1;
+        s->flags |= LV_STARTED;
+        *key = s->key;
+        return 2;
+    }
     e = scan_string(r, q, &declen, &esc);
     if (!e)
         return -1;
@@ -671,12 +673,8 @@ static inline int next_member(tg_json_reader *r, tg_str *key, bool remember)
     s->kind = 1; /* the path names the key, also in a duplicate-key error */
     s->key = k;
     r->key_quote = q;
-    if (remember) {
-        if (!add_key(r, k, q))
-            return -1;
-    } else if (!hold_key(r, k, q)) {
+    if (remember && !add_key(r, k, q))
         return -1;
-    }
     p = skip_ws(e, end);
     if (p >= end || *p != ':')
         return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key%s",
@@ -687,27 +685,20 @@ static inline int next_member(tg_json_reader *r, tg_str *key, bool remember)
     return 1;
 }
 
-int tg_json_object_next(tg_json_reader *r, tg_str *key) { return next_member(r, key, true); }
-
-int tg_json_object_next_known(tg_json_reader *r, tg_str *key)
+int tg_json_object_next(tg_json_reader *r, tg_str *key)
 {
-    return next_member(r, key, false);
+    return next_member(r, key, true, NULL);
+}
+
+int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
+{
+    return next_member(r, key, false, expect);
 }
 
 bool tg_json_key_remember(tg_json_reader *r, tg_str key)
 {
-    tg_json_path_seg *lv;
-    unsigned e;
-    if (r->fatal || r->depth == 0)
+    if (r->fatal || r->depth == 0 || !(r->path[r->depth - 1].flags & LV_OBJECT))
         return false;
-    /* Replace the unchecked entry hold_key pushed for this key by a checked
-     * one (it is the newest entry: removing it restores the table). */
-    lv = &r->path[r->depth - 1];
-    if (r->nkeys <= lv->key_mark)
-        return false;
-    e = --r->nkeys;
-    if (lv->flags & LV_HASHED)
-        r->slots[r->keys[e].slot] = 0;
     return add_key(r, key, r->key_quote);
 }
 

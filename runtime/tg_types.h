@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +24,49 @@ typedef struct tg_str {
     const char *ptr;
     size_t len;
 } tg_str;
+
+/* private: a[0..n) == b[0..n), inline: member names and keys are short,
+ * and a call to memcmp costs more than comparing them (overlapping 8- or
+ * 4-byte words). */
+static inline bool tg_mem_eq_(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    uint32_t u, v;
+    if (n >= 8) {
+        for (; n > 16; a += 8, b += 8, n -= 8) {
+            memcpy(&x, a, 8);
+            memcpy(&y, b, 8);
+            if (x != y)
+                return false;
+        }
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+        memcpy(&x, a + n - 8, 8);
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        if (u != v)
+            return false;
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return u == v;
+    }
+    for (; n; n--)
+        if (*a++ != *b++)
+            return false;
+    return true;
+}
+
+/* Byte-wise equality of two strings.  Thread-safe. */
+static inline bool tg_str_eq(tg_str a, tg_str b)
+{
+    return a.len == b.len && tg_mem_eq_(a.ptr, b.ptr, a.len);
+}
 
 /* A byte string view (decoded base64). */
 typedef struct tg_bytes {

@@ -312,14 +312,16 @@ static const test_case cases[] = {
      "      d: {type: int32, max: 3000000000}\n"
      "      e: {type: string, min_length: -2}\n"
      "      f: {type: string, wire_name: \"\"}\n"
-     "      g: {type: int32, nullable: 1}\n",
+     "      g: {type: int32, nullable: 1}\n"
+     "      h: {type: string, wire_name: \"a\\\"b\"}\n",
      {F "5:34: error: optional must be true or false",
       F "6:29: error: min 'abc' is not a valid int32",
       F "7:30: error: min '-1' is not a valid uint32",
       F "8:29: error: max '3000000000' is not a valid int32",
       F "9:37: error: min_length must be a non-negative integer, got '-2'",
       F "10:36: error: wire_name must not be empty",
-      F "11:34: error: nullable must be true or false"}},
+      F "11:34: error: nullable must be true or false",
+      F "12:36: error: wire_name \"a\"b\" must not contain quotes, backslashes or control characters"}},
     {__LINE__,
      "schema: t\n"
      "messages:\n"
