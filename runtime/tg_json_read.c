@@ -236,6 +236,26 @@ static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
     return 6;
 }
 
+#if TG_SWAR && defined(__SSE2__)
+/* Skip bytes other than '"', '\\', < 0x20 and >= 0x80 (one signed
+ * compare finds both of the last two), 16 at a time: the result is the
+ * first such byte, or a place before it with fewer than 16 bytes left. */
+static inline const char *plain_run_end(const char *p, const char *end)
+{
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i s = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        unsigned m = (unsigned)_mm_movemask_epi8(s);
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+    return p;
+}
+#endif
+
 /* Validate the string whose opening quote is at q.  Returns the byte after
  * the closing quote (NULL on error), the unescaped length and whether there
  * were escapes. */
@@ -248,20 +268,9 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
     for (;;) {
         unsigned char c;
 #if TG_SWAR && defined(__SSE2__)
-        /* 16 bytes at a time: '"', '\\' and, with one signed compare, both
-         * control bytes (< 0x20) and non-ASCII bytes (>= 0x80, negative). */
-        while (end - p >= 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-            __m128i s = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-            unsigned m = (unsigned)_mm_movemask_epi8(s);
-            if (m) {
-                p += __builtin_ctz(m);
-                goto hit;
-            }
-            p += 16;
-        }
+        p = plain_run_end(p, end);
+        if (p < end && special((unsigned char)*p))
+            goto hit;
 #endif
 #if TG_SWAR
         while (end - p >= 8) {
@@ -583,21 +592,9 @@ bool tg_json_array_begin(tg_json_reader *r)
     return type_error(r, p, "array");
 }
 
-/* The key whose opening quote is at q is exactly `expect` (a name without
- * '"', '\\' or control bytes, so equal bytes make a valid key): its end,
- * found without scanning, or NULL. */
-static inline const char *expected_key(const char *q, const char *end, const tg_str *expect)
-{
-    size_t n = expect->len;
-    if ((size_t)(end - q) > n + 1 && q[n + 1] == '"' && tg_mem_eq_(q + 1, expect->ptr, n))
-        return q + n + 2;
-    return NULL;
-}
-
 /* object_next and object_next_known: `remember` false leaves the duplicate
- * check of the key to the caller (tg_json_key_remember/_duplicate); a key
- * equal to *expect (may be NULL) returns 2. */
-static inline int next_member(tg_json_reader *r, tg_str *key, bool remember, const tg_str *expect)
+ * check of the key to the caller (tg_json_key_remember/_duplicate). */
+static int next_member(tg_json_reader *r, tg_str *key, bool remember)
 {
     const char *p, *q, *e, *end = r->end;
     tg_json_path_seg *s;
@@ -639,22 +636,6 @@ static inline int next_member(tg_json_reader *r, tg_str *key, bool remember, con
         return fail(r, p, TG_JSON_E_SYNTAX, "expected string key, got %s", describe(r, p, b)), -1;
     }
     q = p;
-    if (expect && (e = expected_key(q, end, expect)) != NULL) {
-        /* A schema member in schema order: no scan, no unescaping, and
-         * its duplicates are the caller's (seen bits). */
-        s->kind = 1;
-        s->key.ptr = q + 1;
-        s->key.len = expect->len;
-        r->key_quote = q;
-        p = skip_ws(e, end);
-        if (p >= end || *p != ':')
-            return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key%s",
-                        p < end ? "" : ", got end of input"), -1;
-        r->cur = p + 1;
-        s->flags |= LV_STARTED;
-        *key = s->key;
-        return 2;
-    }
     e = scan_string(r, q, &declen, &esc);
     if (!e)
         return -1;
@@ -687,12 +668,40 @@ static inline int next_member(tg_json_reader *r, tg_str *key, bool remember, con
 
 int tg_json_object_next(tg_json_reader *r, tg_str *key)
 {
-    return next_member(r, key, true, NULL);
+    return next_member(r, key, true);
 }
 
 int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
 {
-    return next_member(r, key, false, expect);
+    tg_json_path_seg *s;
+    const char *p = r->cur, *end = r->end;
+    size_t n;
+
+    /* The common case, compact JSON with the expected member next, takes
+     * no call and no scan; anything else (and every error) goes the
+     * general way. */
+    if (!expect || r->fatal || r->depth == 0)
+        return next_member(r, key, false);
+    s = &r->path[r->depth - 1];
+    if ((s->flags & (LV_OBJECT | LV_STARTED)) == (LV_OBJECT | LV_STARTED)) {
+        if (p >= end || *p != ',')
+            return next_member(r, key, false);
+        p++;
+    } else if (!(s->flags & LV_OBJECT)) {
+        return next_member(r, key, false);
+    }
+    n = expect->len;
+    if ((size_t)(end - p) < n + 3 || p[0] != '"' || p[n + 1] != '"' || p[n + 2] != ':' ||
+        !tg_mem_eq_(p + 1, expect->ptr, n))
+        return next_member(r, key, false);
+    s->kind = 1;
+    s->key.ptr = p + 1;
+    s->key.len = n;
+    s->flags |= LV_STARTED;
+    r->key_quote = p;
+    r->cur = p + n + 3;
+    *key = s->key;
+    return 2;
 }
 
 bool tg_json_key_remember(tg_json_reader *r, tg_str key)
@@ -876,10 +885,25 @@ bool tg_json_read_bool(tg_json_reader *r, bool *out)
  * value consumed), the magnitude, its sign and whether it overflowed. */
 static const char *scan_int(tg_json_reader *r, const char *p, uint64_t *mag, bool *neg, bool *big)
 {
-    const char *e, *why, *d;
+    const char *e, *why, *d, *end = r->end;
     uint64_t m = 0;
 
-    if (p >= r->end || !(*p == '-' || (*p >= '0' && *p <= '9')))
+    /* Fast path: 1 to 18 digits without a leading zero (no overflow, no
+     * grammar to check) followed by a byte no number continues with. */
+    d = p < end && *p == '-' ? p + 1 : p;
+    if (d < end && *d >= '1' && *d <= '9') {
+        for (e = d; e < end && e - d < 18 && *e >= '0' && *e <= '9'; e++)
+            m = m * 10 + (unsigned)(*e - '0');
+        if (e == end || !(*e == '.' || *e == 'e' || *e == 'E' || (*e >= '0' && *e <= '9'))) {
+            r->cur = e;
+            *neg = d != p;
+            *big = false;
+            *mag = m;
+            return e;
+        }
+        m = 0;
+    }
+    if (p >= end || !(*p == '-' || (*p >= '0' && *p <= '9')))
         return type_error(r, p, "integer"), (const char *)NULL;
     e = tg_text_number(p, r->end, &why);
     if (!e)
@@ -998,6 +1022,18 @@ static bool string_at(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
     p = skip_ws(r->cur, r->end);
     if (p >= r->end || *p != '"')
         return type_error(r, p, "string");
+#if TG_SWAR && defined(__SSE2__)
+    /* Plain ASCII without escapes (most strings): no further checks. */
+    e = plain_run_end(p + 1, r->end);
+    if (e < r->end && *e == '"') {
+        r->cur = e + 1;
+        *q = p;
+        *esc = false;
+        out->ptr = p + 1;
+        out->len = (size_t)(e - p - 1);
+        return true;
+    }
+#endif
     e = scan_string(r, p, &declen, esc);
     if (!e)
         return false;
