@@ -308,11 +308,14 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
             return fail(r, p, TG_JSON_E_SYNTAX, "unescaped control character 0x%02X in string",
                         (unsigned)c), (const char *)NULL;
         } else {
-            size_t k = tg_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
-            if (k == 0)
-                return fail(r, p, TG_JSON_E_UTF8, "invalid UTF-8 byte 0x%02X", (unsigned)c),
-                       (const char *)NULL;
-            p += k;
+            /* A run of non-ASCII characters (text in most scripts). */
+            do {
+                size_t k = tg_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
+                if (k == 0)
+                    return fail(r, p, TG_JSON_E_UTF8, "invalid UTF-8 byte 0x%02X",
+                                (unsigned)(unsigned char)*p), (const char *)NULL;
+                p += k;
+            } while (p < end && (unsigned char)*p >= 0x80);
         }
     }
 }

@@ -13,8 +13,29 @@
 #include "tg_types.h"
 
 /* Length of the valid UTF-8 sequence starting at p (p[0] >= 0x80), or 0 when
- * it is invalid (overlong, surrogate, > U+10FFFF, truncated, stray byte). */
-size_t tg_utf8_seq(const unsigned char *p, const unsigned char *end);
+ * it is invalid (overlong, surrogate, > U+10FFFF, truncated, stray byte).
+ * Inline: string scanners call it for every non-ASCII character. */
+static inline size_t tg_utf8_seq(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t avail = (size_t)(end - p);
+
+    /* Unicode 15, table 3-7: the well-formed byte sequences. */
+    if (c >= 0xC2 && c <= 0xDF) {
+        if (avail >= 2 && (p[1] & 0xC0) == 0x80)
+            return 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        if (avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80)
+            return 3;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        if (avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
+            (p[3] & 0xC0) == 0x80)
+            return 4;
+    }
+    return 0;
+}
 
 /* Offset of the first invalid byte of s[0..n), or n when all is valid. */
 size_t tg_utf8_check(const char *s, size_t n);
