@@ -9,9 +9,10 @@
  * input, the rest goes into the caller's arena.
  *
  * Duplicate keys are found with a fixed table in the reader: every key of
- * every open object is an entry (pointer, length, hash) in keys[].  Objects
- * of up to 16 keys are checked by scanning their entries' hashes; bigger
- * ones also index their entries in slots[], an open-addressing (linear
+ * every open object (but the schema members generated readers track with
+ * seen bits) is an entry (pointer, length, hash) in keys[].  Objects of up
+ * to 16 keys are checked by comparing the key with their entries; bigger
+ * ones hash their entries and index them in slots[], an open-addressing (linear
  * probing) hash table, at most half full.  A level's entries are pushed as
  * its keys are read and popped, in reverse order, when the object ends;
  * undoing linear-probing inserts in reverse order restores the table
@@ -320,6 +321,22 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
     }
 }
 
+/* scan_string, with a shortcut for the common string: plain ASCII up to
+ * its closing quote, found by one 16-byte pass. */
+static inline const char *string_end(tg_json_reader *r, const char *q, size_t *declen,
+                                     bool *escaped)
+{
+#if TG_SWAR && defined(__SSE2__)
+    const char *e = plain_run_end(q + 1, r->end);
+    if (e < r->end && *e == '"') {
+        *declen = (size_t)(e - q - 1);
+        *escaped = false;
+        return e + 1;
+    }
+#endif
+    return scan_string(r, q, declen, escaped);
+}
+
 /* Unescape the validated string body [p, e) into out. */
 static void unescape(const char *p, const char *e, char *out)
 {
@@ -440,8 +457,10 @@ static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
         memset(r->slots, 0, sizeof r->slots);
         r->slots_ready = true;
     }
-    for (e = lv->key_mark; e < r->nkeys; e++)
+    for (e = lv->key_mark; e < r->nkeys; e++) {
+        r->keys[e].hash = hash_key(r->keys[e].ptr, r->keys[e].len);
         insert_slot(r, e);
+    }
     lv->flags |= LV_HASHED;
 }
 
@@ -462,19 +481,21 @@ static bool add_key(tg_json_reader *r, tg_str k, const char *q)
     const unsigned mask = 2 * TG_JSON_MAX_KEYS - 1;
     tg_json_path_seg *lv = &r->path[r->depth - 1];
     unsigned mark = lv->key_mark, e;
-    uint32_t h;
+    uint32_t h = 0;
 
     if (k.len > UINT32_MAX)
         return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
-    h = hash_key(k.ptr, k.len);
     if (!(lv->flags & LV_HASHED)) {
+        /* Small object: compare with its earlier keys; hashes are made
+         * only if it grows past TG_JSON_LINEAR_KEYS. */
         for (e = mark; e < r->nkeys; e++) {
             const tg_json_key_entry_ *x = &r->keys[e];
-            if (x->hash == h && x->len == k.len && memcmp(x->ptr, k.ptr, k.len) == 0)
+            if (x->len == k.len && tg_mem_eq_(x->ptr, k.ptr, k.len))
                 return fail_dup(r, k, q);
         }
     } else {
         unsigned i;
+        h = hash_key(k.ptr, k.len);
         for (i = h & mask; r->slots[i]; i = (i + 1) & mask) {
             const tg_json_key_entry_ *x = &r->keys[r->slots[i] - 1u];
             if (r->slots[i] - 1u >= mark && x->hash == h && x->len == k.len &&
@@ -639,7 +660,7 @@ static int next_member(tg_json_reader *r, tg_str *key, bool remember)
         return fail(r, p, TG_JSON_E_SYNTAX, "expected string key, got %s", describe(r, p, b)), -1;
     }
     q = p;
-    e = scan_string(r, q, &declen, &esc);
+    e = string_end(r, q, &declen, &esc);
     if (!e)
         return -1;
     if (!esc) {
@@ -772,7 +793,7 @@ static bool skip_scalar(tg_json_reader *r, const char *p)
         return fail_value(r, p);
     switch (*p) {
     case '"':
-        e = scan_string(r, p, &declen, &esc);
+        e = string_end(r, p, &declen, &esc);
         if (!e)
             return false;
         r->cur = e;
@@ -1025,19 +1046,7 @@ static bool string_at(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
     p = skip_ws(r->cur, r->end);
     if (p >= r->end || *p != '"')
         return type_error(r, p, "string");
-#if TG_SWAR && defined(__SSE2__)
-    /* Plain ASCII without escapes (most strings): no further checks. */
-    e = plain_run_end(p + 1, r->end);
-    if (e < r->end && *e == '"') {
-        r->cur = e + 1;
-        *q = p;
-        *esc = false;
-        out->ptr = p + 1;
-        out->len = (size_t)(e - p - 1);
-        return true;
-    }
-#endif
-    e = scan_string(r, p, &declen, esc);
+    e = string_end(r, p, &declen, esc);
     if (!e)
         return false;
     r->cur = e;
