@@ -287,7 +287,14 @@ bool tg_json_read_raw(tg_json_reader *r, tg_str *out);
 bool tg_json_skip_value(tg_json_reader *r);
 
 /* Byte offset of the next token (whitespace skipped), for error positions. */
-size_t tg_json_offset(tg_json_reader *r);
+size_t tg_json_offset_ws_(tg_json_reader *r); /* private: the whitespace case */
+static inline size_t tg_json_offset(tg_json_reader *r)
+{
+    /* Inline: generated code takes the offset of every checked value. */
+    if (r->cur < r->end && (unsigned char)*r->cur > ' ')
+        return (size_t)(r->cur - r->begin);
+    return tg_json_offset_ws_(r);
+}
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TG_JSON_PRINTF_(f, a) __attribute__((format(printf, f, a)))

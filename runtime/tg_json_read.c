@@ -545,7 +545,7 @@ void tg_json_reader_init(tg_json_reader *r, const char *json, size_t len, tg_are
     r->slots_ready = false;
 }
 
-size_t tg_json_offset(tg_json_reader *r)
+size_t tg_json_offset_ws_(tg_json_reader *r)
 {
     r->cur = skip_ws(r->cur, r->end);
     return off(r, r->cur);
