@@ -42,32 +42,35 @@ void tg_json_write_string(tg_json_writer *w, tg_str s)
     end = p + s.len;
     tg_json_write_char(w, '"');
     while (p < end) {
+        /* A run of bytes copied as they are: plain ASCII (8 bytes at a
+         * time) and valid UTF-8 sequences. */
         run = p;
-        /* Plain ASCII, 8 bytes at a time. */
-        while (end - p >= 8) {
-            uint64_t v, q, b, m;
-            const uint64_t ones = 0x0101010101010101u;
-            memcpy(&v, p, 8);
-            q = v ^ (ones * '"');
-            b = v ^ (ones * '\\');
-            m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v) | v;
-            if (m & 0x8080808080808080u)
+        for (;;) {
+            size_t k;
+            while (end - p >= 8) {
+                uint64_t v, q, b, m;
+                const uint64_t ones = 0x0101010101010101u;
+                memcpy(&v, p, 8);
+                q = v ^ (ones * '"');
+                b = v ^ (ones * '\\');
+                m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v) | v;
+                if (m & 0x8080808080808080u)
+                    break;
+                p += 8;
+            }
+            while (p < end && plain(*p))
+                p++;
+            if (p == end || *p < 0x80 || (k = tg_utf8_seq(p, end)) == 0)
                 break;
-            p += 8;
+            p += k;
         }
-        while (p < end && plain(*p))
-            p++;
         tg_json_write_raw(w, (const char *)run, (size_t)(p - run));
         if (p == end)
             break;
-        if (*p >= 0x80) {
-            size_t k = tg_utf8_seq(p, end);
-            if (k == 0) {
-                set_error(w, TG_JSON_E_VALUE);
-                k = 1;
-            }
-            tg_json_write_raw(w, (const char *)p, k);
-            p += k;
+        if (*p >= 0x80) { /* invalid UTF-8: written (for measuring), flagged */
+            set_error(w, TG_JSON_E_VALUE);
+            tg_json_write_raw(w, (const char *)p, 1);
+            p++;
             continue;
         }
         switch (*p) {
