@@ -62,57 +62,6 @@ size_t tg_str_utf8_length(tg_str s)
 
 /* ---- numbers ------------------------------------------------------------ */
 
-static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-const char *tg_text_number(const char *p, const char *end, const char **why)
-{
-    if (p < end && *p == '-')
-        p++;
-    if (p == end || !is_digit(*p)) {
-        *why = "expected digit after '-'";
-        return NULL;
-    }
-    if (*p == '0') {
-        p++;
-        if (p < end && is_digit(*p)) {
-            *why = "leading zero in number";
-            return NULL;
-        }
-    } else {
-        while (p < end && is_digit(*p))
-            p++;
-    }
-    if (p < end && *p == '.') {
-        p++;
-        if (p == end || !is_digit(*p)) {
-            *why = "expected digit after '.' in number";
-            return NULL;
-        }
-        while (p < end && is_digit(*p))
-            p++;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            p++;
-        if (p == end || !is_digit(*p)) {
-            *why = "expected digit in exponent";
-            return NULL;
-        }
-        while (p < end && is_digit(*p))
-            p++;
-    }
-    return p;
-}
-
-bool tg_text_is_decimal(const char *s, size_t n)
-{
-    const char *why, *e;
-    if (n == 0)
-        return false;
-    e = tg_text_number(s, s + n, &why);
-    return e != NULL && e == s + n;
-}
 
 /* Significant digits kept before the rest collapses into one sticky digit:
  * a decimal halfway between two doubles has at most 767 significant digits,
@@ -151,7 +100,7 @@ bool tg_text_to_double(const char *s, size_t n, double *out)
         neg = true;
         p++;
     }
-    for (; p < end && is_digit(*p); p++) {
+    for (; p < end && tg_text_is_digit_(*p); p++) {
         if (nsig == 0 && *p == '0')
             continue;
         if (nsig < TG_DIGITS_MAX) {
@@ -165,7 +114,7 @@ bool tg_text_to_double(const char *s, size_t n, double *out)
         }
     }
     if (p < end && *p == '.') {
-        for (p++; p < end && is_digit(*p); p++) {
+        for (p++; p < end && tg_text_is_digit_(*p); p++) {
             if (nsig == 0 && *p == '0') {
                 scale--;
                 continue;
@@ -186,7 +135,7 @@ bool tg_text_to_double(const char *s, size_t n, double *out)
         p++;
         if (p < end && (*p == '+' || *p == '-'))
             eneg = *p++ == '-';
-        for (; p < end && is_digit(*p); p++)
+        for (; p < end && tg_text_is_digit_(*p); p++)
             if (exp < 100000000)
                 exp = exp * 10 + (*p - '0');
         if (eneg)
@@ -256,13 +205,13 @@ static int round_digits(double v, int prec, char *dig, int *dexp)
     snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
     /* "[-]d<point>ddde[+-]xx"; the point is the locale's, so skip non-digits. */
     for (i = 0; tmp[i] && tmp[i] != 'e'; i++)
-        if (is_digit(tmp[i]))
+        if (tg_text_is_digit_(tmp[i]))
             dig[nd++] = tmp[i];
     if (tmp[i] == 'e') {
         i++;
         if (tmp[i] == '-' || tmp[i] == '+')
             esign = tmp[i++] == '-' ? -1 : 1;
-        for (; is_digit(tmp[i]); i++)
+        for (; tg_text_is_digit_(tmp[i]); i++)
             e = e * 10 + (tmp[i] - '0');
     }
     while (nd > 1 && dig[nd - 1] == '0')
@@ -394,7 +343,7 @@ static bool digits(const char *s, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++)
-        if (!is_digit(s[i]))
+        if (!tg_text_is_digit_(s[i]))
             return false;
     return true;
 }
@@ -437,7 +386,7 @@ const char *tg_text_timestamp(const char *s, size_t n)
     i = 19;
     if (s[i] == '.') {
         size_t f = ++i;
-        while (i < n && is_digit(s[i]))
+        while (i < n && tg_text_is_digit_(s[i]))
             i++;
         if (i == f)
             return "expected digits after '.' in seconds";

@@ -40,13 +40,64 @@ static inline size_t tg_utf8_seq(const unsigned char *p, const unsigned char *en
 /* Offset of the first invalid byte of s[0..n), or n when all is valid. */
 size_t tg_utf8_check(const char *s, size_t n);
 
+/* private: an ASCII decimal digit. */
+static inline bool tg_text_is_digit_(char c) { return c >= '0' && c <= '9'; }
+
 /* Scan a JSON number at p.  Returns the end of the number, or NULL with *why
  * set to the reason ("leading zero in number", ...).  The number must be
- * followed by a non-number byte or end (the caller checks what follows). */
-const char *tg_text_number(const char *p, const char *end, const char **why);
+ * followed by a non-number byte or end (the caller checks what follows).
+ * Inline, like tg_text_is_decimal: decoders call them for every number and
+ * decimal. */
+static inline const char *tg_text_number(const char *p, const char *end, const char **why)
+{
+    if (p < end && *p == '-')
+        p++;
+    if (p == end || !tg_text_is_digit_(*p)) {
+        *why = "expected digit after '-'";
+        return NULL;
+    }
+    if (*p == '0') {
+        p++;
+        if (p < end && tg_text_is_digit_(*p)) {
+            *why = "leading zero in number";
+            return NULL;
+        }
+    } else {
+        while (p < end && tg_text_is_digit_(*p))
+            p++;
+    }
+    if (p < end && *p == '.') {
+        p++;
+        if (p == end || !tg_text_is_digit_(*p)) {
+            *why = "expected digit after '.' in number";
+            return NULL;
+        }
+        while (p < end && tg_text_is_digit_(*p))
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (p == end || !tg_text_is_digit_(*p)) {
+            *why = "expected digit in exponent";
+            return NULL;
+        }
+        while (p < end && tg_text_is_digit_(*p))
+            p++;
+    }
+    return p;
+}
 
 /* True when s[0..n) is exactly one JSON number (the decimal type). */
-bool tg_text_is_decimal(const char *s, size_t n);
+static inline bool tg_text_is_decimal(const char *s, size_t n)
+{
+    const char *why, *e;
+    if (n == 0)
+        return false;
+    e = tg_text_number(s, s + n, &why);
+    return e != NULL && e == s + n;
+}
 
 /* Correctly rounded double of a valid JSON number s[0..n), independent of
  * the locale.  Returns false when the value overflows a double. */
