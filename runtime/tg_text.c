@@ -62,7 +62,6 @@ size_t tg_str_utf8_length(tg_str s)
 
 /* ---- numbers ------------------------------------------------------------ */
 
-
 /* Significant digits kept before the rest collapses into one sticky digit:
  * a decimal halfway between two doubles has at most 767 significant digits,
  * so 768 + sticky rounds exactly like the full text. */
