@@ -18,7 +18,7 @@
 
 const char *const bench_corpus_names[] = {
     "orders1",        "orders5",        "orders50",       "orders_escape", "orders_unicode",
-    "workflow_small", "workflow_large", "crm_mix",        NULL,
+    "workflow_small", "workflow_large", "crm_mix",        "orders_spaced", NULL,
 };
 
 /* ---- randomness and string pool ----------------------------------------- */
@@ -343,6 +343,36 @@ static size_t make_crm(rng *r, char *buf, size_t cap)
     return len;
 }
 
+/* Re-space compact JSON in buf[0..len) the way Python's json.dumps does by
+ * default (", " and ": " between tokens), as messages from Python
+ * producers look.  Returns the new length. */
+static size_t python_spacing(char *buf, size_t len, size_t cap)
+{
+    static char tmp[1 << 20];
+    size_t i, n = 0;
+    bool in_string = false;
+    for (i = 0; i < len && n + 2 < sizeof tmp; i++) {
+        char c = buf[i];
+        tmp[n++] = c;
+        if (in_string) {
+            if (c == '\\')
+                tmp[n++] = buf[++i];
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == ',' || c == ':') {
+            tmp[n++] = ' ';
+        }
+    }
+    if (n > cap) {
+        fprintf(stderr, "bench_corpus: spaced message too long\n");
+        exit(2);
+    }
+    memcpy(buf, tmp, n);
+    return n;
+}
+
 /* ---- public ------------------------------------------------------------- */
 
 int bench_corpus_make(const char *name, uint64_t seed, size_t count, bench_corpus *out)
@@ -377,7 +407,11 @@ int bench_corpus_make(const char *name, uint64_t seed, size_t count, bench_corpu
         case 4: len = make_order(&r, 5, UNICODE, buf, sizeof buf); break;
         case 5: len = make_workflow(&r, 100, buf, sizeof buf); break;
         case 6: len = make_workflow(&r, 4000, buf, sizeof buf); break;
-        default: len = make_crm(&r, buf, sizeof buf); break;
+        case 7: len = make_crm(&r, buf, sizeof buf); break;
+        default:
+            len = make_order(&r, 5, PLAIN, buf, sizeof buf);
+            len = python_spacing(buf, len, sizeof buf);
+            break;
         }
         out->msgs[i] = calloc(1, len + BENCH_PADDING);
         if (!out->msgs[i])
@@ -396,7 +430,11 @@ int bench_corpus_make(const char *name, uint64_t seed, size_t count, bench_corpu
     case 4: out->schema = "orders"; out->what = "OrderEvent, 5 items, unicode-heavy text"; break;
     case 5: out->schema = "workflow"; out->what = "WorkflowEvent, ~100 B json payload"; break;
     case 6: out->schema = "workflow"; out->what = "WorkflowEvent, ~4 kB json payload"; break;
-    default: out->schema = "crm"; out->what = "InboundMessage union, 3 variants mixed"; break;
+    case 7: out->schema = "crm"; out->what = "InboundMessage union, 3 variants mixed"; break;
+    default:
+        out->schema = "orders";
+        out->what = "OrderEvent, 5 items, spaced like Python's json.dumps";
+        break;
     }
     return 0;
 }

@@ -20,7 +20,7 @@ RES = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
 DOCS = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "docs")
 IMG = os.path.join(DOCS, "benchmarks")
 
-ORDERS = ["orders1", "orders5", "orders50", "orders_escape", "orders_unicode"]
+ORDERS = ["orders1", "orders5", "orders50", "orders_escape", "orders_unicode", "orders_spaced"]
 IMPL_ORDER = ["topicgen", "simdjson-ondemand", "simdjson-dom", "rapidjson-sax", "rapidjson-dom",
               "cjson", "jansson", "msgspec", "orjson+convert", "orjson"]
 

@@ -293,7 +293,7 @@ static inline size_t tg_json_offset(tg_json_reader *r)
     /* Inline: generated code takes the offset of every checked value. */
     if (r->cur < r->end && (unsigned char)*r->cur > ' ')
         return (size_t)(r->cur - r->begin);
-    return tg_json_offset_ws_(r);
+    return tg_json_offset_ws_(r); /* whitespace: skipped, so reads need not */
 }
 
 #if defined(__GNUC__) || defined(__clang__)

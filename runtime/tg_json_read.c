@@ -94,6 +94,9 @@ static inline const char *skip_ws(const char *p, const char *end)
 {
     if (p < end && (unsigned char)*p > ' ')
         return p;
+    /* One space, as after Python's default ", " and ": " separators. */
+    if (end - p >= 2 && *p == ' ' && (unsigned char)p[1] > ' ')
+        return p + 1;
     return skip_ws_slow(p, end);
 }
 
@@ -698,19 +701,20 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
 int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
 {
     tg_json_path_seg *s;
-    const char *p = r->cur, *end = r->end;
+    const char *p, *end = r->end;
     size_t n;
 
-    /* The common case, compact JSON with the expected member next, takes
-     * no call and no scan; anything else (and every error) goes the
-     * general way. */
+    /* The common case, the expected member next, takes no scan of the key
+     * and no call (but for whitespace); anything else (and every error)
+     * goes the general way. */
     if (!expect || r->fatal || r->depth == 0)
         return next_member(r, key, false);
     s = &r->path[r->depth - 1];
+    p = skip_ws(r->cur, end);
     if ((s->flags & (LV_OBJECT | LV_STARTED)) == (LV_OBJECT | LV_STARTED)) {
         if (p >= end || *p != ',')
             return next_member(r, key, false);
-        p++;
+        p = skip_ws(p + 1, end);
     } else if (!(s->flags & LV_OBJECT)) {
         return next_member(r, key, false);
     }
