@@ -5,6 +5,7 @@
  *   pipeline_bench [--messages N] [--rounds R] [--partitions P]
  *                  [--lat-messages N] [--lat-rate MSGS_PER_S]
  *                  [--compression lz4] [--bootstrap HOST:PORT] (a real broker)
+ *                  [--window N] [--stall-s S]
  *   pipeline_bench --serve-mock SECONDS    only run a mock cluster, print its
  *                                          address (for py/pipeline_bench.py)
  *
@@ -19,12 +20,40 @@
  *   raw:   rd_kafka_producev of the pre-encoded bytes -> rd_kafka consumer
  *          that stores each offset and commits every 5 s (no decode).
  * The producer runs on its own thread, the consumer on the main thread,
- * concurrently.  Each round has a throughput run (unthrottled: msgs/s, MB/s
+ * concurrently.  The clocks start after a warm-up message (the first corpus
+ * message, sent the same way, not counted) has gone through the whole
+ * pipeline: an assignment does not mean the consumer is fetching yet
+ * (librdkafka's first fetch came up to ~1 s later), and neither that nor the
+ * producer's connection and producer id are part of the measurement.  Each
+ * round has a throughput run (unthrottled: msgs/s, MB/s
  * of values, CPU) and a latency run at a fixed rate (p50/p99 send ->
  * handler; a saturated pipeline would only measure its own backlog).
  * Reported per variant: the median round by throughput, and CPU
  * seconds per million messages (whole process: both clients, librdkafka's
  * threads and the in-process mock broker, which both variants share).
+ *
+ * The mock cluster keeps only the newest 5 MiB (or 100000 record batches)
+ * of each partition's log (rdkafka_mock.c, max_size/max_cnt, not
+ * configurable in 2.0.2) and deletes older batches as new ones arrive.  A
+ * consumer more than 5 MiB behind is answered OFFSET_OUT_OF_RANGE and, with
+ * auto.offset.reset=earliest, jumps to the new log start: the deleted
+ * messages never arrive, and a run that waits for all N of them cannot
+ * finish: this was the benchmark's "hang" (such a run polled for nothing
+ * until its 300 s deadline, then failed with "not every message arrived").
+ * A consumer whose first fetch came late lost the head of the log this way
+ * (its first message had offset 187182 of 200000), a slower one the middle.
+ * So on the mock the producer is never more than --window messages
+ * (default: ~4 MiB of record batches, ~8000 orders5 messages with lz4,
+ * ~4000 uncompressed) ahead of what the consumer has handled, for both
+ * variants alike; a real broker runs without a window unless one is given.
+ * (Windows of ~4400 and ~8900 gave the same throughputs within the
+ * run-to-run noise.)
+ *
+ * Every wait is bounded: a watchdog thread fails the process (exit 2, with
+ * the phase, the topic and the counts) when the consumer makes no progress
+ * for --stall-s seconds (default 30), when a run exceeds 120 s + N/1000 s,
+ * or when setup or teardown of a run takes more than 60-90 s.  An offset gap
+ * (messages lost, as above) fails the run at once.
  *
  * Output: "pipeconf" lines (configuration) and "pipeline" lines: variant,
  * messages, msgs/s, MB/s, p50 us, p99 us, cpu s per 1M msgs; finally
@@ -35,6 +64,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +96,9 @@ static int g_partitions = 1;
 static size_t g_n = 100000;
 static const char *g_compression = "lz4";
 static double g_rate; /* messages per second for the latency runs, 0 = unthrottled */
+static size_t g_window; /* max messages sent but not yet handled, 0 = unbounded */
+static double g_stall_s = 30;
+#define MAX_PARTS 64
 
 /* The corpus: decoded structs (for typed sends) and their bytes (raw). */
 static bench_corpus g_corpus;
@@ -97,7 +130,8 @@ static double cpu_s(void)
 static void die(const char *what, const char *why)
 {
     fprintf(stderr, "pipeline_bench: %s: %s\n", what, why);
-    exit(1);
+    fflush(NULL);
+    _exit(1); /* from any thread, without running into librdkafka's teardown */
 }
 
 /* ---- shared run state ---------------------------------------------------- */
@@ -105,13 +139,81 @@ static void die(const char *what, const char *why)
 typedef struct run {
     const char *topic;
     uint64_t *lat_ns; /* per consumed message */
-    size_t consumed;
+    _Atomic size_t consumed; /* written by the consumer (main) thread only */
+    _Atomic size_t sent;     /* written by the producer thread only */
+    _Atomic int warmed;      /* the warm-up message was consumed */
     size_t value_bytes;
-    volatile int produce_done;
-    volatile int watchdog_off;
     double t_last, c_last;
     tg_consumer *tc; /* typed */
+    int64_t next_off[MAX_PARTS]; /* per partition: the offset expected next, -1 = unknown */
+    bool lost;                   /* an offset gap was seen: the run cannot complete */
+    int gap_part;
+    int64_t gap_from, gap_to;
 } run;
+
+/* ---- watchdog: every wait of a run is bounded ------------------------------------ */
+
+static struct {
+    pthread_mutex_t lock;
+    const char *phase; /* what is waited for; NULL = nothing */
+    run *r;            /* progress (messages consumed) resets the stall clock */
+    double since;      /* phase start or last progress */
+    double limit_s;    /* seconds without progress */
+    double deadline;   /* absolute, whatever the progress */
+    double total_s;    /* deadline - phase start */
+    size_t seen;
+} g_wd = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0, 0, 0, 0};
+
+static void phase(const char *what, run *r, double limit_s, double total_s)
+{
+    double t = now_s();
+    pthread_mutex_lock(&g_wd.lock);
+    g_wd.phase = what;
+    g_wd.r = r;
+    g_wd.since = t;
+    g_wd.limit_s = limit_s;
+    g_wd.deadline = t + total_s;
+    g_wd.total_s = total_s;
+    g_wd.seen = r ? atomic_load(&r->consumed) : 0;
+    pthread_mutex_unlock(&g_wd.lock);
+}
+
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&g_wd.lock);
+        double t = now_s();
+        if (g_wd.phase && g_wd.r) {
+            size_t c = atomic_load(&g_wd.r->consumed);
+            if (c != g_wd.seen) {
+                g_wd.seen = c;
+                g_wd.since = t;
+            }
+        }
+        if (g_wd.phase && (t - g_wd.since > g_wd.limit_s || t > g_wd.deadline)) {
+            if (g_wd.r)
+                fprintf(stderr,
+                        "pipeline_bench: FAILED: %s: %s %g s (topic %s: %s%zu of %zu "
+                        "messages consumed, %zu sent)\n",
+                        g_wd.phase,
+                        t > g_wd.deadline ? "run deadline passed after" : "no progress for",
+                        t > g_wd.deadline ? g_wd.total_s : g_wd.limit_s,
+                        g_wd.r->topic,
+                        atomic_load(&g_wd.r->warmed) ? "" : "warm-up message not consumed, ",
+                        atomic_load(&g_wd.r->consumed), g_n, atomic_load(&g_wd.r->sent));
+            else
+                fprintf(stderr, "pipeline_bench: FAILED: %s: not done within %g s\n", g_wd.phase,
+                        g_wd.limit_s);
+            fflush(NULL);
+            _exit(2); /* librdkafka threads may be the ones stuck: no orderly exit */
+        }
+        pthread_mutex_unlock(&g_wd.lock);
+    }
+    return NULL;
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -119,17 +221,65 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void record(run *r, const void *ts, size_t len)
+/* Count a handled message; returns false once the run cannot complete
+ * (an offset gap: messages the broker no longer has).  The first message is
+ * the producer's warm-up (see wait_warm): checked for a gap, not counted. */
+static bool record(run *r, const void *ts, size_t len, int32_t part, int64_t off)
 {
     uint64_t t;
-    if (len == 8 && r->consumed < g_n) {
-        memcpy(&t, ts, 8);
-        r->lat_ns[r->consumed] = now_ns() - t;
+    size_t n = atomic_load_explicit(&r->consumed, memory_order_relaxed);
+    bool warm_up = !atomic_load_explicit(&r->warmed, memory_order_relaxed);
+    if (part >= 0 && part < MAX_PARTS) {
+        if (r->next_off[part] >= 0 && off > r->next_off[part] && !r->lost) {
+            r->lost = true;
+            r->gap_part = part;
+            r->gap_from = r->next_off[part];
+            r->gap_to = off;
+        }
+        if (off >= r->next_off[part])
+            r->next_off[part] = off + 1;
     }
-    r->consumed++;
-    if (r->consumed == g_n) {
+    if (warm_up) {
+        atomic_store_explicit(&r->warmed, 1, memory_order_release);
+        return !r->lost;
+    }
+    if (len == 8 && n < g_n) {
+        memcpy(&t, ts, 8);
+        r->lat_ns[n] = now_ns() - t;
+    }
+    atomic_store_explicit(&r->consumed, ++n, memory_order_release);
+    if (n == g_n) {
         r->t_last = now_s(); /* the clocks stop at the last message */
         r->c_last = cpu_s();
+    }
+    return !r->lost;
+}
+
+/* Before the clocks start, one message (the first corpus message, sent
+ * like the others) goes through the whole pipeline: the consumer is then
+ * fetching and the producer has its connection and producer id, so the
+ * measurement covers neither start-up (librdkafka's first fetch after an
+ * assignment sometimes comes ~1 s later).  Bounded by the watchdog. */
+static void wait_warm(run *r, rd_kafka_t *rk)
+{
+    while (!atomic_load_explicit(&r->warmed, memory_order_acquire)) {
+        struct timespec ts = {0, 200000};
+        rd_kafka_poll(rk, 0);
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Flow control for the mock cluster (see the top of the file): wait while
+ * message i would be more than g_window ahead of the consumer.  Bounded by
+ * the watchdog: a consumer that stops making progress fails the run. */
+static void window_wait(run *r, size_t i, rd_kafka_t *rk)
+{
+    if (g_window == 0)
+        return;
+    while (i >= atomic_load_explicit(&r->consumed, memory_order_acquire) + g_window) {
+        struct timespec ts = {0, 200000};
+        rd_kafka_poll(rk, 0); /* delivery reports keep flowing meanwhile */
+        nanosleep(&ts, NULL);
     }
 }
 
@@ -148,6 +298,28 @@ static void pace(double t_start, size_t i)
 
 /* ---- typed ------------------------------------------------------------------- */
 
+static double g_t0, g_c0; /* set by the producer thread after the warm-up */
+
+/* One typed send of corpus message k: encode + key + topicgen headers. */
+static void typed_send(tg_producer *p, const char *topic, size_t k)
+{
+    tg_error err;
+    uint64_t t = now_ns();
+    tg_header h = {"bench-ts", &t, 8};
+    tg_send_opts o = tg_send_opts_default();
+    o.topic = topic;
+    o.headers = &h;
+    o.n_headers = 1;
+    for (int tries = 0;; tries++) {
+        int rc = orders_OrderEvent_send(p, &g_msgs[k], &o, &err);
+        if (rc == 0)
+            break;
+        if (rc != TG_ERR_QUEUE_FULL || tries > 100000)
+            die("typed send", err.message);
+        tg_producer_poll(p, 1);
+    }
+}
+
 static void *typed_producer(void *arg)
 {
     run *r = arg;
@@ -160,31 +332,22 @@ static void *typed_producer(void *arg)
         die("typed producer config", err.message);
     if (!(p = tg_producer_new(conf, NULL, &err)))
         die("typed producer", err.message);
-    double t_start = now_s();
+    typed_send(p, r->topic, 0); /* the warm-up */
+    if (tg_producer_flush(p, 10000, NULL, &err) != 0)
+        die("typed warm-up flush", err.message);
+    wait_warm(r, tg_producer_handle(p));
+    g_t0 = now_s(); /* the clocks start here */
+    g_c0 = cpu_s();
     for (size_t i = 0; i < g_n; i++) {
-        pace(t_start, i);
-        uint64_t t = now_ns();
-        tg_header h = {"bench-ts", &t, 8};
-        tg_send_opts o = tg_send_opts_default();
-        o.topic = r->topic;
-        o.headers = &h;
-        o.n_headers = 1;
-        for (int tries = 0;; tries++) {
-            int rc = orders_OrderEvent_send(p, &g_msgs[i % CORPUS_N], &o, &err);
-            if (rc == 0)
-                break;
-            if (rc != TG_ERR_QUEUE_FULL || tries > 100000)
-                die("typed send", err.message);
-            tg_producer_poll(p, 1);
-        }
+        pace(g_t0, i);
+        window_wait(r, i, tg_producer_handle(p));
+        typed_send(p, r->topic, i % CORPUS_N);
+        atomic_store_explicit(&r->sent, i + 1, memory_order_relaxed);
     }
     if (tg_producer_flush(p, 60000, NULL, &err) != 0)
         die("typed flush", err.message);
-    if (getenv("BENCH_DEBUG"))
-        fprintf(stderr, "pipeline_bench: typed producer flushed %zu\n", g_n);
     tg_producer_close(p, 10000, NULL);
     tg_config_free(conf);
-    r->produce_done = 1;
     return NULL;
 }
 
@@ -194,24 +357,22 @@ static tg_result typed_handler(void *user, const orders_OrderEvent *msg, const t
     const void *ts = NULL;
     size_t len = 0;
     tg_meta_header(meta, "bench-ts", &ts, &len);
-    r->value_bytes += meta->raw ? meta->raw->len : 0;
     (void)msg;
-    record(r, ts, len);
-    if (r->consumed >= g_n)
+    if (atomic_load_explicit(&r->warmed, memory_order_relaxed))
+        r->value_bytes += meta->raw ? meta->raw->len : 0;
+    if (!record(r, ts, len, meta->partition, meta->offset) || atomic_load(&r->consumed) >= g_n)
         tg_consumer_stop(r->tc);
     return TG_OK;
 }
 
 static void *raw_producer(void *arg);
 static pthread_t g_producer_thread;
-static double g_t0, g_c0;
 
 /* Start the producer thread (after the consumer owns its partitions, so
- * the group join is not part of the measurement) and the clocks. */
+ * the group join is not part of the measurement; the clocks start after
+ * its warm-up message). */
 static void start_producer(run *r, bool typed)
 {
-    g_t0 = now_s();
-    g_c0 = cpu_s();
     if (pthread_create(&g_producer_thread, NULL, typed ? typed_producer : raw_producer, r))
         die("thread", strerror(errno));
 }
@@ -235,23 +396,14 @@ static void wait_assigned_typed(tg_consumer *c)
         die("typed consumer", "no partition assigned within 60 s");
 }
 
-/* Bounded wait: a consumer that has not seen every message after 300 s
- * is stopped (the run then fails loudly instead of hanging). */
-static void *typed_watchdog(void *arg)
+/* The consume phase: bounded by progress (--stall-s) and in total. */
+static void consume_phase(run *r, const char *what)
 {
-    run *r = arg;
-    for (int i = 0; i < 3000 && !r->watchdog_off; i++) {
-        struct timespec ts = {0, 100000000};
-        nanosleep(&ts, NULL);
-    }
-    if (!r->watchdog_off)
-        tg_consumer_stop(r->tc);
-    return NULL;
+    phase(what, r, g_stall_s, 120.0 + (double)g_n / 1000.0);
 }
 
 static void typed_consume(run *r, const char *group)
 {
-    pthread_t wd;
     tg_error err;
     tg_config *conf = tg_config_new(TG_CONFIG_CONSUMER, &err);
     const char *kv[] = {"bootstrap.servers", g_bootstrap, "group.id", group, "log_level", "3",
@@ -263,14 +415,15 @@ static void typed_consume(run *r, const char *group)
         die("typed consumer", err.message);
     if (orders_OrderEvent_consume(r->tc, r->topic, &route, &err) != 0)
         die("typed route", err.message);
-    if (pthread_create(&wd, NULL, typed_watchdog, r))
-        die("thread", strerror(errno));
+    phase("typed consumer: waiting for the partition assignment", NULL, 70, 70);
     wait_assigned_typed(r->tc);
     start_producer(r, true);
+    consume_phase(r, "typed consumer: consuming");
+    /* tg_consumer_run returns when the handler stops it (all N handled,
+     * or an offset gap), after the bounded close (final commit). */
     if (tg_consumer_run(r->tc, &err) != 0)
         die("typed run", err.message);
-    r->watchdog_off = 1;
-    pthread_join(wd, NULL);
+    phase("typed consumer: freeing", NULL, 60, 60);
     tg_consumer_free(r->tc);
     tg_config_free(conf);
 }
@@ -295,13 +448,38 @@ static void raw_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         die("raw delivery", rd_kafka_err2str(m->err));
 }
 
+/* One raw send of corpus message k (the typed send's bytes, key and headers). */
+static void raw_send(rd_kafka_t *rk, const char *topic, size_t k)
+{
+    char key[128];
+    uint64_t t = now_ns();
+    const orders_OrderEvent *m = &g_msgs[k];
+    size_t klen = m->order_id.len < sizeof key ? m->order_id.len : sizeof key;
+    memcpy(key, m->order_id.ptr, klen);
+    for (int tries = 0;; tries++) {
+        rd_kafka_resp_err_t e = rd_kafka_producev(
+            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
+            RD_KAFKA_V_VALUE(g_corpus.msgs[k], g_corpus.lens[k]),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_HEADER("content-type", "application/json", 16),
+            RD_KAFKA_V_HEADER("tg-schema", "orders.OrderEvent", 17),
+            RD_KAFKA_V_HEADER("tg-schema-version", "1", 1),
+            RD_KAFKA_V_HEADER("bench-ts", &t, 8), RD_KAFKA_V_END);
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            break;
+        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries > 100000)
+            die("raw produce", rd_kafka_err2str(e));
+        rd_kafka_poll(rk, 1);
+    }
+    rd_kafka_poll(rk, 0);
+}
+
 static void *raw_producer(void *arg)
 {
     run *r = arg;
     char errstr[512];
     rd_kafka_conf_t *c = raw_conf();
     rd_kafka_t *rk;
-    char key[128];
     /* The runtime's producer defaults (tg_config.h). */
     if (rd_kafka_conf_set(c, "acks", "all", errstr, sizeof errstr) ||
         rd_kafka_conf_set(c, "enable.idempotence", "true", errstr, sizeof errstr) ||
@@ -311,35 +489,21 @@ static void *raw_producer(void *arg)
     rd_kafka_conf_set_dr_msg_cb(c, raw_dr);
     if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, c, errstr, sizeof errstr)))
         die("raw producer", errstr);
-    double t_start = now_s();
+    raw_send(rk, r->topic, 0); /* the warm-up */
+    if (rd_kafka_flush(rk, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        die("raw warm-up flush", "timeout");
+    wait_warm(r, rk);
+    g_t0 = now_s(); /* the clocks start here */
+    g_c0 = cpu_s();
     for (size_t i = 0; i < g_n; i++) {
-        size_t k = i % CORPUS_N;
-        pace(t_start, i);
-        uint64_t t = now_ns();
-        const orders_OrderEvent *m = &g_msgs[k];
-        size_t klen = m->order_id.len < sizeof key ? m->order_id.len : sizeof key;
-        memcpy(key, m->order_id.ptr, klen);
-        for (int tries = 0;; tries++) {
-            rd_kafka_resp_err_t e = rd_kafka_producev(
-                rk, RD_KAFKA_V_TOPIC(r->topic), RD_KAFKA_V_KEY(key, klen),
-                RD_KAFKA_V_VALUE(g_corpus.msgs[k], g_corpus.lens[k]),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_HEADER("content-type", "application/json", 16),
-                RD_KAFKA_V_HEADER("tg-schema", "orders.OrderEvent", 17),
-                RD_KAFKA_V_HEADER("tg-schema-version", "1", 1),
-                RD_KAFKA_V_HEADER("bench-ts", &t, 8), RD_KAFKA_V_END);
-            if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
-                break;
-            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries > 100000)
-                die("raw produce", rd_kafka_err2str(e));
-            rd_kafka_poll(rk, 1);
-        }
-        rd_kafka_poll(rk, 0);
+        pace(g_t0, i);
+        window_wait(r, i, rk);
+        raw_send(rk, r->topic, i % CORPUS_N);
+        atomic_store_explicit(&r->sent, i + 1, memory_order_relaxed);
     }
     if (rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR)
         die("raw flush", "timeout");
     rd_kafka_destroy(rk);
-    r->produce_done = 1;
     return NULL;
 }
 
@@ -365,6 +529,7 @@ static void raw_consume(run *r, const char *group)
     if (rd_kafka_subscribe(rk, subs))
         die("raw subscribe", "failed");
     rd_kafka_topic_partition_list_destroy(subs);
+    phase("raw consumer: waiting for the partition assignment", NULL, 70, 70);
     for (int i = 0; i < 600 && !assigned(rk); i++) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (m)
@@ -373,7 +538,8 @@ static void raw_consume(run *r, const char *group)
     if (!assigned(rk))
         die("raw consumer", "no partition assigned within 60 s");
     start_producer(r, false);
-    for (double deadline = now_s() + 300; r->consumed < g_n && now_s() < deadline;) {
+    consume_phase(r, "raw consumer: consuming");
+    while (atomic_load(&r->consumed) < g_n && !r->lost) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m)
             continue;
@@ -383,9 +549,10 @@ static void raw_consume(run *r, const char *group)
             rd_kafka_headers_t *h = NULL;
             if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR)
                 rd_kafka_header_get_last(h, "bench-ts", &ts, &len);
-            r->value_bytes += m->len;
-            record(r, ts, len);
-            rd_kafka_offset_store(m->rkt, m->partition, m->offset);
+            if (atomic_load_explicit(&r->warmed, memory_order_relaxed))
+                r->value_bytes += m->len;
+            if (record(r, ts, len, m->partition, m->offset))
+                rd_kafka_offset_store(m->rkt, m->partition, m->offset);
         }
         rd_kafka_message_destroy(m);
         if (now_s() - last_commit > 5.0) {
@@ -393,6 +560,7 @@ static void raw_consume(run *r, const char *group)
             last_commit = now_s();
         }
     }
+    phase("raw consumer: final commit and close", NULL, 60, 60);
     rd_kafka_commit(rk, NULL, 0);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
@@ -423,18 +591,36 @@ static outcome one_run(bool typed, int round, rd_kafka_mock_cluster_t *mc)
         rd_kafka_mock_topic_create(mc, topic, g_partitions, 1);
     memset(&r, 0, sizeof r);
     r.topic = topic;
+    /* Topics on the mock are new for every run: the first offset is 0, and
+     * a consumer that starts later than that has lost messages as well. */
+    for (int i = 0; i < MAX_PARTS; i++)
+        r.next_off[i] = mc ? 0 : -1;
     r.lat_ns = calloc(g_n, sizeof *r.lat_ns);
+    if (!r.lat_ns)
+        die("one_run", "out of memory");
     if (typed)
         typed_consume(&r, group);
     else
         raw_consume(&r, group);
     t1 = r.t_last;
     c1 = r.c_last;
+    if (r.lost) {
+        fprintf(stderr,
+                "pipeline_bench: FAILED: %s [%d]: offsets %lld..%lld never arrived (the consumer "
+                "jumped from %lld to %lld after %zu messages: the broker no longer had them; the "
+                "mock cluster keeps only the newest 5 MiB per partition, see --window)\n",
+                topic, r.gap_part, (long long)r.gap_from, (long long)r.gap_to - 1,
+                (long long)r.gap_from, (long long)r.gap_to, atomic_load(&r.consumed));
+        die("consume", "messages lost");
+    }
+    phase("joining the producer (flush <= 60 s, close <= 10 s)", NULL, 90, 90);
+    pthread_join(g_producer_thread, NULL);
+    phase(NULL, NULL, 0, 0);
     t0 = g_t0;
     c0 = g_c0;
-    pthread_join(g_producer_thread, NULL);
-    if (r.consumed < g_n) {
-        fprintf(stderr, "pipeline_bench: %s: %zu of %zu messages arrived\n", topic, r.consumed, g_n);
+    if (atomic_load(&r.consumed) < g_n) {
+        fprintf(stderr, "pipeline_bench: %s: %zu of %zu messages arrived\n", topic,
+                atomic_load(&r.consumed), g_n);
         die("consume", "not every message arrived");
     }
     qsort(r.lat_ns, g_n, sizeof *r.lat_ns, cmp_u64);
@@ -460,6 +646,8 @@ int main(int argc, char **argv)
     char cpulist[256] = "";
     size_t used = 0, total = 0, n_tput, n_lat = 5000;
     double lat_rate = 2000, serve_s = 0;
+    long long window = -1; /* -1: the default (~4 MiB of batches on the mock, none on a broker) */
+    pthread_t wd;
 
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--messages") == 0)
@@ -478,10 +666,15 @@ int main(int argc, char **argv)
             lat_rate = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--bootstrap") == 0)
             bootstrap = argv[i + 1];
+        else if (strcmp(argv[i], "--window") == 0)
+            window = strtoll(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--stall-s") == 0)
+            g_stall_s = atof(argv[i + 1]);
         else
             die("usage", "see the comment at the top of bench/pipeline_bench.c");
     }
-    if (g_n == 0 || n_lat == 0 || lat_rate <= 0 || rounds < 1 || rounds > 16 || g_partitions < 1)
+    if (g_n == 0 || n_lat == 0 || lat_rate <= 0 || rounds < 1 || rounds > 16 || g_partitions < 1 ||
+        g_partitions > MAX_PARTS || g_stall_s <= 0)
         die("usage", "bad numbers");
     n_tput = g_n;
 
@@ -537,6 +730,20 @@ int main(int argc, char **argv)
         if (strncmp(g_bootstrap, "127.0.0.1:", 10) != 0)
             die("mock cluster", "not on 127.0.0.1");
     }
+    if (window >= 0)
+        g_window = (size_t)window;
+    else if (mc) {
+        /* 4 MiB of stored record batches: value + key + headers (~100 B)
+         * per message, halved when compressed (lz4 stores orders5 at ~420 B
+         * per message).  Too large a window is caught by the gap check. */
+        double per_msg = (double)total / CORPUS_N + 100;
+        if (strcmp(g_compression, "none") != 0)
+            per_msg /= 2;
+        g_window = (size_t)(4.0 * 1024 * 1024 / per_msg);
+    }
+    if (pthread_create(&wd, NULL, watchdog, NULL))
+        die("thread", strerror(errno));
+    pthread_detach(wd);
     if (sched_getaffinity(0, sizeof cpus, &cpus) == 0)
         for (size_t k = 0; k < CPU_SETSIZE && strlen(cpulist) < sizeof cpulist - 8; k++)
             if (CPU_ISSET(k, &cpus))
@@ -554,6 +761,12 @@ int main(int argc, char **argv)
     printf("pipeconf\tconsumer\tenable.auto.commit=false, offsets stored per message after the handler, "
            "commit every 5 s and at close, fetch.wait.max.ms=%s, max.partition.fetch.bytes=%s (both variants)\n",
            FETCH_WAIT_MS, FETCH_MAX);
+    printf("pipeconf\tclocks\tstart after one warm-up message has gone through the pipeline "
+           "(not counted; the consumer is then fetching)\n");
+    if (g_window)
+        printf("pipeconf\twindow\tthe producer stays at most %zu messages ahead of the consumer "
+               "(the mock cluster keeps only the newest 5 MiB per partition; both variants)\n",
+               g_window);
     printf("pipeconf\tcpus\t%s (process affinity)\n", cpulist);
     fflush(stdout);
 
