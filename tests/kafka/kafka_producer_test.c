@@ -136,6 +136,87 @@ static void test_basic(kt_cluster *k)
     tg_metrics_free(met);
 }
 
+/* ---- kafka_producer_headers: tg-schema/-version right for every send ------------ */
+
+/* The producer formats the tg-schema and tg-schema-version texts only when
+ * they change between sends: interleave descriptors, and change one in
+ * place (same address, other name and version), and check every record. */
+#define HDR_N 6
+
+typedef struct hdr_seen {
+    int n, unknown;
+    char schema[HDR_N][32], version[HDR_N][8];
+} hdr_seen;
+
+static void read_hdrs(void *user, const rd_kafka_message_t *m)
+{
+    hdr_seen *s = user;
+    int64_t id = kt_parse_id(m->payload, m->len);
+    s->n++;
+    if (id < 0 || id >= HDR_N) {
+        s->unknown++;
+        return;
+    }
+    kt_header(m, "tg-schema", s->schema[id], sizeof s->schema[id]);
+    kt_header(m, "tg-schema-version", s->version[id], sizeof s->version[id]);
+}
+
+static void test_headers(kt_cluster *k)
+{
+    reports r;
+    tg_error err;
+    char topic[64], dlq_topic[80];
+    kt_names(k, "pheaders", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
+    memset(&r, 0, sizeof r);
+    kt_topic(k, topic, 1);
+    tg_producer *p = make_producer(k, &r, NULL, NULL, 0);
+    KT_CHECK(p != NULL, "producer");
+    if (!p)
+        return;
+    char schema[8] = "kt", name[8] = "Msg";
+    tg_message_desc d = kt_msg_desc; /* mutable: changed between sends */
+    d.schema = schema;
+    d.name = name;
+    d.version = 9;
+    static const struct { const char *schema, *version; } want[HDR_N] = {
+        { "kt.Msg", "3" }, { "kt.Union", "1" }, { "kt.Msg", "9" },
+        { "kt.Msh", "9" }, { "kt.Msg", "3" },   { "kt2.Msh", "10" },
+    };
+    tg_send_opts so = tg_send_opts_default();
+    so.topic = topic;
+    for (int64_t id = 0; id < HDR_N; id++) {
+        const tg_message_desc *use = &d;
+        if (id == 0 || id == 4)
+            use = &kt_msg_desc;
+        else if (id == 1)
+            use = &kt_union_desc;
+        else if (id == 3)
+            name[2] = 'h';            /* same pointers, other text */
+        else if (id == 5) {
+            memcpy(schema, "kt2", 4);
+            d.version = 10;
+        }
+        kt_msg m = { id, { "k", 1 }, { "h", 1 } };
+        KT_CHECK(tg_producer_send(p, use, &m, &so, &err) == 0, "send %d: %s", (int)id,
+                 err.message);
+    }
+    size_t left = 9;
+    KT_CHECK(tg_producer_flush(p, 10000, &left, &err) == 0 && left == 0, "flush left %zu", left);
+    KT_CHECK(tg_producer_close(p, 5000, &left) == 0 && left == 0, "close");
+    hdr_seen s;
+    memset(&s, 0, sizeof s);
+    KT_CHECK(kt_read_all(k, topic, HDR_N, 10000, read_hdrs, &s) == HDR_N && s.unknown == 0,
+             "read back %d (unknown %d)", s.n, s.unknown);
+    for (int i = 0; i < HDR_N; i++) {
+        printf("headers: record %d tg-schema=%s tg-schema-version=%s\n", i, s.schema[i],
+               s.version[i]);
+        KT_CHECK(strcmp(s.schema[i], want[i].schema) == 0, "record %d tg-schema %s, want %s", i,
+                 s.schema[i], want[i].schema);
+        KT_CHECK(strcmp(s.version[i], want[i].version) == 0,
+                 "record %d tg-schema-version %s, want %s", i, s.version[i], want[i].version);
+    }
+}
+
 /* ---- kafka_producer_faults: broker down + RTT, no loss, order per key ----------- */
 
 #define KEYS 12
@@ -706,6 +787,7 @@ typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); int brokers;
 
 static const tcase cases[] = {
     { "basic", test_basic, 1 },
+    { "headers", test_headers, 1 },
     { "faults", test_faults, 3 },
     { "close", test_close, 1 },
     { "outage", test_outage, OUTAGE_BROKERS },
