@@ -35,14 +35,27 @@ def rows(name):
 
 machine = OrderedDict((r[0], r[1]) for r in rows("machine.tsv") if len(r) >= 2)
 corpora = OrderedDict()
-results = {}  # (impl, corpus, mode) -> dict
+rounds = defaultdict(list)  # (impl, corpus, mode) -> one dict per round
 for r in rows("codec.tsv") + rows("python.tsv"):
     if r[0] == "corpus":
         corpora[r[1]] = dict(schema=r[2], count=int(r[3]), total=int(r[4]), max=int(r[5]), what=r[6])
     elif r[0] == "result":
-        results[(r[1], r[2], r[3])] = dict(
-            count=int(r[4]), avg=float(r[5]), ns=float(r[6]), ns_min=float(r[7]), mbs=float(r[8]),
-            allocs=None if r[9] == "-" else float(r[9]), rss=int(r[10]))
+        rounds[(r[1], r[2], r[3])].append(dict(
+            count=int(r[4]), avg=float(r[5]), ns=float(r[6]), ns_min=float(r[7]),
+            allocs=None if r[9] == "-" else float(r[9]), rss=int(r[10])))
+
+
+def merge(rs):
+    """One result from the rounds: the median of their median times, the
+    best of their best times, the most allocations and memory seen."""
+    ns = sorted(x["ns"] for x in rs)[len(rs) // 2]
+    allocs = [x["allocs"] for x in rs if x["allocs"] is not None]
+    return dict(count=rs[0]["count"], avg=rs[0]["avg"], ns=ns, ns_min=min(x["ns_min"] for x in rs),
+                mbs=rs[0]["avg"] / ns * 1e3, allocs=max(allocs) if allocs else None,
+                rss=max(x["rss"] for x in rs), rounds=len(rs))
+
+
+results = {k: merge(v) for k, v in rounds.items()}  # (impl, corpus, mode) -> dict
 instr = {}
 for r in rows("instr.tsv"):
     if r[0] == "instr" and r[5]:

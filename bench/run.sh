@@ -40,9 +40,9 @@ for a in "$@"; do
   esac
 done
 if [ $quick -eq 1 ]; then
-  count=200 trials=3 min_ms=50 icount=50 pipe_n=20000 lat_n=1000
+  count=200 rounds=1 trials=3 min_ms=50 icount=50 pipe_n=20000 lat_n=1000
 else
-  count=1000 trials=7 min_ms=200 icount=200 pipe_n=200000 lat_n=5000
+  count=1000 rounds=3 trials=5 min_ms=200 icount=200 pipe_n=200000 lat_n=5000
 fi
 pin="taskset -c $cpu"
 command -v taskset >/dev/null 2>&1 || pin=""
@@ -83,7 +83,7 @@ mkdir -p "$out"
   echo "packages	$(dpkg-query -W -f='${Package} ${Version}, ' libsimdjson-dev rapidjson-dev libcjson-dev libjansson-dev librdkafka-dev 2>/dev/null)"
   echo "python	$($py --version 2>&1), $($py -c 'import msgspec, orjson; print("msgspec", msgspec.__version__, "orjson", orjson.__version__)' 2>/dev/null || echo 'msgspec/orjson missing')"
   echo "loadavg	$(cut -d' ' -f1-3 /proc/loadavg) (at start)"
-  echo "settings	count=$count trials=$trials min_ms=$min_ms seed=$seed callgrind_count=$icount"
+  echo "settings	count=$count rounds=$rounds trials=$trials min_ms=$min_ms seed=$seed callgrind_count=$icount"
 } > "$out/machine.tsv"
 cat "$out/machine.tsv"
 
@@ -91,12 +91,17 @@ impls=$("$cb" --list | cut -f1)
 corpora=$("$cb" --corpora)
 
 # ---- 4. codec benchmark: one process per implementation and corpus ----------------
+# The implementations take turns, $rounds rounds per corpus, so a change in
+# the machine's speed during the run (a shared VM) hits all of them alike;
+# report.py takes the median of the rounds.
 if [ $do_codec -eq 1 ]; then
   : > "$out/codec.tsv"
   for c in $corpora; do
-    for i in $impls; do
-      $pin "$cb" --impl "$i" --corpus "$c" --count $count --seed $seed \
-        --trials $trials --min-ms $min_ms | tee -a "$out/codec.tsv"
+    for round in $(seq "$rounds"); do
+      for i in $impls; do
+        $pin "$cb" --impl "$i" --corpus "$c" --count $count --seed $seed \
+          --trials $trials --min-ms $min_ms | tee -a "$out/codec.tsv"
+      done
     done
   done
   : > "$out/reject.tsv"
