@@ -1174,17 +1174,23 @@ bool tg_json_read_bytes(tg_json_reader *r, tg_bytes *out)
         return false;
     r->cur = e;
     if (!esc) {
+        /* Decoded in one pass into room sized from the text (3 bytes per
+         * 4 characters, less the padding); invalid text wastes that room. */
         tg_str s = {p + 1, declen};
-        if ((why = tg_text_base64(s.ptr, s.len, NULL, &n)) != NULL)
-            return format_error(r, p, s, "base64", why);
-        buf = tg_arena_alloc(r->arena, n, 1);
-        if (!buf) {
+        size_t pads = declen >= 4 ? (size_t)(s.ptr[declen - 1] == '=') +
+                                        (size_t)(s.ptr[declen - 2] == '=') : 0;
+        size_t room = declen / 4 * 3 - pads;
+        buf = declen % 4 == 0 ? tg_arena_alloc(r->arena, room, 1) : NULL;
+        if (!buf && declen % 4 == 0) {
             arena_short(r, p);
+            if ((why = tg_text_base64(s.ptr, s.len, NULL, &n)) != NULL)
+                return format_error(r, p, s, "base64", why);
             out->ptr = NULL;
             out->len = 0;
             return true;
         }
-        tg_text_base64(s.ptr, s.len, buf, &n);
+        if ((why = tg_text_base64(s.ptr, s.len, buf, &n)) != NULL)
+            return format_error(r, p, s, "base64", why);
     } else {
         /* Escaped (e.g. "\/"): unescape into the arena, decode in place
          * (decoding writes behind where it reads). */
