@@ -852,6 +852,17 @@ static void settle(tg_consumer *c, part *p, held *h, tg_result r)
     pump(c, p);
 }
 
+/* Call the handler, timed only when there are metrics to record it in. */
+static tg_result run_handler(tg_consumer *c, tg_handler_fn fn, void *user, const tg_msg_meta *meta)
+{
+    if (!c->metrics)
+        return fn(user, c->slots, meta);
+    double t0 = now_s();
+    tg_result r = fn(user, c->slots, meta);
+    tg_metrics_observe_latency(c->metrics, now_s() - t0);
+    return r;
+}
+
 /* Decode, translate and hand one held message to its handler. */
 static void handle_one(tg_consumer *c, part *p, held *h)
 {
@@ -880,13 +891,8 @@ static void handle_one(tg_consumer *c, part *p, held *h)
         tg_metrics_add(c->metrics, TG_M_RETRIED, 1);
     h->attempts++;
     tg_result r = translate(c, c->slots, &meta, h->reason, sizeof h->reason);
-    if (r == TG_OK && c->metrics) {
-        double t0 = now_s();
-        r = fn(user, c->slots, &meta);
-        tg_metrics_observe_latency(c->metrics, now_s() - t0);
-    } else if (r == TG_OK) {
-        r = fn(user, c->slots, &meta); /* no metrics: no clock reads */
-    }
+    if (r == TG_OK)
+        r = run_handler(c, fn, user, &meta);
     settle(c, p, h, r);
 }
 
