@@ -27,7 +27,10 @@
  * that change no result: a member the generated reader expects next is
  * compared byte for byte instead of scanned (tg_json_object_next_known),
  * a plain ASCII string is found by one pass, an integer of up to 18 digits
- * is checked and converted in one loop.  docs/benchmarks.md has the log.
+ * is checked and converted in one loop, and the skipper (free-form `json`
+ * fields, unknown members) steps over plain keys, ',' and closing brackets
+ * itself, leaving all else to the general calls.  docs/benchmarks.md has
+ * the log.
  */
 #include "tg_json.h"
 #include "tg_text.h"
@@ -329,19 +332,29 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
     }
 }
 
+/* The closing quote of a string body starting at p when the body is plain
+ * ASCII (no escapes, no control characters), else NULL. */
+static inline const char *plain_string_close(const char *p, const char *end)
+{
+#if TG_SWAR && defined(__SSE2__)
+    p = plain_run_end(p, end);
+#endif
+    while (p < end && !special((unsigned char)*p))
+        p++;
+    return p < end && *p == '"' ? p : NULL;
+}
+
 /* scan_string, with a shortcut for the common string: plain ASCII up to
  * its closing quote, found by one 16-byte pass. */
 static inline const char *string_end(tg_json_reader *r, const char *q, size_t *declen,
                                      bool *escaped)
 {
-#if TG_SWAR && defined(__SSE2__)
-    const char *e = plain_run_end(q + 1, r->end);
-    if (e < r->end && *e == '"') {
+    const char *e = plain_string_close(q + 1, r->end);
+    if (e) {
         *declen = (size_t)(e - q - 1);
         *escaped = false;
         return e + 1;
     }
-#endif
     return scan_string(r, q, declen, escaped);
 }
 
@@ -822,34 +835,97 @@ static bool skip_scalar(tg_json_reader *r, const char *p)
     }
 }
 
+/* One step of the skipper inside the open container: p is just after its
+ * '{' or '[' or after one of its values.  Returns where the next value
+ * starts (*n = 1), or the byte after the container's end (*n = 0, the
+ * level is popped); *n = -1 on error.  The common shapes are handled here:
+ * a plain key (no escapes) and ':', ',' between elements, the end; the
+ * rest, errors included, goes through next_member and tg_json_array_next
+ * from p, so they read the same bytes with the same path and message as
+ * anywhere else. */
+static const char *skip_next(tg_json_reader *r, const char *p, int *n)
+{
+    tg_json_path_seg *s = &r->path[r->depth - 1];
+    const char *end = r->end, *v = skip_ws(p, end), *e;
+    const bool object = s->flags & LV_OBJECT;
+    const char close = object ? '}' : ']';
+    tg_str k;
+
+    if (v < end && *v == close) {
+        pop(r);
+        *n = 0;
+        return v + 1;
+    }
+    if (s->flags & LV_STARTED) {
+        if (v >= end || *v != ',')
+            goto general;
+        v = skip_ws(v + 1, end);
+    }
+    if (v >= end || *v == close)
+        goto general; /* a trailing comma, or the end of input */
+    if (!object) {
+        if (s->flags & LV_STARTED) {
+            if (s->index < UINT32_MAX)
+                s->index++;
+        } else {
+            s->flags |= LV_STARTED;
+            s->kind = 2;
+        }
+        *n = 1;
+        return v;
+    }
+    if (*v != '"' || !(e = plain_string_close(v + 1, end)))
+        goto general;
+    k.ptr = v + 1;
+    k.len = (size_t)(e - v - 1);
+    e = skip_ws(e + 1, end);
+    if (e >= end || *e != ':')
+        goto general;
+    s->kind = 1;
+    s->key = k;
+    s->flags |= LV_STARTED;
+    r->key_quote = v;
+    *n = add_key(r, k, v) ? 1 : -1;
+    return e + 1;
+general:
+    r->cur = p;
+    *n = object ? next_member(r, &k, true) : tg_json_array_next(r);
+    return r->cur;
+}
+
+/* Skip one value, of any depth, checking all of it (grammar, UTF-8,
+ * numbers, duplicate keys): free-form `json` fields and unknown members. */
 bool tg_json_skip_value(tg_json_reader *r)
 {
-    unsigned base = r->depth;
+    const unsigned base = r->depth;
+    const char *p = r->cur, *end = r->end;
 
     if (r->fatal)
         return false;
     for (;;) {
-        const char *p = skip_ws(r->cur, r->end);
-        if (p < r->end && (*p == '{' || *p == '[')) {
+        int n;
+        p = skip_ws(p, end);
+        if (p < end && (*p == '{' || *p == '[')) {
             if (!push(r, p, *p == '{'))
                 return false;
+            p++;
         } else {
             if (!skip_scalar(r, p))
                 return false;
             if (r->depth == base)
                 return true;
+            p = r->cur;
         }
-        /* Inside a container: step to its next value or close it. */
         for (;;) {
-            tg_str k;
-            int n = (r->path[r->depth - 1].flags & LV_OBJECT) ? tg_json_object_next(r, &k)
-                                                              : tg_json_array_next(r);
+            p = skip_next(r, p, &n);
             if (n < 0)
                 return false;
             if (n > 0)
                 break;
-            if (r->depth == base)
+            if (r->depth == base) {
+                r->cur = p;
                 return true;
+            }
         }
     }
 }

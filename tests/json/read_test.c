@@ -5,6 +5,8 @@
  *     asserting the error code, the exact path, the byte offset and the
  *     reason text, read through the generic skip_value driver;
  *   - a good-JSON catalogue the same driver must accept;
+ *   - tg_json_skip_value's short cuts against a walk through the public
+ *     object/array calls, over every one-byte edit of nested documents;
  *   - typed rows ({"v": ...} read with read_int/uint/double/...), good and
  *     bad, including the number edge cases (INT64_MIN/MAX, UINT64_MAX and
  *     one beyond each, -0, 1e309, subnormals, 17-digit values);
@@ -999,6 +1001,92 @@ static void test_locale(void)
     setlocale(LC_NUMERIC, "C");
 }
 
+/* ---- the skipper against a walk through the public calls --------------- */
+
+static tg_json_reader g_walk; /* the second reader of the comparison */
+static tg_json_error g_walk_items[8];
+static tg_json_errors g_walk_errs = {g_walk_items, 8, 0, 0};
+
+/* Skip the value at the cursor with object_next/array_next, one level per
+ * call: what tg_json_skip_value's short cuts must be indistinguishable
+ * from (scalars go through skip_value, which has no short cut for them). */
+static bool walk_value(tg_json_reader *r, const char *doc, size_t len, unsigned depth)
+{
+    size_t o = tg_json_offset(r);
+    char c = o < len ? doc[o] : 0;
+    tg_str k;
+    int n;
+
+    if (depth > TG_JSON_MAX_DEPTH + 1 || (c != '{' && c != '['))
+        return tg_json_skip_value(r);
+    if (c == '{' ? !tg_json_object_begin(r) : !tg_json_array_begin(r))
+        return false;
+    while ((n = c == '{' ? tg_json_object_next(r, &k) : tg_json_array_next(r)) > 0)
+        if (!walk_value(r, doc, len, depth + 1))
+            return false;
+    return n == 0;
+}
+
+/* Both readers over doc: the same verdict, end offset and error text. */
+static void compare_skip(int line, const char *doc, size_t len)
+{
+    char a[256] = "", b[256] = "";
+    bool ok_skip, ok_walk;
+
+    tg_json_reader_init(&g_r, doc, len, NULL, &g_errs);
+    tg_json_reader_init(&g_walk, doc, len, NULL, &g_walk_errs);
+    ok_skip = tg_json_skip_value(&g_r);
+    ok_walk = walk_value(&g_walk, doc, len, 0);
+    if (g_errs.count)
+        tg_json_error_format(&g_items[0], a, sizeof a);
+    if (g_walk_errs.count)
+        tg_json_error_format(&g_walk_items[0], b, sizeof b);
+    CHECK(ok_skip == ok_walk && strcmp(a, b) == 0 &&
+              (!ok_skip || tg_json_offset(&g_r) == tg_json_offset(&g_walk)),
+          line, "%.*s: skip %d '%s' at %zu, walk %d '%s' at %zu", (int)len, doc, ok_skip, a,
+          tg_json_offset(&g_r), ok_walk, b, tg_json_offset(&g_walk));
+}
+
+/* Every one-byte deletion, insertion and replacement of a few nested
+ * documents (and the documents themselves), through both readers. */
+static void test_skip_matches_walk(void)
+{
+    static const char *const docs[] = {
+        "{\"a\":1,\"b\":[true,false,null,{\"c\":\"x\\ny\"}],\"d\":{},\"e\":[],\"f\":-0.5e+3}",
+        "[ {\"k\" : \"v\" , \"l\":[1 ,2, 3]} , [[]], \"\\u00e9\xc3\xa9\", {\"k\":1, \"K\":2} ]",
+        "{\"a\":{\"a\":{\"a\":[1,{\"b\":2,\"b\\u0062\":3}]}},\"x\\\"y\":\"z\",\"n\":0}",
+        "{\"1\":1,\"2\":2,\"3\":3,\"4\":4,\"5\":5,\"6\":6,\"7\":7,\"8\":8,\"9\":9,\"10\":10,"
+        "\"11\":11,\"12\":12,\"13\":13,\"14\":14,\"15\":15,\"16\":16,\"17\":17,\"18\":[18]}",
+    };
+    static const char bytes[] = "{}[],:\" \\0a-.e\x80\xc3";
+    char buf[512];
+    size_t d, i, j;
+
+    for (d = 0; d < sizeof docs / sizeof docs[0]; d++) {
+        const char *doc = docs[d];
+        size_t n = strlen(doc);
+        compare_skip(__LINE__, doc, n);
+        for (i = 0; i <= n; i++) {
+            if (i < n) { /* delete byte i */
+                memcpy(buf, doc, i);
+                memcpy(buf + i, doc + i + 1, n - i - 1);
+                compare_skip(__LINE__, buf, n - 1);
+            }
+            for (j = 0; j < sizeof bytes - 1; j++) {
+                memcpy(buf, doc, i); /* insert before byte i */
+                buf[i] = bytes[j];
+                memcpy(buf + i + 1, doc + i, n - i);
+                compare_skip(__LINE__, buf, n + 1);
+                if (i < n) { /* replace byte i */
+                    memcpy(buf, doc, n);
+                    buf[i] = bytes[j];
+                    compare_skip(__LINE__, buf, n);
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     size_t i;
@@ -1027,5 +1115,6 @@ int main(void)
     test_doubles_vs_strtod();
     test_doubles_fast_paths();
     test_locale();
+    test_skip_matches_walk();
     return check_done();
 }
