@@ -38,9 +38,6 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 _Static_assert(TG_JSON_MAX_DEPTH >= 1 && TG_JSON_MAX_DEPTH <= 65535, "TG_JSON_MAX_DEPTH");
 _Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
@@ -248,26 +245,6 @@ static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
     return 6;
 }
 
-#if TG_SWAR && defined(__SSE2__)
-/* Skip bytes other than '"', '\\', < 0x20 and >= 0x80 (one signed
- * compare finds both of the last two), 16 at a time: the result is the
- * first such byte, or a place before it with fewer than 16 bytes left. */
-static inline const char *plain_run_end(const char *p, const char *end)
-{
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i s = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        unsigned m = (unsigned)_mm_movemask_epi8(s);
-        if (m)
-            return p + __builtin_ctz(m);
-        p += 16;
-    }
-    return p;
-}
-#endif
-
 /* Validate the string whose opening quote is at q.  Returns the byte after
  * the closing quote (NULL on error), the unescaped length and whether there
  * were escapes. */
@@ -279,12 +256,10 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
 
     for (;;) {
         unsigned char c;
-#if TG_SWAR && defined(__SSE2__)
-        p = plain_run_end(p, end);
+        p = tg_text_plain_run(p, end);
+#if TG_SWAR
         if (p < end && special((unsigned char)*p))
             goto hit;
-#endif
-#if TG_SWAR
         while (end - p >= 8) {
             uint64_t v, m;
             memcpy(&v, p, 8);
@@ -336,9 +311,7 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
  * ASCII (no escapes, no control characters), else NULL. */
 static inline const char *plain_string_close(const char *p, const char *end)
 {
-#if TG_SWAR && defined(__SSE2__)
-    p = plain_run_end(p, end);
-#endif
+    p = tg_text_plain_run(p, end);
     while (p < end && !special((unsigned char)*p))
         p++;
     return p < end && *p == '"' ? p : NULL;

@@ -45,6 +45,7 @@ void tg_json_write_string(tg_json_writer *w, tg_str s)
         /* A run of bytes copied as they are: plain ASCII (8 bytes at a
          * time) and valid UTF-8 sequences. */
         run = p;
+        p = (const unsigned char *)tg_text_plain_run((const char *)p, (const char *)end);
         for (;;) {
             size_t k;
             while (end - p >= 8) {

@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "tg_types.h"
 
@@ -35,6 +38,29 @@ static inline size_t tg_utf8_seq(const unsigned char *p, const unsigned char *en
             return 4;
     }
     return 0;
+}
+
+/* Skip bytes a JSON string holds as they are, 16 at a time: the result is
+ * the first byte that is '"', '\\', < 0x20 or >= 0x80 (one signed compare
+ * finds the last two), or a place before it with fewer than 16 bytes left,
+ * which the caller finishes.  Without SSE2 it returns p. */
+static inline const char *tg_text_plain_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i s = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        unsigned m = (unsigned)_mm_movemask_epi8(s);
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#else
+    (void)end;
+#endif
+    return p;
 }
 
 /* Offset of the first invalid byte of s[0..n), or n when all is valid. */
