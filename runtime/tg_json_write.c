@@ -42,8 +42,8 @@ void tg_json_write_string(tg_json_writer *w, tg_str s)
     end = p + s.len;
     tg_json_write_char(w, '"');
     while (p < end) {
-        /* A run of bytes copied as they are: plain ASCII (8 bytes at a
-         * time) and valid UTF-8 sequences. */
+        /* A run of bytes copied as they are: plain ASCII (16, then 8
+         * bytes at a time) and valid UTF-8 sequences. */
         run = p;
         p = (const unsigned char *)tg_text_plain_run((const char *)p, (const char *)end);
         for (;;) {
