@@ -436,6 +436,7 @@ int bench_corpus_make(const char *name, uint64_t seed, size_t count, bench_corpu
         out->what = "OrderEvent, 5 items, spaced like Python's json.dumps";
         break;
     }
+    out->canonical = which != 8;
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #ifndef BENCH_CORPUS_H
 #define BENCH_CORPUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,8 @@ typedef struct bench_corpus {
     size_t *lens;
     size_t total_bytes; /* sum of lens                                    */
     size_t max_len;
+    bool canonical;     /* the bytes are topicgen's encoding of the structs
+                           they were made from (all but orders_spaced)    */
 } bench_corpus;
 
 /* Names of all corpora, NULL-terminated. */
