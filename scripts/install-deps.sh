@@ -4,7 +4,8 @@
 # only when something is missing.
 #
 #   build:     cmake ninja-build gcc pkg-config libfyaml-dev librdkafka-dev
-#   tests:     clang (compile matrix, fuzzing), libclang-rt-14-dev (clang's
+#   tests:     locales (the de_DE source json_read/json_write compile with
+#              localedef), clang (compile matrix, fuzzing), libclang-rt-14-dev (clang's
 #              sanitizer/fuzzer runtimes), cppcheck and clang-tidy (the
 #              static_analysis test), valgrind (example_valgrind), a JDK and
 #              Maven (the real Kafka broker that scripts/kafka-broker.sh runs
@@ -17,7 +18,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build gcc g++ make pkg-config libfyaml-dev librdkafka-dev
-          clang libclang-rt-14-dev cppcheck clang-tidy valgrind python3)
+          clang libclang-rt-14-dev cppcheck clang-tidy valgrind python3 locales)
 command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
 command -v mvn >/dev/null 2>&1 || packages+=(maven)
 if [ "${1:-}" = "--bench" ]; then

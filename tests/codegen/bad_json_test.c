@@ -89,7 +89,7 @@ static const row rows[] = {
     R(ORDER, O_HEAD O_ITEMS ",'total_price':NaN}", SYNTAX, "$.total_price", "NaN",
       "invalid literal 'NaN'"),
     R(CRM, FORM(",'score':NaN"), SYNTAX, "$.score", "NaN", "invalid literal 'NaN'"),
-    R(CRM, FORM(",'score':-Infinity"), SYNTAX, "$.score", "-Infinity", "~"),
+    R(CRM, FORM(",'score':-Infinity"), SYNTAX, "$.score", "-Infinity", "expected digit after '-'"),
     R(ORDER, O_NAME("A\\x"), SYNTAX, "$.customer_name", "\\x", "invalid escape '\\x'"),
     R(CRM, EMAIL(",'x\\q':1"), SYNTAX, "$", "\\q", "invalid escape '\\q'"), /* in a key */
     R(ORDER, O_NAME("A\\u12G4"), SYNTAX, "$.customer_name", "\\u12G4",

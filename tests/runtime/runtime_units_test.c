@@ -213,7 +213,8 @@ static int check_record(void *user, const tg_spool_record *got)
         same = got->headers[i].name_len == h[i].name_len &&
                memcmp(got->headers[i].name, h[i].name, h[i].name_len) == 0 &&
                (got->headers[i].value == NULL) == (h[i].value == NULL) &&
-               got->headers[i].value_len == h[i].value_len;
+               got->headers[i].value_len == h[i].value_len &&
+               (!h[i].value || memcmp(got->headers[i].value, h[i].value, h[i].value_len) == 0);
     c->mismatches += !same;
     return 0;
 }
