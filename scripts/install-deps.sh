@@ -4,12 +4,12 @@
 # only when something is missing.
 #
 #   build:     cmake ninja-build gcc pkg-config libfyaml-dev librdkafka-dev
-#   tests:     locales (the de_DE source json_read/json_write compile with
-#              localedef), clang (compile matrix, fuzzing), libclang-rt-14-dev (clang's
-#              sanitizer/fuzzer runtimes), cppcheck and clang-tidy (the
-#              static_analysis test), valgrind (example_valgrind), a JDK and
-#              Maven (the real Kafka broker that scripts/kafka-broker.sh runs
-#              from Maven Central)
+#   tests:     locales (the de_DE source json_read and json_write compile
+#              with localedef), clang (compile matrix, fuzzing),
+#              libclang-rt-14-dev (clang's sanitizer/fuzzer runtimes),
+#              cppcheck and clang-tidy (the static_analysis test), valgrind
+#              (example_valgrind), a JDK and Maven (the real Kafka broker
+#              that scripts/kafka-broker.sh runs from Maven Central)
 #   bench:     only with --bench (bench/run.sh passes it; the tests never
 #              need these): libsimdjson-dev rapidjson-dev libcjson-dev
 #              libjansson-dev (the competitor JSON libraries of codec_bench),
