@@ -302,14 +302,56 @@ int64_t kt_committed(const kt_cluster *k, const char *group, const char *topic,
     return off;
 }
 
+/* One poll of the reader: 1 when it gave a message (passed to fn, and
+ * next[] moved past it), else 0. */
+static int read_one(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *l, int64_t *next,
+                    kt_read_fn fn, void *user)
+{
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+    int got = 0;
+    if (m && !m->err) {
+        fn(user, m);
+        got = 1;
+        for (int i = 0; i < l->cnt; i++)
+            if (l->elems[i].partition == m->partition && m->offset + 1 > next[i])
+                next[i] = m->offset + 1;
+    }
+    if (m)
+        rd_kafka_message_destroy(m);
+    return got;
+}
+
+/* Read on until every partition of l has been read up to its high
+ * watermark (queried now) or deadline passes; returns the messages read. */
+static int read_to_watermarks(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *l,
+                              int64_t *next, int64_t deadline, kt_read_fn fn, void *user)
+{
+    int64_t lo[64], high[64];
+    int got = 0;
+    for (int i = 0; i < l->cnt; i++)
+        if (rd_kafka_query_watermark_offsets(rk, l->elems[i].topic, l->elems[i].partition,
+                                             &lo[i], &high[i], 5000))
+            lo[i] = high[i] = 0; /* unknown: take what was read */
+    for (;;) {
+        bool done = true;
+        for (int i = 0; i < l->cnt; i++)
+            done = done && (next[i] >= high[i] || lo[i] >= high[i]);
+        if (done || kt_now_ms() >= deadline)
+            return got;
+        got += read_one(rk, l, next, fn, user);
+    }
+}
+
 int kt_read_all(const kt_cluster *k, const char *topic, int expect, int timeout_ms,
                 kt_read_fn fn, void *user)
 {
     rd_kafka_t *rk = plain_consumer(k, "kt-reader");
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    int64_t next[64] = {0};
     int got = 0;
-    if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) || md->topic_cnt != 1) {
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) || md->topic_cnt != 1 ||
+        md->topics[0].partition_cnt > 64) {
         if (md)
             rd_kafka_metadata_destroy(md);
         rd_kafka_topic_destroy(rkt);
@@ -323,17 +365,12 @@ int kt_read_all(const kt_cluster *k, const char *topic, int expect, int timeout_
     rd_kafka_metadata_destroy(md);
     rd_kafka_topic_destroy(rkt);
     rd_kafka_assign(rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
     int64_t deadline = kt_now_ms() + timeout_ms;
-    while (got < expect && kt_now_ms() < deadline) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
-        if (m && !m->err) {
-            fn(user, m);
-            got++;
-        }
-        if (m)
-            rd_kafka_message_destroy(m);
-    }
+    while (got < expect && kt_now_ms() < deadline)
+        got += read_one(rk, l, next, fn, user);
+    if (got >= expect)
+        got += read_to_watermarks(rk, l, next, kt_now_ms() + 5000, fn, user);
+    rd_kafka_topic_partition_list_destroy(l);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
     return got;

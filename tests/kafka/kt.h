@@ -81,7 +81,9 @@ int64_t kt_committed(const kt_cluster *k, const char *group, const char *topic,
                      int32_t partition);
 
 /* Read every message of topic (all partitions, from the beginning) into a
- * callback, waiting until `expect` arrived or timeout_ms passed. */
+ * callback, waiting until `expect` arrived or timeout_ms passed, and then
+ * on to each partition's high watermark: the result counts every message
+ * in the topic, so a check for exactly `expect` sees one too many. */
 typedef void (*kt_read_fn)(void *user, const rd_kafka_message_t *m);
 int kt_read_all(const kt_cluster *k, const char *topic, int expect, int timeout_ms,
                 kt_read_fn fn, void *user);

@@ -19,6 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 shopt -s nullglob
 sources=("$root"/runtime/*.c "$gen"/*.c)
+gen_sources=("$gen"/*.c)
+if [ ${#gen_sources[@]} -eq 0 ]; then
+  echo "static_analysis: no generated sources in $gen"
+  exit 1
+fi
 includes=(-I"$root/runtime" -I"$gen")
 status=0
 
@@ -34,11 +39,18 @@ echo "== clang-tidy $(clang-tidy --version | sed -n 's/.*version \([0-9.]*\).*/\
 log=$(mktemp)
 # Two processes, four files each; the files must come before "--".
 export TIDY_CONFIG=$here/clang-tidy.yaml TIDY_INCLUDES="${includes[*]}"
+# clang-tidy exits 0 with warnings; non-zero means it did not run as asked
+# (a bad configuration, an unknown option, a crash): that fails too.
+tidy_status=0
 printf '%s\0' "${sources[@]}" |
   xargs -0 -n 4 -P 2 bash -c \
     'clang-tidy --quiet --config-file="$TIDY_CONFIG" "$@" -- -std=c11 $TIDY_INCLUDES' tidy \
-    >"$log" 2>&1
-if grep -qE '(warning|error):' "$log"; then
+    >"$log" 2>&1 || tidy_status=$?
+if [ $tidy_status -ne 0 ]; then
+  cat "$log"
+  echo "static_analysis: clang-tidy failed (xargs exit $tidy_status)"
+  status=1
+elif grep -qE '(warning|error):' "$log"; then
   grep -E -A3 '(warning|error):' "$log"
   echo "static_analysis: clang-tidy reported $(grep -cE '(warning|error):' "$log") findings"
   status=1
