@@ -311,7 +311,11 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
  * ASCII (no escapes, no control characters), else NULL. */
 static inline const char *plain_string_close(const char *p, const char *end)
 {
+#if defined(__SSE2__)
     p = tg_text_plain_run(p, end);
+    if (end - p >= 16) /* the scan stopped at the first special byte */
+        return *p == '"' ? p : NULL;
+#endif
     while (p < end && !special((unsigned char)*p))
         p++;
     return p < end && *p == '"' ? p : NULL;
