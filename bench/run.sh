@@ -40,7 +40,8 @@ for a in "$@"; do
   esac
 done
 # The real broker (a JVM on the same 2 cores) makes the noisiest figures:
-# one run's typed/raw ratio ranged from 51% to 108%, so it gets more rounds.
+# typed/raw ratios of single runs ranged from 51% to 108%, so it gets more
+# rounds.
 if [ $quick -eq 1 ]; then
   count=200 rounds=1 trials=3 min_ms=50 icount=50 pipe_n=20000 lat_n=1000 real_rounds=1
 else
