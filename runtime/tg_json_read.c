@@ -54,24 +54,6 @@ _Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
 /* ---- small helpers ---------------------------------------------------- */
 
 #define ONES ((uint64_t)0x0101010101010101u)
-#define HIGHS ((uint64_t)0x8080808080808080u)
-
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define TG_SWAR 1
-/* High bit set in each byte that is '"', '\\', < 0x20 or >= 0x80.  The
- * lowest flagged byte is always a true hit (false positives only appear
- * above a true one, from borrows), which is all the scanner uses. */
-static inline uint64_t special_bytes(uint64_t v)
-{
-    uint64_t q = v ^ (ONES * '"'), b = v ^ (ONES * '\\');
-    q = (q - ONES) & ~q;
-    b = (b - ONES) & ~b;
-    return (q | b | ((v - ONES * 0x20) & ~v) | v) & HIGHS;
-}
-#else
-#define TG_SWAR 0
-#endif
 
 static inline bool special(unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80; }
 
@@ -257,13 +239,13 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
     for (;;) {
         unsigned char c;
         p = tg_text_plain_run(p, end);
-#if TG_SWAR
+#if TG_TEXT_SWAR
         if (p < end && special((unsigned char)*p))
             goto hit;
         while (end - p >= 8) {
             uint64_t v, m;
             memcpy(&v, p, 8);
-            m = special_bytes(v);
+            m = tg_text_special_bytes(v);
             if (m) {
                 p += __builtin_ctzll(m) >> 3;
                 goto hit;
@@ -275,7 +257,7 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
             p++;
         if (p == end)
             return fail(r, q, TG_JSON_E_SYNTAX, "unterminated string"), (const char *)NULL;
-#if TG_SWAR
+#if TG_TEXT_SWAR
     hit:
 #endif
         c = (unsigned char)*p;

@@ -29,9 +29,100 @@ static void set_error(tg_json_writer *w, tg_json_code code)
  * must be checked as UTF-8). */
 static inline bool plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\' && c < 0x80; }
 
-void tg_json_write_string(tg_json_writer *w, tg_str s)
+/* The escape of ASCII byte c (one of '"', '\\', < 0x20) into out[6];
+ * returns its length. */
+static size_t escape_ascii(unsigned char c, char *out)
 {
     static const char hex[] = "0123456789abcdef";
+    out[0] = '\\';
+    switch (c) {
+    case '"': out[1] = '"'; return 2;
+    case '\\': out[1] = '\\'; return 2;
+    case '\b': out[1] = 'b'; return 2;
+    case '\f': out[1] = 'f'; return 2;
+    case '\n': out[1] = 'n'; return 2;
+    case '\r': out[1] = 'r'; return 2;
+    case '\t': out[1] = 't'; return 2;
+    default:
+        out[1] = 'u';
+        out[2] = '0';
+        out[3] = '0';
+        out[4] = hex[c >> 4];
+        out[5] = hex[c & 15];
+        return 6;
+    }
+}
+
+/* tg_json_write_string when the buffer has room for the worst case (6
+ * output bytes per input byte, and the quotes), the common case: no bound
+ * checks, and plain text is stored 16 bytes at a time before it is looked
+ * at (what follows a special byte is overwritten). */
+static void write_string_roomy(tg_json_writer *w, const unsigned char *p, const unsigned char *end)
+{
+    char *o = w->buf + w->len;
+
+    *o++ = '"';
+    while (p < end) {
+#if defined(__SSE2__)
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            unsigned m = tg_text_special_mask16(v), k;
+            _mm_storeu_si128((__m128i *)(void *)o, v);
+            if (m) {
+                k = (unsigned)__builtin_ctz(m);
+                p += k;
+                o += k;
+                break;
+            }
+            p += 16;
+            o += 16;
+        }
+#endif
+#if TG_TEXT_SWAR
+        while (end - p >= 8) {
+            uint64_t v, m;
+            memcpy(&v, p, 8);
+            memcpy(o, &v, 8);
+            m = tg_text_special_bytes(v);
+            if (m) {
+                unsigned k = (unsigned)__builtin_ctzll(m) >> 3;
+                p += k;
+                o += k;
+                break;
+            }
+            p += 8;
+            o += 8;
+        }
+#endif
+        while (p < end && plain(*p))
+            *o++ = (char)*p++;
+        if (p == end)
+            break;
+        if (*p < 0x80) {
+            o += escape_ascii(*p++, o);
+        } else {
+            /* A run of non-ASCII characters (text in most scripts). */
+            do {
+                size_t k = tg_utf8_seq(p, end);
+                if (k == 0) { /* invalid UTF-8: written (for measuring), flagged */
+                    set_error(w, TG_JSON_E_VALUE);
+                    k = 1;
+                }
+                if (end - p >= 4) /* 4 bytes stored, k kept: there is room */
+                    memcpy(o, p, 4);
+                else
+                    memcpy(o, p, k);
+                o += k;
+                p += k;
+            } while (p < end && *p >= 0x80);
+        }
+    }
+    *o++ = '"';
+    w->len = (size_t)(o - w->buf);
+}
+
+void tg_json_write_string(tg_json_writer *w, tg_str s)
+{
     const unsigned char *p, *end, *run;
 
     if (s.len == 0) { /* also s.ptr == NULL: no arithmetic on it */
@@ -40,22 +131,25 @@ void tg_json_write_string(tg_json_writer *w, tg_str s)
     }
     p = (const unsigned char *)s.ptr;
     end = p + s.len;
+    if (w->len <= w->cap && w->cap - w->len >= 2 && (w->cap - w->len - 2) / 6 >= s.len) {
+        write_string_roomy(w, p, end);
+        return;
+    }
+    /* Near or past the end of the buffer: every byte checked, the excess
+     * counted. */
     tg_json_write_char(w, '"');
     while (p < end) {
         /* A run of bytes copied as they are: plain ASCII (16, then 8
          * bytes at a time) and valid UTF-8 sequences. */
+        char u[6];
         run = p;
         p = (const unsigned char *)tg_text_plain_run((const char *)p, (const char *)end);
         for (;;) {
             size_t k;
             while (end - p >= 8) {
-                uint64_t v, q, b, m;
-                const uint64_t ones = 0x0101010101010101u;
+                uint64_t v;
                 memcpy(&v, p, 8);
-                q = v ^ (ones * '"');
-                b = v ^ (ones * '\\');
-                m = ((q - ones) & ~q) | ((b - ones) & ~b) | ((v - ones * 0x20) & ~v) | v;
-                if (m & 0x8080808080808080u)
+                if (tg_text_special_bytes(v))
                     break;
                 p += 8;
             }
@@ -74,20 +168,7 @@ void tg_json_write_string(tg_json_writer *w, tg_str s)
             p++;
             continue;
         }
-        switch (*p) {
-        case '"': tg_json_write_raw(w, "\\\"", 2); break;
-        case '\\': tg_json_write_raw(w, "\\\\", 2); break;
-        case '\b': tg_json_write_raw(w, "\\b", 2); break;
-        case '\f': tg_json_write_raw(w, "\\f", 2); break;
-        case '\n': tg_json_write_raw(w, "\\n", 2); break;
-        case '\r': tg_json_write_raw(w, "\\r", 2); break;
-        case '\t': tg_json_write_raw(w, "\\t", 2); break;
-        default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-            tg_json_write_raw(w, u, 6);
-            break;
-        }
-        }
+        tg_json_write_raw(w, u, escape_ascii(*p, u));
         p++;
     }
     tg_json_write_char(w, '"');

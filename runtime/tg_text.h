@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -44,15 +45,43 @@ static inline size_t tg_utf8_seq(const unsigned char *p, const unsigned char *en
  * the first byte that is '"', '\\', < 0x20 or >= 0x80 (one signed compare
  * finds the last two), or a place before it with fewer than 16 bytes left,
  * which the caller finishes.  Without SSE2 it returns p. */
+/* High bit set in each byte of v that is '"', '\\', < 0x20 or >= 0x80
+ * (bytes a JSON string cannot hold as they are, or must check as UTF-8).
+ * Borrows may flag bytes above a true hit, never below one: on a
+ * little-endian machine (TG_TEXT_SWAR) the lowest flag, the first such
+ * byte in memory, is exact, which is all the scanners use. */
+static inline uint64_t tg_text_special_bytes(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101u;
+    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+    q = (q - ones) & ~q;
+    b = (b - ones) & ~b;
+    return (q | b | ((v - ones * 0x20) & ~v) | v) & 0x8080808080808080u;
+}
+
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define TG_TEXT_SWAR 1 /* __builtin_ctzll of tg_text_special_bytes finds the first */
+#else
+#define TG_TEXT_SWAR 0
+#endif
+
+#if defined(__SSE2__)
+/* Bit i set when byte i of v is '"', '\\', < 0x20 or >= 0x80. */
+static inline unsigned tg_text_special_mask16(__m128i v)
+{
+    __m128i s = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(s);
+}
+#endif
+
 static inline const char *tg_text_plain_run(const char *p, const char *end)
 {
 #if defined(__SSE2__)
     while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        __m128i s = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        unsigned m = (unsigned)_mm_movemask_epi8(s);
+        unsigned m = tg_text_special_mask16(_mm_loadu_si128((const __m128i *)(const void *)p));
         if (m)
             return p + __builtin_ctz(m);
         p += 16;

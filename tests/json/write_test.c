@@ -6,6 +6,8 @@
  *     raw json, decimals, timestamps), with the error each must set;
  *   - counting past cap: a cap-0 pass gives the exact size, a short buffer
  *     keeps a prefix and never overflows;
+ *   - strings of random pieces (UTF-8, invalid bytes, escapes) written with
+ *     room for the worst case and with just enough room: the same text;
  *   - shortest doubles over 100,000 seeded random bit patterns (a quarter
  *     of them short decimals like 1234.5, the writer's fast path): the text
  *     reads back (strtod and the reader) to the same bits, and no shorter
@@ -312,9 +314,54 @@ static void test_locale(void)
     setlocale(LC_NUMERIC, "C");
 }
 
+/* Strings of random bytes (plain text, UTF-8 of every length, invalid
+ * bytes, quotes, backslashes, control characters): the writer's two ways,
+ * into a buffer with room for the worst case and into one just big enough
+ * (every byte checked), must give the same text, length and error; a
+ * buffer one byte short must keep the same prefix. */
+static void test_string_paths(void)
+{
+    static const char *const pieces[] = {"a", "plain text ", "0123456789abcdef", "\"", "\\",
+                                         "\n", "\x01", "\x1f", "\xc3\xa9", "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80", "\xc3", "\xff", "\xed\xa0\x80", "/"};
+    unsigned long long x = 0x2545F4914F6CDD1DULL;
+    int i;
+
+    for (i = 0; i < 20000; i++) {
+        char in[256], roomy[6 * 256 + 2], exact[6 * 256 + 2];
+        size_t n = 0, parts;
+        tg_json_writer a, b;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for (parts = x % 24; parts > 0 && n < 200; parts--) {
+            const char *p = pieces[(x >> (parts % 48)) % (sizeof pieces / sizeof pieces[0])];
+            size_t k = strlen(p);
+            memcpy(in + n, p, k);
+            n += k;
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        }
+        tg_json_writer_init(&a, roomy, 6 * n + 2);
+        tg_json_write_string(&a, (tg_str){in, n});
+        tg_json_writer_init(&b, exact, a.len);
+        tg_json_write_string(&b, (tg_str){in, n});
+        CHECK(a.len == b.len && a.error == b.error && memcmp(roomy, exact, a.len) == 0, __LINE__,
+              "string %d (%zu bytes): roomy %zu bytes (error %d), exact %zu (error %d)", i, n,
+              a.len, (int)a.error, b.len, (int)b.error);
+        if (a.len > 0) {
+            tg_json_writer_init(&b, exact, a.len - 1);
+            tg_json_write_string(&b, (tg_str){in, n});
+            CHECK(b.len == a.len && memcmp(roomy, exact, a.len - 1) == 0, __LINE__,
+                  "string %d: one byte short", i);
+        }
+    }
+}
+
 int main(void)
 {
     test_rows();
+    test_string_paths();
     test_null_views();
     test_locale();
     test_document();
