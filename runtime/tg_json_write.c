@@ -139,11 +139,10 @@ void tg_json_write_string(tg_json_writer *w, tg_str s)
      * counted. */
     tg_json_write_char(w, '"');
     while (p < end) {
-        /* A run of bytes copied as they are: plain ASCII (16, then 8
-         * bytes at a time) and valid UTF-8 sequences. */
+        /* A run of bytes copied as they are: plain ASCII (8 bytes at a
+         * time) and valid UTF-8 sequences. */
         char u[6];
         run = p;
-        p = (const unsigned char *)tg_text_plain_run((const char *)p, (const char *)end);
         for (;;) {
             size_t k;
             while (end - p >= 8) {

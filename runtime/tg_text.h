@@ -41,10 +41,6 @@ static inline size_t tg_utf8_seq(const unsigned char *p, const unsigned char *en
     return 0;
 }
 
-/* Skip bytes a JSON string holds as they are, 16 at a time: the result is
- * the first byte that is '"', '\\', < 0x20 or >= 0x80 (one signed compare
- * finds the last two), or a place before it with fewer than 16 bytes left,
- * which the caller finishes.  Without SSE2 it returns p. */
 /* High bit set in each byte of v that is '"', '\\', < 0x20 or >= 0x80
  * (bytes a JSON string cannot hold as they are, or must check as UTF-8).
  * Borrows may flag bytes above a true hit, never below one: on a
@@ -77,6 +73,10 @@ static inline unsigned tg_text_special_mask16(__m128i v)
 }
 #endif
 
+/* Skip bytes a JSON string holds as they are, 16 at a time: the result is
+ * the first byte that is '"', '\\', < 0x20 or >= 0x80 (one signed compare
+ * finds the last two), or a place before it with fewer than 16 bytes left,
+ * which the caller finishes.  Without SSE2 it returns p. */
 static inline const char *tg_text_plain_run(const char *p, const char *end)
 {
 #if defined(__SSE2__)
