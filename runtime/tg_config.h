@@ -26,6 +26,10 @@
 
 #include "tg_error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum tg_config_role {
     TG_CONFIG_PRODUCER,
     TG_CONFIG_CONSUMER
@@ -164,5 +168,9 @@ rd_kafka_conf_t *tg_config_rdkafka_dup(const tg_config *c);
  * none: used by the consumer for its dead-letter producer, whose failed
  * copies the consumer re-produces itself.  NULL on error. */
 tg_config *tg_config_derive_producer(const tg_config *from, tg_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_CONFIG_H */

@@ -88,6 +88,10 @@
 #include "tg_metrics.h"
 #include "tg_producer.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* What a handler (or translator) decided about a message. */
 typedef enum tg_result {
     TG_OK = 0,     /* processed: store the offset                  */
@@ -232,5 +236,9 @@ int tg_consumer_position(tg_consumer *c, const char *topic, int32_t partition,
 /* The librdkafka consumer handle (owned by c) and the DLQ producer. */
 rd_kafka_t *tg_consumer_handle(tg_consumer *c);
 tg_producer *tg_consumer_dlq_producer(tg_consumer *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_CONSUMER_H */

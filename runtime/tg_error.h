@@ -11,6 +11,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum tg_error_code {
     TG_ERR_NONE = 0,      /* success                                              */
     TG_ERR_ARG,           /* a NULL or out-of-range argument                      */
@@ -45,5 +49,9 @@ int tg_error_set(tg_error *err, int code, const char *fmt, ...)
 
 /* Static name of a tg_error_code ("TG_ERR_CONFIG"), "TG_ERR_?" if unknown. */
 const char *tg_error_code_name(int code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_ERROR_H */

@@ -13,6 +13,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum tg_log_level {
     TG_LOG_DEBUG = 0,
     TG_LOG_INFO = 1,
@@ -66,5 +70,9 @@ void tg_log_rdkafka(const tg_logger *l, int syslog_level, const char *fac,
 
 /* Lower-case level name: "debug", "info", "warn", "error". */
 const char *tg_log_level_name(tg_log_level level);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_LOG_H */

@@ -12,6 +12,10 @@
 
 #include "tg_json.h" /* tg_arena, tg_json_errors, tg_json_code (TG_JSON_OK == 0) */
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Decode `len` bytes of JSON at `json` into the struct at `out` (which has
  * desc->struct_size bytes).  Strings/arrays that need storage go into
  * `arena`; errors are recorded in `errors`.  Returns TG_JSON_OK or the code
@@ -47,5 +51,9 @@ typedef struct tg_message_desc {
     const char *const *variant_names; /* n_variants names, for logs and DLQ reasons      */
     size_t n_variants;         /* number of union variants, 0 for plain messages          */
 } tg_message_desc;
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_MESSAGE_H */

@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Upper bounds (seconds) of the latency buckets; a final +Inf bucket follows. */
 #define TG_METRICS_BUCKETS 12
 #define TG_METRICS_BUCKET_BOUNDS \
@@ -98,5 +102,9 @@ size_t tg_metrics_write_prometheus(tg_metrics *m, char *buf, size_t cap);
 
 /* Prometheus name of a counter ("topicgen_messages_consumed_total"). */
 const char *tg_counter_name(tg_counter c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_METRICS_H */

@@ -52,6 +52,10 @@
 #include "tg_message.h"
 #include "tg_metrics.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Use librdkafka's partitioner (by key). */
 #define TG_PARTITION_ANY RD_KAFKA_PARTITION_UA
 
@@ -188,5 +192,9 @@ typedef struct tg_trace_context {
  * 55 bytes, later versions may append "-..." fields).  Returns true and
  * fills *out (may be NULL) when valid. */
 bool tg_traceparent_parse(const char *value, size_t len, tg_trace_context *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_PRODUCER_H */

@@ -16,6 +16,10 @@
 
 #include "tg_types.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Length of the valid UTF-8 sequence starting at p (p[0] >= 0x80), or 0 when
  * it is invalid (overlong, surrogate, > U+10FFFF, truncated, stray byte).
  * Inline: string scanners call it for every non-ASCII character. */
@@ -174,5 +178,9 @@ const char *tg_text_base64(const char *s, size_t n, unsigned char *out, size_t *
 
 /* Decoded size of valid base64 of n bytes, before padding is looked at. */
 static inline size_t tg_text_base64_max(size_t n) { return n / 4 * 3; }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_TEXT_H */

@@ -23,6 +23,10 @@
 
 #include "tg_error.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct tg_work {
     struct tg_work *next;          /* private: lane / done list link          */
     unsigned lane;                 /* private: set by tg_workers_submit       */
@@ -71,5 +75,9 @@ tg_work *tg_workers_cancel(tg_workers *ws, bool (*match)(const tg_work *w, void 
 /* Stop the threads (items running finish first; queued items are not run
  * and stay the caller's) and free the pool.  NULL is fine. */
 void tg_workers_free(tg_workers *ws);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* TG_WORKERS_H */
