@@ -31,6 +31,7 @@ enum { EXIT_SCHEMA = 1, EXIT_USAGE = 2, EXIT_STALE = 3 };
 
 typedef struct options {
     const char *out_dir;
+    const char *skeletons_dir; /* user-owned files go here; NULL: out_dir */
     const char *templates_dir;
     bool check;
     bool force;
@@ -48,13 +49,16 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  -o, --output DIR     write generated files into DIR (default: .)\n"
+    "      --skeletons DIR  write the user-owned translator skeleton and domain\n"
+    "                       header into DIR instead (when missing; default: the\n"
+    "                       output DIR)\n"
     "      --templates DIR  use templates in DIR instead of the built-in ones\n"
     "                       of the same name\n"
     "      --check          generate in memory and compare with DIR; list each\n"
     "                       stale or missing file and exit 3 if there is one\n"
     "      --force          also overwrite the translator skeleton and domain\n"
     "                       header (normally written only when missing)\n"
-    "      --no-translators do not write translator skeletons\n"
+    "      --no-translators do not write the translator header and skeletons\n"
     "      --fuzz           also write <schema>_fuzz.c, a libFuzzer harness for\n"
     "                       every decoder (see docs/security.md)\n"
     "  -h, --help           show this help\n"
@@ -86,10 +90,13 @@ static int parse_args(int argc, char **argv, options *o)
             printf("topicgen %s\n", TOPICGEN_VERSION);
             return 0;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
-                   strcmp(a, "--templates") == 0) {
+                   strcmp(a, "--templates") == 0 || strcmp(a, "--skeletons") == 0) {
             if (i + 1 >= argc || argv[i + 1][0] == '\0')
                 return usage_error("option '%s' needs a directory", a);
-            *(strcmp(a, "--templates") == 0 ? &o->templates_dir : &o->out_dir) = argv[++i];
+            const char **dir = strcmp(a, "--templates") == 0   ? &o->templates_dir
+                               : strcmp(a, "--skeletons") == 0 ? &o->skeletons_dir
+                                                               : &o->out_dir;
+            *dir = argv[++i];
         } else if (strcmp(a, "--check") == 0) {
             o->check = true;
         } else if (strcmp(a, "--force") == 0) {
@@ -188,22 +195,26 @@ static bool render(template_set *ts, const char *name, const mu_node *model, mu_
 
 /* One generated file: which template, and whether the user owns it once it
  * exists (translator skeletons are written once, then edited by hand).
+ * translator: part of the translator layer, which --no-translators leaves
+ * out whole (its header includes the user-owned domain header).
  * file NULL: not asked for (the fuzz harness without --fuzz). */
 typedef struct output_spec {
     const char *template_name;
     const char *file;
     bool user_owned;
+    bool translator;
 } output_spec;
 
 typedef enum result { GEN_OK, GEN_SCHEMA_ERROR, GEN_IO_ERROR, GEN_STALE } result;
 
 static result emit(const options *o, template_set *ts, const output_spec *spec, const mu_node *model)
 {
-    if (!spec->file)
+    if (!spec->file || (spec->translator && !o->translators))
         return GEN_OK;
-    char *path = xasprintf("%s/%s", o->out_dir, spec->file);
+    const char *dir = spec->user_owned && o->skeletons_dir ? o->skeletons_dir : o->out_dir;
+    char *path = xasprintf("%s/%s", dir, spec->file);
     result res = GEN_OK;
-    if (spec->user_owned && (o->check || !o->translators || (!o->force && access(path, F_OK) == 0))) {
+    if (spec->user_owned && (o->check || (!o->force && access(path, F_OK) == 0))) {
         free(path);
         return GEN_OK;
     }
@@ -241,14 +252,14 @@ static result generate(const options *o, template_set *ts, const char *schema_pa
     output_names_init(&names, s);
     mu_node *model = model_build(s, &names, TOPICGEN_VERSION);
     const output_spec specs[] = {
-        {"header.h.mustache", names.header, false},
-        {"source.c.mustache", names.source, false},
-        {"translator.h.mustache", names.translator_header, false},
-        {"kafka.h.mustache", names.kafka_header, false},
-        {"kafka.c.mustache", names.kafka_source, false},
-        {"domain.h.mustache", names.domain_header, true},
-        {"translator.c.mustache", names.translator_source, true},
-        {"fuzz.c.mustache", o->fuzz ? names.fuzz_source : NULL, false},
+        {"header.h.mustache", names.header, false, false},
+        {"source.c.mustache", names.source, false, false},
+        {"translator.h.mustache", names.translator_header, false, true},
+        {"kafka.h.mustache", names.kafka_header, false, false},
+        {"kafka.c.mustache", names.kafka_source, false, false},
+        {"domain.h.mustache", names.domain_header, true, true},
+        {"translator.c.mustache", names.translator_source, true, true},
+        {"fuzz.c.mustache", o->fuzz ? names.fuzz_source : NULL, false, false},
     };
     result worst = GEN_OK;
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
@@ -281,11 +292,13 @@ int main(int argc, char **argv)
         free(o.schemas);
         return EXIT_USAGE;
     }
-    if (!o.check && !make_dirs(o.out_dir)) {
-        fprintf(stderr, "topicgen: cannot create %s: %s\n", o.out_dir, strerror(errno));
-        free(o.schemas);
-        return EXIT_USAGE;
-    }
+    const char *dirs[] = {o.out_dir, o.skeletons_dir};
+    for (size_t i = 0; !o.check && i < sizeof dirs / sizeof dirs[0]; i++)
+        if (dirs[i] && !make_dirs(dirs[i])) {
+            fprintf(stderr, "topicgen: cannot create %s: %s\n", dirs[i], strerror(errno));
+            free(o.schemas);
+            return EXIT_USAGE;
+        }
     template_set ts = {.override_dir = o.templates_dir};
     bool schema_error = false, io_error = false, stale = false;
     for (size_t i = 0; i < o.n_schemas; i++) {
