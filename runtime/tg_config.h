@@ -95,7 +95,17 @@ typedef struct tg_settings {
     int max_in_flight;         /* [topicgen.max.in.flight] = 1000: accepted, not yet finished
                                   messages per consumer (worker mode); when reached, all
                                   partitions pause                                             */
+    int schema_check;          /* [topicgen.schema.check] = match: a tg_schema_check           */
 } tg_settings;
+
+/* [topicgen.schema.check]: what the consumer does with a record's tg-schema
+ * header (docs/runtime.md, "The tg-schema check"). */
+typedef enum tg_schema_check {
+    TG_SCHEMA_MATCH = 0,       /* a tg-schema naming another "<schema>.<Name>" is dead-lettered;
+                                  a record without the header is decoded                       */
+    TG_SCHEMA_REQUIRE,         /* as match, and a record without the header is dead-lettered   */
+    TG_SCHEMA_OFF              /* the header is not looked at                                  */
+} tg_schema_check;
 
 /* [topicgen.ordering]: what worker mode keeps in order. */
 typedef enum tg_ordering {

@@ -24,6 +24,7 @@
 #include "tg_consumer.h"
 
 #include "tg_breaker.h"
+#include "tg_handle.h"
 #include "tg_workers.h"
 
 #include <stdarg.h>
@@ -37,8 +38,7 @@
 #error "tg_consumer_stop needs a lock-free atomic int to be async-signal-safe"
 #endif
 
-#define SLOT_ALIGN 16
-#define MAX_ERRS 4
+#define SLOT_ALIGN TG_HANDLE_SLOT_ALIGN
 
 typedef enum hstate {
     H_PENDING,   /* accepted, not yet handled (or in a collecting batch) */
@@ -61,14 +61,7 @@ typedef struct held {
 } held;
 
 /* A decode context: struct slot, arena and error list (one per worker). */
-typedef struct dctx {
-    unsigned char *slot;
-    unsigned char *mem;
-    tg_arena arena;
-    tg_json_error errs[MAX_ERRS];
-    tg_json_errors errors;
-    size_t max_bytes;              /* topicgen.arena.max.bytes            */
-} dctx;
+typedef tg_hctx dctx;
 
 typedef enum jkind { J_HANDLED, J_BAD, J_UNKNOWN_VARIANT } jkind;
 
@@ -194,23 +187,6 @@ static void logp(tg_consumer *c, tg_log_level lvl, const char *msg, const part *
     tg_log_kv kv[4] = { { "topic", p ? p->topic : "" }, { "partition", ps }, { "offset", os },
                         { extra_key, extra } };
     tg_log(&c->logger, lvl, "consumer", msg, kv, extra_key ? 4 : 3);
-}
-
-void tg_reject_reason(const tg_msg_meta *meta, const char *fmt, ...)
-{
-    va_list ap;
-    if (!meta || !meta->reason || meta->reason_cap == 0 || !fmt)
-        return;
-    va_start(ap, fmt);
-    (void)vsnprintf(meta->reason, meta->reason_cap, fmt, ap);
-    va_end(ap);
-}
-
-bool tg_meta_header(const tg_msg_meta *meta, const char *name, const void **value, size_t *len)
-{
-    if (!meta || !meta->headers)
-        return false;
-    return rd_kafka_header_get_last(meta->headers, name, value, len) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 /* ---- registration ------------------------------------------------------- */
@@ -648,43 +624,6 @@ static void on_dlq_delivery(void *user, const tg_delivery *d)
 
 /* ---- decoding and handling ---------------------------------------------- */
 
-static void fill_meta(const char *topic, const struct reg *r, const rd_kafka_message_t *m,
-                      int attempt, tg_msg_meta *meta)
-{
-    rd_kafka_headers_t *hdrs = NULL;
-    const void *tp;
-    size_t tpl;
-    memset(meta, 0, sizeof *meta);
-    meta->topic = topic;
-    meta->partition = m->partition;
-    meta->offset = m->offset;
-    meta->timestamp_ms = rd_kafka_message_timestamp(m, NULL);
-    meta->key = m->key;
-    meta->key_len = m->key_len;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        meta->headers = hdrs;
-    if (tg_meta_header(meta, "traceparent", &tp, &tpl) && tp)
-        (void)tg_traceparent_parse(tp, tpl, &meta->trace);
-    meta->attempt = attempt;
-    meta->variant = -1;
-    meta->desc = r->desc;
-    meta->raw = m;
-}
-
-/* Grow the arena (up to arena.max.bytes) to at least `need`. */
-static bool grow_arena(dctx *d, size_t need)
-{
-    if (need <= d->arena.cap || need > d->max_bytes)
-        return false;
-    unsigned char *n = realloc(d->mem, need);
-    if (!n)
-        return false;
-    d->mem = n;
-    d->arena.base = n;
-    d->arena.cap = need;
-    return true;
-}
-
 static void arena_reset(tg_consumer *c)
 {
     tg_arena_reset(&c->dc.arena);
@@ -693,91 +632,19 @@ static void arena_reset(tg_consumer *c)
 /* Allocate d's arena (and a slot of slot_size bytes unless 0). */
 static int dctx_init(dctx *d, const tg_settings *s, size_t slot_size)
 {
-    size_t cap = (size_t)s->arena_bytes;
-    d->mem = malloc(cap ? cap : 1);
-    tg_arena_init(&d->arena, d->mem, cap);
-    d->errors.items = d->errs;
-    d->errors.cap = MAX_ERRS;
-    d->max_bytes = (size_t)s->arena_max_bytes;
-    if (slot_size)
-        d->slot = aligned_alloc(SLOT_ALIGN, slot_size);
-    return d->mem && (!slot_size || d->slot) ? 0 : -1;
+    return tg_hctx_init(d, s, slot_size);
 }
 
 static void dctx_free(dctx *d)
 {
-    free(d->mem);
-    free(d->slot);
+    tg_hctx_free(d);
 }
 
-typedef enum dres { D_OK, D_ARENA_FULL, D_BAD } dres;
-
-/* Decode m into slot; on failure reason/path describe it. */
-static dres decode_into(dctx *c, const tg_message_desc *d, const rd_kafka_message_t *m,
-                        void *slot, char *reason, size_t rcap, char *path, size_t pcap)
+/* The handlers of r, as the handling unit (tg_handle) takes them. */
+static tg_route route_of(const reg *r)
 {
-    memset(slot, 0, d->struct_size);
-    c->errors.count = 0;
-    c->errors.dropped = 0;
-    size_t used_before = c->arena.used;
-    tg_json_code code = d->decode(slot, m->payload ? (const char *)m->payload : "", m->len,
-                                  &c->arena, &c->errors);
-    if (code == TG_JSON_OK && c->errors.count == 0)
-        return D_OK;
-    if (c->arena.needed > c->arena.cap) {
-        size_t need = c->arena.needed;
-        c->arena.used = used_before;
-        c->arena.needed = used_before;
-        if (used_before > 0 || grow_arena(c, need))
-            return D_ARENA_FULL;
-    }
-    const tg_json_error *e = c->errors.count ? &c->errors.items[0] : NULL;
-    size_t n = (size_t)snprintf(reason, rcap, "decode: ");
-    if (e)
-        (void)tg_json_error_format(e, reason + n, rcap - n);
-    else
-        (void)snprintf(reason + n, rcap - n, "%s", tg_json_code_name(code));
-    (void)snprintf(path, pcap, "%s", e ? e->path : "$");
-    return D_BAD;
-}
-
-static dres decode_single(tg_consumer *c, part *p, held *h)
-{
-    dres r;
-    do {
-        arena_reset(c);
-        r = decode_into(&c->dc, p->reg->desc, h->m, c->slots, h->reason, sizeof h->reason,
-                        h->path, sizeof h->path);
-    } while (r == D_ARENA_FULL);
-    return r;
-}
-
-/* Pick the handler; returns NULL (and sets reason) for an unknown variant. */
-static tg_handler_fn pick_handler(const reg *r, const void *msg, int *variant, void **user)
-{
-    *variant = -1;
-    *user = r->user;
-    if (!r->variant_fns)
-        return r->fn;
-    int v = r->desc->variant(msg);
-    if (v < 0 || (size_t)v >= r->desc->n_variants || !r->variant_fns[v])
-        return NULL;
-    *variant = v;
-    *user = r->variant_users[v];
-    return r->variant_fns[v];
-}
-
-static tg_result translate(const tg_consumer *c, void *msg, const tg_msg_meta *meta,
-                           char *reason, size_t rcap)
-{
-    tg_error why;
-    if (!c->translate)
-        return TG_OK;
-    tg_error_clear(&why);
-    tg_result r = c->translate(c->translate_user, msg, meta, &why);
-    if (r == TG_REJECT)
-        (void)snprintf(reason, rcap, "translate: %.180s", why.message);
-    return r;
+    tg_route rt = { r->desc, r->fn, r->user, r->variant_fns, r->variant_users };
+    return rt;
 }
 
 /* Exponential backoff with jitter: uniform in [d/2, d], d = base * 2^(n-1) capped. */
@@ -811,38 +678,27 @@ static void schedule_retry(tg_consumer *c, part *p, held *h)
 static void settle_state(tg_consumer *c, part *p, held *h, tg_result r)
 {
     breaker_record(c, r);
-    switch (r) {
-    case TG_OK:
+    if (r == TG_RETRY && breaker_tripped(c)) {
+        /* The outage's failure, not the message's: keep it, with at least
+         * one attempt left for after the breaker closes. */
+        if (h->attempts >= c->s.retry_max_attempts)
+            h->attempts = c->s.retry_max_attempts - 1;
+        hold_for_breaker(c, p, h);
+        return;
+    }
+    switch (tg_handle_verdict(r, h->attempts, c->s.retry_max_attempts, h->reason,
+                              sizeof h->reason)) {
+    case TG_VERDICT_DONE:
         h->state = H_DONE;
         tg_metrics_add(c->metrics, TG_M_PROCESSED, 1);
         break;
-    case TG_RETRY:
-        if (breaker_tripped(c)) {
-            /* The outage's failure, not the message's: keep it, with at
-             * least one attempt left for after the breaker closes. */
-            if (h->attempts >= c->s.retry_max_attempts)
-                h->attempts = c->s.retry_max_attempts - 1;
-            hold_for_breaker(c, p, h);
-            return;
-        }
-        if (h->attempts < c->s.retry_max_attempts) {
-            logp(c, TG_LOG_INFO, "handler asked for retry", p, h->m->offset, NULL, NULL);
-            schedule_retry(c, p, h);
-            return;
-        }
-        if (h->reason[0] != '\0') {
-            char why[sizeof h->reason];
-            (void)snprintf(why, sizeof why, "retries exhausted: %.170s", h->reason);
-            mark_dlq(h, why, "");
-        } else {
-            mark_dlq(h, "retries exhausted", "");
-        }
+    case TG_VERDICT_RETRY:
+        logp(c, TG_LOG_INFO, "handler asked for retry", p, h->m->offset, NULL, NULL);
+        schedule_retry(c, p, h);
         break;
-    case TG_REJECT:
-        if (h->reason[0] == '\0')
-            mark_dlq(h, "rejected by handler", "");
-        else
-            h->state = H_DLQ;
+    case TG_VERDICT_DEAD:
+        h->state = H_DLQ;          /* the verdict wrote the reason */
+        h->path[0] = '\0';
         break;
     }
 }
@@ -853,34 +709,20 @@ static void settle(tg_consumer *c, part *p, held *h, tg_result r)
     pump(c, p);
 }
 
-/* Call the handler, timed only when there are metrics to record it in. */
-static tg_result run_handler(tg_consumer *c, tg_handler_fn fn, void *user, const tg_msg_meta *meta)
-{
-    if (!c->metrics)
-        return fn(user, c->slots, meta);
-    double t0 = now_s();
-    tg_result r = fn(user, c->slots, meta);
-    tg_metrics_observe_latency(c->metrics, now_s() - t0);
-    return r;
-}
-
-/* Decode, translate and hand one held message to its handler. */
+/* Hand one held message through the handling unit (tg_handle: schema check,
+ * decode, variant, translator, handler) and apply the outcome. */
 static void handle_one(tg_consumer *c, part *p, held *h)
 {
     tg_msg_meta meta;
-    void *user;
-    h->reason[0] = '\0';
-    if (decode_single(c, p, h) != D_OK) {
-        h->state = H_DLQ;
-        pump(c, p);
-        return;
-    }
-    fill_meta(p->topic, p->reg, h->m, h->attempts + 1, &meta);
-    meta.reason = h->reason;
-    meta.reason_cap = sizeof h->reason;
-    tg_handler_fn fn = pick_handler(p->reg, c->slots, &meta.variant, &user);
-    if (!fn) {
-        mark_dlq(h, "unknown variant", "$");
+    tg_record rec;
+    tg_handler_fn fn = NULL;
+    void *user = NULL;
+    tg_route rt = route_of(p->reg);
+    tg_record_of(&rec, h->m, p->topic);
+    if (tg_handle_prepare(&c->dc, &rt, &rec, h->attempts + 1, c->s.schema_check, c->slots,
+                          &meta, &fn, &user, h->reason, sizeof h->reason, h->path,
+                          sizeof h->path) != TG_PREPARED_READY) {
+        h->state = H_DLQ;          /* reason and path written */
         pump(c, p);
         return;
     }
@@ -891,10 +733,8 @@ static void handle_one(tg_consumer *c, part *p, held *h)
     if (h->attempts > 0)
         tg_metrics_add(c->metrics, TG_M_RETRIED, 1);
     h->attempts++;
-    tg_result r = translate(c, c->slots, &meta, h->reason, sizeof h->reason);
-    if (r == TG_OK)
-        r = run_handler(c, fn, user, &meta);
-    settle(c, p, h, r);
+    settle(c, p, h, tg_handle_call(c->translate, c->translate_user, fn, user, c->slots, &meta,
+                                   c->metrics, NULL));
 }
 
 /* ---- worker mode -------------------------------------------------------- */
@@ -959,39 +799,30 @@ static void dispatch(tg_consumer *c, part *p, held *h)
     tg_workers_submit(c->workers, &j->w, j->lane, front);
 }
 
-/* Worker thread: decode, translate, handle.  Touches only j, the worker's
- * decode context and read-only consumer fields (plus atomic metrics). */
+/* Worker thread: the handling unit, as handle_one.  Touches only j, the
+ * worker's decode context and read-only consumer fields (plus atomic
+ * metrics). */
 static bool run_job(void *ctx, unsigned worker, tg_work *w)
 {
     const tg_consumer *c = ctx;
     job *j = (job *)w;
     dctx *d = &c->wctx[worker];
     tg_msg_meta meta;
-    void *user;
-    dres r;
-    j->reason[0] = j->path[0] = '\0';
-    do {
-        tg_arena_reset(&d->arena);
-        r = decode_into(d, j->reg->desc, j->m, d->slot, j->reason, sizeof j->reason, j->path,
-                        sizeof j->path);
-    } while (r == D_ARENA_FULL);
-    j->kind = r == D_OK ? J_HANDLED : J_BAD;
-    if (r != D_OK)
-        return false;
-    fill_meta(rd_kafka_topic_name(j->m->rkt), j->reg, j->m, j->attempt, &meta);
-    meta.reason = j->reason;
-    meta.reason_cap = sizeof j->reason;
-    tg_handler_fn fn = pick_handler(j->reg, d->slot, &meta.variant, &user);
-    if (!fn) {
-        j->kind = J_UNKNOWN_VARIANT;
+    tg_record rec;
+    tg_handler_fn fn = NULL;
+    void *user = NULL;
+    tg_route rt = route_of(j->reg);
+    tg_record_of(&rec, j->m, rd_kafka_topic_name(j->m->rkt));
+    tg_prepared pr = tg_handle_prepare(d, &rt, &rec, j->attempt, c->s.schema_check, d->slot,
+                                       &meta, &fn, &user, j->reason, sizeof j->reason, j->path,
+                                       sizeof j->path);
+    if (pr != TG_PREPARED_READY) {
+        j->kind = pr == TG_PREPARED_BAD ? J_BAD : J_UNKNOWN_VARIANT;
         return false;
     }
-    j->res = translate(c, d->slot, &meta, j->reason, sizeof j->reason);
-    if (j->res == TG_OK) {
-        double t0 = now_s();
-        j->res = fn(user, d->slot, &meta);
-        tg_metrics_observe_latency(c->metrics, now_s() - t0);
-    }
+    j->kind = J_HANDLED;
+    j->res = tg_handle_call(c->translate, c->translate_user, fn, user, d->slot, &meta,
+                            c->metrics, NULL);
     return j->res == TG_RETRY;
 }
 
@@ -1023,10 +854,7 @@ static void finish_job(tg_consumer *c, job *j)
         settle_state(c, p, h, j->res);
     } else {
         breaker_record(c, TG_REJECT); /* no verdict on the dependency */
-        if (j->kind == J_UNKNOWN_VARIANT)
-            mark_dlq(h, "unknown variant", "$");
-        else
-            h->state = H_DLQ;
+        h->state = H_DLQ;          /* reason and path came with the job */
     }
     if (h->state != H_RETRY)
         release_job(c, h);
@@ -1238,9 +1066,19 @@ static void batch_add(tg_consumer *c, part *p, held *h)
         c->batch_deadline_ms = now_ms() + c->s.batch_timeout_ms;
         arena_reset(c);
     }
-    dres r = decode_into(&c->dc, d, h->m, c->slots + i * c->slot_size, h->reason,
-                         sizeof h->reason, h->path, sizeof h->path);
-    if (r == D_ARENA_FULL) {           /* arena full: hand over what we have first */
+    tg_batch_item *it = &c->batch[i];
+    tg_record rec;
+    tg_record_of(&rec, h->m, p->topic);
+    tg_handle_meta(&rec, d, 1, &it->meta);
+    h->reason[0] = h->path[0] = '\0';
+    if (!tg_handle_schema(&it->meta, c->s.schema_check, h->reason, sizeof h->reason)) {
+        h->state = H_DLQ;
+        pump(c, p);
+        return;
+    }
+    tg_decode_res r = tg_handle_decode(&c->dc, d, rec.value, rec.len, c->slots + i * c->slot_size,
+                                       h->reason, sizeof h->reason, h->path, sizeof h->path);
+    if (r == TG_DECODE_ARENA_FULL) {           /* arena full: hand over what we have first */
         run_batch(c);
         if (c->batch_waiting) {        /* un-accept it: fetched again after the retry */
             p->next_offset = h->m->offset;
@@ -1253,14 +1091,12 @@ static void batch_add(tg_consumer *c, part *p, held *h)
         batch_add(c, p, h);
         return;
     }
-    if (r == D_BAD) {
+    if (r == TG_DECODE_BAD) {
         h->state = H_DLQ;
         pump(c, p);
         return;
     }
-    tg_batch_item *it = &c->batch[i];
     it->msg = c->slots + i * c->slot_size;
-    fill_meta(p->topic, p->reg, h->m, 1, &it->meta);
     if (d->variant) {
         int v = d->variant(it->msg);
         if (v < 0 || (size_t)v >= d->n_variants) {
