@@ -6,6 +6,7 @@ find_package(Threads REQUIRED)
 target_sources(topicgen_runtime_objects PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/tg_log.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_config.c
+  ${CMAKE_CURRENT_LIST_DIR}/tg_embedded.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_metrics.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_producer.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_workers.c

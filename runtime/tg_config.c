@@ -321,14 +321,104 @@ static int env_name_to_key(const char *name, size_t len, char *out, size_t cap)
     return 1;
 }
 
+/* ---- TOPICGEN_BROKERS: the one variable that names the cluster ---------- */
+
+/* The value of variable name in envp ("NAME=value" strings), or NULL. */
+static const char *env_value(const char *const *envp, const char *name)
+{
+    size_t n = strlen(name);
+    for (; envp && *envp; envp++)
+        if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+            return *envp + n + 1;
+    return NULL;
+}
+
+/* One "host:port" of len bytes: host a name or IPv4 address of
+ * [A-Za-z0-9._-] or a bracketed IPv6 literal, port 1..65535. */
+static int valid_host_port(const char *s, size_t len)
+{
+    const char *colon = NULL;
+    for (size_t i = len; i > 0 && !colon; i--)
+        colon = s[i - 1] == ':' ? s + i - 1 : NULL;
+    if (!colon || colon == s || (size_t)(colon - s) + 1 >= len || len - (size_t)(colon - s) > 6)
+        return 0;
+    long port = 0;
+    for (const char *d = colon + 1; d < s + len; d++) {
+        if (*d < '0' || *d > '9')
+            return 0;
+        port = port * 10 + (*d - '0');
+    }
+    if (port < 1 || port > 65535)
+        return 0;
+    if (s[0] == '[') /* [IPv6]:port */
+        return colon[-1] == ']' && colon - s > 2
+               && strspn(s + 1, "0123456789abcdefABCDEF:.") == (size_t)(colon - s) - 2;
+    for (const char *h = s; h < colon; h++)
+        if (!isalnum((unsigned char)*h) && *h != '.' && *h != '-' && *h != '_')
+            return 0;
+    return 1;
+}
+
+/* "embedded" or host:port[,host:port...]; the error names the variable. */
+static int check_brokers(const char *v, tg_error *err)
+{
+    if (strcmp(v, "embedded") == 0)
+        return 0;
+    for (const char *p = v;;) {
+        size_t n = strcspn(p, ",");
+        if (!valid_host_port(p, n))
+            return tg_error_set(err, TG_ERR_CONFIG, "environment variable TOPICGEN_BROKERS=\""
+                                "%.60s\": \"%.*s\" is not host:port (expected host:port"
+                                "[,host:port...] with port 1..65535, or embedded)",
+                                v, (int)(n > 60 ? 60 : n), p);
+        if (p[n] == '\0')
+            return 0;
+        p += n + 1;
+    }
+}
+
+/* TOPICGEN_BROKERS and a TOPICGEN_KAFKA_* bootstrap variable may both be
+ * set only to the same value. */
+static int check_agree(const char *const *envp, const char *brokers, tg_error *err)
+{
+    static const char *const others[] = { "TOPICGEN_KAFKA_BOOTSTRAP_SERVERS",
+                                           "TOPICGEN_KAFKA_METADATA_BROKER_LIST" };
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        const char *v = env_value(envp, others[i]);
+        if (v && strcmp(v, brokers) != 0)
+            return tg_error_set(err, TG_ERR_CONFIG, "environment variables TOPICGEN_BROKERS="
+                                "\"%.60s\" and %s=\"%.60s\" disagree: set only "
+                                "TOPICGEN_BROKERS", brokers, others[i], v);
+    }
+    return 0;
+}
+
+/* Validate TOPICGEN_BROKERS (unset or empty: nothing) into *out. */
+static int env_brokers(const char *const *envp, const char **out, tg_error *err)
+{
+    const char *v = env_value(envp, "TOPICGEN_BROKERS");
+    *out = NULL;
+    if (!v || !*v)
+        return 0;
+    if (check_brokers(v, err) || check_agree(envp, v, err))
+        return TG_ERR_CONFIG;
+    *out = v;
+    return 0;
+}
+
 int tg_config_load_env(tg_config *c, const char *const *envp, tg_error *err)
 {
     static const char prefix[] = "TOPICGEN_KAFKA_";
     const size_t plen = sizeof prefix - 1;
+    const char *brokers = NULL;
     if (!c)
         return tg_error_set(err, TG_ERR_ARG, "tg_config_load_env: NULL config");
     if (!envp)
         envp = (const char *const *)environ;
+    if (env_brokers(envp, &brokers, err))
+        return TG_ERR_CONFIG;
+    if (brokers && set_rdkafka(c, "bootstrap.servers", brokers, err))
+        return TG_ERR_CONFIG;
     for (; envp && *envp; envp++) {
         const char *var = *envp;
         const char *eq = strchr(var, '=');
@@ -502,7 +592,7 @@ static int is_connection_property(const char *key)
 {
     static const char *const exact[] = { "bootstrap.servers", "metadata.broker.list",
                                          "client.id", "security.protocol",
-                                         "broker.address.family" };
+                                         "broker.address.family", "test.mock.num.brokers" };
     static const char *const prefixes[] = { "sasl.", "ssl.", "socket." };
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
         if (strcmp(key, exact[i]) == 0)

@@ -6,8 +6,11 @@
  * prefix (retries, commit interval, arena size, ...; see tg_settings and
  * docs/runtime.md).  tg_config_new starts from safe defaults; overrides come,
  * in the order the caller applies them (later wins), from a Java-style
- * properties file, from TOPICGEN_KAFKA_* environment variables and from
- * key/value pairs.  Recommended order: file, environment, code.
+ * properties file, from TOPICGEN_BROKERS and TOPICGEN_KAFKA_* environment
+ * variables and from key/value pairs.  Recommended order: file, environment,
+ * code.  A producer or consumer needs bootstrap.servers (a host:port list,
+ * or "embedded" for the in-process broker of tg_embedded.h): without one its
+ * creation fails with TG_ERR_CONFIG.
  *
  * Safety rules enforced here: a consumer config refuses
  * enable.auto.commit=true and enable.auto.offset.store=true, because the
@@ -149,7 +152,16 @@ int tg_config_set_pairs(tg_config *c, const char *const *kv, size_t n_pairs, tg_
  * "NAME=value" strings; NULL means the process environment): <NAME> is
  * lower-cased and '_' becomes '.', so TOPICGEN_KAFKA_BOOTSTRAP_SERVERS sets
  * bootstrap.servers and TOPICGEN_KAFKA_TOPICGEN_RETRY_MAX_ATTEMPTS sets
- * topicgen.retry.max.attempts.  Errors name the variable. */
+ * topicgen.retry.max.attempts.  Errors name the variable.
+ *
+ * TOPICGEN_BROKERS names the cluster: host:port[,host:port...] (host a
+ * name, an IPv4 address or a [IPv6] literal; port 1..65535) or "embedded"
+ * (the in-process broker, tg_embedded.h); it sets bootstrap.servers.  Unset
+ * or empty: not used.  Any other value is TG_ERR_CONFIG naming the
+ * variable.  When TOPICGEN_KAFKA_BOOTSTRAP_SERVERS (or
+ * TOPICGEN_KAFKA_METADATA_BROKER_LIST) is set too, it must hold the very
+ * same string, else TG_ERR_CONFIG ("... disagree: set only
+ * TOPICGEN_BROKERS") and nothing is applied. */
 int tg_config_load_env(tg_config *c, const char *const *envp, tg_error *err);
 
 /* Apply a Java-style properties file: "key=value", "key: value" or

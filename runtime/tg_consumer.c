@@ -25,6 +25,7 @@
 
 #include "tg_breaker.h"
 #include "tg_handle.h"
+#include "tg_embedded.h"
 #include "tg_workers.h"
 
 #include <stdarg.h>
@@ -109,6 +110,7 @@ typedef struct part {
 struct tg_consumer {
     rd_kafka_t *rk;
     tg_producer *dlq;
+    tg_embedded *embedded;         /* the shared embedded cluster held, or NULL */
     tg_settings s;
     tg_logger logger;
     tg_metrics *metrics;
@@ -1430,6 +1432,11 @@ static int make_rdkafka(tg_consumer *c, const tg_config *conf, tg_error *err)
     rd_kafka_conf_t *rc = tg_config_rdkafka_dup(conf);
     if (!rc)
         return tg_error_set(err, TG_ERR_NOMEM, "out of memory");
+    int rrc = tg_embedded_resolve(rc, &c->embedded, err); /* no bootstrap: fail now */
+    if (rrc) {
+        rd_kafka_conf_destroy(rc);
+        return rrc;
+    }
     rd_kafka_conf_set_opaque(rc, c);
     rd_kafka_conf_set_rebalance_cb(rc, on_rebalance);
     rd_kafka_conf_set_offset_commit_cb(rc, on_commit);
@@ -1631,6 +1638,7 @@ void tg_consumer_free(tg_consumer *c)
     free_workers(c);
     free(c->batch);
     free(c->batch_msgs);
+    tg_embedded_release(c->embedded); /* every client of it is destroyed by now */
     free(c);
 }
 

@@ -171,7 +171,10 @@ typedef struct tg_consumer_opts {
 typedef struct tg_consumer tg_consumer;
 
 /* Create a consumer from a TG_CONFIG_CONSUMER config (copied; group.id is
- * required).  Also creates the dead-letter producer.  NULL + err on error. */
+ * required).  Also creates the dead-letter producer.  NULL + err on error;
+ * TG_ERR_CONFIG at once when conf names no cluster (no bootstrap.servers:
+ * see tg_embedded_resolve).  bootstrap.servers=embedded holds the process's
+ * shared embedded broker (tg_embedded.h) until tg_consumer_free. */
 tg_consumer *tg_consumer_new(const tg_config *conf, const tg_consumer_opts *opts, tg_error *err);
 
 /* Route messages of `topic` (NULL = desc->topic) to fn.  Register before

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_embedded.h"
 #include "tg_spool.h"
 
 #define INITIAL_BUF 4096
@@ -45,6 +46,7 @@ struct tg_producer {
     pthread_mutex_t fb_lock;      /* guards fb_head                         */
     struct fb_copy *fb_head;      /* fallback copies awaiting their report  */
     _Atomic size_t fb_count;
+    tg_embedded *embedded;        /* the shared embedded cluster held, or NULL */
 };
 
 /* A copy of a failed message on its way to the fallback topic: the original's
@@ -360,6 +362,7 @@ static void free_producer(tg_producer *p)
         p->fb_head = next;
     }
     tg_spool_close(p->spool);
+    tg_embedded_release(p->embedded); /* after rd_kafka_destroy, if there was one */
     pthread_mutex_destroy(&p->fb_lock);
     pthread_mutex_destroy(&p->send_lock);
     free(p->buf);
@@ -384,7 +387,8 @@ tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts
         return NULL;
     }
     (void)pthread_mutex_init(&p->fb_lock, NULL); /* default attributes: cannot fail on Linux */
-    if (setup_fallback(p, tg_config_settings(conf), err)) {
+    if (setup_fallback(p, tg_config_settings(conf), err)
+        || tg_embedded_resolve(rc, &p->embedded, err)) { /* no bootstrap: fail now */
         rd_kafka_conf_destroy(rc);
         free_producer(p);
         return NULL;

@@ -134,8 +134,10 @@ tg_send_opts tg_send_opts_default(void);
  * keeps ownership of conf).  With a spool (fallback=spool, or fallback=dlq
  * and topicgen.producer.spool.path set, as the second line) the file is
  * opened here.  Returns NULL with err set on failure (TG_ERR_CONFIG when
- * fallback=spool has no spool path, TG_ERR_IO when the file cannot be
- * opened). */
+ * fallback=spool has no spool path or when conf names no cluster: no
+ * bootstrap.servers, see tg_embedded_resolve; TG_ERR_IO when the file
+ * cannot be opened).  bootstrap.servers=embedded holds the process's shared
+ * embedded broker (tg_embedded.h) until the producer is closed. */
 tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts, tg_error *err);
 
 /* Encode *msg with desc and enqueue it.  Returns 0 when the message was
