@@ -12,10 +12,12 @@
  * as exact decimal text and a total that is the exact sum of the lines.
  * K of them (evenly spread, exactly K) are "poison": their total is one
  * cent off, so the store's translator refuses them and the consumer
- * dead-letters them.  The brokers come from --brokers, else the
- * TOPICGEN_BROKERS environment variable, else the first line of
- * --bootstrap-file; TOPICGEN_KAFKA_* variables and --config tune the
- * producer (see tg_config.h).
+ * dead-letters them.  The brokers come from --brokers, else the first line
+ * of --bootstrap-file (as topicgen-broker writes it), else the runtime's
+ * environment loading (TOPICGEN_BROKERS or TOPICGEN_KAFKA_BOOTSTRAP_SERVERS;
+ * see tg_config.h); with none of them the runtime refuses to create the
+ * producer and says how to name a cluster.  --config, then TOPICGEN_KAFKA_*
+ * tune the producer.
  *
  * Prints "published: D delivered, F failed" (D + F = N) and exits 0 only
  * when every order was delivered (1 otherwise, 2 on bad usage).  Nothing
@@ -222,33 +224,33 @@ static bool read_first_line(const char *path, char *buf, size_t cap)
     return ok && buf[0] != '\0';
 }
 
-/* bootstrap.servers from --brokers, $TOPICGEN_BROKERS or --bootstrap-file. */
-static const char *resolve_brokers(const options *o, char *buf, size_t cap)
+/* bootstrap.servers from --brokers or --bootstrap-file (NULL: neither
+ * given, the environment decides); sets err when the file is unreadable. */
+static bool flag_brokers(const options *o, char *buf, size_t cap, const char **out,
+                         tg_error *err)
 {
-    const char *env = getenv("TOPICGEN_BROKERS");
-    if (o->brokers)
-        return o->brokers;
-    if (env && env[0])
-        return env;
-    if (o->bootstrap_file && read_first_line(o->bootstrap_file, buf, cap))
-        return buf;
-    return NULL;
+    *out = o->brokers;
+    if (o->brokers || !o->bootstrap_file)
+        return true;
+    *out = buf;
+    if (read_first_line(o->bootstrap_file, buf, cap))
+        return true;
+    tg_error_set(err, TG_ERR_IO, "--bootstrap-file %s: cannot read a first line",
+                 o->bootstrap_file);
+    return false;
 }
 
 static tg_producer *make_producer(const options *o, tally *t, tg_error *err)
 {
     char buf[1024];
-    const char *brokers = resolve_brokers(o, buf, sizeof buf);
-    if (!brokers) {
-        tg_error_set(err, TG_ERR_CONFIG, "no brokers: give --brokers, TOPICGEN_BROKERS or "
-                                         "--bootstrap-file");
+    const char *brokers = NULL;
+    if (!flag_brokers(o, buf, sizeof buf, &brokers, err))
         return NULL;
-    }
     tg_config *conf = tg_config_new(TG_CONFIG_PRODUCER, err);
-    const char *kv[] = { "bootstrap.servers", brokers, "client.id", "orders-publisher" };
     bool ok = conf && (!o->config_file || tg_config_load_file(conf, o->config_file, err) == 0)
               && tg_config_load_env(conf, NULL, err) == 0
-              && tg_config_set_pairs(conf, kv, 2, err) == 0;
+              && (!brokers || tg_config_set(conf, "bootstrap.servers", brokers, err) == 0)
+              && tg_config_set(conf, "client.id", "orders-publisher", err) == 0;
     tg_producer_opts po = { on_delivery, t, NULL, NULL };
     tg_producer *p = ok ? tg_producer_new(conf, &po, err) : NULL;
     tg_config_free(conf);

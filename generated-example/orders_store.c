@@ -12,6 +12,13 @@
  *                [--trace-out FILE] [--config FILE] [--metrics]
  *   orders_store --read-dlq [--brokers ... | --bootstrap-file ...] [--topic NAME]
  *
+ * The cluster: --brokers LIST, else the first line of --bootstrap-file (as
+ * topicgen-broker writes it), else the runtime's environment
+ * (TOPICGEN_BROKERS, TOPICGEN_KAFKA_BOOTSTRAP_SERVERS; tg_config_load_env);
+ * with none of them the runtime refuses to create the consumer and says how
+ * to name one.  Properties: defaults, then --config FILE, then
+ * TOPICGEN_BROKERS / TOPICGEN_KAFKA_*, then the flags.
+ *
  * The translation runs as the consumer's translate hook: when it fails the
  * runtime dead-letters the message (TG_REJECT) to "<topic>.dlq" with the
  * reason in the tg-dlq-reason header and stores its offset only once the
@@ -64,6 +71,7 @@
 #include "orders_kafka.h"
 #include "orders_translator.h"
 #include "tg_config.h"
+#include "tg_embedded.h"
 #include "tg_metrics.h"
 
 #define MAX_LINES 500             /* schema: line_items max_items */
@@ -337,17 +345,15 @@ static bool read_first_line(const char *path, char *buf, size_t cap)
     return ok && buf[0] != '\0';
 }
 
-/* bootstrap.servers from --brokers, $TOPICGEN_BROKERS or --bootstrap-file. */
-static const char *resolve_brokers(const options *o, char *buf, size_t cap)
+/* bootstrap.servers from --brokers or --bootstrap-file into *out (NULL:
+ * neither given, the environment decides); false when the file is unreadable. */
+static bool flag_brokers(const options *o, char *buf, size_t cap, const char **out)
 {
-    const char *env = getenv("TOPICGEN_BROKERS");
-    if (o->brokers)
-        return o->brokers;
-    if (env && env[0])
-        return env;
-    if (o->bootstrap_file && read_first_line(o->bootstrap_file, buf, cap))
-        return buf;
-    return NULL;
+    *out = o->brokers;
+    if (o->brokers || !o->bootstrap_file)
+        return true;
+    *out = buf;
+    return read_first_line(o->bootstrap_file, buf, cap);
 }
 
 /* Defaults, then --config, then TOPICGEN_KAFKA_*, then explicit flags. */
@@ -357,14 +363,14 @@ static tg_config *consumer_config(const options *o, const char *brokers, tg_erro
     const char *defaults[] = { "client.id", "orders-store", "session.timeout.ms", "6000",
                                "heartbeat.interval.ms", "500",
                                "statistics.interval.ms", o->metrics ? "1000" : "0" };
-    const char *flags[] = { "bootstrap.servers", brokers, "group.id", o->group,
-                            "topicgen.commit.interval.ms", interval };
+    const char *flags[] = { "group.id", o->group, "topicgen.commit.interval.ms", interval };
     (void)snprintf(interval, sizeof interval, "%ld", o->commit_interval_ms);
     tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, err);
     bool ok = c && tg_config_set_pairs(c, defaults, 4, err) == 0
               && (!o->config_file || tg_config_load_file(c, o->config_file, err) == 0)
               && tg_config_load_env(c, NULL, err) == 0
-              && tg_config_set_pairs(c, flags, o->commit_interval_ms ? 3 : 2, err) == 0;
+              && (!brokers || tg_config_set(c, "bootstrap.servers", brokers, err) == 0)
+              && tg_config_set_pairs(c, flags, o->commit_interval_ms ? 2 : 1, err) == 0;
     if (!ok) {
         tg_config_free(c);
         return NULL;
@@ -612,24 +618,29 @@ static int store_main(const options *o, const char *brokers)
 
 /* ---- --read-dlq: count a dead-letter topic's messages and reasons ------------ */
 
-static rd_kafka_t *plain_consumer(const char *brokers)
+/* A plain librdkafka consumer on the cluster the runtime's config names
+ * (same sources as the store); *held: the embedded broker it holds, if any. */
+static rd_kafka_t *plain_consumer(const options *o, const char *brokers, tg_embedded **held)
 {
     char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    const char *kv[] = { "bootstrap.servers", brokers, "group.id", "orders-dlq-reader",
-                         "enable.auto.commit", "false", "enable.partition.eof", "true",
+    tg_error err;
+    const char *kv[] = { "group.id", "orders-dlq-reader", "enable.partition.eof", "true",
                          "log_level", "4" };
-    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i += 2) {
-        if (rd_kafka_conf_set(conf, kv[i], kv[i + 1], errstr, sizeof errstr)) {
-            fprintf(stderr, "orders_store: %s\n", errstr);
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+    tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, &err);
+    rd_kafka_conf_t *conf = NULL;
+    bool ok = c && (!o->config_file || tg_config_load_file(c, o->config_file, &err) == 0)
+              && tg_config_load_env(c, NULL, &err) == 0
+              && (!brokers || tg_config_set(c, "bootstrap.servers", brokers, &err) == 0)
+              && tg_config_set_pairs(c, kv, 3, &err) == 0 && (conf = tg_config_rdkafka_dup(c))
+              && tg_embedded_resolve(conf, held, &err) == 0;
+    tg_config_free(c);
+    rd_kafka_t *rk = ok ? rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr) : NULL;
     if (!rk) {
-        fprintf(stderr, "orders_store: %s\n", errstr);
-        rd_kafka_conf_destroy(conf);
+        fprintf(stderr, "orders_store: %s\n", ok ? errstr : err.message);
+        if (conf)
+            rd_kafka_conf_destroy(conf);
+        tg_embedded_release(*held);
+        *held = NULL;
     }
     return rk;
 }
@@ -698,7 +709,8 @@ static int read_dlq(const options *o, const char *brokers)
     const char *topic = o->topic ? o->topic : "orders.dlq";
     dlq_count d;
     memset(&d, 0, sizeof d);
-    rd_kafka_t *rk = plain_consumer(brokers);
+    tg_embedded *held = NULL;
+    rd_kafka_t *rk = plain_consumer(o, brokers, &held);
     if (!rk)
         return 1;
     int rc = assign_all(rk, topic, &d);
@@ -715,6 +727,7 @@ static int read_dlq(const options *o, const char *brokers)
     printf("dlq: %zu messages, %zu with tg-dlq-reason\n", d.messages, d.with_reason);
     (void)rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
+    tg_embedded_release(held);
     return rc == 0 && d.partitions_done >= d.n ? 0 : 1;
 }
 
@@ -725,11 +738,11 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc;
-    const char *brokers = resolve_brokers(&o, buf, sizeof buf);
-    if (!brokers) {
-        fprintf(stderr, "orders_store: no brokers: give --brokers, TOPICGEN_BROKERS or "
-                        "--bootstrap-file\n");
-        return 2;
+    const char *brokers = NULL;
+    if (!flag_brokers(&o, buf, sizeof buf, &brokers)) {
+        fprintf(stderr, "orders_store: --bootstrap-file %s: cannot read a first line\n",
+                o.bootstrap_file);
+        return 1;
     }
     return o.read_dlq ? read_dlq(&o, brokers) : store_main(&o, brokers);
 }

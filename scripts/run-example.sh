@@ -9,10 +9,14 @@
 # that the counts add up: delivered = stored + dead-lettered, with exactly K
 # dead-lettered.
 #
-# Broker: --brokers LIST, else $TOPICGEN_BROKERS, else the embedded default:
-# librdkafka's mock cluster (build/generated-example/mock_broker on
-# 127.0.0.1, topics orders:3 and orders.dlq:1), which is always stopped on
-# exit.  Against a real cluster the orders go to a fresh topic
+# Broker: --brokers LIST, else $TOPICGEN_BROKERS (or
+# $TOPICGEN_KAFKA_BOOTSTRAP_SERVERS), else (also for "embedded", which would
+# give each program a cluster of its own) the embedded default:
+# librdkafka's mock cluster served by the topicgen-broker tool
+# (build/tools/topicgen-broker on 127.0.0.1, topics orders:3 and
+# orders.dlq:1), which is always stopped on exit.  The programs get the
+# address through TOPICGEN_BROKERS, read by the runtime's
+# tg_config_load_env.  Against a real cluster the orders go to a fresh topic
 # (orders-run-<time>-<pid>, auto-created; --topic to choose) so that older
 # messages cannot skew the counts; dead letters still go to orders.dlq (the
 # schema's DLQ topic).
@@ -27,9 +31,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BUILD="$ROOT/build"
 BIN="$BUILD/generated-example"
+BROKER_TOOL="$BUILD/tools/topicgen-broker"
 COUNT=1000
 POISON=5
-BROKERS=${TOPICGEN_BROKERS:-}
+BROKERS=${TOPICGEN_BROKERS:-${TOPICGEN_KAFKA_BOOTSTRAP_SERVERS:-}}
 TOPIC=""
 SKIP_DEPS=0
 
@@ -74,20 +79,26 @@ if ((SKIP_DEPS == 0)); then
 fi
 timeout 1800 cmake -S "$ROOT" -B "$BUILD" -G Ninja >/dev/null || die "cmake configure failed"
 timeout 1800 cmake --build "$BUILD" -j2 || die "build failed"
-for p in orders_publisher orders_store mock_broker; do
-  [[ -x $BIN/$p ]] || die "$BIN/$p was not built (is TOPICGEN_KAFKA on?)"
+for p in "$BIN/orders_publisher" "$BIN/orders_store" "$BROKER_TOOL"; do
+  [[ -x $p ]] || die "$p was not built (is TOPICGEN_KAFKA on?)"
 done
 
 # ---- broker -----------------------------------------------------------------
-if [[ -z $BROKERS ]]; then
+# "embedded" would give each program a cluster of its own: serve one instead
+if [[ -z $BROKERS || $BROKERS == embedded ]]; then
   TOPIC=${TOPIC:-orders}
-  "$BIN/mock_broker" --brokers 1 --topic "$TOPIC:3" --topic orders.dlq:1 \
-    --bootstrap-file "$WORK/bootstrap" --max-seconds 600 >"$WORK/mock.out" 2>"$WORK/mock.err" &
+  # the first line of its standard output is the bootstrap address
+  "$BROKER_TOOL" --brokers 1 --topic "$TOPIC:3" --topic orders.dlq:1 \
+    --max-seconds 600 >"$WORK/mock.out" 2>"$WORK/mock.err" &
   MOCK_PID=$!
-  for _ in $(seq 100); do [[ -s $WORK/bootstrap ]] && break; sleep 0.1; done
-  [[ -s $WORK/bootstrap ]] || { cat "$WORK/mock.err" >&2; die "mock_broker did not start"; }
-  BROKERS=$(head -n 1 "$WORK/bootstrap")
-  log "embedded mock broker at $BROKERS (pid $MOCK_PID)"
+  for _ in $(seq 100); do
+    [[ $(wc -l <"$WORK/mock.out") -ge 1 ]] && break
+    kill -0 "$MOCK_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  BROKERS=$(head -n 1 "$WORK/mock.out")
+  [[ -n $BROKERS ]] || { cat "$WORK/mock.err" >&2; die "topicgen-broker did not start"; }
+  log "embedded broker (topicgen-broker) at $BROKERS (pid $MOCK_PID)"
 else
   TOPIC=${TOPIC:-orders-run-$(date +%s)-$$}
   log "using the brokers at $BROKERS, topic $TOPIC"
@@ -96,14 +107,16 @@ fi
 # ---- pipeline -----------------------------------------------------------------
 t0=$SECONDS
 log "publishing $COUNT orders ($POISON poison) to $TOPIC"
-pub_out=$(timeout 300 "$BIN/orders_publisher" --brokers "$BROKERS" --topic "$TOPIC" \
+unset TOPICGEN_KAFKA_BOOTSTRAP_SERVERS TOPICGEN_KAFKA_METADATA_BROKER_LIST # one name for it
+export TOPICGEN_BROKERS=$BROKERS
+pub_out=$(timeout 300 "$BIN/orders_publisher" --topic "$TOPIC" \
   --count "$COUNT" --poison "$POISON") || { printf '%s\n' "$pub_out"; die "orders_publisher failed"; }
 printf '%s\n' "$pub_out"
 delivered=$(sed -n 's/^published: \([0-9]*\) delivered.*/\1/p' <<<"$pub_out")
 
 log "storing with a fresh consumer group"
 store_rc=0
-store_out=$(timeout 360 "$BIN/orders_store" --brokers "$BROKERS" --topic "$TOPIC" \
+store_out=$(timeout 360 "$BIN/orders_store" --topic "$TOPIC" \
   --group "orders-store-$(date +%s)-$$" --expect "$delivered" --idle-ms 15000 \
   --max-seconds 300 --metrics) || store_rc=$?
 grep -v '^#' <<<"$store_out" | grep -v '^topicgen_' || true

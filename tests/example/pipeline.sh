@@ -5,9 +5,12 @@
 # 5 dead-lettered, and the dead-letter topic received exactly 5 messages,
 # each with a tg-dlq-reason header (read back with orders_store --read-dlq).
 #
-#   pipeline.sh mock  PUBLISHER STORE MOCK_BROKER
-#   pipeline.sh kafka PUBLISHER STORE MOCK_BROKER KAFKA_BROKER_SH
-# mock: starts mock_broker (orders:3, orders.dlq:1) and always stops it.
+#   pipeline.sh mock  PUBLISHER STORE TOPICGEN_BROKER
+#   pipeline.sh kafka PUBLISHER STORE TOPICGEN_BROKER KAFKA_BROKER_SH
+# mock: starts tools/topicgen-broker (orders:3, orders.dlq:1), reads the
+# address from the first line of its standard output and always stops it
+# (SIGTERM, which must end it with status 0).  Both modes hand the address to
+# the programs only through TOPICGEN_BROKERS (the runtime reads it).
 # kafka: the real broker of the ctest fixture ($TOPICGEN_BROKER_BOOTSTRAP_FILE);
 # a fresh topic per run; the runtime dead-letters a topic that is not the
 # schema's own to "<topic>.dlq", so the DLQ topic is fresh too.  Both modes
@@ -17,7 +20,7 @@ set -euo pipefail
 MODE=${1:?mode}
 PUB=${2:?publisher}
 STORE=${3:?store}
-MOCK=${4:?mock_broker}
+MOCK=${4:?topicgen-broker}
 KAFKA_SH=${5:-}
 N=500
 K=5
@@ -38,12 +41,16 @@ fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 field() { sed -n "s/$1/\\1/p" <<<"$2" | head -n 1; } # field REGEX TEXT
 
 start_mock() {
-  "$MOCK" --brokers 1 --topic orders:3 --topic orders.dlq:1 --bootstrap-file "$WORK/bootstrap" \
-    --max-seconds 150 >/dev/null 2>"$WORK/mock.err" &
+  "$MOCK" --brokers 1 --topic orders:3 --topic orders.dlq:1 --max-seconds 150 \
+    >"$WORK/mock.out" 2>"$WORK/mock.err" &
   MOCK_PID=$!
-  for _ in $(seq 100); do [[ -s $WORK/bootstrap ]] && break; sleep 0.1; done
-  [[ -s $WORK/bootstrap ]] || { cat "$WORK/mock.err" >&2; fail "mock_broker did not start"; }
-  BROKERS=$(head -n 1 "$WORK/bootstrap")
+  for _ in $(seq 100); do
+    [[ $(wc -l <"$WORK/mock.out") -ge 1 ]] && break
+    kill -0 "$MOCK_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  BROKERS=$(head -n 1 "$WORK/mock.out")
+  [[ $BROKERS == 127.0.0.1:* ]] || { cat "$WORK/mock.err" >&2; fail "topicgen-broker did not start"; }
   TOPIC=orders
   DLQ=orders.dlq # the schema's dlq_topic, used for the schema's own topic
 }
@@ -60,7 +67,7 @@ prepare_kafka() {
 
 dlq_counts() { # prints "messages with_reason" of $DLQ
   local out
-  out=$(timeout 60 "$STORE" --brokers "$BROKERS" --read-dlq --topic "$DLQ") ||
+  out=$(timeout 60 "$STORE" --read-dlq --topic "$DLQ") ||
     fail "reading $DLQ failed"
   printf '%s\n' "$out" | grep -v '^dlq-message' >&2
   printf '%s %s\n' "$(field '^dlq: \([0-9]*\) messages.*' "$out")" \
@@ -73,16 +80,18 @@ case $MODE in
   *) fail "unknown mode $MODE" ;;
 esac
 echo "brokers $BROKERS, topic $TOPIC"
+unset TOPICGEN_KAFKA_BOOTSTRAP_SERVERS TOPICGEN_KAFKA_METADATA_BROKER_LIST
+export TOPICGEN_BROKERS=$BROKERS
 read -r dlq0 reason0 < <(dlq_counts)
 
 t0=$SECONDS
-pub=$(timeout 120 "$PUB" --brokers "$BROKERS" --topic "$TOPIC" --count $N --poison $K) ||
+pub=$(timeout 120 "$PUB" --topic "$TOPIC" --count $N --poison $K) ||
   fail "orders_publisher: $pub"
 echo "$pub"
 [[ $pub == "published: $N delivered, 0 failed"* ]] || fail "not every order was delivered"
 
 store_rc=0
-out=$(timeout 120 "$STORE" --brokers "$BROKERS" --topic "$TOPIC" --group "example-$MODE-$$" \
+out=$(timeout 120 "$STORE" --topic "$TOPIC" --group "example-$MODE-$$" \
   --expect $N --idle-ms 20000 --max-seconds 100 --metrics) || store_rc=$?
 grep -v '^topicgen_\|^#' <<<"$out"
 stored=$(field '^stored: \([0-9]*\) orders.*' "$out")
@@ -104,4 +113,13 @@ done < <(grep '^stored:' <<<"$out" | grep -o "$TOPIC\[[0-9]*\]=-\{0,1\}[0-9]*" |
 read -r dlq1 reason1 < <(dlq_counts)
 [[ $((dlq1 - dlq0)) == "$K" ]] || fail "$DLQ grew by $((dlq1 - dlq0)) messages, expected $K"
 [[ $((reason1 - reason0)) == "$K" ]] || fail "$((reason1 - reason0)) new DLQ messages carry tg-dlq-reason, expected $K"
+if [[ -n $MOCK_PID ]]; then # the tool stops cleanly on SIGTERM: exit 0 within 5 s
+  kill -TERM "$MOCK_PID"
+  for _ in $(seq 50); do kill -0 "$MOCK_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$MOCK_PID" 2>/dev/null && fail "topicgen-broker still running 5 s after SIGTERM"
+  mock_rc=0
+  wait "$MOCK_PID" || mock_rc=$?
+  MOCK_PID=""
+  [[ $mock_rc == 0 ]] || fail "topicgen-broker exited with $mock_rc after SIGTERM"
+fi
 echo "PASS: $MODE: published $N, stored $stored, committed $committed, dead-lettered $dead, $DLQ +$((dlq1 - dlq0)) (all with tg-dlq-reason), duplicates $dups, $((SECONDS - t0))s"
