@@ -183,8 +183,10 @@ static bool render(template_set *ts, const char *name, const mu_node *model, mu_
     }
     mu_template_src src = {name, text, len};
     mu_partials partials = {find_partial, ts};
+    /* Strict: a name the model does not define is an error, not empty text. */
+    mu_options opts = {MU_NO_ESCAPE | MU_STRICT, template_partial_names(ts)};
     mu_error err;
-    if (mu_render_flags(&src, model, &partials, MU_NO_ESCAPE, out, &err) != 0) {
+    if (mu_render_opts(&src, model, &partials, &opts, out, &err) != 0) {
         char msg[512];
         mu_error_format(&err, msg, sizeof msg);
         fprintf(stderr, "%s\n", msg);
@@ -300,6 +302,13 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     template_set ts = {.override_dir = o.templates_dir};
+    diag_list override_errors = {0};
+    if (template_check_overrides(&ts, &override_errors) > 0) {
+        diag_print(&override_errors, stderr);
+        diag_clear(&override_errors);
+        free(o.schemas);
+        return EXIT_SCHEMA;
+    }
     bool schema_error = false, io_error = false, stale = false;
     for (size_t i = 0; i < o.n_schemas; i++) {
         switch (generate(&o, &ts, o.schemas[i])) {

@@ -5,6 +5,12 @@
  * (enum, field, value, message, union), each returning a map of plain
  * strings and booleans.  C spellings (types, literals, limits) are decided
  * here and nowhere else; templates pick them up by name.
+ *
+ * Every map of a kind has every key of that kind (docs/templates.md), with
+ * false, "" or an empty list where it does not apply: templates render
+ * strictly (MU_STRICT), so a key that is absent is an error, and a key
+ * present in some maps only would make a template work for one schema and
+ * fail for the next.
  */
 #include "model.h"
 #include "util.h"
@@ -67,8 +73,8 @@ static void set_doc(mu_node *m, const char *text)
         for (char *p = strstr(s, "*/"); p; p = strstr(p, "*/"))
             p[1] = '\\';
         set_own(line, "line", s);
-        mu_list_push(lines, line);
         text = nl ? nl + 1 : text + n;
+        push_with_last(lines, line, !*text);
     }
     mu_map_set(m, "doc", lines);
 }
@@ -254,7 +260,17 @@ static mu_node *value_model(const schema *s, const type_ref *t, const field_def 
         [T_ENUM] = "is_enum", [T_MESSAGE] = "is_message", [T_UNION] = "is_union",
         [T_ARRAY] = "is_array", [T_MAP] = "is_map",
     };
+    for (type_kind k = T_BOOL; k <= T_UNION; k++) /* the kind flags: one is true */
+        if (k != T_INT64 && k != T_UINT64) /* share is_int / is_uint */
+            set_bool(v, flags[k], k == t->kind);
     set_bool(v, flags[t->kind], true);
+    static const char *const optional_keys[] = {
+        "int_lo", "int_hi", "uint_lo", "uint_hi", "type_c", "type_name", "wire_list_c",
+        "min_length", "max_length", "min", "max",
+    };
+    for (size_t i = 0; i < sizeof optional_keys / sizeof optional_keys[0]; i++)
+        set_str(v, optional_keys[i], ""); /* replaced below where they apply */
+    set_bool(v, "has_uint_lo", false);
     set_int_limits(v, t, f);
     if (t->kind == T_ENUM || t->kind == T_MESSAGE || t->kind == T_UNION)
         set_own(v, "type_c", value_c_type(s, t));
@@ -271,9 +287,9 @@ static mu_node *value_model(const schema *s, const type_ref *t, const field_def 
     }
     bool range_check = f && t->kind == T_FLOAT64 && (f->min.set || f->max.set);
     set_bool(v, "check_range", range_check);
+    set_bool(v, "has_min", range_check && f->min.set);
+    set_bool(v, "has_max", range_check && f->max.set);
     if (range_check) {
-        set_bool(v, "has_min", f->min.set);
-        set_bool(v, "has_max", f->max.set);
         set_own(v, "min", double_literal(f->min.set ? f->min.d : 0));
         set_own(v, "max", double_literal(f->max.set ? f->max.d : 0));
     }
@@ -496,13 +512,21 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     set_bool(fm, "optional", f->optional);
     set_bool(fm, "nullable", f->nullable);
     set_bool(fm, "has_default", f->default_text != NULL);
-    if (f->default_text)
-        set_own(fm, "default_expr", default_expr(s, f));
+    f->default_text ? set_own(fm, "default_expr", default_expr(s, f))
+                    : set_str(fm, "default_expr", "");
     set_bool(fm, "is_container", f->type.kind == T_ARRAY || f->type.kind == T_MAP);
     set_bool(fm, "is_array", f->type.kind == T_ARRAY);
     set_bool(fm, "is_map", f->type.kind == T_MAP);
     char *msg_c = type_c_name(s, m->name);
     set_str(fm, "msg_c", msg_c);
+    static const char *const container_keys[] = {
+        "item_c", "entry_c", "value_c", "min_items", "max_items",
+    };
+    for (size_t i = 0; i < sizeof container_keys / sizeof container_keys[0]; i++)
+        set_str(fm, container_keys[i], ""); /* replaced below for arrays and maps */
+    set_bool(fm, "check_items", false);
+    set_bool(fm, "elem", false);
+    set_bool(fm, "value", false);
     if (f->type.kind == T_ARRAY || f->type.kind == T_MAP) {
         bool array = f->type.kind == T_ARRAY;
         mu_node *elem = value_model(s, f->type.elem, NULL, array ? "*dst" : "dst->value",
@@ -547,10 +571,15 @@ static void set_kafka(mu_node *m, const schema *s, const kafka_binding *k, const
     set_own(m, "dlq_topic_c", c_escape(k->dlq_topic ? k->dlq_topic : ""));
     set_fmt(m, "version", "%d", k->version);
     set_bool(m, "has_key", key != NULL);
-    (void)s;
+    set_str(m, "key_field", key ? key->name : "");
+    static const char *const key_flags[] = {
+        "key_is_str", "key_is_int", "key_is_uint", "key_is_uuid", "key_is_enum",
+    };
+    for (size_t i = 0; i < sizeof key_flags / sizeof key_flags[0]; i++)
+        set_bool(m, key_flags[i], false);
+    set_str(m, "key_enum_c", "");
     if (!key)
         return;
-    set_str(m, "key_field", key->name);
     static const char *const key_kinds[] = {
         [T_INT32] = "key_is_int", [T_INT64] = "key_is_int", [T_UINT32] = "key_is_uint",
         [T_UINT64] = "key_is_uint", [T_STRING] = "key_is_str", [T_TIMESTAMP] = "key_is_str",
@@ -571,12 +600,27 @@ static const field_def *key_field_of(const message_def *m, const char *name)
 
 /* ---- messages -------------------------------------------------------------------- */
 
+/* True when messages of `m` reach a handler: it has a topic or is a
+ * variant of a union. */
+static bool is_routed(const schema *s, const message_def *m)
+{
+    if (m->kafka.topic)
+        return true;
+    for (size_t i = 0; i < s->n_unions; i++)
+        for (size_t j = 0; j < s->unions[i]->n_variants; j++)
+            if (s->unions[i]->variants[j].message == m)
+                return true;
+    return false;
+}
+
 static mu_node *message_model(const schema *s, const message_def *m)
 {
     mu_node *mm = mu_map();
     char *c_name = type_c_name(s, m->name);
     set_str(mm, "name", m->name);
     set_str(mm, "c_name", c_name);
+    set_bool(mm, "is_union", false);
+    set_bool(mm, "routed", is_routed(s, m));
     set_doc(mm, m->description);
     set_fmt(mm, "n_fields", "%zu", m->n_fields);
     size_t words = (m->n_fields + 63) / 64;
@@ -616,6 +660,7 @@ static mu_node *union_model(const schema *s, const union_def *u)
     char *c_name = type_c_name(s, u->name);
     set_str(um, "name", u->name);
     set_str(um, "c_name", c_name);
+    set_bool(um, "is_union", true);
     set_doc(um, u->description);
     set_own(um, "disc_c", c_escape(u->discriminator));
     set_fmt(um, "disc_len", "%zu", strlen(u->discriminator));
@@ -667,19 +712,6 @@ static mu_node *union_model(const schema *s, const union_def *u)
     return um;
 }
 
-/* True when messages of `m` reach a handler: it has a topic or is a
- * variant of a union. */
-static bool is_routed(const schema *s, const message_def *m)
-{
-    if (m->kafka.topic)
-        return true;
-    for (size_t i = 0; i < s->n_unions; i++)
-        for (size_t j = 0; j < s->unions[i]->n_variants; j++)
-            if (s->unions[i]->variants[j].message == m)
-                return true;
-    return false;
-}
-
 /* ---- the whole schema ---------------------------------------------------------------- */
 
 mu_node *model_build(const schema *s, const output_names *out, const char *version)
@@ -708,6 +740,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     mu_map_set(root, "enums", enums);
 
     mu_node *decls = mu_list(), *messages = mu_list(), *kafka = mu_list(), *fuzz = mu_list();
+    mu_node *last_message = NULL, *last_kafka = NULL; /* get `last` once the lists are full */
     for (size_t i = 0; i < s->n_order; i++) {
         const decl *d = &s->order[i];
         mu_node *dm = mu_map();
@@ -717,26 +750,28 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
         mu_node *fm = mu_map();
         set_str(fm, "name", name);
         set_own(fm, "c_name", type_c_name(s, name));
-        mu_list_push(fuzz, fm);
+        push_with_last(fuzz, fm, i + 1 == s->n_order);
         if (d->kind == DECL_MESSAGE) {
             mu_map_set(dm, "message", message_model(s, d->message));
-            mu_node *mm = message_model(s, d->message);
-            set_bool(mm, "routed", is_routed(s, d->message));
-            mu_list_push(messages, mm);
+            mu_map_set(dm, "union", mu_bool(false));
+            last_message = message_model(s, d->message);
+            push_with_last(messages, last_message, false);
             has_topic = d->message->kafka.topic != NULL;
             if (has_topic)
-                mu_list_push(kafka, message_model(s, d->message));
+                push_with_last(kafka, last_kafka = message_model(s, d->message), false);
         } else {
+            mu_map_set(dm, "message", mu_bool(false));
             mu_map_set(dm, "union", union_model(s, d->union_def));
             has_topic = d->union_def->kafka.topic != NULL;
-            if (has_topic) {
-                mu_node *k = union_model(s, d->union_def);
-                set_bool(k, "is_union", true);
-                mu_list_push(kafka, k);
-            }
+            if (has_topic)
+                push_with_last(kafka, last_kafka = union_model(s, d->union_def), false);
         }
         push_with_last(decls, dm, i + 1 == s->n_order);
     }
+    if (last_message)
+        set_bool(last_message, "last", true);
+    if (last_kafka)
+        set_bool(last_kafka, "last", true);
     mu_map_set(root, "decls", decls);
     mu_map_set(root, "messages", messages);
     mu_map_set(root, "kafka_types", kafka);

@@ -13,6 +13,7 @@
  * is linear in template size; map lookups are linear in the map size.
  */
 #include "mustache.h"
+#include "suggest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -603,6 +604,8 @@ typedef struct render {
     mu_error *err;
     unsigned depth;             /* partial nesting */
     bool html_escape;           /* {{x}} escapes & " < > (off: MU_NO_ESCAPE) */
+    bool strict;                /* MU_STRICT: unknown names are errors */
+    const char *const *partial_names; /* suggested for a missing partial */
     size_t steps;               /* against MU_MAX_RENDER_STEPS */
     size_t out_start;           /* out->len before the render, for MU_MAX_OUTPUT */
 } render;
@@ -613,23 +616,75 @@ static size_t segment(const char *name, size_t len)
     return dot ? (size_t)(dot - name) : len;
 }
 
-/* Resolve a (dotted) name against the context stack; NULL when missing.
- * Each frame searched is a step of the render budget. */
-static const mu_node *lookup(render *r, const frame *ctx, const char *name, size_t len)
+/* Where a name was not found: the segment that is missing and the value it
+ * was looked up in (NULL: the first segment, missing from every frame). */
+typedef struct miss {
+    const mu_node *in;
+    const char *seg;
+    size_t seg_len;
+} miss;
+
+/* Resolve a (dotted) name against the context stack; NULL when missing (or
+ * for "." over no data).  *found tells a missing name from that, *m says
+ * which segment was missing.  Each frame searched is a step of the render
+ * budget. */
+static const mu_node *lookup(render *r, const frame *ctx, const char *name, size_t len,
+                             bool *found, miss *m)
 {
+    *found = true;
     if (len == 1 && name[0] == '.')
         return ctx->node;
     size_t seg = segment(name, len);
-    const mu_node *v = NULL;
+    const mu_node *v = NULL, *in = NULL;
     for (const frame *f = ctx; f && !v; f = f->up, r->steps++)
         v = map_get(f->node, name, seg);
     while (v && seg < len) {
         name += seg + 1;
         len -= seg + 1;
         seg = segment(name, len);
+        in = v;
         v = map_get(v, name, seg);
     }
+    *found = v != NULL;
+    *m = (miss){in, name, seg};
     return v;
+}
+
+/* Offer the keys of map m as suggestions. */
+static void offer_keys(suggest *s, const mu_node *m)
+{
+    for (size_t i = 0; m && m->kind == MU_MAP && i < m->u.map.count; i++)
+        suggest_offer(s, m->u.map.items[i].key, m->u.map.items[i].key_len);
+}
+
+/* MU_STRICT: the name of tag n (a variable or section) is not defined. */
+static int fail_unknown_name(render *r, const tmpl *t, const tnode *n, const frame *ctx,
+                             const miss *m)
+{
+    suggest s;
+    char hint[MU_ERROR_MESSAGE_MAX];
+    suggest_init(&s, m->seg, m->seg_len);
+    if (m->in)
+        offer_keys(&s, m->in);
+    for (const frame *f = ctx; !m->in && f; f = f->up)
+        offer_keys(&s, f->node);
+    const char *what = n->kind == T_SECTION || n->kind == T_INVERTED ? "section" : "variable";
+    if (m->in)
+        return fail(r->err, t, n->offset, "unknown %s '%.*s' (no '%.*s' in '%.*s')%s", what,
+                    (int)n->len, n->str, (int)m->seg_len, m->seg,
+                    (int)(m->seg - n->str - 1), n->str, suggest_format(&s, hint, sizeof hint));
+    return fail(r->err, t, n->offset, "unknown %s '%.*s'%s", what, (int)n->len, n->str,
+                suggest_format(&s, hint, sizeof hint));
+}
+
+/* Look tag n's name up; in strict mode a missing name is an error (-1). */
+static int resolve(render *r, const tmpl *t, const tnode *n, const frame *ctx,
+                   const mu_node **v)
+{
+    bool found;
+    miss m;
+    *v = lookup(r, ctx, n->str, n->len, &found, &m);
+    return found || !r->strict ? 0 : fail_unknown_name(r, t, n, ctx, &m);
 }
 
 /* Copy text with indent put in front of every line. */
@@ -660,6 +715,14 @@ static int render_partial(render *r, const tmpl *t, const tnode *n, const frame 
     size_t len = 0;
     const char *text = r->partials && r->partials->find
                      ? r->partials->find(r->partials->ctx, n->str, n->len, &len) : NULL;
+    if (!text && r->strict) {
+        suggest s;
+        char hint[MU_ERROR_MESSAGE_MAX];
+        suggest_init(&s, n->str, n->len);
+        suggest_offer_all(&s, r->partial_names);
+        return fail(r->err, t, n->offset, "unknown partial '%.*s'%s", (int)n->len, n->str,
+                    suggest_format(&s, hint, sizeof hint));
+    }
     if (!text)
         return 0;
     if (r->depth >= MU_MAX_PARTIAL_DEPTH)
@@ -687,7 +750,9 @@ static int render_partial(render *r, const tmpl *t, const tnode *n, const frame 
 static int render_section(render *r, const tmpl *t, size_t i, const frame *ctx)
 {
     const tnode *n = &t->nodes[i];
-    const mu_node *v = lookup(r, ctx, n->str, n->len);
+    const mu_node *v;
+    if (resolve(r, t, n, ctx, &v) != 0)
+        return -1;
     if (n->kind == T_INVERTED)
         return truthy(v) ? 0 : render_range(r, t, i + 1, n->end, ctx);
     if (v && v->kind == MU_LIST) {
@@ -717,9 +782,13 @@ static int render_range(render *r, const tmpl *t, size_t i, size_t end, const fr
             buf_put(r->out, n->str, n->len);
             break;
         case T_VAR:
-        case T_RAW:
-            put_value(r->out, lookup(r, ctx, n->str, n->len), r->html_escape && n->kind == T_VAR);
+        case T_RAW: {
+            const mu_node *v;
+            if (resolve(r, t, n, ctx, &v) != 0)
+                return -1;
+            put_value(r->out, v, r->html_escape && n->kind == T_VAR);
             break;
+        }
         case T_SECTION:
         case T_INVERTED:
             if (render_section(r, t, i, ctx) != 0)
@@ -745,8 +814,16 @@ int mu_render(const mu_template_src *tpl, const mu_node *data, const mu_partials
 int mu_render_flags(const mu_template_src *tpl, const mu_node *data, const mu_partials *partials,
                     unsigned flags, mu_buffer *out, mu_error *err)
 {
+    mu_options opts = {flags, NULL};
+    return mu_render_opts(tpl, data, partials, &opts, out, err);
+}
+
+int mu_render_opts(const mu_template_src *tpl, const mu_node *data, const mu_partials *partials,
+                   const mu_options *opts, mu_buffer *out, mu_error *err)
+{
     mu_error scratch;
-    render r = {partials, out, err ? err : &scratch, 0, !(flags & MU_NO_ESCAPE), 0, out->len};
+    render r = {partials, out, err ? err : &scratch, 0, !(opts->flags & MU_NO_ESCAPE),
+                (opts->flags & MU_STRICT) != 0, opts->partial_names, 0, out->len};
     const char *name = tpl->name ? tpl->name : "";
     tmpl t = {name, strlen(name), tpl->text, tpl->len, 0, NULL, 0, 0};
     size_t mark = out->len;

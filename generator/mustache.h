@@ -16,6 +16,14 @@
  * Escaping: {{x}} HTML-escapes & " < > as the spec demands; the generator
  * renders C with MU_NO_ESCAPE (mu_render_flags), where {{x}} inserts text
  * as is.
+ *
+ * Strictness: the spec renders a name that is not defined as nothing (a
+ * section over it as false).  With MU_STRICT (the generator's choice) a
+ * variable, section or partial whose name is defined nowhere in the context
+ * stack (or by the partial lookup) is an error at its tag that names the
+ * closest defined names: "unknown variable 'c_nmae'; did you mean
+ * 'c_name'?".  A key whose value is null or false is defined.  The check is
+ * made as the template renders, so it covers the sections that render.
  */
 #ifndef TOPICGEN_MUSTACHE_H
 #define TOPICGEN_MUSTACHE_H
@@ -115,14 +123,29 @@ int mu_render(const mu_template_src *tpl, const mu_node *data,
 
 /* Flags for mu_render_flags. */
 enum {
-    MU_NO_ESCAPE = 1u << 0  /* {{x}} inserts text as is, like {{{x}}}: for
+    MU_NO_ESCAPE = 1u << 0, /* {{x}} inserts text as is, like {{{x}}}: for
                                templates that produce source code, not HTML */
+    MU_STRICT = 1u << 1     /* unknown variables, sections and partials are
+                               errors (see the top of this file) */
 };
 
 /* mu_render with flags (a bitwise or of MU_* flags; 0 behaves as mu_render). */
 int mu_render_flags(const mu_template_src *tpl, const mu_node *data,
                     const mu_partials *partials, unsigned flags, mu_buffer *out,
                     mu_error *err);
+
+/* Options of mu_render_opts. */
+typedef struct mu_options {
+    unsigned flags;                   /* a bitwise or of MU_* flags */
+    const char *const *partial_names; /* MU_STRICT: the partials there are, for
+                                         the suggestions of an unknown-partial
+                                         error (NULL-terminated; may be NULL) */
+} mu_options;
+
+/* mu_render with options (opts must not be NULL). */
+int mu_render_opts(const mu_template_src *tpl, const mu_node *data,
+                   const mu_partials *partials, const mu_options *opts, mu_buffer *out,
+                   mu_error *err);
 
 /* Format err as "name:line:col: error: message" into buf (cap bytes,
  * NUL-terminated, truncated if needed).  Returns what snprintf returns. */

@@ -4,10 +4,14 @@
  * The templates in templates/ are compiled into the binary (embedded by
  * CMake), so an installed topicgen needs no data files.  A user directory
  * given with --templates overrides them file by file: a file there with the
- * same name as a built-in template (or partial) is used instead.
+ * same name as a built-in template (or partial) is used instead.  A
+ * *.mustache file there that matches no built-in name is an error
+ * (template_check_overrides), never silently ignored.
  */
 #ifndef TOPICGEN_TEMPLATES_H
 #define TOPICGEN_TEMPLATES_H
+
+#include "diag.h"
 
 #include <stddef.h>
 
@@ -17,6 +21,7 @@ typedef struct template_set {
     char **loaded_texts;
     size_t *loaded_lens;
     size_t n_loaded;
+    char **partial_names;     /* template_partial_names() (owned) */
 } template_set;
 
 /* Text of template `name` (e.g. "header.h.mustache"), or NULL when there is
@@ -24,6 +29,17 @@ typedef struct template_set {
  * override file that exists but cannot be read is reported on stderr and
  * treated as missing. */
 const char *template_find(template_set *t, const char *name, size_t name_len, size_t *len);
+
+/* The name of every built-in template as a partial would include it
+ * ("read_value", "header.h"), NULL-terminated: what strict rendering
+ * suggests for an unknown partial.  Valid until template_set_free. */
+const char *const *template_partial_names(template_set *t);
+
+/* Every *.mustache file of the override directory whose name is not a
+ * built-in template's is an error in d, with the nearest built-in names.
+ * Returns the number of such files; an unreadable directory is reported
+ * as an error too. */
+size_t template_check_overrides(const template_set *t, diag_list *d);
 
 void template_set_free(template_set *t);
 

@@ -109,6 +109,14 @@ run "--check after editing a header" 3 --check -o gen orders.yaml &&
 run "regenerate" 0 -o gen orders.yaml
 run "--check after regenerating" 0 --check -o gen orders.yaml
 
+# Templates render strictly: the built-in ones define every name they use,
+# for every example schema (and the limits test's), --fuzz harness included.
+for schema in "$schemas/orders.yaml" "$schemas/workflow.yaml" "$schemas/crm.yaml" \
+              "$schemas/../tests/limits/limits.yaml"; do
+    run "strict render of $(basename "$schema")" 0 --fuzz -o strict-gen "$schema" &&
+        { [ -s err.txt ] && fail "strict render of $schema: $(cat err.txt)" || pass; }
+done
+
 # ---- user-owned files -------------------------------------------------------------
 echo "/* my translator */" >gen/orders_translator.c
 run "regenerate keeps the translator" 0 -o gen orders.yaml &&
@@ -128,6 +136,48 @@ run "--templates with an unclosed section" 1 --templates templates -o tpl-out or
 printf '/* {{schema}} v{{schema_version}} */\n' >templates/header.h.mustache
 run "--templates override" 0 --templates templates -o tpl-out orders.yaml &&
     expect_in "--templates override" tpl-out/orders.h "/* orders v1 */"
+
+# Strict templates: a name the model does not define is an error at its tag,
+# with the closest defined names; nothing is written for that file.
+strict_case() { # NAME TEMPLATE_FILE TEXT EXPECTED_LINE
+    rm -rf strict strict-out
+    mkdir -p strict
+    printf '%b' "$3" >"strict/$2"
+    run "$1" 1 --templates strict -o strict-out orders.yaml &&
+        expect_in "$1" err.txt "$4"
+    [ -e strict-out/orders.h ] && [ "$2" = header.h.mustache ] &&
+        fail "$1: strict-out/orders.h was written" || pass
+}
+strict_case "override with an unknown variable" header.h.mustache \
+    '/* {{schema}} */\n{{#enums}}\n  {{c_nmae}}\n{{/enums}}\n' \
+    "header.h.mustache:3:3: error: unknown variable 'c_nmae'; did you mean 'c_name'?"
+strict_case "override with an unknown section" header.h.mustache \
+    '{{#decls}}{{#mesage}}x{{/mesage}}{{/decls}}\n' \
+    "header.h.mustache:1:11: error: unknown section 'mesage'; did you mean 'message'?"
+strict_case "override with an unknown inverted section" source.c.mustache \
+    '{{#decls}}\n{{#message}}\n{{#fields}}\n{{^optinal}}\n{{/optinal}}\n{{/fields}}\n{{/message}}\n{{/decls}}\n' \
+    "source.c.mustache:4:1: error: unknown section 'optinal'; did you mean 'optional'?"
+strict_case "override with an unknown partial" source.c.mustache \
+    '{{#decls}}\n{{#message}}\n{{#fields}}\n{{#value}}\n    {{>read_vaule}}\n{{/value}}\n{{/fields}}\n{{/message}}\n{{/decls}}\n' \
+    "source.c.mustache:5:5: error: unknown partial 'read_vaule'; did you mean 'read_value'?"
+strict_case "override partial with an unknown variable" read_value.mustache \
+    'x\n{{#is_int}}{{int_low}}{{/is_int}}\n' \
+    "read_value:2:12: error: unknown variable 'int_low'; did you mean 'int_lo'?"
+
+# An override file whose name matches no built-in template is an error (it
+# would never be used), named with the closest built-in names.
+rm -rf misnamed && mkdir -p misnamed
+printf '/* mine */\n' >misnamed/headr.h.mustache
+printf 'notes\n' >misnamed/README.txt
+run "misnamed override file" 1 --templates misnamed -o misnamed-out orders.yaml &&
+    expect_in "misnamed override file" err.txt \
+        "misnamed/headr.h.mustache: error: 'headr.h.mustache' matches no built-in template, so it would never be used; did you mean 'header.h.mustache'?"
+[ -e misnamed-out/orders.h ] && fail "misnamed override file: misnamed-out/orders.h was written" || pass
+printf '/* mine */\n' >misnamed/zzz.mustache
+rm misnamed/headr.h.mustache
+run "override file with no close name" 1 --templates misnamed -o misnamed-out orders.yaml &&
+    expect_in "override file with no close name" err.txt \
+        "misnamed/zzz.mustache: error: 'zzz.mustache' matches no built-in template, so it would never be used"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

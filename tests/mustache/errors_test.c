@@ -7,7 +7,10 @@
  * a failed render leaves the output buffer as it was; (2) the whitespace the
  * generator's templates rely on: standalone section lines vanish, standalone
  * partials are indented per line, a `last` flag drops the final comma;
- * (3) number formatting and truthiness choices documented in mustache.h.
+ * (3) number formatting and truthiness choices documented in mustache.h;
+ * (4) MU_STRICT: unknown variables, sections and partials are errors at
+ * their tag with the closest defined names, defined-but-empty values are
+ * not, and without the flag unknown names still render as nothing.
  */
 #include "mustache.h"
 
@@ -54,6 +57,93 @@ static const char *render(const char *name, const char *text, const mu_node *dat
         snprintf(result, sizeof result, "%s", out.data ? out.data : "");
     mu_buffer_free(&out);
     return result;
+}
+
+/* Same as render(), strict, with the partial names to suggest. */
+static const char *render_strict(const char *name, const char *text, const mu_node *data,
+                                 const char *const *partial_list, const char *const *names)
+{
+    static char result[2048];
+    mu_partials partials = {find_partial, (void *)(size_t)partial_list};
+    mu_options opts = {MU_STRICT | MU_NO_ESCAPE, names};
+    mu_template_src tpl = {name, text, strlen(text)};
+    mu_buffer out = {NULL, 0, 0};
+    mu_error err;
+    if (mu_render_opts(&tpl, data, &partials, &opts, &out, &err) != 0)
+        mu_error_format(&err, result, sizeof result);
+    else
+        snprintf(result, sizeof result, "%s", out.data ? out.data : "");
+    mu_buffer_free(&out);
+    return result;
+}
+
+static mu_node *field(const char *name)
+{
+    mu_node *f = mu_map();
+    mu_map_set(f, "name", mu_string(name));
+    mu_map_set(f, "optional", mu_bool(false));
+    return f;
+}
+
+static void test_strict(void)
+{
+    mu_node *data = mu_map(), *fields = mu_list(), *inner = mu_map();
+    mu_list_push(fields, field("id"));
+    mu_list_push(fields, field("note"));
+    mu_map_set(data, "c_name", mu_string("shop_Order"));
+    mu_map_set(data, "fields", fields);
+    mu_map_set(data, "no", mu_bool(false));
+    mu_map_set(data, "nothing", mu_null());
+    mu_map_set(data, "empty", mu_string(""));
+    mu_map_set(data, "none", mu_list());
+    mu_map_set(inner, "b", mu_string("B"));
+    mu_map_set(data, "a", inner);
+    mu_map_set(data, "ab", mu_bool(true));
+    mu_map_set(data, "ac", mu_bool(true));
+    const char *const parts[] = {"read_value", "{{name}}", "bad", "x\n  {{nmae}}", NULL};
+    const char *const names[] = {"read_value", "write_value", "bad", NULL};
+
+    /* defined names render, whatever their value */
+    EXPECT_STR(render_strict("t", "{{c_name}}{{#fields}} {{name}}{{^optional}}!{{/optional}}{{/fields}}"
+                                  "{{no}}{{nothing}}{{empty}}{{#none}}x{{/none}}{{^no}} {{a.b}}{{/no}}",
+                             data, parts, names),
+               "shop_Order id! note!false B");
+    /* variables, sections and inverted sections: position and suggestion */
+    EXPECT_STR(render_strict("header.h.mustache", "x\n  {{c_nmae}}\n", data, NULL, NULL),
+               "header.h.mustache:2:3: error: unknown variable 'c_nmae'; did you mean 'c_name'?");
+    EXPECT_STR(render_strict("t", "{{{c_nmae}}}{{&c_name}}", data, NULL, NULL),
+               "t:1:1: error: unknown variable 'c_nmae'; did you mean 'c_name'?");
+    EXPECT_STR(render_strict("t", "{{#feilds}}{{/feilds}}", data, NULL, NULL),
+               "t:1:1: error: unknown section 'feilds'; did you mean 'fields'?");
+    EXPECT_STR(render_strict("t", "\n\n{{#fields}}\n  {{^optinal}}{{/optinal}}\n{{/fields}}\n",
+                             data, NULL, NULL),
+               "t:4:3: error: unknown section 'optinal'; did you mean 'optional'?");
+    /* names of every frame are candidates, the item's own and the root's */
+    EXPECT_STR(render_strict("t", "{{#fields}}{{c_name}}{{nam}}{{/fields}}", data, NULL, NULL),
+               "t:1:22: error: unknown variable 'nam'; did you mean 'name'?");
+    EXPECT_STR(render_strict("t", "{{#fields}}{{c_nmae}}{{/fields}}", data, NULL, NULL),
+               "t:1:12: error: unknown variable 'c_nmae'; did you mean 'c_name'?");
+    /* nothing close: no suggestion; equally close names: all of them */
+    EXPECT_STR(render_strict("t", "{{zzzzzz}}", data, NULL, NULL),
+               "t:1:1: error: unknown variable 'zzzzzz'");
+    EXPECT_STR(render_strict("t", "{{ad}}", data, NULL, NULL),
+               "t:1:1: error: unknown variable 'ad'; did you mean 'a', 'ab' or 'ac'?");
+    /* dotted names: the missing segment and where it was looked for */
+    EXPECT_STR(render_strict("t", "{{a.bb}}", data, NULL, NULL),
+               "t:1:1: error: unknown variable 'a.bb' (no 'bb' in 'a'); did you mean 'b'?");
+    /* partials: suggestions from the names given; errors inside a partial
+     * name the partial */
+    EXPECT_STR(render_strict("t", "{{#fields}}\n  {{>read_vaule}}\n{{/fields}}", data, parts, names),
+               "t:2:3: error: unknown partial 'read_vaule'; did you mean 'read_value'?");
+    EXPECT_STR(render_strict("t", "{{>nope}}", data, parts, NULL), "t:1:1: error: unknown partial 'nope'");
+    EXPECT_STR(render_strict("t", "{{#fields}}\n  {{>bad}}\n{{/fields}}\n", data, parts, names),
+               "bad:2:3: error: unknown variable 'nmae'; did you mean 'name'?");
+    /* the check is made while rendering: a section that renders nothing is
+     * not looked into */
+    EXPECT_STR(render_strict("t", "{{#no}}{{c_nmae}}{{/no}}ok", data, NULL, NULL), "ok");
+    /* without MU_STRICT (the spec's semantics) unknown names are empty */
+    EXPECT_STR(render("t", "[{{c_nmae}}{{#feilds}}x{{/feilds}}{{>read_vaule}}]", data, parts), "[]");
+    mu_free(data);
 }
 
 static void test_errors(void)
@@ -208,6 +298,7 @@ static void test_values(void)
 int main(void)
 {
     test_errors();
+    test_strict();
     test_limits();
     test_nul_in_name();
     test_buffer_kept_on_error();
