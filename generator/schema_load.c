@@ -13,6 +13,7 @@
  * Positions come from the scalar tokens libfyaml keeps for every node.
  */
 #include "schema.h"
+#include "suggest.h"
 #include "util.h"
 
 #include <libfyaml.h>
@@ -69,6 +70,34 @@ static diag_pos err_pos(const loader *L, struct fy_node *n)
 }
 
 #define ERR(L, node, ...) diag_error((L)->diags, (L)->path, err_pos(L, node), __VA_ARGS__)
+
+/* ---- "did you mean ...?" -------------------------------------------------- */
+
+/* Room for a hint: "; did you mean 'a', 'b' or 'c'?" with long names. */
+#define HINT_MAX 256
+
+/* The names an attribute may have, where each is read. */
+static const char *const top_key_names[] = {
+    "schema", "version", "description", "enums", "messages", "unions", NULL};
+static const char *const enum_attr_names[] = {"values", "description", NULL};
+static const char *const message_attr_names[] = {
+    "fields", "topic", "key", "version", "dlq_topic", "unknown_fields", "description", NULL};
+static const char *const field_attr_names[] = {
+    "type", "items", "values", "optional", "nullable", "default", "min", "max", "min_length",
+    "max_length", "min_items", "max_items", "wire_name", "description", NULL};
+static const char *const union_attr_names[] = {
+    "discriminator", "variants", "topic", "key", "version", "dlq_topic", "description", NULL};
+static const char *const variant_attr_names[] = {"message", "name", NULL};
+
+/* "; did you mean 'x'?" for `name` among the NULL-terminated `names`, or "",
+ * into buf (HINT_MAX bytes). */
+static const char *hint_among(char *buf, const char *name, const char *const *names)
+{
+    suggest s;
+    suggest_init(&s, name, strlen(name));
+    suggest_offer_all(&s, names);
+    return suggest_format(&s, buf, HINT_MAX);
+}
 
 /* ---- scalar access ------------------------------------------------------ */
 
@@ -239,19 +268,45 @@ static bool for_each_pair(loader *L, struct fy_node *n, const char *what, pair_f
     return true;
 }
 
-/* A name the generated C code will use as an identifier (type, field, enum
- * value).  Reports why it cannot be one. */
-static bool check_c_name(loader *L, struct fy_node *n, const char *name, const char *what)
+/* A name the generated C code will use in identifiers (schema, type,
+ * field, variant, enum value).  Reports why it cannot be one, and `fix`,
+ * how to rename it (NULL: none).  A field or variant name is a struct
+ * member as it is; every name ends up after a prefix somewhere ('has_',
+ * '<schema>_'), so keywords and '__' would reach C++ includers of the
+ * generated headers. */
+static bool check_c_name_fix(loader *L, struct fy_node *n, const char *name, const char *what,
+                             const char *fix)
 {
+    static const char *const why[] = {
+        [C_NAME_OK] = "",
+        [C_NAME_C_KEYWORD] = "is a C keyword",
+        [C_NAME_CXX_KEYWORD] = "is a C++ keyword and would break every C++ file that includes "
+                               "the generated header",
+        [C_NAME_RESERVED] = "is reserved: names must not start with '_' or contain '__' "
+                            "(generated names join them with '_', and C and C++ reserve such "
+                            "identifiers)",
+    };
     if (!is_c_identifier(name)) {
         ERR(L, n, "%s '%s' is not a valid C identifier", what, name);
         return false;
     }
-    if (is_c_reserved(name)) {
-        ERR(L, n, "%s '%s' is a C keyword or reserved name", what, name);
-        return false;
-    }
-    return true;
+    c_name_problem p = c_name_check(name);
+    if (p != C_NAME_OK)
+        ERR(L, n, "%s '%s' %s%s%s", what, name, why[p], fix ? "; " : "", fix ? fix : "");
+    return p == C_NAME_OK;
+}
+
+/* The same, with "rename the <thing> (e.g. 'x')" as the fix. */
+static bool check_c_name(loader *L, struct fy_node *n, const char *name, const char *what,
+                         const char *thing)
+{
+    char *alt = is_c_identifier(name) ? c_name_alternative(name) : NULL;
+    char *fix = alt ? xasprintf("rename the %s (e.g. '%s')", thing, alt)
+                    : xasprintf("rename the %s", thing);
+    bool ok = check_c_name_fix(L, n, name, what, fix);
+    free(fix);
+    free(alt);
+    return ok;
 }
 
 /* ---- type names ----------------------------------------------------------- */
@@ -294,6 +349,27 @@ static union_def *find_union(const schema *s, const char *name)
     return NULL;
 }
 
+/* "; did you mean ...?" for an unknown type, into buf (HINT_MAX bytes):
+ * every built-in and declared type name is a candidate. */
+static const char *type_hint(char *buf, const schema *s, const char *name, bool allow_containers)
+{
+    suggest sg;
+    suggest_init(&sg, name, strlen(name));
+    for (int k = T_BOOL; k <= T_JSON; k++)
+        suggest_offer(&sg, kind_names[k], strlen(kind_names[k]));
+    for (size_t i = 0; i < s->n_enums; i++)
+        suggest_offer(&sg, s->enums[i]->name, strlen(s->enums[i]->name));
+    for (size_t i = 0; i < s->n_messages; i++)
+        suggest_offer(&sg, s->messages[i]->name, strlen(s->messages[i]->name));
+    for (size_t i = 0; i < s->n_unions; i++)
+        suggest_offer(&sg, s->unions[i]->name, strlen(s->unions[i]->name));
+    if (allow_containers) {
+        suggest_offer(&sg, "array", 5);
+        suggest_offer(&sg, "map", 3);
+    }
+    return suggest_format(&sg, buf, HINT_MAX);
+}
+
 /* Resolve a type name (built-in or declared) into `t`.  Arrays and maps are
  * spelled with `type: array` / `type: map`, never by name here unless
  * `allow_containers`. */
@@ -326,10 +402,11 @@ static bool resolve_type_name(loader *L, struct fy_node *n, const char *name, ty
         t->kind = T_MAP;
         return true;
     }
+    char hint[HINT_MAX];
     if (strcmp(name, "array") == 0 || strcmp(name, "map") == 0)
         ERR(L, n, "'%s' cannot be nested directly; wrap the inner %s in a message", name, name);
     else
-        ERR(L, n, "unknown type '%s'", name);
+        ERR(L, n, "unknown type '%s'%s", name, type_hint(hint, L->s, name, allow_containers));
     return false;
 }
 
@@ -453,6 +530,26 @@ static bool enum_has_wire(const enum_def *e, const char *wire)
     return false;
 }
 
+/* An enum default that is none of the enum's wire strings: say which they
+ * are, and the closest. */
+static void report_bad_enum_default(loader *L, struct fy_node *n, const field_def *f,
+                                    const char *text)
+{
+    const enum_def *e = f->type.enum_def;
+    char wires[512] = "", hint[HINT_MAX];
+    size_t used = 0;
+    suggest sg;
+    suggest_init(&sg, text, strlen(text));
+    for (size_t i = 0; i < e->n_values && used < sizeof wires; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == e->n_values ? " or " : ", ";
+        int w = snprintf(wires + used, sizeof wires - used, "%s'%s'", sep, e->values[i].wire);
+        used += w > 0 ? (size_t)w : 0;
+        suggest_offer(&sg, e->values[i].wire, strlen(e->values[i].wire));
+    }
+    ERR(L, n, "default '%s' of field '%s' is not a value of enum %s: expected %s%s", text,
+        f->name, e->name, wires, suggest_format(&sg, hint, sizeof hint));
+}
+
 /* A default must be a valid value of the field's type and satisfy the
  * field's own constraints. */
 static void check_default(loader *L, struct fy_node *n, field_def *f)
@@ -483,8 +580,7 @@ static void check_default(loader *L, struct fy_node *n, field_def *f)
             ERR(L, n, "default '%s' of field '%s' is not a decimal number", text, f->name);
     } else if (k == T_ENUM) {
         if (!enum_has_wire(f->type.enum_def, text))
-            ERR(L, n, "default '%s' of field '%s' is not a value of enum %s", text, f->name,
-                f->type.enum_def->name);
+            report_bad_enum_default(L, n, f, text);
     } else {
         ERR(L, n, "field '%s' of type %s cannot have a default", f->name, kind_names[k]);
     }
@@ -541,12 +637,12 @@ static void read_field_attr(loader *L, struct fy_node *key, struct fy_node *valu
         free(f->description);
         f->description = scalar_dup(L, value, "description");
     } else {
-        char *name = scalar_dup(L, key, "attribute name");
+        char *name = scalar_dup(L, key, "attribute name"), hint[HINT_MAX];
         if (name)
             ERR(L, key, "unknown attribute '%s' for field '%s' (expected type, items, values, "
                         "optional, nullable, default, min, max, min_length, max_length, "
-                        "min_items, max_items, wire_name or description)",
-                name, f->name);
+                        "min_items, max_items, wire_name or description)%s",
+                name, f->name, hint_among(hint, name, field_attr_names));
         free(name);
     }
 }
@@ -622,6 +718,22 @@ typedef struct message_ctx {
     message_def *m;
 } message_ctx;
 
+/* A field name is a struct member as it is; the fix keeps its JSON key. */
+static void check_field_name(loader *L, struct fy_node *key, const field_def *f)
+{
+    char *alt = is_c_identifier(f->name) ? c_name_alternative(f->name) : NULL;
+    char *example = alt ? xasprintf(" (e.g. '%s')", alt) : xstrdup("");
+    char *fix = strcmp(f->wire_name, f->name) == 0
+              ? xasprintf("rename the field%s and keep the JSON key with 'wire_name: %s'",
+                          example, f->name)
+              : xasprintf("rename the field%s; its wire_name '%s' stays the JSON key", example,
+                          f->wire_name);
+    check_c_name_fix(L, key, f->name, "field name", fix);
+    free(fix);
+    free(example);
+    free(alt);
+}
+
 static void read_field(loader *L, struct fy_node *key, struct fy_node *value, void *ctx)
 {
     message_def *m = ((message_ctx *)ctx)->m;
@@ -632,7 +744,6 @@ static void read_field(loader *L, struct fy_node *key, struct fy_node *value, vo
     f->name = name;
     f->wire_name = xstrdup(name);
     f->pos = node_pos(key);
-    check_c_name(L, key, name, "field name");
     field_ctx c = {.f = f};
     if (fy_node_is_scalar(value)) {
         c.a.type = value; /* shorthand: `name: type` */
@@ -642,6 +753,7 @@ static void read_field(loader *L, struct fy_node *key, struct fy_node *value, vo
     } else {
         f->type.kind = T_JSON;
     }
+    check_field_name(L, key, f);
 }
 
 /* Flags and wire names must not collide within a message. */
@@ -715,11 +827,11 @@ static void read_message_attr(loader *L, struct fy_node *key, struct fy_node *va
         else if (!scalar_is(value, "skip"))
             ERR(L, value, "unknown_fields must be 'skip' or 'reject'");
     } else {
-        char *name = scalar_dup(L, key, "attribute name");
+        char *name = scalar_dup(L, key, "attribute name"), hint[HINT_MAX];
         if (name)
             ERR(L, key, "unknown attribute '%s' for message '%s' (expected fields, topic, key, "
-                        "version, dlq_topic, unknown_fields or description)",
-                name, m->name);
+                        "version, dlq_topic, unknown_fields or description)%s",
+                name, m->name, hint_among(hint, name, message_attr_names));
         free(name);
     }
 }
@@ -738,8 +850,16 @@ static void read_enum_value(loader *L, struct fy_node *key, struct fy_node *valu
         free(wire);
         return;
     }
+    char *alt = is_c_identifier(name) ? c_name_alternative(name) : NULL;
     if (!is_c_identifier(name))
         ERR(L, key, "enum value name '%s' is not a valid C identifier", name);
+    else if (c_name_check(name) == C_NAME_RESERVED) /* keywords are fine: always prefixed */
+        ERR(L, key, "enum value name '%s' would make the C name '%s_%s_%s', which C and C++ "
+                    "reserve (names must not start with '_' or contain '__'); rename the value%s%s%s; "
+                    "its wire string stays",
+            name, L->s->name ? L->s->name : "schema", e->name, name, alt ? " (e.g. '" : "",
+            alt ? alt : "", alt ? "')" : "");
+    free(alt);
     for (const char *p = wire; *p; p++)
         if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) {
             ERR(L, value, "enum wire string \"%s\" must not contain quotes, backslashes or "
@@ -767,10 +887,10 @@ static void read_enum_attr(loader *L, struct fy_node *key, struct fy_node *value
         free(e->description);
         e->description = scalar_dup(L, value, "description");
     } else {
-        char *name = scalar_dup(L, key, "attribute name");
+        char *name = scalar_dup(L, key, "attribute name"), hint[HINT_MAX];
         if (name)
-            ERR(L, key, "unknown attribute '%s' for enum '%s' (expected values or description)",
-                name, e->name);
+            ERR(L, key, "unknown attribute '%s' for enum '%s' (expected values or description)%s",
+                name, e->name, hint_among(hint, name, enum_attr_names));
         free(name);
     }
 }
@@ -779,6 +899,29 @@ typedef struct union_ctx {
     union_def *u;
     bool has_discriminator;     /* the attribute is there (maybe invalid) */
 } union_ctx;
+
+/* A variant's C name: the tag, or its `name:`.  The fix keeps the tag. */
+static void check_variant_name(loader *L, struct fy_node *n, const char *name, const char *tag,
+                               const char *message)
+{
+    char *alt = is_c_identifier(name) ? c_name_alternative(name) : NULL;
+    char *fix = xasprintf("give the variant a C name of its own (e.g. '%s: {message: %s, "
+                          "name: %s}'); its tag stays the discriminator value",
+                          tag, message ? message : "M", alt ? alt : "v");
+    check_c_name_fix(L, n, name, "variant name", fix);
+    free(fix);
+    free(alt);
+}
+
+/* "; did you mean ...?" for an unknown message name, into buf (HINT_MAX). */
+static const char *message_hint(char *buf, const schema *s, const char *name)
+{
+    suggest sg;
+    suggest_init(&sg, name, strlen(name));
+    for (size_t i = 0; i < s->n_messages; i++)
+        suggest_offer(&sg, s->messages[i]->name, strlen(s->messages[i]->name));
+    return suggest_format(&sg, buf, HINT_MAX);
+}
 
 static void read_variant(loader *L, struct fy_node *key, struct fy_node *value, void *ctx)
 {
@@ -797,10 +940,10 @@ static void read_variant(loader *L, struct fy_node *key, struct fy_node *value, 
         while ((pair = fy_node_mapping_iterate(value, &it)) != NULL) {
             struct fy_node *k = fy_node_pair_key(pair);
             if (!scalar_is(k, "message") && !scalar_is(k, "name")) {
-                char *name = scalar_dup(L, k, "attribute name");
+                char *name = scalar_dup(L, k, "attribute name"), hint[HINT_MAX];
                 if (name)
-                    ERR(L, k, "unknown attribute '%s' for variant '%s' (expected message or name)",
-                        name, tag);
+                    ERR(L, k, "unknown attribute '%s' for variant '%s' (expected message or name)%s",
+                        name, tag, hint_among(hint, name, variant_attr_names));
                 free(name);
             }
         }
@@ -808,15 +951,16 @@ static void read_variant(loader *L, struct fy_node *key, struct fy_node *value, 
             name_node = key;
     }
     char *mname = msg_node ? scalar_dup(L, msg_node, "variant message") : NULL;
-    char *cname = scalar_dup(L, name_node, "variant name");
+    char *cname = scalar_dup(L, name_node, "variant name"), hint[HINT_MAX];
     union_variant *v = xappend(&u->variants, &u->n_variants, sizeof *v);
     v->tag = tag;
     v->name = cname ? cname : xstrdup("invalid");
     v->pos = node_pos(key);
     if (cname)
-        check_c_name(L, name_node, cname, "variant name");
+        check_variant_name(L, name_node, cname, tag, mname);
     if (mname && !(v->message = find_message(L->s, mname)))
-        ERR(L, msg_node, "variant '%s': unknown message '%s'", tag, mname);
+        ERR(L, msg_node, "variant '%s': unknown message '%s'%s", tag, mname,
+            message_hint(hint, L->s, mname));
     free(mname);
 }
 
@@ -835,11 +979,11 @@ static void read_union_attr(loader *L, struct fy_node *key, struct fy_node *valu
         free(u->description);
         u->description = scalar_dup(L, value, "description");
     } else {
-        char *name = scalar_dup(L, key, "attribute name");
+        char *name = scalar_dup(L, key, "attribute name"), hint[HINT_MAX];
         if (name)
             ERR(L, key, "unknown attribute '%s' for union '%s' (expected discriminator, variants, "
-                        "topic, key, version, dlq_topic or description)",
-                name, u->name);
+                        "topic, key, version, dlq_topic or description)%s",
+                name, u->name, hint_among(hint, name, union_attr_names));
         free(name);
     }
 }
@@ -855,7 +999,7 @@ typedef struct section {
  * too.  The same name twice in one section is already a duplicate key. */
 static bool declare_name(loader *L, struct fy_node *key, const char *name, const char *kind)
 {
-    check_c_name(L, key, name, "type name");
+    check_c_name(L, key, name, "type name", kind);
     enum_def *e = find_enum(L->s, name);
     message_def *m = find_message(L->s, name);
     union_def *u = find_union(L->s, name);
@@ -978,6 +1122,16 @@ static field_def *find_field(message_def *m, const char *name)
     return NULL;
 }
 
+/* "; did you mean ...?" for an unknown field of m, into buf (HINT_MAX). */
+static const char *field_hint(char *buf, const message_def *m, const char *name)
+{
+    suggest sg;
+    suggest_init(&sg, name, strlen(name));
+    for (size_t i = 0; i < m->n_fields; i++)
+        suggest_offer(&sg, m->fields[i].name, strlen(m->fields[i].name));
+    return suggest_format(&sg, buf, HINT_MAX);
+}
+
 static bool key_type_ok(type_kind k)
 {
     return is_integer_kind(k) || k == T_STRING || k == T_UUID || k == T_DECIMAL ||
@@ -990,9 +1144,10 @@ static void check_key_field(loader *L, message_def *m)
     if (!k->key_field)
         return;
     field_def *f = find_field(m, k->key_field);
+    char hint[HINT_MAX];
     if (!f)
-        diag_error(L->diags, L->path, k->key_pos, "unknown key field '%s' in message '%s'",
-                   k->key_field, m->name);
+        diag_error(L->diags, L->path, k->key_pos, "unknown key field '%s' in message '%s'%s",
+                   k->key_field, m->name, field_hint(hint, m, k->key_field));
     else if (f->optional || f->nullable || !key_type_ok(f->type.kind))
         diag_error(L->diags, L->path, k->key_pos,
                    "key field '%s' must be a required, non-null string, uuid, integer, decimal, "
@@ -1020,10 +1175,11 @@ static void check_union_key(loader *L, union_def *u)
         if (!k->key_field)
             continue;
         field_def *f = find_field(m, k->key_field);
+        char hint[HINT_MAX];
         if (!f) {
             diag_error(L->diags, L->path, k->key_pos,
-                       "unknown key field '%s': variant '%s' (message %s) has no such field",
-                       k->key_field, u->variants[i].tag, m->name);
+                       "unknown key field '%s': variant '%s' (message %s) has no such field%s",
+                       k->key_field, u->variants[i].tag, m->name, field_hint(hint, m, k->key_field));
         } else if (f->optional || f->nullable || f->type.kind != T_STRING) {
             diag_error(L->diags, L->path, k->key_pos,
                        "key field '%s' of union '%s' must be a required string in every variant",
@@ -1139,7 +1295,7 @@ static void read_top(loader *L, struct fy_node *key, struct fy_node *value, void
         sec->schema = value;
         free(s->name);
         s->name = scalar_dup(L, value, "schema");
-        if (s->name && !check_c_name(L, value, s->name, "schema name")) {
+        if (s->name && !check_c_name(L, value, s->name, "schema name", "schema")) {
             free(s->name);
             s->name = NULL;
         }
@@ -1155,10 +1311,10 @@ static void read_top(loader *L, struct fy_node *key, struct fy_node *value, void
     } else if (scalar_is(key, "unions")) {
         sec->unions = section_value(L, value, "unions");
     } else {
-        char *name = scalar_dup(L, key, "key");
+        char *name = scalar_dup(L, key, "key"), hint[HINT_MAX];
         if (name)
             ERR(L, key, "unknown top-level key '%s' (expected schema, version, description, enums, "
-                        "messages or unions)", name);
+                        "messages or unions)%s", name, hint_among(hint, name, top_key_names));
         free(name);
     }
 }

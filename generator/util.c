@@ -114,9 +114,17 @@ bool is_c_identifier(const char *s)
     return true;
 }
 
-bool is_c_reserved(const char *s)
+static bool in_list(const char *s, const char *const *list)
 {
-    static const char *const keywords[] = {
+    for (; *list; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}
+
+c_name_problem c_name_check(const char *s)
+{
+    static const char *const c_keywords[] = {
         "auto", "break", "case", "char", "const", "continue", "default", "do",
         "double", "else", "enum", "extern", "float", "for", "goto", "if",
         "inline", "int", "long", "register", "restrict", "return", "short",
@@ -124,11 +132,44 @@ bool is_c_reserved(const char *s)
         "unsigned", "void", "volatile", "while", "_Alignas", "_Alignof",
         "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary", "_Noreturn",
         "_Static_assert", "_Thread_local", "bool", "true", "false", "NULL",
+        "typeof", "typeof_unqual", NULL,
     };
-    for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++)
-        if (strcmp(s, keywords[i]) == 0)
-            return true;
-    return (s[0] == '_' && (isupper((unsigned char)s[1]) || s[1] == '_'));
+    static const char *const cxx_keywords[] = {
+        "alignas", "alignof", "and", "and_eq", "asm", "bitand", "bitor", "catch",
+        "char8_t", "char16_t", "char32_t", "class", "compl", "concept", "consteval",
+        "constexpr", "constinit", "const_cast", "co_await", "co_return", "co_yield",
+        "decltype", "delete", "dynamic_cast", "explicit", "export", "friend",
+        "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr",
+        "operator", "or", "or_eq", "private", "protected", "public",
+        "reinterpret_cast", "requires", "static_assert", "static_cast", "template",
+        "this", "thread_local", "throw", "try", "typeid", "typename", "using",
+        "virtual", "wchar_t", "xor", "xor_eq", NULL,
+    };
+    if (in_list(s, c_keywords))
+        return C_NAME_C_KEYWORD;
+    if (in_list(s, cxx_keywords))
+        return C_NAME_CXX_KEYWORD;
+    if (s[0] == '_' || strstr(s, "__"))
+        return C_NAME_RESERVED;
+    return C_NAME_OK;
+}
+
+char *c_name_alternative(const char *s)
+{
+    if (c_name_check(s) != C_NAME_RESERVED && s[0] != '_') /* a keyword */
+        return xasprintf("%s_", s);
+    char *alt = xmalloc(strlen(s) + 2), *o = alt;
+    for (const char *p = s; *p; p++)
+        if (*p != '_' || (o > alt && o[-1] != '_'))
+            *o++ = *p;
+    *o = '\0';
+    if (*alt == '\0' || !is_c_identifier(alt)) {
+        free(alt);
+        return NULL;
+    }
+    if (c_name_check(alt) != C_NAME_OK)
+        strcat(alt, "_");
+    return alt;
 }
 
 char *snake_case(const char *s)

@@ -29,8 +29,24 @@ char *read_file(const char *path, size_t *len);
 
 /* True when s is [A-Za-z_][A-Za-z0-9_]*. */
 bool is_c_identifier(const char *s);
-/* True when s is a C11 keyword or a name reserved by C (leading _ + upper, __). */
-bool is_c_reserved(const char *s);
+
+/* Why an identifier from a schema cannot be used in generated C and C++. */
+typedef enum c_name_problem {
+    C_NAME_OK,
+    C_NAME_C_KEYWORD,   /* C11 (and C23/GNU typeof), bool/true/false/NULL */
+    C_NAME_CXX_KEYWORD, /* C++ through C++20, alternative tokens (and, not, xor...) */
+    C_NAME_RESERVED     /* starts with '_' or contains '__': generated names
+                           join it after a prefix ('has_', '<schema>_'), and C
+                           and C++ reserve such identifiers */
+} c_name_problem;
+
+/* The problem of identifier s, or C_NAME_OK. */
+c_name_problem c_name_check(const char *s);
+
+/* A name like s that has no c_name_problem: "class" -> "class_",
+ * "_Reserved" -> "Reserved", "a__b" -> "a_b"; NULL when there is no
+ * obvious one.  Caller frees. */
+char *c_name_alternative(const char *s);
 
 /* "OrderEvent" -> "order_event", "HTTPServer" -> "http_server". Caller frees. */
 char *snake_case(const char *s);

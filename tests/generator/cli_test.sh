@@ -79,11 +79,11 @@ messages:
   A:
     fields:
       a: int33
-      int: string
+      class: string
 EOF
 if run "bad schema" 1 -o bad-out bad.yaml; then
-    expect_in "bad schema" err.txt "bad.yaml:5:10: error: unknown type 'int33'"
-    expect_in "bad schema" err.txt "bad.yaml:6:7: error: field name 'int' is a C keyword or reserved name"
+    expect_in "bad schema" err.txt "bad.yaml:5:10: error: unknown type 'int33'; did you mean 'int32'?"
+    expect_in "bad schema" err.txt "bad.yaml:6:7: error: field name 'class' is a C++ keyword and would break every C++ file that includes the generated header; rename the field (e.g. 'class_') and keep the JSON key with 'wire_name: class'"
     expect_in "bad schema" err.txt "bad.yaml: 2 errors"
     [ -s out.txt ] && fail "bad schema: diagnostics went to stdout" || pass
     [ -e bad-out/bad.h ] && fail "bad schema: bad-out/bad.h was written" || pass

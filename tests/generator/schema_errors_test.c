@@ -50,7 +50,7 @@ static const test_case cases[] = {
      "schema: t\n"
      "mesages: {}\n",
      {F "2:1: error: unknown top-level key 'mesages' (expected schema, version, description, "
-        "enums, messages or unions)"}},
+        "enums, messages or unions); did you mean 'messages'?"}},
     {__LINE__,
      "messages:\n"
      "  A:\n"
@@ -77,10 +77,31 @@ static const test_case cases[] = {
      "      b: {type: Strin, optional: true}\n"
      "      c: {type: array, items: Nope}\n"
      "      d: {type: map, values: Nope}\n",
-     {F "5:10: error: unknown type 'int33'",
-      F "6:17: error: unknown type 'Strin'",
+     {F "5:10: error: unknown type 'int33'; did you mean 'int32'?",
+      F "6:17: error: unknown type 'Strin'; did you mean 'string'?",
       F "7:31: error: unknown type 'Nope'",
       F "8:30: error: unknown type 'Nope'"}},
+    /* suggestions come from every type in scope: built-in, declared (also
+     * further down), and array/map where they may stand; the closest win */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  Colour: {values: {RED: red}}\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: Ordr\n"
+     "      b: {type: aray, items: string}\n"
+     "      c: {type: array, items: colour}\n"
+     "      d: {type: map, values: mapp}\n"
+     "      e: Orderx\n"
+     "  Order: {fields: {x: int32}}\n"
+     "  Orders: {fields: {x: int32}}\n",
+     {F "7:10: error: unknown type 'Ordr'; did you mean 'Order'?",
+      F "8:17: error: unknown type 'aray'; did you mean 'array'?",
+      F "9:31: error: unknown type 'colour'; did you mean 'Colour'?",
+      F "10:30: error: unknown type 'mapp'",
+      F "11:10: error: unknown type 'Orderx'; did you mean 'Order' or 'Orders'?"}},
     {__LINE__,
      "schema: t\n"
      "messages:\n"
@@ -122,14 +143,33 @@ static const test_case cases[] = {
      "    discriminator: k\n"
      "    variantz: {}\n"
      "    variants: {a: A}\n",
-     {F "4:5: error: unknown attribute 'valuez' for enum 'E' (expected values or description)",
+     {F "4:5: error: unknown attribute 'valuez' for enum 'E' (expected values or description); "
+        "did you mean 'values'?",
       F "9:5: error: unknown attribute 'colour' for message 'A' (expected fields, topic, key, "
         "version, dlq_topic, unknown_fields or description)",
       F "11:24: error: unknown attribute 'minimum' for field 'a' (expected type, items, values, "
         "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
         "wire_name or description)",
       F "15:5: error: unknown attribute 'variantz' for union 'U' (expected discriminator, "
-        "variants, topic, key, version, dlq_topic or description)"}},
+        "variants, topic, key, version, dlq_topic or description); did you mean 'variants'?"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    topik: a\n"
+     "    fields:\n"
+     "      a: {type: int32, optinal: true, max_lenght: 3, wirename: b}\n",
+     {F "4:5: error: unknown attribute 'topik' for message 'A' (expected fields, topic, key, "
+        "version, dlq_topic, unknown_fields or description); did you mean 'topic'?",
+      F "6:24: error: unknown attribute 'optinal' for field 'a' (expected type, items, values, "
+        "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
+        "wire_name or description); did you mean 'optional'?",
+      F "6:39: error: unknown attribute 'max_lenght' for field 'a' (expected type, items, values, "
+        "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
+        "wire_name or description); did you mean 'max_length'?",
+      F "6:54: error: unknown attribute 'wirename' for field 'a' (expected type, items, values, "
+        "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
+        "wire_name or description); did you mean 'wire_name'?"}},
 
     /* ---- duplicates and names ---- */
     {__LINE__,
@@ -206,15 +246,98 @@ static const test_case cases[] = {
      "    discriminator: k\n"
      "    variants:\n"
      "      a: {message: A, name: switch}\n",
-     {F "5:7: error: field name 'int' is a C keyword or reserved name",
-      F "6:7: error: field name 'default' is a C keyword or reserved name",
-      F "7:7: error: field name '_Reserved' is a C keyword or reserved name",
-      F "13:29: error: variant name 'switch' is a C keyword or reserved name"}},
+     {F "5:7: error: field name 'int' is a C keyword; rename the field (e.g. 'int_') and keep "
+        "the JSON key with 'wire_name: int'",
+      F "6:7: error: field name 'default' is a C keyword; rename the field (e.g. 'default_') and "
+        "keep the JSON key with 'wire_name: default'",
+      F "7:7: error: field name '_Reserved' is reserved: names must not start with '_' or "
+        "contain '__' (generated names join them with '_', and C and C++ reserve such "
+        "identifiers); rename the field (e.g. 'Reserved') and keep the JSON key with "
+        "'wire_name: _Reserved'",
+      F "13:29: error: variant name 'switch' is a C keyword; give the variant a C name of its "
+        "own (e.g. 'a: {message: A, name: switch_}'); its tag stays the discriminator value"}},
+    /* C++ keywords (alternative tokens too) and '__' break C++ includers of
+     * the generated header: fields, variants and types are refused, each
+     * with the fix that keeps the wire format */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  template: {values: {A: a}}\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      class: string\n"
+     "      new: {type: int32, optional: true}\n"
+     "      private: {type: string, wire_name: priv}\n"
+     "      not: bool\n"
+     "      xor: bool\n"
+     "      a__b: bool\n"
+     "      _x: bool\n"
+     "      delete_: bool\n"
+     "  class:\n"
+     "    fields: {x: int32}\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: kind\n"
+     "    variants:\n"
+     "      this: A\n"
+     "      b: {message: A, name: operator}\n",
+     {F "3:3: error: type name 'template' is a C++ keyword and would break every C++ file that "
+        "includes the generated header; rename the enum (e.g. 'template_')",
+      F "15:3: error: type name 'class' is a C++ keyword and would break every C++ file that "
+        "includes the generated header; rename the message (e.g. 'class_')",
+      F "7:7: error: field name 'class' is a C++ keyword and would break every C++ file that "
+        "includes the generated header; rename the field (e.g. 'class_') and keep the JSON key "
+        "with 'wire_name: class'",
+      F "8:7: error: field name 'new' is a C++ keyword and would break every C++ file that "
+        "includes the generated header; rename the field (e.g. 'new_') and keep the JSON key "
+        "with 'wire_name: new'",
+      F "9:7: error: field name 'private' is a C++ keyword and would break every C++ file that "
+        "includes the generated header; rename the field (e.g. 'private_'); its wire_name "
+        "'priv' stays the JSON key",
+      F "10:7: error: field name 'not' is a C++ keyword and would break every C++ file that "
+        "includes the generated header; rename the field (e.g. 'not_') and keep the JSON key "
+        "with 'wire_name: not'",
+      F "11:7: error: field name 'xor' is a C++ keyword and would break every C++ file that "
+        "includes the generated header; rename the field (e.g. 'xor_') and keep the JSON key "
+        "with 'wire_name: xor'",
+      F "12:7: error: field name 'a__b' is reserved: names must not start with '_' or contain "
+        "'__' (generated names join them with '_', and C and C++ reserve such identifiers); "
+        "rename the field (e.g. 'a_b') and keep the JSON key with 'wire_name: a__b'",
+      F "13:7: error: field name '_x' is reserved: names must not start with '_' or contain "
+        "'__' (generated names join them with '_', and C and C++ reserve such identifiers); "
+        "rename the field (e.g. 'x') and keep the JSON key with 'wire_name: _x'",
+      F "21:7: error: variant name 'this' is a C++ keyword and would break every C++ file that "
+        "includes the generated header; give the variant a C name of its own (e.g. 'this: "
+        "{message: A, name: this_}'); its tag stays the discriminator value",
+      F "22:29: error: variant name 'operator' is a C++ keyword and would break every C++ file "
+        "that includes the generated header; give the variant a C name of its own (e.g. 'b: "
+        "{message: A, name: operator_}'); its tag stays the discriminator value"}},
+    /* enum value names are always prefixed (t_E_new): keywords are fine,
+     * '__' is not; a schema name is a prefix: C++ keywords are refused too */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  E: {values: {new: new, delete: delete, _X: x, A__B: ab}}\n"
+     "messages:\n"
+     "  M: {fields: {e: E}}\n",
+     {F "3:42: error: enum value name '_X' would make the C name 't_E__X', which C and C++ "
+        "reserve (names must not start with '_' or contain '__'); rename the value (e.g. 'X'); "
+        "its wire string stays",
+      F "3:49: error: enum value name 'A__B' would make the C name 't_E_A__B', which C and C++ "
+        "reserve (names must not start with '_' or contain '__'); rename the value (e.g. "
+        "'A_B'); its wire string stays"}},
+    {__LINE__,
+     "schema: private\n"
+     "messages:\n"
+     "  A: {fields: {a: int32}}\n",
+     {F "1:9: error: schema name 'private' is a C++ keyword and would break every C++ file "
+        "that includes the generated header; rename the schema (e.g. 'private_')"}},
     {__LINE__,
      "schema: struct\n"
      "messages:\n"
      "  A: {fields: {a: int32}}\n",
-     {F "1:9: error: schema name 'struct' is a C keyword or reserved name"}},
+     {F "1:9: error: schema name 'struct' is a C keyword; rename the schema (e.g. 'struct_')"}},
 
     /* ---- defaults ---- */
     {__LINE__,
@@ -241,8 +364,9 @@ static const test_case cases[] = {
       F "9:45: error: default 0.75 of field 'c' violates its own constraint (max 0.5)",
       F "10:49: error: default \"abcd\" of field 'd' violates its own length constraint",
       F "11:49: error: default \"\xc3\xa9\" of field 'e' violates its own length constraint",
-      F "12:29: error: default 'c' of field 'f' is not a value of enum S",
-      F "13:29: error: default 'A' of field 'g' is not a value of enum S",
+      F "12:29: error: default 'c' of field 'f' is not a value of enum S: expected 'a' or 'b'",
+      F "13:29: error: default 'A' of field 'g' is not a value of enum S: expected 'a' or 'b'; "
+        "did you mean 'a'?",
       F "14:32: error: field 'h' of type uuid cannot have a default",
       F "15:37: error: field 'i' of type timestamp cannot have a default",
       F "16:30: error: field 'j' of type message cannot have a default",
@@ -538,6 +662,40 @@ static const test_case cases[] = {
       F "9:7: error: field 'the_kind' of variant message 'B' has the wire name of union U's "
         "discriminator"}},
 
+    /* ---- names in scope are suggested: key fields, variant messages and
+     *      enum defaults (which list every wire string) ---- */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  Status: {values: {NEW: new, IN_PROGRESS: in.progress, DONE: done}}\n"
+     "messages:\n"
+     "  Order:\n"
+     "    topic: o\n"
+     "    key: order_di\n"
+     "    fields:\n"
+     "      order_id: string\n"
+     "      status: {type: Status, default: in-progress}\n"
+     "      other: {type: Status, default: finished}\n"
+     "  Refund:\n"
+     "    fields:\n"
+     "      order_id: string\n"
+     "unions:\n"
+     "  U:\n"
+     "    topic: u\n"
+     "    key: orderid\n"
+     "    discriminator: kind\n"
+     "    variants:\n"
+     "      a: Ordr\n"
+     "      b: Refund\n",
+     {F "10:39: error: default 'in-progress' of field 'status' is not a value of enum Status: "
+        "expected 'new', 'in.progress' or 'done'; did you mean 'in.progress'?",
+      F "11:38: error: default 'finished' of field 'other' is not a value of enum Status: "
+        "expected 'new', 'in.progress' or 'done'",
+      F "21:10: error: variant 'a': unknown message 'Ordr'; did you mean 'Order'?",
+      F "7:10: error: unknown key field 'order_di' in message 'Order'; did you mean 'order_id'?",
+      F "18:10: error: unknown key field 'orderid': variant 'b' (message Refund) has no such "
+        "field; did you mean 'order_id'?"}},
+
     /* ---- enums ---- */
     {__LINE__,
      "schema: t\n"
@@ -641,7 +799,8 @@ static const test_case cases[] = {
       F "9:7: error: unknown type ''",
       F "11:3: error: a message must be a mapping",
       F "14:5: error: discriminator must not be empty",
-      F "16:23: error: unknown attribute 'nmae' for variant 'x' (expected message or name)",
+      F "16:23: error: unknown attribute 'nmae' for variant 'x' (expected message or name); "
+        "did you mean 'name'?",
       F "17:7: error: variant 'y': unknown message ''"}},
 
     /* ---- good schemas ---- */
