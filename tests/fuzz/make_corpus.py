@@ -10,8 +10,9 @@ Collects documents from the test catalogues into OUT_DIR/<target>/:
   schema_load      schemas/*.yaml, tests/downstream/project/*.yaml and the
                    YAML literals of tests/generator/schema_errors_test.c
   mustache         templates/*.mustache, every template (+ first partial,
-                   after a NUL byte) of the mustache spec, and the template
-                   literals of tests/mustache/*.c
+                   after a NUL byte) of the mustache spec ($TOPICGEN_MUSTACHE_SPEC,
+                   else ../shared/mustache-spec beside the source tree), and
+                   the template literals of tests/mustache/*.c
 The checked-in corpus is this plus what fuzzing runs found, minimised to
 the inputs that add edge coverage (counters off keeps it small):
   <target>_fuzz -merge=1 -use_counters=0 NEW_DIR tests/fuzz/corpus/<target> \
@@ -27,7 +28,14 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SPEC = os.environ.get("MUSTACHE_SPEC", "/work/shared/mustache-spec")
+# The mustache spec, found as tests/mustache's spec test finds it:
+# $TOPICGEN_MUSTACHE_SPEC, else ../shared/mustache-spec beside the source tree
+# (a checkout of github.com/mustache/spec, with specs/, works too).  Without
+# it the mustache seeds come from the templates and test literals alone.
+SPEC = os.environ.get("TOPICGEN_MUSTACHE_SPEC") or os.path.join(
+    os.path.dirname(ROOT), "shared", "mustache-spec")
+if not glob.glob(f"{SPEC}/*.json") and glob.glob(f"{SPEC}/specs/*.json"):
+    SPEC = f"{SPEC}/specs"
 
 LIT = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 RUN = re.compile(r'(?:"(?:[^"\\\n]|\\.)*"\s*)+')
@@ -104,6 +112,9 @@ def main():
 
     for path in glob.glob(f"{ROOT}/templates/*.mustache"):
         write(out, "mustache", open(path, "rb").read())
+    if not glob.glob(f"{SPEC}/*.json"):
+        print(f"mustache spec not found in {SPEC}: set TOPICGEN_MUSTACHE_SPEC=dir for its seeds",
+              file=sys.stderr)
     for path in glob.glob(f"{SPEC}/*.json"):
         for test in json.load(open(path, encoding="utf-8"))["tests"]:
             data = test["template"].encode()
