@@ -8,8 +8,8 @@
  *
  * replay sends every record (original topic, partition, key, value, headers
  * and timestamp) with the runtime's idempotent producer (tg_config's safe
- * defaults, then --config FILE, then TOPICGEN_KAFKA_* variables, then
- * --brokers; topicgen.producer.fallback is forced to none so a failure is
+ * defaults, then --config FILE, then TOPICGEN_BROKERS and TOPICGEN_KAFKA_*
+ * variables, then --brokers; topicgen.producer.fallback is forced to none so a failure is
  * never appended back into a spool), waits up to --timeout-ms (default
  * 60000) for every delivery report and, only when all records were
  * delivered, renames FILE to FILE.replayed-<UTC time> so it cannot be
@@ -45,7 +45,9 @@ static int usage(void)
 {
     (void)fprintf(stderr, "usage: topicgen-spool list FILE\n"
                           "       topicgen-spool replay FILE [--brokers LIST] [--config FILE] "
-                          "[--timeout-ms N]\n");
+                          "[--timeout-ms N]\n"
+                          "The cluster: --brokers, else TOPICGEN_BROKERS=host:port[,...] (or "
+                          "TOPICGEN_KAFKA_BOOTSTRAP_SERVERS).\n");
     return 2;
 }
 
