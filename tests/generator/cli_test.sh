@@ -117,6 +117,63 @@ for schema in "$schemas/orders.yaml" "$schemas/workflow.yaml" "$schemas/crm.yaml
         { [ -s err.txt ] && fail "strict render of $schema: $(cat err.txt)" || pass; }
 done
 
+# ... and for a schema with every feature once (each kind of value, key,
+# constraint, map, nullable and optional fields, a keyed union on a topic),
+# so that no path of a template meets a key the model leaves out.
+cat >every.yaml <<'EOF'
+schema: every
+description: "Every feature once.\nTwo lines."
+enums:
+  Color: {description: A color., values: {RED: red, DARK_BLUE: dark.blue}}
+messages:
+  Inner:
+    fields:
+      n: {type: uint64, min: 1, max: 18446744073709551615, default: 7}
+  Msg:
+    description: A message.
+    topic: every.msgs
+    key: id
+    unknown_fields: reject
+    fields:
+      id: uuid
+      b: {type: bool, description: "A flag."}
+      i: {type: int32, min: -5, max: 5, default: -5}
+      l: {type: int64, nullable: true}
+      u: {type: uint32, optional: true, min: 2}
+      f: {type: float64, min: -1.5, max: 1e3, default: 0.25}
+      g: {type: float64, max: 1e3}
+      s: {type: string, min_length: 2, max_length: 2, default: "ab"}
+      t: timestamp
+      d: {type: decimal, max_length: 20, default: "-12.50e+3"}
+      by: {type: bytes, optional: true, nullable: true}
+      j: json
+      c: {type: Color, default: dark.blue}
+      inner: Inner
+      list: {type: array, items: Inner, min_items: 1, max_items: 3}
+      tags: {type: map, values: Color, optional: true, max_items: 4}
+      ev: Event
+      evs: {type: array, items: Event}
+  KInt: {topic: k1, key: k, fields: {k: int64}}
+  KUint: {topic: k2, key: k, fields: {k: uint32}}
+  KEnum: {topic: k3, key: k, fields: {k: Color}}
+  KDec: {topic: k4, key: k, fields: {k: decimal}}
+  Ping: {fields: {key: string, kind_of: Color}}
+unions:
+  Event:
+    description: Either ping.
+    topic: every.events
+    key: key
+    discriminator: kind
+    variants:
+      ping: Ping
+      ping.v2: {message: Ping, name: ping_v2}
+  Loose:
+    discriminator: type
+    variants: {p: Ping}
+EOF
+run "strict render of every feature" 0 --fuzz -o strict-gen every.yaml &&
+    { [ -s err.txt ] && fail "strict render of every feature: $(cat err.txt)" || pass; }
+
 # ---- user-owned files -------------------------------------------------------------
 echo "/* my translator */" >gen/orders_translator.c
 run "regenerate keeps the translator" 0 -o gen orders.yaml &&
