@@ -87,7 +87,8 @@ typedef struct mu_template_src {
 
 /* Partial lookup.  find() gets the partial name as pointer+length (not
  * NUL-terminated) and returns its text, storing the length in *len, or NULL
- * when there is no such partial (it then renders as nothing).  The returned
+ * when there is no such partial (it then renders as nothing, or is an error
+ * with MU_STRICT).  The returned
  * text must stay valid until mu_render returns; the engine never frees it. */
 typedef struct mu_partials {
     const char *(*find)(void *ctx, const char *name, size_t name_len, size_t *len);
