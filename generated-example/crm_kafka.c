@@ -31,20 +31,39 @@ static tg_result crm_InboundMessage_dispatch_form_submitted(void *routes, const 
     return r->on_form_submitted(r->user, &m->as.form_submitted, meta);
 }
 
+/* The handler of each variant, as the consumer registers them: NULL where
+ * routes leaves the variant unset. */
+static void crm_InboundMessage_handlers(const crm_InboundMessage_routes *routes,
+        tg_handler_fn fns[3], void *users[3], void *user)
+{
+    fns[0] = routes->on_email_received ? crm_InboundMessage_dispatch_email_received : NULL;
+    fns[1] = routes->on_whatsapp_received ? crm_InboundMessage_dispatch_whatsapp_received : NULL;
+    fns[2] = routes->on_form_submitted ? crm_InboundMessage_dispatch_form_submitted : NULL;
+    for (size_t i = 0; i < 3; i++)
+        users[i] = user;
+}
+
 int crm_InboundMessage_consume(tg_consumer *c, const char *topic, crm_InboundMessage_routes *routes,
         tg_error *err)
 {
-    if (routes->on_email_received &&
-        tg_consumer_add_variant(c, &crm_InboundMessage_desc, topic, 0, crm_InboundMessage_dispatch_email_received,
-                                routes, err) != 0)
-        return -1;
-    if (routes->on_whatsapp_received &&
-        tg_consumer_add_variant(c, &crm_InboundMessage_desc, topic, 1, crm_InboundMessage_dispatch_whatsapp_received,
-                                routes, err) != 0)
-        return -1;
-    if (routes->on_form_submitted &&
-        tg_consumer_add_variant(c, &crm_InboundMessage_desc, topic, 2, crm_InboundMessage_dispatch_form_submitted,
-                                routes, err) != 0)
-        return -1;
+    tg_handler_fn fns[3];
+    void *users[3];
+    crm_InboundMessage_handlers(routes, fns, users, routes);
+    for (size_t i = 0; i < 3; i++)
+        if (fns[i] && tg_consumer_add_variant(c, &crm_InboundMessage_desc, topic, i, fns[i], users[i],
+                                              err) != 0)
+            return -1;
     return 0;
+}
+
+int crm_InboundMessage_test_deliver(crm_InboundMessage_routes *routes, const char *json, size_t len,
+        const tg_test_opts *opts, tg_test_outcome *out, tg_error *err)
+{
+    tg_handler_fn fns[3];
+    void *users[3];
+    if (!routes)
+        return tg_error_set(err, TG_ERR_ARG, "crm_InboundMessage_test_deliver: NULL routes");
+    crm_InboundMessage_handlers(routes, fns, users, routes);
+    tg_test_route r = { &crm_InboundMessage_desc, NULL, NULL, fns, users };
+    return tg_test_deliver(&r, json, len, opts, out, err);
 }

@@ -7,6 +7,11 @@
  * (tg_producer.h, tg_consumer.h): what a message is, where it goes and how
  * it is keyed come from the schema.  Include this header only where you
  * talk to Kafka; crm.h alone needs no librdkafka.
+ *
+ * Unit tests need no broker: <Msg>_test_deliver runs one JSON record
+ * through the consumer's own steps into your route (tg_test.h), and a
+ * producer from tg_producer_new_capture records what <Msg>_send would have
+ * sent (docs/testing.md).
  */
 #ifndef TOPICGEN_CRM_KAFKA_H_INCLUDED
 #define TOPICGEN_CRM_KAFKA_H_INCLUDED
@@ -14,6 +19,7 @@
 #include "crm.h"
 #include "tg_consumer.h"
 #include "tg_producer.h"
+#include "tg_test.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,6 +62,14 @@ typedef struct crm_InboundMessage_routes {
  * any other topic. */
 int crm_InboundMessage_consume(tg_consumer *c, const char *topic, crm_InboundMessage_routes *routes,
         tg_error *err);
+
+/* Unit tests: deliver json[0..len) to the variant's route exactly as
+ * crm_InboundMessage_consume's consumer would (tg-schema check, decode, translator,
+ * variant dispatch, handler) and say in *out what happened (out->variant:
+ * the variant index; an unset route is "unhandled variant '<name>'").  opts
+ * may be NULL (see tg_test_opts).  0, or an error code with err set. */
+int crm_InboundMessage_test_deliver(crm_InboundMessage_routes *routes, const char *json, size_t len,
+        const tg_test_opts *opts, tg_test_outcome *out, tg_error *err);
 
 #ifdef __cplusplus
 }

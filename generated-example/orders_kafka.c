@@ -21,3 +21,11 @@ int orders_OrderEvent_consume(tg_consumer *c, const char *topic, orders_OrderEve
 {
     return tg_consumer_add(c, &orders_OrderEvent_desc, topic, orders_OrderEvent_dispatch, route, err);
 }
+
+int orders_OrderEvent_test_deliver(orders_OrderEvent_route *route, const char *json, size_t len,
+        const tg_test_opts *opts, tg_test_outcome *out, tg_error *err)
+{
+    tg_test_route r = { &orders_OrderEvent_desc, route && route->fn ? orders_OrderEvent_dispatch : NULL,
+                        route, NULL, NULL };
+    return tg_test_deliver(&r, json, len, opts, out, err);
+}

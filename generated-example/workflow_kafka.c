@@ -21,3 +21,11 @@ int workflow_WorkflowEvent_consume(tg_consumer *c, const char *topic, workflow_W
 {
     return tg_consumer_add(c, &workflow_WorkflowEvent_desc, topic, workflow_WorkflowEvent_dispatch, route, err);
 }
+
+int workflow_WorkflowEvent_test_deliver(workflow_WorkflowEvent_route *route, const char *json, size_t len,
+        const tg_test_opts *opts, tg_test_outcome *out, tg_error *err)
+{
+    tg_test_route r = { &workflow_WorkflowEvent_desc, route && route->fn ? workflow_WorkflowEvent_dispatch : NULL,
+                        route, NULL, NULL };
+    return tg_test_deliver(&r, json, len, opts, out, err);
+}

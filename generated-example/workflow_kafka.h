@@ -7,6 +7,11 @@
  * (tg_producer.h, tg_consumer.h): what a message is, where it goes and how
  * it is keyed come from the schema.  Include this header only where you
  * talk to Kafka; workflow.h alone needs no librdkafka.
+ *
+ * Unit tests need no broker: <Msg>_test_deliver runs one JSON record
+ * through the consumer's own steps into your route (tg_test.h), and a
+ * producer from tg_producer_new_capture records what <Msg>_send would have
+ * sent (docs/testing.md).
  */
 #ifndef TOPICGEN_WORKFLOW_KAFKA_H_INCLUDED
 #define TOPICGEN_WORKFLOW_KAFKA_H_INCLUDED
@@ -14,6 +19,7 @@
 #include "workflow.h"
 #include "tg_consumer.h"
 #include "tg_producer.h"
+#include "tg_test.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +49,13 @@ typedef struct workflow_WorkflowEvent_route {
  * from any other topic. */
 int workflow_WorkflowEvent_consume(tg_consumer *c, const char *topic, workflow_WorkflowEvent_route *route,
         tg_error *err);
+
+/* Unit tests: deliver json[0..len) to route->fn exactly as workflow_WorkflowEvent_consume's
+ * consumer would (tg-schema check, decode, translator, handler) and say in
+ * *out what happened: fate, the handler's result, the dead-letter reason.
+ * opts may be NULL (see tg_test_opts).  0, or an error code with err set. */
+int workflow_WorkflowEvent_test_deliver(workflow_WorkflowEvent_route *route, const char *json, size_t len,
+        const tg_test_opts *opts, tg_test_outcome *out, tg_error *err);
 
 #ifdef __cplusplus
 }

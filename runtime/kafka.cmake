@@ -11,5 +11,6 @@ target_sources(topicgen_runtime_objects PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/tg_producer.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_workers.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_handle.c
+  ${CMAKE_CURRENT_LIST_DIR}/tg_test.c
   ${CMAKE_CURRENT_LIST_DIR}/tg_consumer.c)
 target_link_libraries(topicgen_runtime_objects PUBLIC PkgConfig::RDKAFKA Threads::Threads)

@@ -46,6 +46,7 @@ struct tg_producer {
     pthread_mutex_t fb_lock;      /* guards fb_head                         */
     struct fb_copy *fb_head;      /* fallback copies awaiting their report  */
     _Atomic size_t fb_count;
+    struct capture *capture;      /* capture mode (rk NULL), else NULL      */
     tg_embedded *embedded;        /* the shared embedded cluster held, or NULL */
 };
 
@@ -173,6 +174,10 @@ static int spool_message(tg_producer *p, const rd_kafka_message_t *m, const char
 }
 
 static int produce(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h, tg_error *err);
+static int capture_record(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h,
+                          tg_error *err);
+static int capture_serve(tg_producer *p);
+static void capture_free(struct capture *cap);
 
 static int add_text_header(rd_kafka_headers_t *h, const char *name, const char *v)
 {
@@ -362,6 +367,7 @@ static void free_producer(tg_producer *p)
         p->fb_head = next;
     }
     tg_spool_close(p->spool);
+    capture_free(p->capture);
     tg_embedded_release(p->embedded); /* after rd_kafka_destroy, if there was one */
     pthread_mutex_destroy(&p->fb_lock);
     pthread_mutex_destroy(&p->send_lock);
@@ -523,6 +529,8 @@ static int build_headers(tg_producer *p, rd_kafka_headers_t *h, const tg_message
 static int produce(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h, tg_error *err)
 {
     rd_kafka_vu_t vu[8];
+    if (p->capture)
+        return capture_record(p, r, h, err);
     memset(vu, 0, sizeof vu);
     vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
     vu[0].u.cstr = r->topic;
@@ -579,7 +587,7 @@ static int check_available(tg_producer *p, bool may_poll, tg_error *err)
     int64_t since = atomic_load(&p->down_since_ms);
     if (p->unavailable_ms <= 0 || since == 0 || mono_ms() - since < p->unavailable_ms)
         return 0;
-    if (may_poll)
+    if (may_poll && p->rk)
         rd_kafka_poll(p->rk, 0);    /* serve pending reports and errors first */
     since = atomic_load(&p->down_since_ms);
     size_t pending = atomic_load(&p->in_flight);
@@ -605,7 +613,10 @@ int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *ms
     pthread_mutex_lock(&p->send_lock);
     int rc = send_locked(p, desc, msg, &o, err);
     pthread_mutex_unlock(&p->send_lock);
-    rd_kafka_poll(p->rk, 0);
+    if (p->capture)
+        (void)capture_serve(p);
+    else
+        rd_kafka_poll(p->rk, 0);
     return rc;
 }
 
@@ -627,6 +638,8 @@ int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err
 
 int tg_producer_poll(tg_producer *p, int timeout_ms)
 {
+    if (p && p->capture)
+        return capture_serve(p);
     return p ? rd_kafka_poll(p->rk, timeout_ms) : 0;
 }
 
@@ -639,7 +652,12 @@ int tg_producer_flush(tg_producer *p, int timeout_ms, size_t *undelivered, tg_er
 {
     if (!p)
         return tg_error_set(err, TG_ERR_ARG, "tg_producer_flush: NULL producer");
-    (void)rd_kafka_flush(p->rk, timeout_ms);
+    if (p->capture) {              /* reports may send more: bounded rounds */
+        for (int i = 0; i < 1000 && tg_producer_in_flight(p) > 0; i++)
+            (void)capture_serve(p);
+    } else {
+        (void)rd_kafka_flush(p->rk, timeout_ms);
+    }
     size_t left = tg_producer_in_flight(p);
     if (undelivered)
         *undelivered = left;
@@ -655,7 +673,7 @@ int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered)
     if (!p)
         return 0;
     (void)tg_producer_flush(p, timeout_ms, &left, NULL);
-    if (left) {
+    if (left && p->rk) {
         /* Purge what is left so every message still gets its (error) report;
          * those go to the spool (if any), not to a fallback topic. */
         atomic_store(&p->closing, 1);
@@ -667,7 +685,8 @@ int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered)
         tg_log_kv kv[1] = { { "undelivered", n } };
         tg_log(&p->logger, TG_LOG_WARN, "producer", "closed with undelivered messages", kv, 1);
     }
-    rd_kafka_destroy(p->rk);
+    if (p->rk)
+        rd_kafka_destroy(p->rk);
     free_producer(p);
     if (undelivered)
         *undelivered = left;
@@ -677,6 +696,247 @@ int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered)
 rd_kafka_t *tg_producer_handle(tg_producer *p)
 {
     return p ? p->rk : NULL;
+}
+
+/* ---- capture mode ----------------------------------------------------------- */
+
+/* One recorded send and its storage (headers, then the bytes, follow it in
+ * the same allocation). */
+typedef struct cap_rec {
+    tg_captured pub;
+    void *opaque;                 /* msg_opaque for the delivery report     */
+    int32_t report_partition;
+} cap_rec;
+
+typedef struct cap_offset {
+    char *topic;
+    int32_t partition;
+    int64_t next;
+} cap_offset;
+
+typedef struct capture {
+    pthread_mutex_t lock;         /* guards everything below                */
+    cap_rec **recs;
+    size_t n, cap;
+    size_t served;                /* recs[0..served) have had their report  */
+    cap_offset *offs;             /* next offset per topic and partition    */
+    size_t n_offs;
+} capture;
+
+static void capture_forget(capture *cap)
+{
+    for (size_t i = 0; i < cap->n; i++)
+        free(cap->recs[i]);
+    for (size_t i = 0; i < cap->n_offs; i++)
+        free(cap->offs[i].topic);
+    free(cap->recs);
+    free(cap->offs);
+    cap->recs = NULL;
+    cap->offs = NULL;
+    cap->n = cap->cap = cap->served = cap->n_offs = 0;
+}
+
+static void capture_free(capture *cap)
+{
+    if (!cap)
+        return;
+    capture_forget(cap);
+    pthread_mutex_destroy(&cap->lock);
+    free(cap);
+}
+
+tg_producer *tg_producer_new_capture(const tg_producer_opts *opts, tg_error *err)
+{
+    tg_producer *p = calloc(1, sizeof *p);
+    capture *cap = calloc(1, sizeof *cap);
+    if (!p || !cap || pthread_mutex_init(&p->send_lock, NULL) != 0) {
+        free(p);
+        free(cap);
+        tg_error_set(err, TG_ERR_NOMEM, "tg_producer_new_capture: out of memory");
+        return NULL;
+    }
+    (void)pthread_mutex_init(&p->fb_lock, NULL); /* default attributes: cannot fail on Linux */
+    (void)pthread_mutex_init(&cap->lock, NULL);
+    p->capture = cap;
+    p->logger = opts && opts->logger ? *opts->logger : tg_logger_default();
+    p->metrics = opts ? opts->metrics : NULL;
+    p->on_delivery = opts ? opts->on_delivery : NULL;
+    p->user = opts ? opts->user : NULL;
+    return p;                     /* fallback none, unavailable_ms 0: never fails fast */
+}
+
+/* The next offset of (topic, partition); -1 when out of memory.  Locked. */
+static int64_t capture_offset(capture *cap, const char *topic, int32_t partition)
+{
+    for (size_t i = 0; i < cap->n_offs; i++)
+        if (cap->offs[i].partition == partition && strcmp(cap->offs[i].topic, topic) == 0)
+            return cap->offs[i].next++;
+    cap_offset *n = realloc(cap->offs, (cap->n_offs + 1) * sizeof *n);
+    char *t = n ? strdup(topic) : NULL;
+    if (n)
+        cap->offs = n;
+    if (!t)
+        return -1;
+    cap->offs[cap->n_offs++] = (cap_offset){ t, partition, 1 };
+    return 0;
+}
+
+/* Copy n bytes to *at (NUL-terminated), advance *at; returns the copy. */
+static char *put_bytes(char **at, const void *src, size_t n)
+{
+    char *d = *at;
+    if (n)
+        memcpy(d, src, n);
+    d[n] = '\0';
+    *at += n + 1;
+    return d;
+}
+
+/* One allocation holding r (and h's headers) as a tg_captured. */
+static cap_rec *capture_copy(const tg_raw_record *r, const rd_kafka_headers_t *h)
+{
+    size_t nh = h ? rd_kafka_header_cnt(h) : 0, bytes = strlen(r->topic) + 1 + r->key_len + 1
+                                                          + r->value_len + 1;
+    const char *name;
+    const void *v;
+    size_t vl;
+    for (size_t i = 0; i < nh; i++)
+        if (rd_kafka_header_get_all(h, i, &name, &v, &vl) == 0)
+            bytes += strlen(name) + 1 + vl + 1;
+    cap_rec *c = calloc(1, sizeof *c + nh * sizeof(tg_header) + bytes);
+    if (!c)
+        return NULL;
+    tg_header *hs = (tg_header *)(c + 1);
+    char *at = (char *)(hs + nh);
+    c->pub.topic = put_bytes(&at, r->topic, strlen(r->topic));
+    c->pub.partition = r->partition;
+    c->pub.key = r->key_len ? put_bytes(&at, r->key, r->key_len) : NULL;
+    c->pub.key_len = r->key_len;
+    c->pub.value = put_bytes(&at, r->value, r->value_len);
+    c->pub.value_len = r->value_len;
+    c->pub.timestamp_ms = r->timestamp_ms;
+    for (size_t i = 0; i < nh; i++) {
+        if (rd_kafka_header_get_all(h, i, &name, &v, &vl) != 0)
+            continue;
+        hs[c->pub.n_headers].name = put_bytes(&at, name, strlen(name));
+        hs[c->pub.n_headers].value = v ? put_bytes(&at, v, vl) : NULL;
+        hs[c->pub.n_headers++].len = vl;
+    }
+    c->pub.headers = hs;
+    c->opaque = r->msg_opaque;
+    c->report_partition = r->partition >= 0 ? r->partition : 0;
+    return c;
+}
+
+/* produce() in capture mode: record r with headers h (destroyed here). */
+static int capture_record(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h,
+                          tg_error *err)
+{
+    capture *cap = p->capture;
+    cap_rec *c = capture_copy(r, h);
+    rd_kafka_headers_destroy(h);
+    if (!c)
+        return tg_error_set(err, TG_ERR_NOMEM, "capture: out of memory");
+    pthread_mutex_lock(&cap->lock);
+    if (cap->n == cap->cap) {
+        size_t ncap = cap->cap ? cap->cap * 2 : 16;
+        cap_rec **nr = realloc(cap->recs, ncap * sizeof *nr);
+        if (nr) {
+            cap->recs = nr;
+            cap->cap = ncap;
+        }
+    }
+    int64_t off = cap->n < cap->cap ? capture_offset(cap, r->topic, c->report_partition) : -1;
+    if (off >= 0) {
+        c->pub.offset = off;
+        cap->recs[cap->n++] = c;
+        atomic_fetch_add(&p->in_flight, 1);
+    }
+    pthread_mutex_unlock(&cap->lock);
+    if (off >= 0)
+        return 0;
+    free(c);
+    return tg_error_set(err, TG_ERR_NOMEM, "capture: out of memory");
+}
+
+/* Serve the successful reports of the sends recorded so far (not of those a
+ * callback records meanwhile: bounded).  Returns how many were served. */
+static int capture_serve(tg_producer *p)
+{
+    capture *cap = p->capture;
+    int served = 0;
+    pthread_mutex_lock(&cap->lock);
+    size_t end = cap->n;
+    while (cap->served < end) {
+        const cap_rec *c = cap->recs[cap->served++];
+        tg_delivery d;
+        memset(&d, 0, sizeof d);
+        d.topic = c->pub.topic;
+        d.partition = c->report_partition;
+        d.offset = c->pub.offset;
+        d.key = c->pub.key;
+        d.key_len = c->pub.key_len;
+        d.msg_opaque = c->opaque;
+        d.error = "";
+        pthread_mutex_unlock(&cap->lock); /* the callback may send (and lock) */
+        atomic_fetch_sub(&p->in_flight, 1);
+        tg_metrics_add(p->metrics, TG_M_DELIVERED, 1);
+        report(p, &d, 0, TG_FALLBACK_NONE);
+        served++;
+        pthread_mutex_lock(&cap->lock);
+    }
+    pthread_mutex_unlock(&cap->lock);
+    return served;
+}
+
+static capture *capture_of(const tg_producer *p)
+{
+    return p ? p->capture : NULL;
+}
+
+size_t tg_producer_captured_count(const tg_producer *p)
+{
+    capture *cap = capture_of(p);
+    if (!cap)
+        return 0;
+    pthread_mutex_lock(&cap->lock);
+    size_t n = cap->n;
+    pthread_mutex_unlock(&cap->lock);
+    return n;
+}
+
+const tg_captured *tg_producer_captured(const tg_producer *p, size_t i)
+{
+    capture *cap = capture_of(p);
+    const tg_captured *c = NULL;
+    if (!cap)
+        return NULL;
+    pthread_mutex_lock(&cap->lock);
+    if (i < cap->n)
+        c = &cap->recs[i]->pub;
+    pthread_mutex_unlock(&cap->lock);
+    return c;
+}
+
+const tg_header *tg_captured_header(const tg_captured *c, const char *name)
+{
+    const tg_header *found = NULL;
+    for (size_t i = 0; c && name && i < c->n_headers; i++)
+        if (strcmp(c->headers[i].name, name) == 0)
+            found = &c->headers[i];
+    return found;
+}
+
+void tg_producer_capture_clear(tg_producer *p)
+{
+    capture *cap = capture_of(p);
+    if (!cap)
+        return;
+    (void)capture_serve(p);
+    pthread_mutex_lock(&cap->lock);
+    atomic_fetch_sub(&p->in_flight, cap->n - cap->served); /* sent by callbacks just now */
+    capture_forget(cap);
+    pthread_mutex_unlock(&cap->lock);
 }
 
 static int hex_field(const char *s, size_t n)

@@ -177,8 +177,59 @@ size_t tg_producer_in_flight(const tg_producer *p);
 int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered);
 
 /* The underlying librdkafka handle (owned by p), for tests and for calls
- * this wrapper does not cover. */
+ * this wrapper does not cover.  NULL for a capture producer. */
 rd_kafka_t *tg_producer_handle(tg_producer *p);
+
+/* ---- capture mode: a producer for unit tests (docs/testing.md) ----------
+ *
+ * tg_producer_new_capture makes a producer that talks to no broker and needs
+ * no configuration: tg_producer_send and tg_producer_send_raw encode, key
+ * and build the headers exactly as a real producer does (same checks, same
+ * errors), then record the result instead of queueing it.  Every recorded
+ * send gets a successful delivery report (partition: the one asked for, 0
+ * for TG_PARTITION_ANY; offset: 0, 1, 2, ... per topic and partition),
+ * served at the same points as a real producer's (the end of
+ * tg_producer_send, tg_producer_poll, tg_producer_flush, tg_producer_close),
+ * so code that waits for its reports works unchanged.  Sends are recorded in
+ * order; read them with tg_producer_captured. */
+
+/* One recorded send.  Every pointer points into storage owned by the capture
+ * producer, valid until tg_producer_capture_clear or tg_producer_close; key,
+ * value and header values are also NUL-terminated (not counted in the
+ * lengths) so tests can compare them as strings. */
+typedef struct tg_captured {
+    const char *topic;
+    int32_t partition;          /* as sent: TG_PARTITION_ANY unless one was set    */
+    int64_t offset;             /* the offset its delivery report carries           */
+    const void *key;            /* NULL when the message has no key                 */
+    size_t key_len;
+    const char *value;          /* the encoded JSON                                 */
+    size_t value_len;
+    const tg_header *headers;   /* in order: content-type, tg-schema,
+                                   tg-schema-version, traceparent, then extras      */
+    size_t n_headers;
+    int64_t timestamp_ms;       /* as sent (0 = "now" was asked for)                */
+} tg_captured;
+
+/* A capture producer.  opts as for tg_producer_new (on_delivery, logger,
+ * metrics; may be NULL).  Free it with tg_producer_close.  NULL + err only
+ * when out of memory. */
+tg_producer *tg_producer_new_capture(const tg_producer_opts *opts, tg_error *err);
+
+/* Number of sends recorded so far (0 for a producer that is not a capture
+ * producer).  Thread-safe. */
+size_t tg_producer_captured_count(const tg_producer *p);
+
+/* The i-th recorded send (0 = first), or NULL if i is out of range or p is
+ * not a capture producer.  Owned by p (see tg_captured).  Thread-safe. */
+const tg_captured *tg_producer_captured(const tg_producer *p, size_t i);
+
+/* The last header of c called name, or NULL.  Points into c. */
+const tg_header *tg_captured_header(const tg_captured *c, const char *name);
+
+/* Serve pending delivery reports, then forget every recorded send (earlier
+ * tg_captured pointers become invalid); offsets start again at 0. */
+void tg_producer_capture_clear(tg_producer *p);
 
 /* W3C trace context parsed from a traceparent header value. */
 typedef struct tg_trace_context {
