@@ -67,7 +67,8 @@ struct orders_OrderEvent {
 
 /* ---- codecs ----
  *
- * <T>_init(msg)    zero the message and apply the schema's defaults.
+ * <T>_init(msg)    zero the message and apply the schema's defaults (also
+ *                  those of the messages it holds by value).
  * <T>_decode(...)  JSON -> message.  Returns TG_JSON_OK, or the code of the
  *                  first error; every error found (up to errors->cap) is in
  *                  `errors` with its JSON path, byte offset and reason.

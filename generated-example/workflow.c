@@ -291,6 +291,7 @@ tg_json_code workflow_EventMetadata_encode(const workflow_EventMetadata *msg, ch
 void workflow_EventPayload_init(workflow_EventPayload *msg)
 {
     memset(msg, 0, sizeof *msg);
+    workflow_EventMetadata_init(&msg->metadata);
 }
 
 /* data: "data" */
@@ -415,6 +416,7 @@ tg_json_code workflow_EventPayload_encode(const workflow_EventPayload *msg, char
 void workflow_WorkflowEvent_init(workflow_WorkflowEvent *msg)
 {
     memset(msg, 0, sizeof *msg);
+    workflow_EventPayload_init(&msg->payload);
 }
 
 /* event_id: "event_id" */

@@ -483,6 +483,31 @@ static char *default_expr(const schema *s, const field_def *f)
     return e;
 }
 
+/* True when m's _init does more than zero it: a field of m, or of a
+ * message m holds by value, has a default.  Messages nest acyclically
+ * (the loader refuses recursion by value). */
+static bool message_has_defaults(const message_def *m)
+{
+    for (size_t i = 0; i < m->n_fields; i++) {
+        const field_def *f = &m->fields[i];
+        if (f->default_text || (f->type.kind == T_MESSAGE && message_has_defaults(f->type.message)))
+            return true;
+    }
+    return false;
+}
+
+/* The init call of a field that holds a message with defaults by value
+ * ("" for any other field), so that <T>_init applies nested defaults too. */
+static char *nested_init(const schema *s, const field_def *f)
+{
+    if (f->type.kind != T_MESSAGE || !message_has_defaults(f->type.message))
+        return xstrdup("");
+    char *type = type_c_name(s, f->type.message->name);
+    char *call = xasprintf("%s_init", type);
+    free(type);
+    return call;
+}
+
 /* The type of a non-container field in the domain skeleton
  * (domain.h.mustache): enums and messages get their domain twins. */
 static char *domain_c_type(const schema *s, const type_ref *t)
@@ -514,6 +539,7 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     set_bool(fm, "has_default", f->default_text != NULL);
     f->default_text ? set_own(fm, "default_expr", default_expr(s, f))
                     : set_str(fm, "default_expr", "");
+    set_own(fm, "init_call", nested_init(s, f));
     set_bool(fm, "is_container", f->type.kind == T_ARRAY || f->type.kind == T_MAP);
     set_bool(fm, "is_array", f->type.kind == T_ARRAY);
     set_bool(fm, "is_map", f->type.kind == T_MAP);

@@ -371,6 +371,18 @@ static void test_standalone(void)
     CHECK(roundtrip_crm_CustomerIdentity(&c, "{}", "identity"), "empty identity is {}");
 }
 
+/* <T>_init applies the defaults of the messages T holds by value too (a
+ * producer that builds a WorkflowEvent by hand gets metadata.attempt = 1). */
+static void test_init_nested_defaults(void)
+{
+    workflow_WorkflowEvent ev;
+    memset(&ev, 0xff, sizeof ev);
+    workflow_WorkflowEvent_init(&ev);
+    CHECK(ev.payload.metadata.attempt == 1, "nested default applied by the outer init");
+    CHECK(ev.payload.metadata.has_correlation_id == false && ev.payload.data.len == 0,
+          "the rest of the nested message is zeroed");
+}
+
 /* Messages the encoder must refuse (TG_JSON_E_VALUE): the output would not
  * be valid JSON or would not decode. */
 static void test_encode_rejects(void)
@@ -443,6 +455,7 @@ int main(void)
     test_crm_whatsapp();
     test_crm_form();
     test_standalone();
+    test_init_nested_defaults();
     test_encode_rejects();
     return check_finish();
 }
