@@ -12,6 +12,9 @@
  *              a consumer (fresh group) of the same process handles every
  *              one exactly once (counted by id); the shared cluster is torn
  *              down after the last client is freed
+ *   shared     8 threads acquire and release the shared cluster 200 times
+ *              each while the test holds a reference: every one gets the
+ *              same cluster, and releasing the last reference stops it
  *   tool       topicgen-broker (TOPICGEN_BROKER_EXE) started as a child: first
  *              line of stdout is 127.0.0.1:PORT, --topic made its partitions,
  *              N messages produced and consumed through it, --bootstrap-file
@@ -23,6 +26,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +308,62 @@ static void test_roundtrip(void)
     tg_embedded_release(e);
 }
 
+/* ---- shared ---------------------------------------------------------------------- */
+
+enum { THREADS = 8, ROUNDS = 200 };
+
+typedef struct racer {
+    tg_embedded *expect;
+    int same, other;
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    for (int i = 0; i < ROUNDS; i++) {
+        tg_embedded *e = tg_embedded_acquire(NULL);
+        if (e == r->expect)
+            r->same++;
+        else
+            r->other++;
+        tg_embedded_release(e);
+    }
+    return NULL;
+}
+
+static void test_shared(void)
+{
+    tg_error err;
+    racer r[THREADS];
+    pthread_t t[THREADS];
+    tg_embedded *held = tg_embedded_acquire(&err);
+    KT_CHECK(held != NULL, "acquire: %s", err.message);
+    if (!held)
+        return;
+    KT_CHECK(tg_embedded_create_topic(held, "emb.shared", 1, &err) == 0, "%s", err.message);
+    for (int i = 0; i < THREADS; i++) {
+        r[i] = (racer){ held, 0, 0 };
+        pthread_create(&t[i], NULL, race, &r[i]);
+    }
+    int same = 0, other = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        same += r[i].same;
+        other += r[i].other;
+    }
+    printf("shared: %d acquires got the held cluster, %d another\n", same, other);
+    KT_CHECK(same == THREADS * ROUNDS && other == 0, "%d of %d acquires got another cluster",
+             other, THREADS * ROUNDS);
+    /* the threads' releases did not stop it: the topic is still there */
+    KT_CHECK(tg_embedded_create_topic(held, "emb.shared", 1, &err) == TG_ERR_KAFKA,
+             "the held cluster lost its topic");
+    tg_embedded_release(held);
+    tg_embedded *fresh = tg_embedded_acquire(&err);
+    KT_CHECK(fresh && tg_embedded_create_topic(fresh, "emb.shared", 1, &err) == 0,
+             "the last release did not stop the cluster: %s", err.message);
+    tg_embedded_release(fresh);
+}
+
 /* ---- tool ---------------------------------------------------------------------------- */
 
 /* Start the tool with argv (NULL-terminated, argv[0] ignored); its stdout on
@@ -460,7 +520,7 @@ int main(int argc, char **argv)
 {
     static const struct { const char *name; void (*fn)(void); } cases[] = {
         { "env", test_env }, { "failfast", test_failfast },
-        { "roundtrip", test_roundtrip }, { "tool", test_tool },
+        { "roundtrip", test_roundtrip }, { "shared", test_shared }, { "tool", test_tool },
     };
     alarm(120); /* hard bound: SIGALRM kills a hung test */
     for (size_t i = 0; argc == 2 && i < sizeof cases / sizeof cases[0]; i++)
@@ -468,6 +528,6 @@ int main(int argc, char **argv)
             cases[i].fn();
             return kt_summary();
         }
-    fprintf(stderr, "usage: %s env|failfast|roundtrip|tool\n", argv[0]);
+    fprintf(stderr, "usage: %s env|failfast|roundtrip|shared|tool\n", argv[0]);
     return 2;
 }
