@@ -1,30 +1,158 @@
 #!/usr/bin/env bash
-# Build the tiny downstream project in tests/downstream/project both ways a
-# user can consume topicgen: from its source tree via add_subdirectory, and
-# installed (cmake --install of this build) via find_package.  Each build
-# must generate code at build time, compile it with -Werror and run.
+# A user's repository from zero: the payments service of
+# tests/downstream/project (its own schema, translators in its source tree,
+# C and C++) built three ways against topicgen, and its producer and
+# consumer exchanging 1,000 union messages through topicgen-broker:
+#
+#   install      cmake --install of this build into a scratch prefix; the
+#                shared library has its SONAME; every installed header
+#                compiles alone as C11, C++17 and C++20 at -Werror
+#   find_package the project finds the installed topicgen; translator
+#                skeletons appear in its source tree and are never
+#                overwritten; a schema change regenerates
+#   add_subdirectory  the project builds topicgen from this source tree
+#   pkg-config   a plain Makefile with the installed `topicgen` and
+#                `pkg-config topicgen` (shared, and --static with the archive)
+#
+# Each exchange starts a fresh topicgen-broker (topics pay.events:3 and
+# pay.events.dlq:1), names it with TOPICGEN_BROKERS only, publishes 1,000
+# events and consumes them with one handler per variant: one event is
+# retried once, one rejected; the consumer reads the dead letter back.  It
+# must report published = handled + dead-lettered exactly (999 + 1), no
+# duplicates.  Every wait is bounded; the broker listens on 127.0.0.1 only
+# and is always stopped.
+#
+#   downstream_test.sh SOURCE_DIR BUILD_DIR WORK_DIR
 set -euo pipefail
 src=$1      # topicgen source tree
 build=$2    # this topicgen build tree (already built)
 work=$3     # scratch directory
+COUNT=1000
+passed=0
 rm -rf "$work"
 mkdir -p "$work"
+prefix=$work/prefix
+broker_pid=""
 
-echo "== add_subdirectory"
-cmake -S "$src/tests/downstream/project" -B "$work/sub" -G Ninja \
-      -DTOPICGEN_SOURCE_DIR="$src" -DTOPICGEN_KAFKA=OFF >/dev/null
-cmake --build "$work/sub" -j2 >/dev/null
-"$work/sub/order_check"
+fail() { echo "downstream: FAIL: $*" >&2; echo "downstream: $passed passed, 1 failed"; exit 1; }
+pass() { echo "ok: $*"; passed=$((passed + 1)); }
+stop_broker() {
+  if [[ -n $broker_pid ]]; then
+    kill -TERM "$broker_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$broker_pid" 2>/dev/null || true
+    wait "$broker_pid" 2>/dev/null || true
+    broker_pid=""
+  fi
+}
+trap stop_broker EXIT
+
+# A fresh copy of the user's project, as if cloned: skeletons get written
+# into it, never into topicgen's tree.
+fresh_project() { rm -rf "$1"; cp -r "$src/tests/downstream/project" "$1"; }
+
+# start_broker: a fresh topicgen-broker; exports TOPICGEN_BROKERS.
+start_broker() {
+  stop_broker
+  local out=$work/broker.out
+  : >"$out"
+  "$prefix/bin/topicgen-broker" --topic pay.events:3 --topic pay.events.dlq:1 \
+    --max-seconds 300 >"$out" 2>"$work/broker.err" &
+  broker_pid=$!
+  for _ in $(seq 100); do [[ -s $out ]] && break; sleep 0.1; done
+  TOPICGEN_BROKERS=$(head -n 1 "$out")
+  [[ $TOPICGEN_BROKERS == 127.0.0.1:* ]] || fail "topicgen-broker printed no address: $(cat "$work/broker.err")"
+  export TOPICGEN_BROKERS
+}
+
+# exchange LABEL PRODUCER... -- CONSUMER...: publish COUNT, consume, compare.
+exchange() {
+  local label=$1; shift
+  local producer=() consumer=()
+  while [[ $1 != -- ]]; do producer+=("$1"); shift; done
+  shift
+  consumer=("$@")
+  start_broker
+  local out
+  out=$(timeout 120 "${producer[@]}") || fail "$label: producer failed: $out"
+  [[ $out == "published: $COUNT" ]] || fail "$label: producer said '$out'"
+  out=$(timeout 150 "${consumer[@]}") || fail "$label: consumer failed: $out"
+  echo "$out"
+  [[ $out == *"handled: $((COUNT - 1)), dead-lettered: 1, duplicates: 0, retried: 1" ]] ||
+    fail "$label: published $COUNT, consumer counted: $out"
+  stop_broker
+  pass "$label: published $COUNT = handled $((COUNT - 1)) + dead-lettered 1"
+}
+
+echo "== install"
+cmake --install "$build" --prefix "$prefix" >/dev/null
+for f in bin/topicgen bin/topicgen-broker lib/libtopicgen_runtime.a lib/pkgconfig/topicgen.pc \
+         lib/cmake/topicgen/topicgen-config.cmake; do
+  [[ -e $prefix/$f ]] || fail "not installed: $f"
+done
+so=$(readelf -d "$prefix/lib/libtopicgen_runtime.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+[[ $so == libtopicgen_runtime.so.* && -e $prefix/lib/$so ]] || fail "shared library SONAME '$so'"
+pass "installed: CLI, broker, static and shared runtime (SONAME $so), package files"
+
+for h in "$prefix"/include/topicgen/*.h; do
+  name=$(basename "$h")
+  echo "#include \"$name\"" >"$work/one.c"
+  gcc -std=c11 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -I"$prefix/include/topicgen" \
+    "$work/one.c" || fail "$name does not compile alone as C11"
+  for std in c++17 c++20; do
+    g++ -std=$std -Wall -Wextra -Wpedantic -Werror -fsyntax-only -x c++ \
+      -I"$prefix/include/topicgen" "$work/one.c" || fail "$name does not compile as $std"
+  done
+done
+pass "every installed header compiles alone as C11, C++17 and C++20"
 
 echo "== find_package"
-cmake --install "$build" --prefix "$work/prefix" >/dev/null
-cmake -S "$src/tests/downstream/project" -B "$work/pkg" -G Ninja \
-      -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+proj=$work/project-pkg
+fresh_project "$proj"
+cmake -S "$proj" -B "$work/pkg" -G Ninja -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/pkg" -j2 >/dev/null
-"$work/pkg/order_check"
-test -f "$work/prefix/lib/pkgconfig/topicgen.pc"
+[[ -f $proj/translators/pay_translator.c && -f $proj/translators/pay_domain.h ]] ||
+  fail "SKELETONS_DIR: no skeletons in the project's translators/"
+"$work/pkg/pay_cpp" decode >/dev/null || fail "C++ decode/encode"
+pass "find_package: built, skeletons in translators/, C++ decodes and encodes"
+exchange "find_package, C" "$work/pkg/pay_produce" $COUNT -- \
+  "$work/pkg/pay_consume" $COUNT "pay-pkg-$$"
+exchange "find_package, C++" "$work/pkg/pay_cpp" produce $COUNT -- \
+  "$work/pkg/pay_cpp" consume $COUNT "pay-cpp-$$"
 
-echo "== regenerates when the schema changes"
-touch "$src/tests/downstream/project/order.yaml"
-cmake --build "$work/pkg" -j2 | grep -q "topicgen: generating shop"
-echo "downstream: 2 passed, 0 failed"
+echo "// edited by the user" >>"$proj/translators/pay_translator.c"
+touch "$proj/payments.yaml"
+cmake --build "$work/pkg" -j2 >"$work/rebuild.log"
+grep -q "topicgen: generating pay" "$work/rebuild.log" || fail "a schema change did not regenerate"
+grep -q "edited by the user" "$proj/translators/pay_translator.c" || fail "a skeleton was overwritten"
+pass "a schema change regenerates; the edited skeleton is kept"
+
+echo "== add_subdirectory"
+proj=$work/project-sub
+fresh_project "$proj"
+cmake -S "$proj" -B "$work/sub" -G Ninja -DTOPICGEN_SOURCE_DIR="$src" \
+  -DTOPICGEN_BUILD_TESTS=OFF -DCMAKE_CXX_STANDARD=20 >/dev/null
+cmake --build "$work/sub" -j2 >/dev/null
+[[ -f $proj/translators/pay_translator.c ]] || fail "add_subdirectory: the first build wrote no skeleton"
+cmake --build "$work/sub" -j2 >/dev/null   # re-runs CMake: the skeleton is a plain source now
+exchange "add_subdirectory, C" "$work/sub/pay_produce" $COUNT -- \
+  "$work/sub/pay_consume" $COUNT "pay-sub-$$"
+"$work/sub/pay_cpp" decode >/dev/null || fail "C++20 decode/encode"
+pass "add_subdirectory: C++20 decodes and encodes"
+
+echo "== pkg-config and a Makefile"
+proj=$work/project-make
+fresh_project "$proj"
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+make -C "$proj" -j2 TOPICGEN="$prefix/bin/topicgen" all static >/dev/null
+readelf -d "$proj/pay_consume" | grep -q "NEEDED.*\[$so\]" || fail "pay_consume does not use $so"
+if readelf -d "$proj/pay_consume_static" | grep -q "NEEDED.*libtopicgen_runtime"; then
+  fail "pay_consume_static needs the shared library"
+fi
+pass "Makefile: pkg-config --libs links the shared library, --static the archive"
+exchange "pkg-config, C++ producer, static C consumer" "$proj/pay_cpp" produce $COUNT -- \
+  "$proj/pay_consume_static" $COUNT "pay-make-$$"
+exchange "pkg-config, shared C" "$proj/pay_produce" $COUNT -- \
+  "$proj/pay_consume" $COUNT "pay-make2-$$"
+
+echo "downstream: $passed passed, 0 failed"
