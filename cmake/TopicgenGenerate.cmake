@@ -17,15 +17,12 @@
 # It puts OUTPUT_DIR on <target>'s include path and links topicgen::runtime.
 #
 # SKELETONS_DIR names a folder of your source tree for the files that are
-# yours once written: <name>_domain.h and <name>_translator.c.  topicgen
+# yours once written: <name>_domain.h and <name>_translator.c.  The build
 # writes a missing one there as a skeleton and never overwrites it (edit and
-# commit it).  The folder joins the include path and an existing
-# <name>_translator.c joins <target>'s sources.  A skeleton missing at
-# configure time is written then when the generator is already built (an
-# installed topicgen); after add_subdirectory(topicgen) the first build
-# writes it and the next build re-runs CMake, which adds it.  Without
-# SKELETONS_DIR no translator layer is generated (the translator header
-# would include a domain header that does not exist).
+# commit it).  The folder joins the include path and <name>_translator.c
+# joins <target>'s sources.  Without SKELETONS_DIR no translator layer is
+# generated (the translator header would include a domain header that does
+# not exist).
 #
 # FUZZ also generates <name>_fuzz.c (`topicgen --fuzz`) and builds it with
 # <name>.c into the executable <target>_fuzz (<target>_<name>_fuzz when
@@ -46,27 +43,21 @@ function(_topicgen_schema_name schema out_var)
   set(${out_var} ${name} PARENT_SCOPE)
 endfunction()
 
-# Make sure the user-owned skeletons of one schema exist where they can, and
-# add the translator source to the target once it exists.
-function(_topicgen_skeletons target schema name skeletons_dir)
+# The translator source of one schema joins the target.  When it does not
+# exist yet, the generation step writes it (topicgen never overwrites a
+# skeleton) and declares it as an output, so the first build compiles it;
+# its appearance re-runs CMake, after which it is an ordinary source (so
+# that no `clean` can ever delete a file the user edited).
+function(_topicgen_skeletons target name skeletons_dir outputs_var)
   set(translator_c ${skeletons_dir}/${name}_translator.c)
-  get_target_property(imported topicgen::topicgen IMPORTED)
-  if(NOT EXISTS ${translator_c} AND imported)
-    get_target_property(generator topicgen::topicgen LOCATION)
-    execute_process(
-      COMMAND ${generator} --skeletons ${skeletons_dir}
-              -o ${CMAKE_CURRENT_BINARY_DIR}/topicgen_skeletons ${schema}
-      RESULT_VARIABLE rc)
-    if(NOT rc EQUAL 0)
-      message(FATAL_ERROR "topicgen_generate: cannot write the skeletons of ${schema}")
-    endif()
-  endif()
-  if(EXISTS ${translator_c})
-    target_sources(${target} PRIVATE ${translator_c})
-  else()
-    # Written by the first build; a re-run of CMake then adds it.
+  target_sources(${target} PRIVATE ${translator_c})
+  set(${outputs_var} "" PARENT_SCOPE)
+  get_property(declared GLOBAL PROPERTY _TOPICGEN_FIRST_SKELETONS)
+  if(NOT EXISTS ${translator_c} AND NOT translator_c IN_LIST declared)
+    # One rule per file, however many targets share the folder.
+    set_property(GLOBAL APPEND PROPERTY _TOPICGEN_FIRST_SKELETONS ${translator_c})
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${translator_c})
-    message(STATUS "topicgen: the first build writes ${translator_c} (yours to edit and commit)")
+    set(${outputs_var} ${translator_c} PARENT_SCOPE)
   endif()
 endfunction()
 
@@ -129,7 +120,8 @@ function(topicgen_generate)
     if(TG_SKELETONS_DIR)
       list(APPEND outputs ${TG_OUTPUT_DIR}/${name}_translator.h)
       list(APPEND sources ${TG_OUTPUT_DIR}/${name}_translator.h)
-      _topicgen_skeletons(${TG_TARGET} ${schema} ${name} ${TG_SKELETONS_DIR})
+      _topicgen_skeletons(${TG_TARGET} ${name} ${TG_SKELETONS_DIR} first_skeleton)
+      list(APPEND outputs ${first_skeleton})
     endif()
     if(TG_FUZZ)
       list(APPEND outputs ${TG_OUTPUT_DIR}/${name}_fuzz.c)
