@@ -6,7 +6,7 @@
 # existing cluster instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 
 jobs=2
 build() { # dir, extra cmake args...
