@@ -12,8 +12,19 @@
  *              topicgen.retry.max.attempts calls the message is dead-lettered;
  *   TG_REJECT  dead-letter at once (reason: tg_reject_reason, else
  *              "rejected by handler").
- * Decode/validation failures and unknown union variants are dead-lettered
- * without calling a handler.  Dead-lettering produces the original key,
+ * Decode/validation failures and unknown or unhandled union variants are
+ * dead-lettered without calling a handler.
+ *
+ * The tg-schema check (topicgen.schema.check, before decoding, in every
+ * mode): a record whose tg-schema header names another "<schema>.<name>"
+ * than the registration's descriptor is dead-lettered without reaching the
+ * translator or a handler ("schema mismatch: record has tg-schema
+ * 'billing.Invoice', this consumer expects 'orders.OrderEvent'"); a record
+ * without the header (another producer's) is decoded (policy match, the
+ * default) or dead-lettered too (require); off skips the check.  One header
+ * lookup and a byte compare per record, no allocation.
+ *
+ * Dead-lettering produces the original key,
  * value and headers plus tg-dlq-reason, tg-dlq-path, tg-dlq-topic,
  * tg-dlq-partition, tg-dlq-offset, tg-dlq-timestamp and tg-dlq-attempts to
  * the registration's DLQ topic: desc->dlq_topic when the topic consumed is
@@ -113,7 +124,8 @@ typedef struct tg_msg_meta {
     int attempt;                     /* 1 on the first call, 2 on the first retry */
     int variant;                     /* union variant index, -1 for plain messages */
     const tg_message_desc *desc;
-    const rd_kafka_message_t *raw;   /* the underlying message               */
+    const rd_kafka_message_t *raw;   /* the underlying message (NULL under
+                                        tg_test_deliver, tg_test.h)           */
     char *reason;                    /* consumer-owned DLQ reason buffer of this
                                         call (NULL in batch mode): write it with
                                         tg_reject_reason, not directly        */
@@ -184,7 +196,8 @@ int tg_consumer_add(tg_consumer *c, const tg_message_desc *desc, const char *top
 
 /* For a tagged union (desc->variant != NULL): route variant `index` of
  * `topic` to fn.  Variants without a handler are dead-lettered
- * ("unknown variant").  Call once per variant. */
+ * ("unhandled variant '<name>'"; an index the descriptor's variant function
+ * cannot name, "unknown variant").  Call once per variant. */
 int tg_consumer_add_variant(tg_consumer *c, const tg_message_desc *desc, const char *topic,
                             size_t index, tg_handler_fn fn, void *user, tg_error *err);
 
