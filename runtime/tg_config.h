@@ -131,8 +131,9 @@ void tg_config_free(tg_config *c);
 
 /* Set one property.  "topicgen.*" keys are range-checked integers, or
  * strings (topicgen.producer.spool.path, topicgen.producer.fallback.topic)
- * and choices (topicgen.producer.fallback, topicgen.profile); all others go
- * to rd_kafka_conf_set.  Returns 0, or TG_ERR_CONFIG with a message such as
+ * and choices (topicgen.producer.fallback, topicgen.profile,
+ * topicgen.ordering, topicgen.schema.check); all others go to
+ * rd_kafka_conf_set.  Returns 0, or TG_ERR_CONFIG with a message such as
  * "unknown property 'foo.bar'" or "invalid value for property 'acks': ..."
  * (librdkafka's reason).  c is unchanged on error.
  *

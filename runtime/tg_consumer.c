@@ -28,7 +28,6 @@
 #include "tg_embedded.h"
 #include "tg_workers.h"
 
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
