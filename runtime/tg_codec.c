@@ -150,8 +150,9 @@ void tg_codec_error_enum(tg_json_reader *r, size_t offset, tg_str got, const cha
 {
     if (undecoded(r, got))
         return;
-    tg_json_error_at(r, offset, TG_JSON_E_ENUM, "unknown %s \"%.*s\" (expected one of: %s)", type,
-                     (int)(got.len > 64 ? 64 : got.len), got.ptr, allowed);
+    char excerpt[TG_JSON_EXCERPT_CAP];
+    tg_json_error_at(r, offset, TG_JSON_E_ENUM, "unknown %s %s (expected one of: %s)", type,
+                     tg_json_excerpt(excerpt, got), allowed);
 }
 
 /* ---- union tags ------------------------------------------------------------ */
@@ -373,11 +374,11 @@ bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag)
 void tg_codec_error_variant(tg_json_reader *r, size_t offset, tg_str discriminator, tg_str tag,
                             const char *allowed)
 {
-    char field[TG_JSON_PATH_MAX];
+    char field[TG_JSON_PATH_MAX], excerpt[TG_JSON_EXCERPT_CAP];
     snprintf(field, sizeof field, "%.*s", (int)discriminator.len, discriminator.ptr);
     tg_json_error_field(r, offset, TG_JSON_E_UNION, field,
-                        "unknown variant \"%.*s\" (expected one of: %s)",
-                        (int)(tag.len > 64 ? 64 : tag.len), tag.ptr, allowed);
+                        "unknown variant %s (expected one of: %s)", tg_json_excerpt(excerpt, tag),
+                        allowed);
 }
 
 tg_json_code tg_codec_decode_end(tg_json_reader *r)

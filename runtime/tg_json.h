@@ -316,6 +316,19 @@ bool tg_json_error_field(tg_json_reader *r, size_t offset, tg_json_code code,
 bool tg_json_error_v(tg_json_reader *r, size_t offset, tg_json_code code,
                      const char *field, const char *fmt, va_list ap);
 
+/* Input text quoted in an error reason: at most TG_JSON_EXCERPT_BYTES bytes
+ * of it, cut at a character boundary ("..." follows when cut). */
+#define TG_JSON_EXCERPT_BYTES 40
+#define TG_JSON_EXCERPT_CAP (TG_JSON_EXCERPT_BYTES * 6 + 8)
+
+/* Write s into buf as a quoted excerpt ("abc", "abcd..."), with '"', '\\',
+ * control characters, DEL, bytes that are not valid UTF-8 (\xff), and the
+ * Unicode line separators and bidirectional controls (\u2028, \u202e)
+ * escaped: text from the input never carries a line break into a log line
+ * or a dead-letter header, nor reorders what a reader sees.  buf holds
+ * TG_JSON_EXCERPT_CAP bytes; returns buf.  Thread-safe. */
+const char *tg_json_excerpt(char *buf, tg_str s);
+
 /* Number of Unicode code points in a valid UTF-8 string (for min_length /
  * max_length).  Thread-safe. */
 size_t tg_str_utf8_length(tg_str s);

@@ -3,8 +3,11 @@
  * names, the JSON path text ("$.line_items[2].quantity", odd keys as
  * $["a b"]) and the one-line format "<path>: <reason> (byte <offset>)".
  * Errors go into the caller's fixed array; what does not fit is counted.
+ * Input text in a path or a reason is escaped one way (excerpt_escape), so
+ * error texts carry no line break, bidi control or stray byte from the input.
  */
 #include "tg_json.h"
+#include "tg_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -53,30 +56,56 @@ static bool is_ident(tg_str k)
     return true;
 }
 
-/* ".key" for identifiers, else ["key"] with '"', '\\' and controls escaped. */
+/* The code point of a valid 3-byte UTF-8 sequence. */
+static unsigned code_point3(const unsigned char *p)
+{
+    return (unsigned)(p[0] & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3Fu);
+}
+
+/* U+2028/U+2029 and the bidirectional controls U+200E/F, U+202A-E and
+ * U+2066-9 (CVE-2021-42574): invisible, yet they break or reorder lines. */
+static bool is_invisible_control(unsigned cp)
+{
+    return cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* The escape for the character of n bytes at p (n 0: an invalid byte) into
+ * esc; 0 when it goes out as it is. */
+static int excerpt_escape(const unsigned char *p, size_t n, char *esc, size_t cap)
+{
+    unsigned c = p[0];
+    static const char short_esc[] = "\\b\\t\\n\\v\\f\\r"; /* 0x08..0x0D */
+    if (n == 0)
+        return snprintf(esc, cap, "\\x%02x", c);
+    if (n == 3 && is_invisible_control(code_point3(p)))
+        return snprintf(esc, cap, "\\u%04x", code_point3(p));
+    if (c == '"' || c == '\\')
+        return snprintf(esc, cap, "\\%c", (char)c);
+    if (c >= 0x08 && c <= 0x0D)
+        return snprintf(esc, cap, "%.2s", short_esc + 2 * (c - 0x08));
+    if (c < 0x20 || c == 0x7F)
+        return snprintf(esc, cap, "\\u%04x", c);
+    return 0;
+}
+
+/* ".key" for identifiers, else ["key"] escaped as excerpts are. */
 static void put_key(pathbuf *b, tg_str k)
 {
-    size_t i, run = 0;
+    const unsigned char *p = (const unsigned char *)k.ptr, *end = p + k.len;
     if (is_ident(k)) {
         put(b, ".", 1);
         put(b, k.ptr, k.len);
         return;
     }
     put(b, "[\"", 2);
-    for (i = 0; i < k.len; i++) {
-        unsigned char c = (unsigned char)k.ptr[i];
-        if (c == '"' || c == '\\' || c < 0x20) {
-            char esc[8];
-            put(b, k.ptr + run, i - run);
-            if (c < 0x20)
-                snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
-            else
-                snprintf(esc, sizeof esc, "\\%c", c);
-            put(b, esc, strlen(esc));
-            run = i + 1;
-        }
+    while (p < end) {
+        size_t n = *p < 0x80 ? 1 : tg_utf8_seq(p, end);
+        char esc[8];
+        int e = excerpt_escape(p, n, esc, sizeof esc);
+        put(b, e ? esc : (const char *)p, e ? (size_t)e : n);
+        p += n ? n : 1;
     }
-    put(b, k.ptr + run, k.len - run);
     put(b, "\"]", 2);
 }
 
@@ -103,6 +132,32 @@ static void format_path(const tg_json_reader *r, const char *field, char *out)
     if (b.cut && b.cap >= 3)
         memcpy(out + b.cap - 3, "...", 3);
     out[b.len] = '\0';
+}
+
+const char *tg_json_excerpt(char *buf, tg_str s)
+{
+    const unsigned char *p = (const unsigned char *)s.ptr, *end = p + s.len;
+    const unsigned char *stop = p + (s.len > TG_JSON_EXCERPT_BYTES ? TG_JSON_EXCERPT_BYTES : s.len);
+    size_t len = 0;
+    buf[len++] = '"';
+    while (p < stop) {
+        size_t n = *p < 0x80 ? 1 : tg_utf8_seq(p, end), step = n ? n : 1;
+        char esc[8];
+        int e;
+        if (p + step > stop)
+            break; /* a character the cut would split */
+        e = excerpt_escape(p, n, esc, sizeof esc);
+        memcpy(buf + len, e ? esc : (const char *)p, e ? (size_t)e : n);
+        len += e ? (size_t)e : n;
+        p += step;
+    }
+    if (p < end) {
+        memcpy(buf + len, "...", 3);
+        len += 3;
+    }
+    buf[len++] = '"';
+    buf[len] = '\0';
+    return buf;
 }
 
 bool tg_json_error_v(tg_json_reader *r, size_t offset, tg_json_code code, const char *field,

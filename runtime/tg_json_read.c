@@ -446,9 +446,8 @@ static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
 
 static bool fail_dup(tg_json_reader *r, tg_str k, const char *q)
 {
-    int n = k.len > 40 ? 40 : (int)k.len;
-    return fail(r, q, TG_JSON_E_DUPLICATE, "duplicate key \"%.*s\"%s", n, k.ptr,
-                k.len > 40 ? "..." : "");
+    char excerpt[TG_JSON_EXCERPT_CAP];
+    return fail(r, q, TG_JSON_E_DUPLICATE, "duplicate key %s", tg_json_excerpt(excerpt, k));
 }
 
 /* Remember key k of the current object; false (fatal) when it is already
@@ -909,9 +908,9 @@ bool tg_json_skip_unknown(tg_json_reader *r, tg_str key, bool reject)
         return false;
     if (reject) {
         size_t o = key.ptr > r->begin && key.ptr <= r->end ? off(r, key.ptr) - 1 : tg_json_offset(r);
-        int n = key.len > 40 ? 40 : (int)key.len;
-        tg_json_error_at(r, o, TG_JSON_E_UNKNOWN_FIELD, "unknown field \"%.*s\"%s", n, key.ptr,
-                         key.len > 40 ? "..." : "");
+        char excerpt[TG_JSON_EXCERPT_CAP];
+        tg_json_error_at(r, o, TG_JSON_E_UNKNOWN_FIELD, "unknown field %s",
+                         tg_json_excerpt(excerpt, key));
         tg_json_skip_value(r);
         return false;
     }
@@ -1126,9 +1125,9 @@ bool tg_json_read_string(tg_json_reader *r, tg_str *out)
 static bool format_error(tg_json_reader *r, const char *q, tg_str s, const char *what,
                          const char *why)
 {
-    int n = s.len > 40 ? 40 : (int)s.len;
-    return tg_json_error_at(r, off(r, q), TG_JSON_E_FORMAT, "invalid %s \"%.*s%s\"%s%s", what, n,
-                            s.ptr, s.len > 40 ? "..." : "", why ? ": " : "", why ? why : "");
+    char excerpt[TG_JSON_EXCERPT_CAP];
+    return tg_json_error_at(r, off(r, q), TG_JSON_E_FORMAT, "invalid %s %s%s%s", what,
+                            tg_json_excerpt(excerpt, s), why ? ": " : "", why ? why : "");
 }
 
 bool tg_json_read_decimal(tg_json_reader *r, tg_str *out)

@@ -252,7 +252,7 @@ static const row rows[] = {
     R(CRM, "{" C_COMMON ",'form_id':'f','fields':{},'\\u006dessage_type':'form_submitted'}",
       OK, "", NULL, ""),
     R(CRM, "{'message_type':'sms\\u005freceived'," C_COMMON "}", UNION, "$.message_type", "{",
-      "unknown variant \"sms\\u005freceived\" (expected one of: email_received, whatsapp_received, "
+      "unknown variant \"sms\\\\u005freceived\" (expected one of: email_received, whatsapp_received, "
       "form_submitted)"),
     /* broken JSON around a union is a syntax error, not a union error */
     R(CRM, "{'message_type':'email_re", SYNTAX, "$.message_type", "'email_re", "unterminated string"),

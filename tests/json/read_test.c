@@ -162,7 +162,22 @@ static const bad_row bad_rows[] = {
     BAD("{\"a\":1,\"a\":2}", DUPLICATE, "$.a", 7, "duplicate key \"a\""),
     BAD("{\"a\":1,\"b\":2,\"a\":3}", DUPLICATE, "$.a", 13, "duplicate key \"a\""),
     BAD("{\"a\":1,\"\\u0061\":2}", DUPLICATE, "$.a", 7, "duplicate key \"a\""),
-    BAD("{\"\\n\":1,\"\\u000a\":2}", DUPLICATE, "$[\"\\u000a\"]", 8, "duplicate key \"\n\""),
+    BAD("{\"\\n\":1,\"\\u000a\":2}", DUPLICATE, "$[\"\\n\"]", 8, "duplicate key \"\\n\""),
+    /* input text in paths and reasons is escaped: no line break, no bidi
+     * control, no stray byte reaches a log line or a DLQ header, and a cut
+     * never splits a character */
+    BAD("{\"a\\\"b\":1,\"a\\\"b\":2}", DUPLICATE, "$[\"a\\\"b\"]", 10,
+        "duplicate key \"a\\\"b\""),
+    BAD("{\"\\u202e\":1,\"\\u202E\":2}", DUPLICATE, "$[\"\\u202e\"]", 12,
+        "duplicate key \"\\u202e\""),
+    BAD("{\"\xe2\x80\xa8\":1,\"\xe2\x80\xa8\":2}", DUPLICATE, "$[\"\\u2028\"]", 9,
+        "duplicate key \"\\u2028\""),
+    BAD("{\"\x7f\\t\":1,\"\x7f\\t\":2}", DUPLICATE, "$[\"\\u007f\\t\"]", 9,
+        "duplicate key \"\\u007f\\t\""),
+    BAD("{\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\":1,"
+        "\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\":2}", DUPLICATE,
+        "$[\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\"]", 47,
+        "duplicate key \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...\""),
     BAD("{\"x\":[{\"k\":1,\"k\":2}]}", DUPLICATE, "$.x[0].k", 13, "duplicate key \"k\""),
     BAD("{\"\":1,\"\":2}", DUPLICATE, "$[\"\"]", 6, "duplicate key \"\""),
     BAD("{\"a b\":{},\"a b\":1}", DUPLICATE, "$[\"a b\"]", 10, "duplicate key \"a b\""),
@@ -334,6 +349,8 @@ static const typed_row typed_rows[] = {
         "invalid timestamp \"2024-01-01T24:00:00Z\": hour out of range"),
     ERR(K_TS, 0, 0, "{\"v\":\"2024-01-01T12:60:00Z\"}", FORMAT, "$.v", 5,
         "invalid timestamp \"2024-01-01T12:60:00Z\": minute out of range"),
+    ERR(K_TS, 0, 0, "{\"v\":\"2024-05-01T12:00:00Z\\n\"}", FORMAT, "$.v", 5,
+        "invalid timestamp \"2024-05-01T12:00:00Z\\n\": unexpected characters after date-time"),
     ERR(K_TS, 0, 0, "{\"v\":\"2024-01-01T12:00:00\"}", FORMAT, "$.v", 5,
         "invalid timestamp \"2024-01-01T12:00:00\": expected RFC 3339 date-time YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM)"),
     ERR(K_TS, 0, 0, "{\"v\":\"2024-01-01T12:00:00.5\"}", FORMAT, "$.v", 5,
