@@ -197,7 +197,7 @@ int tg_embedded_resolve(rd_kafka_conf_t *rk_conf, tg_embedded **held, tg_error *
     conf_value(rk_conf, "bootstrap.servers", bootstrap, sizeof bootstrap);
     conf_value(rk_conf, "test.mock.num.brokers", mock, sizeof mock);
     if (strcmp(bootstrap, TG_EMBEDDED_BOOTSTRAP) != 0) {
-        if (bootstrap[0] || atoi(mock) > 0)
+        if (bootstrap[0] || strtol(mock, NULL, 10) > 0) /* librdkafka checked it is a number */
             return 0;
         return tg_error_set(err, TG_ERR_CONFIG,
                             "no Kafka cluster configured: set TOPICGEN_BROKERS=host:port[,...] "
