@@ -1,6 +1,6 @@
 /* The consumer's tg-schema check (topicgen.schema.check) on librdkafka's
  * mock cluster, in inline, worker and batch mode.  One case per run
- * (argv[1]): match, require, off, workers, batch.
+ * (argv[1]): match, require, off, workers, batch, union.
  *
  * Every case produces the same interleaved mix to one topic (2 partitions):
  *   ids    0..  : typed sends of kt.Msg               (tg-schema 'kt.Msg')
@@ -12,13 +12,20 @@
  * from the handler.  It checks: the ids the handler saw are exactly the
  * expected ones, each once; handled + dead-lettered = produced; every DLQ
  * record has the expected tg-dlq-reason text; the committed offsets cover
- * every record.  Each case prints "N passed, N failed". */
+ * every record.
+ *
+ * Case "union" runs the generated crm union end to end instead:
+ * crm_InboundMessage_send of each variant, crm_InboundMessage_consume with
+ * routes for two of the three, plus records labelled with another schema:
+ * the unrouted variant and the foreign records are dead-lettered with their
+ * reasons.  Each case prints "N passed, N failed". */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "crm_kafka.h"
 #include "kt.h"
 #include "tg_metrics.h"
 
@@ -245,6 +252,156 @@ static void run_case(kt_cluster *k, const char *name, const char *policy, const 
     tg_metrics_free(met);
 }
 
+/* ---- the generated union ------------------------------------------------------ */
+
+static const char *const CRM_JSON[3] = {
+    "{\"message_type\":\"email_received\",\"message_id\":\"m%d\",\"customer_id\":\"c%d\","
+    "\"received_at\":\"2026-11-23T15:39:17Z\",\"customer\":{},\"subject\":\"Hi\","
+    "\"body_text\":\"hello\"}",
+    "{\"message_type\":\"whatsapp_received\",\"message_id\":\"m%d\",\"customer_id\":\"c%d\","
+    "\"received_at\":\"2026-11-23T15:39:17Z\",\"customer\":{},\"waId\":\"w1\",\"text\":\"hi\"}",
+    "{\"message_type\":\"form_submitted\",\"message_id\":\"m%d\",\"customer_id\":\"c%d\","
+    "\"received_at\":\"2026-11-23T15:39:17Z\",\"customer\":{},\"form_id\":\"f1\","
+    "\"fields\":{}}",
+};
+
+static tg_result on_email(void *user, const crm_EmailReceived *m, const tg_msg_meta *meta)
+{
+    seen *s = user;
+    (void)m;
+    pthread_mutex_lock(&s->lock);
+    s->calls[0] += meta->variant == 0;
+    s->handled++;
+    pthread_mutex_unlock(&s->lock);
+    return TG_OK;
+}
+
+static tg_result on_whatsapp(void *user, const crm_WhatsappReceived *m, const tg_msg_meta *meta)
+{
+    seen *s = user;
+    (void)m;
+    pthread_mutex_lock(&s->lock);
+    s->calls[1] += meta->variant == 1;
+    s->handled++;
+    pthread_mutex_unlock(&s->lock);
+    return TG_OK;
+}
+
+/* Send n of each variant with crm_InboundMessage_send, and n records whose
+ * tg-schema says orders.OrderEvent (an email body: it would decode). */
+static void produce_union(kt_cluster *k, const char *topic, int n)
+{
+    static unsigned char mem[16384];
+    tg_error err;
+    tg_json_error e[4];
+    tg_config *pc = kt_producer_config(k, NULL, 0);
+    tg_producer *p = pc ? tg_producer_new(pc, NULL, &err) : NULL;
+    tg_config_free(pc);
+    KT_CHECK(p != NULL, "producer: %s", err.message);
+    if (!p)
+        return;
+    int failed = 0;
+    for (int i = 0; i < n; i++)
+        for (int v = 0; v < 4; v++) {
+            char json[512];
+            snprintf(json, sizeof json, CRM_JSON[v % 3], i * 4 + v, i);
+            if (v == 3) {
+                tg_header h = { "tg-schema", "orders.OrderEvent", 17 };
+                tg_raw_record r = { topic, TG_PARTITION_ANY, "c", 1, json, strlen(json), NULL,
+                                    &h, 1, 0, NULL };
+                failed += tg_producer_send_raw(p, &r, &err) != 0;
+                continue;
+            }
+            crm_InboundMessage msg;
+            tg_arena a;
+            tg_json_errors errs = { e, 4, 0, 0 };
+            tg_arena_init(&a, mem, sizeof mem);
+            tg_send_opts so = tg_send_opts_default();
+            so.topic = topic;
+            failed += crm_InboundMessage_decode(&msg, json, strlen(json), &a, &errs) != TG_JSON_OK
+                      || crm_InboundMessage_send(p, &msg, &so, &err) != 0;
+        }
+    size_t left = 1;
+    KT_CHECK(failed == 0, "%d sends failed: %s", failed, err.message);
+    KT_CHECK(tg_producer_close(p, 10000, &left) == 0 && left == 0, "undelivered %zu", left);
+}
+
+static void on_union_dlq(void *user, const rd_kafka_message_t *m)
+{
+    int *counts = user;            /* [0] unhandled form, [1] schema mismatch, [2] other */
+    char reason[200];
+    kt_header(m, "tg-dlq-reason", reason, sizeof reason);
+    if (strcmp(reason, "unhandled variant 'form_submitted'") == 0) {
+        counts[0]++;
+    } else if (strcmp(reason, "schema mismatch: record has tg-schema 'orders.OrderEvent', this "
+                              "consumer expects 'crm.InboundMessage'") == 0) {
+        counts[1]++;
+    } else {
+        counts[2]++;
+        fprintf(stderr, "unexpected DLQ reason '%s'\n", reason);
+    }
+}
+
+static void run_union(kt_cluster *k)
+{
+    enum { N = 10 };
+    char topic[64], dlq_topic[80], group[96];
+    tg_error err;
+    kt_names(k, "schema-union", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
+    snprintf(group, sizeof group, "kt-schema-union-%ld", (long)getpid());
+    kt_topic(k, topic, 2);
+    kt_topic(k, dlq_topic, 1);
+    produce_union(k, topic, N);
+    const char *extra[] = { "fetch.wait.max.ms", "50" };
+    tg_config *conf = kt_consumer_config(k, group, extra, 1);
+    tg_metrics *met = tg_metrics_new();
+    tg_logger quiet = { tg_log_stderr_sink, NULL, TG_LOG_ERROR };
+    tg_consumer_opts o = { NULL, &quiet, met, NULL, NULL };
+    tg_consumer *c = conf ? tg_consumer_new(conf, &o, &err) : NULL;
+    tg_config_free(conf);
+    KT_CHECK(c != NULL, "consumer: %s", err.message);
+    if (!c) {
+        tg_metrics_free(met);
+        return;
+    }
+    seen s;
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.lock, NULL);
+    crm_InboundMessage_routes routes = { .on_email_received = on_email,
+                                         .on_whatsapp_received = on_whatsapp, .user = &s };
+    KT_CHECK(crm_InboundMessage_consume(c, topic, &routes, &err) == 0, "consume: %s",
+             err.message);
+    tg_metrics_snapshot snap;
+    int64_t deadline = kt_now_ms() + 40000;
+    int handled = 0;
+    do {
+        (void)tg_consumer_poll(c, 50, &err);
+        tg_metrics_snapshot_get(met, &snap);
+        pthread_mutex_lock(&s.lock);
+        handled = s.handled;
+        pthread_mutex_unlock(&s.lock);
+    } while ((handled < 2 * N || (int)snap.counters[TG_M_DEAD_LETTERED] < 2 * N)
+             && kt_now_ms() < deadline);
+    KT_CHECK(tg_consumer_close(c, &err) == 0, "close: %s", err.message);
+    tg_metrics_snapshot_get(met, &snap);
+    tg_consumer_free(c);
+    int counts[3] = { 0, 0, 0 };
+    int in_dlq = kt_read_all(k, dlq_topic, 2 * N, 10000, on_union_dlq, counts);
+    int dead = (int)snap.counters[TG_M_DEAD_LETTERED];
+    printf("union: produced=%d handled=%d (email %d, whatsapp %d) dead_lettered=%d "
+           "(unhandled form %d, schema mismatch %d, other %d)\n", 4 * N, s.handled, s.calls[0],
+           s.calls[1], dead, counts[0], counts[1], counts[2]);
+    KT_CHECK(s.handled + dead == 4 * N, "handled %d + dead-lettered %d != %d", s.handled, dead,
+             4 * N);
+    KT_CHECK(s.calls[0] == N && s.calls[1] == N, "email %d, whatsapp %d", s.calls[0],
+             s.calls[1]);
+    KT_CHECK(in_dlq == 2 * N && counts[0] == N && counts[1] == N && counts[2] == 0,
+             "DLQ %d: unhandled %d, mismatch %d, other %d", in_dlq, counts[0], counts[1],
+             counts[2]);
+    pthread_mutex_destroy(&s.lock);
+    tg_metrics_free(met);
+}
+
 /*                                        kt.Msg billing  kt.Other none  hand-set */
 static const bool MATCH[KINDS] = { true, false, false, true, true };
 static const bool REQUIRE[KINDS] = { true, false, false, false, true };
@@ -255,12 +412,12 @@ int main(int argc, char **argv)
     kt_cluster k;
     alarm(110); /* hard bound: SIGALRM kills a hung test */
     if (argc != 2) {
-        fprintf(stderr, "usage: %s match|require|off|workers|batch\n", argv[0]);
+        fprintf(stderr, "usage: %s match|require|off|workers|batch|union\n", argv[0]);
         return 2;
     }
     const char *c = argv[1];
     if (strcmp(c, "match") && strcmp(c, "require") && strcmp(c, "off") && strcmp(c, "workers")
-        && strcmp(c, "batch")) {
+        && strcmp(c, "batch") && strcmp(c, "union")) {
         fprintf(stderr, "unknown case %s\n", c);
         return 2;
     }
@@ -276,6 +433,8 @@ int main(int argc, char **argv)
         run_case(&k, c, "off", NULL, false, OFF);
     else if (strcmp(c, "workers") == 0)
         run_case(&k, c, "match", "3", false, MATCH);
+    else if (strcmp(c, "union") == 0)
+        run_union(&k);
     else
         run_case(&k, c, "require", NULL, true, REQUIRE);
     kt_cluster_stop(&k);
