@@ -31,27 +31,31 @@ static tg_result crm_InboundMessage_dispatch_form_submitted(void *routes, const 
     return r->on_form_submitted(r->user, &m->as.form_submitted, meta);
 }
 
-/* The handler of each variant, as the consumer registers them: NULL where
- * routes leaves the variant unset. */
-static void crm_InboundMessage_handlers(const crm_InboundMessage_routes *routes,
-        tg_handler_fn fns[3], void *users[3], void *user)
+/* The handler of each variant, as the consumer registers them (NULL where
+ * routes leaves the variant unset), each called with routes as its user. */
+typedef struct crm_InboundMessage_table {
+    tg_handler_fn fns[3];
+    void *users[3];
+} crm_InboundMessage_table;
+
+static crm_InboundMessage_table crm_InboundMessage_handlers(crm_InboundMessage_routes *routes)
 {
-    fns[0] = routes->on_email_received ? crm_InboundMessage_dispatch_email_received : NULL;
-    fns[1] = routes->on_whatsapp_received ? crm_InboundMessage_dispatch_whatsapp_received : NULL;
-    fns[2] = routes->on_form_submitted ? crm_InboundMessage_dispatch_form_submitted : NULL;
+    crm_InboundMessage_table t;
+    t.fns[0] = routes->on_email_received ? crm_InboundMessage_dispatch_email_received : NULL;
+    t.fns[1] = routes->on_whatsapp_received ? crm_InboundMessage_dispatch_whatsapp_received : NULL;
+    t.fns[2] = routes->on_form_submitted ? crm_InboundMessage_dispatch_form_submitted : NULL;
     for (size_t i = 0; i < 3; i++)
-        users[i] = user;
+        t.users[i] = routes;
+    return t;
 }
 
 int crm_InboundMessage_consume(tg_consumer *c, const char *topic, crm_InboundMessage_routes *routes,
         tg_error *err)
 {
-    tg_handler_fn fns[3];
-    void *users[3];
-    crm_InboundMessage_handlers(routes, fns, users, routes);
+    crm_InboundMessage_table t = crm_InboundMessage_handlers(routes);
     for (size_t i = 0; i < 3; i++)
-        if (fns[i] && tg_consumer_add_variant(c, &crm_InboundMessage_desc, topic, i, fns[i], users[i],
-                                              err) != 0)
+        if (t.fns[i] && tg_consumer_add_variant(c, &crm_InboundMessage_desc, topic, i, t.fns[i],
+                                                t.users[i], err) != 0)
             return -1;
     return 0;
 }
@@ -59,11 +63,9 @@ int crm_InboundMessage_consume(tg_consumer *c, const char *topic, crm_InboundMes
 int crm_InboundMessage_test_deliver(crm_InboundMessage_routes *routes, const char *json, size_t len,
         const tg_test_opts *opts, tg_test_outcome *out, tg_error *err)
 {
-    tg_handler_fn fns[3];
-    void *users[3];
     if (!routes)
         return tg_error_set(err, TG_ERR_ARG, "crm_InboundMessage_test_deliver: NULL routes");
-    crm_InboundMessage_handlers(routes, fns, users, routes);
-    tg_test_route r = { &crm_InboundMessage_desc, NULL, NULL, fns, users };
+    crm_InboundMessage_table t = crm_InboundMessage_handlers(routes);
+    tg_test_route r = { &crm_InboundMessage_desc, NULL, NULL, t.fns, t.users };
     return tg_test_deliver(&r, json, len, opts, out, err);
 }

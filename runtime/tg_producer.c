@@ -840,7 +840,7 @@ static int capture_record(tg_producer *p, const tg_raw_record *r, rd_kafka_heade
     pthread_mutex_lock(&cap->lock);
     if (cap->n == cap->cap) {
         size_t ncap = cap->cap ? cap->cap * 2 : 16;
-        cap_rec **nr = realloc(cap->recs, ncap * sizeof *nr);
+        cap_rec **nr = realloc(cap->recs, ncap * sizeof(cap_rec *));
         if (nr) {
             cap->recs = nr;
             cap->cap = ncap;
