@@ -54,8 +54,8 @@ int crm_InboundMessage_consume(tg_consumer *c, const char *topic, crm_InboundMes
 {
     crm_InboundMessage_table t = crm_InboundMessage_handlers(routes);
     for (size_t i = 0; i < 3; i++)
-        if (t.fns[i] && tg_consumer_add_variant(c, &crm_InboundMessage_desc, topic, i, t.fns[i],
-                                                t.users[i], err) != 0)
+        if (tg_consumer_add_variant(c, &crm_InboundMessage_desc, topic, i, t.fns[i], t.users[i],
+                                    err) != 0)
             return -1;
     return 0;
 }

@@ -48,8 +48,10 @@ int crm_InboundMessage_send(tg_producer *p, const crm_InboundMessage *msg, const
         tg_error *err);
 
 /* One handler per variant of InboundMessage (the message router): a variant left
- * NULL is dead-lettered as unhandled.  Keep the routes alive as long as the
- * consumer. */
+ * NULL is dead-lettered as unhandled.  Set them with designated
+ * initializers (a variant added to the schema then cannot shift them), and
+ * keep the routes alive and unchanged as long as the consumer: _consume
+ * reads them once. */
 typedef struct crm_InboundMessage_routes {
     crm_EmailReceived_handler on_email_received;
     crm_WhatsappReceived_handler on_whatsapp_received;

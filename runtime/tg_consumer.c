@@ -270,7 +270,7 @@ static int alloc_variants(reg *r, tg_error *err)
 int tg_consumer_add_variant(tg_consumer *c, const tg_message_desc *desc, const char *topic,
                             size_t index, tg_handler_fn fn, void *user, tg_error *err)
 {
-    if (!c || !fn || !desc || !desc->variant || index >= desc->n_variants)
+    if (!c || !desc || !desc->variant || index >= desc->n_variants)
         return tg_error_set(err, TG_ERR_ARG, "tg_consumer_add_variant: not a union variant");
     reg *r = find_reg(c, topic ? topic : (desc->topic ? desc->topic : ""));
     if (r && (r->desc != desc || !r->variant_fns))

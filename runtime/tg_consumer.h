@@ -195,7 +195,8 @@ int tg_consumer_add(tg_consumer *c, const tg_message_desc *desc, const char *top
                     tg_handler_fn fn, void *user, tg_error *err);
 
 /* For a tagged union (desc->variant != NULL): route variant `index` of
- * `topic` to fn.  Variants without a handler are dead-lettered
+ * `topic` to fn.  fn may be NULL: the topic is registered (and subscribed)
+ * all the same.  Variants without a handler are dead-lettered
  * ("unhandled variant '<name>'"; an index the descriptor's variant function
  * cannot name, "unknown variant").  Call once per variant. */
 int tg_consumer_add_variant(tg_consumer *c, const tg_message_desc *desc, const char *topic,

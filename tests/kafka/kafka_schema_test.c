@@ -342,6 +342,24 @@ static void on_union_dlq(void *user, const rd_kafka_message_t *m)
     }
 }
 
+/* Routes with every handler NULL still register and subscribe the topic
+ * (its records are then dead-lettered as unhandled variants): never a
+ * topic silently left unconsumed. */
+static void run_union_unrouted(kt_cluster *k, const char *topic, const tg_consumer_opts *o)
+{
+    char group[96];
+    tg_error err = {0};
+    snprintf(group, sizeof group, "kt-schema-unrouted-%ld", (long)getpid());
+    tg_config *conf = kt_consumer_config(k, group, NULL, 0);
+    tg_consumer *c = conf ? tg_consumer_new(conf, o, &err) : NULL;
+    tg_config_free(conf);
+    crm_InboundMessage_routes none = { .user = NULL };
+    KT_CHECK(c && crm_InboundMessage_consume(c, topic, &none, &err) == 0 &&
+                 tg_consumer_subscribe(c, &err) == 0,
+             "routes without handlers subscribe: %s", err.message);
+    tg_consumer_free(c);
+}
+
 static void run_union(kt_cluster *k)
 {
     enum { N = 10 };
@@ -398,6 +416,7 @@ static void run_union(kt_cluster *k)
     KT_CHECK(in_dlq == 2 * N && counts[0] == N && counts[1] == N && counts[2] == 0,
              "DLQ %d: unhandled %d, mismatch %d, other %d", in_dlq, counts[0], counts[1],
              counts[2]);
+    run_union_unrouted(k, topic, &o);
     pthread_mutex_destroy(&s.lock);
     tg_metrics_free(met);
 }
