@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 #include "orders.h"
-#include "tg_text.h"
+#include "tg_text_int.h"
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 #                     [OUTPUT_DIR <dir>]      # default: ${CMAKE_CURRENT_BINARY_DIR}/topicgen_generated/<target>
 #                     [SKELETONS_DIR <dir>]   # your translator skeletons and domain headers
 #                     [TEMPLATES <dir>]       # user template overrides
+#                     [JSON_ONLY]             # codecs only: no Kafka wrappers
 #                     [FUZZ])                 # also build a fuzz harness
 #
 # For each schema (<name> is its `schema:` key) this runs topicgen when the
@@ -12,9 +13,11 @@
 # <target> every file it generates into OUTPUT_DIR:
 #   <name>.h, <name>.c               message structs and JSON codecs
 #   <name>_kafka.h, <name>_kafka.c   typed producer/consumer wrappers (when
-#                                    the runtime was built with Kafka)
+#                                    the runtime was built with Kafka and
+#                                    JSON_ONLY is not given)
 #   <name>_translator.h              with SKELETONS_DIR only, see below
-# It puts OUTPUT_DIR on <target>'s include path and links topicgen::runtime.
+# It puts OUTPUT_DIR on <target>'s include path and links topicgen::runtime,
+# or with JSON_ONLY topicgen::json alone (libc only, no librdkafka).
 #
 # SKELETONS_DIR names a folder of your source tree for the files that are
 # yours once written: <name>_domain.h and <name>_translator.c.  The build
@@ -68,7 +71,7 @@ function(_topicgen_fuzz_target target name output_dir n_schemas)
   endif()
   add_executable(${fuzz} ${output_dir}/${name}_fuzz.c ${output_dir}/${name}.c)
   target_include_directories(${fuzz} PRIVATE ${output_dir})
-  target_link_libraries(${fuzz} PRIVATE topicgen::runtime)
+  target_link_libraries(${fuzz} PRIVATE topicgen::json)
   if(CMAKE_C_COMPILER_ID MATCHES "Clang")
     target_compile_options(${fuzz} PRIVATE -fsanitize=fuzzer,address,undefined)
     target_link_options(${fuzz} PRIVATE -fsanitize=fuzzer,address,undefined)
@@ -78,7 +81,8 @@ function(_topicgen_fuzz_target target name output_dir n_schemas)
 endfunction()
 
 function(topicgen_generate)
-  cmake_parse_arguments(TG "FUZZ" "TARGET;OUTPUT_DIR;SKELETONS_DIR;TEMPLATES" "SCHEMAS" ${ARGN})
+  cmake_parse_arguments(TG "FUZZ;JSON_ONLY" "TARGET;OUTPUT_DIR;SKELETONS_DIR;TEMPLATES" "SCHEMAS"
+                        ${ARGN})
   if(NOT TG_TARGET OR NOT TG_SCHEMAS)
     message(FATAL_ERROR "topicgen_generate: TARGET and SCHEMAS are required")
   endif()
@@ -107,6 +111,11 @@ function(topicgen_generate)
     file(GLOB extra_deps CONFIGURE_DEPENDS ${TG_TEMPLATES}/*.mustache)
   endif()
   get_property(has_kafka GLOBAL PROPERTY TOPICGEN_RUNTIME_HAS_KAFKA)
+  set(runtime topicgen::runtime)
+  if(TG_JSON_ONLY)
+    set(has_kafka OFF)
+    set(runtime topicgen::json)
+  endif()
   list(LENGTH TG_SCHEMAS n_schemas)
   foreach(schema IN LISTS TG_SCHEMAS)
     get_filename_component(schema "${schema}" ABSOLUTE)
@@ -141,5 +150,5 @@ function(topicgen_generate)
   if(TG_SKELETONS_DIR)
     target_include_directories(${TG_TARGET} PUBLIC ${TG_SKELETONS_DIR})
   endif()
-  target_link_libraries(${TG_TARGET} PUBLIC topicgen::runtime)
+  target_link_libraries(${TG_TARGET} PUBLIC ${runtime})
 endfunction()

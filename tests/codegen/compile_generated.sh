@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# compile_generated.sh CC GEN_DIR RUNTIME_DIR
+# compile_generated.sh CC GEN_DIR RUNTIME_DIR (the runtime/ folder)
 # Compile every generated .c in GEN_DIR (codecs and translator skeletons)
 # with CC at the project's strictest warnings plus -Werror: C11 and C17, each
 # at -O0 and -O2.  Any warning fails.  Prints "N passed, N failed".
@@ -19,7 +19,7 @@ fi
 for config in "c11 -O0" "c11 -O2" "c17 -O0" "c17 -O2"; do
   read -r std opt <<<"$config"
   for src in "${sources[@]}"; do
-    if out=$("$cc" -std="$std" "$opt" "${warn[@]}" -I"$gen" -I"$runtime" \
+    if out=$("$cc" -std="$std" "$opt" "${warn[@]}" -I"$gen" -I"$runtime/json" -I"$runtime/kafka" \
                -c "$src" -o /dev/null 2>&1); then
       passed=$((passed + 1))
     else

@@ -18,7 +18,7 @@
 #include "kt.h"
 #include "tg_breaker.h"
 #include "tg_metrics.h"
-#include "tg_workers.h"
+#include "tg_workers_int.h"
 
 /* ---- shared helpers -------------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh GEN_DIR: cppcheck and clang-tidy over runtime/*.c and the generated
+# run.sh GEN_DIR: cppcheck and clang-tidy over runtime/*/*.c and the generated
 # code in GEN_DIR (the example schemas' codecs, Kafka wrappers and fuzz
 # harnesses, as tests/fuzz generates them).  Any finding fails; the accepted
 # ones are listed with reasons in cppcheck-suppressions.xml (none today) and
@@ -18,13 +18,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 77
 fi
 shopt -s nullglob
-sources=("$root"/runtime/*.c "$gen"/*.c)
+sources=("$root"/runtime/*/*.c "$gen"/*.c)
 gen_sources=("$gen"/*.c)
 if [ ${#gen_sources[@]} -eq 0 ]; then
   echo "static_analysis: no generated sources in $gen"
   exit 1
 fi
-includes=(-I"$root/runtime" -I"$gen")
+includes=(-I"$root/runtime/json" -I"$root/runtime/kafka" -I"$gen")
 status=0
 
 echo "== cppcheck $(cppcheck --version | cut -d' ' -f2) on ${#sources[@]} files"

@@ -1,5 +1,6 @@
-/* tg_workers: a fixed pool of threads, each serving one FIFO lane, for the
- * consumer's worker mode (topicgen.workers > 0).
+/* tg_workers_int.h (private to runtime/kafka, not installed): a fixed pool
+ * of threads, each serving one FIFO lane, for the consumer's worker mode
+ * (topicgen.workers > 0).
  *
  * The owner (one thread: the consumer's polling thread) submits work items
  * to lanes; lane i is run by thread i, one item at a time, in submission
@@ -15,8 +16,8 @@
  * too.  Thread-safety: every function except tg_workers_new/free may be
  * called from any thread, but the intended use is a single owner thread;
  * run and notify are called on worker threads, without the pool's lock. */
-#ifndef TG_WORKERS_H
-#define TG_WORKERS_H
+#ifndef TG_WORKERS_INT_H
+#define TG_WORKERS_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -80,4 +81,4 @@ void tg_workers_free(tg_workers *ws);
 }
 #endif
 
-#endif /* TG_WORKERS_H */
+#endif /* TG_WORKERS_INT_H */

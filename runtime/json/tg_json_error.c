@@ -7,7 +7,7 @@
  * error texts carry no line break, bidi control or stray byte from the input.
  */
 #include "tg_json.h"
-#include "tg_text.h"
+#include "tg_text_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -83,7 +83,7 @@ static int excerpt_escape(const unsigned char *p, size_t n, char *esc, size_t ca
     if (c == '"' || c == '\\')
         return snprintf(esc, cap, "\\%c", (char)c);
     if (c >= 0x08 && c <= 0x0D)
-        return snprintf(esc, cap, "%.2s", short_esc + 2 * (c - 0x08));
+        return snprintf(esc, cap, "%.2s", short_esc + 2 * (size_t)(c - 0x08));
     if (c < 0x20 || c == 0x7F)
         return snprintf(esc, cap, "\\u%04x", c);
     return 0;

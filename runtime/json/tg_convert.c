@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "tg_text.h"
+#include "tg_text_int.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * days_from_civil algorithm). */

@@ -1,10 +1,10 @@
-/* tg_handle: handling one consumed record (see tg_handle.h): meta, the
+/* tg_handle: handling one consumed record (see tg_handle_int.h): meta, the
  * tg-schema check, decoding with arena growth, union variant dispatch, the
  * translator and handler call and the verdict on its result.  Also the
  * tg_msg_meta accessors of tg_consumer.h (tg_reject_reason, tg_meta_header),
  * which belong to the same unit. */
 #define _POSIX_C_SOURCE 200809L
-#include "tg_handle.h"
+#include "tg_handle_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tg_handle.h"
+#include "tg_handle_int.h"
 
 const char *tg_test_fate_name(tg_test_fate fate)
 {

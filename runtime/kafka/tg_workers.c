@@ -3,7 +3,7 @@
  * Lanes are singly linked FIFOs of caller-owned items, so submitting never
  * allocates. */
 #define _POSIX_C_SOURCE 200809L
-#include "tg_workers.h"
+#include "tg_workers_int.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -6,7 +6,7 @@
  * the shortest text that reads back to the same value.  No allocation.
  */
 #include "tg_json.h"
-#include "tg_text.h"
+#include "tg_text_int.h"
 
 #include <math.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * to double, shortest round-trip double formatting, RFC 3339 date-times,
  * UUIDs and base64.  Nothing here allocates or keeps state.
  */
-#include "tg_text.h"
+#include "tg_text_int.h"
 #include "tg_json.h"
 
 #include <float.h>

@@ -33,7 +33,7 @@
  * the log.
  */
 #include "tg_json.h"
-#include "tg_text.h"
+#include "tg_text_int.h"
 
 #include <limits.h>
 #include <stdio.h>

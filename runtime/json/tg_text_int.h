@@ -1,11 +1,11 @@
 /*
- * tg_text.h: text rules shared by the JSON reader and writer (private to the
- * runtime, not installed): UTF-8, JSON number grammar and its conversion to
+ * tg_text_int.h: text rules shared by the JSON reader and writer (private to
+ * runtime/json, not installed): UTF-8, JSON number grammar and its conversion to
  * double, shortest double formatting, RFC 3339 date-times, UUIDs and base64.
  * All functions are pure: no allocation, no global state, thread-safe.
  */
-#ifndef TG_TEXT_H
-#define TG_TEXT_H
+#ifndef TG_TEXT_INT_H
+#define TG_TEXT_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -183,4 +183,4 @@ static inline size_t tg_text_base64_max(size_t n) { return n / 4 * 3; }
 }
 #endif
 
-#endif /* TG_TEXT_H */
+#endif /* TG_TEXT_INT_H */

@@ -24,9 +24,9 @@
 #include "tg_consumer.h"
 
 #include "tg_breaker.h"
-#include "tg_handle.h"
+#include "tg_handle_int.h"
 #include "tg_embedded.h"
-#include "tg_workers.h"
+#include "tg_workers_int.h"
 
 #include <stdatomic.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* tg_handle: handling one consumed record, the unit that tg_consumer (inline,
+/* tg_handle_int.h: handling one consumed record, the unit that tg_consumer (inline,
  * worker and batch mode) and tg_test (handler unit tests without a broker)
  * both call, so the rules exist once.
  *
@@ -16,13 +16,12 @@
  * tg_handle_prepare runs 1-4 for one message (inline and worker mode);
  * batch mode composes 1-3 and its own variant check.
  *
- * Internal to libtopicgen_runtime (installed with the other headers, but not
- * an API users should call).  Nothing here allocates per message except
+ * Private to runtime/kafka (not installed).  Nothing here allocates per message except
  * tg_hctx_init and a (rare) arena growth; reasons and paths are written
  * into caller buffers.  Thread-safety: a tg_hctx belongs to one thread at a
  * time; the functions touch only their arguments. */
-#ifndef TG_HANDLE_H
-#define TG_HANDLE_H
+#ifndef TG_HANDLE_INT_H
+#define TG_HANDLE_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -162,4 +161,4 @@ tg_verdict tg_handle_verdict(tg_result r, int attempt, int max_attempts, char *r
 }
 #endif
 
-#endif /* TG_HANDLE_H */
+#endif /* TG_HANDLE_INT_H */
