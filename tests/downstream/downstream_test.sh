@@ -5,14 +5,18 @@
 # consumer exchanging 1,000 union messages through topicgen-broker:
 #
 #   install      cmake --install of this build into a scratch prefix; the
-#                shared library has its SONAME; every installed header
-#                compiles alone as C11, C++17 and C++20 at -Werror
+#                shared libraries have their SONAME; no private header
+#                (*_int.h) is installed; every installed header compiles
+#                alone as C11, C++17 and C++20 at -Werror
 #   find_package the project finds the installed topicgen; translator
 #                skeletons appear in its source tree and are never
 #                overwritten; a schema change regenerates
 #   add_subdirectory  the project builds topicgen from this source tree
 #   pkg-config   a plain Makefile with the installed `topicgen` and
-#                `pkg-config topicgen` (shared, and --static with the archive)
+#                `pkg-config topicgen` (shared, and --static with the archives)
+#   json only    pay_codec links topicgen::json alone (JSON_ONLY) in every
+#                build, and against a topicgen configured -DTOPICGEN_KAFKA=OFF,
+#                which installs the JSON layer and nothing of Kafka
 #
 # Each exchange starts a fresh topicgen-broker (topics pay.events:3 and
 # pay.events.dlq:1), names it with TOPICGEN_BROKERS only, publishes 1,000
@@ -86,13 +90,19 @@ exchange() {
 
 echo "== install"
 cmake --install "$build" --prefix "$prefix" >/dev/null
-for f in bin/topicgen bin/topicgen-broker lib/libtopicgen_runtime.a lib/pkgconfig/topicgen.pc \
+for f in bin/topicgen bin/topicgen-broker lib/libtopicgen_json.a lib/libtopicgen_kafka.a \
+         lib/pkgconfig/topicgen.pc lib/pkgconfig/topicgen-json.pc \
          lib/cmake/topicgen/topicgen-config.cmake; do
   [[ -e $prefix/$f ]] || fail "not installed: $f"
 done
-so=$(readelf -d "$prefix/lib/libtopicgen_runtime.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
-[[ $so == libtopicgen_runtime.so.* && -e $prefix/lib/$so ]] || fail "shared library SONAME '$so'"
-pass "installed: CLI, broker, static and shared runtime (SONAME $so), package files"
+soname() { readelf -d "$1" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p'; }
+so=$(soname "$prefix/lib/libtopicgen_kafka.so")
+so_json=$(soname "$prefix/lib/libtopicgen_json.so")
+[[ $so == libtopicgen_kafka.so.* && -e $prefix/lib/$so ]] || fail "shared library SONAME '$so'"
+[[ $so_json == libtopicgen_json.so.* && -e $prefix/lib/$so_json ]] || fail "SONAME '$so_json'"
+private=$(find "$prefix/include" -name '*_int.h')
+[[ -z $private ]] || fail "private headers installed: $private"
+pass "installed: CLI, broker, static and shared layers ($so_json, $so), package files"
 
 for h in "$prefix"/include/topicgen/*.h; do
   name=$(basename "$h")
@@ -114,7 +124,11 @@ cmake --build "$work/pkg" -j2 >/dev/null
 [[ -f $proj/translators/pay_translator.c && -f $proj/translators/pay_domain.h ]] ||
   fail "SKELETONS_DIR: no skeletons in the project's translators/"
 "$work/pkg/pay_cpp" decode >/dev/null || fail "C++ decode/encode"
-pass "find_package: built, skeletons in translators/, C++ decodes and encodes"
+"$work/pkg/pay_codec" >/dev/null || fail "the codecs alone"
+if readelf -d "$work/pkg/pay_codec" | grep -q "NEEDED.*rdkafka"; then
+  fail "pay_codec (topicgen::json alone) needs librdkafka"
+fi
+pass "find_package: built, skeletons in translators/, C++ decodes and encodes, codecs on topicgen::json alone"
 exchange "find_package, C" "$work/pkg/pay_produce" $COUNT -- \
   "$work/pkg/pay_consume" $COUNT "pay-pkg-$$"
 exchange "find_package, C++" "$work/pkg/pay_cpp" produce $COUNT -- \
@@ -146,7 +160,7 @@ fresh_project "$proj"
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 make -C "$proj" -j2 TOPICGEN="$prefix/bin/topicgen" all static >/dev/null
 readelf -d "$proj/pay_consume" | grep -q "NEEDED.*\[$so\]" || fail "pay_consume does not use $so"
-if readelf -d "$proj/pay_consume_static" | grep -q "NEEDED.*libtopicgen_runtime"; then
+if readelf -d "$proj/pay_consume_static" | grep -q "NEEDED.*libtopicgen_"; then
   fail "pay_consume_static needs the shared library"
 fi
 pass "Makefile: pkg-config --libs links the shared library, --static the archive"
@@ -154,5 +168,19 @@ exchange "pkg-config, C++ producer, static C consumer" "$proj/pay_cpp" produce $
   "$proj/pay_consume_static" $COUNT "pay-make-$$"
 exchange "pkg-config, shared C" "$proj/pay_produce" $COUNT -- \
   "$proj/pay_consume" $COUNT "pay-make2-$$"
+
+echo "== without Kafka"
+cmake -S "$src" -B "$work/nokafka" -G Ninja -DTOPICGEN_KAFKA=OFF -DTOPICGEN_BUILD_TESTS=OFF >/dev/null
+cmake --build "$work/nokafka" -j2 >/dev/null
+cmake --install "$work/nokafka" --prefix "$work/prefix-json" >/dev/null
+kafka_files=$(cd "$work/prefix-json" && find lib include bin -name '*kafka*' -o -name 'tg_consumer.h' -o -name 'topicgen-broker')
+[[ -z $kafka_files ]] || fail "a -DTOPICGEN_KAFKA=OFF install has Kafka parts: $kafka_files"
+! grep -q rdkafka "$work/prefix-json/lib/pkgconfig/topicgen.pc" || fail "topicgen.pc asks for librdkafka"
+proj=$work/project-json
+fresh_project "$proj"
+cmake -S "$proj" -B "$work/json" -G Ninja -DCMAKE_PREFIX_PATH="$work/prefix-json" >/dev/null
+cmake --build "$work/json" -j2 >/dev/null
+"$work/json/pay_codec" >/dev/null || fail "the codecs against a Kafka-less topicgen"
+pass "-DTOPICGEN_KAFKA=OFF installs topicgen::json alone; the generated codecs link against it"
 
 echo "downstream: $passed passed, 0 failed"
