@@ -4,7 +4,8 @@
  *   topicgen [options] SCHEMA.yaml...
  *
  * For each schema: load and check it (schema_load.c), build the template
- * model (model.c), render every output template, then write the files, or
+ * model (model.c), render every output template; then write the files of
+ * all schemas, only if everything rendered (output.c: all or nothing), or
  * with --check compare them with what is on disk.  Exit status: 0 success,
  * 1 errors in a schema or template, 2 usage or I/O error, 3 --check found
  * stale or missing files.
@@ -12,6 +13,7 @@
 #include "diag.h"
 #include "model.h"
 #include "mustache.h"
+#include "output.h"
 #include "schema.h"
 #include "templates.h"
 #include "util.h"
@@ -137,34 +139,6 @@ static bool make_dirs(const char *dir)
     return ok;
 }
 
-static bool same_content(const char *path, const mu_buffer *text)
-{
-    size_t len = 0;
-    char *old = read_file(path, &len);
-    bool same = old && len == text->len && memcmp(old, text->data, len) == 0;
-    free(old);
-    return same;
-}
-
-/* Write atomically (temp file + rename), and only when the content changed,
- * so that build systems do not rebuild what did not change. */
-static bool write_file(const char *path, const mu_buffer *text)
-{
-    if (same_content(path, text))
-        return true;
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    bool ok = f && fwrite(text->data, 1, text->len, f) == text->len;
-    ok = (f && fclose(f) == 0) && ok;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
-        fprintf(stderr, "topicgen: cannot write %s: %s\n", path, strerror(errno));
-        remove(tmp);
-    }
-    free(tmp);
-    return ok;
-}
-
 /* ---- rendering ------------------------------------------------------------- */
 
 static const char *find_partial(void *ctx, const char *name, size_t len, size_t *out_len)
@@ -209,7 +183,10 @@ typedef struct output_spec {
 
 typedef enum result { GEN_OK, GEN_SCHEMA_ERROR, GEN_IO_ERROR, GEN_STALE } result;
 
-static result emit(const options *o, template_set *ts, const output_spec *spec, const mu_node *model)
+/* Render one output: compared with the file on disk (--check) or added to
+ * `out`, which main writes when the whole run rendered. */
+static result emit(const options *o, template_set *ts, const output_spec *spec, const mu_node *model,
+                   output_set *out)
 {
     if (!spec->file || (spec->translator && !o->translators))
         return GEN_OK;
@@ -224,19 +201,20 @@ static result emit(const options *o, template_set *ts, const output_spec *spec, 
     if (!render(ts, spec->template_name, model, &text)) {
         res = GEN_SCHEMA_ERROR;
     } else if (o->check) {
-        if (!same_content(path, &text)) {
+        if (!output_same_content(path, &text)) {
             printf("%s: %s\n", access(path, F_OK) == 0 ? "stale" : "missing", path);
             res = GEN_STALE;
         }
-    } else if (!write_file(path, &text)) {
-        res = GEN_IO_ERROR;
+    } else {
+        output_set_add(out, path, text);
+        return GEN_OK;
     }
     mu_buffer_free(&text);
     free(path);
     return res;
 }
 
-static result generate(const options *o, template_set *ts, const char *schema_path)
+static result generate(const options *o, template_set *ts, const char *schema_path, output_set *out)
 {
     if (access(schema_path, R_OK) != 0) {
         fprintf(stderr, "topicgen: cannot open %s: %s\n", schema_path, strerror(errno));
@@ -265,7 +243,7 @@ static result generate(const options *o, template_set *ts, const char *schema_pa
     };
     result worst = GEN_OK;
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-        result r = emit(o, ts, &specs[i], model);
+        result r = emit(o, ts, &specs[i], model, out);
         if (r != GEN_OK && (worst == GEN_OK || r < worst))
             worst = r;
     }
@@ -310,14 +288,19 @@ int main(int argc, char **argv)
         return EXIT_SCHEMA;
     }
     bool schema_error = false, io_error = false, stale = false;
+    output_set out = {0};
     for (size_t i = 0; i < o.n_schemas; i++) {
-        switch (generate(&o, &ts, o.schemas[i])) {
+        switch (generate(&o, &ts, o.schemas[i], &out)) {
         case GEN_OK: break;
         case GEN_SCHEMA_ERROR: schema_error = true; break;
         case GEN_IO_ERROR: io_error = true; break;
         case GEN_STALE: stale = true; break;
         }
     }
+    /* All or nothing: files are written only when every schema rendered. */
+    if (!schema_error && !io_error && !output_set_commit(&out))
+        io_error = true;
+    output_set_free(&out);
     template_set_free(&ts);
     free(o.schemas);
     if (schema_error)

@@ -236,5 +236,37 @@ run "override file with no close name" 1 --templates misnamed -o misnamed-out or
     expect_in "override file with no close name" err.txt \
         "misnamed/zzz.mustache: error: 'zzz.mustache' matches no built-in template, so it would never be used"
 
+# ---- all or nothing ----------------------------------------------------------
+# A run that fails on its last file (the fuzz harness, rendered last, made
+# to fail by an override) writes nothing: the previous files stay as they
+# were, byte for byte, and no temporary file is left behind.  The same for
+# a run whose second schema fails, and for a target that cannot be written.
+rm -rf aon && mkdir -p aon/tpl
+cp "$schemas/orders.yaml" "$schemas/crm.yaml" aon/
+run "all or nothing: first generation" 0 -o aon/out aon/orders.yaml aon/crm.yaml
+snapshot() { (cd aon/out && find . -type f | sort | xargs md5sum); }
+before=$(snapshot)
+printf '      gift_wrap:     { type: bool, default: false }\n' >>aon/orders.yaml
+run "all or nothing: the changed schema is valid" 0 -o aon/scratch aon/orders.yaml
+printf '{{#messages}}{{no_such_key}}{{/messages}}\n' >aon/tpl/fuzz.c.mustache
+run "all or nothing: last file fails" 1 --fuzz --templates aon/tpl -o aon/out aon/orders.yaml &&
+    expect_in "all or nothing: last file fails" err.txt \
+        "fuzz.c.mustache:1:14: error: unknown variable 'no_such_key'"
+[ "$(snapshot)" = "$before" ] && pass || fail "all or nothing: a failed run changed aon/out"
+rm aon/tpl/fuzz.c.mustache
+printf 'schema: crm\nmessages: {}\nbogus: 1\n' >aon/crm.yaml
+run "all or nothing: second schema fails" 1 -o aon/out aon/orders.yaml aon/crm.yaml
+[ "$(snapshot)" = "$before" ] && pass || fail "all or nothing: a failed second schema changed aon/out"
+mv aon/out/orders_kafka.c aon/kafka.c.saved && mkdir aon/out/orders_kafka.c
+run "all or nothing: a target is a directory" 2 -o aon/out aon/orders.yaml
+expect_in "all or nothing: a target is a directory" err.txt \
+    "topicgen: cannot write aon/out/orders_kafka.c: a directory is in the way"
+rmdir aon/out/orders_kafka.c && mv aon/kafka.c.saved aon/out/orders_kafka.c
+[ "$(snapshot)" = "$before" ] && pass || fail "all or nothing: a failed write changed aon/out"
+leftovers=$(find aon/out -name '*.tmp.*')
+[ -z "$leftovers" ] && pass || fail "all or nothing: temporary files left: $leftovers"
+run "all or nothing: a good run writes" 0 -o aon/out aon/orders.yaml
+grep -q "gift_wrap" aon/out/orders.h && pass || fail "all or nothing: the good run wrote nothing"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
