@@ -31,7 +31,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BUILD="$ROOT/build"
-BIN="$BUILD/generated-example"
+BIN="$BUILD/examples"
 BROKER_TOOL="$BUILD/tools/topicgen-broker"
 COUNT=1000
 POISON=5
