@@ -26,7 +26,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "example_options.h"
 #include "orders_kafka.h"
 #include "tg_config.h"
 
@@ -42,10 +42,7 @@
 #define ERRORS_SHOWN 5
 
 typedef struct options {
-    const char *brokers;
-    const char *bootstrap_file;
-    const char *config_file;
-    const char *topic;
+    ex_common common;            /* --brokers, --bootstrap-file, --config, --topic */
     long count;
     long poison;
     long flush_ms;
@@ -71,65 +68,25 @@ typedef struct built_order {
 
 /* ---- command line ------------------------------------------------------ */
 
-static void usage(FILE *out)
-{
-    fputs("usage: orders_publisher [--brokers LIST | --bootstrap-file PATH] [--count N]\n"
-          "                        [--poison K] [--topic NAME] [--config FILE] [--flush-ms MS]\n",
-          out);
-}
-
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end != '\0' || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-/* One "--flag value" pair; false when unknown or invalid. */
-static bool parse_pair(const char *a, const char *val, options *o)
-{
-    if (strcmp(a, "--brokers") == 0)
-        o->brokers = val;
-    else if (strcmp(a, "--bootstrap-file") == 0)
-        o->bootstrap_file = val;
-    else if (strcmp(a, "--config") == 0)
-        o->config_file = val;
-    else if (strcmp(a, "--topic") == 0)
-        o->topic = val;
-    else if (strcmp(a, "--count") == 0)
-        return parse_long(val, 1, 10000000, &o->count);
-    else if (strcmp(a, "--poison") == 0)
-        return parse_long(val, 0, 10000000, &o->poison);
-    else if (strcmp(a, "--flush-ms") == 0)
-        return parse_long(val, 1, 3600000, &o->flush_ms);
-    else
-        return false;
-    return true;
-}
+static const char usage_text[] =
+    "usage: orders_publisher [--brokers LIST | --bootstrap-file PATH] [--count N]\n"
+    "                        [--poison K] [--topic NAME] [--config FILE] [--flush-ms MS]\n";
 
 static int parse_args(int argc, char **argv, options *o)
 {
+    const ex_opt opts[] = {
+        EX_NUM("--count", &o->count, 1, 10000000),
+        EX_NUM("--poison", &o->poison, 0, 10000000),
+        EX_NUM("--flush-ms", &o->flush_ms, 1, 3600000),
+    };
     *o = (options){ .count = 1000, .poison = 0, .flush_ms = 30000 };
-    for (int i = 1; i < argc; i += 2) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            exit(0);
-        }
-        if (i + 1 >= argc || !parse_pair(argv[i], argv[i + 1], o)) {
-            fprintf(stderr, "orders_publisher: bad argument '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (o->poison > o->count) {
+    int rc = ex_parse_args(argc, argv, "orders_publisher", usage_text, &o->common, opts,
+                           sizeof opts / sizeof opts[0]);
+    if (rc == 0 && o->poison > o->count) {
         fprintf(stderr, "orders_publisher: --poison must not exceed --count\n");
-        return 2;
+        rc = 2;
     }
-    return 0;
+    return rc;
 }
 
 /* ---- the deterministic orders ----------------------------------------- */
@@ -212,44 +169,10 @@ static void on_delivery(void *user, const tg_delivery *d)
                 (const char *)d->key, d->error, d->retriable ? " (retriable)" : "");
 }
 
-/* First line of path into buf (newline stripped); false on error. */
-static bool read_first_line(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    bool ok = f && fgets(buf, (int)cap, f) != NULL;
-    if (f)
-        fclose(f);
-    if (ok)
-        buf[strcspn(buf, "\r\n")] = '\0';
-    return ok && buf[0] != '\0';
-}
-
-/* bootstrap.servers from --brokers or --bootstrap-file (NULL: neither
- * given, the environment decides); sets err when the file is unreadable. */
-static bool flag_brokers(const options *o, char *buf, size_t cap, const char **out,
-                         tg_error *err)
-{
-    *out = o->brokers;
-    if (o->brokers || !o->bootstrap_file)
-        return true;
-    *out = buf;
-    if (read_first_line(o->bootstrap_file, buf, cap))
-        return true;
-    tg_error_set(err, TG_ERR_IO, "--bootstrap-file %s: cannot read a first line",
-                 o->bootstrap_file);
-    return false;
-}
-
 static tg_producer *make_producer(const options *o, tally *t, tg_error *err)
 {
-    char buf[1024];
-    const char *brokers = NULL;
-    if (!flag_brokers(o, buf, sizeof buf, &brokers, err))
-        return NULL;
     tg_config *conf = tg_config_new(TG_CONFIG_PRODUCER, err);
-    bool ok = conf && (!o->config_file || tg_config_load_file(conf, o->config_file, err) == 0)
-              && tg_config_load_env(conf, NULL, err) == 0
-              && (!brokers || tg_config_set(conf, "bootstrap.servers", brokers, err) == 0)
+    bool ok = conf && ex_config_load(conf, &o->common, err) == 0
               && tg_config_set(conf, "client.id", "orders-publisher", err) == 0;
     tg_producer_opts po = { on_delivery, t, NULL, NULL };
     tg_producer *p = ok ? tg_producer_new(conf, &po, err) : NULL;
@@ -261,7 +184,7 @@ static tg_producer *make_producer(const options *o, tally *t, tg_error *err)
 static int send_order(tg_producer *p, const built_order *b, const options *o, tg_error *err)
 {
     tg_send_opts so = tg_send_opts_default();
-    so.topic = o->topic;
+    so.topic = o->common.topic;
     so.traceparent = b->traceparent;
     int rc = TG_ERR_QUEUE_FULL;
     for (int tries = 0; rc == TG_ERR_QUEUE_FULL && tries < QUEUE_FULL_RETRIES; tries++) {

@@ -68,6 +68,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "example_options.h"
 #include "orders_kafka.h"
 #include "orders_translator.h"
 #include "tg_config.h"
@@ -89,7 +90,8 @@
 static _Atomic(tg_consumer *) signal_consumer = NULL;
 
 typedef struct options {
-    const char *brokers, *bootstrap_file, *config_file, *topic, *group, *ids_out, *trace_out;
+    ex_common common;            /* --brokers, --bootstrap-file, --config, --topic */
+    const char *group, *ids_out, *trace_out;
     long expect, idle_ms, max_seconds, delay_ms, commit_interval_ms;
     bool metrics, read_dlq;
 } options;
@@ -244,120 +246,36 @@ static tg_result store_order(void *user, const orders_OrderEvent *msg, const tg_
 
 /* ---- command line ------------------------------------------------------- */
 
-static void usage(FILE *out)
-{
-    fputs("usage: orders_store [--brokers LIST | --bootstrap-file PATH] [--group ID]\n"
-          "         [--topic NAME] [--expect N] [--idle-ms MS] [--max-seconds S]\n"
-          "         [--delay-ms MS] [--commit-interval-ms MS] [--ids-out FILE]\n"
-          "         [--trace-out FILE] [--config FILE] [--metrics]\n"
-          "       orders_store --read-dlq [--brokers LIST | --bootstrap-file PATH] [--topic NAME]\n",
-          out);
-}
-
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end != '\0' || v < min || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_string(const char *a, const char *val, options *o)
-{
-    const struct { const char *flag; const char **dst; } names[] = {
-        { "--brokers", &o->brokers },   { "--bootstrap-file", &o->bootstrap_file },
-        { "--config", &o->config_file }, { "--topic", &o->topic },
-        { "--group", &o->group },       { "--ids-out", &o->ids_out },
-        { "--trace-out", &o->trace_out },
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        if (strcmp(a, names[i].flag) == 0) {
-            *names[i].dst = val;
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool parse_number(const char *a, const char *val, options *o)
-{
-    if (strcmp(a, "--expect") == 0)
-        return parse_long(val, 0, 100000000, &o->expect);
-    if (strcmp(a, "--idle-ms") == 0)
-        return parse_long(val, 100, 3600000, &o->idle_ms);
-    if (strcmp(a, "--max-seconds") == 0)
-        return parse_long(val, 1, 86400, &o->max_seconds);
-    if (strcmp(a, "--delay-ms") == 0)
-        return parse_long(val, 0, 60000, &o->delay_ms);
-    if (strcmp(a, "--commit-interval-ms") == 0)
-        return parse_long(val, 10, 3600000, &o->commit_interval_ms);
-    return false;
-}
-
-/* A flag without a value; false when a is not one. */
-static bool parse_switch(const char *a, options *o)
-{
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-        usage(stdout);
-        exit(0);
-    }
-    if (strcmp(a, "--metrics") == 0)
-        o->metrics = true;
-    else if (strcmp(a, "--read-dlq") == 0)
-        o->read_dlq = true;
-    else
-        return false;
-    return true;
-}
+static const char usage_text[] =
+    "usage: orders_store [--brokers LIST | --bootstrap-file PATH] [--group ID]\n"
+    "         [--topic NAME] [--expect N] [--idle-ms MS] [--max-seconds S]\n"
+    "         [--delay-ms MS] [--commit-interval-ms MS] [--ids-out FILE]\n"
+    "         [--trace-out FILE] [--config FILE] [--metrics]\n"
+    "       orders_store --read-dlq [--brokers LIST | --bootstrap-file PATH] [--topic NAME]\n";
 
 static int parse_args(int argc, char **argv, options *o)
 {
+    const ex_opt opts[] = {
+        EX_STR("--group", &o->group),
+        EX_STR("--ids-out", &o->ids_out),
+        EX_STR("--trace-out", &o->trace_out),
+        EX_NUM("--expect", &o->expect, 0, 100000000),
+        EX_NUM("--idle-ms", &o->idle_ms, 100, 3600000),
+        EX_NUM("--max-seconds", &o->max_seconds, 1, 86400),
+        EX_NUM("--delay-ms", &o->delay_ms, 0, 60000),
+        EX_NUM("--commit-interval-ms", &o->commit_interval_ms, 10, 3600000),
+        EX_SWITCH("--metrics", &o->metrics),
+        EX_SWITCH("--read-dlq", &o->read_dlq),
+    };
     *o = (options){ .group = "orders-store", .idle_ms = 10000, .max_seconds = 300 };
-    int i = 1;
-    while (i < argc) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (parse_switch(a, o)) {
-            i += 1;
-        } else if (val && (parse_string(a, val, o) || parse_number(a, val, o))) {
-            i += 2;
-        } else {
-            fprintf(stderr, "orders_store: bad argument '%s'\n", a);
-            usage(stderr);
-            return 2;
-        }
-    }
-    return 0;
+    return ex_parse_args(argc, argv, "orders_store", usage_text, &o->common, opts,
+                         sizeof opts / sizeof opts[0]);
 }
 
 /* ---- configuration ------------------------------------------------------ */
 
-static bool read_first_line(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    bool ok = f && fgets(buf, (int)cap, f) != NULL;
-    if (f)
-        fclose(f);
-    if (ok)
-        buf[strcspn(buf, "\r\n")] = '\0';
-    return ok && buf[0] != '\0';
-}
-
-/* bootstrap.servers from --brokers or --bootstrap-file into *out (NULL:
- * neither given, the environment decides); false when the file is unreadable. */
-static bool flag_brokers(const options *o, char *buf, size_t cap, const char **out)
-{
-    *out = o->brokers;
-    if (o->brokers || !o->bootstrap_file)
-        return true;
-    *out = buf;
-    return read_first_line(o->bootstrap_file, buf, cap);
-}
-
 /* Defaults, then --config, then TOPICGEN_KAFKA_*, then explicit flags. */
-static tg_config *consumer_config(const options *o, const char *brokers, tg_error *err)
+static tg_config *consumer_config(const options *o, tg_error *err)
 {
     char interval[24];
     const char *defaults[] = { "client.id", "orders-store", "session.timeout.ms", "6000",
@@ -367,9 +285,7 @@ static tg_config *consumer_config(const options *o, const char *brokers, tg_erro
     (void)snprintf(interval, sizeof interval, "%ld", o->commit_interval_ms);
     tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, err);
     bool ok = c && tg_config_set_pairs(c, defaults, 4, err) == 0
-              && (!o->config_file || tg_config_load_file(c, o->config_file, err) == 0)
-              && tg_config_load_env(c, NULL, err) == 0
-              && (!brokers || tg_config_set(c, "bootstrap.servers", brokers, err) == 0)
+              && ex_config_load(c, &o->common, err) == 0
               && tg_config_set_pairs(c, flags, o->commit_interval_ms ? 2 : 1, err) == 0;
     if (!ok) {
         tg_config_free(c);
@@ -517,9 +433,9 @@ static int run_consumer(tg_consumer *c, app *a, const options *o)
 {
     tg_error err;
     char commits[4096] = "";
-    const char *topic = o->topic ? o->topic : orders_OrderEvent_desc.topic;
+    const char *topic = o->common.topic ? o->common.topic : orders_OrderEvent_desc.topic;
     orders_OrderEvent_route route = { store_order, a };
-    if (orders_OrderEvent_consume(c, o->topic, &route, &err) != 0) {
+    if (orders_OrderEvent_consume(c, o->common.topic, &route, &err) != 0) {
         fprintf(stderr, "orders_store: %s\n", err.message);
         return 1;
     }
@@ -584,11 +500,11 @@ static void app_free(app *a)
     free(a);
 }
 
-static tg_consumer *make_consumer(const options *o, const char *brokers, app *a)
+static tg_consumer *make_consumer(const options *o, app *a)
 {
     tg_error err;
     tg_consumer_opts co = { NULL, NULL, a->metrics, translate_order, a };
-    tg_config *conf = consumer_config(o, brokers, &err);
+    tg_config *conf = consumer_config(o, &err);
     tg_consumer *c = conf ? tg_consumer_new(conf, &co, &err) : NULL;
     tg_config_free(conf);
     if (!c)
@@ -596,10 +512,10 @@ static tg_consumer *make_consumer(const options *o, const char *brokers, app *a)
     return c;
 }
 
-static int store_main(const options *o, const char *brokers)
+static int store_main(const options *o)
 {
     app *a = app_new(o);
-    tg_consumer *c = a ? make_consumer(o, brokers, a) : NULL;
+    tg_consumer *c = a ? make_consumer(o, a) : NULL;
     int rc = 1;
     if (c && set_signals(c) != 0)
         fprintf(stderr, "orders_store: sigaction: %s\n", strerror(errno));
@@ -620,7 +536,7 @@ static int store_main(const options *o, const char *brokers)
 
 /* A plain librdkafka consumer on the cluster the runtime's config names
  * (same sources as the store); *held: the embedded broker it holds, if any. */
-static rd_kafka_t *plain_consumer(const options *o, const char *brokers, tg_embedded **held)
+static rd_kafka_t *plain_consumer(const options *o, tg_embedded **held)
 {
     char errstr[256];
     tg_error err;
@@ -628,9 +544,7 @@ static rd_kafka_t *plain_consumer(const options *o, const char *brokers, tg_embe
                          "log_level", "4" };
     tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, &err);
     rd_kafka_conf_t *conf = NULL;
-    bool ok = c && (!o->config_file || tg_config_load_file(c, o->config_file, &err) == 0)
-              && tg_config_load_env(c, NULL, &err) == 0
-              && (!brokers || tg_config_set(c, "bootstrap.servers", brokers, &err) == 0)
+    bool ok = c && ex_config_load(c, &o->common, &err) == 0
               && tg_config_set_pairs(c, kv, 3, &err) == 0 && (conf = tg_config_rdkafka_dup(c))
               && tg_embedded_resolve(conf, held, &err) == 0;
     tg_config_free(c);
@@ -704,13 +618,13 @@ static void mark_done(dlq_count *d, const rd_kafka_message_t *m)
     }
 }
 
-static int read_dlq(const options *o, const char *brokers)
+static int read_dlq(const options *o)
 {
-    const char *topic = o->topic ? o->topic : "orders.dlq";
+    const char *topic = o->common.topic ? o->common.topic : "orders.dlq";
     dlq_count d;
     memset(&d, 0, sizeof d);
     tg_embedded *held = NULL;
-    rd_kafka_t *rk = plain_consumer(o, brokers, &held);
+    rd_kafka_t *rk = plain_consumer(o, &held);
     if (!rk)
         return 1;
     int rc = assign_all(rk, topic, &d);
@@ -734,15 +648,8 @@ static int read_dlq(const options *o, const char *brokers)
 int main(int argc, char **argv)
 {
     options o;
-    char buf[1024];
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc;
-    const char *brokers = NULL;
-    if (!flag_brokers(&o, buf, sizeof buf, &brokers)) {
-        fprintf(stderr, "orders_store: --bootstrap-file %s: cannot read a first line\n",
-                o.bootstrap_file);
-        return 1;
-    }
-    return o.read_dlq ? read_dlq(&o, brokers) : store_main(&o, brokers);
+    return o.read_dlq ? read_dlq(&o) : store_main(&o);
 }
