@@ -19,12 +19,16 @@
  * to name one.  Properties: defaults, then --config FILE, then
  * TOPICGEN_BROKERS / TOPICGEN_KAFKA_*, then the flags.
  *
- * The translation runs as the consumer's translate hook: when it fails the
- * runtime dead-letters the message (TG_REJECT) to "<topic>.dlq" with the
- * reason in the tg-dlq-reason header and stores its offset only once the
- * DLQ delivery is confirmed; otherwise the handler stores the order and
- * returns TG_OK.  Offsets are committed by the runtime every
- * topicgen.commit.interval.ms and on shutdown.
+ * The handler translates each order into a domain value of its own call
+ * (not through the consumer's translate hook, whose translate_user every
+ * message shares), so it is correct with topicgen.workers > 0 as well: the
+ * handlers of different keys then run at the same time, and the store they
+ * share is behind a mutex.  When the translation fails the handler returns
+ * TG_REJECT with the reason "translate: <why>": the runtime dead-letters
+ * the message to "<topic>.dlq" with it in the tg-dlq-reason header and
+ * stores its offset only once the DLQ delivery is confirmed; otherwise the
+ * handler stores the order and returns TG_OK.  Offsets are committed by the
+ * runtime every topicgen.commit.interval.ms and on shutdown.
  *
  * Stops on SIGINT/SIGTERM (the handler only calls tg_consumer_stop; before
  * the consumer exists the default action ends the process, as nothing can be
@@ -41,10 +45,10 @@
  *   "member partition offset t_start_ns t_end_ns"
  * per stored message, also with one write(2) each: member is the process
  * id, the times are CLOCK_MONOTONIC (system-wide on Linux, so traces of
- * several processes compare) from the translate hook's start to the end of
- * the store call; tests check with it that no two group members process
- * one partition at the same time.  --delay-ms makes each store call slow
- * (tests).
+ * several processes compare) from the handler's start (translation
+ * included) to the end of the store call; tests check with it that no two
+ * group members process one partition at the same time.  --delay-ms makes
+ * each store call slow (tests).
  *
  * --read-dlq reads a dead-letter topic (default orders.dlq) from the start
  * up to its high watermarks, without a group, and prints
@@ -58,6 +62,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -165,19 +170,21 @@ static int store_put(store *s, const orders_OrderEvent_domain *o)
 
 /* ---- the application ---------------------------------------------------- */
 
+/* Shared by the handler calls, which run on the polling thread, or at the
+ * same time on worker threads with topicgen.workers > 0: the store behind
+ * a mutex, the counters atomic, the rest set before the consumer starts.
+ * A message's translation is local to its handler call. */
 typedef struct app {
+    pthread_mutex_t lock;                    /* guards st                  */
     store st;
-    orders_OrderEvent_domain dom;            /* the message being handled */
-    orders_LineItem_domain lines[MAX_LINES];
-    size_t handled;                          /* handler calls that stored */
-    size_t traced;                           /* ... with a valid traceparent */
-    int ids_fd;                              /* -1: no --ids-out          */
-    int trace_fd;                            /* -1: no --trace-out        */
-    long pid;                                /* the member in trace lines */
-    int64_t t_start_ns;                      /* this message's translate  */
+    atomic_size_t handled;                   /* handler calls that stored  */
+    atomic_size_t traced;                    /* ... with a valid traceparent */
+    int ids_fd;                              /* -1: no --ids-out           */
+    int trace_fd;                            /* -1: no --trace-out         */
+    long pid;                                /* the member in trace lines  */
     long delay_ms;
-    tg_metrics *metrics;                     /* updated by the consumer   */
-    tg_metrics_snapshot snap;                /* scratch for reading it    */
+    tg_metrics *metrics;                     /* updated by the consumer    */
+    tg_metrics_snapshot snap;                /* the polling thread's scratch */
 } app;
 
 static int64_t mono_ns(void)
@@ -194,53 +201,54 @@ static void sleep_ms(long ms)
     }
 }
 
-/* Translate hook: wire -> domain into a->dom; a refusal dead-letters. */
-static tg_result translate_order(void *user, void *msg, const tg_msg_meta *meta, tg_error *why)
-{
-    app *a = user;
-    (void)meta;
-    a->t_start_ns = mono_ns();
-    a->dom.lines = a->lines;
-    a->dom.lines_cap = MAX_LINES;
-    if (!orders_OrderEvent_to_domain(msg, &a->dom, why))
-        return TG_REJECT;
-    return TG_OK;
-}
-
-static void record_id(const app *a, const tg_msg_meta *meta)
+static void record_id(const app *a, const char *id, const tg_msg_meta *meta)
 {
     char line[128];
-    int n = snprintf(line, sizeof line, "%s %d %lld\n", a->dom.id, (int)meta->partition,
+    int n = snprintf(line, sizeof line, "%s %d %lld\n", id, (int)meta->partition,
                      (long long)meta->offset);
     if (a->ids_fd >= 0 && n > 0 && write(a->ids_fd, line, (size_t)n) != n)
         fprintf(stderr, "orders_store: writing --ids-out: %s\n", strerror(errno));
 }
 
-/* One --trace-out line for the message just stored. */
-static void record_trace(const app *a, const tg_msg_meta *meta)
+/* One --trace-out line for the message just stored, handled since t_start_ns. */
+static void record_trace(const app *a, int64_t t_start_ns, const tg_msg_meta *meta)
 {
     char line[128];
     if (a->trace_fd < 0)
         return;
     int n = snprintf(line, sizeof line, "%ld %d %lld %lld %lld\n", a->pid, (int)meta->partition,
-                     (long long)meta->offset, (long long)a->t_start_ns, (long long)mono_ns());
+                     (long long)meta->offset, (long long)t_start_ns, (long long)mono_ns());
     if (n > 0 && write(a->trace_fd, line, (size_t)n) != n)
         fprintf(stderr, "orders_store: writing --trace-out: %s\n", strerror(errno));
 }
 
-/* The typed handler: a->dom holds this message's translation. */
+/* The typed handler: translate the order into a domain value of this
+ * call's own (a refusal dead-letters it, with the translator's reason),
+ * then store it. */
 static tg_result store_order(void *user, const orders_OrderEvent *msg, const tg_msg_meta *meta)
 {
     app *a = user;
-    (void)msg;
+    int64_t t_start_ns = mono_ns();
+    orders_LineItem_domain lines[MAX_LINES];
+    orders_OrderEvent_domain order = { .lines = lines, .lines_cap = MAX_LINES };
+    tg_error why;
+    tg_error_clear(&why);
+    if (!orders_OrderEvent_to_domain(msg, &order, &why)) {
+        tg_reject_reason(meta, "translate: %s", why.message);
+        return TG_REJECT;
+    }
     if (a->delay_ms > 0)
         sleep_ms(a->delay_ms);
-    if (store_put(&a->st, &a->dom) != 0)
+    pthread_mutex_lock(&a->lock);
+    int rc = store_put(&a->st, &order);
+    pthread_mutex_unlock(&a->lock);
+    if (rc != 0)
         return TG_RETRY; /* out of memory: maybe later */
-    a->handled++;
-    a->traced += meta->trace.valid;
-    record_id(a, meta);
-    record_trace(a, meta);
+    atomic_fetch_add(&a->handled, 1);
+    if (meta->trace.valid)
+        atomic_fetch_add(&a->traced, 1);
+    record_id(a, order.id, meta);
+    record_trace(a, t_start_ns, meta);
     return TG_OK;
 }
 
@@ -385,7 +393,7 @@ static const char *poll_loop(tg_consumer *c, app *a, const options *o,
     while (!tg_consumer_stopping(c)) {
         if (tg_consumer_poll(c, 100, err) != 0)
             return "error";
-        uint64_t progress = a->handled + dead_lettered(a);
+        uint64_t progress = atomic_load(&a->handled) + dead_lettered(a);
         int64_t now = now_ms();
         if (progress != last) {
             last = progress;
@@ -411,13 +419,16 @@ static void print_metrics(tg_metrics *m)
     free(buf);
 }
 
+/* After close; the lock because a worker's handler may outlive its bound. */
 static void print_summary(app *a, const char *why, const char *commits)
 {
+    pthread_mutex_lock(&a->lock);
     printf("stored: %zu orders, %lld cents revenue, dead-lettered: %llu, committed offsets:%s\n",
            a->st.count, (long long)a->st.revenue_cents, (unsigned long long)dead_lettered(a),
            commits);
-    printf("handled: %zu, traced: %zu, duplicates: %zu, stop: %s\n", a->handled, a->traced,
-           a->st.duplicates, why);
+    printf("handled: %zu, traced: %zu, duplicates: %zu, stop: %s\n", atomic_load(&a->handled),
+           atomic_load(&a->traced), a->st.duplicates, why);
+    pthread_mutex_unlock(&a->lock);
 }
 
 /* Commit synchronously, then read the group's committed offsets into buf. */
@@ -452,7 +463,7 @@ static int run_consumer(tg_consumer *c, app *a, const options *o)
         rc = 1;
     }
     print_summary(a, why, commits);
-    if (o->expect > 0 && a->handled + dead_lettered(a) < (uint64_t)o->expect)
+    if (o->expect > 0 && atomic_load(&a->handled) + dead_lettered(a) < (uint64_t)o->expect)
         rc = 1;
     return rc;
 }
@@ -465,6 +476,18 @@ static int open_append(const char *path)
     return fd;
 }
 
+static void app_free(app *a)
+{
+    if (a->ids_fd >= 0)
+        close(a->ids_fd);
+    if (a->trace_fd >= 0)
+        close(a->trace_fd);
+    tg_metrics_free(a->metrics);
+    pthread_mutex_destroy(&a->lock);
+    free(a->st.slots);
+    free(a);
+}
+
 /* The app state with --ids-out and --trace-out opened; NULL after printing
  * why not. */
 static app *app_new(const options *o)
@@ -475,35 +498,24 @@ static app *app_new(const options *o)
         free(a);
         return NULL;
     }
+    pthread_mutex_init(&a->lock, NULL);
+    atomic_init(&a->handled, 0);
+    atomic_init(&a->traced, 0);
     a->delay_ms = o->delay_ms;
     a->pid = (long)getpid();
     a->ids_fd = open_append(o->ids_out);
     a->trace_fd = open_append(o->trace_out);
     if ((o->ids_out && a->ids_fd < 0) || (o->trace_out && a->trace_fd < 0)) {
-        if (a->ids_fd >= 0)
-            close(a->ids_fd);
-        tg_metrics_free(a->metrics);
-        free(a);
+        app_free(a);
         return NULL;
     }
     return a;
 }
 
-static void app_free(app *a)
-{
-    if (a->ids_fd >= 0)
-        close(a->ids_fd);
-    if (a->trace_fd >= 0)
-        close(a->trace_fd);
-    tg_metrics_free(a->metrics);
-    free(a->st.slots);
-    free(a);
-}
-
 static tg_consumer *make_consumer(const options *o, app *a)
 {
     tg_error err;
-    tg_consumer_opts co = { NULL, NULL, a->metrics, translate_order, a };
+    tg_consumer_opts co = { NULL, NULL, a->metrics, NULL, NULL };
     tg_config *conf = consumer_config(o, &err);
     tg_consumer *c = conf ? tg_consumer_new(conf, &co, &err) : NULL;
     tg_config_free(conf);

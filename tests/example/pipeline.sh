@@ -15,6 +15,8 @@
 # a fresh topic per run; the runtime dead-letters a topic that is not the
 # schema's own to "<topic>.dlq", so the DLQ topic is fresh too.  Both modes
 # count the DLQ topic before and after, so earlier runs cannot skew the result.
+# STORE_WORKERS=N (example_pipeline_mock_workers) runs orders_store with
+# topicgen.workers=N (--config): handlers on N threads, same counts.
 set -euo pipefail
 
 MODE=${1:?mode}
@@ -90,9 +92,14 @@ pub=$(timeout 120 "$PUB" --topic "$TOPIC" --count $N --poison $K) ||
 echo "$pub"
 [[ $pub == "published: $N delivered, 0 failed"* ]] || fail "not every order was delivered"
 
+store_args=()
+if [[ -n ${STORE_WORKERS:-} ]]; then
+  printf 'topicgen.workers=%s\n' "$STORE_WORKERS" >"$WORK/store.properties"
+  store_args=(--config "$WORK/store.properties")
+fi
 store_rc=0
 out=$(timeout 120 "$STORE" --topic "$TOPIC" --group "example-$MODE-$$" \
-  --expect $N --idle-ms 20000 --max-seconds 100 --metrics) || store_rc=$?
+  --expect $N --idle-ms 20000 --max-seconds 100 --metrics "${store_args[@]}") || store_rc=$?
 grep -v '^topicgen_\|^#' <<<"$out"
 stored=$(field '^stored: \([0-9]*\) orders.*' "$out")
 dead=$(field '.*dead-lettered: \([0-9]*\),.*' "$out")
