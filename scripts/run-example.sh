@@ -3,9 +3,9 @@
 #
 # Installs what is missing (scripts/install-deps.sh --example: the build
 # tools and libraries, no JDK or test tools), configures and builds
-# the project into build/, then runs the extractor (orders_publisher: N
-# OrderEvents, K of them "poison" with a total that disagrees with their
-# lines) and the loader (orders_store: a consumer group member that stores
+# the project into build/, then runs the example programs (examples/): the
+# extractor (orders_publisher: N OrderEvents, K of them "poison" with a
+# total that disagrees with their lines) and the loader (orders_store: a consumer group member that stores
 # the good ones and dead-letters the poison ones to orders.dlq), and checks
 # that the counts add up: delivered = stored + dead-lettered, with exactly K
 # dead-lettered.
