@@ -1,93 +1,18 @@
 /*
  * alloc_test.c (ctest json_alloc): the JSON runtime never touches the heap.
  *
- * malloc, calloc, realloc, free (and the aligned variants) are replaced in
- * this executable by counting versions that forward to glibc's __libc_*
- * functions; because glibc's own internal calls (from printf or strtod, say)
- * go through the same interposable symbols, those are counted too.  Under
- * AddressSanitizer the sanitizer's malloc/free hooks count instead.  A
- * deliberate malloc first proves the counter works; then a realistic order
- * document is decoded and re-encoded 10,000 times and the count must stay 0.
+ * Every heap call of this executable is counted (tests/common/alloc_count.h:
+ * the allocator replaced by counting versions, or ASan's hooks), glibc's
+ * internal ones too.  A deliberate malloc first proves the counter works;
+ * then a realistic order document is decoded and re-encoded 10,000 times and
+ * the count must stay 0.
  */
+#include "alloc_count.h"
 #include "check.h"
 #include "tg_json.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static volatile unsigned long g_allocs;
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TG_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TG_ASAN 1
-#endif
-#endif
-
-#ifdef TG_ASAN
-int __sanitizer_install_malloc_and_free_hooks(void (*m)(const volatile void *, size_t),
-                                              void (*f)(const volatile void *));
-static void on_malloc(const volatile void *p, size_t n)
-{
-    (void)p;
-    (void)n;
-    g_allocs++;
-}
-static void on_free(const volatile void *p)
-{
-    if (p)
-        g_allocs++;
-}
-static void install_counter(void) { __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free); }
-#else
-void *__libc_malloc(size_t);
-void *__libc_calloc(size_t, size_t);
-void *__libc_realloc(void *, size_t);
-void *__libc_memalign(size_t, size_t);
-void __libc_free(void *);
-void *memalign(size_t, size_t);
-int posix_memalign(void **, size_t, size_t);
-
-void *malloc(size_t n)
-{
-    g_allocs++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t a, size_t b)
-{
-    g_allocs++;
-    return __libc_calloc(a, b);
-}
-void *realloc(void *p, size_t n)
-{
-    g_allocs++;
-    return __libc_realloc(p, n);
-}
-void free(void *p)
-{
-    if (p)
-        g_allocs++;
-    __libc_free(p);
-}
-void *memalign(size_t a, size_t n)
-{
-    g_allocs++;
-    return __libc_memalign(a, n);
-}
-void *aligned_alloc(size_t a, size_t n)
-{
-    g_allocs++;
-    return __libc_memalign(a, n);
-}
-int posix_memalign(void **p, size_t a, size_t n)
-{
-    g_allocs++;
-    *p = __libc_memalign(a, n);
-    return *p ? 0 : 12;
-}
-static void install_counter(void) {}
-#endif
 
 static const char order[] =
     "{\n"
@@ -244,15 +169,15 @@ int main(void)
     int i, failures = 0;
     void *p;
 
-    install_counter();
-    before = g_allocs;
+    alloc_count_start();
+    before = alloc_count();
     p = m(64);
     f(p);
-    CHECK(g_allocs - before == 2, __LINE__, "the counter does not see malloc (%lu)",
-          g_allocs - before);
+    CHECKF(alloc_count() - before == 2, "the counter does not see malloc (%lu)",
+           alloc_count() - before);
 
     /* Warm-up once (lazy libc initialisation, e.g. locale data). */
-    CHECK(round_trip(&w), __LINE__, "round trip failed");
+    CHECKF(round_trip(&w), "round trip failed");
     {
         char msg[200];
         if (g_items[0].code != TG_JSON_E_ENUM) {
@@ -260,12 +185,12 @@ int main(void)
             fprintf(stderr, "first error: %s\n", msg);
         }
     }
-    before = g_allocs;
+    before = alloc_count();
     for (i = 0; i < 10000; i++)
         failures += !round_trip(&w);
-    CHECK(failures == 0, __LINE__, "%d round trips failed", failures);
-    CHECK(g_allocs == before, __LINE__, "%lu heap calls in 10,000 read+write round trips",
-          g_allocs - before);
+    CHECKF(failures == 0, "%d round trips failed", failures);
+    CHECKF(alloc_count() == before, "%lu heap calls in 10,000 read+write round trips",
+           alloc_count() - before);
     printf("wrote %zu bytes per round trip: %.*s\n", w.len, (int)w.len, out);
     return check_done();
 }
