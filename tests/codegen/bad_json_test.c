@@ -359,7 +359,7 @@ static void run_row(const row *w)
         marker[m] = '\0';
         const char *hit = strstr(input_buf, marker);
         if (!hit) {
-            CHECK(hit, "row at line %d: marker not in input", w->line);
+            CHECKF(hit, "row at line %d: marker not in input", w->line);
             return;
         }
         want_off = (size_t)(hit - input_buf) + caret;
@@ -378,8 +378,8 @@ static void run_row(const row *w)
              (w->path[0] == '~' ? strncmp(e->path, w->path + 1, strlen(w->path + 1)) == 0
                                 : strcmp(e->path, w->path) == 0);
     }
-    CHECK(ok, "row at line %d: want %s %s @%zu \"%s\"", w->line, tg_json_code_name(w->code),
-          w->path, want_off, w->reason);
+    CHECKF(ok, "row at line %d: want %s %s @%zu \"%s\"", w->line, tg_json_code_name(w->code),
+           w->path, want_off, w->reason);
     if (!ok) {
         fprintf(stderr, "    got %s, %zu error(s)\n", tg_json_code_name(got), errors.count);
         for (size_t i = 0; i < errors.count; i++)
@@ -419,36 +419,36 @@ static void test_arena(void)
             tg_json_code c = decode_as(types[d], input_buf, len, &arena, &errors);
             if (c == TG_JSON_OK)
                 break; /* large enough */
-            CHECK(c == TG_JSON_E_ARENA && errors.count == 1, "doc %zu cap %zu: one arena error, got %s/%zu",
-                  d, cap, tg_json_code_name(c), errors.count);
+            CHECKF(c == TG_JSON_E_ARENA && errors.count == 1, "doc %zu cap %zu: one arena error, got %s/%zu",
+                   d, cap, tg_json_code_name(c), errors.count);
             if (errors.count != 1)
                 continue;
             const char *needed = strstr(items[0].reason, " bytes needed");
             const char *p = needed;
             while (p && p > items[0].reason && p[-1] >= '0' && p[-1] <= '9')
                 p--;
-            CHECK(needed && p < needed, "doc %zu cap %zu: reason names the size: %s", d, cap,
-                  items[0].reason);
+            CHECKF(needed && p < needed, "doc %zu cap %zu: reason names the size: %s", d, cap,
+                   items[0].reason);
             if (!needed || p == needed)
                 continue;
             size_t need = (size_t)strtoul(p, NULL, 10);
-            CHECK(need > cap && need == arena.needed, "doc %zu cap %zu: needed %zu (arena says %zu)",
-                  d, cap, need, arena.needed);
+            CHECKF(need > cap && need == arena.needed, "doc %zu cap %zu: needed %zu (arena says %zu)",
+                   d, cap, need, arena.needed);
             tg_arena_init(&arena, buf, need);
             c = decode_as(types[d], input_buf, len, &arena, &errors);
-            CHECK(c == TG_JSON_OK, "doc %zu cap %zu: retry with %zu bytes: %s (%s)", d, cap, need,
-                  tg_json_code_name(c), errors.count ? items[0].reason : "");
+            CHECKF(c == TG_JSON_OK, "doc %zu cap %zu: retry with %zu bytes: %s (%s)", d, cap, need,
+                   tg_json_code_name(c), errors.count ? items[0].reason : "");
             /* exact: one byte less is too little (same buffer) */
             tg_arena_init(&arena, buf, need - 1);
             c = decode_as(types[d], input_buf, len, &arena, &errors);
-            CHECK(c == TG_JSON_E_ARENA, "doc %zu cap %zu: %zu - 1 bytes are enough", d, cap, need);
+            CHECKF(c == TG_JSON_E_ARENA, "doc %zu cap %zu: %zu - 1 bytes are enough", d, cap, need);
         }
         /* No arena at all: measured the same way. */
         tg_json_error items[4];
         tg_json_errors errors = {items, 4, 0, 0};
         tg_json_code c = decode_as(types[d], input_buf, len, NULL, &errors);
-        CHECK(c == TG_JSON_E_ARENA && errors.count == 1 && strstr(items[0].reason, "bytes needed"),
-              "doc %zu: NULL arena: %s %s", d, tg_json_code_name(c), errors.count ? items[0].reason : "");
+        CHECKF(c == TG_JSON_E_ARENA && errors.count == 1 && strstr(items[0].reason, "bytes needed"),
+               "doc %zu: NULL arena: %s %s", d, tg_json_code_name(c), errors.count ? items[0].reason : "");
     }
 }
 
@@ -469,36 +469,36 @@ static void test_collect_all(void)
     tg_arena arena;
     tg_arena_init(&arena, buf, sizeof buf);
     c = decode_as(ORDER, input_buf, len, &arena, &errors);
-    CHECK(c == TG_JSON_E_LENGTH, "first error's code is the result: %s", tg_json_code_name(c));
-    CHECK(errors.count == 3 && errors.dropped == 0, "3 errors collected, got %zu", errors.count);
+    CHECKF(c == TG_JSON_E_LENGTH, "first error's code is the result: %s", tg_json_code_name(c));
+    CHECKF(errors.count == 3 && errors.dropped == 0, "3 errors collected, got %zu", errors.count);
     if (errors.count == 3) {
-        CHECK(items[0].code == TG_JSON_E_LENGTH && strcmp(items[0].path, "$.customer_name") == 0,
-              "error 1: %s", items[0].path);
-        CHECK(items[1].code == TG_JSON_E_RANGE &&
-                  strcmp(items[1].path, "$.line_items[2].quantity") == 0 &&
-                  strcmp(items[1].reason, "expected integer >= 1, got -3") == 0,
-              "error 2: %s", items[1].path);
-        CHECK(items[2].code == TG_JSON_E_ENUM && strcmp(items[2].path, "$.status") == 0,
-              "error 3: %s", items[2].path);
+        CHECKF(items[0].code == TG_JSON_E_LENGTH && strcmp(items[0].path, "$.customer_name") == 0,
+               "error 1: %s", items[0].path);
+        CHECKF(items[1].code == TG_JSON_E_RANGE &&
+                   strcmp(items[1].path, "$.line_items[2].quantity") == 0 &&
+                   strcmp(items[1].reason, "expected integer >= 1, got -3") == 0,
+               "error 2: %s", items[1].path);
+        CHECKF(items[2].code == TG_JSON_E_ENUM && strcmp(items[2].path, "$.status") == 0,
+               "error 3: %s", items[2].path);
         char line[256];
         tg_json_error_format(&items[1], line, sizeof line);
         char want[128];
         snprintf(want, sizeof want, "$.line_items[2].quantity: expected integer >= 1, got -3 (byte %zu)",
                  (size_t)(strstr(input_buf, "-3") - input_buf));
-        CHECK(strcmp(line, want) == 0, "formatted: %s", line);
+        CHECKF(strcmp(line, want) == 0, "formatted: %s", line);
     }
 
     /* cap 1: the first error kept, the rest counted. */
     tg_json_errors one = {items, 1, 0, 0};
     tg_arena_init(&arena, buf, sizeof buf);
     c = decode_as(ORDER, input_buf, len, &arena, &one);
-    CHECK(c == TG_JSON_E_LENGTH && one.count == 1 && one.dropped == 2,
-          "cap 1: count %zu dropped %zu", one.count, one.dropped);
+    CHECKF(c == TG_JSON_E_LENGTH && one.count == 1 && one.dropped == 2,
+           "cap 1: count %zu dropped %zu", one.count, one.dropped);
 
     /* errors NULL: still the right code. */
     tg_arena_init(&arena, buf, sizeof buf);
     c = decode_as(ORDER, input_buf, len, &arena, NULL);
-    CHECK(c != TG_JSON_OK, "NULL errors: failure still reported (%s)", tg_json_code_name(c));
+    CHECKF(c != TG_JSON_OK, "NULL errors: failure still reported (%s)", tg_json_code_name(c));
 
     /* A syntax error after validation errors: both kept, decoding stopped. */
     static const char doc2[] =
@@ -507,9 +507,9 @@ static void test_collect_all(void)
     len = expand(doc2);
     tg_arena_init(&arena, buf, sizeof buf);
     c = decode_as(ORDER, input_buf, len, &arena, &errors);
-    CHECK(c == TG_JSON_E_LENGTH && errors.count == 3 && items[2].code == TG_JSON_E_SYNTAX,
-          "validation errors then a syntax error: %s, %zu errors", tg_json_code_name(c),
-          errors.count);
+    CHECKF(c == TG_JSON_E_LENGTH && errors.count == 3 && items[2].code == TG_JSON_E_SYNTAX,
+           "validation errors then a syntax error: %s, %zu errors", tg_json_code_name(c),
+           errors.count);
 }
 
 /* ---- item counts: arrays and maps at and past their bounds ---- */
@@ -542,13 +542,13 @@ static void check_items(enum type t, size_t len, tg_json_code want, const char *
     tg_arena_init(&arena, buf, sizeof buf);
     tg_json_code c = decode_as(t, big, len, &arena, &errors);
     if (want == TG_JSON_OK) {
-        CHECK(c == TG_JSON_OK, "%s: %s %s", why, tg_json_code_name(c), errors.count ? items[0].reason : "");
+        CHECKF(c == TG_JSON_OK, "%s: %s %s", why, tg_json_code_name(c), errors.count ? items[0].reason : "");
         return;
     }
-    CHECK(c == want && errors.count == 1 && strcmp(items[0].path, path) == 0 &&
-              strcmp(items[0].reason, reason) == 0,
-          "%s: %s %s %s", why, tg_json_code_name(c), errors.count ? items[0].path : "",
-          errors.count ? items[0].reason : "");
+    CHECKF(c == want && errors.count == 1 && strcmp(items[0].path, path) == 0 &&
+               strcmp(items[0].reason, reason) == 0,
+           "%s: %s %s %s", why, tg_json_code_name(c), errors.count ? items[0].path : "",
+           errors.count ? items[0].reason : "");
 }
 
 static void test_items(void)
@@ -567,8 +567,8 @@ static void test_items(void)
     tg_json_error items[2];
     tg_json_errors errors = {items, 2, 0, 0};
     (void)decode_as(ORDER, big, len, NULL, &errors);
-    CHECK(errors.count == 1 && items[0].offset == (size_t)(strstr(big, "[]") - big),
-          "item-count error at the array: %zu", errors.count ? items[0].offset : 0);
+    CHECKF(errors.count == 1 && items[0].offset == (size_t)(strstr(big, "[]") - big),
+           "item-count error at the array: %zu", errors.count ? items[0].offset : 0);
 
     static const char f_pre[] =
         "{'message_type':'form_submitted','message_id':'m','customer_id':'c',"
@@ -605,5 +605,5 @@ int main(void)
     test_arena();
     test_collect_all();
     test_items();
-    return check_finish();
+    return check_done();
 }

@@ -736,7 +736,7 @@ static long tag_moves; /* union texts also decoded with the tag last */
                 }                                                                \
             }                                                                    \
             if (why) {                                                           \
-                CHECK(false, "%s case %ld (seed %" PRIu64 "): %s", #T, i, seed, why); \
+                check_fail(__FILE__, __LINE__, "%s case %ld (seed %" PRIu64 "): %s", #T, i, seed, why); \
                 util_print_errors(&errors);                                      \
                 fprintf(stderr, "    text (%zu bytes): %.*s\n", len,             \
                         (int)(len > 2000 ? 2000 : len), text);                   \
@@ -791,8 +791,8 @@ static void property_doubles(void)
                  memcmp(&d, &back, sizeof d) == 0;
         }
         if (!ok) {
-            CHECK(false, "double %a (seed %" PRIu64 "): written %.*s, read %a", d, seed,
-                  (int)(w.len < sizeof buf ? w.len : sizeof buf), buf, back);
+            check_fail(__FILE__, __LINE__, "double %a (seed %" PRIu64 "): written %.*s, read %a", d, seed,
+                       (int)(w.len < sizeof buf ? w.len : sizeof buf), buf, back);
             if (++bad >= 5)
                 return;
         } else {
@@ -821,6 +821,6 @@ int main(int argc, char **argv)
     property_crm_FormSubmitted();
     property_crm_InboundMessage();
     property_doubles();
-    CHECK(tag_moves > cases / 2, "union texts decoded with the tag last: %ld", tag_moves);
-    return check_finish();
+    CHECKF(tag_moves > cases / 2, "union texts decoded with the tag last: %ld", tag_moves);
+    return check_done();
 }

@@ -35,34 +35,34 @@ static const char order_doc[] =
 static void test_order_values(void)
 {
     orders_OrderEvent m;
-    CHECK(dec_orders_OrderEvent(&m, order_doc, LEN(order_doc), 0) == TG_JSON_OK, "order decodes");
-    CHECK(str_is(m.order_id, "ord-2024-000123"), "order_id");
-    CHECK(str_is(m.created_at, "2024-03-15T10:30:00.250Z"), "created_at");
-    CHECK(str_is(m.customer_name,
-                 "Zo\xc3\xab \"Z\" M\xc3\xbcller \xf0\x9f\x98\x80 \\ \xce\xa9/"),
-          "customer_name unescaped: %.*s", (int)m.customer_name.len, m.customer_name.ptr);
-    CHECK(tg_str_utf8_length(m.customer_name) == 21, "customer_name code points %zu",
-          tg_str_utf8_length(m.customer_name));
-    CHECK(m.line_items.count == 3, "3 line items, got %zu", m.line_items.count);
+    CHECKF(dec_orders_OrderEvent(&m, order_doc, LEN(order_doc), 0) == TG_JSON_OK, "order decodes");
+    CHECKF(str_is(m.order_id, "ord-2024-000123"), "order_id");
+    CHECKF(str_is(m.created_at, "2024-03-15T10:30:00.250Z"), "created_at");
+    CHECKF(str_is(m.customer_name,
+                  "Zo\xc3\xab \"Z\" M\xc3\xbcller \xf0\x9f\x98\x80 \\ \xce\xa9/"),
+           "customer_name unescaped: %.*s", (int)m.customer_name.len, m.customer_name.ptr);
+    CHECKF(tg_str_utf8_length(m.customer_name) == 21, "customer_name code points %zu",
+           tg_str_utf8_length(m.customer_name));
+    CHECKF(m.line_items.count == 3, "3 line items, got %zu", m.line_items.count);
     if (m.line_items.count == 3) {
         const orders_LineItem *li = m.line_items.items;
-        CHECK(str_is(li[0].line_item_id, "li-1") && str_is(li[0].product_id, "sku-100") &&
-                  str_is(li[0].product_title, "Coffee mug, 350 ml") && li[0].quantity == 2 &&
-                  str_is(li[0].price, "12.50"),
-              "line item 0");
-        CHECK(str_is(li[1].product_title, "T-shirt\tXL") && li[1].quantity == 1 &&
-                  str_is(li[1].price, "19.99"),
-              "line item 1 (escaped title, number price kept as text)");
-        CHECK(str_is(li[2].line_item_id, "li-3") && str_is(li[2].product_id, "free-gift") &&
-                  li[2].product_title.len == 0 && li[2].quantity == 10000 &&
-                  str_is(li[2].price, "0.00"),
-              "line item 2 (members in reverse order)");
+        CHECKF(str_is(li[0].line_item_id, "li-1") && str_is(li[0].product_id, "sku-100") &&
+                   str_is(li[0].product_title, "Coffee mug, 350 ml") && li[0].quantity == 2 &&
+                   str_is(li[0].price, "12.50"),
+               "line item 0");
+        CHECKF(str_is(li[1].product_title, "T-shirt\tXL") && li[1].quantity == 1 &&
+                   str_is(li[1].price, "19.99"),
+               "line item 1 (escaped title, number price kept as text)");
+        CHECKF(str_is(li[2].line_item_id, "li-3") && str_is(li[2].product_id, "free-gift") &&
+                   li[2].product_title.len == 0 && li[2].quantity == 10000 &&
+                   str_is(li[2].price, "0.00"),
+               "line item 2 (members in reverse order)");
     }
-    CHECK(str_is(m.total_price, "44.99"), "total_price");
-    CHECK(str_is(m.currency, "USD"), "currency");
-    CHECK(m.status == orders_OrderStatus_SHIPPED, "status %d", (int)m.status);
-    CHECK(m.has_note && str_is(m.note, "Leave at the door \xe2\x80\x94 thanks!"), "note");
-    CHECK(roundtrip_orders_OrderEvent(&m, NULL, "order"), "order round trip");
+    CHECKF(str_is(m.total_price, "44.99"), "total_price");
+    CHECKF(str_is(m.currency, "USD"), "currency");
+    CHECKF(m.status == orders_OrderStatus_SHIPPED, "status %d", (int)m.status);
+    CHECKF(m.has_note && str_is(m.note, "Leave at the door \xe2\x80\x94 thanks!"), "note");
+    CHECKF(roundtrip_orders_OrderEvent(&m, NULL, "order"), "order round trip");
 }
 
 static void test_order_exact(void)
@@ -80,10 +80,10 @@ static void test_order_exact(void)
         "\"product_title\":\"c\",\"quantity\":3,\"price\":\"2.50\"}],\"total_price\":\"7.5\","
         "\"currency\":\"EUR\",\"status\":\"pending\"}";
     orders_OrderEvent m;
-    CHECK(dec_orders_OrderEvent(&m, in, LEN(in), 0) == TG_JSON_OK, "minimal order decodes");
-    CHECK(str_is(m.currency, "EUR") && m.status == orders_OrderStatus_PENDING && !m.has_note,
-          "defaults applied, note absent");
-    CHECK(roundtrip_orders_OrderEvent(&m, out, "minimal order"), "minimal order exact text");
+    CHECKF(dec_orders_OrderEvent(&m, in, LEN(in), 0) == TG_JSON_OK, "minimal order decodes");
+    CHECKF(str_is(m.currency, "EUR") && m.status == orders_OrderStatus_PENDING && !m.has_note,
+           "defaults applied, note absent");
+    CHECKF(roundtrip_orders_OrderEvent(&m, out, "minimal order"), "minimal order exact text");
 
     /* Strings that need escaping on output: controls as \uXXXX or short
      * escapes, '/' and non-ASCII kept as is. */
@@ -99,9 +99,9 @@ static void test_order_exact(void)
         "\"line_items\":[{\"line_item_id\":\"a\",\"product_id\":\"b\",\"product_title\":\"\","
         "\"quantity\":1,\"price\":\"-0.5e-3\"}],\"total_price\":\"1E+2\",\"currency\":\"\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\","
         "\"status\":\"cancelled\",\"note\":\"\"}";
-    CHECK(dec_orders_OrderEvent(&m, in2, LEN(in2), 0) == TG_JSON_OK, "escaped order decodes");
-    CHECK(m.has_note && m.note.len == 0, "empty note present");
-    CHECK(roundtrip_orders_OrderEvent(&m, out2, "escaped order"), "escaped order exact text");
+    CHECKF(dec_orders_OrderEvent(&m, in2, LEN(in2), 0) == TG_JSON_OK, "escaped order decodes");
+    CHECKF(m.has_note && m.note.len == 0, "empty note present");
+    CHECKF(roundtrip_orders_OrderEvent(&m, out2, "escaped order"), "escaped order exact text");
 }
 
 /* ---- workflow ------------------------------------------------------------- */
@@ -128,35 +128,35 @@ static void test_workflow_values(void)
     static const unsigned char id[16] = {0x3f, 0x25, 0x04, 0xe0, 0x4f, 0x89, 0x11, 0xd3,
                                          0x9a, 0x0c, 0x03, 0x05, 0xe8, 0x2c, 0x33, 0x01};
     workflow_WorkflowEvent m;
-    CHECK(dec_workflow_WorkflowEvent(&m, workflow_doc, LEN(workflow_doc), 0) == TG_JSON_OK,
-          "workflow event decodes");
-    CHECK(memcmp(m.event_id.bytes, id, 16) == 0, "event_id bytes");
-    CHECK(m.event_type == workflow_EventType_STEP_COMPLETED, "event_type");
-    CHECK(m.source == workflow_EventSource_WORKER, "source");
-    CHECK(str_is(m.workflow_id, "wf-checkout") && str_is(m.workflow_run_id, "run-0007"), "ids");
-    CHECK(m.has_step_name && m.step_name_is_null, "step_name present and null");
-    CHECK(str_is(m.timestamp, "2024-02-29T23:59:59.123456+01:00"), "timestamp");
-    CHECK(m.has_duration_ms && m.duration_ms == 9007199254740993LL, "duration_ms exact int64");
-    CHECK(str_is(m.payload.data, WF_DATA), "data is the raw slice: %.*s",
-          (int)m.payload.data.len, m.payload.data.ptr);
-    CHECK(m.payload.has_metadata, "metadata present");
+    CHECKF(dec_workflow_WorkflowEvent(&m, workflow_doc, LEN(workflow_doc), 0) == TG_JSON_OK,
+           "workflow event decodes");
+    CHECKF(memcmp(m.event_id.bytes, id, 16) == 0, "event_id bytes");
+    CHECKF(m.event_type == workflow_EventType_STEP_COMPLETED, "event_type");
+    CHECKF(m.source == workflow_EventSource_WORKER, "source");
+    CHECKF(str_is(m.workflow_id, "wf-checkout") && str_is(m.workflow_run_id, "run-0007"), "ids");
+    CHECKF(m.has_step_name && m.step_name_is_null, "step_name present and null");
+    CHECKF(str_is(m.timestamp, "2024-02-29T23:59:59.123456+01:00"), "timestamp");
+    CHECKF(m.has_duration_ms && m.duration_ms == 9007199254740993LL, "duration_ms exact int64");
+    CHECKF(str_is(m.payload.data, WF_DATA), "data is the raw slice: %.*s",
+           (int)m.payload.data.len, m.payload.data.ptr);
+    CHECKF(m.payload.has_metadata, "metadata present");
     const workflow_EventMetadata *md = &m.payload.metadata;
-    CHECK(md->has_correlation_id && str_is(md->correlation_id, "corr-A"), "correlation_id");
-    CHECK(md->attempt == 4294967295u, "attempt uint32 max");
-    CHECK(md->has_tags && md->tags.count == 4, "4 tags");
+    CHECKF(md->has_correlation_id && str_is(md->correlation_id, "corr-A"), "correlation_id");
+    CHECKF(md->attempt == 4294967295u, "attempt uint32 max");
+    CHECKF(md->has_tags && md->tags.count == 4, "4 tags");
     if (md->tags.count == 4) {
-        CHECK(str_is(md->tags.items[0].key, "env") && str_is(md->tags.items[0].value, "prod"),
-              "tag 0");
-        CHECK(str_is(md->tags.items[1].key, "team") &&
-                  str_is(md->tags.items[1].value, "payments"),
-              "tag 1");
-        CHECK(str_is(md->tags.items[2].key, "k\xc3\xa9y") &&
-                  str_is(md->tags.items[2].value, "v\n"),
-              "tag 2: escaped key kept after its object closed");
-        CHECK(md->tags.items[3].key.len == 0 && md->tags.items[3].value.len == 0,
-              "tag 3: empty key");
+        CHECKF(str_is(md->tags.items[0].key, "env") && str_is(md->tags.items[0].value, "prod"),
+               "tag 0");
+        CHECKF(str_is(md->tags.items[1].key, "team") &&
+                   str_is(md->tags.items[1].value, "payments"),
+               "tag 1");
+        CHECKF(str_is(md->tags.items[2].key, "k\xc3\xa9y") &&
+                   str_is(md->tags.items[2].value, "v\n"),
+               "tag 2: escaped key kept after its object closed");
+        CHECKF(md->tags.items[3].key.len == 0 && md->tags.items[3].value.len == 0,
+               "tag 3: empty key");
     }
-    CHECK(roundtrip_workflow_WorkflowEvent(&m, NULL, "workflow"), "workflow round trip");
+    CHECKF(roundtrip_workflow_WorkflowEvent(&m, NULL, "workflow"), "workflow round trip");
 }
 
 static void test_workflow_exact(void)
@@ -172,14 +172,14 @@ static void test_workflow_exact(void)
         "\"step_name\":\"charge card\",\"timestamp\":\"1970-01-01T00:00:00Z\","
         "\"payload\":{\"data\":[1,\"two\",{\"3\":[]}],\"metadata\":{\"attempt\":1}}}";
     workflow_WorkflowEvent m;
-    CHECK(dec_workflow_WorkflowEvent(&m, in, LEN(in), 0) == TG_JSON_OK, "minimal workflow decodes");
-    CHECK(m.payload.has_metadata && m.payload.metadata.attempt == 1 &&
-              !m.payload.metadata.has_tags && !m.payload.metadata.has_correlation_id,
-          "metadata defaults");
-    CHECK(m.has_step_name && !m.step_name_is_null && str_is(m.step_name, "charge card"),
-          "step_name");
-    CHECK(!m.has_duration_ms, "duration absent");
-    CHECK(roundtrip_workflow_WorkflowEvent(&m, out, "minimal workflow"), "workflow exact text");
+    CHECKF(dec_workflow_WorkflowEvent(&m, in, LEN(in), 0) == TG_JSON_OK, "minimal workflow decodes");
+    CHECKF(m.payload.has_metadata && m.payload.metadata.attempt == 1 &&
+               !m.payload.metadata.has_tags && !m.payload.metadata.has_correlation_id,
+           "metadata defaults");
+    CHECKF(m.has_step_name && !m.step_name_is_null && str_is(m.step_name, "charge card"),
+           "step_name");
+    CHECKF(!m.has_duration_ms, "duration absent");
+    CHECKF(roundtrip_workflow_WorkflowEvent(&m, out, "minimal workflow"), "workflow exact text");
 
     /* data may be any JSON value, including a scalar; step_name null is kept. */
     static const char in2[] =
@@ -187,9 +187,9 @@ static void test_workflow_exact(void)
         "\"source\":\"api\",\"workflow_id\":\"w\",\"workflow_run_id\":\"r\",\"step_name\":null,"
         "\"timestamp\":\"2000-02-29T12:00:00.5-00:30\",\"duration_ms\":0,"
         "\"payload\":{\"data\":null}}";
-    CHECK(dec_workflow_WorkflowEvent(&m, in2, LEN(in2), 0) == TG_JSON_OK, "null data decodes");
-    CHECK(str_is(m.payload.data, "null") && !m.payload.has_metadata, "data null, no metadata");
-    CHECK(roundtrip_workflow_WorkflowEvent(&m, in2, "null data"), "null-data exact text");
+    CHECKF(dec_workflow_WorkflowEvent(&m, in2, LEN(in2), 0) == TG_JSON_OK, "null data decodes");
+    CHECKF(str_is(m.payload.data, "null") && !m.payload.has_metadata, "data null, no metadata");
+    CHECKF(roundtrip_workflow_WorkflowEvent(&m, in2, "null data"), "null-data exact text");
 }
 
 /* ---- crm ------------------------------------------------------------------ */
@@ -208,29 +208,29 @@ static void test_workflow_exact(void)
 
 static void check_email(const crm_InboundMessage *m, const char *why)
 {
-    CHECK(m->kind == crm_InboundMessage_EMAIL_RECEIVED, "%s: kind %d", why, (int)m->kind);
+    CHECKF(m->kind == crm_InboundMessage_EMAIL_RECEIVED, "%s: kind %d", why, (int)m->kind);
     if (m->kind != crm_InboundMessage_EMAIL_RECEIVED)
         return;
     const crm_EmailReceived *e = &m->as.email_received;
-    CHECK(str_is(e->message_id, "<CAF=abc@mail.example.com>") && str_is(e->customer_id, "cust-9"),
-          "%s: ids", why);
-    CHECK(str_is(e->received_at, "2024-05-01T12:00:00Z"), "%s: received_at", why);
-    CHECK(e->customer.has_email && str_is(e->customer.email, "ana@example.com") &&
-              !e->customer.has_phone && e->customer.has_name && e->customer.name_is_null &&
-              e->customer.has_external_id && str_is(e->customer.external_id, "ext-1"),
-          "%s: customer", why);
-    CHECK(str_is(e->subject, "R\xc3\xa9sum\xc3\xa9 attached"), "%s: subject", why);
-    CHECK(str_is(e->body_text, "Hi,\r\nplease see attached.\n\xe2\x80\x94 Ana"), "%s: body", why);
-    CHECK(e->has_attachments && e->attachments.count == 3, "%s: 3 attachments", why);
+    CHECKF(str_is(e->message_id, "<CAF=abc@mail.example.com>") && str_is(e->customer_id, "cust-9"),
+           "%s: ids", why);
+    CHECKF(str_is(e->received_at, "2024-05-01T12:00:00Z"), "%s: received_at", why);
+    CHECKF(e->customer.has_email && str_is(e->customer.email, "ana@example.com") &&
+               !e->customer.has_phone && e->customer.has_name && e->customer.name_is_null &&
+               e->customer.has_external_id && str_is(e->customer.external_id, "ext-1"),
+           "%s: customer", why);
+    CHECKF(str_is(e->subject, "R\xc3\xa9sum\xc3\xa9 attached"), "%s: subject", why);
+    CHECKF(str_is(e->body_text, "Hi,\r\nplease see attached.\n\xe2\x80\x94 Ana"), "%s: body", why);
+    CHECKF(e->has_attachments && e->attachments.count == 3, "%s: 3 attachments", why);
     if (e->attachments.count == 3) {
         const crm_Attachment *a = e->attachments.items;
-        CHECK(str_is(a[0].file_name, "cv.pdf") && a[0].size_bytes == 26214400 &&
-                  a[0].has_content && a[0].content.len == 13 &&
-                  memcmp(a[0].content.ptr, "Hello, world!", 13) == 0,
-              "%s: attachment 0 (base64 decoded)", why);
-        CHECK(a[1].has_content && a[1].content.len == 0 && a[1].size_bytes == 0,
-              "%s: attachment 1 (empty bytes)", why);
-        CHECK(!a[2].has_content, "%s: attachment 2 (no content)", why);
+        CHECKF(str_is(a[0].file_name, "cv.pdf") && a[0].size_bytes == 26214400 &&
+                   a[0].has_content && a[0].content.len == 13 &&
+                   memcmp(a[0].content.ptr, "Hello, world!", 13) == 0,
+               "%s: attachment 0 (base64 decoded)", why);
+        CHECKF(a[1].has_content && a[1].content.len == 0 && a[1].size_bytes == 0,
+               "%s: attachment 1 (empty bytes)", why);
+        CHECKF(!a[2].has_content, "%s: attachment 2 (no content)", why);
     }
 }
 
@@ -256,10 +256,10 @@ static void test_crm_email(void)
                                         "email, tag last"};
     crm_InboundMessage m;
     for (int i = 0; i < 3; i++) {
-        CHECK(dec_crm_InboundMessage(&m, docs[i], lens[i], 0) == TG_JSON_OK, "%s decodes",
-              names[i]);
+        CHECKF(dec_crm_InboundMessage(&m, docs[i], lens[i], 0) == TG_JSON_OK, "%s decodes",
+               names[i]);
         check_email(&m, names[i]);
-        CHECK(roundtrip_crm_InboundMessage(&m, NULL, names[i]), "%s round trip", names[i]);
+        CHECKF(roundtrip_crm_InboundMessage(&m, NULL, names[i]), "%s round trip", names[i]);
     }
 }
 
@@ -281,23 +281,23 @@ static void test_crm_whatsapp(void)
         "\"waId\":\"491701234567\",\"text\":\"\xf0\x9f\x91\x8d ok \xf0\x9f\x91\x8d\","
         "\"is_reply\":false}";
     crm_InboundMessage m;
-    CHECK(dec_crm_InboundMessage(&m, last, LEN(last), 0) == TG_JSON_OK, "whatsapp (tag last)");
-    CHECK(m.kind == crm_InboundMessage_WHATSAPP_RECEIVED, "whatsapp kind");
+    CHECKF(dec_crm_InboundMessage(&m, last, LEN(last), 0) == TG_JSON_OK, "whatsapp (tag last)");
+    CHECKF(m.kind == crm_InboundMessage_WHATSAPP_RECEIVED, "whatsapp kind");
     if (m.kind == crm_InboundMessage_WHATSAPP_RECEIVED) {
         const crm_WhatsappReceived *w = &m.as.whatsapp_received;
-        CHECK(str_is(w->wa_id, "491701234567"), "wire name waId read into wa_id");
-        CHECK(str_is(w->text, "\xf0\x9f\x91\x8d ok \xf0\x9f\x91\x8d"), "surrogate pair decoded");
-        CHECK(!w->is_reply, "is_reply default false");
-        CHECK(w->customer.has_phone && !w->customer.has_email && !w->customer.has_name,
-              "customer optionals");
+        CHECKF(str_is(w->wa_id, "491701234567"), "wire name waId read into wa_id");
+        CHECKF(str_is(w->text, "\xf0\x9f\x91\x8d ok \xf0\x9f\x91\x8d"), "surrogate pair decoded");
+        CHECKF(!w->is_reply, "is_reply default false");
+        CHECKF(w->customer.has_phone && !w->customer.has_email && !w->customer.has_name,
+               "customer optionals");
     }
-    CHECK(roundtrip_crm_InboundMessage(&m, out_last, "whatsapp"), "whatsapp exact text");
+    CHECKF(roundtrip_crm_InboundMessage(&m, out_last, "whatsapp"), "whatsapp exact text");
 
-    CHECK(dec_crm_InboundMessage(&m, middle, LEN(middle), 0) == TG_JSON_OK,
-          "whatsapp (tag in the middle)");
-    CHECK(m.kind == crm_InboundMessage_WHATSAPP_RECEIVED && m.as.whatsapp_received.is_reply,
-          "is_reply true");
-    CHECK(roundtrip_crm_InboundMessage(&m, NULL, "whatsapp middle"), "whatsapp middle round trip");
+    CHECKF(dec_crm_InboundMessage(&m, middle, LEN(middle), 0) == TG_JSON_OK,
+           "whatsapp (tag in the middle)");
+    CHECKF(m.kind == crm_InboundMessage_WHATSAPP_RECEIVED && m.as.whatsapp_received.is_reply,
+           "is_reply true");
+    CHECKF(roundtrip_crm_InboundMessage(&m, NULL, "whatsapp middle"), "whatsapp middle round trip");
 }
 
 static void test_crm_form(void)
@@ -321,25 +321,25 @@ static void test_crm_form(void)
         "\"received_at\":\"2024-05-01T12:00:00Z\",\"customer\":{\"name\":\"Bob\"},\"form_id\":\"x\","
         "\"fields\":{},\"score\":1e-07}";
     crm_InboundMessage m;
-    CHECK(dec_crm_InboundMessage(&m, first, LEN(first), 0) == TG_JSON_OK, "form (tag first)");
-    CHECK(m.kind == crm_InboundMessage_FORM_SUBMITTED, "form kind");
+    CHECKF(dec_crm_InboundMessage(&m, first, LEN(first), 0) == TG_JSON_OK, "form (tag first)");
+    CHECKF(m.kind == crm_InboundMessage_FORM_SUBMITTED, "form kind");
     if (m.kind == crm_InboundMessage_FORM_SUBMITTED) {
         const crm_FormSubmitted *f = &m.as.form_submitted;
-        CHECK(f->fields.count == 3, "3 form fields");
+        CHECKF(f->fields.count == 3, "3 form fields");
         if (f->fields.count == 3) {
-            CHECK(str_is(f->fields.items[0].key, "name") && str_is(f->fields.items[0].value, "Bob"),
-                  "field 0");
-            CHECK(str_is(f->fields.items[1].value, "Call me \"maybe\""), "field 1");
-            CHECK(str_is(f->fields.items[2].key, "\xc3\xbcml"), "field 2 escaped key");
+            CHECKF(str_is(f->fields.items[0].key, "name") && str_is(f->fields.items[0].value, "Bob"),
+                   "field 0");
+            CHECKF(str_is(f->fields.items[1].value, "Call me \"maybe\""), "field 1");
+            CHECKF(str_is(f->fields.items[2].key, "\xc3\xbcml"), "field 2 escaped key");
         }
-        CHECK(f->has_score && f->score == 0.75, "score");
+        CHECKF(f->has_score && f->score == 0.75, "score");
     }
-    CHECK(roundtrip_crm_InboundMessage(&m, out_first, "form"), "form exact text");
-    CHECK(dec_crm_InboundMessage(&m, middle, LEN(middle), 0) == TG_JSON_OK, "form (tag middle)");
-    CHECK(m.kind == crm_InboundMessage_FORM_SUBMITTED && m.as.form_submitted.fields.count == 0 &&
-              m.as.form_submitted.score == 1e-7,
-          "form middle values");
-    CHECK(roundtrip_crm_InboundMessage(&m, out_middle, "form middle"), "form middle exact text");
+    CHECKF(roundtrip_crm_InboundMessage(&m, out_first, "form"), "form exact text");
+    CHECKF(dec_crm_InboundMessage(&m, middle, LEN(middle), 0) == TG_JSON_OK, "form (tag middle)");
+    CHECKF(m.kind == crm_InboundMessage_FORM_SUBMITTED && m.as.form_submitted.fields.count == 0 &&
+               m.as.form_submitted.score == 1e-7,
+           "form middle values");
+    CHECKF(roundtrip_crm_InboundMessage(&m, out_middle, "form middle"), "form middle exact text");
 }
 
 /* Plain (non-union) messages decode on their own too. */
@@ -348,27 +348,27 @@ static void test_standalone(void)
     static const char att[] =
         "{\"file_name\":\"a\",\"content_type\":\"b\",\"size_bytes\":3,\"content\":\"AAEC\"}";
     crm_Attachment a;
-    CHECK(dec_crm_Attachment(&a, att, LEN(att), 0) == TG_JSON_OK, "attachment decodes");
-    CHECK(a.has_content && a.content.len == 3 && a.content.ptr[0] == 0 && a.content.ptr[2] == 2,
-          "attachment bytes");
-    CHECK(roundtrip_crm_Attachment(&a, att, "attachment"), "attachment exact text");
+    CHECKF(dec_crm_Attachment(&a, att, LEN(att), 0) == TG_JSON_OK, "attachment decodes");
+    CHECKF(a.has_content && a.content.len == 3 && a.content.ptr[0] == 0 && a.content.ptr[2] == 2,
+           "attachment bytes");
+    CHECKF(roundtrip_crm_Attachment(&a, att, "attachment"), "attachment exact text");
 
     static const char md[] = "{\"correlation_id\":\"c\",\"attempt\":2,\"tags\":{\"a\":\"b\"}}";
     workflow_EventMetadata e;
-    CHECK(dec_workflow_EventMetadata(&e, md, LEN(md), 0) == TG_JSON_OK, "metadata decodes");
-    CHECK(roundtrip_workflow_EventMetadata(&e, md, "metadata"), "metadata exact text");
+    CHECKF(dec_workflow_EventMetadata(&e, md, LEN(md), 0) == TG_JSON_OK, "metadata decodes");
+    CHECKF(roundtrip_workflow_EventMetadata(&e, md, "metadata"), "metadata exact text");
 
     static const char li[] =
         "{\"line_item_id\":\"1\",\"product_id\":\"2\",\"product_title\":\"3\",\"quantity\":4,"
         "\"price\":\"5\"}";
     orders_LineItem l;
-    CHECK(dec_orders_LineItem(&l, li, LEN(li), 0) == TG_JSON_OK, "line item decodes");
-    CHECK(roundtrip_orders_LineItem(&l, li, "line item"), "line item exact text");
+    CHECKF(dec_orders_LineItem(&l, li, LEN(li), 0) == TG_JSON_OK, "line item decodes");
+    CHECKF(roundtrip_orders_LineItem(&l, li, "line item"), "line item exact text");
 
     static const char ci[] = "{}";
     crm_CustomerIdentity c;
-    CHECK(dec_crm_CustomerIdentity(&c, ci, LEN(ci), 0) == TG_JSON_OK, "empty identity decodes");
-    CHECK(roundtrip_crm_CustomerIdentity(&c, "{}", "identity"), "empty identity is {}");
+    CHECKF(dec_crm_CustomerIdentity(&c, ci, LEN(ci), 0) == TG_JSON_OK, "empty identity decodes");
+    CHECKF(roundtrip_crm_CustomerIdentity(&c, "{}", "identity"), "empty identity is {}");
 }
 
 /* <T>_init applies the defaults of the messages T holds by value too (a
@@ -378,9 +378,9 @@ static void test_init_nested_defaults(void)
     workflow_WorkflowEvent ev;
     memset(&ev, 0xff, sizeof ev);
     workflow_WorkflowEvent_init(&ev);
-    CHECK(ev.payload.metadata.attempt == 1, "nested default applied by the outer init");
-    CHECK(ev.payload.metadata.has_correlation_id == false && ev.payload.data.len == 0,
-          "the rest of the nested message is zeroed");
+    CHECKF(ev.payload.metadata.attempt == 1, "nested default applied by the outer init");
+    CHECKF(ev.payload.metadata.has_correlation_id == false && ev.payload.data.len == 0,
+           "the rest of the nested message is zeroed");
 }
 
 /* Messages the encoder must refuse (TG_JSON_E_VALUE): the output would not
@@ -392,57 +392,57 @@ static void test_encode_rejects(void)
     {
         workflow_EventPayload p;
         workflow_EventPayload_init(&p);
-        CHECK(workflow_EventPayload_encode(&p, out, sizeof out, &n) == TG_JSON_E_VALUE,
-              "json field never set (would write \"data\":})");
+        CHECKF(workflow_EventPayload_encode(&p, out, sizeof out, &n) == TG_JSON_E_VALUE,
+               "json field never set (would write \"data\":})");
         p.data = (tg_str){"[1,2]", 5};
-        CHECK(workflow_EventPayload_encode(&p, out, sizeof out, &n) == TG_JSON_OK && n == 14 &&
-                  memcmp(out, "{\"data\":[1,2]}", 14) == 0,
-              "json field set");
+        CHECKF(workflow_EventPayload_encode(&p, out, sizeof out, &n) == TG_JSON_OK && n == 14 &&
+                   memcmp(out, "{\"data\":[1,2]}", 14) == 0,
+               "json field set");
     }
     static const char good[] =
         "{\"order_id\":\"o\",\"created_at\":\"2024-01-01T00:00:00Z\",\"customer_name\":\"A\","
         "\"line_items\":[{\"line_item_id\":\"a\",\"product_id\":\"b\",\"product_title\":\"\","
         "\"quantity\":1,\"price\":\"1\"}],\"total_price\":\"1\"}";
     orders_OrderEvent o;
-    CHECK(dec_orders_OrderEvent(&o, good, LEN(good), 0) == TG_JSON_OK, "base order");
+    CHECKF(dec_orders_OrderEvent(&o, good, LEN(good), 0) == TG_JSON_OK, "base order");
     orders_OrderEvent bad = o;
     bad.status = (orders_OrderStatus)42;
-    CHECK(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "enum out of range");
+    CHECKF(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "enum out of range");
     bad = o;
     bad.customer_name = (tg_str){"\xff", 1};
-    CHECK(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "invalid UTF-8");
+    CHECKF(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "invalid UTF-8");
     bad = o;
     bad.created_at = (tg_str){"2023-02-29T00:00:00Z", 20};
-    CHECK(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "bad timestamp");
+    CHECKF(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "bad timestamp");
     bad = o;
     bad.total_price = (tg_str){"1.2.3", 5};
-    CHECK(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "bad decimal");
+    CHECKF(orders_OrderEvent_encode(&bad, out, sizeof out, &n) == TG_JSON_E_VALUE, "bad decimal");
     size_t full;
-    CHECK(orders_OrderEvent_encode(&o, out, sizeof out, &full) == TG_JSON_OK, "base encodes");
-    CHECK(orders_OrderEvent_encode(&o, out, full - 1, &n) == TG_JSON_E_BUFFER && n == full,
-          "one byte short: buffer, size %zu of %zu", n, full);
-    CHECK(orders_OrderEvent_encode(&o, out, full, &n) == TG_JSON_OK && n == full, "exact fit");
+    CHECKF(orders_OrderEvent_encode(&o, out, sizeof out, &full) == TG_JSON_OK, "base encodes");
+    CHECKF(orders_OrderEvent_encode(&o, out, full - 1, &n) == TG_JSON_E_BUFFER && n == full,
+           "one byte short: buffer, size %zu of %zu", n, full);
+    CHECKF(orders_OrderEvent_encode(&o, out, full, &n) == TG_JSON_OK && n == full, "exact fit");
 
     crm_InboundMessage u;
     crm_InboundMessage_init(&u);
-    CHECK(crm_InboundMessage_encode(&u, out, sizeof out, &n) == TG_JSON_E_VALUE, "union without variant");
+    CHECKF(crm_InboundMessage_encode(&u, out, sizeof out, &n) == TG_JSON_E_VALUE, "union without variant");
     u.kind = (crm_InboundMessage_kind)9;
-    CHECK(crm_InboundMessage_encode(&u, out, sizeof out, &n) == TG_JSON_E_VALUE, "union kind out of range");
+    CHECKF(crm_InboundMessage_encode(&u, out, sizeof out, &n) == TG_JSON_E_VALUE, "union kind out of range");
     crm_FormSubmitted f;
     crm_FormSubmitted_init(&f);
     f.message_id = f.customer_id = f.form_id = (tg_str){"x", 1};
     f.received_at = (tg_str){"2024-01-01T00:00:00Z", 20};
-    CHECK(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_OK, "form base");
+    CHECKF(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_OK, "form base");
     f.has_score = true;
     f.score = (double)NAN;
-    CHECK(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "NaN score");
+    CHECKF(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "NaN score");
     f.score = (double)INFINITY;
-    CHECK(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "infinite score");
+    CHECKF(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "infinite score");
     f.has_score = false;
     crm_FormSubmitted_fields_entry e = {{"\xc0\xaf", 2}, {"v", 1}};
     f.fields.items = &e;
     f.fields.count = 1;
-    CHECK(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "map key not UTF-8");
+    CHECKF(crm_FormSubmitted_encode(&f, out, sizeof out, &n) == TG_JSON_E_VALUE, "map key not UTF-8");
 }
 
 int main(void)
@@ -457,5 +457,5 @@ int main(void)
     test_standalone();
     test_init_nested_defaults();
     test_encode_rejects();
-    return check_finish();
+    return check_done();
 }
