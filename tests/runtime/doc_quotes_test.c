@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
+
 #define MIN_BLOCKS 3
 
 static char *slurp(const char *path)
@@ -33,7 +35,7 @@ static char *slurp(const char *path)
 
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0, blocks = 0;
+    int blocks = 0;
     if (argc != 4) {
         fprintf(stderr, "usage: %s DOC SOURCE SOURCE-NAME\n", argv[0]);
         return 2;
@@ -51,21 +53,13 @@ int main(int argc, char **argv)
             break;
         end[1] = '\0';             /* the block, with its last newline */
         blocks++;
-        if (strstr(src, body)) {
-            passed++;
-        } else {
-            failed++;
-            fprintf(stderr, "%s: block %d is not in %s:\n%s\n", argv[1], blocks, argv[2], body);
-        }
+        CHECKF(strstr(src, body) != NULL, "%s: block %d is not in %s:\n%s", argv[1], blocks,
+               argv[2], body);
         at = end + 2;
     }
-    if (blocks < MIN_BLOCKS) {
-        failed++;
-        fprintf(stderr, "%s: %d blocks marked as quoted from %s, expected at least %d\n",
-                argv[1], blocks, argv[3], MIN_BLOCKS);
-    }
-    printf("%d passed, %d failed\n", passed, failed);
+    CHECKF(blocks >= MIN_BLOCKS, "%s: %d blocks marked as quoted from %s, expected at least %d",
+           argv[1], blocks, argv[3], MIN_BLOCKS);
     free(doc);
     free(src);
-    return failed != 0;
+    return check_done();
 }

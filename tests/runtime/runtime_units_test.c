@@ -11,23 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "tg_breaker.h"
 #include "tg_convert.h"
 #include "tg_spool.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                      \
-    do {                                                                      \
-        if (cond) {                                                           \
-            passed++;                                                         \
-        } else {                                                              \
-            failed++;                                                         \
-            fprintf(stderr, "%s:%d: FAIL %s: ", __FILE__, __LINE__, #cond);  \
-            fprintf(stderr, __VA_ARGS__);                                     \
-            fputc('\n', stderr);                                              \
-        }                                                                     \
-    } while (0)
 
 static tg_str str(const char *s)
 {
@@ -63,8 +50,8 @@ static void test_decimal(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int64_t v = -1;
         int ok = tg_decimal_to_scaled(str(cases[i].text), cases[i].scale, &v);
-        CHECK(ok == cases[i].ok && (!ok || v == cases[i].want), "line %d: %s -> ok %d, %lld",
-              cases[i].line, cases[i].text, ok, (long long)v);
+        CHECKF(ok == cases[i].ok && (!ok || v == cases[i].want), "line %d: %s -> ok %d, %lld",
+               cases[i].line, cases[i].text, ok, (long long)v);
     }
 }
 
@@ -89,16 +76,16 @@ static void test_timestamp(void)
         int64_t secs = -1;
         int32_t nanos = -1;
         int ok = tg_timestamp_parse(str(cases[i].text), &secs, &nanos);
-        CHECK(ok == cases[i].ok && (!ok || (secs == cases[i].secs && nanos == cases[i].nanos)),
-              "line %d: %s -> ok %d, %lld s %d ns", cases[i].line, cases[i].text, ok,
-              (long long)secs, nanos);
+        CHECKF(ok == cases[i].ok && (!ok || (secs == cases[i].secs && nanos == cases[i].nanos)),
+               "line %d: %s -> ok %d, %lld s %d ns", cases[i].line, cases[i].text, ok,
+               (long long)secs, nanos);
     }
     int64_t ms = 0;
-    CHECK(tg_timestamp_to_unix_ms(str("1970-01-01T00:00:01.2349Z"), &ms) && ms == 1234, "%lld",
-          (long long)ms);
+    CHECKF(tg_timestamp_to_unix_ms(str("1970-01-01T00:00:01.2349Z"), &ms) && ms == 1234, "%lld",
+           (long long)ms);
     char buf[4];
-    CHECK(tg_str_copy(str("abc"), buf, sizeof buf) && strcmp(buf, "abc") == 0, "copy fits");
-    CHECK(!tg_str_copy(str("abcd"), buf, sizeof buf), "copy too long is refused");
+    CHECKF(tg_str_copy(str("abc"), buf, sizeof buf) && strcmp(buf, "abc") == 0, "copy fits");
+    CHECKF(!tg_str_copy(str("abcd"), buf, sizeof buf), "copy too long is refused");
 }
 
 /* ---- tg_breaker --------------------------------------------------------------- */
@@ -113,28 +100,28 @@ static void test_breaker_consecutive(void)
     tg_breaker_init(&b, &c);
     int64_t t = 5000;
     for (int i = 0; i < 2; i++) {
-        CHECK(tg_breaker_allow(&b, t), "closed allows");
-        CHECK(tg_breaker_record(&b, false, t) == TG_BREAKER_CLOSED, "2 failures keep it closed");
+        CHECKF(tg_breaker_allow(&b, t), "closed allows");
+        CHECKF(tg_breaker_record(&b, false, t) == TG_BREAKER_CLOSED, "2 failures keep it closed");
     }
-    CHECK(tg_breaker_record(&b, true, t) == TG_BREAKER_CLOSED, "a success resets the count");
+    CHECKF(tg_breaker_record(&b, true, t) == TG_BREAKER_CLOSED, "a success resets the count");
     for (int i = 0; i < 3; i++)
         tg_breaker_record(&b, false, t);
-    CHECK(b.state == TG_BREAKER_OPEN && b.opened_count == 1, "3 in a row open it");
-    CHECK(!tg_breaker_allow(&b, t + 999), "open refuses during the cool-down");
-    CHECK(tg_breaker_allow(&b, t + 1000), "after the cool-down one probe runs");
-    CHECK(b.state == TG_BREAKER_HALF_OPEN, "half-open while probing");
-    CHECK(!tg_breaker_allow(&b, t + 1001), "only one probe at a time");
-    CHECK(tg_breaker_record(&b, false, t + 1100) == TG_BREAKER_OPEN, "a failed probe reopens");
-    CHECK(!tg_breaker_allow(&b, t + 2099), "the cool-down starts again");
-    CHECK(tg_breaker_allow(&b, t + 2100), "second probe");
-    CHECK(tg_breaker_record(&b, true, t + 2100) == TG_BREAKER_CLOSED, "a good probe closes it");
-    CHECK(tg_breaker_allow(&b, t + 2101) && b.consecutive == 0, "closed again, count reset");
+    CHECKF(b.state == TG_BREAKER_OPEN && b.opened_count == 1, "3 in a row open it");
+    CHECKF(!tg_breaker_allow(&b, t + 999), "open refuses during the cool-down");
+    CHECKF(tg_breaker_allow(&b, t + 1000), "after the cool-down one probe runs");
+    CHECKF(b.state == TG_BREAKER_HALF_OPEN, "half-open while probing");
+    CHECKF(!tg_breaker_allow(&b, t + 1001), "only one probe at a time");
+    CHECKF(tg_breaker_record(&b, false, t + 1100) == TG_BREAKER_OPEN, "a failed probe reopens");
+    CHECKF(!tg_breaker_allow(&b, t + 2099), "the cool-down starts again");
+    CHECKF(tg_breaker_allow(&b, t + 2100), "second probe");
+    CHECKF(tg_breaker_record(&b, true, t + 2100) == TG_BREAKER_CLOSED, "a good probe closes it");
+    CHECKF(tg_breaker_allow(&b, t + 2101) && b.consecutive == 0, "closed again, count reset");
     for (int i = 0; i < 3; i++)
         tg_breaker_record(&b, false, t + 3000);
-    CHECK(tg_breaker_allow(&b, t + 4000), "third probe");
+    CHECKF(tg_breaker_allow(&b, t + 4000), "third probe");
     tg_breaker_release(&b);
-    CHECK(b.state == TG_BREAKER_HALF_OPEN, "a released probe keeps it half-open");
-    CHECK(tg_breaker_allow(&b, t + 4001), "release lets the next probe through");
+    CHECKF(b.state == TG_BREAKER_HALF_OPEN, "a released probe keeps it half-open");
+    CHECKF(tg_breaker_allow(&b, t + 4001), "release lets the next probe through");
 }
 
 static void test_breaker_rate(void)
@@ -150,15 +137,15 @@ static void test_breaker_rate(void)
     /* Alternating outcomes: 50% failures, but fewer than min_calls first. */
     for (int i = 0; i < 9; i++)
         tg_breaker_record(&b, i % 2 == 0, t += 10);
-    CHECK(b.state == TG_BREAKER_CLOSED, "below min_calls it stays closed");
+    CHECKF(b.state == TG_BREAKER_CLOSED, "below min_calls it stays closed");
     tg_breaker_record(&b, false, t += 10);
-    CHECK(b.state == TG_BREAKER_OPEN, "5 of 10 failed in the window: open");
+    CHECKF(b.state == TG_BREAKER_OPEN, "5 of 10 failed in the window: open");
 
     tg_breaker_init(&b, &c);
     t = 0;
     for (int i = 0; i < 30; i++) /* one failure per 3 calls: 33% */
         tg_breaker_record(&b, i % 3 != 0, t += 10);
-    CHECK(b.state == TG_BREAKER_CLOSED, "a 33%% failure rate stays closed");
+    CHECKF(b.state == TG_BREAKER_CLOSED, "a 33%% failure rate stays closed");
     /* Old failures leave the window: 9 failures long ago, then successes. */
     tg_breaker_init(&b, &c);
     for (int i = 0; i < 9; i++)
@@ -166,7 +153,7 @@ static void test_breaker_rate(void)
     for (int i = 0; i < 10; i++)
         tg_breaker_record(&b, true, 5000);
     tg_breaker_record(&b, false, 5001);
-    CHECK(b.state == TG_BREAKER_CLOSED, "failures older than the window do not count");
+    CHECKF(b.state == TG_BREAKER_CLOSED, "failures older than the window do not count");
 }
 
 /* ---- tg_spool ---------------------------------------------------------------- */
@@ -226,7 +213,7 @@ static void test_spool(void)
     close(fd);
     tg_error err = {0};
     tg_spool *s = tg_spool_open(path, &err);
-    CHECK(s != NULL, "open: %s", err.message);
+    CHECKF(s != NULL, "open: %s", err.message);
     if (!s)
         return;
     for (int i = 0; i < 100; i++) {
@@ -234,27 +221,27 @@ static void test_spool(void)
         tg_spool_header h[2];
         char key[32], value[64];
         make_record(i, &r, h, key, value);
-        CHECK(tg_spool_append(s, &r, &err) == 0, "append %d: %s", i, err.message);
+        CHECKF(tg_spool_append(s, &r, &err) == 0, "append %d: %s", i, err.message);
     }
-    CHECK(tg_spool_count(s) == 100, "count");
+    CHECKF(tg_spool_count(s) == 100, "count");
     tg_spool_close(s);
 
     replay_check c = {0, 0};
     uint64_t n = 0, torn = 0;
-    CHECK(tg_spool_replay(path, check_record, &c, &n, &torn, &err) == 0, "replay: %s", err.message);
-    CHECK(n == 100 && torn == 0 && c.mismatches == 0, "100 records back, %d mismatches",
-          c.mismatches);
+    CHECKF(tg_spool_replay(path, check_record, &c, &n, &torn, &err) == 0, "replay: %s", err.message);
+    CHECKF(n == 100 && torn == 0 && c.mismatches == 0, "100 records back, %d mismatches",
+           c.mismatches);
 
     /* A crash during the last append leaves a torn tail: ignored, reported. */
     FILE *f = fopen(path, "rb+");
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     fclose(f);
-    CHECK(truncate(path, size - 5) == 0, "truncate");
+    CHECKF(truncate(path, size - 5) == 0, "truncate");
     c = (replay_check){0, 0};
-    CHECK(tg_spool_replay(path, check_record, &c, &n, &torn, &err) == 0, "torn replay");
-    CHECK(n == 99 && torn > 0 && c.mismatches == 0, "99 records, torn %llu bytes",
-          (unsigned long long)torn);
+    CHECKF(tg_spool_replay(path, check_record, &c, &n, &torn, &err) == 0, "torn replay");
+    CHECKF(n == 99 && torn > 0 && c.mismatches == 0, "99 records, torn %llu bytes",
+           (unsigned long long)torn);
 
     /* A flipped byte in the middle stops replay with the record's offset. */
     f = fopen(path, "rb+");
@@ -265,15 +252,15 @@ static void test_spool(void)
     fclose(f);
     c = (replay_check){0, 0};
     int rc = tg_spool_replay(path, check_record, &c, &n, &torn, &err);
-    CHECK(rc != 0 && strstr(err.message, "corrupt record at byte") != NULL,
-          "corruption detected: rc %d, %s", rc, err.message);
-    CHECK(c.mismatches == 0 && n < 99, "records before the damage replayed intact (%llu)",
-          (unsigned long long)n);
+    CHECKF(rc != 0 && strstr(err.message, "corrupt record at byte") != NULL,
+           "corruption detected: rc %d, %s", rc, err.message);
+    CHECKF(c.mismatches == 0 && n < 99, "records before the damage replayed intact (%llu)",
+           (unsigned long long)n);
     remove(path);
 
-    CHECK(tg_spool_replay("/nonexistent/spool", check_record, &c, &n, &torn, &err) != 0,
-          "a missing file is an error");
-    CHECK(tg_crc32c("123456789", 9) == 0xE3069283u, "CRC-32C check value");
+    CHECKF(tg_spool_replay("/nonexistent/spool", check_record, &c, &n, &torn, &err) != 0,
+           "a missing file is an error");
+    CHECKF(tg_crc32c("123456789", 9) == 0xE3069283u, "CRC-32C check value");
 }
 
 int main(void)
@@ -283,6 +270,5 @@ int main(void)
     test_breaker_consecutive();
     test_breaker_rate();
     test_spool();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done();
 }
