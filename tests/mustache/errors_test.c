@@ -12,21 +12,17 @@
  * their tag with the closest defined names, defined-but-empty values are
  * not, and without the flag unknown names still render as nothing.
  */
+#include "check.h"
 #include "mustache.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-
 #define EXPECT_STR(got, want) expect_str(__LINE__, (got), (want))
 
 static void expect_str(int line, const char *got, const char *want)
 {
-    if (strcmp(got, want) != 0) {
-        printf("errors_test.c:%d: expected\n  [%s]\ngot\n  [%s]\n", line, want, got);
-        failures++;
-    }
+    CHECK_AT(strcmp(got, want) == 0, line, "expected\n  [%s]\ngot\n  [%s]", want, got);
 }
 
 /* Partials for the tests: a NULL-terminated list of name, text pairs. */
@@ -206,10 +202,8 @@ static void test_nul_in_name(void)
     mu_template_src tpl = {"nul", "{{a\0b}}{{a}}", 13};
     mu_buffer out = {NULL, 0, 0};
     mu_error err;
-    if (mu_render(&tpl, data, NULL, &out, &err) != 0 || strcmp(out.data, "A") != 0) {
-        printf("errors_test.c:%d: embedded NUL in a tag name matched a key\n", __LINE__);
-        failures++;
-    }
+    CHECKF(mu_render(&tpl, data, NULL, &out, &err) == 0 && strcmp(out.data, "A") == 0,
+           "embedded NUL in a tag name matched a key");
     mu_buffer_free(&out);
     mu_free(data);
 }
@@ -221,10 +215,8 @@ static void test_buffer_kept_on_error(void)
     mu_error err;
     int rc1 = mu_render(&ok, NULL, NULL, &out, &err);
     int rc2 = mu_render(&bad, NULL, NULL, &out, &err);
-    if (rc1 != 0 || rc2 != -1 || out.len != 4 || strcmp(out.data, "keep") != 0) {
-        printf("errors_test.c:%d: buffer not restored after error\n", __LINE__);
-        failures++;
-    }
+    CHECKF(rc1 == 0 && rc2 == -1 && out.len == 4 && strcmp(out.data, "keep") == 0,
+           "buffer not restored after error");
     mu_buffer_free(&out);
 }
 
@@ -304,6 +296,5 @@ int main(void)
     test_buffer_kept_on_error();
     test_codegen_whitespace();
     test_values();
-    printf("%s\n", failures ? "FAILED" : "all passed");
-    return failures ? 1 : 0;
+    return check_done();
 }

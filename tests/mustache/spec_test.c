@@ -12,8 +12,10 @@
  * case's data into a mu_node tree (plain scalars: numbers, true/false, null/~;
  * quoted scalars stay strings), serves its partials through the callback,
  * renders the template and compares with the expected text.  Prints one line
- * per failure, a count per module, and finally "N passed, N failed".
+ * per failure (the case's file:line), a count per module, and finally
+ * "N passed, N failed".
  */
+#include "check.h"
 #include "mustache.h"
 
 #include <libfyaml.h>
@@ -25,10 +27,6 @@
 static const char *const modules[] = {
     "comments", "delimiters", "interpolation", "inverted", "partials", "sections",
 };
-
-typedef struct counts {
-    unsigned passed, failed;
-} counts;
 
 /* ------------------------------------------------------ YAML -> mu_node */
 
@@ -134,26 +132,31 @@ static const char *find_partial(void *ctx, const char *name, size_t name_len, si
 
 /* ------------------------------------------------------------- cases */
 
-/* Print s[0..n) as a C string literal. */
-static void print_escaped(const char *s, size_t n)
+/* s[0..n) as a C string literal in buf (cut short with "..." if it does
+ * not fit). */
+static const char *escaped(const char *s, size_t n, char *buf, size_t cap)
 {
-    putchar('"');
-    for (size_t i = 0; i < n; i++) {
+    size_t k = 0;
+    buf[k++] = '"';
+    for (size_t i = 0; i < n && k + 8 < cap; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '\n')
-            fputs("\\n", stdout);
+            k += (size_t)snprintf(buf + k, cap - k, "\\n");
         else if (c == '\r')
-            fputs("\\r", stdout);
+            k += (size_t)snprintf(buf + k, cap - k, "\\r");
         else if (c == '\t')
-            fputs("\\t", stdout);
+            k += (size_t)snprintf(buf + k, cap - k, "\\t");
         else if (c == '"' || c == '\\')
-            printf("\\%c", c);
+            k += (size_t)snprintf(buf + k, cap - k, "\\%c", c);
         else if (c < 0x20 || c >= 0x7f)
-            printf("\\x%02x", c);
+            k += (size_t)snprintf(buf + k, cap - k, "\\x%02x", c);
         else
-            putchar(c);
+            buf[k++] = (char)c;
+        if (i + 1 < n && k + 8 >= cap)
+            k += (size_t)snprintf(buf + k, cap - k, "...");
     }
-    putchar('"');
+    snprintf(buf + k, cap - k, "\"");
+    return buf;
 }
 
 static const char *scalar(struct fy_node *tc, const char *key, size_t *len)
@@ -164,8 +167,9 @@ static const char *scalar(struct fy_node *tc, const char *key, size_t *len)
     return s ? s : "";
 }
 
-/* Run one test case; returns true when it passed. */
-static bool run_case(const char *file, struct fy_node *tc)
+/* Run one test case of the spec file at path: one check; a failure names
+ * the line of the case's name in the file. */
+static void run_case(const char *path, struct fy_node *tc)
 {
     size_t name_len, tpl_len, exp_len;
     const char *name = scalar(tc, "name", &name_len);
@@ -181,45 +185,41 @@ static bool run_case(const char *file, struct fy_node *tc)
     if (rc != 0)
         mu_error_format(&err, msg, sizeof msg);
     bool ok = rc == 0 && out.len == exp_len && (exp_len == 0 || memcmp(out.data, expected, exp_len) == 0);
-    if (!ok) {
-        printf("FAIL %s: %.*s: expected ", file, (int)name_len, name);
-        print_escaped(expected, exp_len);
-        fputs(", got ", stdout);
+    if (ok) {
+        check_pass(1);
+    } else {
+        char want[2048], got[2048];
+        struct fy_node *name_node = fy_node_mapping_lookup_by_string(tc, "name", FY_NT);
+        struct fy_token *name_token = name_node ? fy_node_get_scalar_token(name_node) : NULL;
+        const struct fy_mark *at = name_token ? fy_token_start_mark(name_token) : NULL;
         if (rc == 0)
-            print_escaped(out.data ? out.data : "", out.len);
+            escaped(out.data ? out.data : "", out.len, got, sizeof got);
         else
-            printf("error: %s", msg);
-        putchar('\n');
+            snprintf(got, sizeof got, "error: %s", msg);
+        check_fail(path, at ? at->line + 1 : 0, "%.*s: expected %s, got %s", (int)name_len, name,
+                   escaped(expected, exp_len, want, sizeof want), got);
     }
     mu_buffer_free(&out);
     mu_free(data);
-    return ok;
 }
 
-static counts run_module(const char *dir, const char *module)
+/* Run every case of one module and print its counts. */
+static void run_module(const char *dir, const char *module)
 {
-    counts c = {0, 0};
+    int passed = check_passed, failed = check_failed;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s.yml", dir, module);
     const char *file = strrchr(path, '/') + 1;
     struct fy_document *doc = fy_document_build_from_file(NULL, path);
     struct fy_node *tests = doc ? fy_node_mapping_lookup_by_string(
                                       fy_document_root(doc), "tests", FY_NT) : NULL;
-    if (!tests || !fy_node_is_sequence(tests)) {
-        printf("FAIL %s: cannot read the spec cases\n", path);
-        c.failed++;
-    }
+    CHECKF(tests && fy_node_is_sequence(tests), "%s: cannot read the spec cases", path);
     void *it = NULL;
     struct fy_node *tc;
-    while (tests && (tc = fy_node_sequence_iterate(tests, &it)) != NULL) {
-        if (run_case(file, tc))
-            c.passed++;
-        else
-            c.failed++;
-    }
+    while (tests && (tc = fy_node_sequence_iterate(tests, &it)) != NULL)
+        run_case(path, tc);
     fy_document_destroy(doc);
-    printf("%s: %u passed, %u failed\n", file, c.passed, c.failed);
-    return c;
+    printf("%s: %d passed, %d failed\n", file, check_passed - passed, check_failed - failed);
 }
 
 enum { EXIT_SKIP = 77 };
@@ -269,12 +269,7 @@ int main(int argc, char **argv)
         return EXIT_SKIP;
     }
     printf("mustache spec: %s\n", dir);
-    counts total = {0, 0};
-    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++) {
-        counts c = run_module(dir, modules[i]);
-        total.passed += c.passed;
-        total.failed += c.failed;
-    }
-    printf("%u passed, %u failed\n", total.passed, total.failed);
-    return total.failed ? 1 : 0;
+    for (size_t i = 0; i < sizeof modules / sizeof modules[0]; i++)
+        run_module(dir, modules[i]);
+    return check_done();
 }
