@@ -10,6 +10,7 @@
  *
  * Usage: schema_errors_test [SCHEMAS_DIR]
  */
+#include "check.h"
 #include "schema.h"
 
 #include <stdbool.h>
@@ -880,16 +881,17 @@ static bool same_lines(const diag_list *d, const char *const *expected, size_t n
 static void report(const char *what, int line, const char *const *expected, size_t n,
                    const diag_list *d, const char *why)
 {
-    printf("FAIL %s (line %d): %s\n  expected:\n", what, line, why);
+    check_fail(__FILE__, line, "%s: %s", what, why);
+    fprintf(stderr, "  expected:\n");
     for (size_t i = 0; i < n; i++)
-        printf("    %s\n", expected[i]);
+        fprintf(stderr, "    %s\n", expected[i]);
     if (n == 0)
-        printf("    (nothing)\n");
-    printf("  got:\n");
+        fprintf(stderr, "    (nothing)\n");
+    fprintf(stderr, "  got:\n");
     for (size_t i = 0; i < d->count; i++)
-        printf("    %s\n", d->lines[i]);
+        fprintf(stderr, "    %s\n", d->lines[i]);
     if (d->count == 0)
-        printf("    (nothing)\n");
+        fprintf(stderr, "    (nothing)\n");
 }
 
 /* Position of a message or union in the declaration order, or -1. */
@@ -955,22 +957,23 @@ static bool run_one(const char *what, int line, const char *path, const char *te
 
 int main(int argc, char **argv)
 {
-    int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const test_case *c = &cases[i];
-        run_one("case", c->line, "t.yaml", c->yaml, c->expected) ? passed++ : failed++;
+        if (run_one("case", c->line, "t.yaml", c->yaml, c->expected))
+            check_pass(1);
     }
     static const char *const missing[] = {
         "no/such/dir/x.yaml: error: cannot open schema: No such file or directory", NULL};
-    run_one("missing file", __LINE__, "no/such/dir/x.yaml", NULL, missing) ? passed++ : failed++;
+    if (run_one("missing file", __LINE__, "no/such/dir/x.yaml", NULL, missing))
+        check_pass(1);
     if (argc > 1) {
         static const char *const examples[] = {"orders.yaml", "workflow.yaml", "crm.yaml"};
         for (size_t i = 0; i < sizeof examples / sizeof examples[0]; i++) {
             char path[4096];
             snprintf(path, sizeof path, "%s/%s", argv[1], examples[i]);
-            run_one(path, 0, path, NULL, NULL) ? passed++ : failed++;
+            if (run_one(path, 0, path, NULL, NULL))
+                check_pass(1);
         }
     }
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done();
 }
