@@ -2,9 +2,11 @@
  * schema.h - the checked, in-memory form of one topicgen schema file.
  *
  * schema_load() turns YAML into these structs and reports every mistake with
- * file:line:col.  A schema that loaded without errors is consistent: every
- * type reference is resolved, names are valid C identifiers, constraints are
- * coherent, and messages are ordered so that each one only embeds (by value)
+ * file:line:col (schema_read.c reads the YAML, schema_check.c checks what it
+ * means; schema_int.h is their contract).  A schema that loaded without
+ * errors is consistent: every type reference is resolved, names are valid C
+ * identifiers, constraints are coherent, defaults are values its decoders
+ * accept, and messages are ordered so that each one only embeds (by value)
  * messages defined before it.  The template model (model.c) reads only this.
  *
  * Ownership: everything hangs off `schema` and is freed by schema_free().
@@ -70,6 +72,7 @@ typedef struct field_def {
     bool nullable;              /* may be null on the wire */
     char *default_text;         /* scalar default as written, or NULL */
     diag_pos default_pos;
+    bound default_value;        /* the default of a number field, as decoders read it */
     bound min, max;             /* numbers */
     bool has_min_length, has_max_length;
     uint64_t min_length, max_length;   /* strings: Unicode code points */

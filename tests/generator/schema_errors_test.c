@@ -393,6 +393,38 @@ static const test_case cases[] = {
       F "10:35: error: default '01' of field 'f' is not a decimal number",
       F "11:33: error: field 'g' cannot be optional with a default (absent means the default)",
       F "12:33: error: field 'h' cannot be optional with a default (absent means the default)"}},
+    /* defaults are checked by the decoders' own rules (runtime/json): the
+     * code points tg_codec_check_length counts, for decimals too, and the
+     * JSON number grammar (bounds included) */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    fields:\n"
+     "      a: {type: decimal, max_length: 3, default: \"12.50\"}\n"
+     "      b: {type: decimal, min_length: 4, default: 1.5}\n"
+     "      c: {type: decimal, min_length: 4, max_length: 4, default: \"1.50\"}\n"
+     "      d: {type: string, max_length: 3, default: \"\xc3\xa9\xc3\xa9\xc3\xa9\"}\n"
+     "      e: {type: string, max_length: 3, default: \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"}\n"
+     "      f: {type: int32, default: 010}\n"
+     "      g: {type: uint32, default: -0}\n"
+     "      h: {type: float64, max: .5}\n"
+     "      i: {type: int64, min: +1}\n"
+     "      j: {type: float64, default: 1e309}\n"
+     "      k: {type: int32, default: 1.0}\n",
+     {F "5:50: error: default '12.50' of field 'a' has 5 characters but max_length is 3: "
+        "messages that omit the field would be encoded with a value decoders reject; shorten "
+        "the default or raise max_length",
+      F "6:50: error: default '1.5' of field 'b' has 3 characters but min_length is 4: "
+        "messages that omit the field would be encoded with a value decoders reject; write the "
+        "default with more digits or lower min_length",
+      F "9:49: error: default \"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\" of field 'e' violates its own "
+        "length constraint",
+      F "10:33: error: default '010' is not a valid int32",
+      F "12:31: error: max '.5' is not a valid float64",
+      F "13:29: error: min '+1' is not a valid int64",
+      F "14:35: error: default '1e309' is not a valid float64",
+      F "15:33: error: default '1.0' is not a valid int32"}},
 
     /* ---- constraints ---- */
     {__LINE__,

@@ -1,0 +1,101 @@
+/*
+ * schema_int.h - what the schema reader (schema_read.c) hands the schema
+ * checker (schema_check.c); private to those two files.
+ *
+ * The reader owns YAML: libfyaml, nodes, positions, scalars, the shape of
+ * the file (which keys a mapping may hold, what must be a mapping).  The
+ * checker owns meaning: names, types, constraints, defaults, Kafka keys,
+ * recursion and declaration order.  It never sees a YAML node: the reader
+ * passes text and the diag_pos an error about it points at, and the checker
+ * reports through the same diag_list, so every error of a file comes out in
+ * the order the file is read.
+ */
+#ifndef TOPICGEN_SCHEMA_INT_H
+#define TOPICGEN_SCHEMA_INT_H
+
+#include "schema.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Where the checker reports, and the schema it fills in. */
+typedef struct checker {
+    const char *path;
+    diag_list *diags;
+    schema *s;
+} checker;
+
+/* One scalar attribute as the reader found it. */
+typedef struct attr {
+    bool present;   /* the key has a value (an empty `min:` has none) */
+    char *text;     /* the scalar text (owned); NULL when not a scalar */
+    diag_pos pos;   /* where an error about the value points */
+} attr;
+
+/* The attributes of a field that depend on its type, read before they are
+ * checked against it (the reader sets optional, nullable, wire_name and
+ * description itself). */
+typedef struct field_attrs {
+    attr type, items, values, min, max, min_length, max_length, min_items, max_items, def;
+} field_attrs;
+
+/* Room for a hint: "; did you mean 'a', 'b' or 'c'?" with long names. */
+#define HINT_MAX 256
+
+/* ---- names ---------------------------------------------------------------- */
+
+/* A schema, type (`kind`: "enum", "message" or "union") name and the fix
+ * "rename the <thing> (e.g. 'x')".  False when it cannot be a C name. */
+bool check_c_name(checker *C, diag_pos at, const char *name, const char *what, const char *thing);
+
+/* A type name about to be declared: its C name, and that no enum, message
+ * or union of another kind has it.  False when it must not be declared
+ * again. */
+bool check_declare(checker *C, diag_pos at, const char *name, const char *kind);
+
+/* A field name (a C member name; the fix keeps its JSON key). */
+void check_field_name(checker *C, diag_pos at, const field_def *f);
+
+/* A wire_name value: not empty, nothing to escape.  False when refused. */
+bool check_wire_name(checker *C, diag_pos at, const char *wire);
+
+/* An enum value `name: wire` about to be added to e. */
+void check_enum_value(checker *C, const enum_def *e, const char *name, diag_pos name_at,
+                      const char *wire, diag_pos wire_at);
+
+/* A variant's C name (the tag, or its `name:`). */
+void check_variant_name(checker *C, diag_pos at, const char *name, const char *tag,
+                        const char *message);
+
+/* The message a variant names, or NULL (reported, with a hint). */
+message_def *check_variant_message(checker *C, diag_pos at, const char *tag, const char *name);
+
+/* ---- fields --------------------------------------------------------------- */
+
+/* Resolve f's type from a->type (and items or values), check which
+ * attributes apply to it, read its bounds and counts, and check its
+ * default against them with the decoders' rules.  `where` is the field
+ * name. */
+void check_field(checker *C, field_def *f, diag_pos where, const field_attrs *a);
+
+/* Flags and wire names must not collide within a message. */
+void check_field_names(checker *C, message_def *m);
+
+/* ---- numbers -------------------------------------------------------------- */
+
+/* A `version` attribute: 1 to INT32_MAX. */
+bool check_version(checker *C, const attr *a, int *out);
+
+/* ---- whole schema --------------------------------------------------------- */
+
+/* Lookups in the one namespace of enums, messages and unions. */
+enum_def *find_enum(const schema *s, const char *name);
+message_def *find_message(const schema *s, const char *name);
+union_def *find_union(const schema *s, const char *name);
+
+/* After every body is read: default DLQ topics, Kafka key fields, union
+ * discriminators and variant names, recursion by value, and the
+ * declaration order (s->order). */
+void check_schema(checker *C);
+
+#endif /* TOPICGEN_SCHEMA_INT_H */
