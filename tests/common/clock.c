@@ -16,8 +16,13 @@ int64_t test_now_ms(void)
     return test_now_us() / 1000;
 }
 
+void test_sleep_us(long us)
+{
+    struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+    nanosleep(&ts, NULL);
+}
+
 void test_sleep_ms(int ms)
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
+    test_sleep_us((long)ms * 1000);
 }

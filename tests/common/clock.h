@@ -8,7 +8,9 @@
 int64_t test_now_ms(void);
 int64_t test_now_us(void);
 
-/* Sleep ms milliseconds (nanosleep; a signal may end it early). */
+/* Sleep ms milliseconds, us microseconds (nanosleep; a signal may end it
+ * early). */
 void test_sleep_ms(int ms);
+void test_sleep_us(long us);
 
 #endif /* TG_TEST_CLOCK_H */
