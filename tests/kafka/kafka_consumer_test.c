@@ -76,7 +76,7 @@ static tg_result record(seen *s, const kt_msg *m, const tg_msg_meta *meta)
     }
     if (r == TG_OK) {
         if (m->id >= 0 && m->id < MAX_IDS && s->ok[m->id]++ == 0)
-            s->ok_ms[m->id] = kt_now_ms();
+            s->ok_ms[m->id] = test_now_ms();
         if (meta->partition < 64) {
             if (m->id <= s->last_id[meta->partition])
                 s->order_violations++;
@@ -115,9 +115,9 @@ static void count_results(const seen *s, int n, int *lost, int *dups)
 static void *stopper(void *arg)
 {
     void **a = arg;
-    int64_t deadline = kt_now_ms() + (int)(intptr_t)a[1];
-    while (!tg_consumer_stopping(a[0]) && kt_now_ms() < deadline)
-        kt_sleep_ms(20);
+    int64_t deadline = test_now_ms() + (int)(intptr_t)a[1];
+    while (!tg_consumer_stopping(a[0]) && test_now_ms() < deadline)
+        test_sleep_ms(20);
     tg_consumer_stop(a[0]);
     return NULL;
 }
@@ -148,7 +148,7 @@ static tg_consumer *make_consumer(kt_cluster *k, const char *group, tg_metrics *
 
 static void unique_group(char *buf, size_t cap, const char *name)
 {
-    snprintf(buf, cap, "kt-%s-%ld-%lld", name, (long)getpid(), (long long)kt_now_ms());
+    snprintf(buf, cap, "kt-%s-%ld-%lld", name, (long)getpid(), (long long)test_now_ms());
 }
 
 /* ---- kafka_consumer_basic: N messages, 4 partitions, all processed once ---- */
@@ -172,19 +172,19 @@ static void test_basic(kt_cluster *k)
         kt_msg m = { i, { key, strlen(key) }, { "ok", 2 } };
         tg_send_opts so = tg_send_opts_default();
         so.topic = topic;
-        KT_CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
+        CHECKF(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
     }
     size_t left = 1;
-    KT_CHECK(tg_producer_close(p, 10000, &left) == 0 && left == 0, "undelivered %zu", left);
+    CHECKF(tg_producer_close(p, 10000, &left) == 0 && left == 0, "undelivered %zu", left);
 
     tg_metrics *met = tg_metrics_new();
     seen_init(&s, N);
     tg_consumer *c = make_consumer(k, group, met, NULL, 0);
     s.consumer = c;
-    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err) == 0, "%s", err.message);
-    int64_t t0 = kt_now_ms();
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
-    int64_t elapsed = kt_now_ms() - t0;
+    CHECKF(tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err) == 0, "%s", err.message);
+    int64_t t0 = test_now_ms();
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    int64_t elapsed = test_now_ms() - t0;
     int lost, dups;
     count_results(&s, N, &lost, &dups);
     tg_metrics_snapshot snap;
@@ -192,24 +192,24 @@ static void test_basic(kt_cluster *k)
     printf("basic: processed=%d lost=%d dups=%d order_violations=%d in %lld ms; commits=%llu\n",
            s.processed, lost, dups, s.order_violations, (long long)elapsed,
            (unsigned long long)snap.counters[TG_M_COMMITS]);
-    KT_CHECK(lost == 0, "lost %d", lost);
-    KT_CHECK(dups == 0, "duplicates %d (bound 0: no rebalance, no restart)", dups);
-    KT_CHECK(s.order_violations == 0, "per-partition order broken %d times", s.order_violations);
-    KT_CHECK(snap.counters[TG_M_CONSUMED] == N, "consumed %llu",
-             (unsigned long long)snap.counters[TG_M_CONSUMED]);
-    KT_CHECK(snap.counters[TG_M_PROCESSED] == N, "processed metric");
-    KT_CHECK(snap.latency_count == N, "latency observations %llu",
-             (unsigned long long)snap.latency_count);
-    KT_CHECK(snap.counters[TG_M_COMMITS] >= 1, "no commit counted");
+    CHECKF(lost == 0, "lost %d", lost);
+    CHECKF(dups == 0, "duplicates %d (bound 0: no rebalance, no restart)", dups);
+    CHECKF(s.order_violations == 0, "per-partition order broken %d times", s.order_violations);
+    CHECKF(snap.counters[TG_M_CONSUMED] == N, "consumed %llu",
+           (unsigned long long)snap.counters[TG_M_CONSUMED]);
+    CHECKF(snap.counters[TG_M_PROCESSED] == N, "processed metric");
+    CHECKF(snap.latency_count == N, "latency observations %llu",
+           (unsigned long long)snap.latency_count);
+    CHECKF(snap.counters[TG_M_COMMITS] >= 1, "no commit counted");
     tg_consumer_free(c);
     int64_t total = 0;
     for (int part = 0; part < 4; part++) {
         int64_t off = kt_committed(k, group, topic, part);
-        KT_CHECK(off >= 0, "partition %d: no committed offset", part);
+        CHECKF(off >= 0, "partition %d: no committed offset", part);
         total += off;
     }
     printf("basic: committed offsets sum=%lld (expect %d)\n", (long long)total, N);
-    KT_CHECK(total == N, "committed sum %lld != %d", (long long)total, N);
+    CHECKF(total == N, "committed sum %lld != %d", (long long)total, N);
     tg_metrics_free(met);
 }
 
@@ -279,40 +279,40 @@ static void test_poison(kt_cluster *k)
     tg_consumer *c = make_consumer(k, group, met, NULL, 0);
     s.consumer = c;
     tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
     int64_t committed = kt_committed(k, group, topic, 0);
     printf("poison: processed=%d dead_lettered=%llu committed=%lld\n", s.processed,
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], (long long)committed);
-    KT_CHECK(s.processed == N - 3, "processed %d", s.processed);
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 3, "dead-lettered %llu",
-             (unsigned long long)snap.counters[TG_M_DEAD_LETTERED]);
-    KT_CHECK(s.ok[19] == 1 && s.ok[16] == 1 && s.ok[11] == 1, "partition stopped after poison");
-    KT_CHECK(s.calls[10] == 1, "rejected message handled %d times", s.calls[10]);
-    KT_CHECK(committed == N, "committed %lld, expected %d", (long long)committed, N);
+    CHECKF(s.processed == N - 3, "processed %d", s.processed);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 3, "dead-lettered %llu",
+           (unsigned long long)snap.counters[TG_M_DEAD_LETTERED]);
+    CHECKF(s.ok[19] == 1 && s.ok[16] == 1 && s.ok[11] == 1, "partition stopped after poison");
+    CHECKF(s.calls[10] == 1, "rejected message handled %d times", s.calls[10]);
+    CHECKF(committed == N, "committed %lld, expected %d", (long long)committed, N);
 
     dlq_set d;
     memset(&d, 0, sizeof d);
     int got = kt_read_all(k, dlq_topic, 3, 10000, collect_dlq, &d);
-    KT_CHECK(got == 3, "DLQ holds %d messages", got);
+    CHECKF(got == 3, "DLQ holds %d messages", got);
     const dlq_rec *bad = dlq_find_offset(&d, "5"), *rej = dlq_find_offset(&d, "10"),
                   *miss = dlq_find_offset(&d, "15");
-    KT_CHECK(bad && strncmp(bad->reason, "decode: ", 8) == 0, "bad JSON reason %s",
-             bad ? bad->reason : "-");
-    KT_CHECK(bad && strcmp(bad->key, "kbad") == 0, "key kept");
-    KT_CHECK(bad && strcmp(bad->attempts, "0") == 0, "attempts %s", bad ? bad->attempts : "-");
-    KT_CHECK(rej && strcmp(rej->reason, "rejected by handler") == 0, "reject reason %s",
-             rej ? rej->reason : "-");
-    KT_CHECK(rej && strcmp(rej->attempts, "1") == 0, "attempts %s", rej ? rej->attempts : "-");
-    KT_CHECK(rej && rej->id == 10, "value kept");
-    KT_CHECK(miss && strcmp(miss->path, "$.id") == 0, "missing-field path '%s'",
-             miss ? miss->path : "-");
+    CHECKF(bad && strncmp(bad->reason, "decode: ", 8) == 0, "bad JSON reason %s",
+           bad ? bad->reason : "-");
+    CHECKF(bad && strcmp(bad->key, "kbad") == 0, "key kept");
+    CHECKF(bad && strcmp(bad->attempts, "0") == 0, "attempts %s", bad ? bad->attempts : "-");
+    CHECKF(rej && strcmp(rej->reason, "rejected by handler") == 0, "reject reason %s",
+           rej ? rej->reason : "-");
+    CHECKF(rej && strcmp(rej->attempts, "1") == 0, "attempts %s", rej ? rej->attempts : "-");
+    CHECKF(rej && rej->id == 10, "value kept");
+    CHECKF(miss && strcmp(miss->path, "$.id") == 0, "missing-field path '%s'",
+           miss ? miss->path : "-");
     for (int i = 0; i < d.n; i++) {
-        KT_CHECK(strcmp(d.recs[i].topic, topic) == 0, "tg-dlq-topic %s", d.recs[i].topic);
-        KT_CHECK(strcmp(d.recs[i].part, "0") == 0, "tg-dlq-partition %s", d.recs[i].part);
-        KT_CHECK(atoll(d.recs[i].ts) > 0, "tg-dlq-timestamp %s", d.recs[i].ts);
+        CHECKF(strcmp(d.recs[i].topic, topic) == 0, "tg-dlq-topic %s", d.recs[i].topic);
+        CHECKF(strcmp(d.recs[i].part, "0") == 0, "tg-dlq-partition %s", d.recs[i].part);
+        CHECKF(atoll(d.recs[i].ts) > 0, "tg-dlq-timestamp %s", d.recs[i].ts);
     }
     if (miss)
         printf("poison: DLQ example reason=\"%s\" path=\"%s\"\n", miss->reason, miss->path);
@@ -345,9 +345,9 @@ static void test_retry(kt_cluster *k)
     tg_consumer *c = make_consumer(k, group, met, extra, 3);
     s.consumer = c;
     tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
-    int64_t t0 = kt_now_ms();
+    int64_t t0 = test_now_ms();
     int64_t deadline = t0 + 20000;
-    while (!s.retry_pending && kt_now_ms() < deadline)
+    while (!s.retry_pending && test_now_ms() < deadline)
         tg_consumer_poll(c, 50, &err);
     /* partition 0 is now paused for its retry: partition 1 must keep flowing */
     tg_config *pc = kt_producer_config(k, NULL, 0);
@@ -360,7 +360,7 @@ static void test_retry(kt_cluster *k)
         tg_producer_send_raw(p, &r, &err);
     }
     tg_producer_poll(p, 0);
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_producer_close(p, 5000, NULL);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
@@ -369,26 +369,26 @@ static void test_retry(kt_cluster *k)
            "p1_during_retry=%d in %lld ms\n", s.processed, s.calls[0], s.calls[1],
            (unsigned long long)snap.counters[TG_M_RETRIED],
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], s.p1_during_retry,
-           (long long)(kt_now_ms() - t0));
-    KT_CHECK(s.calls[0] == 3 && s.ok[0] == 1, "id0: %d calls, %d ok", s.calls[0], s.ok[0]);
-    KT_CHECK(s.attempts_seen[1] == 1 && s.attempts_seen[2] == 1 && s.attempts_seen[3] == 1,
-             "attempt numbers 1,2,3");
-    KT_CHECK(s.calls[1] == 3 && s.ok[1] == 0, "id1: %d calls", s.calls[1]);
-    KT_CHECK(snap.counters[TG_M_RETRIED] == 4, "retried %llu",
-             (unsigned long long)snap.counters[TG_M_RETRIED]);
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 1, "dlq");
-    KT_CHECK(s.order_violations == 0, "order within partition 0");
+           (long long)(test_now_ms() - t0));
+    CHECKF(s.calls[0] == 3 && s.ok[0] == 1, "id0: %d calls, %d ok", s.calls[0], s.ok[0]);
+    CHECKF(s.attempts_seen[1] == 1 && s.attempts_seen[2] == 1 && s.attempts_seen[3] == 1,
+           "attempt numbers 1,2,3");
+    CHECKF(s.calls[1] == 3 && s.ok[1] == 0, "id1: %d calls", s.calls[1]);
+    CHECKF(snap.counters[TG_M_RETRIED] == 4, "retried %llu",
+           (unsigned long long)snap.counters[TG_M_RETRIED]);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 1, "dlq");
+    CHECKF(s.order_violations == 0, "order within partition 0");
     for (int i = 2; i < 6; i++)
-        KT_CHECK(s.ok[i] == 1, "id %d ok %d times", i, s.ok[i]);
-    KT_CHECK(s.p1_during_retry > 0, "partition 1 did not flow while partition 0 retried");
-    KT_CHECK(kt_committed(k, group, topic, 0) == 6, "p0 committed");
-    KT_CHECK(kt_committed(k, group, topic, 1) == 40, "p1 committed");
+        CHECKF(s.ok[i] == 1, "id %d ok %d times", i, s.ok[i]);
+    CHECKF(s.p1_during_retry > 0, "partition 1 did not flow while partition 0 retried");
+    CHECKF(kt_committed(k, group, topic, 0) == 6, "p0 committed");
+    CHECKF(kt_committed(k, group, topic, 1) == 40, "p1 committed");
     dlq_set d;
     memset(&d, 0, sizeof d);
-    KT_CHECK(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
-    KT_CHECK(d.n == 1 && strcmp(d.recs[0].reason, "retries exhausted") == 0
-                 && strcmp(d.recs[0].attempts, "3") == 0,
-             "dlq headers reason=%s attempts=%s", d.recs[0].reason, d.recs[0].attempts);
+    CHECKF(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
+    CHECKF(d.n == 1 && strcmp(d.recs[0].reason, "retries exhausted") == 0
+               && strcmp(d.recs[0].attempts, "3") == 0,
+           "dlq headers reason=%s attempts=%s", d.recs[0].reason, d.recs[0].attempts);
     tg_metrics_free(met);
 }
 
@@ -420,11 +420,11 @@ static void test_dlq_failure(kt_cluster *k)
     tg_config_free(dlq_conf);
     s.consumer = c;
     tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
-    int64_t deadline = kt_now_ms() + 20000;
-    while (s.processed < 2 && kt_now_ms() < deadline)
+    int64_t deadline = test_now_ms() + 20000;
+    while (s.processed < 2 && test_now_ms() < deadline)
         tg_consumer_poll(c, 100, &err);
-    int64_t until = kt_now_ms() + 2500;   /* DLQ broken for 2.5 s */
-    while (kt_now_ms() < until)
+    int64_t until = test_now_ms() + 2500;   /* DLQ broken for 2.5 s */
+    while (test_now_ms() < until)
         tg_consumer_poll(c, 100, &err);
     tg_consumer_commit(c, false, &err);
     tg_metrics_snapshot snap;
@@ -434,15 +434,15 @@ static void test_dlq_failure(kt_cluster *k)
     printf("dlq_failure: while DLQ broken: processed=%d committed=%lld failed_deliveries=%llu\n",
            processed_during, (long long)committed_during,
            (unsigned long long)snap.counters[TG_M_FAILED_DELIVERIES]);
-    KT_CHECK(processed_during == 2, "messages after the poison handled: %d", processed_during);
-    KT_CHECK(committed_during == 2, "committed %lld while DLQ failing (must be 2)",
-             (long long)committed_during);
-    KT_CHECK(snap.counters[TG_M_FAILED_DELIVERIES] >= 2, "DLQ produce retried %llu times",
-             (unsigned long long)snap.counters[TG_M_FAILED_DELIVERIES]);
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 0, "counted as dead-lettered");
+    CHECKF(processed_during == 2, "messages after the poison handled: %d", processed_during);
+    CHECKF(committed_during == 2, "committed %lld while DLQ failing (must be 2)",
+           (long long)committed_during);
+    CHECKF(snap.counters[TG_M_FAILED_DELIVERIES] >= 2, "DLQ produce retried %llu times",
+           (unsigned long long)snap.counters[TG_M_FAILED_DELIVERIES]);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 0, "counted as dead-lettered");
     rd_kafka_mock_topic_set_error(k->mc, dlq_topic, RD_KAFKA_RESP_ERR_NO_ERROR);
-    deadline = kt_now_ms() + 20000;
-    while (s.processed < 5 && kt_now_ms() < deadline)
+    deadline = test_now_ms() + 20000;
+    while (s.processed < 5 && test_now_ms() < deadline)
         tg_consumer_poll(c, 100, &err);
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
@@ -450,10 +450,10 @@ static void test_dlq_failure(kt_cluster *k)
     printf("dlq_failure: after recovery: processed=%d dead_lettered=%llu committed=%lld\n",
            s.processed, (unsigned long long)snap.counters[TG_M_DEAD_LETTERED],
            (long long)committed_after);
-    KT_CHECK(s.processed == 5, "processed %d", s.processed);
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 1, "dead-lettered after recovery");
-    KT_CHECK(committed_after == 6, "committed %lld", (long long)committed_after);
-    KT_CHECK(s.calls[2] == 1, "poison handed to the handler %d times", s.calls[2]);
+    CHECKF(s.processed == 5, "processed %d", s.processed);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 1, "dead-lettered after recovery");
+    CHECKF(committed_after == 6, "committed %lld", (long long)committed_after);
+    CHECKF(s.calls[2] == 1, "poison handed to the handler %d times", s.calls[2]);
     tg_metrics_free(met);
 }
 
@@ -492,24 +492,24 @@ static void test_union(kt_cluster *k)
     seen_init(&s, 5);
     tg_consumer *c = make_consumer(k, group, met, NULL, 0);
     s.consumer = c;
-    KT_CHECK(tg_consumer_add_variant(c, &kt_union_desc, topic, 0, variant_a, &s, &err) == 0, "%s",
-             err.message);
-    KT_CHECK(tg_consumer_add_variant(c, &kt_union_desc, topic, 1, variant_b, &s, &err) == 0, "%s",
-             err.message);
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    CHECKF(tg_consumer_add_variant(c, &kt_union_desc, topic, 0, variant_a, &s, &err) == 0, "%s",
+           err.message);
+    CHECKF(tg_consumer_add_variant(c, &kt_union_desc, topic, 1, variant_b, &s, &err) == 0, "%s",
+           err.message);
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
     printf("union: A=%d B=%d dead_lettered=%llu\n", s.variant_calls[0], s.variant_calls[1],
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED]);
-    KT_CHECK(s.variant_calls[0] == 3 && s.variant_calls[1] == 2, "variant routing");
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 1, "unknown variant dead-lettered");
-    KT_CHECK(kt_committed(k, group, topic, 0) == 6, "committed");
+    CHECKF(s.variant_calls[0] == 3 && s.variant_calls[1] == 2, "variant routing");
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 1, "unknown variant dead-lettered");
+    CHECKF(kt_committed(k, group, topic, 0) == 6, "committed");
     dlq_set d;
     memset(&d, 0, sizeof d);
-    KT_CHECK(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
-    KT_CHECK(d.n == 1 && strcmp(d.recs[0].reason, "unknown variant") == 0
-                 && strcmp(d.recs[0].offset, "2") == 0, "dlq reason %s", d.recs[0].reason);
+    CHECKF(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
+    CHECKF(d.n == 1 && strcmp(d.recs[0].reason, "unknown variant") == 0
+               && strcmp(d.recs[0].offset, "2") == 0, "dlq reason %s", d.recs[0].reason);
     tg_metrics_free(met);
 }
 
@@ -554,9 +554,9 @@ static void test_batch(kt_cluster *k)
                             "topicgen.retry.backoff.ms", "100" };
     tg_consumer *c = make_consumer(k, group, met, extra, 3);
     s.consumer = c;
-    KT_CHECK(tg_consumer_add_batch(c, &kt_msg_desc, topic, batch_handler, &s, &err) == 0, "%s",
-             err.message);
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    CHECKF(tg_consumer_add_batch(c, &kt_msg_desc, topic, batch_handler, &s, &err) == 0, "%s",
+           err.message);
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
@@ -566,11 +566,11 @@ static void test_batch(kt_cluster *k)
     printf("batch: batches=%d max=%d processed=%d lost=%d dups=%d dlq=%llu committed=%lld+%lld\n",
            s.batches, s.max_batch, s.processed, lost, dups,
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], (long long)c0, (long long)c1);
-    KT_CHECK(s.max_batch <= 16, "batch of %d", s.max_batch);
-    KT_CHECK(s.processed == N - 1 && lost == 1 && s.ok[30] == 0, "processed %d", s.processed);
-    KT_CHECK(dups == 0, "dups %d", dups);
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 1, "dlq");
-    KT_CHECK(c0 == N / 2 && c1 == N / 2, "committed %lld + %lld", (long long)c0, (long long)c1);
+    CHECKF(s.max_batch <= 16, "batch of %d", s.max_batch);
+    CHECKF(s.processed == N - 1 && lost == 1 && s.ok[30] == 0, "processed %d", s.processed);
+    CHECKF(dups == 0, "dups %d", dups);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 1, "dlq");
+    CHECKF(c0 == N / 2 && c1 == N / 2, "committed %lld + %lld", (long long)c0, (long long)c1);
     tg_metrics_free(met);
 }
 
@@ -606,28 +606,28 @@ static void test_shutdown(kt_cluster *k)
     s.consumer = c;
     signal_target = c;
     tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
-    int64_t t0 = kt_now_ms();
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
-    int64_t stop_ms = kt_now_ms() - t0;
+    int64_t t0 = test_now_ms();
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    int64_t stop_ms = test_now_ms() - t0;
     signal_target = NULL;
     tg_consumer_free(c);
     int first = s.processed;
     int64_t committed = kt_committed(k, group, topic, 0);
     printf("shutdown: stopped after %d messages (signal at %d), committed=%lld, run took %lld ms\n",
            first, STOP_AT, (long long)committed, (long long)stop_ms);
-    KT_CHECK(first == STOP_AT, "handled %d after the signal", first - STOP_AT);
-    KT_CHECK(committed == first, "committed %lld != processed %d", (long long)committed, first);
+    CHECKF(first == STOP_AT, "handled %d after the signal", first - STOP_AT);
+    CHECKF(committed == first, "committed %lld != processed %d", (long long)committed, first);
     /* a new member of the same group resumes from the committed offset */
     s.stop_after = 0;
     c = make_consumer(k, group, NULL, NULL, 0);
     s.consumer = c;
     tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_consumer_free(c);
     int lost, dups;
     count_results(&s, N, &lost, &dups);
     printf("shutdown: after restart processed=%d lost=%d dups=%d\n", s.processed, lost, dups);
-    KT_CHECK(lost == 0 && dups == 0, "lost %d dups %d", lost, dups);
+    CHECKF(lost == 0 && dups == 0, "lost %d dups %d", lost, dups);
 }
 
 /* ---- kafka_consumer_rebalance_*: a second member joins mid-stream ---------------- */
@@ -647,7 +647,7 @@ static tg_result member_handler(void *user, const void *msg, const tg_msg_meta *
 {
     member *m = user;
     const kt_msg *km = msg;
-    kt_sleep_ms(4); /* slow enough that the rebalance happens mid-stream */
+    test_sleep_ms(4); /* slow enough that the rebalance happens mid-stream */
     pthread_mutex_lock(&m->s->lock);
     if (km->id >= 0 && km->id < MAX_IDS) {
         unsigned char bit = (unsigned char)(1u << (m->id - 1));
@@ -725,39 +725,39 @@ static void rebalance_case(kt_cluster *k, const char *strategy, const char *base
     member a = { make_consumer(k, group, ma, extra, n_extra), &s, 1, { 0, "" }, 0 };
     member b = { make_consumer(k, group, NULL, extra, n_extra), &s, 2, { 0, "" }, 0 };
     if (!a.c || !b.c) {
-        KT_CHECK(0, "consumers not created");
+        check_fail(__FILE__, __LINE__, "consumers not created");
         return;
     }
     tg_consumer_add(a.c, &kt_msg_desc, topic, member_handler, &a, &err);
     tg_consumer_add(b.c, &kt_msg_desc, topic, member_handler, &b, &err);
     pthread_t ta, tb;
     pthread_create(&ta, NULL, run_member, &a);
-    int64_t deadline = kt_now_ms() + 20000;
-    while (distinct_ok(&s, N) < N / 8 && kt_now_ms() < deadline)
-        kt_sleep_ms(5);
+    int64_t deadline = test_now_ms() + 20000;
+    while (distinct_ok(&s, N) < N / 8 && test_now_ms() < deadline)
+        test_sleep_ms(5);
     int at_join = distinct_ok(&s, N);
     pthread_create(&tb, NULL, run_member, &b);
-    int64_t b_start = kt_now_ms();
+    int64_t b_start = test_now_ms();
     int b_assigned = 0;
     int64_t b_assigned_ms = -1;
-    deadline = kt_now_ms() + 40000;
-    while ((distinct_ok(&s, N) < N || b_assigned == 0) && kt_now_ms() < deadline) {
+    deadline = test_now_ms() + 40000;
+    while ((distinct_ok(&s, N) < N || b_assigned == 0) && test_now_ms() < deadline) {
         int cnt = assigned_count(b.c);
         if (cnt > b_assigned) {
             b_assigned = cnt;
-            b_assigned_ms = kt_now_ms() - b_start;
+            b_assigned_ms = test_now_ms() - b_start;
         }
-        kt_sleep_ms(20);
+        test_sleep_ms(20);
     }
     /* Orderly scale-down: B commits and leaves, A takes everything back and
      * then stops.  (Stopping both at once makes the mock reject the second
      * member's final commit with REBALANCE_IN_PROGRESS.) */
     tg_consumer_stop(b.c);
     pthread_join(tb, NULL);
-    deadline = kt_now_ms() + 15000;
-    while (kt_now_ms() < deadline && assigned_count(a.c) != 4)
-        kt_sleep_ms(50);
-    kt_sleep_ms(500); /* one commit interval with the whole assignment */
+    deadline = test_now_ms() + 15000;
+    while (test_now_ms() < deadline && assigned_count(a.c) != 4)
+        test_sleep_ms(50);
+    test_sleep_ms(500); /* one commit interval with the whole assignment */
     tg_consumer_stop(a.c);
     pthread_join(ta, NULL);
     int lost, dups, by_b = 0;
@@ -777,14 +777,14 @@ static void rebalance_case(kt_cluster *k, const char *strategy, const char *base
            at_join, b_assigned, (long long)b_assigned_ms, by_b,
            s.processed, lost, dups, same_member_twice,
            (unsigned long long)snap.counters[TG_M_COMMITS]);
-    KT_CHECK(a.rc == 0 && b.rc == 0, "run: %s / %s", a.err.message, b.err.message);
-    KT_CHECK(b_assigned > 0, "second member never got a partition");
-    KT_CHECK(at_join < N, "A had handled everything before B joined: no rebalance mid-stream");
+    CHECKF(a.rc == 0 && b.rc == 0, "run: %s / %s", a.err.message, b.err.message);
+    CHECKF(b_assigned > 0, "second member never got a partition");
+    CHECKF(at_join < N, "A had handled everything before B joined: no rebalance mid-stream");
     /* With the eager protocol B takes over partitions with messages left;
      * the mock's cooperative rebalance can take until A is nearly done. */
     if (strict)
-        KT_CHECK(by_b > 0, "B handled nothing: the rebalance did not happen mid-stream");
-    KT_CHECK(lost == 0, "lost %d", lost);
+        CHECKF(by_b > 0, "B handled nothing: the rebalance did not happen mid-stream");
+    CHECKF(lost == 0, "lost %d", lost);
     /* Derived bound: a message is handled twice only if it was handled but
      * not committed when its partition was revoked.  Commits succeed every
      * 200 ms until B's join starts the rebalance (the mock then rejects
@@ -792,13 +792,13 @@ static void rebalance_case(kt_cluster *k, const char *strategy, const char *base
      * revocation happens before B is assigned: so duplicates are among the
      * messages first handled in [B start - 2 commit intervals, B assigned]. */
     if (strict)
-        KT_CHECK(dups <= window, "dups %d > bound %d", dups, window);
+        CHECKF(dups <= window, "dups %d > bound %d", dups, window);
     int64_t total = 0;
     for (int part = 0; part < 4; part++)
         total += kt_committed(k, group, topic, part);
     printf("rebalance %s: committed sum %lld of %d\n", strategy, (long long)total, N);
     if (strict)
-        KT_CHECK(total == N, "committed sum %lld", (long long)total);
+        CHECKF(total == N, "committed sum %lld", (long long)total);
     tg_consumer_free(a.c);
     tg_consumer_free(b.c);
     tg_metrics_free(ma);
@@ -851,28 +851,28 @@ static void test_extras(kt_cluster *k)
     tg_config_free(conf);
     s.consumer = c;
     tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
-    int64_t deadline = kt_now_ms() + 20000;
-    while (s.processed < N - 1 && kt_now_ms() < deadline)
+    int64_t deadline = test_now_ms() + 20000;
+    while (s.processed < N - 1 && test_now_ms() < deadline)
         tg_consumer_poll(c, 100, &err);
-    KT_CHECK(s.processed == N - 1 && s.calls[3] == 0, "translator: processed %d, id3 calls %d",
-             s.processed, s.calls[3]);
+    CHECKF(s.processed == N - 1 && s.calls[3] == 0, "translator: processed %d, id3 calls %d",
+           s.processed, s.calls[3]);
     int64_t pos = -1;
-    KT_CHECK(tg_consumer_position(c, topic, 0, &pos, &err) == 0 && pos == N, "position %lld",
-             (long long)pos);
+    CHECKF(tg_consumer_position(c, topic, 0, &pos, &err) == 0 && pos == N, "position %lld",
+           (long long)pos);
     tg_consumer_commit(c, false, &err);
-    deadline = kt_now_ms() + 3000;   /* statistics arrive every 100 ms */
-    while (tg_metrics_lag(met, topic, 0) != 0 && kt_now_ms() < deadline)
+    deadline = test_now_ms() + 3000;   /* statistics arrive every 100 ms */
+    while (tg_metrics_lag(met, topic, 0) != 0 && test_now_ms() < deadline)
         tg_consumer_poll(c, 50, &err);
     int64_t lag = tg_metrics_lag(met, topic, 0);
-    KT_CHECK(lag == 0, "lag after commit %lld", (long long)lag);
-    KT_CHECK(tg_consumer_seek(c, topic, 0, 10, &err) == 0, "seek: %s", err.message);
+    CHECKF(lag == 0, "lag after commit %lld", (long long)lag);
+    CHECKF(tg_consumer_seek(c, topic, 0, 10, &err) == 0, "seek: %s", err.message);
     memset(s.last_id, 0xff, sizeof s.last_id);
-    deadline = kt_now_ms() + 10000;
-    while (s.processed < N - 1 + 10 && kt_now_ms() < deadline)
+    deadline = test_now_ms() + 10000;
+    while (s.processed < N - 1 + 10 && test_now_ms() < deadline)
         tg_consumer_poll(c, 100, &err);
-    KT_CHECK(s.processed == N - 1 + 10 && s.ok[10] == 2 && s.ok[19] == 2 && s.ok[9] == 1,
-             "after seek: processed %d", s.processed);
-    KT_CHECK(s.order_violations == 0, "order after seek");
+    CHECKF(s.processed == N - 1 + 10 && s.ok[10] == 2 && s.ok[19] == 2 && s.ok[9] == 1,
+           "after seek: processed %d", s.processed);
+    CHECKF(s.order_violations == 0, "order after seek");
     char text[4096];
     tg_metrics_write_prometheus(met, text, sizeof text);
     char want[128];
@@ -880,13 +880,13 @@ static void test_extras(kt_cluster *k)
     const char *lag_line = strstr(text, want);
     printf("extras: position=%lld lag=%lld; %.*s", (long long)pos, (long long)lag,
            lag_line ? (int)(strchr(lag_line, '\n') - lag_line + 1) : 0, lag_line ? lag_line : "");
-    KT_CHECK(lag_line != NULL, "lag exported");
+    CHECKF(lag_line != NULL, "lag exported");
     tg_consumer_free(c);
     dlq_set d;
     memset(&d, 0, sizeof d);
-    KT_CHECK(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq");
-    KT_CHECK(strcmp(d.recs[0].reason, "translate: id 3 is not translatable") == 0, "reason %s",
-             d.recs[0].reason);
+    CHECKF(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq");
+    CHECKF(strcmp(d.recs[0].reason, "translate: id 3 is not translatable") == 0, "reason %s",
+           d.recs[0].reason);
     tg_metrics_free(met);
 }
 
@@ -922,59 +922,39 @@ static void test_arena(kt_cluster *k)
     tg_consumer *c = make_consumer(k, group, met, extra, 2);
     s.consumer = c;
     tg_consumer_add(c, &kt_msg_desc, topic, handler, &s, &err);
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
-    KT_CHECK(s.ok[0] == 1 && s.ok[2] == 1 && s.ok[1] == 0, "ok %d %d %d", s.ok[0], s.ok[1],
-             s.ok[2]);
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 1, "dead-lettered");
+    CHECKF(s.ok[0] == 1 && s.ok[2] == 1 && s.ok[1] == 0, "ok %d %d %d", s.ok[0], s.ok[1],
+           s.ok[2]);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 1, "dead-lettered");
     dlq_set d;
     memset(&d, 0, sizeof d);
-    KT_CHECK(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
+    CHECKF(kt_read_all(k, dlq_topic, 1, 10000, collect_dlq, &d) == 1, "dlq count");
     printf("arena: 200-byte string decoded after growing; 2500-byte one dead-lettered: %s\n",
            d.recs[0].reason);
-    KT_CHECK(strstr(d.recs[0].reason, "arena") != NULL, "reason %s", d.recs[0].reason);
+    CHECKF(strstr(d.recs[0].reason, "arena") != NULL, "reason %s", d.recs[0].reason);
     tg_metrics_free(met);
 }
 
 /* ---- case table --------------------------------------------------------------- */
 
-typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); int brokers; } tcase;
-
-static const tcase cases[] = {
-    { "basic", test_basic, 1 },
-    { "poison", test_poison, 1 },
-    { "retry", test_retry, 1 },
-    { "dlq_failure", test_dlq_failure, 1 },
-    { "union", test_union, 1 },
-    { "batch", test_batch, 1 },
-    { "shutdown", test_shutdown, 1 },
-    { "extras", test_extras, 1 },
-    { "arena", test_arena, 1 },
-    { "rebalance_eager", test_rebalance_eager, 1 },
-    { "rebalance_cooperative", test_rebalance_cooperative, 1 },
+static const kt_case cases[] = {
+    KT_CASE("basic", test_basic, 1),
+    KT_CASE("poison", test_poison, 1),
+    KT_CASE("retry", test_retry, 1),
+    KT_CASE("dlq_failure", test_dlq_failure, 1),
+    KT_CASE("union", test_union, 1),
+    KT_CASE("batch", test_batch, 1),
+    KT_CASE("shutdown", test_shutdown, 1),
+    KT_CASE("extras", test_extras, 1),
+    KT_CASE("arena", test_arena, 1),
+    KT_CASE("rebalance_eager", test_rebalance_eager, 1),
+    KT_CASE("rebalance_cooperative", test_rebalance_cooperative, 1),
 };
 
 int main(int argc, char **argv)
 {
-    kt_cluster k;
-    alarm(120); /* hard bound: SIGALRM kills a hung test */
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <case>\n", argv[0]);
-        return 2;
-    }
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (strcmp(cases[i].name, argv[1]) != 0)
-            continue;
-        if (kt_cluster_start(&k, cases[i].brokers) != 0) {
-            KT_CHECK(0, "mock cluster did not start");
-            return kt_summary();
-        }
-        cases[i].fn(&k);
-        kt_cluster_stop(&k);
-        return kt_summary();
-    }
-    fprintf(stderr, "unknown case %s\n", argv[1]);
-    return 2;
+    return KT_MAIN(argc, argv, cases);
 }

@@ -119,11 +119,11 @@ static void test_produce(kt_cluster *k, const char *topic, bool one_in_flight)
     tg_producer_opts o = { on_delivery, &r, &quiet, NULL };
     tg_producer *p = pc ? tg_producer_new(pc, &o, &err) : NULL;
     tg_config_free(pc);
-    KT_CHECK(p != NULL, "producer");
+    CHECKF(p != NULL, "producer");
     if (!p)
         return;
     int send_errors = 0, bursts = 0;
-    int64_t t0 = kt_now_ms();
+    int64_t t0 = test_now_ms();
     for (int seq = 0; seq < PER_KEY; seq++) {
         if (seq % 10 == 0) { /* 5 bursts of 4 errors, the first before any Produce */
             push_produce_errors(k);
@@ -138,22 +138,22 @@ static void test_produce(kt_cluster *k, const char *topic, bool one_in_flight)
             so.msg_opaque = (void *)(intptr_t)(m.id + 1);
             send_errors += tg_producer_send(p, &kt_msg_desc, &m, &so, &err) != 0;
         }
-        kt_sleep_ms(20);
+        test_sleep_ms(20);
     }
     size_t left = 1;
     int frc = tg_producer_flush(p, 30000, &left, &err);
-    int64_t took = kt_now_ms() - t0;
+    int64_t took = test_now_ms() - t0;
     tg_producer_close(p, 5000, NULL);
     printf("%s: sent=%d delivered=%d failed=%d undelivered=%zu send_errors=%d, "
            "%d Produce errors injected, in %lld ms\n",
            tag, KEYS * PER_KEY, r.ok, r.failed, left, send_errors, bursts * 4, (long long)took);
-    KT_CHECK(send_errors == 0, "send errors %d", send_errors);
-    KT_CHECK(frc == 0 && left == 0, "flush: %zu undelivered", left);
-    KT_CHECK(r.ok + r.failed == KEYS * PER_KEY && r.fatal == 0,
-             "delivered=%d failed=%d (fatal %d)", r.ok, r.failed, r.fatal);
-    KT_CHECK(r.no_offset == 0, "%d success reports without an offset", r.no_offset);
+    CHECKF(send_errors == 0, "send errors %d", send_errors);
+    CHECKF(frc == 0 && left == 0, "flush: %zu undelivered", left);
+    CHECKF(r.ok + r.failed == KEYS * PER_KEY && r.fatal == 0,
+           "delivered=%d failed=%d (fatal %d)", r.ok, r.failed, r.fatal);
+    CHECKF(r.no_offset == 0, "%d success reports without an offset", r.no_offset);
     if (one_in_flight)
-        KT_CHECK(r.failed == 0, "%d deliveries failed without pipelining", r.failed);
+        CHECKF(r.failed == 0, "%d deliveries failed without pipelining", r.failed);
     static order_check oc;
     memset(&oc, 0, sizeof oc);
     for (int i = 0; i < 6; i++)
@@ -187,19 +187,19 @@ static void test_produce(kt_cluster *k, const char *topic, bool one_in_flight)
     /* what holds in every mode: nothing duplicated, per key never backwards,
      * every report with an offset points at that very message, and a message
      * missing from the log was always reported failed to the caller */
-    KT_CHECK(oc.dups == 0 && oc.unknown == 0, "%s: dups %d unknown %d", tag, oc.dups, oc.unknown);
-    KT_CHECK(misplaced == 0, "%s: %d reports point at another message", tag, misplaced);
-    KT_CHECK(lost_with_offset == 0, "%s: %d lost messages had a reported offset", tag,
-             lost_with_offset);
-    KT_CHECK(silently_lost == 0, "%s: %d messages reported delivered are not in the log", tag,
-             silently_lost);
-    KT_CHECK(oc.total + lost == KEYS * PER_KEY, "%s: read %d + lost %d", tag, oc.total, lost);
+    CHECKF(oc.dups == 0 && oc.unknown == 0, "%s: dups %d unknown %d", tag, oc.dups, oc.unknown);
+    CHECKF(misplaced == 0, "%s: %d reports point at another message", tag, misplaced);
+    CHECKF(lost_with_offset == 0, "%s: %d lost messages had a reported offset", tag,
+           lost_with_offset);
+    CHECKF(silently_lost == 0, "%s: %d messages reported delivered are not in the log", tag,
+           silently_lost);
+    CHECKF(oc.total + lost == KEYS * PER_KEY, "%s: read %d + lost %d", tag, oc.total, lost);
     if (one_in_flight) { /* no pipelining: the full guarantee holds */
-        KT_CHECK(lost == 0 && oc.total == KEYS * PER_KEY, "%s: read %d", tag, oc.total);
-        KT_CHECK(oc.out_of_order == 0, "%s: gaps %d", tag, oc.out_of_order);
+        CHECKF(lost == 0 && oc.total == KEYS * PER_KEY, "%s: read %d", tag, oc.total);
+        CHECKF(oc.out_of_order == 0, "%s: gaps %d", tag, oc.out_of_order);
         for (int key = 0; key < KEYS; key++)
-            KT_CHECK(oc.next[key] == PER_KEY, "%s: key %d ends at %lld", tag, key,
-                     (long long)oc.next[key]);
+            CHECKF(oc.next[key] == PER_KEY, "%s: key %d ends at %lld", tag, key,
+                   (long long)oc.next[key]);
     }
 }
 
@@ -224,7 +224,7 @@ static tg_result handler(void *user, const void *msg, const tg_msg_meta *meta)
     } else {
         s->bad++;
     }
-    kt_sleep_ms(5); /* spread consumption over ~1.5 s so the faults land mid-stream */
+    test_sleep_ms(5); /* spread consumption over ~1.5 s so the faults land mid-stream */
     return TG_OK;
 }
 
@@ -245,13 +245,13 @@ static void test_consume(kt_cluster *k)
 {
     tg_error err;
     char group[96];
-    snprintf(group, sizeof group, "kt-inject-%ld-%lld", (long)getpid(), (long long)kt_now_ms());
+    snprintf(group, sizeof group, "kt-inject-%ld-%lld", (long)getpid(), (long long)test_now_ms());
     kt_topic(k, "icons", CPARTS);
     /* pre-produce (before any error is pushed) */
     tg_config *pc = kt_producer_config(k, NULL, 0);
     tg_producer *p = pc ? tg_producer_new(pc, NULL, &err) : NULL;
     tg_config_free(pc);
-    KT_CHECK(p != NULL, "producer");
+    CHECKF(p != NULL, "producer");
     if (!p)
         return;
     for (int i = 0; i < CN; i++) {
@@ -260,20 +260,20 @@ static void test_consume(kt_cluster *k)
         kt_msg m = { i, { key, strlen(key) }, { "ok", 2 } };
         tg_send_opts so = tg_send_opts_default();
         so.topic = "icons";
-        KT_CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
+        CHECKF(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
     }
     size_t left = 1;
-    KT_CHECK(tg_producer_flush(p, 10000, &left, &err) == 0 && left == 0, "undelivered %zu", left);
+    CHECKF(tg_producer_flush(p, 10000, &left, &err) == 0 && left == 0, "undelivered %zu", left);
     int64_t end[CPARTS], total_end = 0;
     for (int i = 0; i < CPARTS; i++) {
         int64_t lo = -1, hi = -1;
-        KT_CHECK(rd_kafka_query_watermark_offsets(tg_producer_handle(p), "icons", i, &lo, &hi,
-                                                  5000) == 0, "watermarks %d", i);
+        CHECKF(rd_kafka_query_watermark_offsets(tg_producer_handle(p), "icons", i, &lo, &hi,
+                                                5000) == 0, "watermarks %d", i);
         end[i] = hi;
         total_end += hi;
     }
     tg_producer_close(p, 5000, NULL);
-    KT_CHECK(total_end == CN, "end offsets sum %lld", (long long)total_end);
+    CHECKF(total_end == CN, "end offsets sum %lld", (long long)total_end);
 
     /* a JoinGroup burst before the consumer joins */
     rd_kafka_mock_push_request_errors(k->mc, API_JOIN_GROUP, 3,
@@ -289,24 +289,24 @@ static void test_consume(kt_cluster *k)
     tg_consumer_opts o = { NULL, &quiet, met, NULL, NULL };
     tg_consumer *c = conf ? tg_consumer_new(conf, &o, &err) : NULL;
     tg_config_free(conf);
-    KT_CHECK(c != NULL, "consumer");
+    CHECKF(c != NULL, "consumer");
     if (!c) {
         tg_metrics_free(met);
         return;
     }
     seen *s = calloc(1, sizeof *s);
-    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, "icons", handler, s, &err) == 0, "%s",
-             err.message);
+    CHECKF(tg_consumer_add(c, &kt_msg_desc, "icons", handler, s, &err) == 0, "%s",
+           err.message);
 
-    int64_t t0 = kt_now_ms(), deadline = t0 + 30000, first_ms = -1, done_ms = -1;
+    int64_t t0 = test_now_ms(), deadline = t0 + 30000, first_ms = -1, done_ms = -1;
     int polls = 0, poll_errors = 0, fetch_pushed = 0, commit_pushed = 0;
     bool at_end = false;
-    while (polls < 100000 && kt_now_ms() < deadline) {
+    while (polls < 100000 && test_now_ms() < deadline) {
         polls++;
         if (tg_consumer_poll(c, 50, &err) != 0 && poll_errors++ < 3)
             fprintf(stderr, "poll: %s\n", err.message);
         if (s->processed > 0 && first_ms < 0)
-            first_ms = kt_now_ms() - t0;
+            first_ms = test_now_ms() - t0;
         /* mid-stream: Fetch and OffsetCommit bursts, twice */
         if ((s->processed >= CN / 4 && fetch_pushed == 0) ||
             (s->processed >= CN / 2 && fetch_pushed == 1)) {
@@ -322,7 +322,7 @@ static void test_consume(kt_cluster *k)
             commit_pushed++;
         }
         if (s->processed == CN && done_ms < 0)
-            done_ms = kt_now_ms() - t0;
+            done_ms = test_now_ms() - t0;
         /* all handled: keep polling (periodic commits) until the group's
          * committed offsets reach the end offsets; checked every ~10 polls */
         if (done_ms >= 0 && polls % 10 == 0 && committed_at_end(c, end)) {
@@ -330,8 +330,8 @@ static void test_consume(kt_cluster *k)
             break;
         }
     }
-    int64_t settle_ms = kt_now_ms() - t0;
-    KT_CHECK(tg_consumer_close(c, &err) == 0, "close: %s", err.message);
+    int64_t settle_ms = test_now_ms() - t0;
+    CHECKF(tg_consumer_close(c, &err) == 0, "close: %s", err.message);
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
@@ -368,32 +368,30 @@ static void test_consume(kt_cluster *k)
     for (int i = 0; i < CPARTS; i++)
         printf(" p%d=%lld/%lld", i, (long long)committed[i], (long long)end[i]);
     printf("\n");
-    KT_CHECK(fetch_pushed == 2 && commit_pushed == 2, "faults not injected mid-stream");
-    KT_CHECK(lost == 0 && s->processed == CN, "lost %d processed %d", lost, s->processed);
-    KT_CHECK(s->bad == 0, "unexpected ids %d", s->bad);
-    KT_CHECK(dups <= dup_bound, "duplicates %d > bound %d", dups, dup_bound);
-    KT_CHECK(at_end, "committed offsets did not reach the end offsets while running");
-    KT_CHECK(committed_ok, "committed offsets after close != end offsets");
-    KT_CHECK(snap.counters[TG_M_PROCESSED] >= CN, "processed metric %llu",
-             (unsigned long long)snap.counters[TG_M_PROCESSED]);
+    CHECKF(fetch_pushed == 2 && commit_pushed == 2, "faults not injected mid-stream");
+    CHECKF(lost == 0 && s->processed == CN, "lost %d processed %d", lost, s->processed);
+    CHECKF(s->bad == 0, "unexpected ids %d", s->bad);
+    CHECKF(dups <= dup_bound, "duplicates %d > bound %d", dups, dup_bound);
+    CHECKF(at_end, "committed offsets did not reach the end offsets while running");
+    CHECKF(committed_ok, "committed offsets after close != end offsets");
+    CHECKF(snap.counters[TG_M_PROCESSED] >= CN, "processed metric %llu",
+           (unsigned long long)snap.counters[TG_M_PROCESSED]);
     free(s);
 }
 
-int main(void)
+/* One run, one cluster of 3 mock brokers, both parts in turn. */
+static void test_all(kt_cluster *k)
 {
-    kt_cluster k;
-    alarm(90); /* hard bound: SIGALRM kills a hung test */
-    if (getenv("KT_BOOTSTRAP") && *getenv("KT_BOOTSTRAP")) {
-        fprintf(stderr, "kafka_inject needs the mock cluster (unset KT_BOOTSTRAP)\n");
-        return 2;
-    }
-    if (kt_cluster_start(&k, 3) != 0 || !k.mc) {
-        KT_CHECK(0, "mock cluster did not start");
-        return kt_summary();
-    }
-    test_produce(&k, "iprod", false);
-    test_produce(&k, "iprod1", true);
-    test_consume(&k);
-    kt_cluster_stop(&k);
-    return kt_summary();
+    test_produce(k, "iprod", false);
+    test_produce(k, "iprod1", true);
+    test_consume(k);
+}
+
+static const kt_case cases[] = {
+    KT_CASE_MOCK("all", test_all, 3),
+};
+
+int main(int argc, char **argv)
+{
+    return KT_MAIN(argc, argv, cases);
 }

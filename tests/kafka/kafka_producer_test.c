@@ -98,7 +98,7 @@ static void test_basic(kt_cluster *k)
     so.headers = &extra;
     so.n_headers = 1;
     so.msg_opaque = &r;
-    KT_CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
+    CHECKF(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
     /* a body larger than the initial 4 KiB encode buffer: the buffer grows */
     static char big[20000];
     memset(big, 'x', sizeof big - 1);
@@ -106,33 +106,33 @@ static void test_basic(kt_cluster *k)
     so.traceparent = NULL;
     so.headers = NULL;
     so.n_headers = 0;
-    KT_CHECK(tg_producer_send(p, &kt_msg_desc, &mb, &so, &err) == 0, "big send: %s", err.message);
+    CHECKF(tg_producer_send(p, &kt_msg_desc, &mb, &so, &err) == 0, "big send: %s", err.message);
     so.traceparent = "00-xyz";
-    KT_CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == TG_ERR_ARG,
-             "invalid traceparent accepted");
+    CHECKF(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == TG_ERR_ARG,
+           "invalid traceparent accepted");
     printf("basic: invalid traceparent -> %s\n", err.message);
     size_t left = 9;
-    KT_CHECK(tg_producer_flush(p, 10000, &left, &err) == 0 && left == 0, "flush left %zu", left);
-    KT_CHECK(r.ok == 2 && r.failed == 0 && r.bad_offset == 0, "reports ok=%d failed=%d", r.ok,
-             r.failed);
-    KT_CHECK(r.opaque_mismatch == 0, "msg_opaque not returned");
-    KT_CHECK(tg_producer_close(p, 5000, &left) == 0 && left == 0, "close");
+    CHECKF(tg_producer_flush(p, 10000, &left, &err) == 0 && left == 0, "flush left %zu", left);
+    CHECKF(r.ok == 2 && r.failed == 0 && r.bad_offset == 0, "reports ok=%d failed=%d", r.ok,
+           r.failed);
+    CHECKF(r.opaque_mismatch == 0, "msg_opaque not returned");
+    CHECKF(tg_producer_close(p, 5000, &left) == 0 && left == 0, "close");
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
-    KT_CHECK(snap.counters[TG_M_DELIVERED] == 2, "delivered metric");
+    CHECKF(snap.counters[TG_M_DELIVERED] == 2, "delivered metric");
     readback rb;
     memset(&rb, 0, sizeof rb);
-    KT_CHECK(kt_read_all(k, topic, 2, 10000, read_one, &rb) == 2, "read back %d", rb.n);
+    CHECKF(kt_read_all(k, topic, 2, 10000, read_one, &rb) == 2, "read back %d", rb.n);
     printf("basic: headers tg-schema=%s tg-schema-version=%s content-type=%s traceparent=%s\n",
            rb.schema, rb.version, rb.ctype, rb.trace);
-    KT_CHECK(strcmp(rb.schema, "kt.Msg") == 0, "tg-schema %s", rb.schema);
-    KT_CHECK(strcmp(rb.version, "3") == 0, "tg-schema-version %s", rb.version);
-    KT_CHECK(strcmp(rb.ctype, "application/json") == 0, "content-type %s", rb.ctype);
-    KT_CHECK(strcmp(rb.trace, tp) == 0, "traceparent %s", rb.trace);
-    KT_CHECK(strcmp(rb.extra, "yes") == 0, "extra header");
-    KT_CHECK(strcmp(rb.key, "key-7") == 0, "key %s", rb.key);
-    KT_CHECK(rb.big_id == 8 && rb.big_len > sizeof big, "big message intact (%zu bytes)",
-             rb.big_len);
+    CHECKF(strcmp(rb.schema, "kt.Msg") == 0, "tg-schema %s", rb.schema);
+    CHECKF(strcmp(rb.version, "3") == 0, "tg-schema-version %s", rb.version);
+    CHECKF(strcmp(rb.ctype, "application/json") == 0, "content-type %s", rb.ctype);
+    CHECKF(strcmp(rb.trace, tp) == 0, "traceparent %s", rb.trace);
+    CHECKF(strcmp(rb.extra, "yes") == 0, "extra header");
+    CHECKF(strcmp(rb.key, "key-7") == 0, "key %s", rb.key);
+    CHECKF(rb.big_id == 8 && rb.big_len > sizeof big, "big message intact (%zu bytes)",
+           rb.big_len);
     tg_metrics_free(met);
 }
 
@@ -170,7 +170,7 @@ static void test_headers(kt_cluster *k)
     memset(&r, 0, sizeof r);
     kt_topic(k, topic, 1);
     tg_producer *p = make_producer(k, &r, NULL, NULL, 0);
-    KT_CHECK(p != NULL, "producer");
+    CHECKF(p != NULL, "producer");
     if (!p)
         return;
     char schema[8] = "kt", name[8] = "Msg";
@@ -197,23 +197,23 @@ static void test_headers(kt_cluster *k)
             d.version = 10;
         }
         kt_msg m = { id, { "k", 1 }, { "h", 1 } };
-        KT_CHECK(tg_producer_send(p, use, &m, &so, &err) == 0, "send %d: %s", (int)id,
-                 err.message);
+        CHECKF(tg_producer_send(p, use, &m, &so, &err) == 0, "send %d: %s", (int)id,
+               err.message);
     }
     size_t left = 9;
-    KT_CHECK(tg_producer_flush(p, 10000, &left, &err) == 0 && left == 0, "flush left %zu", left);
-    KT_CHECK(tg_producer_close(p, 5000, &left) == 0 && left == 0, "close");
+    CHECKF(tg_producer_flush(p, 10000, &left, &err) == 0 && left == 0, "flush left %zu", left);
+    CHECKF(tg_producer_close(p, 5000, &left) == 0 && left == 0, "close");
     hdr_seen s;
     memset(&s, 0, sizeof s);
-    KT_CHECK(kt_read_all(k, topic, HDR_N, 10000, read_hdrs, &s) == HDR_N && s.unknown == 0,
-             "read back %d (unknown %d)", s.n, s.unknown);
+    CHECKF(kt_read_all(k, topic, HDR_N, 10000, read_hdrs, &s) == HDR_N && s.unknown == 0,
+           "read back %d (unknown %d)", s.n, s.unknown);
     for (int i = 0; i < HDR_N; i++) {
         printf("headers: record %d tg-schema=%s tg-schema-version=%s\n", i, s.schema[i],
                s.version[i]);
-        KT_CHECK(strcmp(s.schema[i], want[i].schema) == 0, "record %d tg-schema %s, want %s", i,
-                 s.schema[i], want[i].schema);
-        KT_CHECK(strcmp(s.version[i], want[i].version) == 0,
-                 "record %d tg-schema-version %s, want %s", i, s.version[i], want[i].version);
+        CHECKF(strcmp(s.schema[i], want[i].schema) == 0, "record %d tg-schema %s, want %s", i,
+               s.schema[i], want[i].schema);
+        CHECKF(strcmp(s.version[i], want[i].version) == 0,
+               "record %d tg-schema-version %s, want %s", i, s.version[i], want[i].version);
     }
 }
 
@@ -253,7 +253,7 @@ static void test_faults(kt_cluster *k)
     const char *extra[] = { "message.timeout.ms", "30000", "retry.backoff.ms", "50" };
     tg_producer *p = make_producer(k, &r, NULL, extra, 2);
     int send_errors = 0;
-    int64_t t0 = kt_now_ms();
+    int64_t t0 = test_now_ms();
     for (int seq = 0; seq < PER_KEY; seq++) {
         if (seq == PER_KEY / 3) {
             rd_kafka_mock_broker_set_down(k->mc, 1);
@@ -269,27 +269,27 @@ static void test_faults(kt_cluster *k)
             so.topic = "pfaults";
             send_errors += tg_producer_send(p, &kt_msg_desc, &m, &so, &err) != 0;
         }
-        kt_sleep_ms(60); /* broker 1 is down for about 1 s of sending */
+        test_sleep_ms(60); /* broker 1 is down for about 1 s of sending */
     }
     size_t left = 1;
     int frc = tg_producer_flush(p, 30000, &left, &err);
-    int64_t took = kt_now_ms() - t0;
+    int64_t took = test_now_ms() - t0;
     rd_kafka_mock_broker_set_rtt(k->mc, 2, 0);
     tg_producer_close(p, 5000, NULL);
     printf("faults: sent=%d delivered=%d failed=%d undelivered=%zu send_errors=%d in %lld ms\n",
            KEYS * PER_KEY, r.ok, r.failed, left, send_errors, (long long)took);
-    KT_CHECK(send_errors == 0, "send errors %d", send_errors);
-    KT_CHECK(frc == 0 && left == 0, "flush: %zu undelivered", left);
-    KT_CHECK(r.ok == KEYS * PER_KEY && r.failed == 0, "ok=%d failed=%d", r.ok, r.failed);
+    CHECKF(send_errors == 0, "send errors %d", send_errors);
+    CHECKF(frc == 0 && left == 0, "flush: %zu undelivered", left);
+    CHECKF(r.ok == KEYS * PER_KEY && r.failed == 0, "ok=%d failed=%d", r.ok, r.failed);
     order_check o;
     memset(&o, 0, sizeof o);
     kt_read_all(k, "pfaults", KEYS * PER_KEY, 15000, check_order, &o);
     printf("faults: read back %d, out_of_order=%d dups=%d\n", o.total, o.out_of_order, o.dups);
-    KT_CHECK(o.total == KEYS * PER_KEY, "read %d", o.total);
-    KT_CHECK(o.out_of_order == 0 && o.dups == 0, "order per key: gaps %d dups %d",
-             o.out_of_order, o.dups);
+    CHECKF(o.total == KEYS * PER_KEY, "read %d", o.total);
+    CHECKF(o.out_of_order == 0 && o.dups == 0, "order per key: gaps %d dups %d",
+           o.out_of_order, o.dups);
     for (int key = 0; key < KEYS; key++)
-        KT_CHECK(o.next[key] == PER_KEY, "key %d ends at %lld", key, (long long)o.next[key]);
+        CHECKF(o.next[key] == PER_KEY, "key %d ends at %lld", key, (long long)o.next[key]);
 }
 
 /* ---- kafka_producer_close: bounded close reports what was not delivered ------- */
@@ -309,19 +309,19 @@ static void test_close(kt_cluster *k)
     tg_producer_flush(p, 10000, NULL, &err);
     rd_kafka_mock_broker_set_down(k->mc, 1);
     for (int i = 0; i < 5; i++)
-        KT_CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
+        CHECKF(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s", err.message);
     size_t left = 0;
-    KT_CHECK(tg_producer_flush(p, 300, &left, &err) == TG_ERR_TIMEOUT && left == 5,
-             "flush left %zu", left);
-    int64_t t0 = kt_now_ms();
+    CHECKF(tg_producer_flush(p, 300, &left, &err) == TG_ERR_TIMEOUT && left == 5,
+           "flush left %zu", left);
+    int64_t t0 = test_now_ms();
     int rc = tg_producer_close(p, 500, &left);
-    int64_t took = kt_now_ms() - t0;
+    int64_t took = test_now_ms() - t0;
     printf("close: rc=%d undelivered=%zu error reports=%d (retriable %d) in %lld ms\n", rc, left,
            r.failed, r.retriable, (long long)took);
-    KT_CHECK(rc == TG_ERR_TIMEOUT && left == 5, "close rc %d left %zu", rc, left);
-    KT_CHECK(r.ok == 1 && r.failed == 5 && r.retriable == 5, "reports ok=%d failed=%d", r.ok,
-             r.failed);
-    KT_CHECK(took < 3000, "close took %lld ms", (long long)took);
+    CHECKF(rc == TG_ERR_TIMEOUT && left == 5, "close rc %d left %zu", rc, left);
+    CHECKF(r.ok == 1 && r.failed == 5 && r.retriable == 5, "reports ok=%d failed=%d", r.ok,
+           r.failed);
+    CHECKF(took < 3000, "close took %lld ms", (long long)took);
     rd_kafka_mock_broker_set_up(k->mc, 1);
 }
 
@@ -474,20 +474,20 @@ static void test_outage(kt_cluster *k)
                             "topicgen.producer.spool.path", spool,
                             "topicgen.producer.unavailable.ms", "60000" };
     tg_producer *p = outcome_producer(k, o, met, extra, 5);
-    KT_CHECK(send_id(p, "poutage", 1, &err) == 0, "warm-up: %s", err.message);
-    KT_CHECK(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
+    CHECKF(send_id(p, "poutage", 1, &err) == 0, "warm-up: %s", err.message);
+    CHECKF(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
     int send_errors = 0;
-    int64_t t0 = kt_now_ms();
+    int64_t t0 = test_now_ms();
     set_all_brokers(k, OUTAGE_BROKERS, false);
     for (int i = 0; i < OUTAGE_N; i++) {   /* 3.5 s of sending, outage 3.5 s */
         send_errors += send_id(p, "poutage", 1000 + i, &err) != 0;
         tg_producer_poll(p, 0);
-        kt_sleep_ms(50);
+        test_sleep_ms(50);
     }
     set_all_brokers(k, OUTAGE_BROKERS, true);
-    int64_t outage = kt_now_ms() - t0;
+    int64_t outage = test_now_ms() - t0;
     size_t left = 1;
-    KT_CHECK(tg_producer_flush(p, 15000, &left, &err) == 0, "flush: %zu left", left);
+    CHECKF(tg_producer_flush(p, 15000, &left, &err) == 0, "flush: %zu left", left);
     tg_producer_close(p, 5000, NULL);
     int delivered = 0, spooled = 0, lost = 0;
     for (int i = 0; i < OUTAGE_N; i++) {
@@ -498,8 +498,8 @@ static void test_outage(kt_cluster *k)
     idset *topic = calloc(1, sizeof *topic), *file = calloc(1, sizeof *file);
     kt_read_all(k, "poutage", 1 + delivered, 10000, read_ids, topic);
     uint64_t count = 0;
-    KT_CHECK(tg_spool_replay(spool, spool_ids, file, &count, NULL, &err) == 0, "spool: %s",
-             err.message);
+    CHECKF(tg_spool_replay(spool, spool_ids, file, &count, NULL, &err) == 0, "spool: %s",
+           err.message);
     int missing = 0, both = 0;
     for (int i = 0; i < OUTAGE_N; i++) {
         missing += !topic->seen[1000 + i] && !file->seen[1000 + i];
@@ -514,23 +514,23 @@ static void test_outage(kt_cluster *k)
            (unsigned long long)count, missing, both, send_errors,
            (unsigned long long)snap.counters[TG_M_SPOOLED],
            (unsigned long long)snap.counters[TG_M_FALLBACK], o->last_error);
-    KT_CHECK(send_errors == 0, "send errors %d", send_errors);
-    KT_CHECK(delivered + spooled == OUTAGE_N && lost == 0, "delivered %d spooled %d lost %d",
-             delivered, spooled, lost);
-    KT_CHECK(spooled > 0, "the outage outlasted message.timeout.ms: something must be spooled");
-    KT_CHECK(topic->n == 1 + delivered && topic->dups == 0, "topic %d dups %d", topic->n,
-             topic->dups);
-    KT_CHECK((int)count == spooled && file->dups == 0, "spool %llu", (unsigned long long)count);
-    KT_CHECK(missing == 0 && both == 0, "missing %d in both %d", missing, both);
-    KT_CHECK(snap.counters[TG_M_SPOOLED] == (uint64_t)spooled
-                 && snap.counters[TG_M_FALLBACK] == (uint64_t)spooled, "metrics");
+    CHECKF(send_errors == 0, "send errors %d", send_errors);
+    CHECKF(delivered + spooled == OUTAGE_N && lost == 0, "delivered %d spooled %d lost %d",
+           delivered, spooled, lost);
+    CHECKF(spooled > 0, "the outage outlasted message.timeout.ms: something must be spooled");
+    CHECKF(topic->n == 1 + delivered && topic->dups == 0, "topic %d dups %d", topic->n,
+           topic->dups);
+    CHECKF((int)count == spooled && file->dups == 0, "spool %llu", (unsigned long long)count);
+    CHECKF(missing == 0 && both == 0, "missing %d in both %d", missing, both);
+    CHECKF(snap.counters[TG_M_SPOOLED] == (uint64_t)spooled
+               && snap.counters[TG_M_FALLBACK] == (uint64_t)spooled, "metrics");
 #ifdef TOPICGEN_SPOOL_EXE
     /* replay the spool: now the topic holds every message exactly once */
     char args[512];
     bool seen = false;
     snprintf(args, sizeof args, "replay %s --brokers %s --timeout-ms 20000", spool,
              k->bootstraps);
-    KT_CHECK(run_tool(args, "renamed to", &seen) == 0 && seen, "replay");
+    CHECKF(run_tool(args, "renamed to", &seen) == 0 && seen, "replay");
     memset(topic, 0, sizeof *topic);
     kt_read_all(k, "poutage", 1 + OUTAGE_N, 10000, read_ids, topic);
     missing = 0;
@@ -538,9 +538,9 @@ static void test_outage(kt_cluster *k)
         missing += !topic->seen[1000 + i];
     printf("outage: after the replay the topic has %d of %d, missing %d, dups %d\n",
            topic->n - 1, OUTAGE_N, missing, topic->dups);
-    KT_CHECK(topic->n == 1 + OUTAGE_N && missing == 0 && topic->dups == 0, "after replay");
+    CHECKF(topic->n == 1 + OUTAGE_N && missing == 0 && topic->dups == 0, "after replay");
     snprintf(args, sizeof args, "rm -f %s.replayed-*", spool);
-    KT_CHECK(system(args) == 0, "cleanup");
+    CHECKF(system(args) == 0, "cleanup");
 #endif
     tg_metrics_free(met);
     free(topic);
@@ -553,13 +553,6 @@ static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
-}
-
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* kafka_producer_failfast: the only broker down for 4 s with a 1 s bound:
@@ -577,20 +570,20 @@ static void test_failfast(kt_cluster *k)
                             "topicgen.producer.spool.path", spool,
                             "topicgen.producer.unavailable.ms", "1000" };
     tg_producer *p = outcome_producer(k, o, NULL, extra, 5);
-    KT_CHECK(send_id(p, "pfailfast", 1, &err) == 0, "warm-up: %s", err.message);
-    KT_CHECK(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
+    CHECKF(send_id(p, "pfailfast", 1, &err) == 0, "warm-up: %s", err.message);
+    CHECKF(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
     static int64_t us[1000];
-    int64_t t0 = kt_now_ms(), first_unavail = -1, max_us = 0;
+    int64_t t0 = test_now_ms(), first_unavail = -1, max_us = 0;
     int accepted = 0, unavailable = 0, other = 0;
     intptr_t id = 100;
     rd_kafka_mock_broker_set_down(k->mc, 1);
-    while (kt_now_ms() - t0 < 4000 && id < 1000) {
-        int64_t c0 = now_us();
+    while (test_now_ms() - t0 < 4000 && id < 1000) {
+        int64_t c0 = test_now_us();
         int rc = send_id(p, "pfailfast", id++, &err);
-        int64_t took = now_us() - c0;
+        int64_t took = test_now_us() - c0;
         if (rc == TG_ERR_UNAVAILABLE) {
             if (first_unavail < 0) {
-                first_unavail = kt_now_ms() - t0;
+                first_unavail = test_now_ms() - t0;
                 printf("failfast: first error: %s (%s)\n", tg_error_code_name(rc), err.message);
             }
             us[unavailable++] = took;
@@ -600,22 +593,22 @@ static void test_failfast(kt_cluster *k)
             other += rc != 0;
         }
         tg_producer_poll(p, 0);     /* reports (and their spool appends) are served here */
-        kt_sleep_ms(10);
+        test_sleep_ms(10);
     }
     rd_kafka_mock_broker_set_up(k->mc, 1);
-    int64_t up = kt_now_ms(), recovered = -1;
+    int64_t up = test_now_ms(), recovered = -1;
     int after = 0;
-    while (kt_now_ms() - up < 10000 && id < MAX_IDS) { /* until a send is accepted + delivered */
+    while (test_now_ms() - up < 10000 && id < MAX_IDS) { /* until a send is accepted + delivered */
         int rc = send_id(p, "pfailfast", id++, &err);
         after += rc == 0;
         tg_producer_poll(p, 20);
         if (rc == 0 && o->ok > 1) {
-            recovered = kt_now_ms() - up;
+            recovered = test_now_ms() - up;
             break;
         }
     }
     size_t left = 1;
-    KT_CHECK(tg_producer_flush(p, 10000, &left, &err) == 0, "flush: %zu left", left);
+    CHECKF(tg_producer_flush(p, 10000, &left, &err) == 0, "flush: %zu left", left);
     tg_producer_close(p, 5000, NULL);
     qsort(us, (size_t)unavailable, sizeof us[0], cmp_i64);
     int64_t p50 = unavailable ? us[unavailable / 2] : -1;
@@ -626,14 +619,14 @@ static void test_failfast(kt_cluster *k)
            "outage; recovered %lld ms after the broker came back; reports ok=%d spooled=%d "
            "lost=%d\n", (long long)first_unavail, unavailable, (long long)p50, (long long)p99,
            (long long)max_us, accepted, (long long)recovered, o->ok, o->spooled, o->lost);
-    KT_CHECK(first_unavail >= 1000 && first_unavail < 3000, "first unavailable at %lld ms",
-             (long long)first_unavail);
-    KT_CHECK(unavailable > 50 && other == 0, "unavailable %d other %d", unavailable, other);
-    KT_CHECK(p50 >= 0 && p50 < 1000, "median fail-fast send %lld us", (long long)p50);
-    KT_CHECK(max_us < 1000000, "a fail-fast send took %lld us", (long long)max_us);
-    KT_CHECK(recovered >= 0, "sends did not recover within 10 s");
-    KT_CHECK(o->lost == 0 && o->ok + o->spooled == accepted + after + 1, "ok %d spooled %d "
-             "accepted %d+%d", o->ok, o->spooled, accepted, after);
+    CHECKF(first_unavail >= 1000 && first_unavail < 3000, "first unavailable at %lld ms",
+           (long long)first_unavail);
+    CHECKF(unavailable > 50 && other == 0, "unavailable %d other %d", unavailable, other);
+    CHECKF(p50 >= 0 && p50 < 1000, "median fail-fast send %lld us", (long long)p50);
+    CHECKF(max_us < 1000000, "a fail-fast send took %lld us", (long long)max_us);
+    CHECKF(recovered >= 0, "sends did not recover within 10 s");
+    CHECKF(o->lost == 0 && o->ok + o->spooled == accepted + after + 1, "ok %d spooled %d "
+           "accepted %d+%d", o->ok, o->spooled, accepted, after);
     free(o);
     (void)unlink(spool);
 }
@@ -653,36 +646,36 @@ static void test_toolarge(kt_cluster *k)
     const char *sp[] = { "topicgen.producer.fallback", "spool", "topicgen.producer.spool.path",
                          spool };
     tg_producer *p = outcome_producer(k, o, NULL, sp, 2);
-    KT_CHECK(send_id(p, "plarge", 1, &err) == 0, "warm-up: %s", err.message);
+    CHECKF(send_id(p, "plarge", 1, &err) == 0, "warm-up: %s", err.message);
     tg_producer_flush(p, 10000, NULL, &err);
     /* ApiKey 0 = Produce: the next produce request is answered MESSAGE_TOO_LARGE */
     rd_kafka_mock_push_request_errors(k->mc, 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
-    KT_CHECK(send_id(p, "plarge", 2, &err) == 0, "send: %s", err.message);
+    CHECKF(send_id(p, "plarge", 2, &err) == 0, "send: %s", err.message);
     tg_producer_flush(p, 10000, NULL, &err);
     tg_producer_close(p, 5000, NULL);
     printf("toolarge: spool: report %s (\"%s\")\n",
            o->state[2] == 2 ? "spooled" : "NOT spooled", o->last_error);
-    KT_CHECK(o->state[2] == 2, "too-large message state %d", o->state[2]);
+    CHECKF(o->state[2] == 2, "too-large message state %d", o->state[2]);
     idset *file = calloc(1, sizeof *file);
-    KT_CHECK(tg_spool_replay(spool, spool_ids, file, NULL, NULL, &err) == 0 && file->n == 1
-                 && file->seen[2], "spool holds id 2 (%d records)", file->n);
+    CHECKF(tg_spool_replay(spool, spool_ids, file, NULL, NULL, &err) == 0 && file->n == 1
+               && file->seen[2], "spool holds id 2 (%d records)", file->n);
     /* the same with a fallback topic */
     const char *dq[] = { "topicgen.producer.fallback", "dlq", "topicgen.producer.fallback.topic",
                          "plarge.fallback" };
     memset(o, 0, sizeof *o);
     p = outcome_producer(k, o, NULL, dq, 2);
-    KT_CHECK(send_id(p, "plarge", 1, &err) == 0, "warm-up: %s", err.message);
+    CHECKF(send_id(p, "plarge", 1, &err) == 0, "warm-up: %s", err.message);
     tg_producer_flush(p, 10000, NULL, &err);
     rd_kafka_mock_push_request_errors(k->mc, 0, 1, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
-    KT_CHECK(send_id(p, "plarge", 3, &err) == 0, "send: %s", err.message);
+    CHECKF(send_id(p, "plarge", 3, &err) == 0, "send: %s", err.message);
     tg_producer_flush(p, 10000, NULL, &err);
     tg_producer_close(p, 5000, NULL);
     idset *dlq = calloc(1, sizeof *dlq);
     kt_read_all(k, "plarge.fallback", 1, 10000, read_ids, dlq);
     printf("toolarge: dlq: report %s, fallback topic has %d record(s), tg-schema kept %d\n",
            o->state[3] == 3 ? "fallback" : "NOT fallback", dlq->n, dlq->with_schema);
-    KT_CHECK(o->state[3] == 3 && o->dlq == 1, "too-large message state %d", o->state[3]);
-    KT_CHECK(dlq->n == 1 && dlq->seen[3] && dlq->with_schema == 1, "fallback topic");
+    CHECKF(o->state[3] == 3 && o->dlq == 1, "too-large message state %d", o->state[3]);
+    CHECKF(dlq->n == 1 && dlq->seen[3] && dlq->with_schema == 1, "fallback topic");
     /* a full local queue: messages linger, the 4th does not fit */
     const char *q[] = { "queue.buffering.max.messages", "3", "linger.ms", "10000" };
     memset(o, 0, sizeof *o);
@@ -691,7 +684,7 @@ static void test_toolarge(kt_cluster *k)
     for (intptr_t i = 10; i < 14 && rc == 0; i++)
         rc = send_id(p, "plarge", i, &err);
     printf("toolarge: queue of 3: 4th send -> %s (%s)\n", tg_error_code_name(rc), err.message);
-    KT_CHECK(rc == TG_ERR_QUEUE_FULL, "full queue rc %d", rc);
+    CHECKF(rc == TG_ERR_QUEUE_FULL, "full queue rc %d", rc);
     tg_producer_close(p, 5000, NULL);
     free(file);
     free(dlq);
@@ -752,71 +745,51 @@ static void test_replay(kt_cluster *k)
         so.msg_opaque = (void *)id;
         so.timestamp_ms = 1700000000000LL + id;
         rb->ts[id] = so.timestamp_ms;
-        KT_CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s",
-                 err.message);
+        CHECKF(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0, "send: %s",
+               err.message);
     }
     tg_producer_flush(p, 8000, NULL, &err);
     tg_producer_close(p, 2000, NULL);
     rd_kafka_mock_broker_set_up(k->mc, 1);
     printf("replay: %d spooled during the outage\n", o->spooled);
-    KT_CHECK(o->spooled == REPLAY_N, "spooled %d", o->spooled);
+    CHECKF(o->spooled == REPLAY_N, "spooled %d", o->spooled);
     snprintf(args, sizeof args, "list %s", spool);
-    KT_CHECK(run_tool(args, "20 record(s)", &seen) == 0 && seen, "list");
+    CHECKF(run_tool(args, "20 record(s)", &seen) == 0 && seen, "list");
     snprintf(args, sizeof args, "replay %s --brokers %s --timeout-ms 20000", spool,
              k->bootstraps);
-    int64_t t0 = kt_now_ms();
-    KT_CHECK(run_tool(args, "renamed to", &seen) == 0 && seen, "replay");
-    printf("replay: took %lld ms\n", (long long)(kt_now_ms() - t0));
-    KT_CHECK(access(spool, F_OK) != 0, "spool file still there after the replay");
+    int64_t t0 = test_now_ms();
+    CHECKF(run_tool(args, "renamed to", &seen) == 0 && seen, "replay");
+    printf("replay: took %lld ms\n", (long long)(test_now_ms() - t0));
+    CHECKF(access(spool, F_OK) != 0, "spool file still there after the replay");
     kt_read_all(k, "preplay", REPLAY_N, 10000, read_replayed, rb);
     printf("replay: topic has %d record(s), x-extra kept %d, tg-schema kept %d, timestamps "
            "kept %d, dups %d\n", rb->n, rb->extra_ok, rb->schema_ok, rb->ts_ok, rb->dups);
-    KT_CHECK(rb->n == REPLAY_N && rb->dups == 0, "read back %d", rb->n);
-    KT_CHECK(rb->extra_ok == REPLAY_N && rb->schema_ok == REPLAY_N, "headers");
-    KT_CHECK(rb->ts_ok == REPLAY_N, "timestamps");
-    KT_CHECK(run_tool(args, "already replayed", &seen) == 1 && seen, "second replay refused");
+    CHECKF(rb->n == REPLAY_N && rb->dups == 0, "read back %d", rb->n);
+    CHECKF(rb->extra_ok == REPLAY_N && rb->schema_ok == REPLAY_N, "headers");
+    CHECKF(rb->ts_ok == REPLAY_N, "timestamps");
+    CHECKF(run_tool(args, "already replayed", &seen) == 1 && seen, "second replay refused");
     char rm[300];   /* the renamed file */
     snprintf(rm, sizeof rm, "rm -f %s.replayed-*", spool);
-    KT_CHECK(system(rm) == 0, "cleanup");
+    CHECKF(system(rm) == 0, "cleanup");
     free(rb);
     free(o);
 }
 #endif
 
-typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); int brokers; } tcase;
-
-static const tcase cases[] = {
-    { "basic", test_basic, 1 },
-    { "headers", test_headers, 1 },
-    { "faults", test_faults, 3 },
-    { "close", test_close, 1 },
-    { "outage", test_outage, OUTAGE_BROKERS },
-    { "failfast", test_failfast, 1 },
-    { "toolarge", test_toolarge, 1 },
+static const kt_case cases[] = {
+    KT_CASE("basic", test_basic, 1),
+    KT_CASE("headers", test_headers, 1),
+    KT_CASE("faults", test_faults, 3),
+    KT_CASE("close", test_close, 1),
+    KT_CASE("outage", test_outage, OUTAGE_BROKERS),
+    KT_CASE("failfast", test_failfast, 1),
+    KT_CASE("toolarge", test_toolarge, 1),
 #ifdef TOPICGEN_SPOOL_EXE
-    { "replay", test_replay, 1 },
+    KT_CASE("replay", test_replay, 1),
 #endif
 };
 
 int main(int argc, char **argv)
 {
-    kt_cluster k;
-    alarm(120); /* hard bound: SIGALRM kills a hung test */
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <case>\n", argv[0]);
-        return 2;
-    }
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (strcmp(cases[i].name, argv[1]) != 0)
-            continue;
-        if (kt_cluster_start(&k, cases[i].brokers) != 0) {
-            KT_CHECK(0, "mock cluster did not start");
-            return kt_summary();
-        }
-        cases[i].fn(&k);
-        kt_cluster_stop(&k);
-        return kt_summary();
-    }
-    fprintf(stderr, "unknown case %s\n", argv[1]);
-    return 2;
+    return KT_MAIN(argc, argv, cases);
 }

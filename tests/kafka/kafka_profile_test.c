@@ -8,22 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "tg_config.h"
 #include "tg_producer.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                              \
-    do {                                                                              \
-        if (cond) {                                                                   \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond);        \
-            fprintf(stderr, __VA_ARGS__);                                             \
-            fputc('\n', stderr);                                                      \
-        }                                                                             \
-    } while (0)
 
 /* Whether property key of c currently has value want. */
 static int has(const tg_config *c, const char *key, const char *want)
@@ -75,26 +62,26 @@ static void test_profile_values(void)
         const char *kv[] = { "topicgen.profile", names[i] };
         tg_config *p = with(TG_CONFIG_PRODUCER, kv, 1);
         tg_config *c = with(TG_CONFIG_CONSUMER, kv, 1);
-        CHECK(p && c, "profile %s rejected", names[i]);
+        CHECKF(p && c, "profile %s rejected", names[i]);
         if (!p || !c)
             continue;
-        CHECK(has(p, "topicgen.profile", names[i]), "get topicgen.profile");
-        CHECK(has(p, "linger.ms", linger[i]) && has(p, "compression.type", codec[i]),
-              "producer %s", names[i]);
-        CHECK(has(p, "acks", "-1") && has(p, "enable.idempotence", "true"),
-              "%s weakens acks/idempotence", names[i]);
-        CHECK(has(c, "fetch.wait.max.ms", wait[i]) && has(c, "check.crcs", crcs[i]),
-              "consumer %s", names[i]);
-        CHECK(has(c, "enable.auto.commit", "false"), "consumer safety kept");
-        CHECK(creates(p, RD_KAFKA_PRODUCER) && creates(c, RD_KAFKA_CONSUMER),
-              "librdkafka refuses profile %s", names[i]);
+        CHECKF(has(p, "topicgen.profile", names[i]), "get topicgen.profile");
+        CHECKF(has(p, "linger.ms", linger[i]) && has(p, "compression.type", codec[i]),
+               "producer %s", names[i]);
+        CHECKF(has(p, "acks", "-1") && has(p, "enable.idempotence", "true"),
+               "%s weakens acks/idempotence", names[i]);
+        CHECKF(has(c, "fetch.wait.max.ms", wait[i]) && has(c, "check.crcs", crcs[i]),
+               "consumer %s", names[i]);
+        CHECKF(has(c, "enable.auto.commit", "false"), "consumer safety kept");
+        CHECKF(creates(p, RD_KAFKA_PRODUCER) && creates(c, RD_KAFKA_CONSUMER),
+               "librdkafka refuses profile %s", names[i]);
         tg_config_free(p);
         tg_config_free(c);
     }
     const char *bad[] = { "topicgen.profile", "fast" };
     tg_error err;
     tg_config *p = tg_config_new(TG_CONFIG_PRODUCER, &err);
-    CHECK(tg_config_set_pairs(p, bad, 1, &err) == TG_ERR_CONFIG, "profile=fast accepted");
+    CHECKF(tg_config_set_pairs(p, bad, 1, &err) == TG_ERR_CONFIG, "profile=fast accepted");
     printf("profile: invalid -> %s\n", err.message);
     tg_config_free(p);
 }
@@ -104,39 +91,39 @@ static void test_profile_precedence(void)
     /* explicit before the profile */
     const char *before[] = { "linger.ms", "7", "topicgen.profile", "latency" };
     tg_config *p = with(TG_CONFIG_PRODUCER, before, 2);
-    CHECK(p && has(p, "linger.ms", "7") && has(p, "compression.type", "none"),
-          "explicit linger.ms before the profile lost");
+    CHECKF(p && has(p, "linger.ms", "7") && has(p, "compression.type", "none"),
+           "explicit linger.ms before the profile lost");
     tg_config_free(p);
     /* explicit after the profile */
     const char *after[] = { "topicgen.profile", "throughput", "linger.ms", "3" };
     p = with(TG_CONFIG_PRODUCER, after, 2);
-    CHECK(p && has(p, "linger.ms", "3") && has(p, "batch.num.messages", "10000"),
-          "explicit linger.ms after the profile lost");
+    CHECKF(p && has(p, "linger.ms", "3") && has(p, "batch.num.messages", "10000"),
+           "explicit linger.ms after the profile lost");
     tg_config_free(p);
     /* a later profile replaces an earlier one, not explicit values */
     const char *two[] = { "topicgen.profile", "throughput", "compression.type", "zstd",
                           "topicgen.profile", "latency" };
     p = with(TG_CONFIG_PRODUCER, two, 3);
-    CHECK(p && has(p, "linger.ms", "0") && has(p, "compression.type", "zstd"),
-          "second profile");
+    CHECKF(p && has(p, "linger.ms", "0") && has(p, "compression.type", "zstd"),
+           "second profile");
     tg_config_free(p);
     /* the environment counts as explicit */
     const char *env[] = { "TOPICGEN_KAFKA_FETCH_WAIT_MAX_MS=77", NULL };
     tg_error err;
     tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, &err);
-    CHECK(tg_config_load_env(c, env, &err) == 0, "env: %s", err.message);
-    CHECK(tg_config_set(c, "topicgen.profile", "latency", &err) == 0, "%s", err.message);
-    CHECK(has(c, "fetch.wait.max.ms", "77") && has(c, "fetch.min.bytes", "1"),
-          "environment value lost to the profile");
+    CHECKF(tg_config_load_env(c, env, &err) == 0, "env: %s", err.message);
+    CHECKF(tg_config_set(c, "topicgen.profile", "latency", &err) == 0, "%s", err.message);
+    CHECKF(has(c, "fetch.wait.max.ms", "77") && has(c, "fetch.min.bytes", "1"),
+           "environment value lost to the profile");
     /* the consumer's DLQ producer inherits the profile */
     tg_config *d = tg_config_derive_producer(c, &err);
-    CHECK(d && has(d, "linger.ms", "0"), "derived producer without the profile");
+    CHECKF(d && has(d, "linger.ms", "0"), "derived producer without the profile");
     tg_config_free(d);
     tg_config_free(c);
     /* "none" keeps what is there */
     const char *none[] = { "topicgen.profile", "throughput", "topicgen.profile", "none" };
     p = with(TG_CONFIG_PRODUCER, none, 2);
-    CHECK(p && has(p, "linger.ms", "50") && has(p, "topicgen.profile", "none"), "none");
+    CHECKF(p && has(p, "linger.ms", "50") && has(p, "topicgen.profile", "none"), "none");
     tg_config_free(p);
 }
 
@@ -144,24 +131,24 @@ static void test_failure_knobs(void)
 {
     tg_error err;
     tg_config *p = tg_config_new(TG_CONFIG_PRODUCER, &err);
-    CHECK(has(p, "topicgen.producer.fallback", "none"), "fallback default");
-    CHECK(has(p, "topicgen.producer.unavailable.ms", "5000"), "unavailable default");
-    CHECK(has(p, "queue.buffering.max.messages", "100000")
-              && has(p, "queue.buffering.max.kbytes", "65536"), "bounded queue defaults");
-    CHECK(tg_config_set(p, "topicgen.producer.fallback", "disk", &err) == TG_ERR_CONFIG,
-          "fallback=disk accepted");
-    CHECK(tg_config_set(p, "topicgen.producer.fallback", "spool", &err) == 0, "%s",
-          err.message);
+    CHECKF(has(p, "topicgen.producer.fallback", "none"), "fallback default");
+    CHECKF(has(p, "topicgen.producer.unavailable.ms", "5000"), "unavailable default");
+    CHECKF(has(p, "queue.buffering.max.messages", "100000")
+               && has(p, "queue.buffering.max.kbytes", "65536"), "bounded queue defaults");
+    CHECKF(tg_config_set(p, "topicgen.producer.fallback", "disk", &err) == TG_ERR_CONFIG,
+           "fallback=disk accepted");
+    CHECKF(tg_config_set(p, "topicgen.producer.fallback", "spool", &err) == 0, "%s",
+           err.message);
     tg_producer *prod = tg_producer_new(p, NULL, &err);
-    CHECK(!prod && err.code == TG_ERR_CONFIG, "fallback=spool without a path");
+    CHECKF(!prod && err.code == TG_ERR_CONFIG, "fallback=spool without a path");
     printf("knobs: %s\n", err.message);
-    CHECK(tg_config_set(p, "topicgen.producer.spool.path", "/nonexistent-dir/x.spool", &err)
-              == 0, "%s", err.message);
-    CHECK(has(p, "topicgen.producer.spool.path", "/nonexistent-dir/x.spool"), "path get");
+    CHECKF(tg_config_set(p, "topicgen.producer.spool.path", "/nonexistent-dir/x.spool", &err)
+               == 0, "%s", err.message);
+    CHECKF(has(p, "topicgen.producer.spool.path", "/nonexistent-dir/x.spool"), "path get");
     prod = tg_producer_new(p, NULL, &err);
-    CHECK(!prod && err.code == TG_ERR_IO, "unopenable spool accepted");
+    CHECKF(!prod && err.code == TG_ERR_IO, "unopenable spool accepted");
     printf("knobs: %s\n", err.message);
-    CHECK(strcmp(tg_error_code_name(TG_ERR_UNAVAILABLE), "TG_ERR_UNAVAILABLE") == 0, "name");
+    CHECKF(strcmp(tg_error_code_name(TG_ERR_UNAVAILABLE), "TG_ERR_UNAVAILABLE") == 0, "name");
     tg_config_free(p);
 }
 
@@ -170,6 +157,5 @@ int main(void)
     test_profile_values();
     test_profile_precedence();
     test_failure_knobs();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done();
 }

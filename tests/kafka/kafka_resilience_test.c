@@ -24,7 +24,7 @@
 
 static void unique_group(char *buf, size_t cap, const char *name)
 {
-    snprintf(buf, cap, "kr-%s-%ld-%lld", name, (long)getpid(), (long long)kt_now_ms());
+    snprintf(buf, cap, "kr-%s-%ld-%lld", name, (long)getpid(), (long long)test_now_ms());
 }
 
 static tg_consumer *make_consumer(kt_cluster *k, const char *group, tg_metrics *m,
@@ -47,9 +47,9 @@ typedef struct run_arg { tg_consumer *c; int timeout_ms; } run_arg;
 static void *stopper(void *arg)
 {
     run_arg *a = arg;
-    int64_t deadline = kt_now_ms() + a->timeout_ms;
-    while (!tg_consumer_stopping(a->c) && kt_now_ms() < deadline)
-        kt_sleep_ms(20);
+    int64_t deadline = test_now_ms() + a->timeout_ms;
+    while (!tg_consumer_stopping(a->c) && test_now_ms() < deadline)
+        test_sleep_ms(20);
     tg_consumer_stop(a->c);
     return NULL;
 }
@@ -119,10 +119,10 @@ static void test_dlq_naming(kt_cluster *k)
     naming n = { 0, NULL, 4 };
     tg_consumer *c = make_consumer(k, group, NULL, extra, 2);
     n.c = c;
-    KT_CHECK(tg_consumer_add(c, &desc, NULL, naming_handler, &n, &err) == 0, "%s", err.message);
-    KT_CHECK(tg_consumer_add(c, &desc, "kr-other", naming_handler, &n, &err) == 0, "%s",
-             err.message);
-    KT_CHECK(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
+    CHECKF(tg_consumer_add(c, &desc, NULL, naming_handler, &n, &err) == 0, "%s", err.message);
+    CHECKF(tg_consumer_add(c, &desc, "kr-other", naming_handler, &n, &err) == 0, "%s",
+           err.message);
+    CHECKF(run_bounded(c, 30000, &err) == 0, "run: %s", err.message);
     tg_consumer_free(c);
     dlq_set own, other;
     memset(&own, 0, sizeof own);
@@ -131,20 +131,20 @@ static void test_dlq_naming(kt_cluster *k)
     int got_other = kt_read_all(k, "kr-other.dlq", 2, 10000, collect_dlq, &other);
     printf("dlq_naming: schema topic -> custom DLQ (%d), other topic -> kr-other.dlq (%d)\n",
            got_own, got_other);
-    KT_CHECK(got_own == 1 && own.recs[0].id == 1, "custom DLQ holds %d", got_own);
-    KT_CHECK(got_other == 2 && other.n == 2 &&
-                 ((other.recs[0].id == 2 && other.recs[1].id == 3) ||
-                  (other.recs[0].id == 3 && other.recs[1].id == 2)),
-             "kr-other.dlq holds %d: want ids 2 and 3", got_other);
-    KT_CHECK(got_own == 1 && strcmp(own.recs[0].reason, "order 1: amount negative") == 0,
-             "reason '%s'", own.recs[0].reason);
+    CHECKF(got_own == 1 && own.recs[0].id == 1, "custom DLQ holds %d", got_own);
+    CHECKF(got_other == 2 && other.n == 2 &&
+               ((other.recs[0].id == 2 && other.recs[1].id == 3) ||
+                (other.recs[0].id == 3 && other.recs[1].id == 2)),
+           "kr-other.dlq holds %d: want ids 2 and 3", got_other);
+    CHECKF(got_own == 1 && strcmp(own.recs[0].reason, "order 1: amount negative") == 0,
+           "reason '%s'", own.recs[0].reason);
     for (int i = 0; i < other.n; i++) {
         const char *want = other.recs[i].id == 2 ? "order 2: amount negative"
                                                   : "retries exhausted: inventory service said 503";
         printf("dlq_naming: id %lld reason \"%s\"\n", (long long)other.recs[i].id,
                other.recs[i].reason);
-        KT_CHECK(strcmp(other.recs[i].reason, want) == 0, "id %lld reason '%s'",
-                 (long long)other.recs[i].id, other.recs[i].reason);
+        CHECKF(strcmp(other.recs[i].reason, want) == 0, "id %lld reason '%s'",
+               (long long)other.recs[i].id, other.recs[i].reason);
     }
 }
 
@@ -167,7 +167,7 @@ static tg_result outage_handler(void *user, const void *msg, const tg_msg_meta *
     outage *o = user;
     const kt_msg *m = msg;
     (void)meta;
-    int64_t now = kt_now_ms();
+    int64_t now = test_now_ms();
     tg_result r = TG_OK;
     pthread_mutex_lock(&o->lock);
     if (now >= o->down_from && now < o->down_until) {
@@ -182,7 +182,7 @@ static tg_result outage_handler(void *user, const void *msg, const tg_msg_meta *
     }
     pthread_mutex_unlock(&o->lock);
     if (r == TG_OK)
-        kt_sleep_ms(1); /* some work */
+        test_sleep_ms(1); /* some work */
     return r;
 }
 
@@ -198,7 +198,7 @@ static void *live_producer(void *arg)
     tg_config_free(pc);
     if (!p)
         return NULL;
-    int64_t t0 = kt_now_ms();
+    int64_t t0 = test_now_ms();
     for (int i = l->from; i < l->to; i++) {
         char key[16];
         snprintf(key, sizeof key, "k%d", i % 200);
@@ -208,9 +208,9 @@ static void *live_producer(void *arg)
         if (tg_producer_send(p, &kt_msg_desc, &m, &so, &err) != 0)
             fprintf(stderr, "live send %d: %s\n", i, err.message);
         int64_t due = t0 + (int64_t)(i - l->from + 1) * 1000 / l->per_s;
-        int64_t wait = due - kt_now_ms();
+        int64_t wait = due - test_now_ms();
         if (wait > 0)
-            kt_sleep_ms((int)wait);
+            test_sleep_ms((int)wait);
         (void)tg_producer_poll(p, 0);
     }
     size_t left = 0;
@@ -245,17 +245,17 @@ static void breaker_case(kt_cluster *k, const char *workers)
     tg_metrics *met = tg_metrics_new();
     tg_consumer *c = make_consumer(k, group, met, extra, 7);
     o.c = c;
-    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, topic, outage_handler, &o, &err) == 0, "%s",
-             err.message);
-    int64_t t0 = kt_now_ms();
+    CHECKF(tg_consumer_add(c, &kt_msg_desc, topic, outage_handler, &o, &err) == 0, "%s",
+           err.message);
+    int64_t t0 = test_now_ms();
     o.down_from = t0 + 2000;
     o.down_until = o.down_from + OUTAGE_MS;
     live lv = { k, topic, BACKLOG, BACKLOG + LIVE, RATE };
     pthread_t prod;
     pthread_create(&prod, NULL, live_producer, &lv);
-    KT_CHECK(run_bounded(c, 90000, &err) == 0, "run: %s", err.message);
+    CHECKF(run_bounded(c, 90000, &err) == 0, "run: %s", err.message);
     pthread_join(prod, NULL);
-    int64_t elapsed = kt_now_ms() - t0;
+    int64_t elapsed = test_now_ms() - t0;
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
@@ -282,17 +282,17 @@ static void breaker_case(kt_cluster *k, const char *workers)
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], in_dlq, o.failed_calls,
            fail_bound, (unsigned long long)snap.breaker_opens, snap.breaker_state,
            (long long)(o.first_ok_after_ms - o.down_until), (long long)elapsed);
-    KT_CHECK(lost == 0, "lost %d", lost);
-    KT_CHECK(dups <= dup_bound, "duplicates %d > %d", dups, dup_bound);
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == 0 && in_dlq == 0, "dead-lettered %llu / %d",
-             (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], in_dlq);
-    KT_CHECK(o.processed == o.total, "processed %d of %d", o.processed, o.total);
-    KT_CHECK(snap.breaker_opens >= 1, "breaker never opened");
-    KT_CHECK(snap.breaker_state == TG_BREAKER_CLOSED, "breaker state %d at the end",
-             snap.breaker_state);
-    KT_CHECK(o.failed_calls <= fail_bound, "failed calls %d > %d", o.failed_calls, fail_bound);
-    KT_CHECK(o.first_ok_after_ms - o.down_until <= COOLDOWN_MS + 1000,
-             "recovery took %lld ms", (long long)(o.first_ok_after_ms - o.down_until));
+    CHECKF(lost == 0, "lost %d", lost);
+    CHECKF(dups <= dup_bound, "duplicates %d > %d", dups, dup_bound);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 0 && in_dlq == 0, "dead-lettered %llu / %d",
+           (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], in_dlq);
+    CHECKF(o.processed == o.total, "processed %d of %d", o.processed, o.total);
+    CHECKF(snap.breaker_opens >= 1, "breaker never opened");
+    CHECKF(snap.breaker_state == TG_BREAKER_CLOSED, "breaker state %d at the end",
+           snap.breaker_state);
+    CHECKF(o.failed_calls <= fail_bound, "failed calls %d > %d", o.failed_calls, fail_bound);
+    CHECKF(o.first_ok_after_ms - o.down_until <= COOLDOWN_MS + 1000,
+           "recovery took %lld ms", (long long)(o.first_ok_after_ms - o.down_until));
     tg_metrics_free(met);
 }
 
@@ -311,17 +311,11 @@ static void test_breaker_workers(kt_cluster *k)
 #define NKEYS 200
 #define MAX_OFF 8192
 
-static void sleep_us(long us)
-{
-    struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-    nanosleep(&ts, NULL);
-}
-
 /* Bounded pseudo-random sleep of 0..max_us from the message id. */
 static void work_sleep(int64_t id, long max_us)
 {
     uint64_t x = (uint64_t)id * 0x9e3779b97f4a7c15u;
-    sleep_us((long)((x >> 33) % (uint64_t)(max_us + 1)));
+    test_sleep_us((long)((x >> 33) % (uint64_t)(max_us + 1)));
 }
 
 static int key_index(const kt_msg *m)
@@ -395,17 +389,6 @@ static tg_result order_handler(void *user, const void *msg, const tg_msg_meta *m
     return r;
 }
 
-/* A plain handle for rd_kafka_committed samples (not a group member). */
-static rd_kafka_t *committed_reader(const kt_cluster *k, const char *group)
-{
-    char errstr[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    (void)rd_kafka_conf_set(conf, "bootstrap.servers", k->bootstraps, errstr, sizeof errstr);
-    (void)rd_kafka_conf_set(conf, "group.id", group, errstr, sizeof errstr);
-    (void)rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
-    return rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-}
-
 static int committed4(rd_kafka_t *rk, const char *topic, int64_t out[4])
 {
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(4);
@@ -430,8 +413,8 @@ typedef struct sampler {
 static void *sample_commits(void *arg)
 {
     sampler *s = arg;
-    int64_t deadline = kt_now_ms() + 90000;
-    while (!atomic_load(&s->stop) && kt_now_ms() < deadline) {
+    int64_t deadline = test_now_ms() + 90000;
+    while (!atomic_load(&s->stop) && test_now_ms() < deadline) {
         int64_t com[4];
         if (committed4(s->rk, s->topic, com) == 0) {
             pthread_mutex_lock(&s->w->lock);
@@ -444,7 +427,7 @@ static void *sample_commits(void *arg)
             pthread_mutex_unlock(&s->w->lock);
             s->samples++;
         }
-        kt_sleep_ms(100);
+        test_sleep_ms(100);
     }
     return NULL;
 }
@@ -475,27 +458,27 @@ static void test_workers_order(kt_cluster *k)
     tg_metrics *met = tg_metrics_new();
     tg_consumer *c = make_consumer(k, group, met, extra, 5);
     w.c = c;
-    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, topic, order_handler, &w, &err) == 0, "%s",
-             err.message);
-    sampler smp = { committed_reader(k, group), topic, &w, 0, 0, 0 };
+    CHECKF(tg_consumer_add(c, &kt_msg_desc, topic, order_handler, &w, &err) == 0, "%s",
+           err.message);
+    sampler smp = { kt_plain_consumer(k, group), topic, &w, 0, 0, 0 };
     pthread_t st;
     pthread_create(&st, NULL, sample_commits, &smp);
-    int64_t t0 = kt_now_ms();
-    KT_CHECK(run_bounded(c, 60000, &err) == 0, "run: %s", err.message);
-    int64_t elapsed = kt_now_ms() - t0;
+    int64_t t0 = test_now_ms();
+    CHECKF(run_bounded(c, 60000, &err) == 0, "run: %s", err.message);
+    int64_t elapsed = test_now_ms() - t0;
     tg_metrics_snapshot snap;
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
     atomic_store(&smp.stop, 1);
     pthread_join(st, NULL);
     int64_t com[4], sum = 0;
-    KT_CHECK(committed4(smp.rk, topic, com) == 0, "committed");
+    CHECKF(committed4(smp.rk, topic, com) == 0, "committed");
     int final_gaps = 0;
     for (int p = 0; p < 4; p++) {
         sum += com[p];
         final_gaps += com[p] > done_prefix(&w, p);
-        KT_CHECK(com[p] == done_prefix(&w, p), "partition %d: committed %lld, handled prefix %lld",
-                 p, (long long)com[p], (long long)done_prefix(&w, p));
+        CHECKF(com[p] == done_prefix(&w, p), "partition %d: committed %lld, handled prefix %lld",
+               p, (long long)com[p], (long long)done_prefix(&w, p));
     }
     rd_kafka_destroy(smp.rk);
     int lost = 0, dups = 0;
@@ -512,18 +495,18 @@ static void test_workers_order(kt_cluster *k)
            w.max_running, (unsigned long long)snap.counters[TG_M_RETRIED],
            (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], rejected, smp.samples,
            smp.gaps, (long long)sum, N);
-    KT_CHECK(lost == 0, "lost %d", lost);
-    KT_CHECK(dups == 0, "duplicates %d", dups);
-    KT_CHECK(w.order_violations == 0, "per-key order broken %d times", w.order_violations);
-    KT_CHECK(w.overlap_violations == 0, "same key ran concurrently %d times",
-             w.overlap_violations);
-    KT_CHECK(w.max_running > 1, "no parallelism (max %d)", w.max_running);
-    KT_CHECK(smp.gaps == 0 && final_gaps == 0, "committed past a gap %d+%d times", smp.gaps,
-             final_gaps);
-    KT_CHECK(smp.samples >= 5, "only %d commit samples", smp.samples);
-    KT_CHECK(sum == N, "committed sum %lld", (long long)sum);
-    KT_CHECK(snap.counters[TG_M_DEAD_LETTERED] == (uint64_t)rejected, "dead-lettered %llu",
-             (unsigned long long)snap.counters[TG_M_DEAD_LETTERED]);
+    CHECKF(lost == 0, "lost %d", lost);
+    CHECKF(dups == 0, "duplicates %d", dups);
+    CHECKF(w.order_violations == 0, "per-key order broken %d times", w.order_violations);
+    CHECKF(w.overlap_violations == 0, "same key ran concurrently %d times",
+           w.overlap_violations);
+    CHECKF(w.max_running > 1, "no parallelism (max %d)", w.max_running);
+    CHECKF(smp.gaps == 0 && final_gaps == 0, "committed past a gap %d+%d times", smp.gaps,
+           final_gaps);
+    CHECKF(smp.samples >= 5, "only %d commit samples", smp.samples);
+    CHECKF(sum == N, "committed sum %lld", (long long)sum);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == (uint64_t)rejected, "dead-lettered %llu",
+           (unsigned long long)snap.counters[TG_M_DEAD_LETTERED]);
     tg_metrics_free(met);
 }
 
@@ -597,7 +580,7 @@ static void test_workers_kill(kt_cluster *k)
     produce_keyed(k, topic, N);
     ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
     self[sl > 0 ? sl : 0] = '\0';
-    int64_t t0 = kt_now_ms();
+    int64_t t0 = test_now_ms();
     pid_t pid = fork();
     if (pid == 0) {
         execl(self, self, "child", k->bootstraps, topic, group, path, (char *)NULL);
@@ -606,21 +589,21 @@ static void test_workers_kill(kt_cluster *k)
     int lines = 0;
     int64_t first_ms = 0;
     /* Kill once a third is handled and the child ran for 1 s (commits). */
-    while (kt_now_ms() - t0 < 40000
+    while (test_now_ms() - t0 < 40000
            && ((lines = count_lines(path, NULL, 0, NULL, NULL)) < N / 3 || first_ms == 0
-               || kt_now_ms() - first_ms < 1000)) {
+               || test_now_ms() - first_ms < 1000)) {
         if (lines > 0 && first_ms == 0)
-            first_ms = kt_now_ms();
-        kt_sleep_ms(20);
+            first_ms = test_now_ms();
+        test_sleep_ms(20);
     }
-    int64_t child_ms = kt_now_ms() - (first_ms ? first_ms : t0);
+    int64_t child_ms = test_now_ms() - (first_ms ? first_ms : t0);
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
     /* What the dead member had committed: the fresh one restarts there. */
-    rd_kafka_t *rk = committed_reader(k, group);
+    rd_kafka_t *rk = kt_plain_consumer(k, group);
     int64_t com[4] = { 0, 0, 0, 0 };
-    KT_CHECK(committed4(rk, topic, com) == 0, "committed after the kill");
+    CHECKF(committed4(rk, topic, com) == 0, "committed after the kill");
     rd_kafka_destroy(rk);
     for (int p = 0; p < 4; p++)
         com[p] = com[p] < 0 ? 0 : com[p];
@@ -638,13 +621,13 @@ static void test_workers_kill(kt_cluster *k)
     const char *extra[] = { "topicgen.workers", "8", "topicgen.max.in.flight", "64" };
     tg_consumer *c = make_consumer(k, group, NULL, extra, 2);
     w.c = c;
-    KT_CHECK(tg_consumer_add(c, &kt_msg_desc, topic, order_handler, &w, &err) == 0, "%s",
-             err.message);
-    int64_t t1 = kt_now_ms();
+    CHECKF(tg_consumer_add(c, &kt_msg_desc, topic, order_handler, &w, &err) == 0, "%s",
+           err.message);
+    int64_t t1 = test_now_ms();
     int before = w.finished;
-    KT_CHECK(run_bounded(c, 60000, &err) == 0, "run: %s", err.message);
+    CHECKF(run_bounded(c, 60000, &err) == 0, "run: %s", err.message);
     tg_consumer_free(c);
-    int64_t resume_ms = kt_now_ms() - t1;
+    int64_t resume_ms = test_now_ms() - t1;
     int lost = 0, dups = 0;
     for (int i = 0; i < N; i++) {
         lost += w.ok[i] == 0;
@@ -665,10 +648,10 @@ static void test_workers_kill(kt_cluster *k)
            (long long)com[0], (long long)com[1], (long long)com[2], (long long)com[3],
            (long long)resume_ms, lost, dups, dup_bound, rate > 0 ? dup_bound * 1000.0 / rate : 0,
            w.finished - before);
-    KT_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child not SIGKILLed");
-    KT_CHECK(lines >= N / 3 && child_lines < N, "child handled %d", child_lines);
-    KT_CHECK(lost == 0, "lost %d", lost);
-    KT_CHECK(dups <= dup_bound, "re-handled %d > %d", dups, dup_bound);
+    CHECKF(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "child not SIGKILLed");
+    CHECKF(lines >= N / 3 && child_lines < N, "child handled %d", child_lines);
+    CHECKF(lost == 0, "lost %d", lost);
+    CHECKF(dups <= dup_bound, "re-handled %d > %d", dups, dup_bound);
     unlink(path);
 }
 
@@ -704,8 +687,8 @@ static void unit_notify(void *ctx)
 static int unit_take(tg_workers *ws, int want, int timeout_ms)
 {
     int got = 0;
-    int64_t deadline = kt_now_ms() + timeout_ms;
-    while (got < want && kt_now_ms() < deadline) {
+    int64_t deadline = test_now_ms() + timeout_ms;
+    while (got < want && test_now_ms() < deadline) {
         tg_workers_wait_done(ws, 20);
         for (tg_work *w = tg_workers_take_done(ws); w; w = w->next)
             got++;
@@ -727,7 +710,7 @@ static void test_workers_unit(kt_cluster *k)
     memset(&u, 0, sizeof u);
     pthread_mutex_init(&u.lock, NULL);
     tg_workers *ws = tg_workers_new(2, unit_run, unit_notify, &u, &err);
-    KT_CHECK(ws && tg_workers_count(ws) == 2, "pool: %s", ws ? "" : err.message);
+    CHECKF(ws && tg_workers_count(ws) == 2, "pool: %s", ws ? "" : err.message);
     if (!ws)
         return;
     for (int i = 0; i < 6; i++)
@@ -736,62 +719,41 @@ static void test_workers_unit(kt_cluster *k)
     for (int i = 0; i < 6; i++)
         tg_workers_submit(ws, &items[i].w, (unsigned)items[i].lane, false);
     int got = unit_take(ws, 4, 2000);
-    kt_sleep_ms(50);
+    test_sleep_ms(50);
     got += unit_take(ws, 1, 50);
-    KT_CHECK(got == 4, "before the re-submit %d items finished (0, 1, 4, 5 expected)", got);
+    CHECKF(got == 4, "before the re-submit %d items finished (0, 1, 4, 5 expected)", got);
     pthread_mutex_lock(&u.lock);
-    KT_CHECK(u.n[0] == 2 && u.order[0][0] == 0 && u.order[0][1] == 1, "lane 0 ran %d", u.n[0]);
-    KT_CHECK(u.n[1] == 2 && u.order[1][0] == 4 && u.order[1][1] == 5, "lane 1 ran %d", u.n[1]);
+    CHECKF(u.n[0] == 2 && u.order[0][0] == 0 && u.order[0][1] == 1, "lane 0 ran %d", u.n[0]);
+    CHECKF(u.n[1] == 2 && u.order[1][0] == 4 && u.order[1][1] == 5, "lane 1 ran %d", u.n[1]);
     pthread_mutex_unlock(&u.lock);
     int three = 3;
     tg_work *cancelled = tg_workers_cancel(ws, unit_match, &three);
-    KT_CHECK(cancelled == &items[3].w && !cancelled->next, "cancel took item 3 only");
+    CHECKF(cancelled == &items[3].w && !cancelled->next, "cancel took item 3 only");
     tg_workers_submit(ws, &items[1].w, 0, true); /* the stalled item again, at the front */
     got = unit_take(ws, 2, 2000);
-    KT_CHECK(got == 2, "after the re-submit %d finished", got);
+    CHECKF(got == 2, "after the re-submit %d finished", got);
     pthread_mutex_lock(&u.lock);
-    KT_CHECK(u.n[0] == 4 && u.order[0][2] == 1 && u.order[0][3] == 2,
-             "lane 0 order after the stall: %d items", u.n[0]);
+    CHECKF(u.n[0] == 4 && u.order[0][2] == 1 && u.order[0][3] == 2,
+           "lane 0 order after the stall: %d items", u.n[0]);
     pthread_mutex_unlock(&u.lock);
-    KT_CHECK(atomic_load(&u.notified) >= 2, "notified %d times", atomic_load(&u.notified));
+    CHECKF(atomic_load(&u.notified) >= 2, "notified %d times", atomic_load(&u.notified));
     tg_workers_free(ws);
     printf("workers_unit: lane order kept across a stall, front re-submit and cancel\n");
 }
 
 /* ---- case table ------------------------------------------------------------- */
 
-typedef struct tcase { const char *name; void (*fn)(kt_cluster *k); } tcase;
-
-static const tcase cases[] = {
-    { "dlq_naming", test_dlq_naming },
-    { "breaker", test_breaker },
-    { "breaker_workers", test_breaker_workers },
-    { "workers_order", test_workers_order },
-    { "workers_kill", test_workers_kill },
-    { "workers_unit", test_workers_unit },
+static const kt_case cases[] = {
+    KT_CASE("dlq_naming", test_dlq_naming, 1),
+    KT_CASE("breaker", test_breaker, 1),
+    KT_CASE("breaker_workers", test_breaker_workers, 1),
+    KT_CASE("workers_order", test_workers_order, 1),
+    KT_CASE("workers_kill", test_workers_kill, 1),
+    KT_CASE("workers_unit", test_workers_unit, 1),
+    KT_SUBCOMMAND("child", run_child), /* the member test_workers_kill starts */
 };
 
 int main(int argc, char **argv)
 {
-    kt_cluster k;
-    alarm(120); /* hard bound: SIGALRM kills a hung test */
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s <case>\n", argv[0]);
-        return 2;
-    }
-    if (strcmp(argv[1], "child") == 0)
-        return run_child(argc, argv);
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        if (strcmp(cases[i].name, argv[1]) != 0)
-            continue;
-        if (kt_cluster_start(&k, 1) != 0) {
-            KT_CHECK(0, "mock cluster did not start");
-            return kt_summary();
-        }
-        cases[i].fn(&k);
-        kt_cluster_stop(&k);
-        return kt_summary();
-    }
-    fprintf(stderr, "unknown case %s\n", argv[1]);
-    return 2;
+    return KT_MAIN(argc, argv, cases);
 }

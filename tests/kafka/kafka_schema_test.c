@@ -100,7 +100,7 @@ static void produce_mix(kt_cluster *k, const char *topic)
     tg_config *pc = kt_producer_config(k, NULL, 0);
     tg_producer *p = pc ? tg_producer_new(pc, NULL, &err) : NULL;
     tg_config_free(pc);
-    KT_CHECK(p != NULL, "producer: %s", err.message);
+    CHECKF(p != NULL, "producer: %s", err.message);
     if (!p)
         return;
     int failed = 0;
@@ -108,8 +108,8 @@ static void produce_mix(kt_cluster *k, const char *topic)
         for (int kind = 0; kind < KINDS; kind++)
             failed += produce_one(p, topic, kind, i, &err) != 0;
     size_t left = 1;
-    KT_CHECK(failed == 0, "%d sends failed: %s", failed, err.message);
-    KT_CHECK(tg_producer_close(p, 10000, &left) == 0 && left == 0, "undelivered %zu", left);
+    CHECKF(failed == 0, "%d sends failed: %s", failed, err.message);
+    CHECKF(tg_producer_close(p, 10000, &left) == 0 && left == 0, "undelivered %zu", left);
 }
 
 typedef struct dlq_seen {
@@ -187,7 +187,7 @@ static void run_case(kt_cluster *k, const char *name, const char *policy, const 
     tg_consumer_opts o = { NULL, &quiet, met, NULL, NULL };
     tg_consumer *c = conf ? tg_consumer_new(conf, &o, &err) : NULL;
     tg_config_free(conf);
-    KT_CHECK(c != NULL, "consumer: %s", err.message);
+    CHECKF(c != NULL, "consumer: %s", err.message);
     if (!c) {
         tg_metrics_free(met);
         return;
@@ -197,10 +197,10 @@ static void run_case(kt_cluster *k, const char *name, const char *policy, const 
     pthread_mutex_init(&s.lock, NULL);
     int rc = batch ? tg_consumer_add_batch(c, &kt_msg_desc, topic, on_batch, &s, &err)
                    : tg_consumer_add(c, &kt_msg_desc, topic, on_msg, &s, &err);
-    KT_CHECK(rc == 0, "add: %s", err.message);
+    CHECKF(rc == 0, "add: %s", err.message);
 
     tg_metrics_snapshot snap;
-    int64_t deadline = kt_now_ms() + 40000;
+    int64_t deadline = test_now_ms() + 40000;
     int handled = 0;
     do {
         (void)tg_consumer_poll(c, 50, &err);
@@ -209,8 +209,8 @@ static void run_case(kt_cluster *k, const char *name, const char *policy, const 
         handled = s.handled;
         pthread_mutex_unlock(&s.lock);
     } while ((handled < expect_handled || (int)snap.counters[TG_M_DEAD_LETTERED] < expect_dlq)
-             && kt_now_ms() < deadline);
-    KT_CHECK(tg_consumer_close(c, &err) == 0, "close: %s", err.message);
+             && test_now_ms() < deadline);
+    CHECKF(tg_consumer_close(c, &err) == 0, "close: %s", err.message);
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
 
@@ -237,17 +237,17 @@ static void run_case(kt_cluster *k, const char *name, const char *policy, const 
     for (int kind = 0; kind < KINDS; kind++)
         if (d.example[kind][0])
             printf("%s: DLQ reason (kind %d): %s\n", name, kind, d.example[kind]);
-    KT_CHECK(s.handled + dead == TOTAL, "handled %d + dead-lettered %d != produced %d",
-             s.handled, dead, TOTAL);
-    KT_CHECK(s.handled == expect_handled, "handled %d, expected %d", s.handled, expect_handled);
-    KT_CHECK(wrong == 0, "%d records of another schema reached the handler", wrong);
-    KT_CHECK(missing == 0 && dups == 0, "missing %d, duplicates %d", missing, dups);
-    KT_CHECK(in_dlq == expect_dlq, "DLQ topic holds %d, expected %d", in_dlq, expect_dlq);
-    KT_CHECK(d.bad_reason == 0, "%d DLQ records with an unexpected reason", d.bad_reason);
+    CHECKF(s.handled + dead == TOTAL, "handled %d + dead-lettered %d != produced %d",
+           s.handled, dead, TOTAL);
+    CHECKF(s.handled == expect_handled, "handled %d, expected %d", s.handled, expect_handled);
+    CHECKF(wrong == 0, "%d records of another schema reached the handler", wrong);
+    CHECKF(missing == 0 && dups == 0, "missing %d, duplicates %d", missing, dups);
+    CHECKF(in_dlq == expect_dlq, "DLQ topic holds %d, expected %d", in_dlq, expect_dlq);
+    CHECKF(d.bad_reason == 0, "%d DLQ records with an unexpected reason", d.bad_reason);
     for (int kind = 0; kind < KINDS; kind++)
-        KT_CHECK(d.by_kind[kind] == (handled_kinds[kind] ? 0 : PER_KIND),
-                 "kind %d: %d in the DLQ", kind, d.by_kind[kind]);
-    KT_CHECK(committed == TOTAL, "committed %lld of %d", (long long)committed, TOTAL);
+        CHECKF(d.by_kind[kind] == (handled_kinds[kind] ? 0 : PER_KIND),
+               "kind %d: %d in the DLQ", kind, d.by_kind[kind]);
+    CHECKF(committed == TOTAL, "committed %lld of %d", (long long)committed, TOTAL);
     pthread_mutex_destroy(&s.lock);
     tg_metrics_free(met);
 }
@@ -297,7 +297,7 @@ static void produce_union(kt_cluster *k, const char *topic, int n)
     tg_config *pc = kt_producer_config(k, NULL, 0);
     tg_producer *p = pc ? tg_producer_new(pc, NULL, &err) : NULL;
     tg_config_free(pc);
-    KT_CHECK(p != NULL, "producer: %s", err.message);
+    CHECKF(p != NULL, "producer: %s", err.message);
     if (!p)
         return;
     int failed = 0;
@@ -322,8 +322,8 @@ static void produce_union(kt_cluster *k, const char *topic, int n)
                       || crm_InboundMessage_send(p, &msg, &so, &err) != 0;
         }
     size_t left = 1;
-    KT_CHECK(failed == 0, "%d sends failed: %s", failed, err.message);
-    KT_CHECK(tg_producer_close(p, 10000, &left) == 0 && left == 0, "undelivered %zu", left);
+    CHECKF(failed == 0, "%d sends failed: %s", failed, err.message);
+    CHECKF(tg_producer_close(p, 10000, &left) == 0 && left == 0, "undelivered %zu", left);
 }
 
 static void on_union_dlq(void *user, const rd_kafka_message_t *m)
@@ -354,9 +354,9 @@ static void run_union_unrouted(kt_cluster *k, const char *topic, const tg_consum
     tg_consumer *c = conf ? tg_consumer_new(conf, o, &err) : NULL;
     tg_config_free(conf);
     crm_InboundMessage_routes none = { .user = NULL };
-    KT_CHECK(c && crm_InboundMessage_consume(c, topic, &none, &err) == 0 &&
-                 tg_consumer_subscribe(c, &err) == 0,
-             "routes without handlers subscribe: %s", err.message);
+    CHECKF(c && crm_InboundMessage_consume(c, topic, &none, &err) == 0 &&
+               tg_consumer_subscribe(c, &err) == 0,
+           "routes without handlers subscribe: %s", err.message);
     tg_consumer_free(c);
 }
 
@@ -377,7 +377,7 @@ static void run_union(kt_cluster *k)
     tg_consumer_opts o = { NULL, &quiet, met, NULL, NULL };
     tg_consumer *c = conf ? tg_consumer_new(conf, &o, &err) : NULL;
     tg_config_free(conf);
-    KT_CHECK(c != NULL, "consumer: %s", err.message);
+    CHECKF(c != NULL, "consumer: %s", err.message);
     if (!c) {
         tg_metrics_free(met);
         return;
@@ -387,10 +387,10 @@ static void run_union(kt_cluster *k)
     pthread_mutex_init(&s.lock, NULL);
     crm_InboundMessage_routes routes = { .on_email_received = on_email,
                                          .on_whatsapp_received = on_whatsapp, .user = &s };
-    KT_CHECK(crm_InboundMessage_consume(c, topic, &routes, &err) == 0, "consume: %s",
-             err.message);
+    CHECKF(crm_InboundMessage_consume(c, topic, &routes, &err) == 0, "consume: %s",
+           err.message);
     tg_metrics_snapshot snap;
-    int64_t deadline = kt_now_ms() + 40000;
+    int64_t deadline = test_now_ms() + 40000;
     int handled = 0;
     do {
         (void)tg_consumer_poll(c, 50, &err);
@@ -399,8 +399,8 @@ static void run_union(kt_cluster *k)
         handled = s.handled;
         pthread_mutex_unlock(&s.lock);
     } while ((handled < 2 * N || (int)snap.counters[TG_M_DEAD_LETTERED] < 2 * N)
-             && kt_now_ms() < deadline);
-    KT_CHECK(tg_consumer_close(c, &err) == 0, "close: %s", err.message);
+             && test_now_ms() < deadline);
+    CHECKF(tg_consumer_close(c, &err) == 0, "close: %s", err.message);
     tg_metrics_snapshot_get(met, &snap);
     tg_consumer_free(c);
     int counts[3] = { 0, 0, 0 };
@@ -409,13 +409,13 @@ static void run_union(kt_cluster *k)
     printf("union: produced=%d handled=%d (email %d, whatsapp %d) dead_lettered=%d "
            "(unhandled form %d, schema mismatch %d, other %d)\n", 4 * N, s.handled, s.calls[0],
            s.calls[1], dead, counts[0], counts[1], counts[2]);
-    KT_CHECK(s.handled + dead == 4 * N, "handled %d + dead-lettered %d != %d", s.handled, dead,
-             4 * N);
-    KT_CHECK(s.calls[0] == N && s.calls[1] == N, "email %d, whatsapp %d", s.calls[0],
-             s.calls[1]);
-    KT_CHECK(in_dlq == 2 * N && counts[0] == N && counts[1] == N && counts[2] == 0,
-             "DLQ %d: unhandled %d, mismatch %d, other %d", in_dlq, counts[0], counts[1],
-             counts[2]);
+    CHECKF(s.handled + dead == 4 * N, "handled %d + dead-lettered %d != %d", s.handled, dead,
+           4 * N);
+    CHECKF(s.calls[0] == N && s.calls[1] == N, "email %d, whatsapp %d", s.calls[0],
+           s.calls[1]);
+    CHECKF(in_dlq == 2 * N && counts[0] == N && counts[1] == N && counts[2] == 0,
+           "DLQ %d: unhandled %d, mismatch %d, other %d", in_dlq, counts[0], counts[1],
+           counts[2]);
     run_union_unrouted(k, topic, &o);
     pthread_mutex_destroy(&s.lock);
     tg_metrics_free(met);
@@ -426,36 +426,41 @@ static const bool MATCH[KINDS] = { true, false, false, true, true };
 static const bool REQUIRE[KINDS] = { true, false, false, false, true };
 static const bool OFF[KINDS] = { true, true, true, true, true };
 
+static void case_match(kt_cluster *k) /* the default policy */
+{
+    run_case(k, "match", NULL, NULL, false, MATCH);
+}
+
+static void case_require(kt_cluster *k)
+{
+    run_case(k, "require", "require", NULL, false, REQUIRE);
+}
+
+static void case_off(kt_cluster *k)
+{
+    run_case(k, "off", "off", NULL, false, OFF);
+}
+
+static void case_workers(kt_cluster *k)
+{
+    run_case(k, "workers", "match", "3", false, MATCH);
+}
+
+static void case_batch(kt_cluster *k)
+{
+    run_case(k, "batch", "require", NULL, true, REQUIRE);
+}
+
+static const kt_case cases[] = {
+    KT_CASE("match", case_match, 1),
+    KT_CASE("require", case_require, 1),
+    KT_CASE("off", case_off, 1),
+    KT_CASE("workers", case_workers, 1),
+    KT_CASE("batch", case_batch, 1),
+    KT_CASE("union", run_union, 1),
+};
+
 int main(int argc, char **argv)
 {
-    kt_cluster k;
-    alarm(110); /* hard bound: SIGALRM kills a hung test */
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s match|require|off|workers|batch|union\n", argv[0]);
-        return 2;
-    }
-    const char *c = argv[1];
-    if (strcmp(c, "match") && strcmp(c, "require") && strcmp(c, "off") && strcmp(c, "workers")
-        && strcmp(c, "batch") && strcmp(c, "union")) {
-        fprintf(stderr, "unknown case %s\n", c);
-        return 2;
-    }
-    if (kt_cluster_start(&k, 1) != 0) {
-        KT_CHECK(0, "mock cluster did not start");
-        return kt_summary();
-    }
-    if (strcmp(c, "match") == 0)
-        run_case(&k, c, NULL, NULL, false, MATCH);          /* the default policy */
-    else if (strcmp(c, "require") == 0)
-        run_case(&k, c, "require", NULL, false, REQUIRE);
-    else if (strcmp(c, "off") == 0)
-        run_case(&k, c, "off", NULL, false, OFF);
-    else if (strcmp(c, "workers") == 0)
-        run_case(&k, c, "match", "3", false, MATCH);
-    else if (strcmp(c, "union") == 0)
-        run_union(&k);
-    else
-        run_case(&k, c, "require", NULL, true, REQUIRE);
-    kt_cluster_stop(&k);
-    return kt_summary();
+    return KT_MAIN(argc, argv, cases);
 }

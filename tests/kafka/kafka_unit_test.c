@@ -7,24 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "tg_config.h"
 #include "tg_log.h"
 #include "tg_metrics.h"
 #include "tg_producer.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                              \
-    do {                                                                              \
-        if (cond) {                                                                   \
-            passed++;                                                                 \
-        } else {                                                                      \
-            failed++;                                                                 \
-            fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond);        \
-            fprintf(stderr, __VA_ARGS__);                                             \
-            fputc('\n', stderr);                                                      \
-        }                                                                             \
-    } while (0)
 
 static void get(const tg_config *c, const char *key, char *buf, size_t cap)
 {
@@ -38,21 +25,21 @@ static void test_config_defaults(void)
     tg_error err;
     tg_config *p = tg_config_new(TG_CONFIG_PRODUCER, &err);
     get(p, "acks", v, sizeof v);
-    CHECK(strcmp(v, "-1") == 0 || strcmp(v, "all") == 0, "acks=%s", v);
+    CHECKF(strcmp(v, "-1") == 0 || strcmp(v, "all") == 0, "acks=%s", v);
     get(p, "enable.idempotence", v, sizeof v);
-    CHECK(strcmp(v, "true") == 0, "enable.idempotence=%s", v);
+    CHECKF(strcmp(v, "true") == 0, "enable.idempotence=%s", v);
     get(p, "compression.type", v, sizeof v);
-    CHECK(strcmp(v, "lz4") == 0, "compression.type=%s", v);
+    CHECKF(strcmp(v, "lz4") == 0, "compression.type=%s", v);
     get(p, "linger.ms", v, sizeof v);
-    CHECK(strcmp(v, "5") == 0, "linger.ms=%s", v);
+    CHECKF(strcmp(v, "5") == 0, "linger.ms=%s", v);
     tg_config_free(p);
     tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, &err);
     get(c, "enable.auto.commit", v, sizeof v);
-    CHECK(strcmp(v, "false") == 0, "enable.auto.commit=%s", v);
+    CHECKF(strcmp(v, "false") == 0, "enable.auto.commit=%s", v);
     get(c, "enable.auto.offset.store", v, sizeof v);
-    CHECK(strcmp(v, "false") == 0, "enable.auto.offset.store=%s", v);
+    CHECKF(strcmp(v, "false") == 0, "enable.auto.offset.store=%s", v);
     get(c, "topicgen.retry.max.attempts", v, sizeof v);
-    CHECK(strcmp(v, "5") == 0, "retry.max.attempts=%s", v);
+    CHECKF(strcmp(v, "5") == 0, "retry.max.attempts=%s", v);
     tg_config_free(c);
 }
 
@@ -60,19 +47,19 @@ static void test_config_errors(void)
 {
     tg_error err;
     tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, &err);
-    CHECK(tg_config_set(c, "no.such.property", "1", &err) == TG_ERR_CONFIG, "unknown accepted");
-    CHECK(strstr(err.message, "no.such.property") != NULL, "message: %s", err.message);
-    CHECK(tg_config_set(c, "session.timeout.ms", "banana", &err) == TG_ERR_CONFIG, "invalid");
-    CHECK(strstr(err.message, "session.timeout.ms") != NULL, "message: %s", err.message);
-    CHECK(tg_config_set(c, "topicgen.retry.max.attempts", "0", &err) == TG_ERR_CONFIG, "range");
-    CHECK(strstr(err.message, "topicgen.retry.max.attempts") != NULL, "message: %s", err.message);
-    CHECK(tg_config_set(c, "topicgen.nope", "1", &err) == TG_ERR_CONFIG, "unknown knob");
-    CHECK(strstr(err.message, "topicgen.nope") != NULL, "message: %s", err.message);
-    CHECK(tg_config_set(c, "enable.auto.commit", "true", &err) == TG_ERR_CONFIG,
-          "auto commit accepted for a consumer");
-    CHECK(strstr(err.message, "enable.auto.commit") != NULL, "message: %s", err.message);
-    CHECK(tg_config_set(c, "enable.auto.offset.store", "true", &err) == TG_ERR_CONFIG,
-          "auto offset store accepted");
+    CHECKF(tg_config_set(c, "no.such.property", "1", &err) == TG_ERR_CONFIG, "unknown accepted");
+    CHECKF(strstr(err.message, "no.such.property") != NULL, "message: %s", err.message);
+    CHECKF(tg_config_set(c, "session.timeout.ms", "banana", &err) == TG_ERR_CONFIG, "invalid");
+    CHECKF(strstr(err.message, "session.timeout.ms") != NULL, "message: %s", err.message);
+    CHECKF(tg_config_set(c, "topicgen.retry.max.attempts", "0", &err) == TG_ERR_CONFIG, "range");
+    CHECKF(strstr(err.message, "topicgen.retry.max.attempts") != NULL, "message: %s", err.message);
+    CHECKF(tg_config_set(c, "topicgen.nope", "1", &err) == TG_ERR_CONFIG, "unknown knob");
+    CHECKF(strstr(err.message, "topicgen.nope") != NULL, "message: %s", err.message);
+    CHECKF(tg_config_set(c, "enable.auto.commit", "true", &err) == TG_ERR_CONFIG,
+           "auto commit accepted for a consumer");
+    CHECKF(strstr(err.message, "enable.auto.commit") != NULL, "message: %s", err.message);
+    CHECKF(tg_config_set(c, "enable.auto.offset.store", "true", &err) == TG_ERR_CONFIG,
+           "auto offset store accepted");
     printf("config error example: %s\n", err.message);
     tg_config_free(c);
 }
@@ -85,13 +72,13 @@ static void test_config_env(void)
                           "TOPICGEN_KAFKA_TOPICGEN_COMMIT_INTERVAL_MS=1234", NULL };
     const char *bad[] = { "TOPICGEN_KAFKA_NO_SUCH_THING=1", NULL };
     tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, &err);
-    CHECK(tg_config_load_env(c, env, &err) == 0, "%s", err.message);
+    CHECKF(tg_config_load_env(c, env, &err) == 0, "%s", err.message);
     get(c, "client.id", v, sizeof v);
-    CHECK(strcmp(v, "from-env") == 0, "client.id=%s", v);
-    CHECK(tg_config_settings(c)->commit_interval_ms == 1234, "commit interval");
-    CHECK(tg_config_load_env(c, bad, &err) == TG_ERR_CONFIG, "bad env accepted");
-    CHECK(strstr(err.message, "TOPICGEN_KAFKA_NO_SUCH_THING") && strstr(err.message, "no.such.thing"),
-          "message: %s", err.message);
+    CHECKF(strcmp(v, "from-env") == 0, "client.id=%s", v);
+    CHECKF(tg_config_settings(c)->commit_interval_ms == 1234, "commit interval");
+    CHECKF(tg_config_load_env(c, bad, &err) == TG_ERR_CONFIG, "bad env accepted");
+    CHECKF(strstr(err.message, "TOPICGEN_KAFKA_NO_SUCH_THING") && strstr(err.message, "no.such.thing"),
+           "message: %s", err.message);
     tg_config_free(c);
 }
 
@@ -100,21 +87,21 @@ static void test_config_file(void)
     char v[128];
     tg_error err;
     tg_config *c = tg_config_new(TG_CONFIG_PRODUCER, &err);
-    CHECK(tg_config_load_file(c, "data/good.properties", &err) == 0, "%s", err.message);
+    CHECKF(tg_config_load_file(c, "data/good.properties", &err) == 0, "%s", err.message);
     get(c, "bootstrap.servers", v, sizeof v);
-    CHECK(strcmp(v, "127.0.0.1:9092") == 0, "bootstrap.servers=%s", v);
+    CHECKF(strcmp(v, "127.0.0.1:9092") == 0, "bootstrap.servers=%s", v);
     get(c, "client.id", v, sizeof v);
-    CHECK(strcmp(v, "props-test") == 0, "client.id=%s", v);
-    CHECK(tg_config_settings(c)->retry_max_attempts == 7, "retry attempts");
-    CHECK(tg_config_load_file(c, "data/bad.properties", &err) == TG_ERR_CONFIG, "bad file");
-    CHECK(strstr(err.message, "bad.properties:3:") && strstr(err.message, "no.such.property"),
-          "message: %s", err.message);
-    CHECK(tg_config_load_file(c, "data/missing.properties", &err) == TG_ERR_IO, "missing file");
+    CHECKF(strcmp(v, "props-test") == 0, "client.id=%s", v);
+    CHECKF(tg_config_settings(c)->retry_max_attempts == 7, "retry attempts");
+    CHECKF(tg_config_load_file(c, "data/bad.properties", &err) == TG_ERR_CONFIG, "bad file");
+    CHECKF(strstr(err.message, "bad.properties:3:") && strstr(err.message, "no.such.property"),
+           "message: %s", err.message);
+    CHECKF(tg_config_load_file(c, "data/missing.properties", &err) == TG_ERR_IO, "missing file");
     tg_config *d = tg_config_derive_producer(c, &err);
-    CHECK(d != NULL, "derive: %s", err.message);
+    CHECKF(d != NULL, "derive: %s", err.message);
     if (d) {
         get(d, "bootstrap.servers", v, sizeof v);
-        CHECK(strcmp(v, "127.0.0.1:9092") == 0, "derived bootstrap.servers=%s", v);
+        CHECKF(strcmp(v, "127.0.0.1:9092") == 0, "derived bootstrap.servers=%s", v);
         tg_config_free(d);
     }
     tg_config_free(c);
@@ -126,13 +113,13 @@ static void test_log(void)
     tg_log_kv kv[2] = { { "topic", "orders" }, { "note", "has space" } };
     size_t n = tg_log_format(line, sizeof line, 1700000000123LL, TG_LOG_WARN, "consumer",
                              "say \"hi\"", kv, 2);
-    CHECK(n == strlen(line), "length");
-    CHECK(strcmp(line, "ts=2023-11-14T22:13:20.123Z level=warn component=consumer "
-                       "msg=\"say \\\"hi\\\"\" topic=orders note=\"has space\"\n") == 0,
-          "line: %s", line);
+    CHECKF(n == strlen(line), "length");
+    CHECKF(strcmp(line, "ts=2023-11-14T22:13:20.123Z level=warn component=consumer "
+                        "msg=\"say \\\"hi\\\"\" topic=orders note=\"has space\"\n") == 0,
+           "line: %s", line);
     char small[24];
     n = tg_log_format(small, sizeof small, 0, TG_LOG_INFO, "c", "a long message here", NULL, 0);
-    CHECK(strlen(small) < sizeof small && strstr(small, "...") != NULL, "truncated: %s", small);
+    CHECKF(strlen(small) < sizeof small && strstr(small, "...") != NULL, "truncated: %s", small);
 }
 
 static const char stats[] =
@@ -150,23 +137,23 @@ static void test_metrics(void)
     tg_metrics_add(m, TG_M_DEAD_LETTERED, 1);
     tg_metrics_observe_latency(m, 0.004);
     tg_metrics_observe_latency(m, 20.0);
-    CHECK(tg_metrics_update_lag_from_stats(m, stats, strlen(stats)) == 2, "stats parse");
-    CHECK(tg_metrics_lag(m, "orders", 0) == 42, "lag p0 %lld", (long long)tg_metrics_lag(m, "orders", 0));
-    CHECK(tg_metrics_lag(m, "orders", 1) == -1, "lag p1");
-    CHECK(tg_metrics_update_lag_from_stats(m, "{\"topics\":{", 11) == -1, "malformed");
-    CHECK(tg_metrics_lag(m, "orders", 0) == 42, "table kept after malformed stats");
+    CHECKF(tg_metrics_update_lag_from_stats(m, stats, strlen(stats)) == 2, "stats parse");
+    CHECKF(tg_metrics_lag(m, "orders", 0) == 42, "lag p0 %lld", (long long)tg_metrics_lag(m, "orders", 0));
+    CHECKF(tg_metrics_lag(m, "orders", 1) == -1, "lag p1");
+    CHECKF(tg_metrics_update_lag_from_stats(m, "{\"topics\":{", 11) == -1, "malformed");
+    CHECKF(tg_metrics_lag(m, "orders", 0) == 42, "table kept after malformed stats");
     size_t n = tg_metrics_write_prometheus(m, buf, sizeof buf);
-    CHECK(n < sizeof buf && n == strlen(buf), "length %zu", n);
-    CHECK(strstr(buf, "topicgen_messages_consumed_total 3\n") != NULL, "consumed");
-    CHECK(strstr(buf, "topicgen_messages_dead_lettered_total 1\n") != NULL, "dlq");
-    CHECK(strstr(buf, "topicgen_processing_seconds_bucket{le=\"0.005\"} 1\n") != NULL, "bucket");
-    CHECK(strstr(buf, "topicgen_processing_seconds_bucket{le=\"+Inf\"} 2\n") != NULL, "inf");
-    CHECK(strstr(buf, "topicgen_processing_seconds_count 2\n") != NULL, "count");
-    CHECK(strstr(buf, "topicgen_consumer_lag{topic=\"orders\",partition=\"0\"} 42\n") != NULL,
-          "lag line");
+    CHECKF(n < sizeof buf && n == strlen(buf), "length %zu", n);
+    CHECKF(strstr(buf, "topicgen_messages_consumed_total 3\n") != NULL, "consumed");
+    CHECKF(strstr(buf, "topicgen_messages_dead_lettered_total 1\n") != NULL, "dlq");
+    CHECKF(strstr(buf, "topicgen_processing_seconds_bucket{le=\"0.005\"} 1\n") != NULL, "bucket");
+    CHECKF(strstr(buf, "topicgen_processing_seconds_bucket{le=\"+Inf\"} 2\n") != NULL, "inf");
+    CHECKF(strstr(buf, "topicgen_processing_seconds_count 2\n") != NULL, "count");
+    CHECKF(strstr(buf, "topicgen_consumer_lag{topic=\"orders\",partition=\"0\"} 42\n") != NULL,
+           "lag line");
     char tiny[16];
     size_t need = tg_metrics_write_prometheus(m, tiny, sizeof tiny);
-    CHECK(need == n && strlen(tiny) == sizeof tiny - 1, "truncation reports full size");
+    CHECKF(need == n && strlen(tiny) == sizeof tiny - 1, "truncation reports full size");
     tg_metrics_free(m);
 }
 
@@ -174,9 +161,9 @@ static void test_traceparent(void)
 {
     tg_trace_context t;
     const char *ok = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    CHECK(tg_traceparent_parse(ok, strlen(ok), &t) && t.valid && t.flags == 1, "valid");
-    CHECK(strcmp(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") == 0, "trace id");
-    CHECK(strcmp(t.parent_id, "00f067aa0ba902b7") == 0, "parent id");
+    CHECKF(tg_traceparent_parse(ok, strlen(ok), &t) && t.valid && t.flags == 1, "valid");
+    CHECKF(strcmp(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736") == 0, "trace id");
+    CHECKF(strcmp(t.parent_id, "00f067aa0ba902b7") == 0, "parent id");
     const char *bad[] = {
         "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", /* upper case  */
         "00-00000000000000000000000000000000-00f067aa0ba902b7-01", /* zero trace  */
@@ -187,9 +174,9 @@ static void test_traceparent(void)
         "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK(!tg_traceparent_parse(bad[i], strlen(bad[i]), NULL), "accepted %s", bad[i]);
+        CHECKF(!tg_traceparent_parse(bad[i], strlen(bad[i]), NULL), "accepted %s", bad[i]);
     const char *future = "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra";
-    CHECK(tg_traceparent_parse(future, strlen(future), NULL), "future version with extra field");
+    CHECKF(tg_traceparent_parse(future, strlen(future), NULL), "future version with extra field");
 }
 
 int main(void)
@@ -201,6 +188,5 @@ int main(void)
     test_log();
     test_metrics();
     test_traceparent();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return check_done();
 }

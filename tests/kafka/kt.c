@@ -4,28 +4,61 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-int kt_passed, kt_failed;
+/* ---- the runner ------------------------------------------------------------ */
 
-int kt_summary(void)
+static void usage(const char *prog, const kt_case *cases, size_t n)
 {
-    printf("%d passed, %d failed\n", kt_passed, kt_failed);
-    return kt_failed ? 1 : 0;
+    fprintf(stderr, "usage: %s <case>, one of:", prog);
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, " %s", cases[i].name);
+    fputc('\n', stderr);
 }
 
-int64_t kt_now_ms(void)
+static int run_case(const kt_case *c)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    kt_cluster k;
+    if (c->brokers == 0) {
+        c->fn(NULL);
+        return check_done();
+    }
+    if (kt_cluster_start(&k, c->brokers) != 0) {
+        check_fail(__FILE__, __LINE__, "mock cluster did not start");
+        return check_done();
+    }
+    if (c->mock_only && !k.mc) {
+        fprintf(stderr, "case %s needs the mock cluster (unset KT_BOOTSTRAP)\n", c->name);
+        kt_cluster_stop(&k);
+        return 2;
+    }
+    c->fn(&k);
+    kt_cluster_stop(&k);
+    return check_done();
 }
 
-void kt_sleep_ms(int ms)
+int kt_main(int argc, char **argv, const kt_case *cases, size_t n)
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
+    alarm(KT_ALARM_S); /* hard bound: SIGALRM kills a hung test */
+    if (argc < 2 && n == 1 && !cases[0].main)
+        return run_case(&cases[0]);
+    if (argc < 2) {
+        usage(argv[0], cases, n);
+        return 2;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(cases[i].name, argv[1]) != 0)
+            continue;
+        if (cases[i].main)
+            return cases[i].main(argc, argv);
+        if (argc == 2)
+            return run_case(&cases[i]);
+        usage(argv[0], cases, n);
+        return 2;
+    }
+    fprintf(stderr, "unknown case %s\n", argv[1]);
+    usage(argv[0], cases, n);
+    return 2;
 }
 
 /* ---- test message codec --------------------------------------------------- */
@@ -199,7 +232,8 @@ void kt_names(const kt_cluster *k, const char *base, char *topic, size_t tcap, c
     if (k->mc)
         snprintf(topic, tcap, "%s", base);
     else
-        snprintf(topic, tcap, "%s-%ld-%lld", base, (long)getpid(), (long long)(kt_now_ms() % 1000000));
+        snprintf(topic, tcap, "%s-%ld-%lld", base, (long)getpid(),
+                 (long long)(test_now_ms() % 1000000));
     snprintf(dlq, dcap, "%s.dlq", topic);
 }
 
@@ -275,7 +309,7 @@ int kt_produce_raw(kt_cluster *k, const char *topic, int32_t partition, const ch
     return produce_value(k, topic, partition, key, value);
 }
 
-static rd_kafka_t *plain_consumer(const kt_cluster *k, const char *group)
+rd_kafka_t *kt_plain_consumer(const kt_cluster *k, const char *group)
 {
     char errstr[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -289,7 +323,7 @@ static rd_kafka_t *plain_consumer(const kt_cluster *k, const char *group)
 int64_t kt_committed(const kt_cluster *k, const char *group, const char *topic,
                      int32_t partition)
 {
-    rd_kafka_t *rk = plain_consumer(k, group);
+    rd_kafka_t *rk = kt_plain_consumer(k, group);
     if (!rk)
         return -2;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -336,7 +370,7 @@ static int read_to_watermarks(rd_kafka_t *rk, const rd_kafka_topic_partition_lis
         bool done = true;
         for (int i = 0; i < l->cnt; i++)
             done = done && (next[i] >= high[i] || lo[i] >= high[i]);
-        if (done || kt_now_ms() >= deadline)
+        if (done || test_now_ms() >= deadline)
             return got;
         got += read_one(rk, l, next, fn, user);
     }
@@ -345,7 +379,7 @@ static int read_to_watermarks(rd_kafka_t *rk, const rd_kafka_topic_partition_lis
 int kt_read_all(const kt_cluster *k, const char *topic, int expect, int timeout_ms,
                 kt_read_fn fn, void *user)
 {
-    rd_kafka_t *rk = plain_consumer(k, "kt-reader");
+    rd_kafka_t *rk = kt_plain_consumer(k, "kt-reader");
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     int64_t next[64] = {0};
@@ -365,11 +399,11 @@ int kt_read_all(const kt_cluster *k, const char *topic, int expect, int timeout_
     rd_kafka_metadata_destroy(md);
     rd_kafka_topic_destroy(rkt);
     rd_kafka_assign(rk, l);
-    int64_t deadline = kt_now_ms() + timeout_ms;
-    while (got < expect && kt_now_ms() < deadline)
+    int64_t deadline = test_now_ms() + timeout_ms;
+    while (got < expect && test_now_ms() < deadline)
         got += read_one(rk, l, next, fn, user);
     if (got >= expect)
-        got += read_to_watermarks(rk, l, next, kt_now_ms() + 5000, fn, user);
+        got += read_to_watermarks(rk, l, next, test_now_ms() + 5000, fn, user);
     rd_kafka_topic_partition_list_destroy(l);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
