@@ -281,7 +281,8 @@ int main(int argc, char **argv)
         }
     template_set ts = {.override_dir = o.templates_dir};
     diag_list override_errors = {0};
-    if (template_check_overrides(&ts, &override_errors) > 0) {
+    if (template_check_overrides(&ts, &override_errors) > 0 ||
+        template_check_contexts(&ts, &override_errors) > 0) {
         diag_print(&override_errors, stderr);
         diag_clear(&override_errors);
         free(o.schemas);

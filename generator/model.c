@@ -13,6 +13,8 @@
  * fail for the next.
  */
 #include "model.h"
+#include "escape.h"
+#include "model_vars.h"
 #include "util.h"
 
 #include <inttypes.h>
@@ -23,9 +25,43 @@
 
 /* ---- small tree helpers ------------------------------------------------- */
 
+/* The context of `key` (model_vars.c); a key missing there is a bug. */
+static text_context key_context(const char *key)
+{
+    const model_var *v = model_var_find(key, strlen(key));
+    if (!v) {
+        fprintf(stderr, "topicgen: internal error: model key '%s' is not in model_vars.c\n", key);
+        abort();
+    }
+    return v->context;
+}
+
+/* Text that needs no escaping: names (checked: [A-Za-z0-9_.] only), code
+ * the model wrote, fixed text, and "" for any key.  Schema text goes
+ * through set_text. */
 static void set_str(mu_node *m, const char *key, const char *value)
 {
-    mu_map_set(m, key, mu_string(value ? value : ""));
+    text_context c = key_context(key);
+    value = value ? value : "";
+    if (*value && ((c != TX_C_NAME && c != TX_C_CODE && c != TX_FIXED) ||
+                   (c == TX_C_NAME && !is_c_name_text(value)))) { /* "" fits anywhere */
+        fprintf(stderr, "topicgen: internal error: model key '%s' (%s) set to unescaped '%s'\n",
+                key, text_context_name(c), value);
+        abort();
+    }
+    mu_map_set(m, key, mu_string(value));
+}
+
+/* Schema text, escaped for the context `key` is declared for (escape.h). */
+static void set_text(mu_node *m, const char *key, const char *raw)
+{
+    char *escaped = escape_for(key_context(key), raw ? raw : "");
+    if (!escaped) {
+        fprintf(stderr, "topicgen: internal error: model key '%s' has no escaping context\n", key);
+        abort();
+    }
+    mu_map_set(m, key, mu_string(escaped));
+    free(escaped);
 }
 
 static void set_fmt(mu_node *m, const char *key, const char *fmt, ...)
@@ -49,6 +85,12 @@ static void set_own(mu_node *m, const char *key, char *value)
 
 static void set_bool(mu_node *m, const char *key, bool value)
 {
+    text_context c = key_context(key);
+    if (c != TX_FIXED && c != TX_STRUCT) {
+        fprintf(stderr, "topicgen: internal error: model key '%s' (%s) set to a flag\n", key,
+                text_context_name(c));
+        abort();
+    }
     mu_map_set(m, key, mu_bool(value));
 }
 
@@ -59,7 +101,8 @@ static void push_with_last(mu_node *list, mu_node *item, bool last)
     mu_list_push(list, item);
 }
 
-/* Description text as a list of comment lines ({{#doc}} * {{line}}). */
+/* Description text as a list of comment lines ({{#doc}} * {{line}}), each
+ * escaped as C comment text (set_text). */
 static void set_doc(mu_node *m, const char *text)
 {
     mu_node *lines = mu_list();
@@ -69,10 +112,8 @@ static void set_doc(mu_node *m, const char *text)
         size_t n = nl ? (size_t)(nl - text) : strlen(text);
         mu_node *line = mu_map();
         char *s = xstrndup(text, n);
-        /* A comment must not be closed early by the text it carries. */
-        for (char *p = strstr(s, "*/"); p; p = strstr(p, "*/"))
-            p[1] = '\\';
-        set_own(line, "line", s);
+        set_text(line, "line", s);
+        free(s);
         text = nl ? nl + 1 : text + n;
         push_with_last(lines, line, !*text);
     }
@@ -81,23 +122,11 @@ static void set_doc(mu_node *m, const char *text)
 
 /* ---- literals ------------------------------------------------------------- */
 
-/* The bytes of `s` as the inside of a C string literal. */
+/* The bytes of `s` as the inside of a C string literal (escape.c); model
+ * keys of that context get it from set_text. */
 static char *c_escape(const char *s)
 {
-    char *out = xmalloc(strlen(s) * 4 + 1), *o = out;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\' || c == '?') {
-            *o++ = '\\';
-            *o++ = (char)c;
-        } else if (c < 0x20 || c == 0x7f) {
-            o += sprintf(o, "\\%03o", c);
-        } else {
-            *o++ = (char)c;
-        }
-    }
-    *o = '\0';
-    return out;
+    return escape_c_string(s);
 }
 
 /* `s` as a JSON string (with quotes), UTF-8 kept. */
@@ -180,7 +209,7 @@ static char *guard_name(const char *file)
     return full;
 }
 
-/* "a, b, c": the wire strings of an enum, as a C literal's inside. */
+/* "a, b, c": the wire strings of an enum (raw: set_text escapes). */
 static char *enum_wire_list(const enum_def *e)
 {
     size_t len = 1;
@@ -191,9 +220,7 @@ static char *enum_wire_list(const enum_def *e)
         strcat(list, i ? ", " : "");
         strcat(list, e->values[i].wire);
     }
-    char *lit = c_escape(list);
-    free(list);
-    return lit;
+    return list;
 }
 
 /* ---- values ----------------------------------------------------------------- */
@@ -276,7 +303,9 @@ static mu_node *value_model(const schema *s, const type_ref *t, const field_def 
         set_own(v, "type_c", value_c_type(s, t));
     if (t->kind == T_ENUM) {
         set_str(v, "type_name", t->enum_def->name);
-        set_own(v, "wire_list_c", enum_wire_list(t->enum_def));
+        char *list = enum_wire_list(t->enum_def);
+        set_text(v, "wire_list_c", list);
+        free(list);
     }
     bool length_check = f && (f->has_min_length || f->has_max_length);
     set_bool(v, "check_length", length_check);
@@ -424,7 +453,7 @@ static void set_max_size(mu_node *m, uint64_t size, const char *why)
     bool bounded = size > 0 && size < SIZE_CAP;
     set_bool(m, "bounded", bounded);
     set_fmt(m, "max_json_size", "%" PRIu64, bounded ? size : 0);
-    set_str(m, "unbounded_why", bounded ? "" : *why ? why : "sizes beyond 1 TiB");
+    set_text(m, "unbounded_why", bounded ? "" : *why ? why : "sizes beyond 1 TiB");
 }
 
 /* ---- enums -------------------------------------------------------------------- */
@@ -443,7 +472,8 @@ static mu_node *enum_model(const schema *s, const enum_def *e)
         mu_node *v = mu_map();
         set_fmt(v, "c_name", "%s_%s", c_name, ev->name);
         set_str(v, "name", ev->name);
-        set_own(v, "wire_c", c_escape(ev->wire));
+        set_text(v, "wire_c", ev->wire);
+        set_text(v, "wire_comment", ev->wire);
         set_fmt(v, "wire_len", "%zu", strlen(ev->wire));
         set_fmt(v, "index", "%zu", i);
         push_with_last(values, v, i + 1 == e->n_values);
@@ -526,11 +556,12 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     set_str(fm, "name", f->name);
     set_doc(fm, f->description);
     set_fmt(fm, "index", "%zu", index);
-    set_own(fm, "wire_c", c_escape(f->wire_name));
+    set_text(fm, "wire_c", f->wire_name);
+    set_text(fm, "wire_comment", f->wire_name);
     set_fmt(fm, "wire_len", "%zu", strlen(f->wire_name));
     char *quoted = json_quote(f->wire_name);
     char *key = xasprintf("%s:", quoted);
-    set_own(fm, "key_c", c_escape(key));
+    set_text(fm, "key_c", key);
     set_fmt(fm, "key_len", "%zu", strlen(key));
     free(quoted);
     free(key);
@@ -593,8 +624,10 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
 
 static void set_kafka(mu_node *m, const schema *s, const kafka_binding *k, const field_def *key)
 {
-    set_own(m, "topic_c", c_escape(k->topic ? k->topic : ""));
-    set_own(m, "dlq_topic_c", c_escape(k->dlq_topic ? k->dlq_topic : ""));
+    set_text(m, "topic_c", k->topic);
+    set_text(m, "topic_comment", k->topic);
+    set_text(m, "dlq_topic_c", k->dlq_topic);
+    set_text(m, "dlq_topic_comment", k->dlq_topic);
     set_fmt(m, "version", "%d", k->version);
     set_bool(m, "has_key", key != NULL);
     set_str(m, "key_field", key ? key->name : "");
@@ -688,11 +721,12 @@ static mu_node *union_model(const schema *s, const union_def *u)
     set_str(um, "c_name", c_name);
     set_bool(um, "is_union", true);
     set_doc(um, u->description);
-    set_own(um, "disc_c", c_escape(u->discriminator));
+    set_text(um, "disc_c", u->discriminator);
+    set_text(um, "disc_comment", u->discriminator);
     set_fmt(um, "disc_len", "%zu", strlen(u->discriminator));
     char *quoted = json_quote(u->discriminator);
     char *key = xasprintf("{%s:", quoted);
-    set_own(um, "disc_key_c", c_escape(key));
+    set_text(um, "disc_key_c", key);
     set_fmt(um, "disc_key_len", "%zu", strlen(key));
     free(quoted);
     free(key);
@@ -708,10 +742,11 @@ static mu_node *union_model(const schema *s, const union_def *u)
         char *upper = upper_case(v->name);
         set_fmt(vm, "kind_c", "%s_%s", c_name, upper);
         free(upper);
-        set_own(vm, "tag_c", c_escape(v->tag));
+        set_text(vm, "tag_c", v->tag);
+        set_text(vm, "tag_comment", v->tag);
         set_fmt(vm, "tag_len", "%zu", strlen(v->tag));
         char *jq = json_quote(v->tag);
-        set_own(vm, "tag_json_c", c_escape(jq));
+        set_text(vm, "tag_json_c", jq);
         set_fmt(vm, "tag_json_len", "%zu", strlen(jq));
         free(jq);
         set_own(vm, "msg_c", type_c_name(s, v->message->name));
@@ -721,7 +756,7 @@ static mu_node *union_model(const schema *s, const union_def *u)
         strcat(tag_list, i ? ", " : "");
         strcat(tag_list, v->tag);
     }
-    set_own(um, "tag_list_c", c_escape(tag_list));
+    set_text(um, "tag_list_c", tag_list);
     free(tag_list);
     mu_map_set(um, "variants", variants);
     set_fmt(um, "n_variants", "%zu", u->n_variants);
@@ -744,7 +779,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
 {
     mu_node *root = mu_map();
     set_str(root, "version", version);
-    set_str(root, "source", s->file_name);
+    set_text(root, "source", s->file_name);
     set_str(root, "schema", s->name);
     set_fmt(root, "schema_version", "%d", s->version); /* for user templates */
     set_doc(root, s->description);

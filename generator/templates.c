@@ -4,6 +4,7 @@
  */
 #include "templates.h"
 #include "suggest.h"
+#include "template_check.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -149,6 +150,27 @@ size_t template_check_overrides(const template_set *t, diag_list *d)
     }
     free(unknown);
     return n;
+}
+
+size_t template_check_contexts(template_set *t, diag_list *d)
+{
+    size_t errors = 0;
+    for (size_t i = 0; i < topicgen_embedded_template_count; i++) {
+        const char *name = topicgen_embedded_templates[i].name;
+        size_t len = 0;
+        const char *text = t->override_dir ? find_override(t, name, &len) : NULL;
+        if (!text) {
+            text = topicgen_embedded_templates[i].text;
+            len = topicgen_embedded_templates[i].len;
+        }
+        /* Errors name the template as render errors do: "header.h.mustache",
+         * a partial as included ("read_value"). */
+        size_t stem = stem_len(name);
+        char *shown = memchr(name, '.', stem) ? xstrdup(name) : xstrndup(name, stem);
+        errors += template_check_c(shown, text, len, d);
+        free(shown);
+    }
+    return errors;
 }
 
 void template_set_free(template_set *t)

@@ -41,6 +41,12 @@ const char *const *template_partial_names(template_set *t);
  * as an error too. */
 size_t template_check_overrides(const template_set *t, diag_list *d);
 
+/* Check every template the run may use (an override where there is one,
+ * else the built-in one) with template_check_c: a model variable in an
+ * output context that has no rule for it is an error in d, at the
+ * template's file:line:col.  Returns the number of errors. */
+size_t template_check_contexts(template_set *t, diag_list *d);
+
 void template_set_free(template_set *t);
 
 #endif /* TOPICGEN_TEMPLATES_H */

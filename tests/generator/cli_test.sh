@@ -221,6 +221,19 @@ strict_case "override partial with an unknown variable" read_value.mustache \
     'x\n{{#is_int}}{{int_low}}{{/is_int}}\n' \
     "read_value:2:12: error: unknown variable 'int_low'; did you mean 'int_lo'?"
 
+# Schema text only in the output context it is escaped for (docs/templates.md,
+# "Contexts"): checked in every template before anything renders, also in
+# sections that would render nothing for this schema.
+strict_case "override with a string literal's text in a comment" header.h.mustache \
+    '{{#kafka_types}}\n/* "{{topic_c}}" */\n{{/kafka_types}}\n' \
+    "header.h.mustache:2:5: error: variable 'topic_c' holds C string literal content and belongs in a C string literal (\"...\"), not in a comment"
+strict_case "override with comment text in code" source.c.mustache \
+    '{{#enums}}{{#has_doc}}{{#doc}}\nint {{line}};\n{{/doc}}{{/has_doc}}{{/enums}}\n' \
+    "source.c.mustache:2:5: error: variable 'line' holds C comment text and belongs in a C comment, not in code"
+strict_case "override partial with comment text that could close its comment" max_size.mustache \
+    '/* {{unbounded_why}}*/\n' \
+    "max_size:1:4: error: a variable of C comment text must not be followed by '*' (with the text it carries it could form a comment delimiter)"
+
 # An override file whose name matches no built-in template is an error (it
 # would never be used), named with the closest built-in names.
 rm -rf misnamed && mkdir -p misnamed
@@ -248,10 +261,12 @@ snapshot() { (cd aon/out && find . -type f | sort | xargs md5sum); }
 before=$(snapshot)
 printf '      gift_wrap:     { type: bool, default: false }\n' >>aon/orders.yaml
 run "all or nothing: the changed schema is valid" 0 -o aon/scratch aon/orders.yaml
-printf '{{#messages}}{{no_such_key}}{{/messages}}\n' >aon/tpl/fuzz.c.mustache
+# (an unknown section inside a list fails only as the file renders, after the
+# others: unknown variables are refused before anything renders)
+printf '{{#messages}}{{#no_such_key}}x{{/no_such_key}}{{/messages}}\n' >aon/tpl/fuzz.c.mustache
 run "all or nothing: last file fails" 1 --fuzz --templates aon/tpl -o aon/out aon/orders.yaml &&
     expect_in "all or nothing: last file fails" err.txt \
-        "fuzz.c.mustache:1:14: error: unknown variable 'no_such_key'"
+        "fuzz.c.mustache:1:14: error: unknown section 'no_such_key'"
 [ "$(snapshot)" = "$before" ] && pass || fail "all or nothing: a failed run changed aon/out"
 rm aon/tpl/fuzz.c.mustache
 printf 'schema: crm\nmessages: {}\nbogus: 1\n' >aon/crm.yaml

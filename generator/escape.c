@@ -1,0 +1,315 @@
+/*
+ * escape.c - one escaping rule per output context (escape.h).
+ */
+#include "escape.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *text_context_name(text_context c)
+{
+    switch (c) {
+    case TX_FIXED: return "fixed text";
+    case TX_STRUCT: return "a list or map";
+    case TX_C_NAME: return "a C name";
+    case TX_C_CODE: return "C code";
+    case TX_C_COMMENT: return "C comment text";
+    case TX_C_STRING: return "C string literal content";
+    case TX_PY_STRING: return "Python string literal content";
+    case TX_PY_DOC: return "Python docstring text";
+    case TX_JSON_STRING: return "JSON string content";
+    case TX_YAML_STRING: return "YAML double-quoted scalar content";
+    }
+    return "?";
+}
+
+long utf8_decode(const unsigned char *s, size_t n, size_t *len)
+{
+    *len = 1;
+    if (n == 0)
+        return -1;
+    unsigned c = s[0];
+    if (c < 0x80)
+        return (long)c;
+    size_t need;
+    long cp, min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        need = 2, cp = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        need = 3, cp = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        need = 4, cp = c & 0x07, min = 0x10000;
+    } else {
+        return -1;
+    }
+    if (n < need)
+        return -1;
+    for (size_t i = 1; i < need; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return -1;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return -1;
+    *len = need;
+    return cp;
+}
+
+bool is_bidi_control(long cp)
+{
+    return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+bool is_c_name_text(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '.'))
+            return false;
+    return true;
+}
+
+/* ---- a small growable output ------------------------------------------------ */
+
+typedef struct out {
+    char *p;
+    size_t len, cap;
+} out;
+
+static void put_n(out *o, const char *s, size_t n)
+{
+    if (o->len + n + 1 > o->cap) {
+        o->cap = (o->len + n + 1) * 2;
+        o->p = xrealloc(o->p, o->cap);
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+    o->p[o->len] = '\0';
+}
+
+static void put(out *o, const char *s)
+{
+    put_n(o, s, strlen(s));
+}
+
+static void put_c(out *o, char c)
+{
+    put_n(o, &c, 1);
+}
+
+static void putf(out *o, const char *fmt, long v) __attribute__((format(printf, 2, 0)));
+
+static void putf(out *o, const char *fmt, long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, fmt, v);
+    put(o, buf);
+}
+
+static char last(const out *o)
+{
+    return o->len ? o->p[o->len - 1] : '\0';
+}
+
+static char *done(out *o)
+{
+    if (!o->p)
+        return xstrdup("");
+    return o->p;
+}
+
+/* True for characters a reader cannot see or that reorder or break lines:
+ * C0 and C1 controls, DEL, U+2028/U+2029, bidi controls. */
+static bool is_hidden(long cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+           is_bidi_control(cp);
+}
+
+/* ---- C ------------------------------------------------------------------------ */
+
+char *escape_c_comment(const char *s)
+{
+    out o = {0};
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
+        size_t n;
+        long cp = utf8_decode(p, (size_t)(end - p), &n);
+        if (cp < 0) {
+            putf(&o, "<0x%02lX>", (long)*p);
+        } else if (is_hidden(cp)) {
+            putf(&o, "<U+%04lX>", cp);
+        } else if (cp == '/' && last(&o) == '*') {
+            put(&o, " /"); /* no comment end */
+        } else if (cp == '*' && last(&o) == '/') {
+            put(&o, " *"); /* no comment start inside a comment */
+        } else if (cp == '?' && last(&o) == '?') {
+            put(&o, "\\?"); /* never "??": no trigraph */
+        } else if (cp == '\\' && p[strspn((const char *)p + 1, " ") + 1] == '\0') {
+            put(&o, "<U+005C>"); /* a backslash that may end a line continues it */
+        } else {
+            put_n(&o, (const char *)p, n);
+        }
+        p += n;
+    }
+    return done(&o);
+}
+
+char *escape_c_string(const char *s)
+{
+    out o = {0};
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\' || *p == '?') {
+            put_c(&o, '\\');
+            put_c(&o, (char)*p);
+        } else if (*p < 0x20 || *p >= 0x7f) {
+            putf(&o, "\\%03lo", (long)*p); /* always 3 digits: a digit after stays a digit */
+        } else {
+            put_c(&o, (char)*p);
+        }
+    }
+    return done(&o);
+}
+
+/* ---- Python ------------------------------------------------------------------- */
+
+static void py_code_point(out *o, long cp)
+{
+    if (cp < 0x100)
+        putf(o, "\\x%02lx", cp);
+    else if (cp < 0x10000)
+        putf(o, "\\u%04lx", cp);
+    else
+        putf(o, "\\U%08lx", cp);
+}
+
+char *escape_py_string(const char *s)
+{
+    out o = {0};
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
+        size_t n;
+        long cp = utf8_decode(p, (size_t)(end - p), &n);
+        if (cp < 0)
+            put(&o, "\\ufffd");
+        else if (cp == '\\' || cp == '"' || cp == '\'')
+            put_c(&o, '\\'), put_c(&o, (char)cp);
+        else if (cp == '\n')
+            put(&o, "\\n");
+        else if (cp == '\r')
+            put(&o, "\\r");
+        else if (cp == '\t')
+            put(&o, "\\t");
+        else if (cp < 0x20 || cp >= 0x7f)
+            py_code_point(&o, cp); /* ASCII only: no encoding question at all */
+        else
+            put_c(&o, (char)cp);
+        p += n;
+    }
+    return done(&o);
+}
+
+char *escape_py_doc(const char *s)
+{
+    out o = {0};
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
+        size_t n;
+        long cp = utf8_decode(p, (size_t)(end - p), &n);
+        if (cp < 0)
+            put(&o, "\\ufffd");
+        else if (cp == '\\' || cp == '"')
+            put_c(&o, '\\'), put_c(&o, (char)cp);
+        else if (cp == '\n' || cp == '\t')
+            put_c(&o, (char)cp);
+        else if (cp == '\r')
+            put(&o, "\\r");
+        else if (is_hidden(cp) || cp == 0xfeff)
+            py_code_point(&o, cp);
+        else
+            put_n(&o, (const char *)p, n);
+        p += n;
+    }
+    return done(&o);
+}
+
+/* ---- JSON and YAML ------------------------------------------------------------- */
+
+char *escape_json_string(const char *s)
+{
+    out o = {0};
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
+        size_t n;
+        long cp = utf8_decode(p, (size_t)(end - p), &n);
+        const char *short_form = cp == '"'    ? "\\\""
+                                 : cp == '\\' ? "\\\\"
+                                 : cp == '\n' ? "\\n"
+                                 : cp == '\r' ? "\\r"
+                                 : cp == '\t' ? "\\t"
+                                 : cp == '\b' ? "\\b"
+                                 : cp == '\f' ? "\\f"
+                                              : NULL;
+        if (cp < 0)
+            put(&o, "\\ufffd");
+        else if (short_form)
+            put(&o, short_form);
+        else if (is_hidden(cp))
+            putf(&o, "\\u%04lx", cp);
+        else
+            put_n(&o, (const char *)p, n);
+        p += n;
+    }
+    return done(&o);
+}
+
+char *escape_yaml_string(const char *s)
+{
+    out o = {0};
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+    while (p < end) {
+        size_t n;
+        long cp = utf8_decode(p, (size_t)(end - p), &n);
+        const char *short_form = cp == '"'      ? "\\\""
+                                 : cp == '\\'   ? "\\\\"
+                                 : cp == 0      ? "\\0"
+                                 : cp == '\n'   ? "\\n"
+                                 : cp == '\r'   ? "\\r"
+                                 : cp == '\t'   ? "\\t"
+                                 : cp == 0x85   ? "\\N"
+                                 : cp == 0x2028 ? "\\L"
+                                 : cp == 0x2029 ? "\\P"
+                                                : NULL;
+        if (cp < 0)
+            put(&o, "\\uFFFD");
+        else if (short_form)
+            put(&o, short_form);
+        else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+            putf(&o, "\\x%02lX", cp);
+        else if (is_bidi_control(cp) || cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
+            putf(&o, "\\u%04lX", cp);
+        else
+            put_n(&o, (const char *)p, n);
+        p += n;
+    }
+    return done(&o);
+}
+
+char *escape_for(text_context c, const char *s)
+{
+    switch (c) {
+    case TX_C_COMMENT: return escape_c_comment(s);
+    case TX_C_STRING: return escape_c_string(s);
+    case TX_PY_STRING: return escape_py_string(s);
+    case TX_PY_DOC: return escape_py_doc(s);
+    case TX_JSON_STRING: return escape_json_string(s);
+    case TX_YAML_STRING: return escape_yaml_string(s);
+    case TX_FIXED:
+    case TX_STRUCT:
+    case TX_C_NAME:
+    case TX_C_CODE: break;
+    }
+    return NULL;
+}

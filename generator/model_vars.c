@@ -1,0 +1,170 @@
+/*
+ * model_vars.c - the one table of template variables and their output
+ * contexts (model_vars.h, escape.h).  Keep it sorted by name (strcmp order;
+ * the escape test checks).  A new key of the model goes here first: the
+ * model aborts on a key it does not find, and template_check.c refuses a
+ * template that uses one.
+ *
+ * Contexts: TX_C_COMMENT and TX_C_STRING carry schema text, escaped by the
+ * model; TX_C_NAME carries validated identifiers (and names made of them);
+ * TX_C_CODE is C the model wrote; TX_FIXED numbers, flags and topicgen's
+ * own text; TX_STRUCT lists and maps (sections only).
+ */
+#include "model_vars.h"
+
+#include <string.h>
+
+const model_var model_vars[] = {
+    {"bounded", TX_FIXED}, /* messages and unions: the schema bounds the JSON size */
+    {"c_name", TX_C_NAME}, /* <schema>_<Name>, and enum values' <schema>_<Enum>_<VALUE> */
+    {"c_type", TX_C_CODE}, /* the C type of a field or value */
+    {"check_items", TX_FIXED},
+    {"check_length", TX_FIXED},
+    {"check_range", TX_FIXED},
+    {"count", TX_FIXED},
+    {"decls", TX_STRUCT},
+    {"default_expr", TX_C_CODE}, /* a default as a C expression (string defaults through TX_C_STRING) */
+    {"disc_c", TX_C_STRING}, /* union discriminator */
+    {"disc_comment", TX_C_COMMENT}, /* union discriminator */
+    {"disc_key_c", TX_C_STRING}, /* {"discriminator": */
+    {"disc_key_len", TX_FIXED},
+    {"disc_len", TX_FIXED},
+    {"dlq_topic_c", TX_C_STRING}, /* dead-letter topic */
+    {"dlq_topic_comment", TX_C_COMMENT}, /* dead-letter topic */
+    {"doc", TX_STRUCT}, /* description lines */
+    {"domain_guard", TX_C_NAME},
+    {"domain_header", TX_C_NAME},
+    {"domain_type", TX_C_CODE},
+    {"dst", TX_C_CODE},
+    {"elem", TX_STRUCT},
+    {"entry_c", TX_C_NAME},
+    {"enums", TX_STRUCT},
+    {"fields", TX_STRUCT},
+    {"fuzz_source", TX_C_NAME},
+    {"fuzz_types", TX_STRUCT},
+    {"guard", TX_C_NAME},
+    {"has_default", TX_FIXED},
+    {"has_doc", TX_FIXED},
+    {"has_key", TX_FIXED},
+    {"has_max", TX_FIXED},
+    {"has_min", TX_FIXED},
+    {"has_uint_lo", TX_FIXED},
+    {"header", TX_C_NAME},
+    {"index", TX_FIXED},
+    {"init_call", TX_C_NAME},
+    {"int_hi", TX_C_CODE},
+    {"int_lo", TX_C_CODE},
+    {"is_array", TX_FIXED},
+    {"is_bool", TX_FIXED},
+    {"is_bytes", TX_FIXED},
+    {"is_container", TX_FIXED},
+    {"is_decimal", TX_FIXED},
+    {"is_double", TX_FIXED},
+    {"is_enum", TX_FIXED},
+    {"is_int", TX_FIXED},
+    {"is_json", TX_FIXED},
+    {"is_map", TX_FIXED},
+    {"is_message", TX_FIXED},
+    {"is_plain", TX_FIXED},
+    {"is_string", TX_FIXED},
+    {"is_timestamp", TX_FIXED},
+    {"is_uint", TX_FIXED},
+    {"is_union", TX_FIXED},
+    {"is_uuid", TX_FIXED},
+    {"item_c", TX_C_NAME},
+    {"kafka_guard", TX_C_NAME},
+    {"kafka_header", TX_C_NAME},
+    {"kafka_source", TX_C_NAME},
+    {"kafka_types", TX_STRUCT},
+    {"key_c", TX_C_STRING}, /* "wire": */
+    {"key_enum_c", TX_C_NAME},
+    {"key_field", TX_C_NAME},
+    {"key_is_enum", TX_FIXED},
+    {"key_is_int", TX_FIXED},
+    {"key_is_str", TX_FIXED},
+    {"key_is_uint", TX_FIXED},
+    {"key_is_uuid", TX_FIXED},
+    {"key_len", TX_FIXED},
+    {"kind_c", TX_C_NAME},
+    {"last", TX_FIXED},
+    {"line", TX_C_COMMENT}, /* one line of a description */
+    {"macro", TX_C_NAME},
+    {"mask", TX_C_CODE},
+    {"max", TX_C_CODE},
+    {"max_items", TX_C_CODE},
+    {"max_json_size", TX_FIXED},
+    {"max_length", TX_C_CODE},
+    {"message", TX_STRUCT},
+    {"messages", TX_STRUCT},
+    {"min", TX_C_CODE},
+    {"min_items", TX_C_CODE},
+    {"min_length", TX_C_CODE},
+    {"msg_c", TX_C_NAME},
+    {"n_fields", TX_FIXED},
+    {"n_fuzz_types", TX_FIXED},
+    {"n_variants", TX_FIXED},
+    {"name", TX_C_NAME},
+    {"nullable", TX_FIXED},
+    {"number", TX_FIXED},
+    {"optional", TX_FIXED},
+    {"reject_unknown", TX_FIXED},
+    {"required_words", TX_STRUCT},
+    {"routed", TX_FIXED},
+    {"schema", TX_C_NAME},
+    {"schema_version", TX_FIXED},
+    {"seen_words", TX_FIXED},
+    {"source", TX_C_COMMENT}, /* the schema's file name */
+    {"source_file", TX_C_NAME},
+    {"src", TX_C_CODE},
+    {"tag_c", TX_C_STRING}, /* variant tag */
+    {"tag_comment", TX_C_COMMENT}, /* variant tag */
+    {"tag_json_c", TX_C_STRING}, /* "tag" as JSON */
+    {"tag_json_len", TX_FIXED},
+    {"tag_len", TX_FIXED},
+    {"tag_list_c", TX_C_STRING},
+    {"topic_c", TX_C_STRING},
+    {"topic_comment", TX_C_COMMENT},
+    {"translator_guard", TX_C_NAME},
+    {"translator_header", TX_C_NAME},
+    {"type_c", TX_C_NAME},
+    {"type_name", TX_C_NAME},
+    {"uint_hi", TX_C_CODE},
+    {"uint_lo", TX_C_CODE},
+    {"unbounded_why", TX_C_COMMENT},
+    {"union", TX_STRUCT},
+    {"value", TX_STRUCT},
+    {"value_c", TX_C_NAME},
+    {"values", TX_STRUCT},
+    {"variants", TX_STRUCT},
+    {"version", TX_FIXED},
+    {"wire_c", TX_C_STRING},
+    {"wire_comment", TX_C_COMMENT},
+    {"wire_len", TX_FIXED},
+    {"wire_list_c", TX_C_STRING},
+};
+
+const size_t model_var_count = sizeof model_vars / sizeof model_vars[0];
+
+const model_var *model_var_find(const char *name, size_t len)
+{
+    for (size_t i = len; i > 0; i--) /* a dotted name: its last segment */
+        if (name[i - 1] == '.') {
+            name += i;
+            len -= i;
+            break;
+        }
+    size_t lo = 0, hi = model_var_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strncmp(model_vars[mid].name, name, len);
+        if (c == 0 && model_vars[mid].name[len] != '\0')
+            c = 1; /* the table's name is longer: it sorts after */
+        if (c == 0)
+            return &model_vars[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
