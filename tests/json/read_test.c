@@ -547,7 +547,8 @@ static void test_paths(void)
     tg_json_error_format(&g_items[0], buf, sizeof buf);
     CHECKF(strcmp(buf, "$.line_items[2].quantity: expected integer >= 1, got -3 (byte 167)") == 0,
            "order: '%s'", buf);
-    CHECKF(tg_json_error_format(&g_items[0], buf, 10) == 66 && strlen(buf) == 9, "error_format truncation");
+    CHECKF(tg_json_error_format(&g_items[0], buf, 10) == 66 && strlen(buf) == 9,
+           "error_format truncation");
 
     /* All validation errors collected, in order; decoding continued. */
     n = decode_order("{\"line_items\":[{\"quantity\":0},{\"sku\":5},{\"quantity\":2,\"x y\":1}],"
@@ -609,7 +610,8 @@ static void test_paths(void)
         static char deep[600];
         size_t j, m = 0;
         n = decode_order("{\"line_items\":[{\"quantity\":1,\"a\\\"b\\\\\":0}]}", true);
-        CHECKF(n == 2 && strcmp(g_items[0].path, "$.line_items[0][\"a\\\"b\\\\\"]") == 0, "odd key: %s", g_items[0].path);
+        CHECKF(n == 2 && strcmp(g_items[0].path, "$.line_items[0][\"a\\\"b\\\\\"]") == 0,
+               "odd key: %s", g_items[0].path);
         for (j = 0; j < 20; j++)
             m += (size_t)sprintf(deep + m, "{\"key_number_%zu\":", j);
         m += (size_t)sprintf(deep + m, "x");
@@ -656,7 +658,8 @@ static void test_limits(void)
     {
         static char huge[1000000];
         memset(huge, '[', sizeof huge);
-        CHECKF(!parse_any(huge, sizeof huge) && g_items[0].code == TG_JSON_E_DEPTH, "1e6 '['");
+        CHECKF(!parse_any(huge, sizeof huge) && g_items[0].code == TG_JSON_E_DEPTH,
+               "1e6 '['");
     }
 
     /* Duplicate keys among many: found, and the table limit is clean. */
@@ -668,7 +671,8 @@ static void test_limits(void)
     CHECKF(parse_any(buf, n), "%d keys refused", TG_JSON_MAX_KEYS);
     n--;
     n += (size_t)sprintf(buf + n, ",\"k17\":0}");
-    CHECKF(!parse_any(buf, n) && g_items[0].code == TG_JSON_E_DUPLICATE, "dup among many");
+    CHECKF(!parse_any(buf, n) && g_items[0].code == TG_JSON_E_DUPLICATE,
+           "dup among many");
     n -= 9;
     n += (size_t)sprintf(buf + n, ",\"new\":0}");
     CHECKF(!parse_any(buf, n), "key limit");
@@ -751,13 +755,15 @@ static void test_arena(void)
     p = tg_arena_alloc(&a, 3, 1);
     CHECKF(p == g_abuf && a.used == 3, "alloc 3");
     p = tg_arena_alloc(&a, 8, 8);
-    CHECKF(p != NULL && ((uintptr_t)p & 7) == 0 && a.used <= 18 && a.needed == a.used, "alloc aligned");
+    CHECKF(p != NULL && ((uintptr_t)p & 7) == 0 && a.used <= 18 && a.needed == a.used,
+           "alloc aligned");
     {
         size_t u = a.used;
         p = tg_arena_alloc(&a, 100, 1);
         CHECKF(p == NULL && a.needed == u + 100, "refused: needed %zu", a.needed);
         p = tg_arena_alloc(&a, 2, 1);
-        CHECKF(p != NULL && a.used == u + 2 && a.needed == u + 102, "granted after refusal: needed %zu", a.needed);
+        CHECKF(p != NULL && a.used == u + 2 && a.needed == u + 102,
+               "granted after refusal: needed %zu", a.needed);
         CHECKF(tg_arena_alloc(&a, 0, 8) != NULL && a.needed == u + 102, "zero size");
     }
     tg_arena_reset(&a);
@@ -776,7 +782,8 @@ static void test_arena(void)
     CHECKF(tg_json_read_string(&g_r, &s), "measuring string");
     tg_json_array_next(&g_r);
     CHECKF(tg_json_read_bytes(&g_r, &b), "measuring bytes");
-    CHECKF(tg_json_array_next(&g_r) == 0 && !tg_json_finish(&g_r) && g_errs.count == 1, "arena: %zu errors", g_errs.count);
+    CHECKF(tg_json_array_next(&g_r) == 0 && !tg_json_finish(&g_r) && g_errs.count == 1,
+           "arena: %zu errors", g_errs.count);
     check_error(__LINE__, doc, TG_JSON_E_ARENA, "$", 15, "arena too small: 12 bytes needed, 4 available");
     /* Retrying with `needed` bytes succeeds, one less does not. */
     {
@@ -809,7 +816,8 @@ static void test_misc(void)
     tg_json_array_next(&g_r);
     tg_json_read_int(&g_r, 0, 9, &i);
     tg_json_array_next(&g_r);
-    CHECKF(tg_json_read_raw(&g_r, &s) && s.len == 6 && memcmp(s.ptr, "[2, 3]", 6) == 0, "raw");
+    CHECKF(tg_json_read_raw(&g_r, &s) && s.len == 6 && memcmp(s.ptr, "[2, 3]", 6) == 0,
+           "raw");
     tg_json_array_next(&g_r);
     CHECKF(tg_json_skip_value(&g_r), "skip");
     tg_json_array_next(&g_r);
@@ -843,7 +851,8 @@ static void test_misc(void)
            "code names");
 
     /* UTF-8 length in code points. */
-    CHECKF(tg_str_utf8_length((tg_str){"a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", 10}) == 4, "utf8 length");
+    CHECKF(tg_str_utf8_length((tg_str){"a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", 10}) == 4,
+           "utf8 length");
     n = tg_str_utf8_length((tg_str){NULL, 0});
     CHECKF(n == 0, "utf8 length empty");
 }
@@ -897,7 +906,8 @@ static void test_doubles_vs_strtod(void)
         buf[nd + 40] = '1';
         n = nd + 41 + (size_t)sprintf(buf + nd + 41, "e-1116");
         tg_json_reader_init(&g_r, buf, n, NULL, &g_errs);
-        CHECKF(nd > 700 && tg_json_read_double(&g_r, &d) && d == 4.9406564584124654e-324, "halfway + epsilon: %g (%zu digits)", d, nd);
+        CHECKF(nd > 700 && tg_json_read_double(&g_r, &d) && d == 4.9406564584124654e-324,
+               "halfway + epsilon: %g (%zu digits)", d, nd);
     }
     /* Random decimal texts of all shapes. */
     for (i = 0; i < 20000; i++) {
@@ -978,7 +988,8 @@ static void test_doubles_fast_paths(void)
         for (t = 0; t < sizeof ties / sizeof ties[0]; t++) {
             double d, want = strtod(ties[t], NULL);
             tg_json_reader_init(&g_r, ties[t], strlen(ties[t]), NULL, &g_errs);
-            CHECKF(tg_json_read_double(&g_r, &d) && memcmp(&d, &want, sizeof d) == 0, "%s: %.17g, strtod %.17g", ties[t], d, want);
+            CHECKF(tg_json_read_double(&g_r, &d) && memcmp(&d, &want, sizeof d) == 0,
+                   "%s: %.17g, strtod %.17g", ties[t], d, want);
         }
     }
 }

@@ -174,7 +174,8 @@ static void test_document(void)
     tg_json_write_double(&w, 0.1);
     tg_json_write_char(&w, '}');
     CHECKF(tg_json_writer_ok(&w), "doc ok");
-    CHECKF(w.len == sizeof want - 1 && memcmp(buf, want, sizeof want - 1) == 0, "doc: %.*s", (int)w.len, buf);
+    CHECKF(w.len == sizeof want - 1 && memcmp(buf, want, sizeof want - 1) == 0,
+           "doc: %.*s", (int)w.len, buf);
 
     {
         static tg_json_reader rr;
@@ -282,7 +283,8 @@ static void test_null_views(void)
     CHECKF(w.len == 6 && memcmp(buf, "\"\"\"\"\"\"", 6) == 0 && w.error == TG_JSON_E_VALUE,
            "null views: %.*s", (int)w.len, buf);
     tg_json_reader_init(&r, NULL, 0, NULL, NULL);
-    CHECKF(!tg_json_skip_value(&r) && !tg_json_finish(&r) && r.error_count == 1, "NULL input");
+    CHECKF(!tg_json_skip_value(&r) && !tg_json_finish(&r) && r.error_count == 1,
+           "NULL input");
     CHECKF(tg_str_utf8_length((tg_str){NULL, 0}) == 0, "utf8 length of NULL");
 }
 
@@ -305,7 +307,8 @@ static void test_locale(void)
         tg_json_writer w;
         tg_json_writer_init(&w, buf, sizeof buf);
         tg_json_write_double(&w, v[i]);
-        CHECKF(w.len == strlen(want[i]) && memcmp(buf, want[i], w.len) == 0, "de: wrote %.*s, expected %s", (int)w.len, buf, want[i]);
+        CHECKF(w.len == strlen(want[i]) && memcmp(buf, want[i], w.len) == 0,
+               "de: wrote %.*s, expected %s", (int)w.len, buf, want[i]);
     }
     printf("locale test ran under %s\n", setlocale(LC_NUMERIC, NULL));
     setlocale(LC_NUMERIC, "C");
@@ -343,12 +346,14 @@ static void test_string_paths(void)
         tg_json_write_string(&a, (tg_str){in, n});
         tg_json_writer_init(&b, exact, a.len);
         tg_json_write_string(&b, (tg_str){in, n});
-        CHECKF(a.len == b.len && a.error == b.error && memcmp(roomy, exact, a.len) == 0, "string %d (%zu bytes): roomy %zu bytes (error %d), exact %zu (error %d)", i, n,
+        CHECKF(a.len == b.len && a.error == b.error && memcmp(roomy, exact, a.len) == 0,
+               "string %d (%zu bytes): roomy %zu bytes (error %d), exact %zu (error %d)", i, n,
                a.len, (int)a.error, b.len, (int)b.error);
         if (a.len > 0) {
             tg_json_writer_init(&b, exact, a.len - 1);
             tg_json_write_string(&b, (tg_str){in, n});
-            CHECKF(b.len == a.len && memcmp(roomy, exact, a.len - 1) == 0, "string %d: one byte short", i);
+            CHECKF(b.len == a.len && memcmp(roomy, exact, a.len - 1) == 0,
+                   "string %d: one byte short", i);
         }
     }
 }

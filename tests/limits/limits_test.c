@@ -159,7 +159,8 @@ static void test_depth(void)
             CHECKF(dec(&t) == want, "%s with %zu levels inside: %s (%s)", members[m], k,
                    tg_json_code_name(dec(&t)), first_reason());
         }
-    CHECKF(dec(&t) == TG_JSON_E_DEPTH && strstr(first_reason(), "64") != NULL, "the depth error names the bound: %s", first_reason());
+    CHECKF(dec(&t) == TG_JSON_E_DEPTH && strstr(first_reason(), "64") != NULL,
+           "the depth error names the bound: %s", first_reason());
 
     /* A million open brackets: rejected at level 65, no recursion. */
     clear(&t);
@@ -183,13 +184,15 @@ static void test_size(void)
     for (size_t i = 0; i < big / 64; i++)
         add(&t, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     add(&t, "\"}");
-    CHECKF(dec(&t) == TG_JSON_OK && g_msg.has_s && g_msg.s.len == big, "a 16 MiB string decodes whole: %s, %zu bytes", first_reason(), g_msg.s.len);
+    CHECKF(dec(&t) == TG_JSON_OK && g_msg.has_s && g_msg.s.len == big,
+           "a 16 MiB string decodes whole: %s, %zu bytes", first_reason(), g_msg.s.len);
 
     clear(&t);
     add(&t, "{\"j\":[0");
     rep(&t, ",1", 999999);
     add(&t, "]}");
-    CHECKF(dec(&t) == TG_JSON_OK && g_msg.j.len == t.len - 6, "a json field of 10^6 elements: %s", first_reason());
+    CHECKF(dec(&t) == TG_JSON_OK && g_msg.j.len == t.len - 6,
+           "a json field of 10^6 elements: %s", first_reason());
     free(t.p);
 }
 
@@ -283,7 +286,8 @@ static void test_arena(void)
     free(exact);
 
     c = limits_Probe_decode(&g_msg, doc, sizeof doc - 1, NULL, &g_errs);
-    CHECKF(c == TG_JSON_E_ARENA && strstr(first_reason(), want) != NULL, "NULL arena measures the same: %s", first_reason());
+    CHECKF(c == TG_JSON_E_ARENA && strstr(first_reason(), want) != NULL,
+           "NULL arena measures the same: %s", first_reason());
 }
 
 /* ---- integers and doubles ------------------------------------------------------- */
@@ -423,7 +427,8 @@ static void test_arrays(void)
         addf(&t, "%s{\"x\":%zu}", i ? "," : "", i);
     add(&t, "]}");
     tg_json_code c = dec(&t);
-    CHECKF(c == TG_JSON_OK && g_msg.ints.count == n && g_msg.strs.count == n, "10^5-element arrays: %s (%s)", tg_json_code_name(c), first_reason());
+    CHECKF(c == TG_JSON_OK && g_msg.ints.count == n && g_msg.strs.count == n,
+           "10^5-element arrays: %s (%s)", tg_json_code_name(c), first_reason());
     if (c == TG_JSON_OK && g_msg.ints.count == n)
         CHECKF(g_msg.ints.items[n - 1] == (int64_t)((n - 1) * 1000003) &&
                    g_msg.strs.items[n - 1].len == 6,
@@ -436,7 +441,8 @@ static void test_arrays(void)
         addf(&t, "%s%zu", i ? "," : "", i);
     add(&t, "],\"i32\":7}");
     c = dec(&t);
-    CHECKF(c == TG_JSON_E_LENGTH && g_errs.count == 1 && g_msg.i32 == 7, "10^5 items for max_items 3: %s (%s)", tg_json_code_name(c), first_reason());
+    CHECKF(c == TG_JSON_E_LENGTH && g_errs.count == 1 && g_msg.i32 == 7,
+           "10^5 items for max_items 3: %s (%s)", tg_json_code_name(c), first_reason());
 
     /* An arena too small for the items: measured, not overrun. */
     clear(&t);
@@ -448,7 +454,8 @@ static void test_arrays(void)
     tg_arena a;
     tg_arena_init(&a, small, sizeof small);
     c = limits_Probe_decode(&g_msg, t.p, t.len, &a, &g_errs);
-    CHECKF(c == TG_JSON_E_ARENA && a.needed >= n * sizeof(int64_t), "10^5 ints in 64 bytes: %s, needed %zu", tg_json_code_name(c), a.needed);
+    CHECKF(c == TG_JSON_E_ARENA && a.needed >= n * sizeof(int64_t),
+           "10^5 ints in 64 bytes: %s, needed %zu", tg_json_code_name(c), a.needed);
     free(t.p);
 }
 
