@@ -485,7 +485,8 @@ static mu_node *enum_model(const schema *s, const enum_def *e)
 
 /* ---- fields --------------------------------------------------------------------- */
 
-/* The C expression for a field's default (the loader checked the text). */
+/* The C expression for a field's default (the loader checked the text, and
+ * read a number's value as the decoders read numbers: default_value). */
 static char *default_expr(const schema *s, const field_def *f)
 {
     const char *d = f->default_text;
@@ -496,11 +497,11 @@ static char *default_expr(const schema *s, const field_def *f)
     if (k == T_BOOL)
         return xstrdup(d);
     if (k == T_INT64)
-        return int64_literal(strtoll(d, NULL, 10));
+        return int64_literal(f->default_value.i);
     if (k == T_INT32 || k == T_UINT32 || k == T_UINT64)
         return xasprintf("%s(%s)", int_macros[k], d);
     if (k == T_FLOAT64)
-        return double_literal(strtod(d, NULL));
+        return double_literal(f->default_value.d);
     if (k == T_ENUM) {
         const enum_def *e = f->type.enum_def;
         for (size_t i = 0; i < e->n_values; i++)
