@@ -1,8 +1,8 @@
 /* tg_producer: encode + key + topicgen headers + rd_kafka_producev, with
  * per-message delivery reports classified for the caller, fail-fast while
  * every broker is down, the fallback (fallback topic or spool file) for
- * failed deliveries, bounded flush and close, and the W3C traceparent
- * validator shared with the consumer. */
+ * failed deliveries, and bounded flush and close.  (The W3C traceparent
+ * parser it validates tg_send_opts.traceparent with is tg_trace.c's.) */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_producer.h"
 
@@ -937,47 +937,4 @@ void tg_producer_capture_clear(tg_producer *p)
     atomic_fetch_sub(&p->in_flight, cap->n - cap->served); /* sent by callbacks just now */
     capture_forget(cap);
     pthread_mutex_unlock(&cap->lock);
-}
-
-static int hex_field(const char *s, size_t n)
-{
-    int nonzero = 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
-            return -1;
-        nonzero |= ch != '0';
-    }
-    return nonzero;
-}
-
-static unsigned char hex_byte(const char *s)
-{
-    unsigned v = 0;
-    for (int i = 0; i < 2; i++)
-        v = v * 16 + (unsigned)(s[i] <= '9' ? s[i] - '0' : s[i] - 'a' + 10);
-    return (unsigned char)v;
-}
-
-bool tg_traceparent_parse(const char *v, size_t len, tg_trace_context *out)
-{
-    if (out)
-        memset(out, 0, sizeof *out);
-    if (!v || len < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-')
-        return false;
-    if (hex_field(v, 2) < 0 || (v[0] == 'f' && v[1] == 'f'))
-        return false;
-    if (hex_field(v + 3, 32) <= 0 || hex_field(v + 36, 16) <= 0 || hex_field(v + 53, 2) < 0)
-        return false;
-    unsigned char version = hex_byte(v);
-    if ((version == 0 && len != 55) || (version != 0 && len > 55 && v[55] != '-'))
-        return false;
-    if (out) {
-        out->valid = true;
-        out->version = version;
-        memcpy(out->trace_id, v + 3, 32);
-        memcpy(out->parent_id, v + 36, 16);
-        out->flags = hex_byte(v + 53);
-    }
-    return true;
 }

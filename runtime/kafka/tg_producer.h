@@ -51,6 +51,7 @@
 #include "tg_log.h"
 #include "tg_message.h"
 #include "tg_metrics.h"
+#include "tg_trace.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -230,21 +231,6 @@ const tg_header *tg_captured_header(const tg_captured *c, const char *name);
 /* Serve pending delivery reports, then forget every recorded send (earlier
  * tg_captured pointers become invalid); offsets start again at 0. */
 void tg_producer_capture_clear(tg_producer *p);
-
-/* W3C trace context parsed from a traceparent header value. */
-typedef struct tg_trace_context {
-    bool valid;
-    unsigned char version;
-    char trace_id[33];      /* 32 lower-case hex digits + NUL */
-    char parent_id[17];     /* 16 lower-case hex digits + NUL */
-    unsigned char flags;    /* bit 0: sampled                 */
-} tg_trace_context;
-
-/* Parse and validate a traceparent value ("00-<32 hex>-<16 hex>-<2 hex>",
- * lower-case hex, ids not all zero, version not ff; for version 00 exactly
- * 55 bytes, later versions may append "-..." fields).  Returns true and
- * fills *out (may be NULL) when valid. */
-bool tg_traceparent_parse(const char *value, size_t len, tg_trace_context *out);
 
 #ifdef __cplusplus
 }
