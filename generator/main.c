@@ -146,6 +146,21 @@ static const char *find_partial(void *ctx, const char *name, size_t len, size_t 
     return template_find(ctx, name, len, out_len);
 }
 
+/* A render that ran out of budget (mustache.h): the section that multiplied
+ * the output is in the template the user wrote or overrode, or in a partial
+ * of it; name the override file it came from and the template rendered. */
+static void report_too_large(const template_set *ts, const char *name, const mu_error *err)
+{
+    char *where = template_override_path(ts, err->name);
+    char *top = template_override_path(ts, name);
+    bool in_top = strcmp(err->name, name) == 0;
+    fprintf(stderr, "%s:%zu:%zu: error: %s%s%s\n", where ? where : err->name, err->line,
+            err->column, err->message, in_top ? "" : "; rendering ",
+            in_top ? "" : top ? top : name);
+    free(where);
+    free(top);
+}
+
 /* Render template `name` into *out; template errors are printed. */
 static bool render(template_set *ts, const char *name, const mu_node *model, mu_buffer *out)
 {
@@ -163,7 +178,10 @@ static bool render(template_set *ts, const char *name, const mu_node *model, mu_
     if (mu_render_opts(&src, model, &partials, &opts, out, &err) != 0) {
         char msg[512];
         mu_error_format(&err, msg, sizeof msg);
-        fprintf(stderr, "%s\n", msg);
+        if (err.too_large)
+            report_too_large(ts, name, &err);
+        else
+            fprintf(stderr, "%s\n", msg);
         return false;
     }
     return true;

@@ -813,20 +813,24 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
         set_str(fm, "name", name);
         set_own(fm, "c_name", type_c_name(s, name));
         push_with_last(fuzz, fm, i + 1 == s->n_order);
+        /* One model per message or union, shared by the lists that show it
+         * (mu_ref); each list item is a map over it with its own `last`. */
         if (d->kind == DECL_MESSAGE) {
-            mu_map_set(dm, "message", message_model(s, d->message));
+            mu_node *mm = message_model(s, d->message);
+            mu_map_set(dm, "message", mm);
             mu_map_set(dm, "union", mu_bool(false));
-            last_message = message_model(s, d->message);
+            last_message = mu_map_over(mu_ref(mm));
             push_with_last(messages, last_message, false);
             has_topic = d->message->kafka.topic != NULL;
             if (has_topic)
-                push_with_last(kafka, last_kafka = message_model(s, d->message), false);
+                push_with_last(kafka, last_kafka = mu_map_over(mu_ref(mm)), false);
         } else {
+            mu_node *um = union_model(s, d->union_def);
             mu_map_set(dm, "message", mu_bool(false));
-            mu_map_set(dm, "union", union_model(s, d->union_def));
+            mu_map_set(dm, "union", um);
             has_topic = d->union_def->kafka.topic != NULL;
             if (has_topic)
-                push_with_last(kafka, last_kafka = union_model(s, d->union_def), false);
+                push_with_last(kafka, last_kafka = mu_map_over(mu_ref(um)), false);
         }
         push_with_last(decls, dm, i + 1 == s->n_order);
     }

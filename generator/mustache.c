@@ -6,16 +6,21 @@
  * child, so rendering walks index ranges and needs no tree.  Parsing does the
  * spec's whitespace work once: standalone tags take their whole line with
  * them, and a standalone partial remembers its indentation.  Rendering keeps
- * the context stack as a chain of frames on the C stack.  Partials are
- * parsed when included (indented copies for standalone partials).
+ * the context stack as a chain of frames on the C stack.  A partial is
+ * parsed when first included, once per render for each indentation it is
+ * included with (standalone partials get an indented copy), and reused.
  *
- * Workload: templates of a few kB, data trees of a few hundred nodes.  Work
- * is linear in template size; map lookups are linear in the map size.
+ * Workload: templates of a few kB, data trees of a few hundred nodes up to
+ * tens of millions (a schema of 100,000 fields).  Rendering is linear in
+ * the size of the output; map lookups are linear in the map size (maps have
+ * tens of keys).  The render budget (mustache.h) counts what a render does
+ * and is scaled to the data only when a floor is passed.
  */
 #include "mustache.h"
 #include "suggest.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,56 +61,67 @@ static void *grow(void *items, size_t *cap, size_t need, size_t elem)
 
 typedef enum mu_kind { MU_MAP, MU_LIST, MU_STRING, MU_BOOL, MU_NULL, MU_NUMBER } mu_kind;
 
+/* A map entry.  A key shorter than KEY_INLINE bytes (every key of the
+ * generator's model) is stored in the entry itself, NUL-terminated; a
+ * longer one on the heap, its pointer kept in inl.  32 bytes an entry and
+ * no allocation of its own: a model holds millions of entries. */
+#define KEY_INLINE 20
 typedef struct mu_entry {
-    char *key;
-    size_t key_len;
     mu_node *value;
+    uint32_t key_len;
+    char inl[KEY_INLINE];
 } mu_entry;
 
+/* Node size matters as much: 32 bytes, a string's bytes in the same block.
+ * refs counts the holders beyond the first (mu_ref); STATIC marks the
+ * shared immutable nodes (true, false, null, ""), which mu_free leaves. */
+#define STATIC UINT32_MAX
 struct mu_node {
     mu_kind kind;
+    uint32_t refs;
     union {
         bool b;
         double num;
-        struct { char *ptr; size_t len; } str;
-        struct { mu_entry *items; size_t count, cap; } map;
+        struct { const char *ptr; size_t len; } str;
+        struct { mu_entry *items; uint32_t count, cap; mu_node *base; } map;
         struct { mu_node **items; size_t count, cap; } list;
     } u;
 };
 
-static mu_node *new_node(mu_kind kind)
+static mu_node node_true = {MU_BOOL, STATIC, {.b = true}};
+static mu_node node_false = {MU_BOOL, STATIC, {.b = false}};
+static mu_node node_null = {MU_NULL, STATIC, {.b = false}};
+static mu_node node_empty = {MU_STRING, STATIC, {.str = {"", 0}}};
+
+static mu_node *new_node(mu_kind kind, size_t extra)
 {
-    mu_node *n = xrealloc(NULL, sizeof *n);
+    mu_node *n = xrealloc(NULL, sizeof *n + extra);
     memset(n, 0, sizeof *n);
     n->kind = kind;
     return n;
 }
 
-mu_node *mu_map(void) { return new_node(MU_MAP); }
-mu_node *mu_list(void) { return new_node(MU_LIST); }
-mu_node *mu_null(void) { return new_node(MU_NULL); }
-
-mu_node *mu_bool(bool b)
-{
-    mu_node *n = new_node(MU_BOOL);
-    n->u.b = b;
-    return n;
-}
+mu_node *mu_map(void) { return new_node(MU_MAP, 0); }
+mu_node *mu_list(void) { return new_node(MU_LIST, 0); }
+mu_node *mu_null(void) { return &node_null; }
+mu_node *mu_bool(bool b) { return b ? &node_true : &node_false; }
 
 mu_node *mu_number(double d)
 {
-    mu_node *n = new_node(MU_NUMBER);
+    mu_node *n = new_node(MU_NUMBER, 0);
     n->u.num = d;
     return n;
 }
 
 mu_node *mu_string_n(const char *s, size_t len)
 {
-    mu_node *n = new_node(MU_STRING);
-    n->u.str.ptr = xrealloc(NULL, len + 1);
-    if (len)
-        memcpy(n->u.str.ptr, s, len);
-    n->u.str.ptr[len] = '\0';
+    if (len == 0)
+        return &node_empty;
+    mu_node *n = new_node(MU_STRING, len + 1);
+    char *text = (char *)(n + 1);
+    memcpy(text, s, len);
+    text[len] = '\0';
+    n->u.str.ptr = text;
     n->u.str.len = len;
     return n;
 }
@@ -120,25 +136,65 @@ static void check_kind(const mu_node *n, mu_kind kind, const mu_node *child, con
     }
 }
 
+mu_node *mu_ref(mu_node *node)
+{
+    if (node && node->refs != STATIC) {
+        if (node->refs == STATIC - 1) {
+            fputs("topicgen: mustache: mu_ref: too many references\n", stderr);
+            abort();
+        }
+        node->refs++;
+    }
+    return node;
+}
+
+mu_node *mu_map_over(mu_node *base)
+{
+    check_kind(base, MU_MAP, base, "mu_map_over");
+    mu_node *m = mu_map();
+    m->u.map.base = base;
+    return m;
+}
+
+static const char *entry_key(const mu_entry *e)
+{
+    const char *heap;
+    if (e->key_len < KEY_INLINE)
+        return e->inl;
+    memcpy(&heap, e->inl, sizeof heap);
+    return heap;
+}
+
 void mu_map_set(mu_node *map, const char *key, mu_node *child)
 {
     check_kind(map, MU_MAP, child, "mu_map_set");
     size_t klen = strlen(key);
     for (size_t i = 0; i < map->u.map.count; i++) {
         mu_entry *e = &map->u.map.items[i];
-        if (e->key_len == klen && memcmp(e->key, key, klen) == 0) {
+        if (e->key_len == klen && memcmp(entry_key(e), key, klen) == 0) {
             mu_free(e->value);
             e->value = child;
             return;
         }
     }
-    map->u.map.items = grow(map->u.map.items, &map->u.map.cap, map->u.map.count + 1,
-                            sizeof(mu_entry));
+    if (map->u.map.count == map->u.map.cap) { /* 1.5x: maps stay small */
+        if (map->u.map.cap >= UINT32_MAX / 2 || klen >= UINT32_MAX) {
+            fputs("topicgen: mustache: mu_map_set: map too large\n", stderr);
+            abort();
+        }
+        map->u.map.cap = map->u.map.cap ? map->u.map.cap + map->u.map.cap / 2 : 8;
+        map->u.map.items = xrealloc(map->u.map.items, map->u.map.cap * sizeof(mu_entry));
+    }
     mu_entry *e = &map->u.map.items[map->u.map.count++];
-    e->key = xrealloc(NULL, klen + 1);
-    memcpy(e->key, key, klen + 1);
-    e->key_len = klen;
     e->value = child;
+    e->key_len = (uint32_t)klen;
+    if (klen < KEY_INLINE) {
+        memcpy(e->inl, key, klen + 1);
+    } else {
+        char *heap = xrealloc(NULL, klen + 1);
+        memcpy(heap, key, klen + 1);
+        memcpy(e->inl, &heap, sizeof heap);
+    }
 }
 
 void mu_list_push(mu_node *list, mu_node *child)
@@ -151,15 +207,24 @@ void mu_list_push(mu_node *list, mu_node *child)
 
 void mu_free(mu_node *node)
 {
-    if (!node)
+    if (!node || node->refs == STATIC)
         return;
+    if (node->refs > 0) {
+        node->refs--;
+        return;
+    }
     switch (node->kind) {
     case MU_MAP:
         for (size_t i = 0; i < node->u.map.count; i++) {
-            free(node->u.map.items[i].key);
+            if (node->u.map.items[i].key_len >= KEY_INLINE) {
+                char *heap;
+                memcpy(&heap, node->u.map.items[i].inl, sizeof heap);
+                free(heap);
+            }
             mu_free(node->u.map.items[i].value);
         }
         free(node->u.map.items);
+        mu_free(node->u.map.base);
         break;
     case MU_LIST:
         for (size_t i = 0; i < node->u.list.count; i++)
@@ -167,8 +232,6 @@ void mu_free(mu_node *node)
         free(node->u.list.items);
         break;
     case MU_STRING:
-        free(node->u.str.ptr);
-        break;
     case MU_BOOL:
     case MU_NULL:
     case MU_NUMBER:
@@ -177,16 +240,18 @@ void mu_free(mu_node *node)
     free(node);
 }
 
-/* The value of map[key[0..len)], or NULL if m is not a map or has no key. */
+/* The value of map[key[0..len)], or NULL if m is not a map or has no key;
+ * a map made by mu_map_over falls back to its base. */
 static const mu_node *map_get(const mu_node *m, const char *key, size_t len)
 {
-    if (!m || m->kind != MU_MAP)
-        return NULL;
-    for (size_t i = 0; i < m->u.map.count; i++) {
-        const mu_entry *e = &m->u.map.items[i];
-        if (e->key_len == len && memcmp(e->key, key, len) == 0)
-            return e->value;
-    }
+    for (; m && m->kind == MU_MAP; m = m->u.map.base)
+        for (size_t i = 0; i < m->u.map.count; i++) {
+            const mu_entry *e = &m->u.map.items[i];
+            const char *k = entry_key(e);
+            if (e->key_len == len && (len == 0 || (k[0] == key[0] &&
+                                                   memcmp(k + 1, key + 1, len - 1) == 0)))
+                return e->value;
+        }
     return NULL;
 }
 
@@ -307,6 +372,7 @@ typedef struct tmpl {
     size_t col_shift;  /* indentation added to each line (indented partial) */
     tnode *nodes;
     size_t count, cap;
+    size_t *renders;   /* times each node rendered (the render budget) */
 } tmpl;
 
 /* 1-based line and column of byte offset off in t's source; in an indented
@@ -326,6 +392,7 @@ MU_PRINTF(4, 5)
 static int fail(mu_error *err, const tmpl *t, size_t off, const char *fmt, ...)
 {
     line_col(t, off, &err->line, &err->column);
+    err->too_large = false;
     size_t n = t->name_len < MU_ERROR_NAME_MAX - 1 ? t->name_len : MU_ERROR_NAME_MAX - 1;
     memcpy(err->name, t->name, n);
     err->name[n] = '\0';
@@ -592,11 +659,32 @@ static int compile(tmpl *t, mu_error *err)
 
 /* ---------------------------------------------------------- renderer */
 
-/* One level of the context stack. */
+/* One level of the context stack.  item: the frame is an item of a list a
+ * section iterates. */
 typedef struct frame {
     const mu_node *node;
     const struct frame *up;
+    bool item;
 } frame;
+
+/* An open section or partial, innermost first: what the render budget's
+ * error names when it runs out. */
+typedef struct active {
+    const tmpl *t;
+    const tnode *n;      /* its tag */
+    bool list;           /* a section over a list */
+    bool outer;          /* ... found outside the innermost list item */
+    const struct active *up;
+} active;
+
+/* A partial, compiled once per render for each indentation it is included
+ * with: a partial included for every field of a model is parsed once. */
+typedef struct cached {
+    tmpl t;
+    char *copy;          /* the indented text (owned), or NULL */
+    const char *indent;
+    size_t indent_len;
+} cached;
 
 typedef struct render {
     const mu_partials *partials;
@@ -606,9 +694,121 @@ typedef struct render {
     bool html_escape;           /* {{x}} escapes & " < > (off: MU_NO_ESCAPE) */
     bool strict;                /* MU_STRICT: unknown names are errors */
     const char *const *partial_names; /* suggested for a missing partial */
-    size_t steps;               /* against MU_MAX_RENDER_STEPS */
-    size_t out_start;           /* out->len before the render, for MU_MAX_OUTPUT */
+    const mu_node *data;
+    const tmpl *top;            /* the template mu_render was given */
+    const active *open;         /* innermost open section or partial */
+    cached **cache;
+    size_t n_cache, cache_cap;
+    /* The budget (mustache.h): the floors until one is passed, then scaled
+     * by the size of the data, measured once when that happens. */
+    size_t steps;               /* tags rendered, frames searched, bytes compiled */
+    size_t out_start;           /* out->len before the render */
+    size_t max_renders, max_steps, max_output;
+    size_t data_values, data_bytes; /* 0 until measured */
 } render;
+
+/* ---- the budget */
+
+static size_t scale(size_t floor, size_t per, size_t n)
+{
+    return n > (SIZE_MAX - floor) / per ? SIZE_MAX : floor + per * n;
+}
+
+/* Count the values of the data (a shared node once per place it is shown,
+ * as it renders) and the bytes of its strings. */
+static void measure(const mu_node *n, size_t *values, size_t *bytes)
+{
+    for (; n; n = n->kind == MU_MAP ? n->u.map.base : NULL) {
+        ++*values;
+        switch (n->kind) {
+        case MU_MAP:
+            for (size_t i = 0; i < n->u.map.count; i++) {
+                const mu_node *v = n->u.map.items[i].value;
+                *bytes += n->u.map.items[i].key_len;
+                if (v->kind == MU_MAP || v->kind == MU_LIST) {
+                    measure(v, values, bytes);
+                } else {
+                    ++*values;
+                    *bytes += v->kind == MU_STRING ? v->u.str.len : 8;
+                }
+            }
+            break;
+        case MU_LIST:
+            for (size_t i = 0; i < n->u.list.count; i++)
+                measure(n->u.list.items[i], values, bytes);
+            break;
+        case MU_STRING:
+            *bytes += n->u.str.len;
+            break;
+        case MU_BOOL:
+        case MU_NULL:
+        case MU_NUMBER:
+            *bytes += 8;
+            break;
+        }
+    }
+}
+
+/* The tag rendered, section or partial that made the render too large:
+ * the outermost section over a list found outside the list item it is
+ * in ({{#list}}{{#list}}: each item repeats the whole list), else the
+ * outermost partial included inside itself, else the innermost section
+ * over a list, else the tag being rendered (*a NULL). */
+static const active *culprit(const render *r)
+{
+    const active *found = NULL;
+    for (const active *a = r->open; a; a = a->up)
+        if (a->outer)
+            found = a;
+    for (const active *a = r->open; !found && a; a = a->up)
+        for (const active *b = a->up; a->n->kind == T_PARTIAL && b; b = b->up)
+            if (b->n->kind == T_PARTIAL && b->n->len == a->n->len &&
+                memcmp(b->n->str, a->n->str, a->n->len) == 0)
+                found = b;
+    for (const active *a = r->open; !found && a; a = a->up)
+        if (a->list)
+            found = a;
+    return found;
+}
+
+/* The budget ran out at tag n of t: scale it to the data (once), and if it
+ * still has run out, fail naming what multiplied the output. */
+static int over_budget(render *r, const tmpl *t, const tnode *n, size_t renders)
+{
+    if (!r->data_values) {
+        measure(r->data, &r->data_values, &r->data_bytes);
+        r->data_values += !r->data_values;
+        r->max_renders = scale(MU_MAX_TAG_RENDERS, MU_TAG_RENDERS_PER_VALUE, r->data_values);
+        r->max_steps = scale(MU_MAX_RENDER_STEPS, MU_RENDER_STEPS_PER_VALUE, r->data_values);
+        r->max_output = scale(MU_MAX_OUTPUT, MU_OUTPUT_PER_DATA_BYTE, r->data_bytes);
+    }
+    char why[160];
+    if (renders > r->max_renders)
+        snprintf(why, sizeof why, "a tag in it would render more than %zu times, for data of %zu values",
+                 r->max_renders, r->data_values);
+    else if (r->steps > r->max_steps)
+        snprintf(why, sizeof why, "the render would take more than %zu steps, for data of %zu values",
+                 r->max_steps, r->data_values);
+    else if (r->out->len - r->out_start > r->max_output)
+        snprintf(why, sizeof why, "the output would pass %zu bytes, for data of %zu bytes",
+                 r->max_output, r->data_bytes);
+    else
+        return 0;
+    const active *a = culprit(r);
+    const tmpl *ct = a ? a->t : t;
+    const tnode *cn = a ? a->n : n;
+    if (!a)
+        fail(r->err, ct, cn->offset, "render too large: %s", why);
+    else
+        fail(r->err, ct, cn->offset, "%s '%.*s' multiplies the output%s; %s",
+             cn->kind == T_PARTIAL ? "partial" : "section", (int)cn->len, cn->str,
+             a->outer ? ": it repeats a list of an enclosing context for every item"
+             : cn->kind == T_PARTIAL ? ": it is included inside itself" : "", why);
+    r->err->too_large = true;
+    return -1;
+}
+
+/* ---- names */
 
 static size_t segment(const char *name, size_t len)
 {
@@ -626,18 +826,21 @@ typedef struct miss {
 
 /* Resolve a (dotted) name against the context stack; NULL when missing (or
  * for "." over no data).  *found tells a missing name from that, *m says
- * which segment was missing.  Each frame searched is a step of the render
- * budget. */
+ * which segment was missing, *at the frame its first segment was found in.
+ * Each frame searched is a step of the render budget. */
 static const mu_node *lookup(render *r, const frame *ctx, const char *name, size_t len,
-                             bool *found, miss *m)
+                             bool *found, miss *m, const frame **at)
 {
     *found = true;
+    *at = ctx;
     if (len == 1 && name[0] == '.')
         return ctx->node;
     size_t seg = segment(name, len);
     const mu_node *v = NULL, *in = NULL;
-    for (const frame *f = ctx; f && !v; f = f->up, r->steps++)
+    for (const frame *f = ctx; f && !v; f = f->up, r->steps++) {
         v = map_get(f->node, name, seg);
+        *at = f;
+    }
     while (v && seg < len) {
         name += seg + 1;
         len -= seg + 1;
@@ -649,12 +852,12 @@ static const mu_node *lookup(render *r, const frame *ctx, const char *name, size
     *m = (miss){in, name, seg};
     return v;
 }
-
 /* Offer the keys of map m as suggestions. */
 static void offer_keys(suggest *s, const mu_node *m)
 {
-    for (size_t i = 0; m && m->kind == MU_MAP && i < m->u.map.count; i++)
-        suggest_offer(s, m->u.map.items[i].key, m->u.map.items[i].key_len);
+    for (; m && m->kind == MU_MAP; m = m->u.map.base)
+        for (size_t i = 0; i < m->u.map.count; i++)
+            suggest_offer(s, entry_key(&m->u.map.items[i]), m->u.map.items[i].key_len);
 }
 
 /* MU_STRICT: the name of tag n (a variable or section) is not defined. */
@@ -677,13 +880,14 @@ static int fail_unknown_name(render *r, const tmpl *t, const tnode *n, const fra
                 suggest_format(&s, hint, sizeof hint));
 }
 
+
 /* Look tag n's name up; in strict mode a missing name is an error (-1). */
 static int resolve(render *r, const tmpl *t, const tnode *n, const frame *ctx,
-                   const mu_node **v)
+                   const mu_node **v, const frame **at)
 {
     bool found;
     miss m;
-    *v = lookup(r, ctx, n->str, n->len, &found, &m);
+    *v = lookup(r, ctx, n->str, n->len, &found, &m, at);
     return found || !r->strict ? 0 : fail_unknown_name(r, t, n, ctx, &m);
 }
 
@@ -708,10 +912,41 @@ static char *indent_text(const char *text, size_t len, const char *indent, size_
     return out;
 }
 
-static int render_range(render *r, const tmpl *t, size_t i, size_t end, const frame *ctx);
-
-static int render_partial(render *r, const tmpl *t, const tnode *n, const frame *ctx)
+/* Compile t and give it its render counts.  Returns 0 or -1 (*err set). */
+static int prepare(tmpl *t, mu_error *err)
 {
+    if (compile(t, err) != 0)
+        return -1;
+    t->renders = xrealloc(NULL, (t->count ? t->count : 1) * sizeof *t->renders);
+    memset(t->renders, 0, (t->count ? t->count : 1) * sizeof *t->renders);
+    return 0;
+}
+
+static void free_cache(render *r)
+{
+    for (size_t i = 0; i < r->n_cache; i++) {
+        free(r->cache[i]->t.nodes);
+        free(r->cache[i]->t.renders);
+        free(r->cache[i]->copy);
+        free(r->cache[i]);
+    }
+    free(r->cache);
+}
+
+/* Partial tag n, compiled (once per render for its name and indentation);
+ * *c NULL when there is no such partial (renders as nothing). */
+static int find_partial(render *r, const tmpl *t, const tnode *n, cached **c)
+{
+    for (size_t i = 0; i < r->n_cache; i++) {
+        cached *k = r->cache[i];
+        if (k->t.name_len == n->len && memcmp(k->t.name, n->str, n->len) == 0 &&
+            k->indent_len == n->indent_len &&
+            (n->indent_len == 0 || memcmp(k->indent, n->indent, n->indent_len) == 0)) {
+            *c = k;
+            return 0;
+        }
+    }
+    *c = NULL;
     size_t len = 0;
     const char *text = r->partials && r->partials->find
                      ? r->partials->find(r->partials->ctx, n->str, n->len, &len) : NULL;
@@ -725,46 +960,79 @@ static int render_partial(render *r, const tmpl *t, const tnode *n, const frame 
     }
     if (!text)
         return 0;
+    r->steps += len + 1; /* compiling it costs its length */
+    cached *k = xrealloc(NULL, sizeof *k);
+    *k = (cached){{n->str, n->len, text, len, 0, NULL, 0, 0, NULL}, NULL, n->indent,
+                  n->indent_len};
+    if (n->indent_len) {
+        k->copy = indent_text(text, len, n->indent, n->indent_len, &k->t.len);
+        k->t.src = k->copy;
+        k->t.col_shift = n->indent_len;
+    }
+    r->cache = grow(r->cache, &r->cache_cap, r->n_cache + 1, sizeof *r->cache);
+    r->cache[r->n_cache++] = k;
+    if (prepare(&k->t, r->err) != 0)
+        return -1;
+    *c = k;
+    return 0;
+}
+
+static int render_range(render *r, const tmpl *t, size_t i, size_t end, const frame *ctx);
+
+static int render_partial(render *r, const tmpl *t, const tnode *n, const frame *ctx)
+{
+    cached *c;
+    if (find_partial(r, t, n, &c) != 0)
+        return -1;
+    if (!c)
+        return 0;
     if (r->depth >= MU_MAX_PARTIAL_DEPTH)
         return fail(r->err, t, n->offset, "partial recursion too deep (%d levels) at '%.*s'",
                     MU_MAX_PARTIAL_DEPTH, (int)n->len, n->str);
-    r->steps += len; /* compiling it costs its length */
-    tmpl sub = {n->str, n->len, text, len, 0, NULL, 0, 0};
-    char *copy = NULL;
-    if (n->indent_len) {
-        copy = indent_text(text, len, n->indent, n->indent_len, &sub.len);
-        sub.src = copy;
-        sub.col_shift = n->indent_len;
-    }
-    int rc = compile(&sub, r->err);
-    if (rc == 0) {
-        r->depth++;
-        rc = render_range(r, &sub, 0, sub.count, ctx);
-        r->depth--;
-    }
-    free(sub.nodes);
-    free(copy);
+    active a = {t, n, false, false, r->open};
+    r->open = &a;
+    r->depth++;
+    int rc = render_range(r, &c->t, 0, c->t.count, ctx);
+    r->depth--;
+    r->open = a.up;
     return rc;
+}
+
+/* True when frame `at` lies outside the innermost list item of ctx. */
+static bool outside_item(const frame *ctx, const frame *at)
+{
+    for (const frame *f = ctx; f && f != at; f = f->up)
+        if (f->item)
+            return true;
+    return false;
 }
 
 static int render_section(render *r, const tmpl *t, size_t i, const frame *ctx)
 {
     const tnode *n = &t->nodes[i];
     const mu_node *v;
-    if (resolve(r, t, n, ctx, &v) != 0)
+    const frame *at;
+    if (resolve(r, t, n, ctx, &v, &at) != 0)
         return -1;
     if (n->kind == T_INVERTED)
         return truthy(v) ? 0 : render_range(r, t, i + 1, n->end, ctx);
-    if (v && v->kind == MU_LIST) {
-        for (size_t k = 0; k < v->u.list.count; k++) {
-            frame f = {v->u.list.items[k], ctx};
-            if (render_range(r, t, i + 1, n->end, &f) != 0)
-                return -1;
-        }
+    if (!truthy(v))
         return 0;
+    bool list = v->kind == MU_LIST;
+    active a = {t, n, list, list && outside_item(ctx, at), r->open};
+    int rc = 0;
+    r->open = &a;
+    if (list) {
+        for (size_t k = 0; rc == 0 && k < v->u.list.count; k++) {
+            frame f = {v->u.list.items[k], ctx, true};
+            rc = render_range(r, t, i + 1, n->end, &f);
+        }
+    } else {
+        frame f = {v, ctx, false};
+        rc = render_range(r, t, i + 1, n->end, &f);
     }
-    frame f = {v, ctx};
-    return truthy(v) ? render_range(r, t, i + 1, n->end, &f) : 0;
+    r->open = a.up;
+    return rc;
 }
 
 /* Render nodes [i, end) of t. */
@@ -772,11 +1040,11 @@ static int render_range(render *r, const tmpl *t, size_t i, size_t end, const fr
 {
     while (i < end) {
         const tnode *n = &t->nodes[i];
-        if (++r->steps > MU_MAX_RENDER_STEPS || r->out->len - r->out_start > MU_MAX_OUTPUT)
-            return fail(r->err, t, n->offset,
-                        "render too large (more than %d steps or %u bytes of output): "
-                        "sections or partials nested over lists multiply",
-                        MU_MAX_RENDER_STEPS, MU_MAX_OUTPUT);
+        size_t renders = ++t->renders[i];
+        if ((renders > r->max_renders || ++r->steps > r->max_steps ||
+             r->out->len - r->out_start > r->max_output) &&
+            over_budget(r, t, n, renders) != 0)
+            return -1;
         switch (n->kind) {
         case T_TEXT:
             buf_put(r->out, n->str, n->len);
@@ -784,7 +1052,8 @@ static int render_range(render *r, const tmpl *t, size_t i, size_t end, const fr
         case T_VAR:
         case T_RAW: {
             const mu_node *v;
-            if (resolve(r, t, n, ctx, &v) != 0)
+            const frame *at;
+            if (resolve(r, t, n, ctx, &v, &at) != 0)
                 return -1;
             put_value(r->out, v, r->html_escape && n->kind == T_VAR);
             break;
@@ -822,16 +1091,20 @@ int mu_render_opts(const mu_template_src *tpl, const mu_node *data, const mu_par
                    const mu_options *opts, mu_buffer *out, mu_error *err)
 {
     mu_error scratch;
-    render r = {partials, out, err ? err : &scratch, 0, !(opts->flags & MU_NO_ESCAPE),
-                (opts->flags & MU_STRICT) != 0, opts->partial_names, 0, out->len};
     const char *name = tpl->name ? tpl->name : "";
-    tmpl t = {name, strlen(name), tpl->text, tpl->len, 0, NULL, 0, 0};
+    tmpl t = {name, strlen(name), tpl->text, tpl->len, 0, NULL, 0, 0, NULL};
+    render r = {partials, out, err ? err : &scratch, 0, !(opts->flags & MU_NO_ESCAPE),
+                (opts->flags & MU_STRICT) != 0, opts->partial_names, data, &t, NULL,
+                NULL, 0, 0, 0, out->len, MU_MAX_TAG_RENDERS, MU_MAX_RENDER_STEPS,
+                MU_MAX_OUTPUT, 0, 0};
     size_t mark = out->len;
-    frame root = {data, NULL};
-    int rc = compile(&t, r.err);
+    frame root = {data, NULL, false};
+    int rc = prepare(&t, r.err);
     if (rc == 0)
         rc = render_range(&r, &t, 0, t.count, &root);
     free(t.nodes);
+    free(t.renders);
+    free_cache(&r);
     if (rc != 0 && out->data) {
         out->len = mark;
         out->data[mark] = '\0';

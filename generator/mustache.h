@@ -31,17 +31,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Limits.  Exceeding them is a render error, never a crash. */
+/* Limits.  Exceeding them is a render error, never a crash.
+ *
+ * The render budget.  Sections and partials nested over lists multiply
+ * ({{#list}} twenty deep over four items renders 4^20 times), so a short
+ * template could run for ever: a render that passes a bound below is an
+ * error, which names the section (or partial) that multiplied.  Honest
+ * templates render each tag about once per item of the lists around it, so
+ * the bounds grow with the data: a floor, plus so much per value of the
+ * data tree (each map, list, string, flag; a node shown in two places
+ * counts twice) or per byte of its strings, measured when a floor is
+ * passed.  The generator's templates render no tag more than 0.01 times per
+ * value of the model, take 1-4 steps per value and write less than one
+ * byte per byte of it, whatever the size of the schema. */
+#ifndef MU_MAX_RENDER_STEPS            /* steps: tags rendered, frames      */
+#define MU_MAX_RENDER_STEPS 20000000   /* searched, bytes of partials       */
+#endif                                 /* compiled: the floor...            */
+#define MU_RENDER_STEPS_PER_VALUE 64   /* ... plus this per value           */
+#define MU_MAX_TAG_RENDERS (MU_MAX_RENDER_STEPS / 20) /* times one tag may  */
+#define MU_TAG_RENDERS_PER_VALUE 1     /* render: floor, plus per value     */
+#define MU_MAX_OUTPUT ((size_t)256 << 20) /* bytes one render may append... */
+#define MU_OUTPUT_PER_DATA_BYTE 16     /* ... plus this per byte of data    */
+
 #define MU_MAX_PARTIAL_DEPTH 64   /* partials included inside partials   */
 #define MU_MAX_NESTING 64         /* sections nested inside one template */
-#ifndef MU_MAX_RENDER_STEPS          /* per render: nodes rendered, frames */
-#define MU_MAX_RENDER_STEPS 20000000 /* searched and bytes of partials     */
-#endif                               /* compiled (crm.yaml's source.c needs
-                                        about 0.1M).  Sections and partials
-                                        nested over lists multiply: without
-                                        a bound a short template runs for
-                                        ever.                               */
-#define MU_MAX_OUTPUT (256u << 20) /* bytes one render may append          */
 #define MU_ERROR_NAME_MAX 128     /* template name kept in mu_error      */
 #define MU_ERROR_MESSAGE_MAX 256  /* message kept in mu_error            */
 
@@ -50,8 +63,22 @@
 /* One value of the data tree: map, list, string, bool, null or number. */
 typedef struct mu_node mu_node;
 
+/* Nodes are small (32 bytes, a string's bytes in the same allocation, map
+ * keys of fewer than 20 bytes inside their entry) and true, false, null and
+ * "" are shared immutable nodes: a model holds millions of them.  A node may
+ * be held in several places (mu_ref), and a map may be a few keys over a
+ * shared base (mu_map_over): a model need not copy what it shows twice. */
+
 /* New empty map (keys keep insertion order).  Caller owns it (mu_free). */
 mu_node *mu_map(void);
+/* New map that holds no key of its own yet and finds every key it does not
+ * set in base (which may be one too): a variant of a shared map.  Takes
+ * over the caller's hold on base (pass mu_ref(base) to keep one).  Aborts
+ * if base is not a map. */
+mu_node *mu_map_over(mu_node *base);
+/* One more hold on node, which may then be put in one more place; each
+ * hold is released by one mu_free.  Returns node.  NULL is allowed. */
+mu_node *mu_ref(mu_node *node);
 /* New empty list.  Caller owns it (mu_free). */
 mu_node *mu_list(void);
 /* New string copied from the NUL-terminated s.  Caller owns it. */
@@ -67,13 +94,15 @@ mu_node *mu_null(void);
 mu_node *mu_number(double d);
 
 /* Set map[key] = child.  The key is copied; the map takes ownership of
- * child; an existing entry with that key is freed and replaced in place.
- * Aborts if map is not a map or child is NULL.  Linear in the map size. */
+ * child; an existing entry with that key is freed and replaced in place (a
+ * key of a mu_map_over base is shadowed, not changed).  Aborts if map is
+ * not a map or child is NULL.  Linear in the map size. */
 void mu_map_set(mu_node *map, const char *key, mu_node *child);
 /* Append child to list; the list takes ownership of child.
  * Aborts if list is not a list or child is NULL. */
 void mu_list_push(mu_node *list, mu_node *child);
-/* Free node and everything it owns.  NULL is allowed. */
+/* Release one hold on node; the last frees it and everything it owns.
+ * NULL is allowed. */
 void mu_free(mu_node *node);
 
 /* ---------------------------------------------------------- rendering */
@@ -106,11 +135,15 @@ typedef struct mu_buffer {
 void mu_buffer_free(mu_buffer *buf);
 
 /* A render error: where (template or partial name, 1-based line and column
- * in bytes) and what. */
+ * in bytes) and what.  too_large: the render budget ran out (mustache.h's
+ * limits); name, line and column are then those of the section or partial
+ * that multiplied the output (or, when none did, the tag being rendered),
+ * which may be in a partial rather than in the template rendered. */
 typedef struct mu_error {
     char name[MU_ERROR_NAME_MAX];
     size_t line, column;
     char message[MU_ERROR_MESSAGE_MAX];
+    bool too_large;
 } mu_error;
 
 /* Render tpl against data (NULL means null) and append the output to out.

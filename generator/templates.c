@@ -67,6 +67,17 @@ const char *template_find(template_set *t, const char *name, size_t name_len, si
     return text;
 }
 
+char *template_override_path(const template_set *t, const char *name)
+{
+    char *full = strstr(name, ".mustache") ? xstrdup(name) : xasprintf("%s.mustache", name);
+    char *path = NULL;
+    for (size_t i = 0; !path && i < t->n_loaded; i++)
+        if (strcmp(t->loaded_names[i], full) == 0)
+            path = xasprintf("%s/%s", t->override_dir, full);
+    free(full);
+    return path;
+}
+
 const char *const *template_partial_names(template_set *t)
 {
     if (t->partial_names)

@@ -30,6 +30,11 @@ typedef struct template_set {
  * treated as missing. */
 const char *template_find(template_set *t, const char *name, size_t name_len, size_t *len);
 
+/* The override file template or partial `name` ("header.h.mustache",
+ * "read_value") was read from ("tpl/read_value.mustache", allocated), or
+ * NULL when it is a built-in one or has not been looked up. */
+char *template_override_path(const template_set *t, const char *name);
+
 /* The name of every built-in template as a partial would include it
  * ("read_value", "header.h"), NULL-terminated: what strict rendering
  * suggests for an unknown partial.  Valid until template_set_free. */

@@ -10,7 +10,10 @@
  * (3) number formatting and truthiness choices documented in mustache.h;
  * (4) MU_STRICT: unknown variables, sections and partials are errors at
  * their tag with the closest defined names, defined-but-empty values are
- * not, and without the flag unknown names still render as nothing.
+ * not, and without the flag unknown names still render as nothing;
+ * (5) the render budget: a template that multiplies is refused at the
+ * section that multiplied, data past the floors renders; (6) shared nodes
+ * (mu_ref, mu_map_over) render as copies would.
  */
 #include "check.h"
 #include "mustache.h"
@@ -194,6 +197,112 @@ static void test_limits(void)
     mu_free(data);
 }
 
+/* Render with the render budget's outcome: the output, or the formatted
+ * error; *too_large says whether the budget ran out. */
+static const char *render_budget(const char *text, const mu_node *data,
+                                 const char *const *partial_list, bool *too_large)
+{
+    static char result[2048];
+    mu_partials partials = {find_partial, (void *)(size_t)partial_list};
+    mu_template_src tpl = {"t", text, strlen(text)};
+    mu_buffer out = {NULL, 0, 0};
+    mu_error err;
+    *too_large = false;
+    if (mu_render(&tpl, data, &partials, &out, &err) != 0) {
+        mu_error_format(&err, result, sizeof result);
+        *too_large = err.too_large;
+    } else {
+        snprintf(result, sizeof result, "%zu bytes", out.len);
+    }
+    mu_buffer_free(&out);
+    return result;
+}
+
+/* The render budget (mustache.h): sections nested over lists that
+ * multiply are an error at the section that multiplied, in the template or
+ * in a partial, found within the floor; data large enough to pass the
+ * floors renders as long as the template does not multiply (the bounds
+ * grow with the data). */
+static void test_budget(void)
+{
+    mu_node *data = mu_map(), *list = mu_list();
+    for (int i = 0; i < 4; i++)
+        mu_list_push(list, field("x"));
+    mu_map_set(data, "list", list);
+    size_t values = 1 + 1 + 4 * 3; /* root, list, 4 items of 2 values each */
+    char deep[512] = "", want[512];
+    for (int i = 0; i < 20; i++) /* 4^20 renders, refused after the floor */
+        strcat(deep, "{{#list}}");
+    strcat(deep, "x");
+    for (int i = 0; i < 20; i++)
+        strcat(deep, "{{/list}}");
+    bool too_large;
+    snprintf(want, sizeof want,
+             "t:1:10: error: section 'list' multiplies the output: it repeats a list of an "
+             "enclosing context for every item; a tag in it would render more than %zu times, "
+             "for data of %zu values",
+             (size_t)MU_MAX_TAG_RENDERS + MU_TAG_RENDERS_PER_VALUE * values, values);
+    EXPECT_STR(render_budget(deep, data, NULL, &too_large), want);
+    CHECK(too_large);
+    /* the section that multiplies is in a partial: named there */
+    const char *const parts[] = {"rows", "\n\n  {{#list}}{{#list}}{{#list}}{{#list}}{{#list}}"
+                                         "{{#list}}{{#list}}{{#list}}{{#list}}{{#list}}{{#list}}"
+                                         "y{{/list}}{{/list}}{{/list}}{{/list}}{{/list}}{{/list}}"
+                                         "{{/list}}{{/list}}{{/list}}{{/list}}{{/list}}",
+                                 NULL};
+    snprintf(want, sizeof want,
+             "rows:3:3: error: section 'list' multiplies the output: it repeats a list of an "
+             "enclosing context for every item; a tag in it would render more than %zu times, "
+             "for data of %zu values",
+             (size_t)MU_MAX_TAG_RENDERS + MU_TAG_RENDERS_PER_VALUE * values, values);
+    EXPECT_STR(render_budget("{{#list}}{{>rows}}{{/list}}", data, parts, &too_large), want);
+    CHECK(too_large);
+    /* other errors are not budget errors */
+    render_budget("{{#list}}", data, NULL, &too_large);
+    CHECK(!too_large);
+    mu_free(data);
+
+    /* a list longer than the floor renders once; over itself it is refused */
+    size_t n = (size_t)MU_MAX_TAG_RENDERS + 10;
+    data = mu_map();
+    list = mu_list();
+    for (size_t i = 0; i < n; i++)
+        mu_list_push(list, mu_bool(true));
+    mu_map_set(data, "items", list);
+    snprintf(want, sizeof want, "%zu bytes", n);
+    EXPECT_STR(render_budget("{{#items}}x{{/items}}", data, NULL, &too_large), want);
+    snprintf(want, sizeof want,
+             "t:1:11: error: section 'items' multiplies the output: it repeats a list of an "
+             "enclosing context for every item; a tag in it would render more than %zu times, "
+             "for data of %zu values",
+             (size_t)MU_MAX_TAG_RENDERS + MU_TAG_RENDERS_PER_VALUE * (n + 2), n + 2);
+    EXPECT_STR(render_budget("{{#items}}{{#items}}x{{/items}}{{/items}}", data, NULL, &too_large),
+               want);
+    mu_free(data);
+}
+
+/* Shared nodes: a node held in two places (mu_ref) and maps over a shared
+ * base (mu_map_over) render as if copied; a key set over the base shadows
+ * it; strict lookups and their suggestions see the base's keys. */
+static void test_shared(void)
+{
+    mu_node *base = mu_map(), *data = mu_map(), *list = mu_list();
+    mu_map_set(base, "a", mu_string("A"));
+    mu_map_set(base, "b", mu_string("B"));
+    mu_node *over = mu_map_over(mu_ref(base));
+    mu_map_set(over, "b", mu_string("b1"));
+    mu_map_set(over, "c", mu_string("C"));
+    mu_list_push(list, over);
+    mu_list_push(list, mu_map_over(mu_ref(base)));
+    mu_map_set(data, "l", list);
+    mu_map_set(data, "base", base);
+    mu_map_set(data, "c", mu_string("root"));
+    EXPECT_STR(render("t", "{{#l}}{{a}}{{b}}{{c}}|{{/l}}{{base.b}}", data, NULL), "Ab1C|ABroot|B");
+    EXPECT_STR(render_strict("t", "{{#l}}{{bb}}{{/l}}", data, NULL, NULL),
+               "t:1:7: error: unknown variable 'bb'; did you mean 'b'?");
+    mu_free(data);
+}
+
 /* Names are compared as byte strings: an embedded NUL does not end them. */
 static void test_nul_in_name(void)
 {
@@ -292,6 +401,8 @@ int main(void)
     test_errors();
     test_strict();
     test_limits();
+    test_budget();
+    test_shared();
     test_nul_in_name();
     test_buffer_kept_on_error();
     test_codegen_whitespace();
