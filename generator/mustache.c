@@ -165,9 +165,20 @@ static const char *entry_key(const mu_entry *e)
     return heap;
 }
 
+/* A map is usually complete when it is put into another node: give back
+ * what its entries' growth left unused (a model has a million maps). */
+static void trim(mu_node *child)
+{
+    if (child->kind == MU_MAP && child->u.map.cap > child->u.map.count) {
+        child->u.map.cap = child->u.map.count;
+        child->u.map.items = xrealloc(child->u.map.items, child->u.map.cap * sizeof(mu_entry));
+    }
+}
+
 void mu_map_set(mu_node *map, const char *key, mu_node *child)
 {
     check_kind(map, MU_MAP, child, "mu_map_set");
+    trim(child);
     size_t klen = strlen(key);
     for (size_t i = 0; i < map->u.map.count; i++) {
         mu_entry *e = &map->u.map.items[i];
@@ -182,7 +193,7 @@ void mu_map_set(mu_node *map, const char *key, mu_node *child)
             fputs("topicgen: mustache: mu_map_set: map too large\n", stderr);
             abort();
         }
-        map->u.map.cap = map->u.map.cap ? map->u.map.cap + map->u.map.cap / 2 : 8;
+        map->u.map.cap = map->u.map.cap < 8 ? 8 : map->u.map.cap + map->u.map.cap / 2;
         map->u.map.items = xrealloc(map->u.map.items, map->u.map.cap * sizeof(mu_entry));
     }
     mu_entry *e = &map->u.map.items[map->u.map.count++];
@@ -200,6 +211,7 @@ void mu_map_set(mu_node *map, const char *key, mu_node *child)
 void mu_list_push(mu_node *list, mu_node *child)
 {
     check_kind(list, MU_LIST, child, "mu_list_push");
+    trim(child);
     list->u.list.items = grow(list->u.list.items, &list->u.list.cap, list->u.list.count + 1,
                               sizeof(mu_node *));
     list->u.list.items[list->u.list.count++] = child;
