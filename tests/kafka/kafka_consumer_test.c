@@ -163,9 +163,7 @@ static void test_basic(kt_cluster *k)
     kt_names(k, "basic", topic, sizeof topic, dlq_topic, sizeof dlq_topic);
     unique_group(group, sizeof group, "basic");
     kt_topic(k, topic, 4);
-    tg_config *pc = kt_producer_config(k, NULL, 0);
-    tg_producer *p = tg_producer_new(pc, NULL, &err);
-    tg_config_free(pc);
+    tg_producer *p = kt_producer(k, &err);
     for (int i = 0; i < N; i++) {
         char key[16];
         snprintf(key, sizeof key, "k%d", i % 10);
@@ -238,9 +236,7 @@ static void collect_dlq(void *user, const rd_kafka_message_t *m)
     kt_header(m, "tg-dlq-timestamp", r->ts, sizeof r->ts);
     kt_header(m, "tg-dlq-attempts", r->attempts, sizeof r->attempts);
     kt_header(m, "content-type", r->content_type, sizeof r->content_type);
-    size_t kl = m->key_len < sizeof r->key - 1 ? m->key_len : sizeof r->key - 1;
-    memcpy(r->key, m->key ? m->key : "", kl);
-    r->key[kl] = '\0';
+    kt_message_key(m, r->key, sizeof r->key);
 }
 
 static const dlq_rec *dlq_find_offset(const dlq_set *d, const char *offset)
@@ -350,9 +346,7 @@ static void test_retry(kt_cluster *k)
     while (!s.retry_pending && test_now_ms() < deadline)
         tg_consumer_poll(c, 50, &err);
     /* partition 0 is now paused for its retry: partition 1 must keep flowing */
-    tg_config *pc = kt_producer_config(k, NULL, 0);
-    tg_producer *p = tg_producer_new(pc, NULL, &err);
-    tg_config_free(pc);
+    tg_producer *p = kt_producer(k, &err);
     for (int i = 110; i < 140; i++) {
         char v[64];
         snprintf(v, sizeof v, "{\"id\":%d,\"key\":\"b\",\"body\":\"ok\"}", i);
@@ -701,9 +695,7 @@ static void rebalance_case(kt_cluster *k, const char *strategy, const char *base
     tg_error err;
     unique_group(group, sizeof group, strategy);
     kt_topic(k, topic, 4);
-    tg_config *pc = kt_producer_config(k, NULL, 0);
-    tg_producer *p = tg_producer_new(pc, NULL, &err);
-    tg_config_free(pc);
+    tg_producer *p = kt_producer(k, &err);
     for (int i = 0; i < N; i++) {
         char key[16];
         snprintf(key, sizeof key, "k%d", i % 16);

@@ -248,9 +248,7 @@ static void test_consume(kt_cluster *k)
     snprintf(group, sizeof group, "kt-inject-%ld-%lld", (long)getpid(), (long long)test_now_ms());
     kt_topic(k, "icons", CPARTS);
     /* pre-produce (before any error is pushed) */
-    tg_config *pc = kt_producer_config(k, NULL, 0);
-    tg_producer *p = pc ? tg_producer_new(pc, NULL, &err) : NULL;
-    tg_config_free(pc);
+    tg_producer *p = kt_producer(k, &err);
     CHECKF(p != NULL, "producer");
     if (!p)
         return;

@@ -70,9 +70,7 @@ static void read_one(void *user, const rd_kafka_message_t *m)
         kt_header(m, "content-type", r->ctype, sizeof r->ctype);
         kt_header(m, "traceparent", r->trace, sizeof r->trace);
         kt_header(m, "x-extra", r->extra, sizeof r->extra);
-        size_t kl = m->key_len < sizeof r->key - 1 ? m->key_len : sizeof r->key - 1;
-        memcpy(r->key, m->key, kl);
-        r->key[kl] = '\0';
+        kt_message_key(m, r->key, sizeof r->key);
     } else {
         r->big_len = m->len;
         r->big_id = kt_parse_id(m->payload, m->len);

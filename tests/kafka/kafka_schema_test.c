@@ -97,9 +97,7 @@ static int produce_one(tg_producer *p, const char *topic, int kind, int i, tg_er
 static void produce_mix(kt_cluster *k, const char *topic)
 {
     tg_error err;
-    tg_config *pc = kt_producer_config(k, NULL, 0);
-    tg_producer *p = pc ? tg_producer_new(pc, NULL, &err) : NULL;
-    tg_config_free(pc);
+    tg_producer *p = kt_producer(k, &err);
     CHECKF(p != NULL, "producer: %s", err.message);
     if (!p)
         return;
@@ -294,9 +292,7 @@ static void produce_union(kt_cluster *k, const char *topic, int n)
     static unsigned char mem[16384];
     tg_error err;
     tg_json_error e[4];
-    tg_config *pc = kt_producer_config(k, NULL, 0);
-    tg_producer *p = pc ? tg_producer_new(pc, NULL, &err) : NULL;
-    tg_config_free(pc);
+    tg_producer *p = kt_producer(k, &err);
     CHECKF(p != NULL, "producer: %s", err.message);
     if (!p)
         return;

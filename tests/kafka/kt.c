@@ -277,13 +277,19 @@ tg_config *kt_producer_config(const kt_cluster *k, const char *const *extra, siz
     return make_config(TG_CONFIG_PRODUCER, k, extra, n_extra);
 }
 
+tg_producer *kt_producer(const kt_cluster *k, tg_error *err)
+{
+    tg_config *pc = kt_producer_config(k, NULL, 0);
+    tg_producer *p = pc ? tg_producer_new(pc, NULL, err) : NULL;
+    tg_config_free(pc);
+    return p;
+}
+
 static int produce_value(kt_cluster *k, const char *topic, int32_t partition, const char *key,
                          const char *value)
 {
     tg_error err;
-    tg_config *pc = kt_producer_config(k, NULL, 0);
-    tg_producer *p = pc ? tg_producer_new(pc, NULL, &err) : NULL;
-    tg_config_free(pc);
+    tg_producer *p = kt_producer(k, &err);
     if (!p)
         return -1;
     tg_raw_record r = { topic, partition, key, key ? strlen(key) : 0, value, strlen(value),
@@ -421,5 +427,13 @@ void kt_header(const rd_kafka_message_t *m, const char *name, char *buf, size_t 
     if (n >= cap)
         n = cap - 1;
     memcpy(buf, v, n);
+    buf[n] = '\0';
+}
+
+void kt_message_key(const rd_kafka_message_t *m, char *buf, size_t cap)
+{
+    size_t n = m->key_len < cap - 1 ? m->key_len : cap - 1;
+    if (n)
+        memcpy(buf, m->key, n);
     buf[n] = '\0';
 }

@@ -90,6 +90,10 @@ tg_config *kt_consumer_config(const kt_cluster *k, const char *group, const char
                               size_t n_extra);
 tg_config *kt_producer_config(const kt_cluster *k, const char *const *extra, size_t n_extra);
 
+/* A tg_producer on the cluster with kt_producer_config's settings (NULL on
+ * failure, *err says why). */
+tg_producer *kt_producer(const kt_cluster *k, tg_error *err);
+
 /* Produce messages synchronously (flush) through a fresh tg_producer:
  * JSON built from (id, key, body) unless raw_value is given. */
 int kt_produce(kt_cluster *k, const char *topic, int32_t partition, int64_t id,
@@ -115,6 +119,10 @@ int kt_read_all(const kt_cluster *k, const char *topic, int expect, int timeout_
 
 /* A header value as a NUL-terminated copy ("" if missing). */
 void kt_header(const rd_kafka_message_t *m, const char *name, char *buf, size_t cap);
+
+/* The message key as a NUL-terminated copy, cut to cap - 1 bytes ("" if
+ * none). */
+void kt_message_key(const rd_kafka_message_t *m, char *buf, size_t cap);
 
 /* Parse the id out of a kt_msg JSON text (-1 if not one). */
 int64_t kt_parse_id(const void *json, size_t len);
