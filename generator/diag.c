@@ -29,6 +29,14 @@ void diag_error(diag_list *d, const char *file, diag_pos pos, const char *fmt, .
     d->errors++;
 }
 
+void diag_warning(diag_list *d, const char *file, diag_pos pos, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diag_add(d, file, pos, "warning", fmt, ap);
+    va_end(ap);
+}
+
 void diag_note(diag_list *d, const char *file, diag_pos pos, const char *fmt, ...)
 {
     va_list ap;

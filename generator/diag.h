@@ -32,6 +32,10 @@ typedef struct diag_list {
 void diag_error(diag_list *d, const char *file, diag_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Record `file:line:col: warning: <fmt>` (not counted in errors). */
+void diag_warning(diag_list *d, const char *file, diag_pos pos, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Record `file:line:col: note: <fmt>` (attached to the previous error). */
 void diag_note(diag_list *d, const char *file, diag_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -100,6 +100,8 @@ typedef struct kafka_binding {
     char *dlq_topic;            /* default "<topic>.dlq" */
     char *key_field;            /* NULL: no key */
     diag_pos key_pos;
+    diag_pos topic_pos, dlq_pos; /* where topic and dlq_topic were written */
+    bool dlq_set;               /* dlq_topic was written (else the default) */
     int version;
 } kafka_binding;
 

@@ -772,6 +772,7 @@ void check_schema(checker *C)
         default_dlq(&s->messages[i]->kafka);
     for (size_t i = 0; i < s->n_unions; i++)
         default_dlq(&s->unions[i]->kafka);
+    check_kafka_names(C);
     for (size_t i = 0; i < s->n_messages; i++)
         check_key_field(C, s->messages[i]);
     for (size_t i = 0; i < s->n_unions; i++)

@@ -93,6 +93,10 @@ enum_def *find_enum(const schema *s, const char *name);
 message_def *find_message(const schema *s, const char *name);
 union_def *find_union(const schema *s, const char *name);
 
+/* Kafka's rules for topic names (dead-letter topics too), the '.' versus
+ * '_' collision warning, and the length of wire strings (schema_kafka.c). */
+void check_kafka_names(checker *C);
+
 /* After every body is read: default DLQ topics, Kafka key fields, union
  * discriminators and variant names, recursion by value, and the
  * declaration order (s->order). */

@@ -338,9 +338,12 @@ static bool read_kafka_attr(loader *L, struct fy_node *key, struct fy_node *valu
     if (scalar_is(key, "topic")) {
         free(k->topic);
         k->topic = nonempty_dup(L, value, "topic");
+        k->topic_pos = err_pos(L, value);
     } else if (scalar_is(key, "dlq_topic")) {
         free(k->dlq_topic);
         k->dlq_topic = nonempty_dup(L, value, "dlq_topic");
+        k->dlq_pos = err_pos(L, value);
+        k->dlq_set = k->dlq_topic != NULL;
     } else if (scalar_is(key, "key")) {
         free(k->key_field);
         k->key_field = nonempty_dup(L, value, "key");

@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "escape.h"
 #include "model_vars.h"
+#include "schema.h"
 #include "template_check.h"
 #include "tg_json.h"
 
@@ -409,6 +410,107 @@ static void bad_template_catalogue(void)
     }
 }
 
+/* ---- 5. Kafka names and wire string lengths (generator/schema_kafka.c) ---- */
+
+static const struct kafka_case {
+    int line;
+    const char *topic, *dlq; /* dlq NULL: the default */
+    const char *first;       /* the first diagnostic, exactly; NULL: none */
+} kafka_cases[] = {
+    {__LINE__, "shop.orders-v1_x", NULL, NULL},
+    {__LINE__, "shop orders", NULL,
+     "k.yaml:4:12: error: topic \"shop orders\" is not a legal Kafka topic name: a space is not allowed (Kafka allows only ASCII letters, digits, '.', '_' and '-')"},
+    {__LINE__, "x */ int pwned; /* y", NULL,
+     "k.yaml:4:12: error: topic \"x */ int pwned; /* y\" is not a legal Kafka topic name: a space is not allowed (Kafka allows only ASCII letters, digits, '.', '_' and '-')"},
+    {__LINE__, "caf\u00e9", NULL,
+     "k.yaml:4:12: error: topic \"caf\\303\\251\" is not a legal Kafka topic name: U+00E9 is not allowed (Kafka allows only ASCII letters, digits, '.', '_' and '-')"},
+    {__LINE__, "a#b", NULL,
+     "k.yaml:4:12: error: topic \"a#b\" is not a legal Kafka topic name: '#' is not allowed (Kafka allows only ASCII letters, digits, '.', '_' and '-')"},
+    {__LINE__, ".", "ok",
+     "k.yaml:4:12: error: topic \".\" is not a legal Kafka topic name: '.' and '..' are reserved"},
+    {__LINE__, "ok", "..",
+     "k.yaml:5:16: error: dlq_topic \"..\" is not a legal Kafka topic name: '.' and '..' are reserved"},
+    {__LINE__, "ok", "bad/dlq",
+     "k.yaml:5:16: error: dlq_topic \"bad/dlq\" is not a legal Kafka topic name: '/' is not allowed (Kafka allows only ASCII letters, digits, '.', '_' and '-')"},
+    {__LINE__, "ok", "x_y",
+     "k.yaml:8:12: warning: topic \"x.y\" differs from \"x_y\" only by '.' versus '_': Kafka warns that such topics collide in its metric names"},
+    {__LINE__, "x_y", NULL,
+     "k.yaml:7:12: warning: topic \"x.y\" differs from \"x_y\" only by '.' versus '_': Kafka warns that such topics collide in its metric names"},
+    {__LINE__, "x.y.dlq", "ok",
+     "k.yaml:9:16: warning: topic \"x_y.dlq\" differs from \"x.y.dlq\" only by '.' versus '_': Kafka warns that such topics collide in its metric names"},
+};
+
+static void kafka_names(void)
+{
+    char long_topic[260], yaml[2048];
+    for (size_t i = 0; i < sizeof kafka_cases / sizeof kafka_cases[0]; i++) {
+        const struct kafka_case *k = &kafka_cases[i];
+        snprintf(yaml, sizeof yaml,
+                 "schema: k\nmessages:\n  A:\n    topic: \"%s\"\n%s%s%s    fields: { id: string }\n"
+                 "  B:\n    topic: x.y\n    dlq_topic: x_y.dlq\n    fields: { id: string }\n",
+                 k->topic, k->dlq ? "    dlq_topic: \"" : "", k->dlq ? k->dlq : "",
+                 k->dlq ? "\"\n" : "");
+        diag_list d = {0};
+        schema *s = schema_load_string("k.yaml", yaml, strlen(yaml), &d);
+        if (!k->first)
+            CHECK_AT(s && d.count == 0, k->line, "%s", d.count ? d.lines[0] : "not loaded");
+        else
+            CHECK_AT(d.count > 0 && strcmp(d.lines[0], k->first) == 0, k->line, "got '%s'",
+                     d.count ? d.lines[0] : "(nothing)");
+        schema_free(s);
+        diag_clear(&d);
+    }
+    /* 249 characters are legal, 250 are not; "<topic>.dlq" counts too */
+    for (int n = 244; n <= 250; n++) {
+        memset(long_topic, 't', (size_t)n);
+        long_topic[n] = '\0';
+        snprintf(yaml, sizeof yaml,
+                 "schema: k\nmessages:\n  A:\n    topic: %s\n    dlq_topic: d\n    fields: { id: string }\n"
+                 "  B:\n    topic: %.*s\n    fields: { id: string }\n",
+                 long_topic, n > 245 ? 245 : n, long_topic);
+        diag_list d = {0};
+        schema *s = schema_load_string("k.yaml", yaml, strlen(yaml), &d);
+        CHECKF((s != NULL) == (n <= 249), "topic of %d characters: %s", n,
+               d.count ? d.lines[0] : "accepted");
+        schema_free(s);
+        diag_clear(&d);
+        snprintf(yaml, sizeof yaml,
+                 "schema: k\nmessages:\n  A:\n    topic: %.*s\n    fields: { id: string }\n", n - 4,
+                 long_topic);
+        s = schema_load_string("k.yaml", yaml, strlen(yaml), &d);
+        CHECKF((s != NULL) == (n <= 249), "topic of %d characters and its .dlq: %s", n - 4,
+               d.count ? d.lines[0] : "accepted");
+        schema_free(s);
+        diag_clear(&d);
+    }
+    /* wire strings that become C literals: 1024 bytes, not 1025 */
+    for (int n = 1024; n <= 1025; n++) {
+        char *big = malloc((size_t)n + 1), *text = malloc((size_t)n + 512);
+        memset(big, 'w', (size_t)n);
+        big[n] = '\0';
+        const char *const shapes[] = {
+            "schema: k\nmessages:\n  A:\n    fields: { id: { type: string, wire_name: %s } }\n",
+            "schema: k\nmessages:\n  A:\n    fields: { id: { type: string, default: %s } }\n",
+            "schema: k\nenums:\n  E:\n    values: { A: %s }\n",
+            "schema: k\nmessages:\n  A:\n    fields: { id: string }\nunions:\n  U:\n    discriminator: %s\n    variants: { a: A }\n",
+            "schema: k\nmessages:\n  A:\n    fields: { id: string }\nunions:\n  U:\n    discriminator: t\n    variants: { %s: { message: A, name: a } }\n",
+        };
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+            snprintf(text, (size_t)n + 512, shapes[i], big);
+            diag_list d = {0};
+            schema *s = schema_load_string("k.yaml", text, strlen(text), &d);
+            CHECKF((s != NULL) == (n <= 1024), "shape %zu, %d bytes: %s", i, n,
+                   d.count ? d.lines[0] : "accepted");
+            CHECKF(n <= 1024 || (d.count && strstr(d.lines[0], "bytes long; at most 1024")),
+                   "shape %zu: %s", i, d.count ? d.lines[0] : "");
+            schema_free(s);
+            diag_clear(&d);
+        }
+        free(big);
+        free(text);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -420,5 +522,6 @@ int main(int argc, char **argv)
     table();
     builtin_templates(argv[1]);
     bad_template_catalogue();
+    kafka_names();
     return check_done();
 }
