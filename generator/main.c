@@ -307,6 +307,7 @@ int main(int argc, char **argv)
         template_check_contexts(&ts, &override_errors) > 0) {
         diag_print(&override_errors, stderr);
         diag_clear(&override_errors);
+        template_set_free(&ts);
         free(o.schemas);
         return EXIT_SCHEMA;
     }
