@@ -147,6 +147,7 @@ typedef struct schema {
     char *path;                 /* file as given on the command line */
     char *file_name;            /* base name, for banners */
     char *name;                 /* C prefix, e.g. "orders" */
+    diag_pos name_pos;
     char *description;
     int version;
     enum_def **enums;

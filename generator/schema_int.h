@@ -94,7 +94,8 @@ message_def *find_message(const schema *s, const char *name);
 union_def *find_union(const schema *s, const char *name);
 
 /* Kafka's rules for topic names (dead-letter topics too), the '.' versus
- * '_' collision warning, and the length of wire strings (schema_kafka.c). */
+ * '_' collision warning, and the length of names and wire strings
+ * (schema_kafka.c). */
 void check_kafka_names(checker *C);
 
 /* After every body is read: default DLQ topics, Kafka key fields, union

@@ -20,6 +20,11 @@
  * field), and the schema language has no header names: the runtime's
  * headers are fixed (tg-schema, tg-schema-version, tg-dlq-*).
  *
+ * Names (schema, enum, enum value, message, field, union, variant) are C
+ * identifiers, checked where they are read; beyond NAME_MAX bytes they are
+ * refused here: they also become string literals and parts of longer
+ * identifiers.
+ *
  * Wire strings (wire_name, enum wire strings, variant tags, the
  * discriminator) and string defaults become C string literals; beyond
  * WIRE_TEXT_MAX bytes they are refused: C compilers need not support a
@@ -35,6 +40,7 @@
 
 #define KAFKA_TOPIC_MAX 249
 #define WIRE_TEXT_MAX 1024
+#define NAME_MAX 128
 
 #define ERR(C, pos, ...) diag_error((C)->diags, (C)->path, (pos), __VA_ARGS__)
 
@@ -143,6 +149,16 @@ static void check_wire_text(checker *C, const char *text, diag_pos at, const cha
     }
 }
 
+static void check_name(checker *C, const char *name, diag_pos at, const char *what)
+{
+    if (name && strlen(name) > NAME_MAX) {
+        char *t = shown(name);
+        ERR(C, at, "%s '%s' is %zu bytes long; names may have at most %d", what, t, strlen(name),
+            NAME_MAX);
+        free(t);
+    }
+}
+
 void check_kafka_names(checker *C)
 {
     schema *s = C->s;
@@ -167,23 +183,34 @@ void check_kafka_names(checker *C)
                 break;
             }
     free(uses);
+    check_name(C, s->name, s->name_pos, "schema name");
     for (size_t i = 0; i < s->n_messages; i++) {
         const message_def *m = s->messages[i];
+        check_name(C, m->name, m->pos, "message name");
         for (size_t j = 0; j < m->n_fields; j++) {
             const field_def *f = &m->fields[j];
+            check_name(C, f->name, f->pos, "field name");
             check_wire_text(C, f->wire_name, f->pos, "wire_name");
             if (f->type.kind == T_STRING || f->type.kind == T_DECIMAL)
                 check_wire_text(C, f->default_text, f->default_pos, "default");
         }
     }
-    for (size_t i = 0; i < s->n_enums; i++)
-        for (size_t j = 0; j < s->enums[i]->n_values; j++)
+    for (size_t i = 0; i < s->n_enums; i++) {
+        check_name(C, s->enums[i]->name, s->enums[i]->pos, "enum name");
+        for (size_t j = 0; j < s->enums[i]->n_values; j++) {
+            check_name(C, s->enums[i]->values[j].name, s->enums[i]->values[j].pos,
+                       "enum value name");
             check_wire_text(C, s->enums[i]->values[j].wire, s->enums[i]->values[j].pos,
                             "enum wire string");
+        }
+    }
     for (size_t i = 0; i < s->n_unions; i++) {
         const union_def *u = s->unions[i];
+        check_name(C, u->name, u->pos, "union name");
         check_wire_text(C, u->discriminator, u->pos, "discriminator");
-        for (size_t j = 0; j < u->n_variants; j++)
+        for (size_t j = 0; j < u->n_variants; j++) {
+            check_name(C, u->variants[j].name, u->variants[j].pos, "variant name");
             check_wire_text(C, u->variants[j].tag, u->variants[j].pos, "variant tag");
+        }
     }
 }

@@ -612,6 +612,7 @@ static void read_top(loader *L, struct fy_node *key, struct fy_node *value, void
         sec->schema = value;
         free(s->name);
         s->name = scalar_dup(L, value, "schema");
+        s->name_pos = err_pos(L, value);
         if (s->name && !check_c_name(&L->ck, err_pos(L, value), s->name, "schema name", "schema")) {
             free(s->name);
             s->name = NULL;

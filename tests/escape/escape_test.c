@@ -483,6 +483,23 @@ static void kafka_names(void)
         schema_free(s);
         diag_clear(&d);
     }
+    /* names: 128 bytes, not 129 */
+    for (int n = 128; n <= 129; n++) {
+        char name[200];
+        memset(name, 'N', (size_t)n);
+        name[n] = '\0';
+        snprintf(yaml, sizeof yaml,
+                 "schema: k\nmessages:\n  %s:\n    fields: { id: string }\n", name);
+        diag_list d = {0};
+        schema *s = schema_load_string("k.yaml", yaml, strlen(yaml), &d);
+        CHECKF((s != NULL) == (n <= 128), "message name of %d bytes: %s", n,
+               d.count ? d.lines[0] : "accepted");
+        CHECKF(n <= 128 || (d.count && strstr(d.lines[0], "k.yaml:3:3: error: message name 'NNN") &&
+                            strstr(d.lines[0], "is 129 bytes long; names may have at most 128")),
+               "%s", d.count ? d.lines[0] : "");
+        schema_free(s);
+        diag_clear(&d);
+    }
     /* wire strings that become C literals: 1024 bytes, not 1025 */
     for (int n = 1024; n <= 1025; n++) {
         char *big = malloc((size_t)n + 1), *text = malloc((size_t)n + 512);
