@@ -69,12 +69,17 @@ static void set_fmt(mu_node *m, const char *key, const char *fmt, ...)
 
 static void set_fmt(mu_node *m, const char *key, const char *fmt, ...)
 {
-    char buf[1024];
-    va_list ap;
+    /* Never cut: a long name cut to a fixed buffer could equal another. */
+    va_list ap, again;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    char *buf = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+    vsnprintf(buf, (size_t)(n < 0 ? 0 : n) + 1, fmt, again);
+    va_end(again);
     set_str(m, key, buf);
+    free(buf);
 }
 
 static void set_own(mu_node *m, const char *key, char *value)
@@ -209,6 +214,22 @@ static char *guard_name(const char *file)
     return full;
 }
 
+/* A list of wire strings for error texts, cut after LIST_TEXT_MAX bytes
+ * (at a character boundary, ending in "..."): C compilers need not accept
+ * string literals beyond 4095 bytes (-Woverlength-strings). */
+#define LIST_TEXT_MAX 1000
+
+static void cut_list(char *list)
+{
+    size_t n = strlen(list);
+    if (n <= LIST_TEXT_MAX)
+        return;
+    n = LIST_TEXT_MAX;
+    while (n > 0 && ((unsigned char)list[n] & 0xc0) == 0x80)
+        n--;
+    memcpy(list + n, "...", 4);
+}
+
 /* "a, b, c": the wire strings of an enum (raw: set_text escapes). */
 static char *enum_wire_list(const enum_def *e)
 {
@@ -304,6 +325,7 @@ static mu_node *value_model(const schema *s, const type_ref *t, const field_def 
     if (t->kind == T_ENUM) {
         set_str(v, "type_name", t->enum_def->name);
         char *list = enum_wire_list(t->enum_def);
+        cut_list(list);
         set_text(v, "wire_list_c", list);
         free(list);
     }
@@ -757,6 +779,7 @@ static mu_node *union_model(const schema *s, const union_def *u)
         strcat(tag_list, i ? ", " : "");
         strcat(tag_list, v->tag);
     }
+    cut_list(tag_list);
     set_text(um, "tag_list_c", tag_list);
     free(tag_list);
     mu_map_set(um, "variants", variants);
