@@ -290,35 +290,51 @@ static void set_int_limits(mu_node *v, const type_ref *t, const field_def *f)
     }
 }
 
-/* How to read and write one value of type `t` stored at `dst` (an lvalue
- * expression).  `f` carries the constraints (NULL for map values). */
-static mu_node *value_model(const schema *s, const type_ref *t, const field_def *f,
-                           const char *dst, const char *src)
+static const char *const value_kind_flags[] = {
+    [T_BOOL] = "is_bool", [T_INT32] = "is_int", [T_INT64] = "is_int",
+    [T_UINT32] = "is_uint", [T_UINT64] = "is_uint", [T_FLOAT64] = "is_double",
+    [T_STRING] = "is_string", [T_TIMESTAMP] = "is_timestamp", [T_UUID] = "is_uuid",
+    [T_DECIMAL] = "is_decimal", [T_BYTES] = "is_bytes", [T_JSON] = "is_json",
+    [T_ENUM] = "is_enum", [T_MESSAGE] = "is_message", [T_UNION] = "is_union",
+    [T_ARRAY] = "is_array", [T_MAP] = "is_map",
+};
+
+/* The keys of a Value that apply to some kinds only, with what they hold
+ * where they do not: every Value is a map over this one (mu_map_over) that
+ * sets what applies to its kind, some 8 keys of its 44 (a Value map of its
+ * own was 2 kB; a model of 100,000 fields holds 100,000 of them). */
+static mu_node *value_defaults(void)
 {
     mu_node *v = mu_map();
-    set_str(v, "dst", dst);
-    set_str(v, "src", src);
-    set_bool(v, "is_plain", t->kind != T_ENUM && t->kind != T_MESSAGE);
-    set_own(v, "c_type", value_c_type(s, t));
-    static const char *const flags[] = {
-        [T_BOOL] = "is_bool", [T_INT32] = "is_int", [T_INT64] = "is_int",
-        [T_UINT32] = "is_uint", [T_UINT64] = "is_uint", [T_FLOAT64] = "is_double",
-        [T_STRING] = "is_string", [T_TIMESTAMP] = "is_timestamp", [T_UUID] = "is_uuid",
-        [T_DECIMAL] = "is_decimal", [T_BYTES] = "is_bytes", [T_JSON] = "is_json",
-        [T_ENUM] = "is_enum", [T_MESSAGE] = "is_message", [T_UNION] = "is_union",
-        [T_ARRAY] = "is_array", [T_MAP] = "is_map",
-    };
     for (type_kind k = T_BOOL; k <= T_UNION; k++) /* the kind flags: one is true */
         if (k != T_INT64 && k != T_UINT64) /* share is_int / is_uint */
-            set_bool(v, flags[k], k == t->kind);
-    set_bool(v, flags[t->kind], true);
+            set_bool(v, value_kind_flags[k], false);
     static const char *const optional_keys[] = {
         "int_lo", "int_hi", "uint_lo", "uint_hi", "type_c", "type_name", "wire_list_c",
         "min_length", "max_length", "min", "max",
     };
     for (size_t i = 0; i < sizeof optional_keys / sizeof optional_keys[0]; i++)
-        set_str(v, optional_keys[i], ""); /* replaced below where they apply */
-    set_bool(v, "has_uint_lo", false);
+        set_str(v, optional_keys[i], "");
+    static const char *const checks[] = {
+        "has_uint_lo", "check_length", "check_range", "has_min", "has_max",
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+        set_bool(v, checks[i], false);
+    return v;
+}
+
+/* How to read and write one value of type `t` stored at `dst` (an lvalue
+ * expression).  `f` carries the constraints (NULL for map values);
+ * `defaults` is value_defaults(). */
+static mu_node *value_model(const schema *s, const type_ref *t, const field_def *f,
+                           const char *dst, const char *src, mu_node *defaults)
+{
+    mu_node *v = mu_map_over(mu_ref(defaults));
+    set_str(v, "dst", dst);
+    set_str(v, "src", src);
+    set_bool(v, "is_plain", t->kind != T_ENUM && t->kind != T_MESSAGE);
+    set_own(v, "c_type", value_c_type(s, t));
+    set_bool(v, value_kind_flags[t->kind], true);
     set_int_limits(v, t, f);
     if (t->kind == T_ENUM || t->kind == T_MESSAGE || t->kind == T_UNION)
         set_own(v, "type_c", value_c_type(s, t));
@@ -330,17 +346,17 @@ static mu_node *value_model(const schema *s, const type_ref *t, const field_def 
         free(list);
     }
     bool length_check = f && (f->has_min_length || f->has_max_length);
-    set_bool(v, "check_length", length_check);
     if (length_check) {
+        set_bool(v, "check_length", true);
         set_fmt(v, "min_length", "UINT64_C(%" PRIu64 ")", f->has_min_length ? f->min_length : 0);
         f->has_max_length ? set_fmt(v, "max_length", "UINT64_C(%" PRIu64 ")", f->max_length)
                           : set_str(v, "max_length", "UINT64_MAX");
     }
     bool range_check = f && t->kind == T_FLOAT64 && (f->min.set || f->max.set);
-    set_bool(v, "check_range", range_check);
-    set_bool(v, "has_min", range_check && f->min.set);
-    set_bool(v, "has_max", range_check && f->max.set);
     if (range_check) {
+        set_bool(v, "check_range", true);
+        set_bool(v, "has_min", f->min.set);
+        set_bool(v, "has_max", f->max.set);
         set_own(v, "min", double_literal(f->min.set ? f->min.d : 0));
         set_own(v, "max", double_literal(f->max.set ? f->max.d : 0));
     }
@@ -363,15 +379,48 @@ static uint64_t mul_sat(uint64_t a, uint64_t b)
 }
 
 #define WHY_MAX 256
+#define SIZE_DEPTHS 33 /* members_max_size gives up beyond depth 32 */
 
-static uint64_t message_max_size(const schema *s, const message_def *m, char *why, int depth);
-static uint64_t union_max_size(const schema *s, const union_def *u, char *why, int depth);
+/* What the model computes per message, and would otherwise compute again
+ * along every path that reaches the message: messages held by value and in
+ * arrays form a DAG, and walking it from every message is exponential in
+ * its depth (25 messages, each holding the one before twice: 2^25 walks). */
+typedef struct model_ctx {
+    mu_node *value_base;          /* value_defaults() */
+    const message_def **msgs;     /* the schema's messages, by address */
+    size_t n_msgs;
+    uint64_t *members;            /* [i * SIZE_DEPTHS + depth]: members_max_size + 1, 0: not known */
+    char **whys;                  /* the same places: its reason when unbounded */
+    signed char *defaults;        /* message_has_defaults: 1, 0, or -1: not known */
+} model_ctx;
+
+static int compare_addresses(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const message_def *const *)a;
+    uintptr_t y = (uintptr_t) * (const message_def *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static size_t msg_index(const model_ctx *c, const message_def *m)
+{
+    const message_def **at = bsearch(&m, c->msgs, c->n_msgs, sizeof *c->msgs, compare_addresses);
+    if (!at) {
+        fprintf(stderr, "topicgen: internal error: message '%s' is not in the schema\n", m->name);
+        abort();
+    }
+    return (size_t)(at - c->msgs);
+}
+
+static uint64_t message_max_size(model_ctx *c, const schema *s, const message_def *m, char *why,
+                                 int depth);
+static uint64_t union_max_size(model_ctx *c, const schema *s, const union_def *u, char *why,
+                               int depth);
 
 /* Longest JSON text a value of type t can encode to, or 0 (with *why set)
  * when the schema does not bound it.  A code point encodes to at most 6
  * bytes (\u00XX); timestamps have at most 9 fraction digits. */
-static uint64_t value_max_size(const schema *s, const type_ref *t, const field_def *f,
-                               char *why, int depth)
+static uint64_t value_max_size(model_ctx *c, const schema *s, const type_ref *t,
+                               const field_def *f, char *why, int depth)
 {
     switch (t->kind) {
     case T_BOOL: return 5;
@@ -404,22 +453,44 @@ static uint64_t value_max_size(const schema *s, const type_ref *t, const field_d
                 longest = strlen(t->enum_def->values[i].wire);
         return longest + 2;
     }
-    case T_MESSAGE: return message_max_size(s, t->message, why, depth + 1);
-    case T_UNION: return union_max_size(s, t->union_def, why, depth + 1);
+    case T_MESSAGE: return message_max_size(c, s, t->message, why, depth + 1);
+    case T_UNION: return union_max_size(c, s, t->union_def, why, depth + 1);
     case T_ARRAY: {
         if (!f || !f->has_max_items) {
             snprintf(why, WHY_MAX, "an array without max_items");
             return 0;
         }
-        uint64_t item = value_max_size(s, t->elem, NULL, why, depth);
+        uint64_t item = value_max_size(c, s, t->elem, NULL, why, depth);
         return item ? add_sat(2, mul_sat(f->max_items, item + 1)) : 0;
     }
     }
     return 0;
 }
 
+static uint64_t members_max_size(model_ctx *c, const schema *s, const message_def *m, char *why,
+                                 int depth);
+
+/* members_max_size, computed once for each message and depth. */
+static uint64_t members_max_size_at(model_ctx *c, const schema *s, const message_def *m,
+                                    char *why, int depth)
+{
+    if (depth < 0 || depth >= SIZE_DEPTHS)
+        return members_max_size(c, s, m, why, depth);
+    size_t at = msg_index(c, m) * SIZE_DEPTHS + (size_t)depth;
+    if (!c->members[at]) {
+        uint64_t size = members_max_size(c, s, m, why, depth);
+        c->members[at] = size + 1;
+        if (!size)
+            c->whys[at] = xstrdup(why);
+    }
+    if (c->members[at] == 1)
+        snprintf(why, WHY_MAX, "%s", c->whys[at]);
+    return c->members[at] - 1;
+}
+
 /* The members of m with every optional field present: {"k":v,...}. */
-static uint64_t members_max_size(const schema *s, const message_def *m, char *why, int depth)
+static uint64_t members_max_size(model_ctx *c, const schema *s, const message_def *m, char *why,
+                                 int depth)
 {
     uint64_t total = 0;
     if (depth > 32) {
@@ -428,7 +499,7 @@ static uint64_t members_max_size(const schema *s, const message_def *m, char *wh
     }
     for (size_t i = 0; i < m->n_fields; i++) {
         const field_def *f = &m->fields[i];
-        uint64_t v = value_max_size(s, &f->type, f, why, depth);
+        uint64_t v = value_max_size(c, s, &f->type, f, why, depth);
         if (!v) {
             if (strncmp(why, "field ", 6) != 0) {
                 char *inner = xstrdup(why);
@@ -446,17 +517,19 @@ static uint64_t members_max_size(const schema *s, const message_def *m, char *wh
     return total;
 }
 
-static uint64_t message_max_size(const schema *s, const message_def *m, char *why, int depth)
+static uint64_t message_max_size(model_ctx *c, const schema *s, const message_def *m, char *why,
+                                 int depth)
 {
-    uint64_t members = members_max_size(s, m, why, depth);
+    uint64_t members = members_max_size_at(c, s, m, why, depth);
     return members ? add_sat(members, 2) : 0;
 }
 
-static uint64_t union_max_size(const schema *s, const union_def *u, char *why, int depth)
+static uint64_t union_max_size(model_ctx *c, const schema *s, const union_def *u, char *why,
+                               int depth)
 {
     uint64_t longest = 0;
     for (size_t i = 0; i < u->n_variants; i++) {
-        uint64_t v = members_max_size(s, u->variants[i].message, why, depth);
+        uint64_t v = members_max_size_at(c, s, u->variants[i].message, why, depth);
         if (!v)
             return 0;
         char *disc = json_quote(u->discriminator), *tag = json_quote(u->variants[i].tag);
@@ -539,21 +612,25 @@ static char *default_expr(const schema *s, const field_def *f)
 /* True when m's _init does more than zero it: a field of m, or of a
  * message m holds by value, has a default.  Messages nest acyclically
  * (the loader refuses recursion by value). */
-static bool message_has_defaults(const message_def *m)
+static bool message_has_defaults(model_ctx *c, const message_def *m)
 {
-    for (size_t i = 0; i < m->n_fields; i++) {
+    signed char *known = &c->defaults[msg_index(c, m)];
+    for (size_t i = 0; *known < 0 && i < m->n_fields; i++) {
         const field_def *f = &m->fields[i];
-        if (f->default_text || (f->type.kind == T_MESSAGE && message_has_defaults(f->type.message)))
-            return true;
+        if (f->default_text ||
+            (f->type.kind == T_MESSAGE && message_has_defaults(c, f->type.message)))
+            *known = 1;
     }
-    return false;
+    if (*known < 0)
+        *known = 0;
+    return *known == 1;
 }
 
 /* The init call of a field that holds a message with defaults by value
  * ("" for any other field), so that <T>_init applies nested defaults too. */
-static char *nested_init(const schema *s, const field_def *f)
+static char *nested_init(model_ctx *c, const schema *s, const field_def *f)
 {
-    if (f->type.kind != T_MESSAGE || !message_has_defaults(f->type.message))
+    if (f->type.kind != T_MESSAGE || !message_has_defaults(c, f->type.message))
         return xstrdup("");
     char *type = type_c_name(s, f->type.message->name);
     char *call = xasprintf("%s_init", type);
@@ -573,7 +650,8 @@ static char *domain_c_type(const schema *s, const type_ref *t)
     return d;
 }
 
-static mu_node *field_model(const schema *s, const message_def *m, const field_def *f, size_t index)
+static mu_node *field_model(const schema *s, const message_def *m, const field_def *f, size_t index,
+                           model_ctx *c)
 {
     mu_node *fm = mu_map();
     set_str(fm, "name", f->name);
@@ -593,7 +671,7 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     set_bool(fm, "has_default", f->default_text != NULL);
     f->default_text ? set_own(fm, "default_expr", default_expr(s, f))
                     : set_str(fm, "default_expr", "");
-    set_own(fm, "init_call", nested_init(s, f));
+    set_own(fm, "init_call", nested_init(c, s, f));
     set_bool(fm, "is_container", f->type.kind == T_ARRAY || f->type.kind == T_MAP);
     set_bool(fm, "is_array", f->type.kind == T_ARRAY);
     set_bool(fm, "is_map", f->type.kind == T_MAP);
@@ -610,7 +688,7 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     if (f->type.kind == T_ARRAY || f->type.kind == T_MAP) {
         bool array = f->type.kind == T_ARRAY;
         mu_node *elem = value_model(s, f->type.elem, NULL, array ? "*dst" : "dst->value",
-                                    array ? "*src" : "src->value");
+                                    array ? "*src" : "src->value", c->value_base);
         char *elem_c = value_c_type(s, f->type.elem);
         if (f->type.kind == T_ARRAY) {
             set_fmt(fm, "c_type", "struct { %s *items; size_t count; }", elem_c);
@@ -633,7 +711,7 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
         set_bool(fm, "check_items", f->has_min_items || f->has_max_items);
     } else {
         char *dst = xasprintf("out->%s", f->name), *src = xasprintf("in->%s", f->name);
-        mu_map_set(fm, "value", value_model(s, &f->type, f, dst, src));
+        mu_map_set(fm, "value", value_model(s, &f->type, f, dst, src, c->value_base));
         set_own(fm, "c_type", value_c_type(s, &f->type));
         set_own(fm, "domain_type", domain_c_type(s, &f->type));
         free(dst);
@@ -695,7 +773,7 @@ static bool is_routed(const schema *s, const message_def *m)
     return false;
 }
 
-static mu_node *message_model(const schema *s, const message_def *m)
+static mu_node *message_model(const schema *s, const message_def *m, model_ctx *c)
 {
     mu_node *mm = mu_map();
     char *c_name = type_c_name(s, m->name);
@@ -712,7 +790,7 @@ static mu_node *message_model(const schema *s, const message_def *m)
     uint64_t *mask = xcalloc(words, sizeof *mask);
     for (size_t i = 0; i < m->n_fields; i++) {
         const field_def *f = &m->fields[i];
-        push_with_last(fields, field_model(s, m, f, i), i + 1 == m->n_fields);
+        push_with_last(fields, field_model(s, m, f, i, c), i + 1 == m->n_fields);
         if (!f->optional && !f->default_text)
             mask[i / 64] |= (uint64_t)1 << (i % 64);
     }
@@ -726,7 +804,7 @@ static mu_node *message_model(const schema *s, const message_def *m)
     mu_map_set(mm, "required_words", required);
     set_kafka(mm, s, &m->kafka, key_field_of(m, m->kafka.key_field));
     char why[WHY_MAX] = "";
-    uint64_t max_size = message_max_size(s, m, why, 0);
+    uint64_t max_size = message_max_size(c, s, m, why, 0);
     set_max_size(mm, max_size, why);
     char *lower = snake_case(m->name), *macro = xasprintf("%s_%s", s->name, lower);
     set_own(mm, "macro", upper_case(macro));
@@ -736,7 +814,7 @@ static mu_node *message_model(const schema *s, const message_def *m)
     return mm;
 }
 
-static mu_node *union_model(const schema *s, const union_def *u)
+static mu_node *union_model(const schema *s, const union_def *u, model_ctx *c)
 {
     mu_node *um = mu_map();
     char *c_name = type_c_name(s, u->name);
@@ -785,7 +863,7 @@ static mu_node *union_model(const schema *s, const union_def *u)
     mu_map_set(um, "variants", variants);
     set_fmt(um, "n_variants", "%zu", u->n_variants);
     char why[WHY_MAX] = "";
-    uint64_t max_size = union_max_size(s, u, why, 0);
+    uint64_t max_size = union_max_size(c, s, u, why, 0);
     set_max_size(um, max_size, why);
     char *macro_base = snake_case(u->name), *macro = xasprintf("%s_%s", s->name, macro_base);
     set_own(um, "macro", upper_case(macro));
@@ -824,6 +902,14 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
         push_with_last(enums, enum_model(s, s->enums[i]), i + 1 == s->n_enums);
     mu_map_set(root, "enums", enums);
 
+    model_ctx c = {value_defaults(), xcalloc(s->n_messages + 1, sizeof *c.msgs), s->n_messages,
+                   xcalloc(s->n_messages * SIZE_DEPTHS + 1, sizeof *c.members),
+                   xcalloc(s->n_messages * SIZE_DEPTHS + 1, sizeof *c.whys),
+                   xmalloc(s->n_messages + 1)};
+    for (size_t i = 0; i < s->n_messages; i++)
+        c.msgs[i] = s->messages[i];
+    qsort(c.msgs, c.n_msgs, sizeof *c.msgs, compare_addresses);
+    memset(c.defaults, -1, s->n_messages + 1);
     mu_node *decls = mu_list(), *messages = mu_list(), *kafka = mu_list(), *fuzz = mu_list();
     mu_node *last_message = NULL, *last_kafka = NULL; /* get `last` once the lists are full */
     for (size_t i = 0; i < s->n_order; i++) {
@@ -839,7 +925,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
         /* One model per message or union, shared by the lists that show it
          * (mu_ref); each list item is a map over it with its own `last`. */
         if (d->kind == DECL_MESSAGE) {
-            mu_node *mm = message_model(s, d->message);
+            mu_node *mm = message_model(s, d->message, &c);
             mu_map_set(dm, "message", mm);
             mu_map_set(dm, "union", mu_bool(false));
             last_message = mu_map_over(mu_ref(mm));
@@ -848,7 +934,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
             if (has_topic)
                 push_with_last(kafka, last_kafka = mu_map_over(mu_ref(mm)), false);
         } else {
-            mu_node *um = union_model(s, d->union_def);
+            mu_node *um = union_model(s, d->union_def, &c);
             mu_map_set(dm, "message", mu_bool(false));
             mu_map_set(dm, "union", um);
             has_topic = d->union_def->kafka.topic != NULL;
@@ -866,5 +952,12 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     mu_map_set(root, "kafka_types", kafka);
     mu_map_set(root, "fuzz_types", fuzz);
     set_fmt(root, "n_fuzz_types", "%zu", s->n_order);
+    mu_free(c.value_base); /* each Value holds it */
+    for (size_t i = 0; i < s->n_messages * SIZE_DEPTHS; i++)
+        free(c.whys[i]);
+    free(c.whys);
+    free(c.members);
+    free(c.defaults);
+    free(c.msgs);
     return root;
 }
