@@ -4,6 +4,8 @@
 #include "escape.h"
 #include "util.h"
 
+#include "tg_text_int.h" /* runtime/json's UTF-8 and bidi rules */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -29,37 +31,18 @@ long utf8_decode(const unsigned char *s, size_t n, size_t *len)
     *len = 1;
     if (n == 0)
         return -1;
-    unsigned c = s[0];
-    if (c < 0x80)
-        return (long)c;
-    size_t need;
-    long cp, min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        need = 2, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        need = 3, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 4, cp = c & 0x07, min = 0x10000;
-    } else {
+    if (s[0] < 0x80)
+        return (long)s[0];
+    size_t seq = tg_utf8_seq(s, s + n); /* the decoders' rule: runtime/json */
+    if (seq == 0)
         return -1;
-    }
-    if (n < need)
-        return -1;
-    for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return -1;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return -1;
-    *len = need;
-    return cp;
+    *len = seq;
+    return (long)tg_utf8_code_point(s, seq);
 }
 
 bool is_bidi_control(long cp)
 {
-    return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-           (cp >= 0x2066 && cp <= 0x2069);
+    return cp >= 0 && tg_text_is_bidi_control((uint32_t)cp);
 }
 
 bool is_c_name_text(const char *s)

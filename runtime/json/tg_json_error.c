@@ -56,18 +56,11 @@ static bool is_ident(tg_str k)
     return true;
 }
 
-/* The code point of a valid 3-byte UTF-8 sequence. */
-static unsigned code_point3(const unsigned char *p)
+/* U+2028/U+2029 and the bidirectional controls: invisible, yet they break
+ * or reorder lines. */
+static bool is_invisible_control(uint32_t cp)
 {
-    return (unsigned)(p[0] & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (p[2] & 0x3Fu);
-}
-
-/* U+2028/U+2029 and the bidirectional controls U+200E/F, U+202A-E and
- * U+2066-9 (CVE-2021-42574): invisible, yet they break or reorder lines. */
-static bool is_invisible_control(unsigned cp)
-{
-    return cp == 0x200E || cp == 0x200F || (cp >= 0x2028 && cp <= 0x202E) ||
-           (cp >= 0x2066 && cp <= 0x2069);
+    return cp == 0x2028 || cp == 0x2029 || tg_text_is_bidi_control(cp);
 }
 
 /* The escape for the character of n bytes at p (n 0: an invalid byte) into
@@ -78,8 +71,8 @@ static int excerpt_escape(const unsigned char *p, size_t n, char *esc, size_t ca
     static const char short_esc[] = "\\b\\t\\n\\v\\f\\r"; /* 0x08..0x0D */
     if (n == 0)
         return snprintf(esc, cap, "\\x%02x", c);
-    if (n == 3 && is_invisible_control(code_point3(p)))
-        return snprintf(esc, cap, "\\u%04x", code_point3(p));
+    if (n >= 2 && is_invisible_control(tg_utf8_code_point(p, n)))
+        return snprintf(esc, cap, "\\u%04x", (unsigned)tg_utf8_code_point(p, n));
     if (c == '"' || c == '\\')
         return snprintf(esc, cap, "\\%c", (char)c);
     if (c >= 0x08 && c <= 0x0D)

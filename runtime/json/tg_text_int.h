@@ -45,6 +45,26 @@ static inline size_t tg_utf8_seq(const unsigned char *p, const unsigned char *en
     return 0;
 }
 
+/* The code point of the valid UTF-8 sequence of n bytes at p (n from
+ * tg_utf8_seq, or 1 for ASCII). */
+static inline uint32_t tg_utf8_code_point(const unsigned char *p, size_t n)
+{
+    static const unsigned char lead_mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    uint32_t cp = p[0] & lead_mask[n];
+    for (size_t i = 1; i < n; i++)
+        cp = cp << 6 | (p[i] & 0x3Fu);
+    return cp;
+}
+
+/* The bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9): unseen,
+ * they reorder what a reader sees ("Trojan Source", CVE-2021-42574), so
+ * error texts and generated code show them escaped, never as themselves. */
+static inline bool tg_text_is_bidi_control(uint32_t cp)
+{
+    return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /* High bit set in each byte of v that is '"', '\\', < 0x20 or >= 0x80
  * (bytes a JSON string cannot hold as they are, or must check as UTF-8).
  * Borrows may flag bytes above a true hit, never below one: on a
