@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "orders_kafka.h"
-#include "tg_codec.h" /* TG_STR_LIT */
 #include "orders_translator.h"
 
 /* ---- the application code under test -------------------------------------- */

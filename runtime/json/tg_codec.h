@@ -25,14 +25,6 @@
 extern "C" {
 #endif
 
-/* A tg_str for a string literal: a compound literal in C, a braced
- * temporary in C++ (which has no compound literals). */
-#ifdef __cplusplus
-#define TG_STR_LIT(s) (tg_str{(s), sizeof(s) - 1})
-#else
-#define TG_STR_LIT(s) ((tg_str){(s), sizeof(s) - 1})
-#endif
-
 /* private: the search behind tg_codec_match when the hint misses. */
 int tg_codec_match_scan_(tg_str key, const tg_str *names, int n);
 

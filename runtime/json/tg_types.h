@@ -62,6 +62,15 @@ static inline bool tg_mem_eq_(const char *a, const char *b, size_t n)
     return true;
 }
 
+/* A tg_str for a string literal (TG_STR_LIT("EUR")): a compound literal in
+ * C, a braced temporary in C++ (which has no compound literals).  The view
+ * points at the literal's static storage. */
+#ifdef __cplusplus
+#define TG_STR_LIT(s) (tg_str{(s), sizeof(s) - 1})
+#else
+#define TG_STR_LIT(s) ((tg_str){(s), sizeof(s) - 1})
+#endif
+
 /* Byte-wise equality of two strings.  Thread-safe. */
 static inline bool tg_str_eq(tg_str a, tg_str b)
 {

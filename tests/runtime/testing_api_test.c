@@ -11,7 +11,6 @@
 #include "crm_kafka.h"
 #include "orders_kafka.h"
 #include "check.h"
-#include "tg_codec.h" /* TG_STR_LIT */
 
 static const char ORDER[] =
     "{\"order_id\":\"o-1\",\"created_at\":\"2026-11-23T15:39:17Z\",\"customer_name\":\"Ada\","

@@ -15,7 +15,6 @@
 #include <string>
 
 #include "ledger.h"
-#include "tg_codec.h" /* TG_STR_LIT */
 #include "tg_config.h"
 
 namespace {
