@@ -447,8 +447,11 @@ static int encode_locked(tg_producer *p, const tg_message_desc *desc, const void
         code = desc->encode(msg, p->buf, p->cap, &need);
     }
     if (code != TG_JSON_OK || need > p->cap)
-        return tg_error_set(err, TG_ERR_ENCODE, "encoding %s.%s failed (code %d)",
-                            desc->schema, desc->name, (int)code);
+        return tg_error_set(err, TG_ERR_ENCODE,
+                            "encoding %s.%s failed: %s (a field holds what JSON or the schema "
+                            "cannot carry: empty or invalid timestamp, uuid or decimal text, "
+                            "invalid UTF-8, NaN, or a union without a variant)",
+                            desc->schema, desc->name, tg_json_code_name(code));
     *len = need;
     return 0;
 }
