@@ -68,6 +68,8 @@ typedef struct field_def {
     char *description;          /* may be NULL */
     diag_pos pos;
     type_ref type;
+    bool type_unknown;          /* its type did not resolve (reported once, so
+                                   checks that need the type skip it)      */
     bool optional;              /* may be absent on the wire */
     bool nullable;              /* may be null on the wire */
     char *default_text;         /* scalar default as written, or NULL */

@@ -534,6 +534,7 @@ void check_field(checker *C, field_def *f, diag_pos where, const field_attrs *a)
         ERR(C, where, "field '%s' has no type", f->name);
     if (!tname || !resolve_type_name(C, a->type.pos, tname, &f->type, true)) {
         f->type.kind = T_JSON; /* keep going with a harmless type */
+        f->type_unknown = true;
         return;
     }
     if (f->type.kind == T_ARRAY || f->type.kind == T_MAP) {
@@ -654,7 +655,7 @@ static void check_key_field(checker *C, message_def *m)
     if (!f)
         ERR(C, k->key_pos, "unknown key field '%s' in message '%s'%s", k->key_field, m->name,
             field_hint(hint, m, k->key_field));
-    else if (f->optional || f->nullable || !key_type_ok(f->type.kind))
+    else if (!f->type_unknown && (f->optional || f->nullable || !key_type_ok(f->type.kind)))
         ERR(C, k->key_pos,
             "key field '%s' must be a required, non-null string, uuid, integer, decimal, "
             "timestamp or enum", k->key_field);
@@ -685,7 +686,7 @@ static void check_union_key(checker *C, union_def *u)
         if (!f) {
             ERR(C, k->key_pos, "unknown key field '%s': variant '%s' (message %s) has no such field%s",
                 k->key_field, u->variants[i].tag, m->name, field_hint(hint, m, k->key_field));
-        } else if (f->optional || f->nullable || f->type.kind != T_STRING) {
+        } else if (!f->type_unknown && (f->optional || f->nullable || f->type.kind != T_STRING)) {
             ERR(C, k->key_pos,
                 "key field '%s' of union '%s' must be a required string in every variant",
                 k->key_field, u->name);

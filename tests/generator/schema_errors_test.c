@@ -82,6 +82,17 @@ static const test_case cases[] = {
       F "6:17: error: unknown type 'Strin'; did you mean 'string'?",
       F "7:31: error: unknown type 'Nope'",
       F "8:30: error: unknown type 'Nope'"}},
+    /* a key field whose type is misspelt gets that one error, not a second
+     * one saying the (unknown) type cannot be a key */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    topic: a\n"
+     "    key: id\n"
+     "    fields:\n"
+     "      id: strin\n",
+     {F "7:11: error: unknown type 'strin'; did you mean 'string'?"}},
     /* suggestions come from every type in scope: built-in, declared (also
      * further down), and array/map where they may stand; the closest win */
     {__LINE__,
