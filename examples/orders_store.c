@@ -372,9 +372,7 @@ static int set_signals(tg_consumer *c)
 
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return mono_ns() / 1000000;
 }
 
 /* Dead-letter deliveries the DLQ broker confirmed so far. */

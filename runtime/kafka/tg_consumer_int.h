@@ -48,6 +48,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "tg_breaker.h"
+#include "tg_clock_int.h"
 #include "tg_consumer.h"
 #include "tg_embedded.h"
 #include "tg_handle_int.h"
@@ -155,20 +156,6 @@ struct tg_consumer {
 };
 
 /* ---- small helpers every layer uses --------------------------------------- */
-
-static inline int64_t tg_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static inline double tg_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static inline char *tg_dup_str(const char *s)
 {

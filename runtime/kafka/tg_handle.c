@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_clock_int.h"
 #include "tg_metrics.h"
 #include "tg_producer.h"
 
@@ -242,13 +243,6 @@ tg_prepared tg_handle_prepare(tg_hctx *d, const tg_route *route, const tg_record
 
 /* ---- steps 5 and 6: the call and its verdict -------------------------------- */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 tg_result tg_handle_call(tg_translate_fn translate, void *translate_user, tg_handler_fn fn,
                          void *user, void *msg, const tg_msg_meta *meta, tg_metrics *metrics,
                          bool *handler_called)
@@ -268,9 +262,9 @@ tg_result tg_handle_call(tg_translate_fn translate, void *translate_user, tg_han
         *handler_called = true;
     if (!metrics)
         return fn(user, msg, meta);
-    double t0 = now_s();
+    double t0 = tg_now_s();
     tg_result r = fn(user, msg, meta);
-    tg_metrics_observe_latency(metrics, now_s() - t0);
+    tg_metrics_observe_latency(metrics, tg_now_s() - t0);
     return r;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_clock_int.h"
 #include "tg_embedded.h"
 #include "tg_spool.h"
 
@@ -60,13 +61,6 @@ typedef struct fb_copy {
     char topic[TG_SETTINGS_TEXT_MAX];
     char error[200];
 } fb_copy;
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 tg_send_opts tg_send_opts_default(void)
 {
@@ -336,7 +330,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     (void)rk;
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
         int64_t zero = 0;           /* keep the earliest time of this outage */
-        (void)atomic_compare_exchange_strong(&p->down_since_ms, &zero, mono_ms());
+        (void)atomic_compare_exchange_strong(&p->down_since_ms, &zero, tg_now_ms());
     }
     tg_log(&p->logger, err == RD_KAFKA_RESP_ERR__FATAL ? TG_LOG_ERROR : TG_LOG_WARN,
            "producer", reason, kv, 1);
@@ -588,7 +582,7 @@ static int send_locked(tg_producer *p, const tg_message_desc *desc, const void *
 static int check_available(tg_producer *p, bool may_poll, tg_error *err)
 {
     int64_t since = atomic_load(&p->down_since_ms);
-    if (p->unavailable_ms <= 0 || since == 0 || mono_ms() - since < p->unavailable_ms)
+    if (p->unavailable_ms <= 0 || since == 0 || tg_now_ms() - since < p->unavailable_ms)
         return 0;
     if (may_poll && p->rk)
         rd_kafka_poll(p->rk, 0);    /* serve pending reports and errors first */
@@ -598,7 +592,7 @@ static int check_available(tg_producer *p, bool may_poll, tg_error *err)
         return 0;
     return tg_error_set(err, TG_ERR_UNAVAILABLE,
                         "no broker reachable for %lld ms (topicgen.producer.unavailable.ms=%d), "
-                        "%zu message(s) pending", (long long)(mono_ms() - since),
+                        "%zu message(s) pending", (long long)(tg_now_ms() - since),
                         p->unavailable_ms, pending);
 }
 
