@@ -4,7 +4,7 @@
  * One helper for every error of the generator that names something unknown:
  * template variables, sections and partials (mustache.c, MU_STRICT),
  * override template files (templates.c), and schema types, fields,
- * attributes and enum values (schema_load.c).  Candidates are offered one
+ * attributes and enum values (schema_check.c).  Candidates are offered one
  * at a time; the closest ones by edit distance (optimal string alignment:
  * insertions, deletions, substitutions and swaps of neighbours, ASCII case
  * ignored) are kept, but only when they are close: at most max(len, 3) / 3
