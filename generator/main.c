@@ -5,9 +5,8 @@
  *
  * For each schema: load and check it (schema_read.c, schema_check.c),
  * build the template model (model.c), render every output template; then
- * write the files of
- * all schemas, only if everything rendered (output.c: all or nothing), or
- * with --check compare them with what is on disk.  Exit status: 0 success,
+ * write the files of all schemas, only if everything rendered (output.c:
+ * all or nothing), or with --check compare them with what is on disk.  Exit status: 0 success,
  * 1 errors in a schema or template, 2 usage or I/O error, 3 --check found
  * stale or missing files.
  */
