@@ -35,10 +35,12 @@
 #include "schema_int.h"
 #include "util.h"
 
+#include "tg_codec.h" /* Kafka's topic name rule, the one the runtime applies */
+
 #include <stdlib.h>
 #include <string.h>
 
-#define KAFKA_TOPIC_MAX 249
+#define KAFKA_TOPIC_MAX TG_TOPIC_NAME_MAX
 #define WIRE_TEXT_MAX 1024
 #define NAME_MAX 128
 
@@ -57,22 +59,15 @@ static char *shown(const char *s)
     return out;
 }
 
-static bool kafka_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
-}
-
 /* One topic; `what` is "topic" or "dlq_topic". */
 static void check_topic(checker *C, const char *topic, diag_pos at, const char *what,
                         bool dlq_is_default)
 {
     char *t = shown(topic);
-    size_t n = strlen(topic);
-    const char *bad = topic;
-    while (*bad && kafka_char(*bad))
-        bad++;
-    if (*bad) {
+    size_t n = strlen(topic), bad_at = 0;
+    tg_topic_name_check verdict = tg_codec_topic_name_check(topic, n, &bad_at);
+    const char *bad = topic + bad_at;
+    if (verdict == TG_TOPIC_NAME_BAD_CHAR) {
         size_t len;
         long cp = utf8_decode((const unsigned char *)bad, strlen(bad), &len);
         char ch[16];
@@ -87,10 +82,10 @@ static void check_topic(checker *C, const char *topic, diag_pos at, const char *
             "%s \"%s\" is not a legal Kafka topic name: %s is not allowed (Kafka allows only "
             "ASCII letters, digits, '.', '_' and '-')",
             what, t, ch);
-    } else if (strcmp(topic, ".") == 0 || strcmp(topic, "..") == 0) {
+    } else if (verdict == TG_TOPIC_NAME_RESERVED) {
         ERR(C, at, "%s \"%s\" is not a legal Kafka topic name: '.' and '..' are reserved", what,
             t);
-    } else if (n > KAFKA_TOPIC_MAX) {
+    } else if (verdict == TG_TOPIC_NAME_TOO_LONG) {
         if (dlq_is_default) /* "<topic>.dlq" of a legal topic */
             ERR(C, at,
                 "topic \"%s\" is too long for its dead-letter topic \"<topic>.dlq\" (%zu "

@@ -25,10 +25,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_codec.h" /* TG_TOPIC_NAME_MAX */
 #include "tg_embedded.h"
 
 #define MAX_TOPICS 64
-#define TOPIC_NAME_MAX 249
+#define TOPIC_NAME_MAX TG_TOPIC_NAME_MAX
 
 /* The one piece of global mutable state: set by the signal handler, read by
  * the wait loop. */

@@ -455,3 +455,23 @@ size_t tg_codec_key_uuid(const tg_uuid *u, char *buf, size_t cap)
     tg_json_write_uuid(&w, u); /* "xxxxxxxx-...": strip the quotes */
     return tg_codec_key_str((tg_str){tmp + 1, 36}, buf, cap);
 }
+
+/* ---- Kafka topic names ------------------------------------------------------- */
+
+tg_topic_name_check tg_codec_topic_name_check(const char *name, size_t len, size_t *bad_at)
+{
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-')) {
+            if (bad_at)
+                *bad_at = i;
+            return TG_TOPIC_NAME_BAD_CHAR;
+        }
+    }
+    if (len == 0)
+        return TG_TOPIC_NAME_EMPTY;
+    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+        return TG_TOPIC_NAME_RESERVED;
+    return len > TG_TOPIC_NAME_MAX ? TG_TOPIC_NAME_TOO_LONG : TG_TOPIC_NAME_OK;
+}

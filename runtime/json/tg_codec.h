@@ -185,6 +185,24 @@ size_t tg_codec_key_int(int64_t v, char *buf, size_t cap);
 size_t tg_codec_key_uint(uint64_t v, char *buf, size_t cap);
 size_t tg_codec_key_uuid(const tg_uuid *u, char *buf, size_t cap);
 
+/* ---- Kafka topic names ---------------------------------------------------- */
+/* Kafka's rule for a topic name, the one the generator checks schemas with
+ * and the embedded broker checks its topics with: 1 to TG_TOPIC_NAME_MAX
+ * bytes of ASCII letters, digits, '.', '_' and '-', and not "." or "..". */
+#define TG_TOPIC_NAME_MAX 249
+
+typedef enum tg_topic_name_check {
+    TG_TOPIC_NAME_OK = 0,
+    TG_TOPIC_NAME_EMPTY,
+    TG_TOPIC_NAME_BAD_CHAR,   /* *bad_at: the offset of the first one */
+    TG_TOPIC_NAME_RESERVED,   /* "." or ".." */
+    TG_TOPIC_NAME_TOO_LONG    /* over TG_TOPIC_NAME_MAX bytes */
+} tg_topic_name_check;
+
+/* Check name[0..len) against the rule; bad_at (may be NULL) receives the
+ * offset of the first character not allowed.  Thread-safe. */
+tg_topic_name_check tg_codec_topic_name_check(const char *name, size_t len, size_t *bad_at);
+
 #ifdef __cplusplus
 }
 #endif

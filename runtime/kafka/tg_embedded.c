@@ -5,6 +5,7 @@
  * tg_embedded.h for the contract. */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_embedded.h"
+#include "tg_codec.h" /* the topic name rule */
 
 #include <errno.h>
 #include <pthread.h>
@@ -14,7 +15,6 @@
 
 #include <librdkafka/rdkafka_mock.h>
 
-#define TOPIC_NAME_MAX 249
 #define MAX_PARTITIONS 10000
 
 struct tg_embedded {
@@ -96,27 +96,11 @@ const char *tg_embedded_bootstrap(const tg_embedded *e)
     return e ? e->bootstrap : "";
 }
 
-/* Kafka's topic name rule: 1..249 of [A-Za-z0-9._-], not "." or "..". */
-static bool valid_topic_name(const char *s, size_t len)
-{
-    if (len == 0 || len > TOPIC_NAME_MAX || (len == 1 && s[0] == '.')
-        || (len == 2 && s[0] == '.' && s[1] == '.'))
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char ch = s[i];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-                  || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
 int tg_embedded_create_topic(tg_embedded *e, const char *name, int partitions, tg_error *err)
 {
     if (!e || !name)
         return tg_error_set(err, TG_ERR_ARG, "tg_embedded_create_topic: NULL argument");
-    if (!valid_topic_name(name, strlen(name)))
+    if (tg_codec_topic_name_check(name, strlen(name), NULL) != TG_TOPIC_NAME_OK)
         return tg_error_set(err, TG_ERR_ARG, "bad topic name \"%.100s\" (1..249 of "
                             "A-Z a-z 0-9 . _ -)", name);
     if (partitions < 1 || partitions > MAX_PARTITIONS)
@@ -145,7 +129,7 @@ int tg_embedded_parse_topic(const char *spec, char *name, size_t cap, int *parti
             return tg_error_set(err, TG_ERR_ARG, "bad topic \"%.100s\": partitions must be "
                                 "1..%d (NAME[:PARTITIONS])", spec, MAX_PARTITIONS);
     }
-    if (!valid_topic_name(spec, len) || len >= cap)
+    if (tg_codec_topic_name_check(spec, len, NULL) != TG_TOPIC_NAME_OK || len >= cap)
         return tg_error_set(err, TG_ERR_ARG, "bad topic \"%.100s\": the name must be 1..249 of "
                             "A-Z a-z 0-9 . _ - (NAME[:PARTITIONS])", spec);
     memcpy(name, spec, len);

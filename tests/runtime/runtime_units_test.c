@@ -1,8 +1,10 @@
 /*
  * runtime_units_test.c: unit tests for the runtime modules that have no
  * Kafka in them: tg_convert (exact wire -> domain conversions), tg_breaker
- * (circuit breaker state machine, with injected time) and tg_spool
- * (durable record file: round trip, torn tail, corruption).
+ * (circuit breaker state machine, with injected time), tg_spool (durable
+ * record file: round trip, torn tail, corruption) and Kafka's topic name
+ * rule (tg_codec_topic_name_check, shared by the generator and the
+ * embedded broker).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -13,6 +15,7 @@
 
 #include "check.h"
 #include "tg_breaker.h"
+#include "tg_codec.h"
 #include "tg_convert.h"
 #include "tg_spool.h"
 
@@ -263,8 +266,40 @@ static void test_spool(void)
     CHECKF(tg_crc32c("123456789", 9) == 0xE3069283u, "CRC-32C check value");
 }
 
+static void test_topic_names(void)
+{
+    static const struct {
+        const char *name;
+        tg_topic_name_check want;
+        size_t bad_at;
+    } rows[] = {
+        {"orders", TG_TOPIC_NAME_OK, 0},
+        {"orders.dlq-2_B", TG_TOPIC_NAME_OK, 0},
+        {"", TG_TOPIC_NAME_EMPTY, 0},
+        {".", TG_TOPIC_NAME_RESERVED, 0},
+        {"..", TG_TOPIC_NAME_RESERVED, 0},
+        {"...", TG_TOPIC_NAME_OK, 0},
+        {"a b", TG_TOPIC_NAME_BAD_CHAR, 1},
+        {"x*/", TG_TOPIC_NAME_BAD_CHAR, 1},
+        {"caf\xc3\xa9", TG_TOPIC_NAME_BAD_CHAR, 3},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        size_t at = 99;
+        tg_topic_name_check got = tg_codec_topic_name_check(rows[i].name, strlen(rows[i].name), &at);
+        CHECKF(got == rows[i].want && (got != TG_TOPIC_NAME_BAD_CHAR || at == rows[i].bad_at),
+               "topic \"%s\": got %d at %zu, want %d", rows[i].name, (int)got, at,
+               (int)rows[i].want);
+    }
+    char longest[TG_TOPIC_NAME_MAX + 2];
+    memset(longest, 'a', sizeof longest);
+    CHECK(tg_codec_topic_name_check(longest, TG_TOPIC_NAME_MAX, NULL) == TG_TOPIC_NAME_OK);
+    CHECK(tg_codec_topic_name_check(longest, TG_TOPIC_NAME_MAX + 1, NULL) ==
+          TG_TOPIC_NAME_TOO_LONG);
+}
+
 int main(void)
 {
+    test_topic_names();
     test_decimal();
     test_timestamp();
     test_breaker_consecutive();
