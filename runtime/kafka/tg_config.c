@@ -42,6 +42,7 @@ static const knob knobs[] = {
     KNOB_INT("topicgen.batch.size", batch_size, 1, 100000, 100),
     KNOB_INT("topicgen.batch.timeout.ms", batch_timeout_ms, 0, 3600000, 200),
     KNOB_INT("topicgen.dlq.retry.backoff.ms", dlq_retry_backoff_ms, 0, 3600000, 1000),
+    KNOB_LONG("topicgen.dlq.max.value.bytes", dlq_max_value_bytes, 0, 1L << 30, 900000),
     KNOB_INT("topicgen.producer.unavailable.ms", producer_unavailable_ms, 0, 3600000, 5000),
     KNOB_INT("topicgen.breaker.enable", breaker_enable, 0, 1, 0),
     KNOB_INT("topicgen.breaker.consecutive.failures", breaker_consecutive, 0, 1000000, 5),

@@ -71,6 +71,9 @@ typedef struct tg_settings {
     int batch_timeout_ms;      /* [topicgen.batch.timeout.ms] = 200: max wait to fill a batch   */
     int dlq_retry_backoff_ms;  /* [topicgen.dlq.retry.backoff.ms] = 1000: re-produce delay after
                                   a failed DLQ delivery                                         */
+    long dlq_max_value_bytes;  /* [topicgen.dlq.max.value.bytes] = 900000: a dead letter's value is
+                                  cut to this many bytes (headers say so), which keeps it, with
+                                  key and headers, under Kafka's default 1 MB message limit     */
     int producer_unavailable_ms; /* [topicgen.producer.unavailable.ms] = 5000: after this long
                                   with every broker down (and no successful delivery since),
                                   sends fail fast with TG_ERR_UNAVAILABLE; 0 = never          */

@@ -16,6 +16,7 @@
  * tg_producer; nothing of handling, the modes or the coordinator. */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_consumer_int.h"
+#include "tg_dlq_int.h"
 
 #include <stdio.h>
 
@@ -35,32 +36,15 @@ static void wait_to_reproduce(tg_consumer *c, part *p, held *h)
 
 static void produce(tg_consumer *c, part *p, held *h)
 {
-    const rd_kafka_message_t *m = h->m;
-    char part_s[16], off_s[24], ts_s[24], att_s[16];
-    rd_kafka_headers_t *orig = NULL;
     tg_error err;
-    (void)snprintf(part_s, sizeof part_s, "%d", (int)m->partition);
-    (void)snprintf(off_s, sizeof off_s, "%lld", (long long)m->offset);
-    (void)snprintf(ts_s, sizeof ts_s, "%lld", (long long)rd_kafka_message_timestamp(m, NULL));
-    (void)snprintf(att_s, sizeof att_s, "%d", h->attempts);
-    (void)rd_kafka_message_headers(m, &orig);
-    tg_header hs[7] = {
-        { "tg-dlq-reason", h->reason, strlen(h->reason) },
-        { "tg-dlq-path", h->path, strlen(h->path) },
-        { "tg-dlq-topic", p->topic, strlen(p->topic) },
-        { "tg-dlq-partition", part_s, strlen(part_s) },
-        { "tg-dlq-offset", off_s, strlen(off_s) },
-        { "tg-dlq-timestamp", ts_s, strlen(ts_s) },
-        { "tg-dlq-attempts", att_s, strlen(att_s) },
-    };
+    tg_dlq_letter l = tg_dlq_letter_of(h->m, p->reg->dlq_topic, h->reason, h->path, h->attempts);
     h->token = ++c->next_token;
-    tg_raw_record r = { p->reg->dlq_topic, TG_PARTITION_ANY, m->key, m->key_len,
-                        m->payload, m->len, orig, hs, 7, 0, (void *)(uintptr_t)h->token };
-    if (tg_producer_send_raw(c->dlq, &r, &err) == 0) {
+    if (tg_dlq_send(c->dlq, &l, TG_DLQ_WHOLE, (size_t)c->s.dlq_max_value_bytes,
+                    (void *)(uintptr_t)h->token, &err) == 0) {
         h->state = H_DLQ_SENT;
         return;
     }
-    tg_ledger_log(c, TG_LOG_WARN, "dead-letter produce failed, will retry", p, m->offset,
+    tg_ledger_log(c, TG_LOG_WARN, "dead-letter produce failed, will retry", p, h->m->offset,
                   "error", err.message);
     wait_to_reproduce(c, p, h);
 }
