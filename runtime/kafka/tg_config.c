@@ -52,6 +52,8 @@ static const knob knobs[] = {
     KNOB_INT("topicgen.breaker.cooldown.ms", breaker_cooldown_ms, 0, 3600000, 5000),
     KNOB_INT("topicgen.workers", workers, 0, 256, 0),
     KNOB_INT("topicgen.max.in.flight", max_in_flight, 1, 1000000, 1000),
+    KNOB_INT("topicgen.transaction.interval.ms", transaction_interval_ms, 1, 3600000, 100),
+    KNOB_INT("topicgen.transaction.max.messages", transaction_max_messages, 1, 1000000, 1000),
 };
 #define N_KNOBS (sizeof knobs / sizeof knobs[0])
 

@@ -102,6 +102,10 @@ typedef struct tg_settings {
                                   messages per consumer (worker mode); when reached, all
                                   partitions pause                                             */
     int schema_check;          /* [topicgen.schema.check] = match: a tg_schema_check           */
+    /* Exactly-once processor (tg_processor): a transaction is committed when either
+     * bound is reached (and on revocation and stop). */
+    int transaction_interval_ms;   /* [topicgen.transaction.interval.ms] = 100              */
+    int transaction_max_messages;  /* [topicgen.transaction.max.messages] = 1000: inputs     */
 } tg_settings;
 
 /* [topicgen.schema.check]: what the consumer does with a record's tg-schema
