@@ -4,11 +4,13 @@
  * sees by id, so that a test can prove delivery claims by counting:
  *
  *   cluster_orders produce --brokers LIST --topic NAME --count N --rate R
- *                  --acked FILE [--poison-every K]
+ *                  --acked FILE [--poison-every K] [--acks all|1]
  *     Sends orders ord-0000001..N through the generated, typed
  *     orders_OrderEvent_send (acks=all, enable.idempotence=true, set here
  *     explicitly: the claim under test), R per second (paced, so that a
- *     fault lands mid-stream).  Each acknowledged order appends
+ *     fault lands mid-stream).  --acks 1 (without idempotence) is the test
+ *     of the test: a leader's acknowledgement alone, which a leader kill
+ *     can lose.  Each acknowledged order appends
  *     "ORDER_ID PARTITION OFFSET valid|poison" to FILE at once (line
  *     buffered: a test may count the file while it grows); each failed one
  *     "ORDER_ID -1 -1 failed: WHY" to stderr.  With K, every K-th order is
@@ -50,7 +52,7 @@
 #define MAX_PARTITIONS 256
 
 typedef struct options {
-    const char *mode, *brokers, *topic, *acked, *out;
+    const char *mode, *brokers, *topic, *acked, *out, *acks;
     long count, rate, poison_every;
     bool committed;
 } options;
@@ -60,7 +62,7 @@ static int usage(const char *why)
     fprintf(stderr,
             "cluster_orders: %s\n"
             "usage: cluster_orders produce --brokers LIST --topic NAME --count N --rate R\n"
-            "                      --acked FILE [--poison-every K]\n"
+            "                      --acked FILE [--poison-every K] [--acks all|1]\n"
             "       cluster_orders read --brokers LIST --topic NAME --out FILE [--committed]\n",
             why);
     return 2;
@@ -92,6 +94,7 @@ static int parse_args(int argc, char **argv, options *o)
         else if (strcmp(f, "--topic") == 0) o->topic = v;
         else if (strcmp(f, "--acked") == 0) o->acked = v;
         else if (strcmp(f, "--out") == 0) o->out = v;
+        else if (strcmp(f, "--acks") == 0) o->acks = v;
         else if (strcmp(f, "--count") == 0) ok = number(v, 1, 9999999, &o->count);
         else if (strcmp(f, "--rate") == 0) ok = number(v, 1, 1000000, &o->rate);
         else if (strcmp(f, "--poison-every") == 0) ok = number(v, 1, 9999999, &o->poison_every);
@@ -104,6 +107,8 @@ static int parse_args(int argc, char **argv, options *o)
         return usage("--brokers and --topic are required");
     if (strcmp(o->mode, "produce") == 0 && (!o->acked || !o->count || !o->rate))
         return usage("produce needs --acked, --count and --rate");
+    if (o->acks && strcmp(o->acks, "all") != 0 && strcmp(o->acks, "1") != 0)
+        return usage("--acks is all or 1");
     if (strcmp(o->mode, "read") == 0 && !o->out)
         return usage("read needs --out");
     if (strcmp(o->mode, "produce") != 0 && strcmp(o->mode, "read") != 0)
@@ -181,8 +186,10 @@ static void on_delivery(void *user, const tg_delivery *d)
 
 static tg_producer *make_producer(const options *o, tally *t, tg_error *err)
 {
-    static const char *const kv[] = {
-        "acks", "all", "enable.idempotence", "true", "client.id", "cluster-orders",
+    bool all = !o->acks || strcmp(o->acks, "all") == 0;
+    const char *const kv[] = {
+        "acks", all ? "all" : "1", "enable.idempotence", all ? "true" : "false",
+        "client.id", "cluster-orders",
         /* Longer than a failover (about 6-10 s here) and its retries. */
         "message.timeout.ms", "60000",
     };

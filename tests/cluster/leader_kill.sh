@@ -30,6 +30,7 @@ SH=${TOPICGEN_BROKER_SH:?set by the ctest fixture}
 DIR=${TOPICGEN_CLUSTER_DIR:?set by the ctest fixture}
 N=${CLUSTER_ORDERS:-8000}
 RATE=${CLUSTER_RATE:-400}
+ACKS=${CLUSTER_ACKS:-all} # 1: the test of the test (a leader kill may then lose orders)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tg-cluster-kill.XXXXXX")
 PIDS=()
@@ -51,7 +52,7 @@ GROUP="cluster-kill-$$"
 "$SH" create-topic "$DIR" "$TOPIC" 3
 P=$((RANDOM % 3))
 OLD=$("$SH" leader "$DIR" "$TOPIC" "$P")
-echo "topic $TOPIC: partition $P led by node $OLD; $N orders at $RATE/s to $BROKERS"
+echo "topic $TOPIC: partition $P led by node $OLD; $N orders at $RATE/s (acks=$ACKS) to $BROKERS"
 
 t0=$SECONDS
 : >"$WORK/acked" >"$WORK/stored"
@@ -60,7 +61,7 @@ t0=$SECONDS
 STORE_PID=$!
 PIDS+=("$STORE_PID")
 timeout -k 5 150 "$TOOL" produce --brokers "$BROKERS" --topic "$TOPIC" --count "$N" --rate "$RATE" \
-  --acked "$WORK/acked" >"$WORK/produce.out" 2>"$WORK/produce.err" &
+  --acks "$ACKS" --acked "$WORK/acked" >"$WORK/produce.out" 2>"$WORK/produce.err" &
 PROD_PID=$!
 PIDS+=("$PROD_PID")
 
