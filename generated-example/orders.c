@@ -771,6 +771,7 @@ const tg_message_desc orders_OrderEvent_desc = {
     .decode = orders_OrderEvent_decode_any,
     .encode = orders_OrderEvent_encode_any,
     .key = orders_OrderEvent_key,
+    .tombstones = TG_TOMBSTONES_SKIP,
 };
 
 /* ---- Kafka binding of OrderTotal ---- */
@@ -803,4 +804,5 @@ const tg_message_desc orders_OrderTotal_desc = {
     .decode = orders_OrderTotal_decode_any,
     .encode = orders_OrderTotal_encode_any,
     .key = orders_OrderTotal_key,
+    .tombstones = TG_TOMBSTONES_SKIP,
 };

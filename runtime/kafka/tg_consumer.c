@@ -62,6 +62,7 @@ static reg *new_reg(tg_consumer *c, const tg_message_desc *desc, const char *top
     r->topic = tg_dup_str(topic);
     r->dlq_topic = tg_dup_str(own_topic && desc->dlq_topic ? desc->dlq_topic : dlq);
     r->desc = desc;
+    r->tombstones = c->s.tombstones;
     if (!r->topic || !r->dlq_topic) {
         free(r->topic);
         free(r->dlq_topic);
@@ -129,6 +130,24 @@ int tg_consumer_add_batch(tg_consumer *c, const tg_message_desc *desc, const cha
         return err ? err->code : TG_ERR_ARG;
     r->batch_fn = fn;
     r->batch_user = user;
+    return 0;
+}
+
+int tg_consumer_add_tombstone(tg_consumer *c, const char *topic, tg_tombstone_fn fn, void *user,
+                              tg_error *err)
+{
+    if (!c || !topic || !fn)
+        return tg_error_set(err, TG_ERR_ARG, "tg_consumer_add_tombstone: NULL consumer, topic "
+                                             "or handler");
+    reg *r = find_reg(c, topic);
+    if (!r || r->batch_fn || c->subscribed)
+        return tg_error_set(err, TG_ERR_STATE, "tg_consumer_add_tombstone: topic '%.200s' %s",
+                            topic, !r ? "is not registered: register its handler first"
+                                   : r->batch_fn ? "is in batch mode: its tombstones can only be "
+                                                   "skipped or dead-lettered"
+                                                 : "registered after the first poll");
+    r->tombstone_fn = fn;
+    r->tombstone_user = user;
     return 0;
 }
 

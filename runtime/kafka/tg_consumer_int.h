@@ -91,6 +91,9 @@ typedef struct reg {
     void **variant_users;
     tg_batch_fn batch_fn;
     void *batch_user;
+    tg_tombstone_fn tombstone_fn;  /* tg_consumer_add_tombstone, or NULL   */
+    void *tombstone_user;
+    int tombstones;                /* the topicgen.tombstones setting      */
 } reg;
 
 /* One assigned partition: the ledger's unit. */
@@ -254,7 +257,8 @@ void tg_handling_run_inline(tg_consumer *c, part *p, held *h);
 /* The handlers of r, as tg_handle takes them. */
 static inline tg_route tg_route_of(const reg *r)
 {
-    tg_route rt = { r->desc, r->fn, r->user, r->variant_fns, r->variant_users };
+    tg_route rt = { r->desc, r->fn, r->user, r->variant_fns, r->variant_users,
+                    r->tombstone_fn, r->tombstone_user, r->tombstones };
     return rt;
 }
 

@@ -271,7 +271,7 @@ void tg_proc_handle(tg_processor *p, const rd_kafka_message_t *m)
     tg_metrics_add(p->metrics, TG_M_CONSUMED, 1);
     tg_record rec;
     tg_record_of(&rec, m, r->topic);
-    tg_route rt = { r->desc, call_reg, r, NULL, NULL };
+    tg_route rt = { r->desc, call_reg, r, NULL, NULL, NULL, NULL, p->s.tombstones };
     char reason[256], path[256];
     for (int attempt = 1;; attempt++) {
         tg_msg_meta meta;
