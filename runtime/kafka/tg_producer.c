@@ -925,9 +925,9 @@ int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered)
         tg_log_kv kv[1] = { { "undelivered", n } };
         tg_log(&p->logger, TG_LOG_WARN, "producer", "closed with undelivered messages", kv, 1);
     }
+    (void)serve_refused(p);         /* every send gets its report, even now */
     if (p->rk)
         rd_kafka_destroy(p->rk);
-    (void)serve_refused(p);         /* every send gets its report, even now */
     free_producer(p);
     if (undelivered)
         *undelivered = left;
@@ -1070,13 +1070,13 @@ static cap_rec *capture_copy(const tg_raw_record *r, const rd_kafka_headers_t *h
     return c;
 }
 
-/* produce() in capture mode: record r with headers h (destroyed here). */
+/* produce_keep() in capture mode: record r with headers h (destroyed here
+ * on success; on failure still the caller's, as produce_keep says). */
 static int capture_record(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h,
                           tg_error *err)
 {
     capture *cap = p->capture;
     cap_rec *c = capture_copy(r, h);
-    rd_kafka_headers_destroy(h);
     if (!c)
         return tg_error_set(err, TG_ERR_NOMEM, "capture: out of memory");
     pthread_mutex_lock(&cap->lock);
@@ -1095,8 +1095,10 @@ static int capture_record(tg_producer *p, const tg_raw_record *r, rd_kafka_heade
         atomic_fetch_add(&p->in_flight, 1);
     }
     pthread_mutex_unlock(&cap->lock);
-    if (off >= 0)
+    if (off >= 0) {
+        rd_kafka_headers_destroy(h);
         return 0;
+    }
     free(c);
     return tg_error_set(err, TG_ERR_NOMEM, "capture: out of memory");
 }
