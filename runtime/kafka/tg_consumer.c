@@ -333,6 +333,8 @@ int tg_consumer_poll(tg_consumer *c, int timeout_ms, tg_error *err)
     tg_dlq_poll(c, m == NULL);
     service_due(c);
     maybe_commit(c);
+    if (tg_dlq_refused(c))
+        return tg_error_set(err, TG_ERR_KAFKA, "%s", tg_dlq_refused(c));
     return c->fatal ? tg_error_set(err, TG_ERR_KAFKA, "consumer in fatal state") : rc;
 }
 

@@ -64,7 +64,9 @@ typedef enum hstate {
     H_DONE,      /* handled OK or DLQ confirmed: offset may be stored    */
     H_DLQ,       /* must be dead-lettered; not yet produced              */
     H_DLQ_SENT,  /* DLQ produce in flight                                */
-    H_DLQ_WAIT   /* DLQ delivery failed; re-produce at part->due_ms      */
+    H_DLQ_WAIT,  /* DLQ delivery failed; re-produce at part->due_ms      */
+    H_DLQ_REFUSED /* the DLQ topic refused every envelope and no spool took
+                    it: the consumer is stopping with c->refused         */
 } hstate;
 
 struct tg_job;                     /* worker mode's work item (its file's) */
@@ -74,6 +76,7 @@ typedef struct held {
     hstate state;
     int attempts;                  /* handler calls so far                */
     uint64_t token;                /* matches the DLQ delivery report     */
+    int shape;                     /* the tg_dlq_shape to send (dlq)      */
     struct tg_job *job;            /* worker mode: its work item, or NULL */
     int64_t due_ms;                /* worker mode: when an H_RETRY is due */
     char reason[200];
@@ -156,6 +159,10 @@ struct tg_consumer {
     uint64_t next_token;
     uint64_t rng;
     unsigned dlq_polls;            /* tg_dlq_poll's call counter          */
+    struct tg_spool *dlq_spool;    /* last resort for refused dead letters,
+                                      opened on first use, or NULL         */
+    char refused[600];             /* why a dead letter could not be saved:
+                                      set once, every poll then fails      */
 };
 
 /* ---- small helpers every layer uses --------------------------------------- */
@@ -236,6 +243,9 @@ void tg_dlq_poll(tg_consumer *c, bool idle);
 void tg_dlq_wait(tg_consumer *c, int64_t deadline_ms);
 /* Some partition's head waits for its DLQ delivery report. */
 bool tg_dlq_in_flight(const tg_consumer *c);
+/* Why the consumer must stop (a dead letter neither the DLQ topic nor a
+ * spool took), or NULL. */
+const char *tg_dlq_refused(const tg_consumer *c);
 
 /* ---- tg_consumer_handling.c: one message, the consumer's side ------------- */
 
