@@ -30,6 +30,8 @@
 #   list-topics [DIR]              list the topics
 #   leader [DIR] TOPIC PARTITION   print the node id leading that partition
 #                                  (fails while it has none)
+#   coordinator [DIR] transaction|group ID   print the node id of the
+#                                  coordinator of that transactional id or group
 #   kill-node [DIR] ID             cluster: SIGKILL node ID (data kept), wait until gone
 #   restart-node [DIR] ID          cluster: start node ID again on its data, wait
 #                                  until it answers
@@ -538,6 +540,31 @@ cmd_leader() { # cmd_leader DIR TOPIC PARTITION: print the leader's node id
   printf '%s\n' "$leader"
 }
 
+cmd_coordinator() { # cmd_coordinator DIR transaction|group ID: print its node id
+  local dir=$1 kind=$2 id=$3 b out node
+  b=$(bootstrap_of "$dir")
+  cmd_fetch >/dev/null
+  case $kind in
+    transaction)
+      out=$(run_tool "$TOOL_TIMEOUT" "$(main_class org.apache.kafka.tools.TransactionsCommand)" \
+        --bootstrap-server "$b" describe --transactional-id "$id") ||
+        die "describing transactional id '$id' on $b failed"
+      # A header line (CoordinatorId TransactionalId ...), then its values.
+      node=$(awk '$1 == "CoordinatorId" { getline; print $1; exit }' <<<"$out")
+      ;;
+    group)
+      out=$(run_tool "$TOOL_TIMEOUT" "$(main_class org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+        kafka.admin.ConsumerGroupCommand)" --bootstrap-server "$b" --describe --group "$id" --state) ||
+        die "describing group '$id' on $b failed"
+      # GROUP COORDINATOR (ID) ...: "NAME HOST:PORT (N) ..."
+      node=$(awk -v g="$id" '$1 == g { for (i = 2; i <= NF; i++) if ($i ~ /^\([0-9]+\)$/) { gsub(/[()]/, "", $i); print $i; exit } }' <<<"$out")
+      ;;
+    *) usage ;;
+  esac
+  [[ $node =~ ^[0-9]+$ ]] || die "no coordinator found for $kind '$id' on $b"
+  printf '%s\n' "$node"
+}
+
 cmd_kill_node() { # cmd_kill_node DIR ID: SIGKILL node ID, wait until it is gone
   local ndir pid
   ndir=$(node_dir "$1" "$2")
@@ -755,6 +782,13 @@ case $cmd in
     case $# in
       2) cmd_leader "$DEFAULT_DIR" "$@" ;;
       3) cmd_leader "$@" ;;
+      *) usage ;;
+    esac
+    ;;
+  coordinator)
+    case $# in
+      2) cmd_coordinator "$DEFAULT_DIR" "$@" ;;
+      3) cmd_coordinator "$@" ;;
       *) usage ;;
     esac
     ;;

@@ -9,10 +9,12 @@
 # input's .dlq, outputs and input offsets in one transaction) runs on a fresh
 # input topic (3 partitions, replication 3, min.insync.replicas=2) while
 # cluster_orders sends N orders at RATE per second, every POISON-th one
-# poison.  Once a quarter of them are acknowledged, the node leading a
-# partition of orders.totals (it leads input partitions too, and may be a
-# transaction or group coordinator: printed) is SIGKILLed, and restarted on
-# its data after the new leader shows.  Once every valid order has its total,
+# poison.  Once a quarter of them are acknowledged, a node is SIGKILLed: the
+# processor's transaction coordinator when it leads a partition of the input
+# or of orders.totals (with 3 partitions on 3 nodes each node leads one of
+# each), else the leader of a partition of orders.totals; its roles are
+# printed.  It is restarted on its data after its partition's new leader
+# shows.  Once every valid order has its total,
 # the processor gets SIGTERM.  A read_committed reader then reads
 # orders.totals (only the records this run added) and the dead-letter topic.
 # Counted by order id, it asserts:
@@ -67,19 +69,42 @@ TOPIC="cluster-eos-$(date +%s)-$$"
 read_committed "$OUT" "$WORK/before"
 sort "$WORK/before" >"$WORK/before.sorted"
 : >"$WORK/empty"
-P=$((RANDOM % 3))
-OLD=$("$SH" leader "$DIR" "$OUT" "$P")
-echo "input $TOPIC, output $OUT ($(lines "$WORK/before") records before this run): node $OLD" \
-  "leads $OUT partition(s) $(leaders_on "$OUT" "$OLD")and $TOPIC partition(s) $(leaders_on "$TOPIC" "$OLD")"
-echo "$N orders (every ${POISON}th poison) at $RATE/s to $BROKERS"
+GROUP="cluster-eos-$$"
+TID="cluster-eos-$$"
+echo "input $TOPIC, output $OUT ($(lines "$WORK/before") records before this run)"
 
 t0=$SECONDS
 : >"$WORK/acked"
-"$TOTALS" --brokers "$BROKERS" --topic "$TOPIC" --group "cluster-eos-$$" \
-  --transactional-id "cluster-eos-$$" --idle-ms 600000 --max-seconds 170 \
+"$TOTALS" --brokers "$BROKERS" --topic "$TOPIC" --group "$GROUP" \
+  --transactional-id "$TID" --idle-ms 600000 --max-seconds 170 \
   >"$WORK/totals.out" 2>"$WORK/totals.err" &
 PROC_PID=$!
 PIDS+=("$PROC_PID")
+
+# ---- the victim: the transaction coordinator if it leads a partition -------------
+TC=""
+for _ in $(seq 30); do # at most about 60 s: the processor registers its id
+  TC=$("$SH" coordinator "$DIR" transaction "$TID" 2>/dev/null) && break
+  kill -0 "$PROC_PID" 2>/dev/null || { cat "$WORK/totals.err" >&2; fail "order_totals ended at its start"; }
+  sleep 1
+done
+[[ -n $TC ]] || fail "no transaction coordinator for $TID after 30 tries"
+GC=$("$SH" coordinator "$DIR" group "$GROUP" 2>/dev/null) || GC="?"
+OLD=$TC WATCH=""
+for t in "$OUT" "$TOPIC"; do
+  WATCH=$(leaders_on "$t" "$TC")
+  [[ -n $WATCH ]] && { WATCH="$t ${WATCH%% *}"; break; }
+done
+if [[ -z $WATCH ]]; then
+  P=$((RANDOM % 3))
+  OLD=$("$SH" leader "$DIR" "$OUT" "$P")
+  WATCH="$OUT $P"
+fi
+echo "victim node $OLD: transaction coordinator $([[ $OLD == "$TC" ]] && echo yes || echo "no ($TC)")," \
+  "group coordinator $([[ $OLD == "$GC" ]] && echo yes || echo "no ($GC)"), leads $OUT partition(s)" \
+  "$(leaders_on "$OUT" "$OLD")and $TOPIC partition(s) $(leaders_on "$TOPIC" "$OLD")"
+WT=${WATCH% *} P=${WATCH#* }
+echo "$N orders (every ${POISON}th poison) at $RATE/s to $BROKERS"
 timeout -k 5 150 "$TOOL" produce --brokers "$BROKERS" --topic "$TOPIC" --count "$N" --rate "$RATE" \
   --poison-every "$POISON" --acked "$WORK/acked" >"$WORK/produce.out" 2>"$WORK/produce.err" &
 PROD_PID=$!
@@ -99,12 +124,14 @@ t_kill=$SECONDS
 echo "killed node $OLD after $(lines "$WORK/acked") acknowledged orders"
 NEW=""
 while ((SECONDS - t_kill < 60)); do
-  NEW=$("$SH" leader "$DIR" "$OUT" "$P" 2>/dev/null) || NEW=""
+  NEW=$("$SH" leader "$DIR" "$WT" "$P" 2>/dev/null) || NEW=""
   [[ -n $NEW && $NEW != "$OLD" ]] && break
   sleep 0.5
 done
-[[ -n $NEW && $NEW != "$OLD" ]] || fail "$OUT partition $P has no new leader 60 s after the kill"
-echo "leader change: $OUT partition $P: node $OLD -> node $NEW (seen $((SECONDS - t_kill)) s after the kill)"
+[[ -n $NEW && $NEW != "$OLD" ]] || fail "$WT partition $P has no new leader 60 s after the kill"
+echo "leader change: $WT partition $P: node $OLD -> node $NEW (seen $((SECONDS - t_kill)) s after the kill)"
+TC2=$("$SH" coordinator "$DIR" transaction "$TID" 2>/dev/null) || TC2="?"
+echo "transaction coordinator now: node $TC2"
 "$SH" restart-node "$DIR" "$OLD"
 DOWN=""
 
