@@ -11,16 +11,18 @@
  * program is killed and restarted.
  *
  *   order_totals [--brokers LIST | --bootstrap-file PATH] [--group ID]
- *                [--topic NAME] [--transactional-id ID]
+ *                [--topic NAME] [--out-topic NAME] [--transactional-id ID]
  *                [--transaction-interval-ms MS] [--idle-ms MS]
  *                [--max-seconds S] [--delay-ms MS] [--config FILE]
- *   order_totals --read TOPIC [--brokers ... | --bootstrap-file ...]
+ *   order_totals --read TOPIC [--read-uncommitted] [--brokers ... | ...]
  *
  * --transactional-id: give each instance its own, kept across restarts
  * (a restart then fences its killed predecessor at once); without it the
  * runtime makes one unique per process, and a killed instance's open
  * transaction holds back read_committed readers until
- * transaction.timeout.ms.  --delay-ms makes each handler call slow (tests).
+ * transaction.timeout.ms.  --topic and --out-topic replace "orders" and
+ * "orders.totals" (dead letters then go to "<topic>.dlq").  --delay-ms makes
+ * each handler call slow (tests).
  *
  * Stops on SIGINT/SIGTERM (the processor finishes the order in progress,
  * commits and leaves the group), after --idle-ms without an input (default
@@ -31,6 +33,8 @@
  * reader, without a group, and prints one line per record:
  *   record: partition=P offset=O key=K [reason="<tg-dlq-reason>"]
  * then "read: N records".  Tests count outputs by key with it.
+ * --read-uncommitted reads as read_uncommitted instead, which also shows
+ * the outputs of aborted transactions (what exactly-once hides).
  *
  * Exit status: 0; 1 on a Kafka error (a fenced processor included); 2 on
  * bad usage.
@@ -69,14 +73,16 @@ static _Atomic(tg_processor *) signal_processor = NULL;
 
 typedef struct options {
     ex_common common;
-    const char *group, *transactional_id, *read;
+    const char *group, *transactional_id, *read, *out_topic;
     long idle_ms, max_seconds, delay_ms, interval_ms;
+    bool uncommitted;
 } options;
 
 /* Shared between the processor's thread (the handler) and the watchdog. */
 typedef struct app {
     atomic_llong last_input_ms;   /* when the handler last ran */
     long delay_ms;
+    const char *out_topic;        /* NULL: the schema's orders.totals */
 } app;
 
 static int64_t now_ms(void)
@@ -118,7 +124,7 @@ static tg_result total_order(void *user, const orders_OrderEvent *msg, const tg_
         t.item_count += order.lines[i].quantity;
     orders_OrderTotal wire;
     if (!orders_OrderTotal_from_domain(&t, &wire, NULL, &why)
-        || orders_OrderTotal_emit(out, &wire, &why) != 0) {
+        || orders_OrderTotal_emit(out, &wire, a->out_topic, &why) != 0) {
         tg_reject_reason(meta, "emit: %s", why.message);
         return TG_REJECT;
     }
@@ -129,9 +135,11 @@ static tg_result total_order(void *user, const orders_OrderEvent *msg, const tg_
 
 static const char usage_text[] =
     "usage: order_totals [--brokers LIST | --bootstrap-file PATH] [--group ID]\n"
-    "         [--topic NAME] [--transactional-id ID] [--transaction-interval-ms MS]\n"
+    "         [--topic NAME] [--out-topic NAME] [--transactional-id ID]\n"
+    "         [--transaction-interval-ms MS]\n"
     "         [--idle-ms MS] [--max-seconds S] [--delay-ms MS] [--config FILE]\n"
-    "       order_totals --read TOPIC [--brokers LIST | --bootstrap-file PATH]\n";
+    "       order_totals --read TOPIC [--read-uncommitted]\n"
+    "         [--brokers LIST | --bootstrap-file PATH]\n";
 
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -139,10 +147,12 @@ static int parse_args(int argc, char **argv, options *o)
         EX_STR("--group", &o->group),
         EX_STR("--transactional-id", &o->transactional_id),
         EX_STR("--read", &o->read),
+        EX_STR("--out-topic", &o->out_topic),
         EX_NUM("--transaction-interval-ms", &o->interval_ms, 1, 3600000),
         EX_NUM("--idle-ms", &o->idle_ms, 100, 3600000),
         EX_NUM("--max-seconds", &o->max_seconds, 1, 86400),
         EX_NUM("--delay-ms", &o->delay_ms, 0, 60000),
+        EX_SWITCH("--read-uncommitted", &o->uncommitted),
     };
     *o = (options){ .group = "order-totals", .idle_ms = 10000, .max_seconds = 300 };
     return ex_parse_args(argc, argv, "order_totals", usage_text, &o->common, opts,
@@ -255,7 +265,7 @@ static int run(tg_processor *p, app *a, const options *o)
 static int process_main(const options *o)
 {
     tg_error err;
-    app a = { .delay_ms = o->delay_ms };
+    app a = { .delay_ms = o->delay_ms, .out_topic = o->out_topic };
     tg_config *conf = processor_config(o, &err);
     tg_processor_opts po = { .transactional_id = o->transactional_id };
     tg_processor *p = conf ? tg_processor_new(conf, &po, &err) : NULL;
@@ -279,7 +289,8 @@ static rd_kafka_t *reader(const options *o, tg_embedded **held)
     char errstr[256];
     tg_error err;
     const char *kv[] = { "group.id", "order-totals-reader", "enable.partition.eof", "true",
-                         "isolation.level", "read_committed", "log_level", "4" };
+                         "isolation.level", o->uncommitted ? "read_uncommitted" : "read_committed",
+                         "log_level", "4" };
     tg_config *c = tg_config_new(TG_CONFIG_CONSUMER, &err);
     rd_kafka_conf_t *conf = NULL;
     bool ok = c && ex_config_load(c, &o->common, &err) == 0

@@ -85,7 +85,7 @@ int crm_InboundMessage_process(tg_processor *p, const char *topic, crm_InboundMe
                                   (tg_fn_ptr)fn, user, err);
 }
 
-int crm_InboundMessage_emit(tg_emitter *out, const crm_InboundMessage *msg, tg_error *err)
+int crm_InboundMessage_emit(tg_emitter *out, const crm_InboundMessage *msg, const char *topic, tg_error *err)
 {
-    return tg_emit(out, &crm_InboundMessage_desc, msg, NULL, err);
+    return tg_emit(out, &crm_InboundMessage_desc, msg, topic, err);
 }

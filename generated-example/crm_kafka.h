@@ -93,9 +93,10 @@ typedef tg_result (*crm_InboundMessage_process_fn)(void *user, const crm_Inbound
 int crm_InboundMessage_process(tg_processor *p, const char *topic, crm_InboundMessage_process_fn fn,
         void *user, tg_error *err);
 
-/* During a processor's handler call: emit one InboundMessage to "crm.inbound", keyed
- * by customer_id.  *msg is encoded now.  0 or an error code (see tg_emit). */
-int crm_InboundMessage_emit(tg_emitter *out, const crm_InboundMessage *msg, tg_error *err);
+/* During a processor's handler call: emit one InboundMessage to `topic` (NULL:
+ * "crm.inbound"), keyed by customer_id.  *msg is encoded now.  0 or an error
+ * code (see tg_emit). */
+int crm_InboundMessage_emit(tg_emitter *out, const crm_InboundMessage *msg, const char *topic, tg_error *err);
 
 #ifdef __cplusplus
 }

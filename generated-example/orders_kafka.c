@@ -45,9 +45,9 @@ int orders_OrderEvent_process(tg_processor *p, const char *topic, orders_OrderEv
                                   (tg_fn_ptr)fn, user, err);
 }
 
-int orders_OrderEvent_emit(tg_emitter *out, const orders_OrderEvent *msg, tg_error *err)
+int orders_OrderEvent_emit(tg_emitter *out, const orders_OrderEvent *msg, const char *topic, tg_error *err)
 {
-    return tg_emit(out, &orders_OrderEvent_desc, msg, NULL, err);
+    return tg_emit(out, &orders_OrderEvent_desc, msg, topic, err);
 }
 
 int orders_OrderTotal_send(tg_producer *p, const orders_OrderTotal *msg, const tg_send_opts *opts,
@@ -91,7 +91,7 @@ int orders_OrderTotal_process(tg_processor *p, const char *topic, orders_OrderTo
                                   (tg_fn_ptr)fn, user, err);
 }
 
-int orders_OrderTotal_emit(tg_emitter *out, const orders_OrderTotal *msg, tg_error *err)
+int orders_OrderTotal_emit(tg_emitter *out, const orders_OrderTotal *msg, const char *topic, tg_error *err)
 {
-    return tg_emit(out, &orders_OrderTotal_desc, msg, NULL, err);
+    return tg_emit(out, &orders_OrderTotal_desc, msg, topic, err);
 }

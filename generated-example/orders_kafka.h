@@ -83,9 +83,10 @@ typedef tg_result (*orders_OrderEvent_process_fn)(void *user, const orders_Order
 int orders_OrderEvent_process(tg_processor *p, const char *topic, orders_OrderEvent_process_fn fn,
         void *user, tg_error *err);
 
-/* During a processor's handler call: emit one OrderEvent to "orders", keyed
- * by order_id.  *msg is encoded now.  0 or an error code (see tg_emit). */
-int orders_OrderEvent_emit(tg_emitter *out, const orders_OrderEvent *msg, tg_error *err);
+/* During a processor's handler call: emit one OrderEvent to `topic` (NULL:
+ * "orders"), keyed by order_id.  *msg is encoded now.  0 or an error
+ * code (see tg_emit). */
+int orders_OrderEvent_emit(tg_emitter *out, const orders_OrderEvent *msg, const char *topic, tg_error *err);
 
 /* Send one OrderTotal to "orders.totals", keyed by order_id.  The delivery
  * report reaches the producer's on_delivery callback.  Returns 0 or an error
@@ -128,9 +129,10 @@ typedef tg_result (*orders_OrderTotal_process_fn)(void *user, const orders_Order
 int orders_OrderTotal_process(tg_processor *p, const char *topic, orders_OrderTotal_process_fn fn,
         void *user, tg_error *err);
 
-/* During a processor's handler call: emit one OrderTotal to "orders.totals", keyed
- * by order_id.  *msg is encoded now.  0 or an error code (see tg_emit). */
-int orders_OrderTotal_emit(tg_emitter *out, const orders_OrderTotal *msg, tg_error *err);
+/* During a processor's handler call: emit one OrderTotal to `topic` (NULL:
+ * "orders.totals"), keyed by order_id.  *msg is encoded now.  0 or an error
+ * code (see tg_emit). */
+int orders_OrderTotal_emit(tg_emitter *out, const orders_OrderTotal *msg, const char *topic, tg_error *err);
 
 #ifdef __cplusplus
 }

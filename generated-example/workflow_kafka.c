@@ -45,7 +45,7 @@ int workflow_WorkflowEvent_process(tg_processor *p, const char *topic, workflow_
                                   (tg_fn_ptr)fn, user, err);
 }
 
-int workflow_WorkflowEvent_emit(tg_emitter *out, const workflow_WorkflowEvent *msg, tg_error *err)
+int workflow_WorkflowEvent_emit(tg_emitter *out, const workflow_WorkflowEvent *msg, const char *topic, tg_error *err)
 {
-    return tg_emit(out, &workflow_WorkflowEvent_desc, msg, NULL, err);
+    return tg_emit(out, &workflow_WorkflowEvent_desc, msg, topic, err);
 }

@@ -77,9 +77,10 @@ typedef tg_result (*workflow_WorkflowEvent_process_fn)(void *user, const workflo
 int workflow_WorkflowEvent_process(tg_processor *p, const char *topic, workflow_WorkflowEvent_process_fn fn,
         void *user, tg_error *err);
 
-/* During a processor's handler call: emit one WorkflowEvent to "workflow-events", keyed
- * by workflow_id.  *msg is encoded now.  0 or an error code (see tg_emit). */
-int workflow_WorkflowEvent_emit(tg_emitter *out, const workflow_WorkflowEvent *msg, tg_error *err);
+/* During a processor's handler call: emit one WorkflowEvent to `topic` (NULL:
+ * "workflow-events"), keyed by workflow_id.  *msg is encoded now.  0 or an error
+ * code (see tg_emit). */
+int workflow_WorkflowEvent_emit(tg_emitter *out, const workflow_WorkflowEvent *msg, const char *topic, tg_error *err);
 
 #ifdef __cplusplus
 }

@@ -69,27 +69,22 @@ static void fatal_txn(tg_processor *p, const rd_kafka_error_t *e, const char *ca
     rd_kafka_resp_err_t c = rd_kafka_error_code(e);
     int64_t open_ms = p->txn_open ? tg_now_ms() - p->txn_started_ms : 0;
     if (p->txn_open && open_ms >= p->txn_timeout_ms)
-        (void)snprintf(m, sizeof m, "%s: the transaction was open %lld ms, longer than "
-                       "transaction.timeout.ms=%d, and the broker aborted it (%s): a handler "
-                       "(with its retries) must finish well within the transaction timeout; "
-                       "raise transaction.timeout.ms or make the handler faster", call,
-                       (long long)open_ms, p->txn_timeout_ms, rd_kafka_error_string(e));
+        (void)snprintf(m, sizeof m, "transaction open %lld ms, over transaction.timeout.ms="
+                       "%d (%s: %s): raise transaction.timeout.ms or make the handler faster",
+                       (long long)open_ms, p->txn_timeout_ms, call, rd_kafka_error_string(e));
     else if (is_fenced(c))
-        (void)snprintf(m, sizeof m, "%s: fenced by another instance with transactional.id "
-                       "'%s' (%s): a newer processor took over this id, so this one stops "
-                       "without committing; give each live instance its own "
-                       "transactional.id", call, p->txn_id, rd_kafka_error_string(e));
+        (void)snprintf(m, sizeof m, "fenced by another instance with transactional.id '%s' "
+                       "(in %s): this one stops without committing; give each live instance "
+                       "its own transactional.id", p->txn_id, call);
     else if (c == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
-        (void)snprintf(m, sizeof m, "%s: transactional.id '%s' is not authorized (%s): grant "
-                       "this principal WRITE and DESCRIBE on the transactional id", call,
-                       p->txn_id, rd_kafka_error_string(e));
+        (void)snprintf(m, sizeof m, "transactional.id '%s' is not authorized (%s): grant "
+                       "this principal WRITE and DESCRIBE on it", p->txn_id, call);
     else if (c == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE
              || c == RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION
              || c == RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT)
-        (void)snprintf(m, sizeof m, "%s: the broker does not support transactions (%s): "
-                       "exactly-once processing needs Kafka 2.5 or later (KIP-447); use a "
-                       "plain tg_consumer (at-least-once) instead", call,
-                       rd_kafka_error_string(e));
+        (void)snprintf(m, sizeof m, "the broker does not support transactions (%s: %s): "
+                       "exactly-once needs Kafka 2.5 or later; or use tg_consumer "
+                       "(at-least-once)", call, rd_kafka_error_string(e));
     else
         (void)snprintf(m, sizeof m, "%s: %s%s", call, rd_kafka_error_is_fatal(e) ? "fatal: " : "",
                        rd_kafka_error_string(e));
@@ -439,7 +434,10 @@ int tg_proc_commit(tg_processor *p, bool rewind_on_abort)
         tg_metrics_add(p->metrics, TG_M_COMMITS, 1);
         return 0;
     }
-    if (rd_kafka_error_txn_requires_abort(e)
+    /* Fenced is final even when librdkafka offers an abort: another
+     * instance owns the id now. */
+    if (rd_kafka_error_txn_requires_abort(e) && !rd_kafka_error_is_fatal(e)
+        && !is_fenced(rd_kafka_error_code(e))
         && tg_now_ms() - p->txn_started_ms < p->txn_timeout_ms) {
         char why[300];
         (void)snprintf(why, sizeof why, "%s: %s", call, rd_kafka_error_string(e));
@@ -477,6 +475,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     bool coop = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     rd_kafka_error_t *ae = NULL;
     if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        char n[16];
+        (void)snprintf(n, sizeof n, "%d", parts->cnt);
+        tg_proc_log(p, TG_LOG_INFO, "partitions assigned", "count", n);
         if (coop)
             ae = rd_kafka_incremental_assign(rk, parts);
         else
