@@ -4,22 +4,22 @@
 #
 #   eos_failover.sh CLUSTER_ORDERS ORDER_TOTALS
 #
-# examples/order_totals (the exactly-once processor: orders in, one
-# OrderTotal per valid order out to orders.totals, poison orders to the
-# input's .dlq, outputs and input offsets in one transaction) runs on a fresh
-# input topic (3 partitions, replication 3, min.insync.replicas=2) while
-# cluster_orders sends N orders at RATE per second, every POISON-th one
-# poison.  Once a quarter of them are acknowledged, a node is SIGKILLed: the
-# processor's transaction coordinator when it leads a partition of the input
-# or of orders.totals (with 3 partitions on 3 nodes each node leads one of
-# each), else the leader of a partition of orders.totals; its roles are
-# printed.  It is restarted on its data after its partition's new leader
-# shows.  Once every valid order has its total,
-# the processor gets SIGTERM.  A read_committed reader then reads
-# orders.totals (only the records this run added) and the dead-letter topic.
+# examples/order_totals (the exactly-once processor: one OrderTotal per
+# valid order to its --out-topic, poison orders to the input's .dlq, outputs
+# and input offsets in one transaction) runs on fresh topics (3 partitions,
+# replication 3, min.insync.replicas=2) while cluster_orders sends N orders
+# at RATE per second, every POISON-th one poison.  Once a quarter of them are
+# acknowledged, a node is SIGKILLed: the processor's transaction coordinator
+# when it leads a partition of the input or of the totals (with 3 partitions
+# on 3 nodes each node leads one of each), else the leader of a partition of
+# the totals; its roles are printed.  It is restarted on its data once its
+# partition's new leader shows.  Once every valid order has its total, the
+# processor gets SIGTERM.  A read_committed reader then reads the totals and
+# the dead letters (and a read_uncommitted one the totals, to print what
+# aborted transactions left there).
 # Counted by order id, it asserts:
 #   - all N orders were acknowledged (the input is complete);
-#   - orders.totals holds exactly one total per valid order: 0 missing,
+#   - the totals topic holds exactly one total per valid order: 0 missing,
 #     0 duplicates, no total for a poison order;
 #   - the dead-letter topic holds exactly the poison orders, once each;
 #   - the processor kept running through the failover and stopped cleanly
@@ -35,7 +35,6 @@ DIR=${TOPICGEN_CLUSTER_DIR:?set by the ctest fixture}
 N=${CLUSTER_ORDERS:-4000}
 RATE=${CLUSTER_RATE:-250}
 POISON=40
-OUT=orders.totals # where order_totals writes (the schema's topic)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tg-cluster-eos.XXXXXX")
 PIDS=()
@@ -49,12 +48,12 @@ cleanup() {
 trap cleanup EXIT
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 lines() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
-read_committed() { # read_committed TOPIC FILE: the topic's committed records
-  timeout -k 5 120 "$TOOL" read --committed --brokers "$BROKERS" --topic "$1" --out "$2" >/dev/null ||
-    fail "reading $1 (read_committed) failed"
+read_topic() { # read_topic TOPIC FILE [--committed]: the topic's records
+  timeout -k 5 120 "$TOOL" read "${@:3}" --brokers "$BROKERS" --topic "$1" --out "$2" >/dev/null ||
+    fail "reading $1 ${3:-} failed"
 }
-# The order ids of the records in $1 that are not in the baseline $2, sorted.
-new_ids() { sort "$1" | comm -23 - "$2" | cut -d' ' -f1 | sort; }
+read_committed() { read_topic "$1" "$2" --committed; }
+ids() { cut -d' ' -f1 "$1" | sort; } # the order ids of a record file, sorted
 leaders_on() { # leaders_on TOPIC NODE: the partitions of TOPIC that NODE leads
   "$SH" describe-topic "$DIR" "$1" 2>/dev/null | awk -v n="$2" '{
       for (i = 1; i < NF; i++) { if ($i == "Partition:") p = $(i + 1); if ($i == "Leader:" && $(i + 1) == n) printf "%s ", p }
@@ -63,19 +62,15 @@ leaders_on() { # leaders_on TOPIC NODE: the partitions of TOPIC that NODE leads
 
 BROKERS=$("$SH" bootstrap "$DIR")
 TOPIC="cluster-eos-$(date +%s)-$$"
-"$SH" create-topic "$DIR" "$TOPIC" 3
-"$SH" create-topic "$DIR" "$TOPIC.dlq" 3
-"$SH" create-topic "$DIR" "$OUT" 3
-read_committed "$OUT" "$WORK/before"
-sort "$WORK/before" >"$WORK/before.sorted"
-: >"$WORK/empty"
+OUT=$TOPIC.totals
+for t in "$TOPIC" "$OUT" "$TOPIC.dlq"; do "$SH" create-topic "$DIR" "$t" 3; done
 GROUP="cluster-eos-$$"
 TID="cluster-eos-$$"
-echo "input $TOPIC, output $OUT ($(lines "$WORK/before") records before this run)"
+echo "input $TOPIC, output $OUT, dead letters $TOPIC.dlq"
 
 t0=$SECONDS
 : >"$WORK/acked"
-"$TOTALS" --brokers "$BROKERS" --topic "$TOPIC" --group "$GROUP" \
+"$TOTALS" --brokers "$BROKERS" --topic "$TOPIC" --out-topic "$OUT" --group "$GROUP" \
   --transactional-id "$TID" --idle-ms 600000 --max-seconds 170 \
   >"$WORK/totals.out" 2>"$WORK/totals.err" &
 PROC_PID=$!
@@ -146,7 +141,7 @@ grep ' poison$' "$WORK/acked" | cut -d' ' -f1 | sort >"$WORK/poison.ids"
 for _ in $(seq 45); do # at most 90 s
   kill -0 "$PROC_PID" 2>/dev/null || break
   read_committed "$OUT" "$WORK/after"
-  new_ids "$WORK/after" "$WORK/before.sorted" | uniq >"$WORK/totals.ids"
+  ids "$WORK/after" | uniq >"$WORK/totals.ids"
   [[ -z $(comm -23 "$WORK/valid.ids" "$WORK/totals.ids" | head -n 1) ]] && break
   sleep 2
 done
@@ -159,9 +154,10 @@ cat "$WORK/totals.out"
 
 # ---- count, read_committed -------------------------------------------------------
 read_committed "$OUT" "$WORK/after"
-new_ids "$WORK/after" "$WORK/before.sorted" >"$WORK/totals.all"
+ids "$WORK/after" >"$WORK/totals.all"
+read_topic "$OUT" "$WORK/uncommitted"
 read_committed "$TOPIC.dlq" "$WORK/dlq"
-new_ids "$WORK/dlq" "$WORK/empty" >"$WORK/dlq.all"
+ids "$WORK/dlq" >"$WORK/dlq.all"
 VALID=$(lines "$WORK/valid.ids")
 POISONED=$(lines "$WORK/poison.ids")
 TOTALS_N=$(lines "$WORK/totals.all")
@@ -173,7 +169,8 @@ DLQ_DUPS=$((DLQ_N - $(uniq "$WORK/dlq.all" | wc -l)))
 DLQ_DIFF=$(uniq "$WORK/dlq.all" | comm -3 "$WORK/poison.ids" - | wc -l)
 
 echo "counts: acknowledged $(lines "$WORK/acked") of $N ($VALID valid, $POISONED poison);" \
-  "$OUT (read_committed): $TOTALS_N new totals, missing $MISSING, duplicates $DUPS, for no valid order $STRAY"
+  "$OUT (read_committed): $TOTALS_N totals, missing $MISSING, duplicates $DUPS, for no valid order $STRAY;" \
+  "read_uncommitted: $(lines "$WORK/uncommitted") records"
 echo "dead letters (read_committed): $DLQ_N, duplicates $DLQ_DUPS, differing from the poison orders $DLQ_DIFF;" \
   "order_totals exit $prc after SIGTERM; total $((SECONDS - t0)) s"
 (($(lines "$WORK/acked") == N)) || fail "$((N - $(lines "$WORK/acked"))) orders not acknowledged"
