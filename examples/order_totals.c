@@ -27,7 +27,8 @@
  * Stops on SIGINT/SIGTERM (the processor finishes the order in progress,
  * commits and leaves the group), after --idle-ms without an input (default
  * 10000) or after --max-seconds (default 300); then prints
- *   processed: P, dead-lettered: D, emitted: E, commits: C, aborts: A, stop: <why>
+ *   processed: P, dead-lettered: D, emitted: E, commits: C, aborts: A, busy: B ms, stop: <why>
+ * (busy: from the first input to the last, for throughput figures)
  *
  * --read TOPIC reads TOPIC from the start to its end as a read_committed
  * reader, without a group, and prints one line per record:
@@ -80,7 +81,8 @@ typedef struct options {
 
 /* Shared between the processor's thread (the handler) and the watchdog. */
 typedef struct app {
-    atomic_llong last_input_ms;   /* when the handler last ran */
+    atomic_llong last_input_ms;   /* when the handler last ran  */
+    long long first_input_ms;     /* when it first ran (0: not yet; the processor's thread) */
     long delay_ms;
     const char *out_topic;        /* NULL: the schema's orders.totals */
 } app;
@@ -111,6 +113,8 @@ static tg_result total_order(void *user, const orders_OrderEvent *msg, const tg_
     tg_error why;
     tg_error_clear(&why);
     atomic_store(&a->last_input_ms, now_ms());
+    if (!a->first_input_ms)
+        a->first_input_ms = now_ms();
     if (!orders_OrderEvent_to_domain(msg, &order, &why)) {
         tg_reject_reason(meta, "translate: %s", why.message);
         return TG_REJECT;
@@ -254,9 +258,11 @@ static int run(tg_processor *p, app *a, const options *o)
     tg_processor_stats s;
     tg_processor_get_stats(p, &s);
     printf("processed: %llu, dead-lettered: %llu, emitted: %llu, commits: %llu, aborts: %llu, "
-           "stop: %s\n", (unsigned long long)s.processed, (unsigned long long)s.dead_lettered,
-           (unsigned long long)s.emitted, (unsigned long long)s.commits,
-           (unsigned long long)s.aborts, rc ? "error" : w.why ? w.why : "signal");
+           "busy: %lld ms, stop: %s\n", (unsigned long long)s.processed,
+           (unsigned long long)s.dead_lettered, (unsigned long long)s.emitted,
+           (unsigned long long)s.commits, (unsigned long long)s.aborts,
+           a->first_input_ms ? (long long)atomic_load(&a->last_input_ms) - a->first_input_ms : 0LL,
+           rc ? "error" : w.why ? w.why : "signal");
     if (rc)
         fprintf(stderr, "order_totals: %s\n", err.message);
     return rc ? 1 : 0;
