@@ -353,7 +353,8 @@ static void rewind_inputs(tg_processor *p)
 static void abort_txn(tg_processor *p, bool rewind, const char *why)
 {
     rd_kafka_error_t *e = NULL;
-    tg_proc_log(p, TG_LOG_WARN, "transaction aborted, inputs rewound", "reason", why);
+    tg_proc_log(p, TG_LOG_WARN, rewind ? "transaction aborted, inputs rewound"
+                                       : "transaction aborted", "reason", why);
     for (int i = 0; i < TXN_CALL_RETRIES; i++) {
         e = rd_kafka_abort_transaction(p->rk_prod, TXN_CALL_TIMEOUT_MS);
         if (!e || !rd_kafka_error_is_retriable(e))

@@ -9,7 +9,10 @@
  *            transaction commits, the committed offset is right behind it;
  *   fenced   a second processor with the same transactional.id fences the
  *            first, which stops with TG_ERR_STATE and "fenced by another
- *            instance".
+ *            instance";
+ *   txn_timeout  (real broker only) a handler slower than
+ *            transaction.timeout.ms: the processor stops with an error that
+ *            names transaction.timeout.ms, having committed nothing.
  * The mock cluster does not hide aborted transactions from read_committed
  * readers and acknowledges TxnOffsetCommit without storing the offsets, so
  * the committed-offset checks run only against the real broker
@@ -386,12 +389,59 @@ static void test_fenced(kt_cluster *k)
     tg_processor_free(b.p);
 }
 
+/* ---- a handler slower than transaction.timeout.ms (real broker only: the
+ * mock never times a transaction out) ---------------------------------------- */
+
+static tg_result slow_handler(void *user, const void *msg, const tg_msg_meta *meta,
+                              tg_emitter *out)
+{
+    ctx *c = user;
+    tg_error err;
+    (void)meta;
+    /* The first input's output opens the transaction on the broker; the
+     * second, in the same transaction, outlasts its timeout (the broker
+     * aborts timed-out transactions every 10 s). */
+    CHECK(tg_emit(out, &kt_msg_desc, msg, c->out_topic, &err) == 0);
+    if (atomic_fetch_add(&c->ok, 1) == 1)
+        test_sleep_ms(14000);
+    return TG_OK;
+}
+
+static void test_txn_timeout(kt_cluster *k)
+{
+    names n;
+    setup(k, "txntimeout", &n, 2);
+    CHECKF(!k->mc, "needs the real broker (TOPICGEN_BROKER_BOOTSTRAP_FILE)");
+    const char *extra[] = { "transaction.timeout.ms", "2000" };
+    ctx c = { .out_topic = n.out, .stop_at = -1, .k = k, .group = n.group, .topic = n.topic };
+    tg_error err;
+    tg_config *conf = kt_consumer_config(k, n.group, extra, 1);
+    tg_processor_opts o = { .transactional_id = n.txn };
+    tg_processor *p = conf ? tg_processor_new(conf, &o, &err) : NULL;
+    tg_config_free(conf);
+    CHECKF(p != NULL, "new: %s", err.message);
+    if (!p)
+        return;
+    CHECK(tg_processor_add(p, &kt_msg_desc, n.topic, slow_handler, &c, &err) == 0);
+    int rc = run_bounded(p, 60000, &err);
+    tg_processor_stats st;
+    tg_processor_get_stats(p, &st);
+    printf("txn_timeout: rc=%d (%s) \"%s\" commits=%llu\n", rc, tg_error_code_name(rc),
+           rc ? err.message : "", (unsigned long long)st.commits);
+    CHECK(atomic_load(&c.ok) == 2);
+    CHECKF(rc != 0, "a transaction open longer than its timeout was committed");
+    CHECKF(strstr(err.message, "transaction.timeout.ms") != NULL, "message: %s", err.message);
+    CHECK(st.commits == 0);
+    tg_processor_free(p);
+}
+
 static const kt_case cases[] = {
     KT_CASE("basic", test_basic, 1),
     KT_CASE("retry", test_retry, 1),
     KT_CASE("reject", test_reject, 1),
     KT_CASE("stop", test_stop, 1),
     KT_CASE("fenced", test_fenced, 1),
+    KT_CASE("txn_timeout", test_txn_timeout, 1),
 };
 
 int main(int argc, char **argv)
