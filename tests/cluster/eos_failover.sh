@@ -170,7 +170,8 @@ DLQ_DIFF=$(uniq "$WORK/dlq.all" | comm -3 "$WORK/poison.ids" - | wc -l)
 
 echo "counts: acknowledged $(lines "$WORK/acked") of $N ($VALID valid, $POISONED poison);" \
   "$OUT (read_committed): $TOTALS_N totals, missing $MISSING, duplicates $DUPS, for no valid order $STRAY;" \
-  "read_uncommitted: $(lines "$WORK/uncommitted") records"
+  "read_uncommitted: $(lines "$WORK/uncommitted") records ($(($(lines "$WORK/uncommitted") - TOTALS_N))" \
+  "from aborted transactions)"
 echo "dead letters (read_committed): $DLQ_N, duplicates $DLQ_DUPS, differing from the poison orders $DLQ_DIFF;" \
   "order_totals exit $prc after SIGTERM; total $((SECONDS - t0)) s"
 (($(lines "$WORK/acked") == N)) || fail "$((N - $(lines "$WORK/acked"))) orders not acknowledged"
