@@ -1,8 +1,11 @@
 /* tg_producer: encode + key + topicgen headers + rd_kafka_producev, with
  * per-message delivery reports classified for the caller, fail-fast while
- * every broker is down, the fallback (fallback topic or spool file) for
- * failed deliveries, and bounded flush and close.  (The W3C traceparent
- * parser it validates tg_send_opts.traceparent with is tg_trace.c's.) */
+ * every broker is down (ended by any broker answer or by statistics showing
+ * a broker up), the spool for sends refused meanwhile (reported like any
+ * other send, refused = true), the fallback (fallback topic or spool file)
+ * for failed deliveries, and bounded flush and close.  Invariant: every send
+ * that returned 0 gets exactly one report.  (The W3C traceparent parser it
+ * validates tg_send_opts.traceparent with is tg_trace.c's.) */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_producer.h"
 
