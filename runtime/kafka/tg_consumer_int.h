@@ -155,6 +155,11 @@ struct tg_consumer {
     tg_breaker breaker;            /* used when s.breaker_enable          */
     _Atomic int stop;
     bool subscribed, closed, dirty, fatal;
+    bool assigned_once;            /* a rebalance gave us an assignment
+                                      (maybe empty): see tg_consumer.c,
+                                      "librdkafka 2.0.2's sticky state"    */
+    struct tg_consumer *kept_next; /* in the list of consumers kept alive
+                                      instead of destroyed (same place)    */
     int64_t next_commit_ms;
     uint64_t next_token;
     uint64_t rng;
