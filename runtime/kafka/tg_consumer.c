@@ -289,12 +289,35 @@ static rd_kafka_resp_err_t commit_now(tg_consumer *c, int timeout_ms)
     return e == RD_KAFKA_RESP_ERR__NO_OFFSET ? RD_KAFKA_RESP_ERR_NO_ERROR : e;
 }
 
+/* The commit period after a takeover (issue 14): a member that got
+ * partitions commits after TAKEOVER_COMMIT_MS, then after twice that, and
+ * so on up to topicgen.commit.interval.ms.  A member killed soon after every
+ * start (a crash loop: each start waits for the dead member's session first)
+ * thus still commits what it handled, losing at most the work since its last
+ * commit (about half its time as owner), while a steady member commits once
+ * per interval.  Async commits of stored offsets only: the ledger's
+ * invariant is untouched. */
+#define TAKEOVER_COMMIT_MS 200
+
+static void commit_soon_after_takeover(tg_consumer *c)
+{
+    int step = c->s.commit_interval_ms < TAKEOVER_COMMIT_MS ? c->s.commit_interval_ms
+                                                            : TAKEOVER_COMMIT_MS;
+    int64_t due = tg_now_ms() + step;
+    c->commit_step_ms = step;
+    if (due < c->next_commit_ms)
+        c->next_commit_ms = due;
+}
+
 static void maybe_commit(tg_consumer *c)
 {
     int64_t now = tg_now_ms();
     if (now < c->next_commit_ms)
         return;
-    c->next_commit_ms = now + c->s.commit_interval_ms;
+    c->next_commit_ms = now + c->commit_step_ms;
+    c->commit_step_ms = c->commit_step_ms > c->s.commit_interval_ms / 2
+                            ? c->s.commit_interval_ms
+                            : c->commit_step_ms * 2;
     if (c->dirty) {
         c->dirty = false;
         (void)rd_kafka_commit(c->rk, NULL, 1);
@@ -360,6 +383,8 @@ static void log_partitions(tg_consumer *c, const char *msg, int count)
 static void assign(tg_consumer *c, rd_kafka_topic_partition_list_t *l, bool cooperative)
 {
     c->assigned_once = true;
+    if (l->cnt > 0)
+        commit_soon_after_takeover(c);
     for (int i = 0; i < l->cnt; i++)
         if (!tg_ledger_add(c, l->elems[i].topic, l->elems[i].partition,
                            find_reg(c, l->elems[i].topic)))
@@ -564,6 +589,7 @@ int tg_consumer_subscribe(tg_consumer *c, tg_error *err)
         return tg_error_set(err, TG_ERR_KAFKA, "subscribe: %s", rd_kafka_err2str(e));
     c->subscribed = true;
     c->next_commit_ms = tg_now_ms() + c->s.commit_interval_ms;
+    c->commit_step_ms = c->s.commit_interval_ms;
     return 0;
 }
 

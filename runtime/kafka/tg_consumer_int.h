@@ -161,6 +161,9 @@ struct tg_consumer {
     struct tg_consumer *kept_next; /* in the list of consumers kept alive
                                       instead of destroyed (same place)    */
     int64_t next_commit_ms;
+    int commit_step_ms;            /* the period after next_commit_ms: short
+                                      after a takeover, doubling to the
+                                      interval (tg_consumer.c)             */
     uint64_t next_token;
     uint64_t rng;
     unsigned dlq_polls;            /* tg_dlq_poll's call counter          */

@@ -8,9 +8,16 @@
  * does exactly that, ROUNDS times, each in a fresh group: member A (a child
  * process) joins and handles a record, is SIGKILLed; member B (another
  * child) starts, gets SIGTERM 3 s later, and must exit with status 0.
- * The "member" sub-command is the child.  Every wait is bounded. */
+ * The case "crash_loop" (issue 14, failure mode 4): a consumer with a 5 s
+ * commit interval is SIGKILLed 6-11 s after each of INCARNATIONS starts
+ * (each start first waits for the dead one's 6 s session); after every kill
+ * the committed offsets read from the broker must have advanced if that
+ * incarnation handled anything, and never pass what was handled.
+ * The "member" and "loop_member" sub-commands are the children.  Every wait
+ * is bounded. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -90,6 +97,47 @@ static int run_member(int argc, char **argv)
     return rc ? 1 : 0;
 }
 
+/* ---- the crash-loop member (a child process) -------------------------------- */
+
+static int loop_fd = -1;
+
+/* "id partition offset" per handled record, one write each (survives
+ * SIGKILL); a little work per record so that the run outlasts the kills. */
+static tg_result record_handled(void *user, const void *msg, const tg_msg_meta *meta)
+{
+    char line[64];
+    (void)user;
+    int n = snprintf(line, sizeof line, "%lld %d %lld\n", (long long)((const kt_msg *)msg)->id,
+                     (int)meta->partition, (long long)meta->offset);
+    (void)!write(loop_fd, line, (size_t)n);
+    test_sleep_ms(1);
+    return TG_OK;
+}
+
+/* loop_member BOOTSTRAP TOPIC GROUP FILE: consume until killed. */
+static int run_loop_member(int argc, char **argv)
+{
+    if (argc != 6)
+        return 2;
+    kt_cluster k;
+    memset(&k, 0, sizeof k);
+    snprintf(k.bootstraps, sizeof k.bootstraps, "%s", argv[2]);
+    loop_fd = open(argv[5], O_WRONLY | O_CREAT | O_APPEND, 0644);
+    tg_config *conf = kt_consumer_config(&k, argv[4], NULL, 0);
+    if (!conf || loop_fd < 0 || tg_config_set(conf, "topicgen.commit.interval.ms", "5000", NULL))
+        return 1;
+    tg_logger quiet = { tg_log_stderr_sink, NULL, TG_LOG_ERROR };
+    tg_consumer_opts o = { NULL, &quiet, NULL, NULL, NULL };
+    tg_error err;
+    tg_consumer *c = tg_consumer_new(conf, &o, &err);
+    tg_config_free(conf);
+    if (!c || tg_consumer_add(c, &kt_msg_desc, argv[3], record_handled, NULL, &err))
+        return 1;
+    (void)tg_consumer_run(c, &err); /* until SIGKILL (or the alarm) */
+    tg_consumer_free(c);
+    return 0;
+}
+
 /* ---- the driver -------------------------------------------------------------- */
 
 typedef struct child {
@@ -97,7 +145,8 @@ typedef struct child {
     int out;                         /* its stdout, read end */
 } child;
 
-static child start_member(const kt_cluster *k, const char *topic, const char *group)
+static child start_child(const char *cmd, const kt_cluster *k, const char *topic,
+                         const char *group, const char *file)
 {
     char self[512];
     int fds[2];
@@ -111,12 +160,17 @@ static child start_member(const kt_cluster *k, const char *topic, const char *gr
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
         close(fds[1]);
-        execl(self, self, "member", k->bootstraps, topic, group, (char *)NULL);
+        execl(self, self, cmd, k->bootstraps, topic, group, file, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
     c.out = fds[0];
     return c;
+}
+
+static child start_member(const kt_cluster *k, const char *topic, const char *group)
+{
+    return start_child("member", k, topic, group, NULL);
 }
 
 /* Wait up to timeout_ms for the child to print a line. */
@@ -189,9 +243,101 @@ static void test_coop_early_stop(kt_cluster *k)
            ROUNDS, aborted);
 }
 
+#define INCARNATIONS 4
+#define LOOP_N 20000
+
+/* LOOP_N records over 2 partitions, sent in one go. */
+static void produce_many(kt_cluster *k, const char *topic)
+{
+    tg_error err;
+    tg_producer *p = kt_producer(k, &err);
+    CHECKF(p != NULL, "producer: %s", err.message);
+    for (int i = 0; p && i < LOOP_N; i++) {
+        char v[64], key[16];
+        int n = snprintf(v, sizeof v, "{\"id\":%d,\"key\":\"k%d\",\"body\":\"x\"}", i, i);
+        snprintf(key, sizeof key, "k%d", i);
+        tg_raw_record r = { topic, i % 2, key, strlen(key), v, (size_t)n, NULL, NULL, 0, 0, NULL };
+        while (tg_producer_send_raw(p, &r, &err) == TG_ERR_QUEUE_FULL)
+            (void)tg_producer_poll(p, 10);
+    }
+    size_t left = 1;
+    CHECK(p && tg_producer_flush(p, 30000, &left, &err) == 0 && left == 0);
+    (void)tg_producer_close(p, 1000, NULL);
+}
+
+/* Handled records in path, and the highest offset handled per partition. */
+static int read_handled(const char *path, int64_t top[2])
+{
+    FILE *f = fopen(path, "r");
+    long long id, off;
+    int part, n = 0;
+    while (f && fscanf(f, "%lld %d %lld", &id, &part, &off) == 3) {
+        n++;
+        if (part >= 0 && part < 2 && off > top[part])
+            top[part] = off;
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+static int64_t committed_of(kt_cluster *k, const char *group, const char *topic, int p)
+{
+    int64_t o = kt_committed(k, group, topic, p);
+    return o < 0 ? 0 : o;
+}
+
+static void test_crash_loop(kt_cluster *k)
+{
+    char topic[64], dlq[80], group[96];
+    kt_names(k, "stop.loop", topic, sizeof topic, dlq, sizeof dlq);
+    snprintf(group, sizeof group, "kt-loop-%ld-%lld", (long)getpid(), (long long)test_now_ms());
+    kt_topic(k, topic, 2);
+    produce_many(k, topic);
+    unsigned seed = 14;
+    int64_t top[2] = { -1, -1 }, before = 0;
+    int handled_total = 0, advanced = 0, with_work = 0;
+    for (int inc = 0; inc < INCARNATIONS; inc++) {
+        char path[128];
+        snprintf(path, sizeof path, "/tmp/kt-loop-%ld-%d.txt", (long)getpid(), inc);
+        (void)unlink(path);
+        int kill_ms = 6000 + (int)(rand_r(&seed) % 5001);
+        child c = start_child("loop_member", k, topic, group, path);
+        CHECK(c.pid > 0);
+        test_sleep_ms(kill_ms);
+        kill(c.pid, SIGKILL);
+        (void)reap(&c, 5000);
+        int handled = read_handled(path, top);
+        (void)unlink(path);
+        int64_t com[2] = { committed_of(k, group, topic, 0), committed_of(k, group, topic, 1) };
+        int64_t after = com[0] + com[1];
+        handled_total += handled;
+        printf("incarnation %d: killed after %d ms, handled %d, committed %lld -> %lld "
+               "(p0=%lld p1=%lld)\n", inc, kill_ms, handled, (long long)before,
+               (long long)after, (long long)com[0], (long long)com[1]);
+        fflush(stdout);
+        for (int p = 0; p < 2; p++)
+            CHECKF(com[p] <= top[p] + 1, "partition %d committed %lld past the last handled %lld",
+                   p, (long long)com[p], (long long)top[p]);
+        if (handled > 0) {
+            with_work++;
+            advanced += after > before;
+            CHECKF(after > before, "incarnation %d handled %d records but committed nothing",
+                   inc, handled);
+        }
+        before = after;
+    }
+    printf("crash_loop: %d of %d incarnations handled records, %d of them advanced the "
+           "committed offsets; %d handled in all, %lld committed\n", with_work, INCARNATIONS,
+           advanced, handled_total, (long long)before);
+    CHECKF(with_work >= INCARNATIONS / 2, "only %d incarnations handled anything", with_work);
+}
+
 static const kt_case cases[] = {
     KT_CASE("coop_early_stop", test_coop_early_stop, 1),
+    KT_CASE("crash_loop", test_crash_loop, 1),
     KT_SUBCOMMAND("member", run_member),
+    KT_SUBCOMMAND("loop_member", run_loop_member),
 };
 
 int main(int argc, char **argv)
