@@ -30,12 +30,21 @@
  * the registration's DLQ topic: desc->dlq_topic when the topic consumed is
  * desc->topic, else "<topic>.dlq" (a descriptor reused for another topic
  * does not dead-letter into the schema's DLQ); the offset is stored only once
- * the DLQ broker confirmed the delivery.  If that delivery fails the
- * partition stays paused and the DLQ produce is retried: nothing is lost.
+ * the DLQ broker confirmed the delivery.  If that delivery fails for a
+ * passing reason the partition stays paused and the DLQ produce is retried:
+ * nothing is lost.  Values longer than topicgen.dlq.max.value.bytes are cut
+ * (tg-dlq-truncated, tg-dlq-original-size); a letter refused for its size is
+ * sent again without value, then bare; a letter no envelope gets into the
+ * DLQ topic goes to the spool file (topicgen.producer.spool.path), else
+ * every tg_consumer_poll fails with an error naming the DLQ topic and the
+ * record, and nothing is committed past it (docs/runtime.md, "Dead letters
+ * the DLQ topic refuses").
  *
  * Offsets are stored (never auto-stored) in partition order, so a committed
  * offset never passes an unhandled message; commits happen every
- * topicgen.commit.interval.ms, on partition revocation and on shutdown.
+ * topicgen.commit.interval.ms, on partition revocation and on shutdown, and
+ * after a takeover 200 ms, 400 ms, ... apart until that interval (so a crash
+ * loop still makes progress).
  * A message may be handled again (at-least-once) after a crash, a lost
  * partition or a failed commit: see docs/runtime.md.
  *
@@ -229,7 +238,9 @@ int tg_consumer_subscribe(tg_consumer *c, tg_error *err);
 
 /* One iteration: serve DLQ delivery reports and due retries, wait up to
  * timeout_ms for one message and handle it, commit if the interval passed.
- * Returns 0, or an error (fatal consumer error, subscribe failure). */
+ * Returns 0, or an error (fatal consumer error, subscribe failure, a dead
+ * letter neither the DLQ topic nor a spool would take: TG_ERR_KAFKA, every
+ * call from then on; stop and fix the DLQ topic). */
 int tg_consumer_poll(tg_consumer *c, int timeout_ms, tg_error *err);
 
 /* Poll until tg_consumer_stop, then tg_consumer_close.  Returns 0 after a
@@ -246,12 +257,17 @@ bool tg_consumer_stopping(const tg_consumer *c);
 
 /* Shut down within topicgen.shutdown.timeout.ms: hand a collected batch to
  * its handler, wait for in-flight DLQ deliveries, commit stored offsets,
- * leave the group (rd_kafka_consumer_close_queue), close the DLQ producer.
+ * wait for the first assignment if a cooperative-sticky JoinGroup was
+ * answered without one yet (see tg_consumer_free), leave the group
+ * (rd_kafka_consumer_close_queue), close the DLQ producer.
  * Messages still waiting for a retry are not stored (they come back).
  * Idempotent.  Returns 0, or TG_ERR_TIMEOUT if the bound was hit. */
 int tg_consumer_close(tg_consumer *c, tg_error *err);
 
-/* Close (if needed) and free.  NULL is fine. */
+/* Close (if needed) and free.  NULL is fine.  With cooperative-sticky, a
+ * consumer that joined but never got its first assignment (even after
+ * close's bounded wait for it) is kept alive instead, with a warning:
+ * librdkafka 2.0.2 would abort in its destroy (docs/runtime.md). */
 void tg_consumer_free(tg_consumer *c);
 
 /* Commit the stored offsets now (async = false waits for the broker). */

@@ -9,7 +9,14 @@
  * is done and hands back a dead head, which this file produces.
  *
  * A partition whose head is being dead-lettered stays blocked (paused)
- * until the copy is confirmed: messages behind it wait, in order.
+ * until the copy is confirmed: messages behind it wait, in order.  The
+ * envelope is tg_dlq.c's; a letter refused for what it is (tg_dlq_fate_of:
+ * SHRINK) is sent again at once in the next smaller shape, and one that no
+ * shape gets in (REFUSED, or the bare shape refused) takes the last resort
+ * (give_up): the spool file when topicgen.producer.spool.path is set (the
+ * letter is then done), else c->refused is set, every poll fails with it
+ * and the head stays unfinished, so no offset passes it.  Passing failures
+ * (RETRY) are re-produced after topicgen.dlq.retry.backoff.ms.
  *
  * Calling contract: polling thread only (delivery reports are served by
  * tg_dlq_poll and tg_dlq_wait, on that thread).  Calls the ledger and
