@@ -137,7 +137,7 @@ static tg_config *producer_config(tg_processor *p, const tg_config *conf, tg_err
         tg_config_free(pc);
         return NULL;
     }
-    p->txn_timeout_ms = atoi(timeout);
+    p->txn_timeout_ms = (int)strtol(timeout, NULL, 10); /* librdkafka validated it */
     return pc;
 }
 
