@@ -485,11 +485,13 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             (void)rd_kafka_assign(rk, parts);
     } else {
         /* Before the partitions go: their work so far commits (or, when they
-         * were lost to another member already, aborts: the new owner redoes it). */
+         * were lost to another member already, aborts: the new owner redoes
+         * it).  A cooperative revocation keeps the other partitions, which
+         * an aborted commit must rewind like any abort. */
         if (p->txn_open && rd_kafka_assignment_lost(rk))
             abort_txn(p, false, "partitions lost");
         else if (p->txn_open)
-            (void)tg_proc_commit(p, false);
+            (void)tg_proc_commit(p, coop);
         if (coop)
             ae = rd_kafka_incremental_unassign(rk, parts);
         else
