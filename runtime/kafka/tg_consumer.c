@@ -656,7 +656,8 @@ static bool close_group(tg_consumer *c, int64_t deadline)
  * destroy: Assertion 'assignor_state' failed; fixed upstream in 2.3.0).  A
  * member is stopped in between when its JoinGroup waited for a SIGKILLed
  * member's session to expire and was answered while it was stopping.
- * rd_kafka_rebalance_protocol() says "COOPERATIVE" from that JoinGroup on,
+ * rd_kafka_rebalance_protocol() says "COOPERATIVE" from that JoinGroup on
+ * (and NULL once the group is leaving: coop_chosen keeps its last answer),
  * and our rebalance callback sees the first assignment (assigned_once), so:
  * before leaving the group, close waits (within its bound) for the first
  * assignment; if it still has not come when the handle is to be destroyed,
@@ -665,8 +666,14 @@ static bool close_group(tg_consumer *c, int64_t deadline)
 
 static bool sticky_state_missing(tg_consumer *c)
 {
-    const char *proto = c->assigned_once ? NULL : rd_kafka_rebalance_protocol(c->rk);
-    return proto && strcmp(proto, "COOPERATIVE") == 0;
+    if (c->assigned_once)
+        return false;
+    /* NULL once the group was told to leave: the last answer stands (the
+     * last query runs right before rd_kafka_consumer_close_queue) */
+    const char *proto = rd_kafka_rebalance_protocol(c->rk);
+    if (proto)
+        c->coop_chosen = strcmp(proto, "COOPERATIVE") == 0;
+    return c->coop_chosen;
 }
 
 /* Let the first assignment arrive before leaving, until deadline.  What is

@@ -158,6 +158,8 @@ struct tg_consumer {
     bool assigned_once;            /* a rebalance gave us an assignment
                                       (maybe empty): see tg_consumer.c,
                                       "librdkafka 2.0.2's sticky state"    */
+    bool coop_chosen;              /* a JoinGroup chose cooperative-sticky
+                                      (same place)                         */
     struct tg_consumer *kept_next; /* in the list of consumers kept alive
                                       instead of destroyed (same place)    */
     int64_t next_commit_ms;

@@ -49,16 +49,17 @@ static tg_result say_handled(void *user, const void *msg, const tg_msg_meta *met
     return TG_OK;
 }
 
-/* member BOOTSTRAP TOPIC GROUP: run until SIGTERM; exit 0 on a clean stop. */
+/* member BOOTSTRAP TOPIC GROUP [SHUTDOWN_MS]: run until SIGTERM; exit 0 on
+ * a clean stop (with SHUTDOWN_MS 0, close runs out of time: exit 1). */
 static int run_member(int argc, char **argv)
 {
-    if (argc != 5)
+    if (argc != 5 && argc != 6)
         return 2;
     kt_cluster k;
     memset(&k, 0, sizeof k);
     snprintf(k.bootstraps, sizeof k.bootstraps, "%s", argv[2]);
     const char *extra[] = { "partition.assignment.strategy", "cooperative-sticky",
-                            "topicgen.shutdown.timeout.ms", "5000" };
+                            "topicgen.shutdown.timeout.ms", argc == 6 ? argv[5] : "5000" };
     tg_config *conf = kt_consumer_config(&k, argv[4], extra, 2);
     /* KT_MEMBER_DEBUG=cgrp: librdkafka's group debug log on stderr */
     const char *dbg = getenv("KT_MEMBER_DEBUG");
@@ -158,6 +159,8 @@ static child start_child(const char *cmd, const kt_cluster *k, const char *topic
     c.pid = fork();
     if (c.pid == 0) {
         dup2(fds[1], STDOUT_FILENO);
+        if (strcmp(cmd, "member") == 0 && file)
+            dup2(fds[1], STDERR_FILENO); /* B's log: the driver looks for "kept" */
         close(fds[0]);
         close(fds[1]);
         execl(self, self, cmd, k->bootstraps, topic, group, file, (char *)NULL);
@@ -168,9 +171,22 @@ static child start_child(const char *cmd, const kt_cluster *k, const char *topic
     return c;
 }
 
-static child start_member(const kt_cluster *k, const char *topic, const char *group)
+static child start_member(const kt_cluster *k, const char *topic, const char *group,
+                          const char *shutdown_ms)
 {
-    return start_child("member", k, topic, group, NULL);
+    return start_child("member", k, topic, group, shutdown_ms);
+}
+
+/* Whether what the (finished) child wrote contains s. */
+static bool output_has(const child *c, const char *s)
+{
+    static char buf[1 << 16];
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof buf - 1 && (r = read(c->out, buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)r;
+    buf[n] = '\0';
+    return strstr(buf, s) != NULL;
 }
 
 /* Wait up to timeout_ms for the child to print a line. */
@@ -195,52 +211,90 @@ static int reap(child *c, int timeout_ms)
         }
         test_sleep_ms(20);
     }
-    close(c->out);
     return status;
 }
 
-static void test_coop_early_stop(kt_cluster *k)
+typedef struct stops {
+    int clean, exited, aborted, other, kept;
+} stops;
+
+/* rounds times: A joins, handles its record and is SIGKILLed; B starts,
+ * gets SIGTERM 3 s later; B's end is counted in st. */
+static void stop_rounds(kt_cluster *k, const char *topic, int rounds, const char *shutdown_ms,
+                        stops *st)
 {
-    char topic[64], dlq[80];
-    kt_names(k, "stop.coop", topic, sizeof topic, dlq, sizeof dlq);
-    kt_topic(k, topic, 3);
-    CHECK(kt_produce(k, topic, 0, 1, "k", "ok") == 0);
-    int clean = 0, aborted = 0, other = 0;
-    for (int round = 0; round < ROUNDS; round++) {
+    for (int round = 0; round < rounds; round++) {
         char group[96];
         snprintf(group, sizeof group, "kt-stop-%ld-%lld-%d", (long)getpid(),
                  (long long)test_now_ms(), round);
-        child a = start_member(k, topic, group);
+        child a = start_member(k, topic, group, NULL);
         bool joined = a.pid > 0 && wait_line(&a, 20000);
-        if (a.pid > 0)
+        if (a.pid > 0) {
             kill(a.pid, SIGKILL);
-        if (a.pid > 0)
             (void)reap(&a, 5000);
+            close(a.out);
+        }
         CHECKF(joined, "round %d: member A never handled its record", round);
-        child b = start_member(k, topic, group);
+        child b = start_member(k, topic, group, shutdown_ms);
         test_sleep_ms(3000);
         int64_t t0 = test_now_ms();
         kill(b.pid, SIGTERM);
         int status = reap(&b, 20000);
         long long stop_ms = (long long)(test_now_ms() - t0);
+        bool kept = status >= 0 && output_has(&b, "librdkafka handle is kept");
+        close(b.out);
+        st->kept += kept;
         if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            clean++;
+            st->clean++;
+        else if (status >= 0 && WIFEXITED(status))
+            st->exited++;
         else if (status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT)
-            aborted++;
+            st->aborted++;
         else
-            other++;
-        printf("round %d: B %s after %lld ms\n", round,
+            st->other++;
+        printf("round %d: B %s after %lld ms%s\n", round,
                status < 0                 ? "hung (killed)"
                : WIFSIGNALED(status)      ? "died by a signal"
                : WEXITSTATUS(status) == 0 ? "exited 0"
                                           : "exited non-zero",
-               stop_ms);
+               stop_ms, kept ? ", handle kept" : "");
         fflush(stdout);
     }
-    printf("coop_early_stop: %d clean, %d aborted, %d other of %d\n", clean, aborted, other,
-           ROUNDS);
-    CHECKF(clean == ROUNDS, "%d of %d stops were not clean (aborted %d)", ROUNDS - clean,
-           ROUNDS, aborted);
+}
+
+static void test_coop_early_stop(kt_cluster *k)
+{
+    char topic[64], dlq[80];
+    stops st = { 0, 0, 0, 0, 0 };
+    kt_names(k, "stop.coop", topic, sizeof topic, dlq, sizeof dlq);
+    kt_topic(k, topic, 3);
+    CHECK(kt_produce(k, topic, 0, 1, "k", "ok") == 0);
+    stop_rounds(k, topic, ROUNDS, NULL, &st);
+    printf("coop_early_stop: %d clean, %d aborted, %d other of %d\n", st.clean, st.aborted,
+           st.exited + st.other, ROUNDS);
+    CHECKF(st.clean == ROUNDS, "%d of %d stops were not clean (aborted %d)", ROUNDS - st.clean,
+           ROUNDS, st.aborted);
+}
+
+/* The fallback: with topicgen.shutdown.timeout.ms=0 close cannot wait for
+ * the first assignment, so free must keep the handle instead of letting
+ * librdkafka abort.  B's close reports its timeout (exit 1); it must not
+ * die by a signal or hang, and must say it kept the handle. */
+static void test_coop_early_stop_nowait(kt_cluster *k)
+{
+    enum { NOWAIT_ROUNDS = 3 };
+    char topic[64], dlq[80];
+    stops st = { 0, 0, 0, 0, 0 };
+    kt_names(k, "stop.nowait", topic, sizeof topic, dlq, sizeof dlq);
+    kt_topic(k, topic, 3);
+    CHECK(kt_produce(k, topic, 0, 1, "k", "ok") == 0);
+    stop_rounds(k, topic, NOWAIT_ROUNDS, "0", &st);
+    printf("coop_early_stop_nowait: %d exited, %d kept the handle, %d aborted, %d other of %d\n",
+           st.clean + st.exited, st.kept, st.aborted, st.other, NOWAIT_ROUNDS);
+    CHECKF(st.clean + st.exited == NOWAIT_ROUNDS, "%d of %d stops died or hung (aborted %d)",
+           NOWAIT_ROUNDS - st.clean - st.exited, NOWAIT_ROUNDS, st.aborted);
+    CHECKF(st.kept == NOWAIT_ROUNDS, "the handle was kept in %d of %d rounds", st.kept,
+           NOWAIT_ROUNDS);
 }
 
 #define INCARNATIONS 4
@@ -307,6 +361,7 @@ static void test_crash_loop(kt_cluster *k)
         test_sleep_ms(kill_ms);
         kill(c.pid, SIGKILL);
         (void)reap(&c, 5000);
+        close(c.out);
         int handled = read_handled(path, top);
         (void)unlink(path);
         int64_t com[2] = { committed_of(k, group, topic, 0), committed_of(k, group, topic, 1) };
@@ -335,6 +390,7 @@ static void test_crash_loop(kt_cluster *k)
 
 static const kt_case cases[] = {
     KT_CASE("coop_early_stop", test_coop_early_stop, 1),
+    KT_CASE("coop_early_stop_nowait", test_coop_early_stop_nowait, 1),
     KT_CASE("crash_loop", test_crash_loop, 1),
     KT_SUBCOMMAND("member", run_member),
     KT_SUBCOMMAND("loop_member", run_loop_member),
