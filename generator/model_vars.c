@@ -50,6 +50,7 @@ const model_var model_vars[] = {
     {"has_min", TX_FIXED},
     {"has_uint_lo", TX_FIXED},
     {"header", TX_C_NAME},
+    {"imports", TX_STRUCT}, /* the schemas this one imports: header, domain_header, ... */
     {"index", TX_FIXED},
     {"init_call", TX_C_NAME},
     {"int_hi", TX_C_CODE},

@@ -51,7 +51,7 @@ static const test_case cases[] = {
      "schema: t\n"
      "mesages: {}\n",
      {F "2:1: error: unknown top-level key 'mesages' (expected schema, version, description, "
-        "enums, messages or unions); did you mean 'messages'?"}},
+        "imports, enums, messages or unions); did you mean 'messages'?"}},
     {__LINE__,
      "messages:\n"
      "  A:\n"
