@@ -13,24 +13,8 @@
 
 #include "tg_codec.h"
 
-/* ---- readers and writers, declared first: messages may nest ---- */
-static bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *out, const tg_str *skip_key);
-static void crm_CustomerIdentity_write_members(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep);
-static void crm_CustomerIdentity_write(tg_json_writer *w, const crm_CustomerIdentity *in);
-static bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *skip_key);
-static void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment *in, char *sep);
-static void crm_Attachment_write(tg_json_writer *w, const crm_Attachment *in);
-static bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_str *skip_key);
-static void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailReceived *in, char *sep);
-static void crm_EmailReceived_write(tg_json_writer *w, const crm_EmailReceived *in);
-static bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, const tg_str *skip_key);
-static void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep);
-static void crm_WhatsappReceived_write(tg_json_writer *w, const crm_WhatsappReceived *in);
-static bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_str *skip_key);
-static void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSubmitted *in, char *sep);
-static void crm_FormSubmitted_write(tg_json_writer *w, const crm_FormSubmitted *in);
-static bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out);
-static void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in);
+/* Readers and writers are declared in crm.h (member codecs): messages
+ * nest, and schemas that import this one call them too. */
 
 /* ---- enum Channel ---- */
 
@@ -129,7 +113,7 @@ static bool crm_CustomerIdentity_read_external_id(tg_json_reader *r, crm_Custome
     return true;
 }
 
-static bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *out, const tg_str *skip_key)
+bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *out, const tg_str *skip_key)
 {
     static const tg_str names[4] = {
         {"email", 5},
@@ -229,7 +213,7 @@ static void crm_CustomerIdentity_write_external_id(tg_json_writer *w, const crm_
     tg_json_write_string(w, in->external_id);
 }
 
-static void crm_CustomerIdentity_write_members(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
+void crm_CustomerIdentity_write_members(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
 {
     crm_CustomerIdentity_write_email(w, in, sep);
     crm_CustomerIdentity_write_phone(w, in, sep);
@@ -237,7 +221,7 @@ static void crm_CustomerIdentity_write_members(tg_json_writer *w, const crm_Cust
     crm_CustomerIdentity_write_external_id(w, in, sep);
 }
 
-static void crm_CustomerIdentity_write(tg_json_writer *w, const crm_CustomerIdentity *in)
+void crm_CustomerIdentity_write(tg_json_writer *w, const crm_CustomerIdentity *in)
 {
     char sep = '{';
     crm_CustomerIdentity_write_members(w, in, &sep);
@@ -317,7 +301,7 @@ static bool crm_Attachment_read_content(tg_json_reader *r, crm_Attachment *out)
     return true;
 }
 
-static bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *skip_key)
+bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *skip_key)
 {
     static const tg_str names[4] = {
         {"file_name", 9},
@@ -407,7 +391,7 @@ static void crm_Attachment_write_content(tg_json_writer *w, const crm_Attachment
     tg_json_write_bytes(w, in->content);
 }
 
-static void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment *in, char *sep)
+void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment *in, char *sep)
 {
     crm_Attachment_write_file_name(w, in, sep);
     crm_Attachment_write_content_type(w, in, sep);
@@ -415,7 +399,7 @@ static void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment
     crm_Attachment_write_content(w, in, sep);
 }
 
-static void crm_Attachment_write(tg_json_writer *w, const crm_Attachment *in)
+void crm_Attachment_write(tg_json_writer *w, const crm_Attachment *in)
 {
     char sep = '{';
     crm_Attachment_write_members(w, in, &sep);
@@ -513,7 +497,7 @@ static bool crm_EmailReceived_read_body_text(tg_json_reader *r, crm_EmailReceive
 static bool crm_EmailReceived_read_attachments(tg_json_reader *r, crm_EmailReceived *out)
 {
     out->has_attachments = true;
-    size_t at = tg_json_offset(r);
+    size_t items_at = tg_json_offset(r); /* not `at`: an item's reader has its own */
     tg_codec_vec items = {0};
     crm_Attachment spare; /* where items go when the arena is short (measuring) */
     int more;
@@ -533,11 +517,11 @@ static bool crm_EmailReceived_read_attachments(tg_json_reader *r, crm_EmailRecei
         return false;
     out->attachments.items = items.items;
     out->attachments.count = items.items ? items.count : 0;
-    tg_codec_check_items(r, at, items.count, UINT64_C(0), UINT64_C(20));
+    tg_codec_check_items(r, items_at, items.count, UINT64_C(0), UINT64_C(20));
     return true;
 }
 
-static bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_str *skip_key)
+bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_str *skip_key)
 {
     static const tg_str names[7] = {
         {"message_id", 10},
@@ -664,7 +648,7 @@ static void crm_EmailReceived_write_attachments(tg_json_writer *w, const crm_Ema
     tg_json_write_char(w, ']');
 }
 
-static void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailReceived *in, char *sep)
+void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailReceived *in, char *sep)
 {
     crm_EmailReceived_write_message_id(w, in, sep);
     crm_EmailReceived_write_customer_id(w, in, sep);
@@ -675,7 +659,7 @@ static void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailRe
     crm_EmailReceived_write_attachments(w, in, sep);
 }
 
-static void crm_EmailReceived_write(tg_json_writer *w, const crm_EmailReceived *in)
+void crm_EmailReceived_write(tg_json_writer *w, const crm_EmailReceived *in)
 {
     char sep = '{';
     crm_EmailReceived_write_members(w, in, &sep);
@@ -778,7 +762,7 @@ static bool crm_WhatsappReceived_read_is_reply(tg_json_reader *r, crm_WhatsappRe
     return true;
 }
 
-static bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, const tg_str *skip_key)
+bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, const tg_str *skip_key)
 {
     static const tg_str names[7] = {
         {"message_id", 10},
@@ -896,7 +880,7 @@ static void crm_WhatsappReceived_write_is_reply(tg_json_writer *w, const crm_Wha
     tg_json_write_bool(w, in->is_reply);
 }
 
-static void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep)
+void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep)
 {
     crm_WhatsappReceived_write_message_id(w, in, sep);
     crm_WhatsappReceived_write_customer_id(w, in, sep);
@@ -907,7 +891,7 @@ static void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_What
     crm_WhatsappReceived_write_is_reply(w, in, sep);
 }
 
-static void crm_WhatsappReceived_write(tg_json_writer *w, const crm_WhatsappReceived *in)
+void crm_WhatsappReceived_write(tg_json_writer *w, const crm_WhatsappReceived *in)
 {
     char sep = '{';
     crm_WhatsappReceived_write_members(w, in, &sep);
@@ -996,7 +980,7 @@ static bool crm_FormSubmitted_read_form_id(tg_json_reader *r, crm_FormSubmitted 
 /* fields: "fields" */
 static bool crm_FormSubmitted_read_fields(tg_json_reader *r, crm_FormSubmitted *out)
 {
-    size_t at = tg_json_offset(r);
+    size_t items_at = tg_json_offset(r); /* not `at`: an item's reader has its own */
     tg_codec_vec items = {0};
     crm_FormSubmitted_fields_entry spare; /* where entries go when the arena is short (measuring) */
     tg_str key;
@@ -1018,7 +1002,7 @@ static bool crm_FormSubmitted_read_fields(tg_json_reader *r, crm_FormSubmitted *
         return false;
     out->fields.items = items.items;
     out->fields.count = items.items ? items.count : 0;
-    tg_codec_check_items(r, at, items.count, UINT64_C(0), UINT64_C(200));
+    tg_codec_check_items(r, items_at, items.count, UINT64_C(0), UINT64_C(200));
     return true;
 }
 
@@ -1036,7 +1020,7 @@ static bool crm_FormSubmitted_read_score(tg_json_reader *r, crm_FormSubmitted *o
     return true;
 }
 
-static bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_str *skip_key)
+bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_str *skip_key)
 {
     static const tg_str names[7] = {
         {"message_id", 10},
@@ -1165,7 +1149,7 @@ static void crm_FormSubmitted_write_score(tg_json_writer *w, const crm_FormSubmi
     tg_json_write_double(w, in->score);
 }
 
-static void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSubmitted *in, char *sep)
+void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSubmitted *in, char *sep)
 {
     crm_FormSubmitted_write_message_id(w, in, sep);
     crm_FormSubmitted_write_customer_id(w, in, sep);
@@ -1176,7 +1160,7 @@ static void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSub
     crm_FormSubmitted_write_score(w, in, sep);
 }
 
-static void crm_FormSubmitted_write(tg_json_writer *w, const crm_FormSubmitted *in)
+void crm_FormSubmitted_write(tg_json_writer *w, const crm_FormSubmitted *in)
 {
     char sep = '{';
     crm_FormSubmitted_write_members(w, in, &sep);
@@ -1207,7 +1191,7 @@ void crm_InboundMessage_init(crm_InboundMessage *msg)
     memset(msg, 0, sizeof *msg);
 }
 
-static bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
+bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
 {
     static const tg_str tags[3] = {
         {"email_received", 14},
@@ -1241,7 +1225,7 @@ static bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
     return true;
 }
 
-static void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in)
+void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in)
 {
     char sep = ',';
     switch (in->kind) {

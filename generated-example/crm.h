@@ -172,6 +172,32 @@ tg_json_code crm_InboundMessage_decode(crm_InboundMessage *out, const char *json
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code crm_InboundMessage_encode(const crm_InboundMessage *msg, char *buf, size_t cap, size_t *len);
 
+/* ---- member codecs ----
+ *
+ * For the generated code of schemas that import this one, which reads and
+ * writes these types inside its own messages; applications use the codecs
+ * above.  <T>_read reads one value at the reader's cursor (a message skips
+ * the member `skip_key`, a union's discriminator; NULL: none), <T>_write
+ * writes one, <T>_write_members a message's members after *sep.
+ */
+bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *out, const tg_str *skip_key);
+void crm_CustomerIdentity_write_members(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep);
+void crm_CustomerIdentity_write(tg_json_writer *w, const crm_CustomerIdentity *in);
+bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *skip_key);
+void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment *in, char *sep);
+void crm_Attachment_write(tg_json_writer *w, const crm_Attachment *in);
+bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_str *skip_key);
+void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailReceived *in, char *sep);
+void crm_EmailReceived_write(tg_json_writer *w, const crm_EmailReceived *in);
+bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, const tg_str *skip_key);
+void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep);
+void crm_WhatsappReceived_write(tg_json_writer *w, const crm_WhatsappReceived *in);
+bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_str *skip_key);
+void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSubmitted *in, char *sep);
+void crm_FormSubmitted_write(tg_json_writer *w, const crm_FormSubmitted *in);
+bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out);
+void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in);
+
 /* Kafka binding of InboundMessage: topic "crm.inbound", dead letters to
  * "crm.inbound.dlq", schema version 1, key field customer_id. */
 extern const tg_message_desc crm_InboundMessage_desc;
