@@ -59,8 +59,8 @@ static const char usage_text[] =
     "  -o, --output DIR     write generated files into DIR (default: .)\n"
     "  -I DIR               look for imported schemas in DIR too (after the\n"
     "                       importing file's folder; in the order given)\n"
-    "      --depfile FILE   write a Makefile-style depfile: the first output\n"
-    "                       depends on every schema file read\n"
+    "      --depfile FILE   write a Makefile-style depfile: DIR/<first schema>.h\n"
+    "                       depends on every schema file read (imports too)\n"
     "      --skeletons DIR  write the user-owned translator skeleton and domain\n"
     "                       header into DIR instead (when missing; default: the\n"
     "                       output DIR)\n"
@@ -279,7 +279,7 @@ static schema_set *load_schemas(const options *o, result *res)
     return set;
 }
 
-/* FILE: "<first output>: <every schema file read>", for build systems
+/* FILE: "<OUT>/<first schema named>.h: <every schema file read>", for build systems
  * (Ninja and Make read it to rerun topicgen when an import changes). */
 static bool write_depfile(const options *o, const schema_set *set)
 {
@@ -288,11 +288,7 @@ static bool write_depfile(const options *o, const schema_set *set)
         fprintf(stderr, "topicgen: cannot write %s: %s\n", o->depfile, strerror(errno));
         return false;
     }
-    const schema *first = NULL;
-    for (size_t i = 0; i < set->count && !first; i++)
-        if (set->named[i])
-            first = set->items[i];
-    fprintf(f, "%s/%s.h:", o->out_dir, first ? first->name : "none");
+    fprintf(f, "%s/%s.h:", o->out_dir, set->roots[0]->name);
     for (size_t i = 0; i < set->count; i++) {
         fputs(" ", f);
         for (const char *p = set->items[i]->real_path; *p; p++) /* Make's escapes */

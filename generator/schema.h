@@ -185,7 +185,8 @@ typedef struct schema {
 typedef struct schema_set {
     schema **items;
     size_t count;
-    bool *named;                /* items[i] was named by the caller (not only imported) */
+    schema **roots;             /* the schema of each path named, in order */
+    size_t n_roots;
 } schema_set;
 
 /* Most files one set may hold, and how deep imports may nest. */

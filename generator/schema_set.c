@@ -213,8 +213,6 @@ static schema *load_file(import_ctx *ic, const char *path, diag_pos at)
         s->real_path = real;
         check_unique_name(ic, s);
         *(schema **)xappend(&ic->set->items, &ic->set->count, sizeof s) = s;
-        ic->set->named = xrealloc(ic->set->named, ic->set->count * sizeof *ic->set->named);
-        ic->set->named[ic->set->count - 1] = false;
     } else {
         *(char **)xappend(&ic->failed, &ic->n_failed, sizeof real) = real;
     }
@@ -244,9 +242,8 @@ schema_set *schema_set_load(const char *const *paths, size_t n, const char *cons
     size_t errors_before = diags->errors;
     for (size_t i = 0; i < n; i++) {
         schema *s = load_file(&ic, paths[i], (diag_pos){0, 0});
-        for (size_t k = 0; s && k < set->count; k++)
-            if (set->items[k] == s)
-                set->named[k] = true;
+        if (s)
+            *(schema **)xappend(&set->roots, &set->n_roots, sizeof s) = s;
     }
     for (size_t i = 0; i < ic.n_failed; i++)
         free(ic.failed[i]);
@@ -265,6 +262,6 @@ void schema_set_free(schema_set *set)
     for (size_t i = 0; i < set->count; i++)
         schema_free(set->items[i]);
     free(set->items);
-    free(set->named);
+    free(set->roots);
     free(set);
 }
