@@ -31,9 +31,10 @@
 # generated (the translator header would include a domain header that does
 # not exist).
 #
-# FUZZ also generates <name>_fuzz.c (`topicgen --fuzz`) and builds it with
-# <name>.c into the executable <target>_fuzz (<target>_<name>_fuzz when
-# there are several schemas): with clang a libFuzzer target built with
+# FUZZ also generates <name>_fuzz.c (`topicgen --fuzz`) for each schema and
+# builds it with the codecs into the executable <target>_fuzz
+# (<target>_<name>_fuzz when several schemas are named, and for each
+# imported one): with clang a libFuzzer target built with
 # -fsanitize=fuzzer,address,undefined; with other compilers a program that
 # replays the input files named on its command line (docs/security.md).
 #
@@ -130,9 +131,10 @@ endfunction()
 
 # The fuzz harness of schema `name`, linked with the codecs of every
 # schema of the run (`codecs`: an imported type's codec is its schema's).
-function(_topicgen_fuzz_target target name output_dir n_schemas codecs)
+# `alone`: the only schema named, whose harness is <target>_fuzz.
+function(_topicgen_fuzz_target target name output_dir alone codecs)
   set(fuzz ${target}_fuzz)
-  if(n_schemas GREATER 1)
+  if(NOT alone)
     set(fuzz ${target}_${name}_fuzz)
   endif()
   add_executable(${fuzz} ${output_dir}/${name}_fuzz.c ${codecs})
@@ -194,7 +196,6 @@ function(topicgen_generate)
     list(APPEND args -I ${dir})
   endforeach()
   _topicgen_schema_set("${named}" "${import_dirs}" all_schemas)
-  list(LENGTH all_schemas n_schemas)
   # The depfile names <first schema>.h, so that header is the first output.
   list(GET named 0 first)
   _topicgen_schema_name(${first} first_name)
@@ -244,8 +245,13 @@ function(topicgen_generate)
     cmake_policy(POP)
   endif()
   if(TG_FUZZ)
+    list(LENGTH named n_named)
     foreach(name IN LISTS names)
-      _topicgen_fuzz_target(${TG_TARGET} ${name} ${TG_OUTPUT_DIR} ${n_schemas} "${codecs}")
+      set(alone OFF)
+      if(n_named EQUAL 1 AND name STREQUAL first_name)
+        set(alone ON)
+      endif()
+      _topicgen_fuzz_target(${TG_TARGET} ${name} ${TG_OUTPUT_DIR} ${alone} "${codecs}")
     endforeach()
   endif()
   target_include_directories(${TG_TARGET} PUBLIC ${TG_OUTPUT_DIR})

@@ -46,205 +46,6 @@ bool crm_Channel_from_wire(tg_str text, crm_Channel *out)
     return true;
 }
 
-/* ---- CustomerIdentity ---- */
-
-void crm_CustomerIdentity_init(crm_CustomerIdentity *msg)
-{
-    memset(msg, 0, sizeof *msg);
-}
-
-/* email: "email" */
-static bool crm_CustomerIdentity_read_email(tg_json_reader *r, crm_CustomerIdentity *out)
-{
-    out->has_email = true;
-    {
-        size_t at = tg_json_offset(r);
-        if (tg_json_read_string(r, &out->email))
-            tg_codec_check_length(r, at, out->email, UINT64_C(0), UINT64_C(320));
-        else if (r->fatal)
-            return false;
-    }
-    return true;
-}
-
-/* phone: "phone" */
-static bool crm_CustomerIdentity_read_phone(tg_json_reader *r, crm_CustomerIdentity *out)
-{
-    out->has_phone = true;
-    {
-        size_t at = tg_json_offset(r);
-        if (tg_json_read_string(r, &out->phone))
-            tg_codec_check_length(r, at, out->phone, UINT64_C(0), UINT64_C(32));
-        else if (r->fatal)
-            return false;
-    }
-    return true;
-}
-
-/* name: "name" */
-static bool crm_CustomerIdentity_read_name(tg_json_reader *r, crm_CustomerIdentity *out)
-{
-    out->has_name = true;
-    if (tg_json_is_null(r)) {
-        out->name_is_null = true;
-        return true;
-    }
-    {
-        size_t at = tg_json_offset(r);
-        if (tg_json_read_string(r, &out->name))
-            tg_codec_check_length(r, at, out->name, UINT64_C(0), UINT64_C(200));
-        else if (r->fatal)
-            return false;
-    }
-    return true;
-}
-
-/* external_id: "external_id" */
-static bool crm_CustomerIdentity_read_external_id(tg_json_reader *r, crm_CustomerIdentity *out)
-{
-    out->has_external_id = true;
-    {
-        size_t at = tg_json_offset(r);
-        if (tg_json_read_string(r, &out->external_id))
-            tg_codec_check_length(r, at, out->external_id, UINT64_C(0), UINT64_C(128));
-        else if (r->fatal)
-            return false;
-    }
-    return true;
-}
-
-bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *out, const tg_str *skip_key)
-{
-    static const tg_str names[4] = {
-        {"email", 5},
-        {"phone", 5},
-        {"name", 4},
-        {"external_id", 11},
-    };
-    static const uint64_t required[1] = {
-        UINT64_C(0x0),
-    };
-    uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
-    int hint = 0, more;
-    tg_str key;
-
-    crm_CustomerIdentity_init(out);
-    if (!tg_json_object_begin(r))
-        return !r->fatal;
-    /* Members usually come in schema order: the reader compares the key
-     * with the one expected next before scanning it (more == 2: a match).
-     * Duplicates: a schema member seen twice is found by its seen bit;
-     * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key, hint < 4 ? &names[hint] : NULL)) > 0) {
-        int field = more == 2 ? hint : tg_codec_match(key, names, 4, hint);
-        bool ok = true;
-        if (field >= 0) {
-            uint64_t bit = (uint64_t)1 << (field % 64);
-            if (seen[field / 64] & bit)
-                return tg_json_key_duplicate(r, key);
-            seen[field / 64] |= bit;
-            hint = field + 1;
-        } else if (!tg_json_key_remember(r, key)) {
-            return false;
-        }
-        switch (field) {
-        case 0:
-            ok = crm_CustomerIdentity_read_email(r, out);
-            break;
-        case 1:
-            ok = crm_CustomerIdentity_read_phone(r, out);
-            break;
-        case 2:
-            ok = crm_CustomerIdentity_read_name(r, out);
-            break;
-        case 3:
-            ok = crm_CustomerIdentity_read_external_id(r, out);
-            break;
-        default:
-            if (skip_key && tg_str_eq(key, *skip_key))
-                ok = tg_json_skip_value(r);
-            else
-                ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
-            break;
-        }
-        if (!ok)
-            return false;
-    }
-    if (more < 0)
-        return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
-    return true;
-}
-
-static void crm_CustomerIdentity_write_email(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    if (!in->has_email)
-        return;
-    tg_codec_member(w, sep, "\"email\":", 8);
-    tg_json_write_string(w, in->email);
-}
-
-static void crm_CustomerIdentity_write_phone(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    if (!in->has_phone)
-        return;
-    tg_codec_member(w, sep, "\"phone\":", 8);
-    tg_json_write_string(w, in->phone);
-}
-
-static void crm_CustomerIdentity_write_name(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    if (!in->has_name)
-        return;
-    tg_codec_member(w, sep, "\"name\":", 7);
-    if (in->name_is_null) {
-        tg_json_write_null(w);
-        return;
-    }
-    tg_json_write_string(w, in->name);
-}
-
-static void crm_CustomerIdentity_write_external_id(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    if (!in->has_external_id)
-        return;
-    tg_codec_member(w, sep, "\"external_id\":", 14);
-    tg_json_write_string(w, in->external_id);
-}
-
-void crm_CustomerIdentity_write_members(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    crm_CustomerIdentity_write_email(w, in, sep);
-    crm_CustomerIdentity_write_phone(w, in, sep);
-    crm_CustomerIdentity_write_name(w, in, sep);
-    crm_CustomerIdentity_write_external_id(w, in, sep);
-}
-
-void crm_CustomerIdentity_write(tg_json_writer *w, const crm_CustomerIdentity *in)
-{
-    char sep = '{';
-    crm_CustomerIdentity_write_members(w, in, &sep);
-    tg_codec_object_end(w, sep);
-}
-
-tg_json_code crm_CustomerIdentity_decode(crm_CustomerIdentity *out, const char *json, size_t len,
-        tg_arena *arena, tg_json_errors *errors)
-{
-    tg_json_reader r;
-    tg_json_reader_init(&r, json, len, arena, errors);
-    crm_CustomerIdentity_read(&r, out, NULL);
-    return tg_codec_decode_end(&r);
-}
-
-tg_json_code crm_CustomerIdentity_encode(const crm_CustomerIdentity *msg, char *buf, size_t cap, size_t *len)
-{
-    tg_json_writer w;
-    tg_json_writer_init(&w, buf, cap);
-    crm_CustomerIdentity_write(&w, msg);
-    return tg_codec_encode_end(&w, len);
-}
-
 /* ---- Attachment ---- */
 
 void crm_Attachment_init(crm_Attachment *msg)
@@ -467,7 +268,7 @@ static bool crm_EmailReceived_read_received_at(tg_json_reader *r, crm_EmailRecei
 /* customer: "customer" */
 static bool crm_EmailReceived_read_customer(tg_json_reader *r, crm_EmailReceived *out)
 {
-    if (!crm_CustomerIdentity_read(r, &out->customer, NULL))
+    if (!common_CustomerIdentity_read(r, &out->customer, NULL))
         return false;
     return true;
 }
@@ -618,7 +419,7 @@ static void crm_EmailReceived_write_received_at(tg_json_writer *w, const crm_Ema
 static void crm_EmailReceived_write_customer(tg_json_writer *w, const crm_EmailReceived *in, char *sep)
 {
     tg_codec_member(w, sep, "\"customer\":", 11);
-    crm_CustomerIdentity_write(w, &in->customer);
+    common_CustomerIdentity_write(w, &in->customer);
 }
 
 static void crm_EmailReceived_write_subject(tg_json_writer *w, const crm_EmailReceived *in, char *sep)
@@ -728,7 +529,7 @@ static bool crm_WhatsappReceived_read_received_at(tg_json_reader *r, crm_Whatsap
 /* customer: "customer" */
 static bool crm_WhatsappReceived_read_customer(tg_json_reader *r, crm_WhatsappReceived *out)
 {
-    if (!crm_CustomerIdentity_read(r, &out->customer, NULL))
+    if (!common_CustomerIdentity_read(r, &out->customer, NULL))
         return false;
     return true;
 }
@@ -859,7 +660,7 @@ static void crm_WhatsappReceived_write_received_at(tg_json_writer *w, const crm_
 static void crm_WhatsappReceived_write_customer(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep)
 {
     tg_codec_member(w, sep, "\"customer\":", 11);
-    crm_CustomerIdentity_write(w, &in->customer);
+    common_CustomerIdentity_write(w, &in->customer);
 }
 
 static void crm_WhatsappReceived_write_wa_id(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep)
@@ -959,7 +760,7 @@ static bool crm_FormSubmitted_read_received_at(tg_json_reader *r, crm_FormSubmit
 /* customer: "customer" */
 static bool crm_FormSubmitted_read_customer(tg_json_reader *r, crm_FormSubmitted *out)
 {
-    if (!crm_CustomerIdentity_read(r, &out->customer, NULL))
+    if (!common_CustomerIdentity_read(r, &out->customer, NULL))
         return false;
     return true;
 }
@@ -1117,7 +918,7 @@ static void crm_FormSubmitted_write_received_at(tg_json_writer *w, const crm_For
 static void crm_FormSubmitted_write_customer(tg_json_writer *w, const crm_FormSubmitted *in, char *sep)
 {
     tg_codec_member(w, sep, "\"customer\":", 11);
-    crm_CustomerIdentity_write(w, &in->customer);
+    common_CustomerIdentity_write(w, &in->customer);
 }
 
 static void crm_FormSubmitted_write_form_id(tg_json_writer *w, const crm_FormSubmitted *in, char *sep)
