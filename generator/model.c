@@ -906,6 +906,37 @@ static void add_scope(const schema *s, const schema ***scope, size_t *n)
         add_scope(s->imports[i].schema, scope, n);
 }
 
+/* The messages whose handler type the Kafka header declares: its own that
+ * reach a handler (is_routed), then imported messages that are variants of
+ * its unions (their schema declares the same type only if they reach a
+ * handler there; C11 and C++ allow an identical typedef twice). */
+static mu_node *handler_types_model(const schema *s)
+{
+    mu_node *list = mu_list();
+    const message_def **seen = NULL;
+    size_t n_seen = 0;
+    for (size_t i = 0; i < s->n_order; i++)
+        if (s->order[i].kind == DECL_MESSAGE && is_routed(s, s->order[i].message))
+            *(const message_def **)xappend(&seen, &n_seen, sizeof *seen) = s->order[i].message;
+    for (size_t i = 0; i < s->n_unions; i++)
+        for (size_t j = 0; j < s->unions[i]->n_variants; j++) {
+            const message_def *m = s->unions[i]->variants[j].message;
+            bool dup = m->owner == s;
+            for (size_t k = 0; k < n_seen && !dup; k++)
+                dup = seen[k] == m;
+            if (!dup)
+                *(const message_def **)xappend(&seen, &n_seen, sizeof *seen) = m;
+        }
+    for (size_t i = 0; i < n_seen; i++) {
+        mu_node *h = mu_map();
+        set_str(h, "name", seen[i]->name);
+        set_own(h, "c_name", message_c_name(seen[i]));
+        push_with_last(list, h, i + 1 == n_seen);
+    }
+    free(seen);
+    return list;
+}
+
 /* The direct imports: the files of theirs that this schema's files include. */
 static mu_node *imports_model(const schema *s)
 {
@@ -950,6 +981,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     mu_map_set(root, "enums", enums);
 
     mu_map_set(root, "imports", imports_model(s));
+    mu_map_set(root, "handler_types", handler_types_model(s));
 
     /* Sizes and defaults are asked of imported messages too. */
     const schema **scope = NULL;

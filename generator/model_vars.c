@@ -43,6 +43,7 @@ const model_var model_vars[] = {
     {"fuzz_source", TX_C_NAME},
     {"fuzz_types", TX_STRUCT},
     {"guard", TX_C_NAME},
+    {"handler_types", TX_STRUCT}, /* messages whose handler type the Kafka header declares */
     {"has_default", TX_FIXED},
     {"has_doc", TX_FIXED},
     {"has_key", TX_FIXED},

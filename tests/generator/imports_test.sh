@@ -60,6 +60,7 @@ enums:
     values: {EUR: EUR, USD: USD}
 messages:
   Money:
+    topic: common.money
     fields:
       amount: {type: decimal, max_length: 40}
       currency: Currency
@@ -147,6 +148,33 @@ EOF
 expect_errors "error in an imported file" \
 "broken.yaml:3:19: error: unknown type 'int33'; did you mean 'int32'?
 uses_broken.yaml: 1 error" uses_broken.yaml
+
+# ---- an imported file gets the same checks as one named -----------------------
+
+printf 'schema: tabbed\nmessages:\n\tT: {fields: {a: int32}}\n' >tabbed.yaml
+cat >uses_tabbed.yaml <<'EOF'
+schema: uses_tabbed
+imports: [tabbed.yaml]
+messages:
+  M: {fields: {a: int32}}
+EOF
+expect_errors "a tab in an imported file" \
+"tabbed.yaml:3:1: error: tab character: indent and separate with spaces (\\t inside double quotes)
+uses_tabbed.yaml: 1 error" uses_tabbed.yaml
+
+# Imports nest at most 32 files deep (SCHEMA_IMPORT_MAX_DEPTH).
+mkdir -p deep
+for i in $(seq 0 40); do
+    printf 'schema: d%d\nimports: [d%d.yaml]\nmessages:\n  M: {fields: {a: int32}}\n' "$i" "$((i + 1))" >deep/d$i.yaml
+done
+printf 'schema: d41\nmessages:\n  M: {fields: {a: int32}}\n' >deep/d41.yaml
+expect_errors "imports nested too deep" \
+"deep/d31.yaml:2:11: error: cannot import deep/d32.yaml: imports nest deeper than 32 files or a build holds more than 1000
+deep/d0.yaml: 1 error" deep/d0.yaml
+sed -i 's/imports: \[d10.yaml\]//' deep/d9.yaml
+rm -rf out
+"$topicgen" -o out --no-translators deep/d0.yaml 2>err.txt && [ -f out/d9.h ] && [ ! -f out/d10.h ] && pass ||
+    fail "imports 10 deep: $(cat err.txt)"
 
 # ---- cycles --------------------------------------------------------------------
 
@@ -330,6 +358,10 @@ grep -q '^#include "common.h" /\* imported schema common \*/$' out/shop.h && pas
     fail "shop.h does not include common.h"
 grep -q 'common_Money amount;' out/pay.h && pass || fail "pay.h does not use common_Money"
 grep -q 'typedef struct common_Money' out/pay.h && fail "pay.h defines common_Money again" || pass
+# Nothing of the imported schema's Kafka binding is pulled in: common's topic
+# has its wrappers in common_kafka.h alone.
+grep -q 'common_Money_send' out/common_kafka.h && pass || fail "common_kafka.h has no common_Money_send"
+grep -l 'common_Money_send\|common\.money' out/shop* out/pay* && fail "common's topic leaked into shop or pay" || pass
 real=$(cd shared && pwd -P)/common.yaml
 want_deps="out/shop.h: $real $(pwd -P)/shop.yaml $(pwd -P)/pay.yaml"
 [ "$(cat deps.d)" = "$want_deps" ] && pass || fail "depfile: '$(cat deps.d)', expected '$want_deps'"
