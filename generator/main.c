@@ -279,6 +279,13 @@ static schema_set *load_schemas(const options *o, result *res)
     return set;
 }
 
+/* A path in a depfile, with Make's escapes: '\ ' for a space, '\#', '$$'. */
+static void put_make_path(FILE *f, const char *path)
+{
+    for (const char *p = path; *p; p++)
+        fprintf(f, "%s%c", *p == ' ' || *p == '#' ? "\\" : *p == '$' ? "$" : "", *p);
+}
+
 /* FILE: "<OUT>/<first schema named>.h: <every schema file read>", for build systems
  * (Ninja and Make read it to rerun topicgen when an import changes). */
 static bool write_depfile(const options *o, const schema_set *set)
@@ -288,13 +295,15 @@ static bool write_depfile(const options *o, const schema_set *set)
         fprintf(stderr, "topicgen: cannot write %s: %s\n", o->depfile, strerror(errno));
         return false;
     }
-    fprintf(f, "%s/%s.h:", o->out_dir, set->roots[0]->name);
+    char *target = xasprintf("%s/%s.h", o->out_dir, set->roots[0]->name);
+    put_make_path(f, target);
+    free(target);
+    fputc(':', f);
     for (size_t i = 0; i < set->count; i++) {
-        fputs(" ", f);
-        for (const char *p = set->items[i]->real_path; *p; p++) /* Make's escapes */
-            fprintf(f, "%s%c", *p == ' ' || *p == '#' ? "\\" : *p == '$' ? "$" : "", *p);
+        fputc(' ', f);
+        put_make_path(f, set->items[i]->real_path);
     }
-    fputs("\n", f);
+    fputc('\n', f);
     return fclose(f) == 0;
 }
 

@@ -162,6 +162,17 @@ expect_errors "a tab in an imported file" \
 "tabbed.yaml:3:1: error: tab character: indent and separate with spaces (\\t inside double quotes)
 uses_tabbed.yaml: 1 error" uses_tabbed.yaml
 
+printf 'schema: bad_utf8\nmessages:\n  M: {fields: {a: int32}} # \xff\n' >bad_utf8.yaml
+cat >uses_bad_utf8.yaml <<'EOF'
+schema: uses_bad_utf8
+imports: [bad_utf8.yaml]
+messages:
+  M: {fields: {a: int32}}
+EOF
+expect_errors "invalid UTF-8 in an imported file" \
+"bad_utf8.yaml:3:29: error: invalid UTF-8 (byte 0xff): a schema is UTF-8 text
+uses_bad_utf8.yaml: 1 error" uses_bad_utf8.yaml
+
 # Imports nest at most 32 files deep (SCHEMA_IMPORT_MAX_DEPTH).
 mkdir -p deep
 for i in $(seq 0 40); do
@@ -362,6 +373,11 @@ grep -q 'typedef struct common_Money' out/pay.h && fail "pay.h defines common_Mo
 # has its wrappers in common_kafka.h alone.
 grep -q 'common_Money_send' out/common_kafka.h && pass || fail "common_kafka.h has no common_Money_send"
 grep -l 'common_Money_send\|common\.money' out/shop* out/pay* && fail "common's topic leaked into shop or pay" || pass
+# A depfile's paths are escaped as Make reads them.
+mkdir -p "my out"
+"$topicgen" -o "my out" -I shared --no-translators --depfile deps2.d shop.yaml 2>err.txt &&
+    [ "$(cut -d: -f1 deps2.d)" = 'my\ out/shop.h' ] && pass ||
+    fail "depfile target with a space: '$(cat deps2.d)' $(cat err.txt)"
 real=$(cd shared && pwd -P)/common.yaml
 want_deps="out/shop.h: $real $(pwd -P)/shop.yaml $(pwd -P)/pay.yaml"
 [ "$(cat deps.d)" = "$want_deps" ] && pass || fail "depfile: '$(cat deps.d)', expected '$want_deps'"
