@@ -40,6 +40,7 @@
 typedef struct loader {
     checker ck;                 /* path, diags and the schema being filled */
     import_ctx *ic;             /* the set imports load into; NULL: none allowed */
+    bool import_failed;         /* an import failed (maybe reported at another import) */
     struct fy_node *key;        /* mapping key being read (for_each_pair) */
 } loader;
 
@@ -652,13 +653,16 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-/* One entry of `imports:`: the schema it names joins s->imports. */
+/* One entry of `imports:`: the schema it names joins s->imports.  A file
+ * that failed for an earlier importer fails again here, silently (its
+ * errors are out once). */
 static void read_import(loader *L, struct fy_node *n)
 {
     char *written = nonempty_dup(L, n, "an import");
     if (!written)
         return;
     schema *s = L->ck.s, *imported = import_schema(L->ic, err_pos(L, n), written);
+    L->import_failed |= imported == NULL;
     for (size_t i = 0; imported && i < s->n_imports; i++)
         if (s->imports[i].schema == imported) {
             ERR(L, n, "'%s' is imported twice", written);
@@ -693,7 +697,7 @@ static bool read_imports(loader *L, struct fy_node *list)
     struct fy_node *n;
     while ((n = fy_node_sequence_iterate(list, &it)) != NULL)
         read_import(L, n);
-    return L->ck.diags->errors == errors_before;
+    return L->ck.diags->errors == errors_before && !L->import_failed;
 }
 
 static void load_document(loader *L, struct fy_node *root)
@@ -812,7 +816,7 @@ schema *schema_read_text(import_ctx *ic, const char *path, const char *text, siz
         load_document(&L, fy_document_root(doc));
     fy_document_destroy(doc);
     fy_diag_destroy(diag);
-    if (diags->errors != errors_before) {
+    if (diags->errors != errors_before || L.import_failed) {
         schema_free(L.ck.s);
         return NULL;
     }

@@ -187,6 +187,24 @@ rm -rf out
 "$topicgen" -o out --no-translators deep/d0.yaml 2>err.txt && [ -f out/d9.h ] && [ ! -f out/d10.h ] && pass ||
     fail "imports 10 deep: $(cat err.txt)"
 
+# A file that failed is reported once, however many schemas import it, and
+# they report nothing about the names they could not see in it.
+cat >also_broken.yaml <<'EOF'
+schema: also_broken
+imports: [broken.yaml]
+messages:
+  N: {fields: {b: broken.B}}
+EOF
+cat >two_broken.yaml <<'EOF'
+schema: two_broken
+imports: [broken.yaml, also_broken.yaml]
+messages:
+  M: {fields: {b: broken.B}}
+EOF
+expect_errors "an imported file that fails, imported twice" \
+"broken.yaml:3:19: error: unknown type 'int33'; did you mean 'int32'?
+two_broken.yaml: 1 error" two_broken.yaml
+
 # ---- cycles --------------------------------------------------------------------
 
 mkdir -p cyc
