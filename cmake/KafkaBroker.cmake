@@ -1,7 +1,8 @@
 # KafkaBroker.cmake: a ctest fixture that gives integration tests a real Apache
 # Kafka broker (single node, KRaft, 127.0.0.1 only), run by
 # scripts/kafka-broker.sh from Maven Central's jars (needs bash, Java 11+ and
-# Maven; the jars are cached in ~/.m2 and ~/.cache/topicgen).
+# Maven; the jars are cached in ~/.m2 and ~/.cache/topicgen); and a second
+# one, a three-node cluster for the tests that kill brokers (at the end).
 #
 # Use, in tests/CMakeLists.txt (once):
 #   include(${PROJECT_SOURCE_DIR}/cmake/KafkaBroker.cmake)
@@ -114,5 +115,70 @@ function(topicgen_kafka_requires)
     set_property(TEST ${t} APPEND PROPERTY LABELS kafka)
     set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT
       "TOPICGEN_BROKER_BOOTSTRAP_FILE=${bootstrap_file}")
+  endforeach()
+endfunction()
+
+# ---- a three-node cluster --------------------------------------------------
+# Tests that kill brokers need a cluster of their own.  In tests/CMakeLists:
+#   include(${PROJECT_SOURCE_DIR}/cmake/KafkaBroker.cmake)
+#   topicgen_kafka_cluster_fixture()
+#   add_test(NAME cluster_leader_kill COMMAND ...)
+#   topicgen_kafka_cluster_requires(cluster_leader_kill)
+#
+# Registered tests (label "kafka_cluster"):
+#   kafka_cluster_start  FIXTURES_SETUP kafka_cluster: fetch the jars, start
+#                        `scripts/kafka-broker.sh start --nodes 3` in
+#                        ${CMAKE_BINARY_DIR}/kafka-cluster and wait until the
+#                        three nodes form one cluster (node logs:
+#                        kafka-cluster/node<ID>/broker.log)
+#   kafka_cluster_stop   FIXTURES_CLEANUP kafka_cluster: stop every node
+# The cluster is always a local one, also with TOPICGEN_TEST_BROKERS set (its
+# tests SIGKILL and restart nodes).  Without java or mvn, kafka_cluster_start
+# fails saying which one is missing and ctest does not run the tests that
+# require it, as with the single broker.
+#
+# topicgen_kafka_cluster_requires(TEST...) gives each test the label
+# "kafka_cluster", RUN_SERIAL (three JVMs and the clients fill the 2 cores
+# of CI: nothing else runs beside them) and, in its environment,
+#   TOPICGEN_CLUSTER_DIR   the cluster's folder: pass it to the script's
+#                          commands (bootstrap, create-topic, leader,
+#                          kill-node, restart-node)
+#   TOPICGEN_BROKER_SH     the path of scripts/kafka-broker.sh
+# A test that kills a node restarts it (restart-node) before it ends, or
+# leaves it for the next test to find down: tests share the cluster.
+function(topicgen_kafka_cluster_fixture)
+  get_property(done GLOBAL PROPERTY TOPICGEN_CLUSTER_FIXTURE_DONE)
+  if(done)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY TOPICGEN_CLUSTER_FIXTURE_DONE TRUE)
+  set(script "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/../scripts/kafka-broker.sh")
+  cmake_path(NORMAL_PATH script)
+  set(dir "${CMAKE_BINARY_DIR}/kafka-cluster")
+  set_property(GLOBAL PROPERTY TOPICGEN_CLUSTER_DIR "${dir}")
+  set_property(GLOBAL PROPERTY TOPICGEN_CLUSTER_SCRIPT "${script}")
+  find_program(TOPICGEN_BASH bash REQUIRED)
+  add_test(NAME kafka_cluster_start COMMAND ${TOPICGEN_BASH} ${script} start --nodes 3 ${dir})
+  add_test(NAME kafka_cluster_stop COMMAND ${TOPICGEN_BASH} ${script} stop ${dir})
+  set_tests_properties(kafka_cluster_start PROPERTIES
+    FIXTURES_SETUP kafka_cluster LABELS kafka_cluster
+    # A cold Maven download, then at most 90 s until the nodes answer.
+    TIMEOUT 900)
+  set_tests_properties(kafka_cluster_stop PROPERTIES
+    FIXTURES_CLEANUP kafka_cluster LABELS kafka_cluster TIMEOUT 120)
+endfunction()
+
+function(topicgen_kafka_cluster_requires)
+  get_property(dir GLOBAL PROPERTY TOPICGEN_CLUSTER_DIR)
+  get_property(script GLOBAL PROPERTY TOPICGEN_CLUSTER_SCRIPT)
+  if(NOT dir)
+    message(FATAL_ERROR "topicgen_kafka_cluster_requires(): call topicgen_kafka_cluster_fixture() first")
+  endif()
+  foreach(t IN LISTS ARGN)
+    set_property(TEST ${t} APPEND PROPERTY FIXTURES_REQUIRED kafka_cluster)
+    set_property(TEST ${t} APPEND PROPERTY LABELS kafka_cluster)
+    set_property(TEST ${t} PROPERTY RUN_SERIAL TRUE)
+    set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT
+      "TOPICGEN_CLUSTER_DIR=${dir}" "TOPICGEN_BROKER_SH=${script}")
   endforeach()
 endfunction()

@@ -6,7 +6,7 @@
  *
  *   orders_publisher [--brokers HOST:PORT[,...] | --bootstrap-file PATH]
  *                    [--count N] [--poison K] [--topic NAME]
- *                    [--config FILE] [--flush-ms MS]
+ *                    [--config FILE] [--flush-ms MS] [--spool FILE]
  *
  * Order i (1..N) always has the same content: 1-5 line items with prices
  * as exact decimal text and a total that is the exact sum of the lines.
@@ -19,10 +19,18 @@
  * producer and says how to name a cluster.  --config, then TOPICGEN_KAFKA_*
  * tune the producer.
  *
- * Prints "published: D delivered, F failed" (D + F = N) and exits 0 only
- * when every order was delivered (1 otherwise, 2 on bad usage).  Nothing
- * is retried behind the caller's back beyond librdkafka's idempotent
- * retries: a failed order is counted and reported, never dropped silently.
+ * --spool FILE keeps every order through an outage: the producer's spool
+ * (topicgen.producer.fallback=spool) takes the orders it cannot deliver
+ * (delivery failed for good) and those it refuses at once because no
+ * broker is reachable; `topicgen-spool replay FILE --brokers ...` sends
+ * them later.  Without it a refused send is waited out (polling, bounded:
+ * a minute per order) like a full local queue, then counted as failed.
+ *
+ * Prints "published: D delivered, F failed, S spooled" (D + F + S = N) and
+ * exits 0 when every order was delivered, 3 when the others are all in the
+ * spool (replay it), 1 otherwise, 2 on bad usage.  Nothing is retried
+ * behind the caller's back beyond librdkafka's idempotent retries: a failed
+ * order is counted and reported, never dropped silently.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -38,7 +46,7 @@
 #include "tg_config.h"
 
 #define MAX_LINES 5
-#define QUEUE_FULL_RETRIES 600   /* x 100 ms poll: at most a minute per order */
+#define WAIT_RETRIES 600         /* x 100 ms poll: at most a minute per order */
 #define ERRORS_SHOWN 5
 
 typedef struct options {
@@ -46,11 +54,13 @@ typedef struct options {
     long count;
     long poison;
     long flush_ms;
+    const char *spool;           /* --spool FILE, NULL = none */
 } options;
 
 /* What the delivery callback tallies. */
 typedef struct tally {
     size_t delivered;
+    size_t spooled;              /* in the spool file: refused, or failed for good */
     size_t failed;
 } tally;
 
@@ -70,7 +80,8 @@ typedef struct built_order {
 
 static const char usage_text[] =
     "usage: orders_publisher [--brokers LIST | --bootstrap-file PATH] [--count N]\n"
-    "                        [--poison K] [--topic NAME] [--config FILE] [--flush-ms MS]\n";
+    "                        [--poison K] [--topic NAME] [--config FILE] [--flush-ms MS]\n"
+    "                        [--spool FILE]\n";
 
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -78,6 +89,7 @@ static int parse_args(int argc, char **argv, options *o)
         EX_NUM("--count", &o->count, 1, 10000000),
         EX_NUM("--poison", &o->poison, 0, 10000000),
         EX_NUM("--flush-ms", &o->flush_ms, 1, 3600000),
+        EX_STR("--spool", &o->spool),
     };
     *o = (options){ .count = 1000, .poison = 0, .flush_ms = 30000 };
     int rc = ex_parse_args(argc, argv, "orders_publisher", usage_text, &o->common, opts,
@@ -164,6 +176,10 @@ static void on_delivery(void *user, const tg_delivery *d)
         t->delivered++;
         return;
     }
+    if (d->fallback == TG_FALLBACK_SPOOL) {
+        t->spooled++;
+        return;
+    }
     if (t->failed++ < ERRORS_SHOWN)
         fprintf(stderr, "orders_publisher: order %.*s not delivered: %s%s\n", (int)d->key_len,
                 (const char *)d->key, d->error, d->retriable ? " (retriable)" : "");
@@ -174,22 +190,32 @@ static tg_producer *make_producer(const options *o, tally *t, tg_error *err)
     tg_config *conf = tg_config_new(TG_CONFIG_PRODUCER, err);
     bool ok = conf && ex_config_load(conf, &o->common, err) == 0
               && tg_config_set(conf, "client.id", "orders-publisher", err) == 0;
+    if (ok && o->spool)
+        ok = tg_config_set(conf, "topicgen.producer.fallback", "spool", err) == 0
+             && tg_config_set(conf, "topicgen.producer.spool.path", o->spool, err) == 0;
     tg_producer_opts po = { on_delivery, t, NULL, NULL };
     tg_producer *p = ok ? tg_producer_new(conf, &po, err) : NULL;
     tg_config_free(conf);
     return p;
 }
 
-/* Send one order, waiting out a full local queue (bounded). */
+/* A send that may work after a pause: a full local queue, or (without a
+ * spool, which would have taken the order) no broker reachable. */
+static bool worth_waiting(int rc)
+{
+    return rc == TG_ERR_QUEUE_FULL || rc == TG_ERR_UNAVAILABLE;
+}
+
+/* Send one order, waiting out a full queue or an outage (bounded). */
 static int send_order(tg_producer *p, const built_order *b, const options *o, tg_error *err)
 {
     tg_send_opts so = tg_send_opts_default();
     so.topic = o->common.topic;
     so.traceparent = b->traceparent;
     int rc = TG_ERR_QUEUE_FULL;
-    for (int tries = 0; rc == TG_ERR_QUEUE_FULL && tries < QUEUE_FULL_RETRIES; tries++) {
+    for (int tries = 0; worth_waiting(rc) && tries < WAIT_RETRIES; tries++) {
         rc = orders_OrderEvent_send(p, &b->ev, &so, err);
-        if (rc == TG_ERR_QUEUE_FULL)
+        if (worth_waiting(rc))
             (void)tg_producer_poll(p, 100);
     }
     return rc;
@@ -212,7 +238,7 @@ static size_t send_all(tg_producer *p, const options *o)
 int main(int argc, char **argv)
 {
     options o;
-    tally t = { 0, 0 };
+    tally t = { 0, 0, 0 };
     tg_error err;
     int rc = parse_args(argc, argv, &o);
     if (rc)
@@ -228,10 +254,15 @@ int main(int argc, char **argv)
      * in exactly one delivery report (counted by on_delivery) or, if even
      * the purge report did not arrive, in `undelivered`. */
     (void)tg_producer_close(p, (int)o.flush_ms, &undelivered);
-    size_t reported = t.delivered + t.failed;
+    size_t reported = t.delivered + t.spooled + t.failed;
     size_t unreported = (size_t)o.count - not_queued - reported;
     size_t failed = t.failed + not_queued + unreported;
-    printf("published: %zu delivered, %zu failed (%ld orders, %ld poison)\n", t.delivered, failed,
-           o.count, o.poison);
-    return failed == 0 && t.delivered == (size_t)o.count ? 0 : 1;
+    printf("published: %zu delivered, %zu failed, %zu spooled (%ld orders, %ld poison)\n",
+           t.delivered, failed, t.spooled, o.count, o.poison);
+    if (t.spooled)
+        printf("spooled orders are in %s: send them with topicgen-spool replay %s --brokers ...\n",
+               o.spool, o.spool);
+    if (failed == 0 && t.delivered == (size_t)o.count)
+        return 0;
+    return failed == 0 ? 3 : 1;
 }

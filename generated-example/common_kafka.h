@@ -12,12 +12,17 @@
  * through the consumer's own steps into your route (tg_test.h), and a
  * producer from tg_producer_new_capture records what <Msg>_send would have
  * sent (docs/testing.md).
+ *
+ * Exactly-once processing (tg_processor.h): <Msg>_process registers a
+ * handler that emits typed outputs with <Out>_emit; outputs, dead letters
+ * and input offsets are committed in one Kafka transaction.
  */
 #ifndef TOPICGEN_COMMON_KAFKA_H_INCLUDED
 #define TOPICGEN_COMMON_KAFKA_H_INCLUDED
 
 #include "common.h"
 #include "tg_consumer.h"
+#include "tg_processor.h"
 #include "tg_producer.h"
 #include "tg_test.h"
 

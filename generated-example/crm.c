@@ -1123,4 +1123,5 @@ const tg_message_desc crm_InboundMessage_desc = {
     .variant = crm_InboundMessage_variant,
     .variant_names = crm_InboundMessage_variant_names,
     .n_variants = 3,
+    .tombstones = TG_TOMBSTONES_SKIP,
 };

@@ -69,3 +69,23 @@ int crm_InboundMessage_test_deliver(crm_InboundMessage_routes *routes, const cha
     tg_test_route r = { &crm_InboundMessage_desc, NULL, NULL, t.fns, t.users };
     return tg_test_deliver(&r, json, len, opts, out, err);
 }
+
+static tg_result crm_InboundMessage_process_thunk(tg_fn_ptr fn, void *user, const void *msg,
+        const tg_msg_meta *meta, tg_emitter *out)
+{
+    return ((crm_InboundMessage_process_fn)fn)(user, msg, meta, out);
+}
+
+int crm_InboundMessage_process(tg_processor *p, const char *topic, crm_InboundMessage_process_fn fn,
+        void *user, tg_error *err)
+{
+    if (!fn)
+        return tg_error_set(err, TG_ERR_ARG, "crm_InboundMessage_process: NULL handler");
+    return tg_processor_add_typed(p, &crm_InboundMessage_desc, topic, crm_InboundMessage_process_thunk,
+                                  (tg_fn_ptr)fn, user, err);
+}
+
+int crm_InboundMessage_emit(tg_emitter *out, const crm_InboundMessage *msg, const char *topic, tg_error *err)
+{
+    return tg_emit(out, &crm_InboundMessage_desc, msg, topic, err);
+}

@@ -12,12 +12,17 @@
  * through the consumer's own steps into your route (tg_test.h), and a
  * producer from tg_producer_new_capture records what <Msg>_send would have
  * sent (docs/testing.md).
+ *
+ * Exactly-once processing (tg_processor.h): <Msg>_process registers a
+ * handler that emits typed outputs with <Out>_emit; outputs, dead letters
+ * and input offsets are committed in one Kafka transaction.
  */
 #ifndef TOPICGEN_CRM_KAFKA_H_INCLUDED
 #define TOPICGEN_CRM_KAFKA_H_INCLUDED
 
 #include "crm.h"
 #include "tg_consumer.h"
+#include "tg_processor.h"
 #include "tg_producer.h"
 #include "tg_test.h"
 
@@ -72,6 +77,26 @@ int crm_InboundMessage_consume(tg_consumer *c, const char *topic, crm_InboundMes
  * may be NULL (see tg_test_opts).  0, or an error code with err set. */
 int crm_InboundMessage_test_deliver(crm_InboundMessage_routes *routes, const char *json, size_t len,
         const tg_test_opts *opts, tg_test_outcome *out, tg_error *err);
+
+/* An exactly-once handler for InboundMessage (the whole union: switch on its tag): emit
+ * outputs with <Out>_emit(out, ...), then return TG_OK (the outputs are
+ * produced in the transaction), TG_RETRY (they are dropped, and the call
+ * repeated after a backoff) or TG_REJECT (they are dropped, and the input
+ * dead-lettered in the transaction).  msg, meta and out are valid only
+ * during the call. */
+typedef tg_result (*crm_InboundMessage_process_fn)(void *user, const crm_InboundMessage *msg,
+        const tg_msg_meta *meta, tg_emitter *out);
+
+/* Process InboundMessage records of `topic` (NULL: "crm.inbound") exactly once
+ * with fn (see tg_processor.h).  Dead letters go to "crm.inbound.dlq" from
+ * "crm.inbound", to "<topic>.dlq" from any other topic. */
+int crm_InboundMessage_process(tg_processor *p, const char *topic, crm_InboundMessage_process_fn fn,
+        void *user, tg_error *err);
+
+/* During a processor's handler call: emit one InboundMessage to `topic` (NULL:
+ * "crm.inbound"), keyed by customer_id.  *msg is encoded now.  0 or an error
+ * code (see tg_emit). */
+int crm_InboundMessage_emit(tg_emitter *out, const crm_InboundMessage *msg, const char *topic, tg_error *err);
 
 #ifdef __cplusplus
 }

@@ -554,6 +554,185 @@ tg_json_code orders_OrderEvent_encode(const orders_OrderEvent *msg, char *buf, s
     return tg_codec_encode_end(&w, len);
 }
 
+/* ---- OrderTotal ---- */
+
+void orders_OrderTotal_init(orders_OrderTotal *msg)
+{
+    memset(msg, 0, sizeof *msg);
+}
+
+/* order_id: "order_id" */
+static bool orders_OrderTotal_read_order_id(tg_json_reader *r, orders_OrderTotal *out)
+{
+    {
+        size_t at = tg_json_offset(r);
+        if (tg_json_read_string(r, &out->order_id))
+            tg_codec_check_length(r, at, out->order_id, UINT64_C(1), UINT64_C(64));
+        else if (r->fatal)
+            return false;
+    }
+    return true;
+}
+
+/* item_count: "item_count" */
+static bool orders_OrderTotal_read_item_count(tg_json_reader *r, orders_OrderTotal *out)
+{
+    {
+        int64_t v;
+        if (tg_json_read_int(r, INT64_C(0), INT32_MAX, &v))
+            out->item_count = (int32_t)v;
+        else if (r->fatal)
+            return false;
+    }
+    return true;
+}
+
+/* total_cents: "total_cents" */
+static bool orders_OrderTotal_read_total_cents(tg_json_reader *r, orders_OrderTotal *out)
+{
+    {
+        int64_t v;
+        if (tg_json_read_int(r, INT64_C(0), INT64_MAX, &v))
+            out->total_cents = (int64_t)v;
+        else if (r->fatal)
+            return false;
+    }
+    return true;
+}
+
+/* currency: "currency" */
+static bool orders_OrderTotal_read_currency(tg_json_reader *r, orders_OrderTotal *out)
+{
+    {
+        size_t at = tg_json_offset(r);
+        if (tg_json_read_string(r, &out->currency))
+            tg_codec_check_length(r, at, out->currency, UINT64_C(3), UINT64_C(3));
+        else if (r->fatal)
+            return false;
+    }
+    return true;
+}
+
+bool orders_OrderTotal_read(tg_json_reader *r, orders_OrderTotal *out, const tg_str *skip_key)
+{
+    static const tg_str names[4] = {
+        {"order_id", 8},
+        {"item_count", 10},
+        {"total_cents", 11},
+        {"currency", 8},
+    };
+    static const uint64_t required[1] = {
+        UINT64_C(0xf),
+    };
+    uint64_t seen[1] = {0};
+    size_t start = tg_json_offset(r);
+    int hint = 0, more;
+    tg_str key;
+
+    orders_OrderTotal_init(out);
+    if (!tg_json_object_begin(r))
+        return !r->fatal;
+    /* Members usually come in schema order: the reader compares the key
+     * with the one expected next before scanning it (more == 2: a match).
+     * Duplicates: a schema member seen twice is found by its seen bit;
+     * only other keys go into the reader's duplicate-key table. */
+    while ((more = tg_json_object_next_known(r, &key, hint < 4 ? &names[hint] : NULL)) > 0) {
+        int field = more == 2 ? hint : tg_codec_match(key, names, 4, hint);
+        bool ok = true;
+        if (field >= 0) {
+            uint64_t bit = (uint64_t)1 << (field % 64);
+            if (seen[field / 64] & bit)
+                return tg_json_key_duplicate(r, key);
+            seen[field / 64] |= bit;
+            hint = field + 1;
+        } else if (!tg_json_key_remember(r, key)) {
+            return false;
+        }
+        switch (field) {
+        case 0:
+            ok = orders_OrderTotal_read_order_id(r, out);
+            break;
+        case 1:
+            ok = orders_OrderTotal_read_item_count(r, out);
+            break;
+        case 2:
+            ok = orders_OrderTotal_read_total_cents(r, out);
+            break;
+        case 3:
+            ok = orders_OrderTotal_read_currency(r, out);
+            break;
+        default:
+            if (skip_key && tg_str_eq(key, *skip_key))
+                ok = tg_json_skip_value(r);
+            else
+                ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
+            break;
+        }
+        if (!ok)
+            return false;
+    }
+    if (more < 0)
+        return false;
+    tg_codec_check_required(r, start, seen, required, 1, names);
+    return true;
+}
+
+static void orders_OrderTotal_write_order_id(tg_json_writer *w, const orders_OrderTotal *in, char *sep)
+{
+    tg_codec_member(w, sep, "\"order_id\":", 11);
+    tg_json_write_string(w, in->order_id);
+}
+
+static void orders_OrderTotal_write_item_count(tg_json_writer *w, const orders_OrderTotal *in, char *sep)
+{
+    tg_codec_member(w, sep, "\"item_count\":", 13);
+    tg_json_write_int(w, in->item_count);
+}
+
+static void orders_OrderTotal_write_total_cents(tg_json_writer *w, const orders_OrderTotal *in, char *sep)
+{
+    tg_codec_member(w, sep, "\"total_cents\":", 14);
+    tg_json_write_int(w, in->total_cents);
+}
+
+static void orders_OrderTotal_write_currency(tg_json_writer *w, const orders_OrderTotal *in, char *sep)
+{
+    tg_codec_member(w, sep, "\"currency\":", 11);
+    tg_json_write_string(w, in->currency);
+}
+
+void orders_OrderTotal_write_members(tg_json_writer *w, const orders_OrderTotal *in, char *sep)
+{
+    orders_OrderTotal_write_order_id(w, in, sep);
+    orders_OrderTotal_write_item_count(w, in, sep);
+    orders_OrderTotal_write_total_cents(w, in, sep);
+    orders_OrderTotal_write_currency(w, in, sep);
+}
+
+void orders_OrderTotal_write(tg_json_writer *w, const orders_OrderTotal *in)
+{
+    char sep = '{';
+    orders_OrderTotal_write_members(w, in, &sep);
+    tg_codec_object_end(w, sep);
+}
+
+tg_json_code orders_OrderTotal_decode(orders_OrderTotal *out, const char *json, size_t len,
+        tg_arena *arena, tg_json_errors *errors)
+{
+    tg_json_reader r;
+    tg_json_reader_init(&r, json, len, arena, errors);
+    orders_OrderTotal_read(&r, out, NULL);
+    return tg_codec_decode_end(&r);
+}
+
+tg_json_code orders_OrderTotal_encode(const orders_OrderTotal *msg, char *buf, size_t cap, size_t *len)
+{
+    tg_json_writer w;
+    tg_json_writer_init(&w, buf, cap);
+    orders_OrderTotal_write(&w, msg);
+    return tg_codec_encode_end(&w, len);
+}
+
 /* ---- Kafka binding of OrderEvent ---- */
 
 static tg_json_code orders_OrderEvent_decode_any(void *out, const char *json, size_t len,
@@ -584,4 +763,38 @@ const tg_message_desc orders_OrderEvent_desc = {
     .decode = orders_OrderEvent_decode_any,
     .encode = orders_OrderEvent_encode_any,
     .key = orders_OrderEvent_key,
+    .tombstones = TG_TOMBSTONES_SKIP,
+};
+
+/* ---- Kafka binding of OrderTotal ---- */
+
+static tg_json_code orders_OrderTotal_decode_any(void *out, const char *json, size_t len,
+        tg_arena *arena, tg_json_errors *errors)
+{
+    return orders_OrderTotal_decode(out, json, len, arena, errors);
+}
+
+static tg_json_code orders_OrderTotal_encode_any(const void *msg, char *buf, size_t cap, size_t *len)
+{
+    return orders_OrderTotal_encode(msg, buf, cap, len);
+}
+
+static size_t orders_OrderTotal_key(const void *msg, char *buf, size_t cap)
+{
+    const orders_OrderTotal *m = msg;
+    return tg_codec_key_str(m->order_id, buf, cap);
+}
+
+const tg_message_desc orders_OrderTotal_desc = {
+    .schema = "orders",
+    .name = "OrderTotal",
+    .version = 1,
+    .topic = "orders.totals",
+    .dlq_topic = "orders.totals.dlq",
+    .struct_size = sizeof(orders_OrderTotal),
+    .max_json_size = 492,
+    .decode = orders_OrderTotal_decode_any,
+    .encode = orders_OrderTotal_encode_any,
+    .key = orders_OrderTotal_key,
+    .tombstones = TG_TOMBSTONES_SKIP,
 };

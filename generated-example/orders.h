@@ -41,6 +41,7 @@ bool orders_OrderStatus_from_wire(tg_str text, orders_OrderStatus *out);
 /* ---- message types (declared first so they can refer to each other) ---- */
 typedef struct orders_LineItem orders_LineItem;
 typedef struct orders_OrderEvent orders_OrderEvent;
+typedef struct orders_OrderTotal orders_OrderTotal;
 
 /* One product line of an order. */
 struct orders_LineItem {
@@ -63,6 +64,16 @@ struct orders_OrderEvent {
     orders_OrderStatus status;
     bool has_note;
     tg_str note;
+};
+
+/* One valid order's total, written exactly once per order by the order_totals processor. */
+struct orders_OrderTotal {
+    tg_str order_id;
+    /* Units over all lines. */
+    int32_t item_count;
+    /* The order's total in cents. */
+    int64_t total_cents;
+    tg_str currency;
 };
 
 /* ---- codecs ----
@@ -94,6 +105,13 @@ tg_json_code orders_OrderEvent_decode(orders_OrderEvent *out, const char *json, 
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code orders_OrderEvent_encode(const orders_OrderEvent *msg, char *buf, size_t cap, size_t *len);
 
+/* No OrderTotal encodes to more than this many bytes of JSON. */
+#define ORDERS_ORDER_TOTAL_MAX_JSON_SIZE 492
+void orders_OrderTotal_init(orders_OrderTotal *msg);
+tg_json_code orders_OrderTotal_decode(orders_OrderTotal *out, const char *json, size_t len,
+        tg_arena *arena, tg_json_errors *errors);
+tg_json_code orders_OrderTotal_encode(const orders_OrderTotal *msg, char *buf, size_t cap, size_t *len);
+
 /* ---- member codecs ----
  *
  * For the generated code of schemas that import this one, which reads and
@@ -108,10 +126,17 @@ void orders_LineItem_write(tg_json_writer *w, const orders_LineItem *in);
 bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, const tg_str *skip_key);
 void orders_OrderEvent_write_members(tg_json_writer *w, const orders_OrderEvent *in, char *sep);
 void orders_OrderEvent_write(tg_json_writer *w, const orders_OrderEvent *in);
+bool orders_OrderTotal_read(tg_json_reader *r, orders_OrderTotal *out, const tg_str *skip_key);
+void orders_OrderTotal_write_members(tg_json_writer *w, const orders_OrderTotal *in, char *sep);
+void orders_OrderTotal_write(tg_json_writer *w, const orders_OrderTotal *in);
 
 /* Kafka binding of OrderEvent: topic "orders", dead letters to
  * "orders.dlq", schema version 1, key field order_id. */
 extern const tg_message_desc orders_OrderEvent_desc;
+
+/* Kafka binding of OrderTotal: topic "orders.totals", dead letters to
+ * "orders.totals.dlq", schema version 1, key field order_id. */
+extern const tg_message_desc orders_OrderTotal_desc;
 
 #ifdef __cplusplus
 }

@@ -46,4 +46,12 @@ typedef struct orders_OrderEvent_domain {
     tg_str note;                /* empty when the order has none */
 } orders_OrderEvent_domain;
 
+/* What the order_totals processor writes per valid order. */
+typedef struct orders_OrderTotal_domain {
+    char id[ORDER_ID_MAX + 1];
+    int32_t item_count;         /* units over all lines */
+    int64_t total_cents;
+    char currency[4];
+} orders_OrderTotal_domain;
+
 #endif /* ORDERS_DOMAIN_H */

@@ -29,3 +29,69 @@ int orders_OrderEvent_test_deliver(orders_OrderEvent_route *route, const char *j
                         route, NULL, NULL };
     return tg_test_deliver(&r, json, len, opts, out, err);
 }
+
+static tg_result orders_OrderEvent_process_thunk(tg_fn_ptr fn, void *user, const void *msg,
+        const tg_msg_meta *meta, tg_emitter *out)
+{
+    return ((orders_OrderEvent_process_fn)fn)(user, msg, meta, out);
+}
+
+int orders_OrderEvent_process(tg_processor *p, const char *topic, orders_OrderEvent_process_fn fn,
+        void *user, tg_error *err)
+{
+    if (!fn)
+        return tg_error_set(err, TG_ERR_ARG, "orders_OrderEvent_process: NULL handler");
+    return tg_processor_add_typed(p, &orders_OrderEvent_desc, topic, orders_OrderEvent_process_thunk,
+                                  (tg_fn_ptr)fn, user, err);
+}
+
+int orders_OrderEvent_emit(tg_emitter *out, const orders_OrderEvent *msg, const char *topic, tg_error *err)
+{
+    return tg_emit(out, &orders_OrderEvent_desc, msg, topic, err);
+}
+
+int orders_OrderTotal_send(tg_producer *p, const orders_OrderTotal *msg, const tg_send_opts *opts,
+        tg_error *err)
+{
+    return tg_producer_send(p, &orders_OrderTotal_desc, msg, opts, err);
+}
+
+static tg_result orders_OrderTotal_dispatch(void *route, const void *msg, const tg_msg_meta *meta)
+{
+    const orders_OrderTotal_route *r = route;
+    return r->fn(r->user, msg, meta);
+}
+
+int orders_OrderTotal_consume(tg_consumer *c, const char *topic, orders_OrderTotal_route *route,
+        tg_error *err)
+{
+    return tg_consumer_add(c, &orders_OrderTotal_desc, topic, orders_OrderTotal_dispatch, route, err);
+}
+
+int orders_OrderTotal_test_deliver(orders_OrderTotal_route *route, const char *json, size_t len,
+        const tg_test_opts *opts, tg_test_outcome *out, tg_error *err)
+{
+    tg_test_route r = { &orders_OrderTotal_desc, route && route->fn ? orders_OrderTotal_dispatch : NULL,
+                        route, NULL, NULL };
+    return tg_test_deliver(&r, json, len, opts, out, err);
+}
+
+static tg_result orders_OrderTotal_process_thunk(tg_fn_ptr fn, void *user, const void *msg,
+        const tg_msg_meta *meta, tg_emitter *out)
+{
+    return ((orders_OrderTotal_process_fn)fn)(user, msg, meta, out);
+}
+
+int orders_OrderTotal_process(tg_processor *p, const char *topic, orders_OrderTotal_process_fn fn,
+        void *user, tg_error *err)
+{
+    if (!fn)
+        return tg_error_set(err, TG_ERR_ARG, "orders_OrderTotal_process: NULL handler");
+    return tg_processor_add_typed(p, &orders_OrderTotal_desc, topic, orders_OrderTotal_process_thunk,
+                                  (tg_fn_ptr)fn, user, err);
+}
+
+int orders_OrderTotal_emit(tg_emitter *out, const orders_OrderTotal *msg, const char *topic, tg_error *err)
+{
+    return tg_emit(out, &orders_OrderTotal_desc, msg, topic, err);
+}

@@ -12,12 +12,17 @@
  * through the consumer's own steps into your route (tg_test.h), and a
  * producer from tg_producer_new_capture records what <Msg>_send would have
  * sent (docs/testing.md).
+ *
+ * Exactly-once processing (tg_processor.h): <Msg>_process registers a
+ * handler that emits typed outputs with <Out>_emit; outputs, dead letters
+ * and input offsets are committed in one Kafka transaction.
  */
 #ifndef TOPICGEN_ORDERS_KAFKA_H_INCLUDED
 #define TOPICGEN_ORDERS_KAFKA_H_INCLUDED
 
 #include "orders.h"
 #include "tg_consumer.h"
+#include "tg_processor.h"
 #include "tg_producer.h"
 #include "tg_test.h"
 
@@ -29,6 +34,12 @@ extern "C" {
  * transient failure, TG_REJECT to dead-letter.  `msg` and `meta` are valid
  * only during the call. */
 typedef tg_result (*orders_OrderEvent_handler)(void *user, const orders_OrderEvent *msg,
+        const tg_msg_meta *meta);
+
+/* A handler for OrderTotal: return TG_OK when processed, TG_RETRY for a
+ * transient failure, TG_REJECT to dead-letter.  `msg` and `meta` are valid
+ * only during the call. */
+typedef tg_result (*orders_OrderTotal_handler)(void *user, const orders_OrderTotal *msg,
         const tg_msg_meta *meta);
 
 /* Send one OrderEvent to "orders", keyed by order_id.  The delivery
@@ -56,6 +67,72 @@ int orders_OrderEvent_consume(tg_consumer *c, const char *topic, orders_OrderEve
  * opts may be NULL (see tg_test_opts).  0, or an error code with err set. */
 int orders_OrderEvent_test_deliver(orders_OrderEvent_route *route, const char *json, size_t len,
         const tg_test_opts *opts, tg_test_outcome *out, tg_error *err);
+
+/* An exactly-once handler for OrderEvent: emit
+ * outputs with <Out>_emit(out, ...), then return TG_OK (the outputs are
+ * produced in the transaction), TG_RETRY (they are dropped, and the call
+ * repeated after a backoff) or TG_REJECT (they are dropped, and the input
+ * dead-lettered in the transaction).  msg, meta and out are valid only
+ * during the call. */
+typedef tg_result (*orders_OrderEvent_process_fn)(void *user, const orders_OrderEvent *msg,
+        const tg_msg_meta *meta, tg_emitter *out);
+
+/* Process OrderEvent records of `topic` (NULL: "orders") exactly once
+ * with fn (see tg_processor.h).  Dead letters go to "orders.dlq" from
+ * "orders", to "<topic>.dlq" from any other topic. */
+int orders_OrderEvent_process(tg_processor *p, const char *topic, orders_OrderEvent_process_fn fn,
+        void *user, tg_error *err);
+
+/* During a processor's handler call: emit one OrderEvent to `topic` (NULL:
+ * "orders"), keyed by order_id.  *msg is encoded now.  0 or an error
+ * code (see tg_emit). */
+int orders_OrderEvent_emit(tg_emitter *out, const orders_OrderEvent *msg, const char *topic, tg_error *err);
+
+/* Send one OrderTotal to "orders.totals", keyed by order_id.  The delivery
+ * report reaches the producer's on_delivery callback.  Returns 0 or an error
+ * code (see tg_producer_send). */
+int orders_OrderTotal_send(tg_producer *p, const orders_OrderTotal *msg, const tg_send_opts *opts,
+        tg_error *err);
+
+/* Where OrderTotal messages go: set fn (and user), keep the route alive as
+ * long as the consumer. */
+typedef struct orders_OrderTotal_route {
+    orders_OrderTotal_handler fn;
+    void *user;
+} orders_OrderTotal_route;
+
+/* Handle OrderTotal messages of `topic` (NULL: "orders.totals") with route->fn.
+ * Dead letters go to "orders.totals.dlq" from "orders.totals", to "<topic>.dlq"
+ * from any other topic. */
+int orders_OrderTotal_consume(tg_consumer *c, const char *topic, orders_OrderTotal_route *route,
+        tg_error *err);
+
+/* Unit tests: deliver json[0..len) to route->fn exactly as orders_OrderTotal_consume's
+ * consumer would (tg-schema check, decode, translator, handler) and say in
+ * *out what happened: fate, the handler's result, the dead-letter reason.
+ * opts may be NULL (see tg_test_opts).  0, or an error code with err set. */
+int orders_OrderTotal_test_deliver(orders_OrderTotal_route *route, const char *json, size_t len,
+        const tg_test_opts *opts, tg_test_outcome *out, tg_error *err);
+
+/* An exactly-once handler for OrderTotal: emit
+ * outputs with <Out>_emit(out, ...), then return TG_OK (the outputs are
+ * produced in the transaction), TG_RETRY (they are dropped, and the call
+ * repeated after a backoff) or TG_REJECT (they are dropped, and the input
+ * dead-lettered in the transaction).  msg, meta and out are valid only
+ * during the call. */
+typedef tg_result (*orders_OrderTotal_process_fn)(void *user, const orders_OrderTotal *msg,
+        const tg_msg_meta *meta, tg_emitter *out);
+
+/* Process OrderTotal records of `topic` (NULL: "orders.totals") exactly once
+ * with fn (see tg_processor.h).  Dead letters go to "orders.totals.dlq" from
+ * "orders.totals", to "<topic>.dlq" from any other topic. */
+int orders_OrderTotal_process(tg_processor *p, const char *topic, orders_OrderTotal_process_fn fn,
+        void *user, tg_error *err);
+
+/* During a processor's handler call: emit one OrderTotal to `topic` (NULL:
+ * "orders.totals"), keyed by order_id.  *msg is encoded now.  0 or an error
+ * code (see tg_emit). */
+int orders_OrderTotal_emit(tg_emitter *out, const orders_OrderTotal *msg, const char *topic, tg_error *err);
 
 #ifdef __cplusplus
 }

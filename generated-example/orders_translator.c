@@ -169,3 +169,30 @@ bool orders_OrderEvent_from_domain(const orders_OrderEvent_domain *in, orders_Or
     wire->created_at = (tg_str){text, 24};
     return true;
 }
+
+bool orders_OrderTotal_to_domain(const orders_OrderTotal *wire, orders_OrderTotal_domain *out,
+        tg_error *err)
+{
+    if (!tg_str_copy(wire->order_id, out->id, sizeof out->id) ||
+        !tg_str_copy(wire->currency, out->currency, sizeof out->currency)) {
+        tg_error_set(err, TG_ERR_ARG, "order total %.*s: id or currency cannot be represented",
+                     (int)wire->order_id.len, wire->order_id.ptr);
+        return false;
+    }
+    out->item_count = wire->item_count;
+    out->total_cents = wire->total_cents;
+    return true;
+}
+
+bool orders_OrderTotal_from_domain(const orders_OrderTotal_domain *in, orders_OrderTotal *wire,
+        tg_arena *arena, tg_error *err)
+{
+    (void)arena;
+    (void)err;
+    orders_OrderTotal_init(wire);
+    wire->order_id = (tg_str){in->id, strlen(in->id)};
+    wire->item_count = in->item_count;
+    wire->total_cents = in->total_cents;
+    wire->currency = (tg_str){in->currency, strlen(in->currency)};
+    return true;
+}

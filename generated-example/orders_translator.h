@@ -47,6 +47,17 @@ bool orders_OrderEvent_to_domain(const orders_OrderEvent *wire, orders_OrderEven
 bool orders_OrderEvent_from_domain(const orders_OrderEvent_domain *in, orders_OrderEvent *wire, tg_arena *arena,
         tg_error *err);
 
+/* OrderTotal, wire -> domain.  Returns false and sets *err when the message
+ * cannot be represented in the domain.  Strings and arrays in *out may point
+ * into the decoded message (and so into its input buffer and arena). */
+bool orders_OrderTotal_to_domain(const orders_OrderTotal *wire, orders_OrderTotal_domain *out, tg_error *err);
+
+/* OrderTotal, domain -> wire (for producing).  *wire may point into *in;
+ * text the wire form needs (e.g. decimals rendered from integers) goes into
+ * `arena`. */
+bool orders_OrderTotal_from_domain(const orders_OrderTotal_domain *in, orders_OrderTotal *wire, tg_arena *arena,
+        tg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

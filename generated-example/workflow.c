@@ -738,4 +738,5 @@ const tg_message_desc workflow_WorkflowEvent_desc = {
     .decode = workflow_WorkflowEvent_decode_any,
     .encode = workflow_WorkflowEvent_encode_any,
     .key = workflow_WorkflowEvent_key,
+    .tombstones = TG_TOMBSTONES_SKIP,
 };

@@ -29,3 +29,23 @@ int workflow_WorkflowEvent_test_deliver(workflow_WorkflowEvent_route *route, con
                         route, NULL, NULL };
     return tg_test_deliver(&r, json, len, opts, out, err);
 }
+
+static tg_result workflow_WorkflowEvent_process_thunk(tg_fn_ptr fn, void *user, const void *msg,
+        const tg_msg_meta *meta, tg_emitter *out)
+{
+    return ((workflow_WorkflowEvent_process_fn)fn)(user, msg, meta, out);
+}
+
+int workflow_WorkflowEvent_process(tg_processor *p, const char *topic, workflow_WorkflowEvent_process_fn fn,
+        void *user, tg_error *err)
+{
+    if (!fn)
+        return tg_error_set(err, TG_ERR_ARG, "workflow_WorkflowEvent_process: NULL handler");
+    return tg_processor_add_typed(p, &workflow_WorkflowEvent_desc, topic, workflow_WorkflowEvent_process_thunk,
+                                  (tg_fn_ptr)fn, user, err);
+}
+
+int workflow_WorkflowEvent_emit(tg_emitter *out, const workflow_WorkflowEvent *msg, const char *topic, tg_error *err)
+{
+    return tg_emit(out, &workflow_WorkflowEvent_desc, msg, topic, err);
+}

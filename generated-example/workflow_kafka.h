@@ -12,12 +12,17 @@
  * through the consumer's own steps into your route (tg_test.h), and a
  * producer from tg_producer_new_capture records what <Msg>_send would have
  * sent (docs/testing.md).
+ *
+ * Exactly-once processing (tg_processor.h): <Msg>_process registers a
+ * handler that emits typed outputs with <Out>_emit; outputs, dead letters
+ * and input offsets are committed in one Kafka transaction.
  */
 #ifndef TOPICGEN_WORKFLOW_KAFKA_H_INCLUDED
 #define TOPICGEN_WORKFLOW_KAFKA_H_INCLUDED
 
 #include "workflow.h"
 #include "tg_consumer.h"
+#include "tg_processor.h"
 #include "tg_producer.h"
 #include "tg_test.h"
 
@@ -56,6 +61,26 @@ int workflow_WorkflowEvent_consume(tg_consumer *c, const char *topic, workflow_W
  * opts may be NULL (see tg_test_opts).  0, or an error code with err set. */
 int workflow_WorkflowEvent_test_deliver(workflow_WorkflowEvent_route *route, const char *json, size_t len,
         const tg_test_opts *opts, tg_test_outcome *out, tg_error *err);
+
+/* An exactly-once handler for WorkflowEvent: emit
+ * outputs with <Out>_emit(out, ...), then return TG_OK (the outputs are
+ * produced in the transaction), TG_RETRY (they are dropped, and the call
+ * repeated after a backoff) or TG_REJECT (they are dropped, and the input
+ * dead-lettered in the transaction).  msg, meta and out are valid only
+ * during the call. */
+typedef tg_result (*workflow_WorkflowEvent_process_fn)(void *user, const workflow_WorkflowEvent *msg,
+        const tg_msg_meta *meta, tg_emitter *out);
+
+/* Process WorkflowEvent records of `topic` (NULL: "workflow-events") exactly once
+ * with fn (see tg_processor.h).  Dead letters go to "workflow-events.dlq" from
+ * "workflow-events", to "<topic>.dlq" from any other topic. */
+int workflow_WorkflowEvent_process(tg_processor *p, const char *topic, workflow_WorkflowEvent_process_fn fn,
+        void *user, tg_error *err);
+
+/* During a processor's handler call: emit one WorkflowEvent to `topic` (NULL:
+ * "workflow-events"), keyed by workflow_id.  *msg is encoded now.  0 or an error
+ * code (see tg_emit). */
+int workflow_WorkflowEvent_emit(tg_emitter *out, const workflow_WorkflowEvent *msg, const char *topic, tg_error *err);
 
 #ifdef __cplusplus
 }

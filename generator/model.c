@@ -748,6 +748,11 @@ static void set_kafka(mu_node *m, const kafka_binding *k, const field_def *key)
     set_text(m, "dlq_topic_c", k->dlq_topic);
     set_text(m, "dlq_topic_comment", k->dlq_topic);
     set_fmt(m, "version", "%d", k->version);
+    static const char *const tombstones_c[] = {
+        [TOMBSTONES_SKIP] = "TG_TOMBSTONES_SKIP", [TOMBSTONES_HANDLE] = "TG_TOMBSTONES_HANDLE",
+        [TOMBSTONES_DLQ] = "TG_TOMBSTONES_DLQ",
+    };
+    set_str(m, "tombstones_c", tombstones_c[k->tombstones]);
     set_bool(m, "has_key", key != NULL);
     set_str(m, "key_field", key ? key->name : "");
     static const char *const key_flags[] = {

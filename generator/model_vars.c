@@ -124,6 +124,7 @@ const model_var model_vars[] = {
     {"tag_json_len", TX_FIXED},
     {"tag_len", TX_FIXED},
     {"tag_list_c", TX_C_STRING},
+    {"tombstones_c", TX_C_CODE}, /* TG_TOMBSTONES_SKIP, _HANDLE or _DLQ */
     {"topic_c", TX_C_STRING},
     {"topic_comment", TX_C_COMMENT},
     {"translator_guard", TX_C_NAME},

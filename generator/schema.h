@@ -98,6 +98,14 @@ typedef struct enum_def {
     size_t n_values;
 } enum_def;
 
+/* `tombstones:` where a consumer sends a record with a NULL value (the
+ * descriptor's tg_tombstones, in this order). */
+typedef enum tombstone_route {
+    TOMBSTONES_SKIP = 0,        /* the default */
+    TOMBSTONES_HANDLE,
+    TOMBSTONES_DLQ
+} tombstone_route;
+
 /* What a top-level message needs to travel on Kafka. */
 typedef struct kafka_binding {
     char *topic;                /* NULL: not a Kafka message (only nested) */
@@ -107,6 +115,7 @@ typedef struct kafka_binding {
     diag_pos topic_pos, dlq_pos; /* where topic and dlq_topic were written */
     bool dlq_set;               /* dlq_topic was written (else the default) */
     int version;
+    tombstone_route tombstones; /* `tombstones:` (default skip) */
 } kafka_binding;
 
 typedef struct message_def {

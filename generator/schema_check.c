@@ -486,6 +486,21 @@ bool check_version(checker *C, const attr *a, int *out)
     return true;
 }
 
+bool check_tombstones(checker *C, const attr *a, tombstone_route *out)
+{
+    static const char *const routes[] = {"skip", "handle", "dlq"}; /* tombstone_route order */
+    const char *text = attr_text(C, a, "tombstones");
+    if (!text)
+        return false;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(text, routes[i]) == 0) {
+            *out = (tombstone_route)i;
+            return true;
+        }
+    ERR(C, a->pos, "tombstones must be 'skip', 'handle' or 'dlq', got '%s'", text);
+    return false;
+}
+
 /* A number of kind k (a bound or a default) into b, in the type's range. */
 static bool parse_bound(checker *C, const attr *a, type_kind k, const char *what, bound *b)
 {

@@ -86,6 +86,9 @@ void check_field_names(checker *C, message_def *m);
 /* A `version` attribute: 1 to INT32_MAX. */
 bool check_version(checker *C, const attr *a, int *out);
 
+/* A `tombstones` attribute: skip, handle or dlq (the error names them). */
+bool check_tombstones(checker *C, const attr *a, tombstone_route *out);
+
 /* ---- whole schema --------------------------------------------------------- */
 
 /* Lookups in the one namespace of enums, messages and unions; a qualified

@@ -35,6 +35,16 @@ typedef tg_json_code (*tg_encode_fn)(const void *in, char *buf, size_t cap,
  * the return value exceeds cap the caller retries with a bigger buffer. */
 typedef size_t (*tg_key_fn)(const void *msg, char *buf, size_t cap);
 
+/* Where a consumed record with a NULL value (a tombstone: the delete marker
+ * of a compacted topic) goes, per message (schema attribute `tombstones`,
+ * overridden by the consumer's topicgen.tombstones).  An empty, non-null
+ * value is no tombstone: it is decoded, and fails as JSON. */
+typedef enum tg_tombstones {
+    TG_TOMBSTONES_SKIP = 0,    /* store its offset, call no handler (the default) */
+    TG_TOMBSTONES_HANDLE,      /* the topic's tombstone handler gets key and meta */
+    TG_TOMBSTONES_DLQ          /* dead-letter it with the reason "tombstone"      */
+} tg_tombstones;
+
 typedef struct tg_message_desc {
     const char *schema;        /* schema (file) name, e.g. "orders"                       */
     const char *name;          /* message name, e.g. "OrderEvent"                         */
@@ -50,6 +60,7 @@ typedef struct tg_message_desc {
                                   (0..n_variants-1, <0 unknown); NULL for plain messages  */
     const char *const *variant_names; /* n_variants names, for logs and DLQ reasons      */
     size_t n_variants;         /* number of union variants, 0 for plain messages          */
+    int tombstones;            /* a tg_tombstones: the route of a NULL value               */
 } tg_message_desc;
 
 #ifdef __cplusplus

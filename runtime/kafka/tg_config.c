@@ -69,6 +69,7 @@ static const char *const fallback_choices[] = { "none", "dlq", "spool", NULL };
 static const char *const profile_choices[] = { "none", "throughput", "latency", "durable", NULL };
 static const char *const ordering_choices[] = { "key", "partition", NULL };
 static const char *const schema_check_choices[] = { "match", "require", "off", NULL };
+static const char *const tombstones_choices[] = { "schema", "skip", "handle", "dlq", NULL };
 #define KNOB_TEXT(n, f, ch) { n, offsetof(tg_settings, f), ch }
 static const text_knob text_knobs[] = {
     KNOB_TEXT("topicgen.producer.fallback", producer_fallback, fallback_choices),
@@ -77,6 +78,7 @@ static const text_knob text_knobs[] = {
     KNOB_TEXT("topicgen.profile", profile, profile_choices),
     KNOB_TEXT("topicgen.ordering", ordering, ordering_choices),
     KNOB_TEXT("topicgen.schema.check", schema_check, schema_check_choices),
+    KNOB_TEXT("topicgen.tombstones", tombstones, tombstones_choices),
 };
 #define N_TEXT_KNOBS (sizeof text_knobs / sizeof text_knobs[0])
 

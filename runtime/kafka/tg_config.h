@@ -102,6 +102,8 @@ typedef struct tg_settings {
                                   messages per consumer (worker mode); when reached, all
                                   partitions pause                                             */
     int schema_check;          /* [topicgen.schema.check] = match: a tg_schema_check           */
+    int tombstones;            /* [topicgen.tombstones] = schema: a tg_tombstones_setting: where
+                                  records with a NULL value go (docs/runtime.md, "Tombstones") */
     /* Exactly-once processor (tg_processor): a transaction is committed when either
      * bound is reached (and on revocation and stop). */
     int transaction_interval_ms;   /* [topicgen.transaction.interval.ms] = 100              */
@@ -116,6 +118,15 @@ typedef enum tg_schema_check {
     TG_SCHEMA_REQUIRE,         /* as match, and a record without the header is dead-lettered   */
     TG_SCHEMA_OFF              /* the header is not looked at                                  */
 } tg_schema_check;
+
+/* [topicgen.tombstones]: the schema's route for NULL values (desc->tombstones),
+ * or one route for every registration of the consumer. */
+typedef enum tg_tombstones_setting {
+    TG_TOMBSTONES_FROM_SCHEMA = 0, /* "schema": each message's own (default skip)           */
+    TG_TOMBSTONES_ALL_SKIP,        /* "skip"                                                 */
+    TG_TOMBSTONES_ALL_HANDLE,      /* "handle"                                               */
+    TG_TOMBSTONES_ALL_DLQ          /* "dlq"                                                  */
+} tg_tombstones_setting;
 
 /* [topicgen.ordering]: what worker mode keeps in order. */
 typedef enum tg_ordering {
@@ -139,7 +150,7 @@ void tg_config_free(tg_config *c);
 /* Set one property.  "topicgen.*" keys are range-checked integers, or
  * strings (topicgen.producer.spool.path, topicgen.producer.fallback.topic)
  * and choices (topicgen.producer.fallback, topicgen.profile,
- * topicgen.ordering, topicgen.schema.check); all others go to
+ * topicgen.ordering, topicgen.schema.check, topicgen.tombstones); all others go to
  * rd_kafka_conf_set.  Returns 0, or TG_ERR_CONFIG with a message such as
  * "unknown property 'foo.bar'" or "invalid value for property 'acks': ..."
  * (librdkafka's reason).  c is unchanged on error.

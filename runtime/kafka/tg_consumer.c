@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tg_consumer_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 
 #if ATOMIC_INT_LOCK_FREE != 2
@@ -62,6 +63,7 @@ static reg *new_reg(tg_consumer *c, const tg_message_desc *desc, const char *top
     r->topic = tg_dup_str(topic);
     r->dlq_topic = tg_dup_str(own_topic && desc->dlq_topic ? desc->dlq_topic : dlq);
     r->desc = desc;
+    r->tombstones = c->s.tombstones;
     if (!r->topic || !r->dlq_topic) {
         free(r->topic);
         free(r->dlq_topic);
@@ -129,6 +131,24 @@ int tg_consumer_add_batch(tg_consumer *c, const tg_message_desc *desc, const cha
         return err ? err->code : TG_ERR_ARG;
     r->batch_fn = fn;
     r->batch_user = user;
+    return 0;
+}
+
+int tg_consumer_add_tombstone(tg_consumer *c, const char *topic, tg_tombstone_fn fn, void *user,
+                              tg_error *err)
+{
+    if (!c || !topic || !fn)
+        return tg_error_set(err, TG_ERR_ARG, "tg_consumer_add_tombstone: NULL consumer, topic "
+                                             "or handler");
+    reg *r = find_reg(c, topic);
+    if (!r || r->batch_fn || c->subscribed)
+        return tg_error_set(err, TG_ERR_STATE, "tg_consumer_add_tombstone: topic '%.200s' %s",
+                            topic, !r ? "is not registered: register its handler first"
+                                   : r->batch_fn ? "is in batch mode: its tombstones can only be "
+                                                   "skipped or dead-lettered"
+                                                 : "registered after the first poll");
+    r->tombstone_fn = fn;
+    r->tombstone_user = user;
     return 0;
 }
 
@@ -314,6 +334,8 @@ int tg_consumer_poll(tg_consumer *c, int timeout_ms, tg_error *err)
     tg_dlq_poll(c, m == NULL);
     service_due(c);
     maybe_commit(c);
+    if (tg_dlq_refused(c))
+        return tg_error_set(err, TG_ERR_KAFKA, "%s", tg_dlq_refused(c));
     return c->fatal ? tg_error_set(err, TG_ERR_KAFKA, "consumer in fatal state") : rc;
 }
 
@@ -337,6 +359,7 @@ static void log_partitions(tg_consumer *c, const char *msg, int count)
 
 static void assign(tg_consumer *c, rd_kafka_topic_partition_list_t *l, bool cooperative)
 {
+    c->assigned_once = true;
     for (int i = 0; i < l->cnt; i++)
         if (!tg_ledger_add(c, l->elems[i].topic, l->elems[i].partition,
                            find_reg(c, l->elems[i].topic)))
@@ -599,6 +622,55 @@ static bool close_group(tg_consumer *c, int64_t deadline)
     return closed;
 }
 
+/* ---- librdkafka 2.0.2's sticky state ---------------------------------------
+ * librdkafka 2.0.2 creates the cooperative-sticky assignor's state when the
+ * member's first SyncGroup brings its assignment, but points the group at
+ * the assignor already when the JoinGroup response chooses it; a consumer
+ * destroyed in between aborts the process (rd_kafka_sticky_assignor_state_
+ * destroy: Assertion 'assignor_state' failed; fixed upstream in 2.3.0).  A
+ * member is stopped in between when its JoinGroup waited for a SIGKILLed
+ * member's session to expire and was answered while it was stopping.
+ * rd_kafka_rebalance_protocol() says "COOPERATIVE" from that JoinGroup on,
+ * and our rebalance callback sees the first assignment (assigned_once), so:
+ * before leaving the group, close waits (within its bound) for the first
+ * assignment; if it still has not come when the handle is to be destroyed,
+ * tg_consumer_free keeps the consumer alive instead (a bounded leak, logged)
+ * rather than abort. */
+
+static bool sticky_state_missing(tg_consumer *c)
+{
+    const char *proto = c->assigned_once ? NULL : rd_kafka_rebalance_protocol(c->rk);
+    return proto && strcmp(proto, "COOPERATIVE") == 0;
+}
+
+/* Let the first assignment arrive before leaving, until deadline.  What is
+ * fetched meanwhile is dropped: not handled, not stored, fetched again. */
+static void await_first_assignment(tg_consumer *c, int64_t deadline)
+{
+    while (sticky_state_missing(c) && tg_now_ms() < deadline) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 50);
+        if (m)
+            rd_kafka_message_destroy(m);
+    }
+}
+
+/* Consumers whose handle must not be destroyed: reachable from here for
+ * the rest of the process, with their logger (librdkafka's threads may
+ * still log through it). */
+static tg_consumer *kept;
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void keep_alive(tg_consumer *c)
+{
+    tg_log(&c->logger, TG_LOG_WARN, "consumer", "stopped between joining and its first "
+           "cooperative-sticky assignment: the librdkafka handle is kept, not destroyed "
+           "(librdkafka 2.0.2 would abort; docs/runtime.md)", NULL, 0);
+    pthread_mutex_lock(&kept_lock);
+    c->kept_next = kept;
+    kept = c;
+    pthread_mutex_unlock(&kept_lock);
+}
+
 int tg_consumer_close(tg_consumer *c, tg_error *err)
 {
     if (!c || c->closed)
@@ -613,6 +685,7 @@ int tg_consumer_close(tg_consumer *c, tg_error *err)
         int64_t left = deadline - tg_now_ms();
         (void)commit_now(c, left > 0 ? (int)left : 0);
     }
+    await_first_assignment(c, deadline);
     bool closed = close_group(c, deadline);
     (void)tg_worker_mode_quiesce(c, NULL, deadline);
     while (c->n_parts)
@@ -633,6 +706,10 @@ void tg_consumer_free(tg_consumer *c)
         return;
     if (c->rk) {
         (void)tg_consumer_close(c, NULL); /* bounded; destroy must not close again */
+        if (sticky_state_missing(c)) {
+            keep_alive(c);
+            return;
+        }
         rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     tg_dlq_close(c, 0);

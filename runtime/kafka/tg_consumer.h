@@ -206,6 +206,23 @@ int tg_consumer_add_variant(tg_consumer *c, const tg_message_desc *desc, const c
 int tg_consumer_add_batch(tg_consumer *c, const tg_message_desc *desc, const char *topic,
                           tg_batch_fn fn, void *user, tg_error *err);
 
+/* A tombstone handler: a record of the topic with a NULL value (the delete
+ * marker of a compacted topic) whose route is handle (schema attribute
+ * `tombstones: handle`, or topicgen.tombstones=handle).  There is no decoded
+ * message: meta has the key, headers, offset and so on (valid only during
+ * the call).  Its result counts as a handler's: TG_OK stores the offset,
+ * TG_RETRY calls again after a backoff, TG_REJECT dead-letters. */
+typedef tg_result (*tg_tombstone_fn)(void *user, const tg_msg_meta *meta);
+
+/* Give the registered `topic` a tombstone handler (same threads as its
+ * handler).  Without one, a tombstone routed to handle is dead-lettered
+ * ("tombstone: no tombstone handler registered for topic '<topic>'").
+ * TG_ERR_STATE when topic is not registered (register it first), is in
+ * batch mode (its tombstones can only be skipped or dead-lettered), or
+ * after the first poll; TG_ERR_ARG for NULL arguments. */
+int tg_consumer_add_tombstone(tg_consumer *c, const char *topic, tg_tombstone_fn fn, void *user,
+                              tg_error *err);
+
 /* Subscribe to every registered topic (tg_consumer_poll/run do it on first
  * use).  Returns 0 or an error. */
 int tg_consumer_subscribe(tg_consumer *c, tg_error *err);

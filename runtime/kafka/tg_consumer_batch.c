@@ -139,6 +139,29 @@ static bool add_meta(tg_consumer *c, part *p, held *h, tg_record *rec, tg_batch_
     return false;
 }
 
+/* A tombstone (NULL value) is not collected: its route settles it here,
+ * skip (offset stored in order, counted) or dead letter ("tombstone", or
+ * handle, which has no handler in batch mode).  False: h has a value. */
+static bool settle_tombstone(tg_consumer *c, part *p, held *h)
+{
+    tg_record rec;
+    tg_route rt = tg_route_of(p->reg);
+    tg_prepared pr;
+    tg_handler_fn fn;
+    void *user;
+    tg_record_of(&rec, h->m, p->topic);
+    h->reason[0] = h->path[0] = '\0';
+    if (!tg_handle_tombstone(&rt, &rec, &pr, &fn, &user, h->reason, sizeof h->reason))
+        return false;
+    if (pr == TG_PREPARED_READY) {  /* skip: batch mode registers no tombstone handler */
+        h->state = H_DONE;
+        tg_metrics_add(c->metrics, TG_M_TOMBSTONES_SKIPPED, 1);
+    } else {
+        h->state = H_DLQ;
+    }
+    return true;
+}
+
 /* A union's variant index into it->meta.  False: h is dead. */
 static bool add_variant(const tg_message_desc *d, held *h, tg_batch_item *it)
 {
@@ -181,7 +204,7 @@ void tg_batch_mode_add(tg_consumer *c, part *p, held *h)
     }
     tg_batch_item *it = &b->items[i];
     tg_record rec;
-    if (!add_meta(c, p, h, &rec, it)) {
+    if (settle_tombstone(c, p, h) || !add_meta(c, p, h, &rec, it)) {
         tg_dlq_advance(c, p);
         return;
     }

@@ -20,9 +20,12 @@
 
 #include <stdio.h>
 
+#include "tg_spool.h"
+
 void tg_dlq_mark(held *h, const char *reason, const char *path)
 {
     h->state = H_DLQ;
+    h->shape = TG_DLQ_WHOLE;
     (void)snprintf(h->reason, sizeof h->reason, "%s", reason);
     (void)snprintf(h->path, sizeof h->path, "%s", path ? path : "");
 }
@@ -34,14 +37,108 @@ static void wait_to_reproduce(tg_consumer *c, part *p, held *h)
     p->due_ms = tg_now_ms() + c->s.dlq_retry_backoff_ms;
 }
 
+static tg_dlq_letter letter_of(const part *p, const held *h)
+{
+    return tg_dlq_letter_of(h->m, p->reg->dlq_topic, h->reason, h->path, h->attempts);
+}
+
+/* ---- the last resort: the spool, else stop ------------------------------- */
+
+/* Append l's whole envelope (value uncut) to the spool file. */
+static int spool_letter(tg_consumer *c, const tg_dlq_letter *l, tg_error *err)
+{
+    if (!c->dlq_spool && !(c->dlq_spool = tg_spool_open(c->s.producer_spool_path, err)))
+        return err->code;
+    tg_dlq_envelope e;
+    tg_dlq_envelope_build(&e, l, TG_DLQ_WHOLE, SIZE_MAX);
+    size_t n_orig = e.base_headers ? rd_kafka_header_cnt(e.base_headers) : 0;
+    tg_spool_header *hs = calloc(n_orig + e.n_headers, sizeof *hs);
+    if (!hs)
+        return tg_error_set(err, TG_ERR_NOMEM, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < n_orig; i++) {
+        const char *name;
+        if (rd_kafka_header_get_all(e.base_headers, i, &name, &hs[n].value, &hs[n].value_len)
+            == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            hs[n].name = name;
+            hs[n++].name_len = strlen(name);
+        }
+    }
+    for (size_t i = 0; i < e.n_headers; i++, n++)
+        hs[n] = (tg_spool_header){ e.headers[i].name, strlen(e.headers[i].name),
+                                   e.headers[i].value, e.headers[i].len };
+    tg_spool_record r = { e.topic, strlen(e.topic), -1, 0, e.key, e.key_len,
+                          e.value, e.value_len, hs, n };
+    int rc = tg_spool_append(c->dlq_spool, &r, err);
+    free(hs);
+    return rc;
+}
+
+/* The DLQ topic will not take h (why): save it in the spool file when one is
+ * configured (then h is done), else stop the consumer with an error that
+ * says what was refused and how to fix it.  Either way nothing is lost and
+ * no offset passes h. */
+static void give_up(tg_consumer *c, part *p, held *h, const char *why)
+{
+    tg_error err = { 0, "" };
+    tg_dlq_letter l = letter_of(p, h);
+    if (c->s.producer_spool_path[0] && spool_letter(c, &l, &err) == 0) {
+        tg_metrics_add(c->metrics, TG_M_SPOOLED, 1);
+        tg_ledger_log(c, TG_LOG_ERROR, "dead-letter topic refused the message, saved in the "
+                      "spool file", p, h->m->offset, "error", why);
+        h->state = H_DONE;
+        tg_dlq_advance(c, p);
+        return;
+    }
+    h->state = H_DLQ_REFUSED;
+    (void)snprintf(c->refused, sizeof c->refused,
+                   "dead-letter topic '%s' refused %s [%d] offset %lld (%zu bytes): %s%s%s",
+                   l.dlq_topic, l.topic, (int)l.partition, (long long)l.offset, l.value_len, why,
+                   err.message[0] ? "; spool: " : "", err.message);
+    tg_ledger_log(c, TG_LOG_ERROR, "dead letter refused, the consumer stops without committing "
+                  "past it; fix: create the dead-letter topic with max.message.bytes at least "
+                  "that of the source topic and write access for this client, or set "
+                  "topicgen.producer.spool.path", p, h->m->offset, "error", c->refused);
+}
+
+const char *tg_dlq_refused(const tg_consumer *c)
+{
+    return c->refused[0] ? c->refused : NULL;
+}
+
+/* ---- producing ------------------------------------------------------------ */
+
+static void produce(tg_consumer *c, part *p, held *h);
+
+/* h's envelope failed for good (fate SHRINK or REFUSED): the next smaller
+ * shape, or the last resort. */
+static void failed_for_good(tg_consumer *c, part *p, held *h, tg_dlq_fate fate, const char *why)
+{
+    if (fate == TG_DLQ_SHRINK && h->shape + 1 < TG_DLQ_N_SHAPES) {
+        h->shape++;
+        tg_ledger_log(c, TG_LOG_WARN, "dead letter refused as is, sending a smaller envelope", p,
+                      h->m->offset, "error", why);
+        produce(c, p, h);
+        return;
+    }
+    give_up(c, p, h, why);
+}
+
 static void produce(tg_consumer *c, part *p, held *h)
 {
     tg_error err;
-    tg_dlq_letter l = tg_dlq_letter_of(h->m, p->reg->dlq_topic, h->reason, h->path, h->attempts);
+    tg_dlq_letter l = letter_of(p, h);
     h->token = ++c->next_token;
-    if (tg_dlq_send(c->dlq, &l, TG_DLQ_WHOLE, (size_t)c->s.dlq_max_value_bytes,
-                    (void *)(uintptr_t)h->token, &err) == 0) {
+    int rc = tg_dlq_send(c->dlq, &l, (tg_dlq_shape)h->shape, (size_t)c->s.dlq_max_value_bytes,
+                         (void *)(uintptr_t)h->token, &err);
+    if (rc == 0) {
         h->state = H_DLQ_SENT;
+        return;
+    }
+    if (rc != TG_ERR_QUEUE_FULL && rc != TG_ERR_UNAVAILABLE) {
+        /* refused before it left: too large for message.max.bytes, an
+         * unknown topic, a bad argument; a smaller envelope may pass */
+        failed_for_good(c, p, h, TG_DLQ_SHRINK, err.message);
         return;
     }
     tg_ledger_log(c, TG_LOG_WARN, "dead-letter produce failed, will retry", p, h->m->offset,
@@ -85,6 +182,11 @@ static void on_delivery(void *user, const tg_delivery *d)
         tg_ledger_log(c, TG_LOG_WARN, "dead-lettered", p, h->m->offset, "reason", h->reason);
         h->state = H_DONE;
         tg_dlq_advance(c, p);
+        return;
+    }
+    tg_dlq_fate fate = d->fatal ? TG_DLQ_REFUSED : tg_dlq_fate_of((rd_kafka_resp_err_t)d->err);
+    if (fate != TG_DLQ_RETRY) {
+        failed_for_good(c, p, h, fate, d->error);
         return;
     }
     tg_ledger_log(c, TG_LOG_ERROR, "dead-letter delivery failed, offset not stored, will retry",
@@ -136,4 +238,6 @@ void tg_dlq_close(tg_consumer *c, int timeout_ms)
 {
     (void)tg_producer_close(c->dlq, timeout_ms, NULL); /* NULL is fine */
     c->dlq = NULL;
+    tg_spool_close(c->dlq_spool);
+    c->dlq_spool = NULL;
 }

@@ -64,7 +64,9 @@ typedef enum hstate {
     H_DONE,      /* handled OK or DLQ confirmed: offset may be stored    */
     H_DLQ,       /* must be dead-lettered; not yet produced              */
     H_DLQ_SENT,  /* DLQ produce in flight                                */
-    H_DLQ_WAIT   /* DLQ delivery failed; re-produce at part->due_ms      */
+    H_DLQ_WAIT,  /* DLQ delivery failed; re-produce at part->due_ms      */
+    H_DLQ_REFUSED /* the DLQ topic refused every envelope and no spool took
+                    it: the consumer is stopping with c->refused         */
 } hstate;
 
 struct tg_job;                     /* worker mode's work item (its file's) */
@@ -74,6 +76,7 @@ typedef struct held {
     hstate state;
     int attempts;                  /* handler calls so far                */
     uint64_t token;                /* matches the DLQ delivery report     */
+    int shape;                     /* the tg_dlq_shape to send (dlq)      */
     struct tg_job *job;            /* worker mode: its work item, or NULL */
     int64_t due_ms;                /* worker mode: when an H_RETRY is due */
     char reason[200];
@@ -91,6 +94,9 @@ typedef struct reg {
     void **variant_users;
     tg_batch_fn batch_fn;
     void *batch_user;
+    tg_tombstone_fn tombstone_fn;  /* tg_consumer_add_tombstone, or NULL   */
+    void *tombstone_user;
+    int tombstones;                /* the topicgen.tombstones setting      */
 } reg;
 
 /* One assigned partition: the ledger's unit. */
@@ -149,10 +155,19 @@ struct tg_consumer {
     tg_breaker breaker;            /* used when s.breaker_enable          */
     _Atomic int stop;
     bool subscribed, closed, dirty, fatal;
+    bool assigned_once;            /* a rebalance gave us an assignment
+                                      (maybe empty): see tg_consumer.c,
+                                      "librdkafka 2.0.2's sticky state"    */
+    struct tg_consumer *kept_next; /* in the list of consumers kept alive
+                                      instead of destroyed (same place)    */
     int64_t next_commit_ms;
     uint64_t next_token;
     uint64_t rng;
     unsigned dlq_polls;            /* tg_dlq_poll's call counter          */
+    struct tg_spool *dlq_spool;    /* last resort for refused dead letters,
+                                      opened on first use, or NULL         */
+    char refused[600];             /* why a dead letter could not be saved:
+                                      set once, every poll then fails      */
 };
 
 /* ---- small helpers every layer uses --------------------------------------- */
@@ -233,6 +248,9 @@ void tg_dlq_poll(tg_consumer *c, bool idle);
 void tg_dlq_wait(tg_consumer *c, int64_t deadline_ms);
 /* Some partition's head waits for its DLQ delivery report. */
 bool tg_dlq_in_flight(const tg_consumer *c);
+/* Why the consumer must stop (a dead letter neither the DLQ topic nor a
+ * spool took), or NULL. */
+const char *tg_dlq_refused(const tg_consumer *c);
 
 /* ---- tg_consumer_handling.c: one message, the consumer's side ------------- */
 
@@ -254,7 +272,8 @@ void tg_handling_run_inline(tg_consumer *c, part *p, held *h);
 /* The handlers of r, as tg_handle takes them. */
 static inline tg_route tg_route_of(const reg *r)
 {
-    tg_route rt = { r->desc, r->fn, r->user, r->variant_fns, r->variant_users };
+    tg_route rt = { r->desc, r->fn, r->user, r->variant_fns, r->variant_users,
+                    r->tombstone_fn, r->tombstone_user, r->tombstones };
     return rt;
 }
 

@@ -1,5 +1,5 @@
-/* tg_handle: handling one consumed record (see tg_handle_int.h): meta, the
- * tg-schema check, decoding with arena growth, union variant dispatch, the
+/* tg_handle: handling one consumed record (see tg_handle_int.h): meta, a
+ * tombstone's route, the tg-schema check, decoding with arena growth, union variant dispatch, the
  * translator and handler call and the verdict on its result.  Also the
  * tg_msg_meta accessors of tg_consumer.h (tg_reject_reason, tg_meta_header),
  * which belong to the same unit. */
@@ -74,7 +74,7 @@ static bool grow_arena(tg_hctx *d, size_t need)
     return true;
 }
 
-/* ---- steps 1 and 2: meta and the tg-schema check -------------------------- */
+/* ---- step 1: meta ---------------------------------------------------------- */
 
 void tg_record_of(tg_record *r, const rd_kafka_message_t *m, const char *topic)
 {
@@ -111,6 +111,73 @@ void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attem
     meta->desc = desc;
     meta->raw = rec->raw;
 }
+
+/* ---- tombstones: records with a NULL value ------------------------------ */
+
+/* The steps tg_handle_tombstone picks: a skip (nothing to call) and the
+ * call of the route's tombstone handler (user: the route).  tg_handle_call
+ * recognises both: a tombstone has no message for a translator. */
+static tg_result tombstone_skip(void *user, const void *msg, const tg_msg_meta *meta)
+{
+    (void)user;
+    (void)msg;
+    (void)meta;
+    return TG_OK;
+}
+
+static tg_result tombstone_handle(void *user, const void *msg, const tg_msg_meta *meta)
+{
+    const tg_route *route = user;
+    (void)msg;
+    return route->tombstone_fn(route->tombstone_user, meta);
+}
+
+/* The route of route's NULL values: topicgen.tombstones, else the schema's. */
+static int tombstone_route(const tg_route *route)
+{
+    switch (route->tombstones) {
+    case TG_TOMBSTONES_ALL_SKIP:
+        return TG_TOMBSTONES_SKIP;
+    case TG_TOMBSTONES_ALL_HANDLE:
+        return TG_TOMBSTONES_HANDLE;
+    case TG_TOMBSTONES_ALL_DLQ:
+        return TG_TOMBSTONES_DLQ;
+    default:
+        return route->desc->tombstones;
+    }
+}
+
+bool tg_handle_tombstone(const tg_route *route, const tg_record *rec, tg_prepared *pr,
+                         tg_handler_fn *fn, void **user, char *reason, size_t rcap)
+{
+    if (rec->value)
+        return false;
+    *fn = NULL;
+    *user = NULL;
+    *pr = TG_PREPARED_READY;
+    switch (tombstone_route(route)) {
+    case TG_TOMBSTONES_DLQ:
+        (void)snprintf(reason, rcap, "tombstone");
+        *pr = TG_PREPARED_BAD;
+        break;
+    case TG_TOMBSTONES_HANDLE:
+        if (!route->tombstone_fn) {
+            (void)snprintf(reason, rcap, "tombstone: no tombstone handler registered for topic "
+                           "'%.120s'", rec->topic ? rec->topic : "");
+            *pr = TG_PREPARED_NO_HANDLER;
+            break;
+        }
+        *fn = tombstone_handle;
+        *user = (void *)(uintptr_t)route;
+        break;
+    default:
+        *fn = tombstone_skip;
+        break;
+    }
+    return true;
+}
+
+/* ---- step 2: the tg-schema check -------------------------------------------- */
 
 /* Is v[0..n) exactly "<schema>.<name>"? */
 static bool names_desc(const void *v, size_t n, const tg_message_desc *d)
@@ -228,6 +295,9 @@ tg_prepared tg_handle_prepare(tg_hctx *d, const tg_route *route, const tg_record
     tg_handle_meta(rec, route->desc, attempt, meta);
     meta->reason = reason;
     meta->reason_cap = rcap;
+    tg_prepared tombstone;
+    if (tg_handle_tombstone(route, rec, &tombstone, fn, user, reason, rcap))
+        return tombstone;
     if (!tg_handle_schema(meta, schema_check, reason, rcap))
         return TG_PREPARED_BAD;
     do {                           /* bounded: each ARENA_FULL grew the arena */
@@ -247,9 +317,14 @@ tg_result tg_handle_call(tg_translate_fn translate, void *translate_user, tg_han
                          void *user, void *msg, const tg_msg_meta *meta, tg_metrics *metrics,
                          bool *handler_called)
 {
+    bool tombstone = fn == tombstone_skip || fn == tombstone_handle;
     if (handler_called)
         *handler_called = false;
-    if (translate) {
+    if (fn == tombstone_skip) {
+        tg_metrics_add(metrics, TG_M_TOMBSTONES_SKIPPED, 1);
+        return TG_OK;
+    }
+    if (translate && !tombstone) {
         tg_error why;
         tg_error_clear(&why);
         tg_result r = translate(translate_user, msg, meta, &why);

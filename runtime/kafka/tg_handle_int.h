@@ -4,6 +4,8 @@
  *
  * The steps, in the order the consumer runs them:
  *   1. tg_handle_meta      fill tg_msg_meta from a record view (tg_record);
+ *      tg_handle_tombstone a NULL value takes its route (skip, handle, dlq)
+ *                          instead of steps 2-4;
  *   2. tg_handle_schema    the tg-schema header check (topicgen.schema.check);
  *   3. tg_handle_decode    desc->decode into a slot, growing the arena up to
  *                          topicgen.arena.max.bytes; a failure becomes the
@@ -14,7 +16,8 @@
  *   6. tg_handle_verdict   what the result means at attempt n of max:
  *                          done, retry, or dead-letter with which reason.
  * tg_handle_prepare runs 1-4 for one message (inline and worker mode);
- * batch mode composes 1-3 and its own variant check.
+ * batch mode composes 1-3 (with tg_handle_tombstone) and its own variant
+ * check.
  *
  * Private to runtime/kafka (not installed).  Nothing here allocates per message except
  * tg_hctx_init and a (rare) arena growth; reasons and paths are written
@@ -67,7 +70,8 @@ typedef struct tg_record {
     int64_t timestamp_ms;              /* -1 if none                          */
     const void *key;                   /* NULL if no key                      */
     size_t key_len;
-    const void *value;                 /* the JSON; NULL means empty          */
+    const void *value;                 /* the JSON; NULL: a tombstone (null
+                                          value), "" with len 0: an empty one  */
     size_t len;
     const rd_kafka_headers_t *headers; /* NULL if none                        */
     const rd_kafka_message_t *raw;     /* NULL outside a consumer             */
@@ -85,12 +89,39 @@ typedef struct tg_route {
     void *user;
     tg_handler_fn const *variant_fns;  /* NULL for a plain registration */
     void *const *variant_users;
+    tg_tombstone_fn tombstone_fn;      /* NULL: none registered            */
+    void *tombstone_user;
+    int tombstones;                    /* a tg_tombstones_setting: 0 = the
+                                          descriptor's route               */
 } tg_route;
+
+typedef enum tg_prepared {
+    TG_PREPARED_READY,     /* meta, *fn, *user set: call it                 */
+    TG_PREPARED_BAD,       /* schema mismatch, decode failure or a tombstone
+                              routed to dlq: dead-letter                     */
+    TG_PREPARED_NO_HANDLER /* unknown/unhandled variant, or a tombstone
+                              without its handler: dead-letter               */
+} tg_prepared;
 
 /* Step 1: meta for rec decoded with desc, at handler call `attempt` (1 =
  * first).  variant is -1; reason (the tg_reject_reason target) is NULL. */
 void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attempt,
                     tg_msg_meta *meta);
+
+/* After step 1: is rec a tombstone (a NULL value)?  false: go on with step
+ * 2.  true: *pr is what tg_handle_prepare returns for it, by its route
+ * (route->tombstones unless 0, else route->desc->tombstones):
+ *   skip    TG_PREPARED_READY, *fn the skip step (tg_handle_call stores the
+ *           offset's verdict TG_OK, counts topicgen_tombstones_skipped_total
+ *           and calls nothing);
+ *   handle  TG_PREPARED_READY, *fn the step that calls route->tombstone_fn
+ *           (*user = route: it must outlive the call), or, with no handler,
+ *           TG_PREPARED_NO_HANDLER and reason "tombstone: no tombstone
+ *           handler registered for topic '<topic>'";
+ *   dlq     TG_PREPARED_BAD, reason "tombstone".
+ * An empty (non-null) value is no tombstone: it fails to decode. */
+bool tg_handle_tombstone(const tg_route *route, const tg_record *rec, tg_prepared *pr,
+                         tg_handler_fn *fn, void **user, char *reason, size_t rcap);
 
 /* Step 2: the tg-schema check of policy (a tg_schema_check) for meta's
  * record against meta->desc ("<schema>.<name>", compared byte for byte, no
@@ -120,23 +151,20 @@ tg_decode_res tg_handle_decode(tg_hctx *d, const tg_message_desc *desc, const vo
 tg_handler_fn tg_handle_pick(const tg_route *route, const void *msg, tg_msg_meta *meta,
                              void **user, char *reason, size_t rcap, char *path, size_t pcap);
 
-typedef enum tg_prepared {
-    TG_PREPARED_READY,     /* meta, *fn, *user set: call it                 */
-    TG_PREPARED_BAD,       /* schema mismatch or decode failure: dead-letter */
-    TG_PREPARED_NO_HANDLER /* unknown/unhandled variant: dead-letter         */
-} tg_prepared;
-
-/* One message through steps 1-4: meta (meta->reason = reason), schema check,
- * decode into slot with d's arena (reset first; grown and retried while the
- * decoder asks for more, within max_bytes), handler pick.  reason and path
- * are cleared first and written on failure. */
+/* One message through steps 1-4: meta (meta->reason = reason), a
+ * tombstone's route (tg_handle_tombstone), schema check, decode into slot
+ * with d's arena (reset first; grown and retried while the decoder asks for
+ * more, within max_bytes), handler pick.  reason and path are cleared first
+ * and written on failure. */
 tg_prepared tg_handle_prepare(tg_hctx *d, const tg_route *route, const tg_record *rec,
                               int attempt, int schema_check, void *slot, tg_msg_meta *meta,
                               tg_handler_fn *fn, void **user, char *reason, size_t rcap,
                               char *path, size_t pcap);
 
 /* Step 5: translate (may be NULL) and then, if it returned TG_OK, fn.  A
- * translator's TG_REJECT writes "translate: <why>" into meta->reason.  The
+ * translator's TG_REJECT writes "translate: <why>" into meta->reason.  For
+ * a tombstone's step (tg_handle_tombstone) there is no message: no
+ * translator; skip returns TG_OK with *handler_called false.  The
  * handler's run time goes to metrics when metrics is not NULL (clock reads
  * only then). *handler_called (may be NULL) says whether fn ran. */
 tg_result tg_handle_call(tg_translate_fn translate, void *translate_user, tg_handler_fn fn,

@@ -32,7 +32,8 @@ static const char *const counter_names[TG_M_COUNTER_COUNT] = {
     "topicgen_messages_retried_total",    "topicgen_messages_dead_lettered_total",
     "topicgen_delivery_failures_total",   "topicgen_commits_total",
     "topicgen_messages_delivered_total",  "topicgen_messages_fallback_total",
-    "topicgen_messages_spooled_total",
+    "topicgen_messages_spooled_total",    "topicgen_sends_refused_total",
+    "topicgen_tombstones_skipped_total",
 };
 
 static const char *const counter_help[TG_M_COUNTER_COUNT] = {
@@ -45,6 +46,8 @@ static const char *const counter_help[TG_M_COUNTER_COUNT] = {
     "Delivery reports with success.",
     "Failed deliveries saved by the producer fallback (DLQ copy or spool).",
     "Failed deliveries appended to the producer spool file.",
+    "Sends refused before the local queue because no broker was reachable.",
+    "Tombstones (null values) skipped by their route: offset stored, no handler.",
 };
 
 const char *tg_counter_name(tg_counter c)

@@ -37,6 +37,10 @@ typedef enum tg_counter {
     TG_M_FALLBACK,          /* topicgen_messages_fallback_total: failed deliveries saved by the
                                producer fallback (DLQ copy confirmed or spooled)              */
     TG_M_SPOOLED,           /* topicgen_messages_spooled_total: of those, appended to the spool */
+    TG_M_REFUSED,           /* topicgen_sends_refused_total: sends refused before librdkafka's
+                               queue (no broker reachable); spooled ones count in both   */
+    TG_M_TOMBSTONES_SKIPPED, /* topicgen_tombstones_skipped_total: null-value records whose
+                               route is skip: offset stored, no handler called            */
     TG_M_COUNTER_COUNT
 } tg_counter;
 

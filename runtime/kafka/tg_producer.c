@@ -1,8 +1,11 @@
 /* tg_producer: encode + key + topicgen headers + rd_kafka_producev, with
  * per-message delivery reports classified for the caller, fail-fast while
- * every broker is down, the fallback (fallback topic or spool file) for
- * failed deliveries, and bounded flush and close.  (The W3C traceparent
- * parser it validates tg_send_opts.traceparent with is tg_trace.c's.) */
+ * every broker is down (ended by any broker answer or by statistics showing
+ * a broker up), the spool for sends refused meanwhile (reported like any
+ * other send, refused = true), the fallback (fallback topic or spool file)
+ * for failed deliveries, and bounded flush and close.  Invariant: every send
+ * that returned 0 gets exactly one report.  (The W3C traceparent parser it
+ * validates tg_send_opts.traceparent with is tg_trace.c's.) */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_producer.h"
 
@@ -44,12 +47,30 @@ struct tg_producer {
     _Atomic int64_t down_since_ms; /* ALL_BROKERS_DOWN seen (monotonic ms) and
                                      no successful delivery since; 0 = none  */
     _Atomic int closing;          /* close purges: failures skip the DLQ    */
-    pthread_mutex_t fb_lock;      /* guards fb_head                         */
+    pthread_mutex_t fb_lock;      /* guards fb_head and refused_head        */
     struct fb_copy *fb_head;      /* fallback copies awaiting their report  */
     _Atomic size_t fb_count;
+    struct refused_send *refused_head; /* refused sends spooled, report not yet  */
+    struct refused_send **refused_tail; /* served (oldest first)                 */
+    int64_t last_refusal_log_ms;  /* a refusal without a spool is logged at
+                                     most once a second (guarded by fb_lock) */
     struct capture *capture;      /* capture mode (rk NULL), else NULL      */
     tg_embedded *embedded;        /* the shared embedded cluster held, or NULL */
 };
+
+/* A send refused before librdkafka's queue and appended to the spool: its
+ * report (refused, fallback spool) is served at the next serving point, as
+ * any other report.  Key and topic are copied after the struct. */
+typedef struct refused_send {
+    struct refused_send *next;
+    void *opaque;
+    int err;                      /* __ALL_BROKERS_DOWN or __QUEUE_FULL      */
+    int32_t partition;
+    size_t key_len;
+    char *key;                    /* NULL when the message had no key       */
+    char *topic;
+    char why[300];
+} refused_send;
 
 /* A copy of a failed message on its way to the fallback topic: the original's
  * report is made when the copy's own report arrives. */
@@ -136,16 +157,16 @@ static int64_t failed_timestamp(const rd_kafka_message_t *m)
     return ts < 0 ? 0 : ts;
 }
 
-/* Append m (as sent to `topic`) to the spool.  0 on success. */
-static int spool_message(tg_producer *p, const rd_kafka_message_t *m, const char *topic)
+/* Append one record (headers h, may be NULL) to the spool.  0 on success;
+ * on failure the loss is logged. */
+static int spool_append(tg_producer *p, const tg_spool_record *base, const rd_kafka_headers_t *h)
 {
-    rd_kafka_headers_t *h = NULL;
     tg_error e;
-    size_t n = rd_kafka_message_headers(m, &h) == 0 ? rd_kafka_header_cnt(h) : 0;
+    size_t n = h ? rd_kafka_header_cnt(h) : 0;
     tg_spool_header *sh = n ? calloc(n, sizeof *sh) : NULL;
     if (!p->spool || (n && !sh)) {
         free(sh);
-        log_loss(p, topic, p->spool ? "out of memory" : "no spool");
+        log_loss(p, base->topic, p->spool ? "out of memory" : "no spool");
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -154,17 +175,27 @@ static int spool_message(tg_producer *p, const rd_kafka_message_t *m, const char
         sh[i].name = name;
         sh[i].name_len = strlen(name);
     }
-    tg_spool_record r = { topic, strlen(topic), m->partition, failed_timestamp(m), m->key,
-                          m->key_len, m->payload, m->len, sh, n };
+    tg_spool_record r = *base;
+    r.headers = sh;
+    r.n_headers = n;
     int rc = tg_spool_append(p->spool, &r, &e);
     free(sh);
     if (rc) {
-        log_loss(p, topic, e.message);
+        log_loss(p, base->topic, e.message);
         return -1;
     }
     tg_metrics_add(p->metrics, TG_M_SPOOLED, 1);
     tg_metrics_add(p->metrics, TG_M_FALLBACK, 1);
     return 0;
+}
+
+/* Append failed message m (as sent to `topic`) to the spool.  0 on success. */
+static int spool_message(tg_producer *p, const rd_kafka_message_t *m, const char *topic)
+{
+    rd_kafka_headers_t *h = NULL;
+    tg_spool_record r = { topic, strlen(topic), m->partition, failed_timestamp(m), m->key,
+                          m->key_len, m->payload, m->len, NULL, 0 };
+    return spool_append(p, &r, rd_kafka_message_headers(m, &h) == 0 ? h : NULL);
 }
 
 static int produce(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h, tg_error *err);
@@ -292,8 +323,8 @@ static void on_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     int err = delivery_error(m, &why);
     (void)rk;
     atomic_fetch_sub(&p->in_flight, 1);
-    if (!m->err)
-        atomic_store(&p->down_since_ms, 0); /* a broker is reachable again */
+    if ((int)m->err >= 0)           /* success or a broker's error: one answered */
+        atomic_store(&p->down_since_ms, 0);
     if (fb) {
         fallback_copy_done(p, m, fb);
         return;
@@ -336,6 +367,60 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
            "producer", reason, kv, 1);
 }
 
+/* Does json[0..len) contain needle? */
+static bool contains(const char *json, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (json[i] == needle[0] && memcmp(json + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* Does a librdkafka statistics snapshot taken after since_ms (monotonic ms;
+ * its "ts" is librdkafka's monotonic clock in microseconds, the first key
+ * of the object) show a broker in state UP? */
+static bool broker_up_after(const char *json, size_t len, int64_t since_ms)
+{
+    const char *ts = NULL;
+    for (size_t i = 0; i + 5 < len && !ts; i++)
+        if (memcmp(json + i, "\"ts\":", 5) == 0)
+            ts = json + i + 5;
+    if (!ts)
+        return false;
+    long long us = strtoll(ts, NULL, 10);
+    return us / 1000 > since_ms && contains(json, len, "\"state\":\"UP\"");
+}
+
+/* librdkafka's statistics, on the polling thread: a broker up again ends
+ * the outage even while the pending messages' reports are still out (a
+ * slow answer, retries), so fail-fast never reports a stale outage. */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+    tg_producer *p = opaque;
+    int64_t since = atomic_load(&p->down_since_ms);
+    (void)rk;
+    if (since && broker_up_after(json, len, since))
+        (void)atomic_compare_exchange_strong(&p->down_since_ms, &since, 0);
+    return 0;                       /* librdkafka frees json */
+}
+
+/* With fail-fast on, ask for statistics often enough (a quarter of the
+ * bound, 100 ms to 1 s) to see a broker come back, unless the config
+ * already asks for them. */
+static void watch_brokers(tg_producer *p, rd_kafka_conf_t *rc)
+{
+    char v[32];
+    size_t vl = sizeof v;
+    rd_kafka_conf_set_stats_cb(rc, on_stats);
+    if (p->unavailable_ms <= 0 || rd_kafka_conf_get(rc, "statistics.interval.ms", v, &vl)
+        || strcmp(v, "0") != 0)
+        return;
+    int ms = p->unavailable_ms / 4;
+    (void)snprintf(v, sizeof v, "%d", ms < 100 ? 100 : ms > 1000 ? 1000 : ms);
+    (void)rd_kafka_conf_set(rc, "statistics.interval.ms", v, NULL, 0);
+}
+
 /* Read the fallback knobs and open the spool if one is used. */
 static int setup_fallback(tg_producer *p, const tg_settings *s, tg_error *err)
 {
@@ -355,6 +440,11 @@ static int setup_fallback(tg_producer *p, const tg_settings *s, tg_error *err)
 
 static void free_producer(tg_producer *p)
 {
+    while (p->refused_head) {       /* only when a close could not serve them */
+        refused_send *next = p->refused_head->next;
+        free(p->refused_head);
+        p->refused_head = next;
+    }
     while (p->fb_head) {            /* copies rd_kafka_destroy never reported */
         fb_copy *next = p->fb_head->next;
         free(p->fb_head);
@@ -387,6 +477,7 @@ tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts
         return NULL;
     }
     (void)pthread_mutex_init(&p->fb_lock, NULL); /* default attributes: cannot fail on Linux */
+    p->refused_tail = &p->refused_head;
     if (setup_fallback(p, tg_config_settings(conf), err)
         || tg_embedded_resolve(rc, &p->embedded, err)) { /* no bootstrap: fail now */
         rd_kafka_conf_destroy(rc);
@@ -401,6 +492,7 @@ tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts
     rd_kafka_conf_set_dr_msg_cb(rc, on_dr);
     rd_kafka_conf_set_log_cb(rc, on_log);
     rd_kafka_conf_set_error_cb(rc, on_error);
+    watch_brokers(p, rc);
     p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, rc, errstr, sizeof errstr);
     if (!p->rk) {
         rd_kafka_conf_destroy(rc);
@@ -522,8 +614,10 @@ static int build_headers(tg_producer *p, rd_kafka_headers_t *h, const tg_message
     return add_extra_headers(h, o->headers, o->n_headers, err);
 }
 
-/* produceva with owned headers (no GNU-extension macros); frees them on failure. */
-static int produce(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h, tg_error *err)
+/* produceva with owned headers (no GNU-extension macros).  On failure h
+ * is still the caller's, to spool or destroy. */
+static int produce_keep(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h,
+                        tg_error *err)
 {
     rd_kafka_vu_t vu[8];
     if (p->capture)
@@ -552,7 +646,6 @@ static int produce(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h
     if (!e)
         return 0;
     atomic_fetch_sub(&p->in_flight, 1);
-    rd_kafka_headers_destroy(h);
     int code = rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__QUEUE_FULL ? TG_ERR_QUEUE_FULL
                                                                         : TG_ERR_KAFKA;
     tg_error_set(err, code, "produce to %s: %s", r->topic, rd_kafka_error_string(e));
@@ -560,25 +653,160 @@ static int produce(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h
     return code;
 }
 
+/* produce_keep, destroying h on failure. */
+static int produce(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h, tg_error *err)
+{
+    int rc = produce_keep(p, r, h, err);
+    if (rc)
+        rd_kafka_headers_destroy(h);
+    return rc;
+}
+
+/* ---- refused sends: spooled with a report, or impossible to miss ---------- */
+
+/* librdkafka said every broker is down, and no broker has answered since. */
+static bool brokers_down(tg_producer *p)
+{
+    return atomic_load(&p->down_since_ms) != 0;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Append a refused record to the spool and queue its report (refused,
+ * fallback spool).  0 when spooled; else code, with err saying that the
+ * message was neither sent nor saved. */
+static int spool_refused(tg_producer *p, const tg_raw_record *r, const rd_kafka_headers_t *h,
+                         int code, tg_error *err)
+{
+    size_t tl = strlen(r->topic);
+    refused_send *rf = calloc(1, sizeof *rf + r->key_len + tl + 2);
+    tg_spool_record sr = { r->topic, tl, r->partition,
+                           r->timestamp_ms ? r->timestamp_ms : wall_ms(),
+                           r->key_len ? r->key : NULL, r->key_len, r->value, r->value_len,
+                           NULL, 0 };
+    if (!rf || spool_append(p, &sr, h)) {
+        char why[sizeof err->message];
+        free(rf);
+        tg_metrics_add(p->metrics, TG_M_REFUSED, 1);
+        memcpy(why, err->message, sizeof why);
+        return tg_error_set(err, code, "%.300s; the spool append failed too: NOT sent and NOT "
+                            "spooled, the message is still yours", why);
+    }
+    rf->opaque = r->msg_opaque;
+    rf->err = code == TG_ERR_QUEUE_FULL ? RD_KAFKA_RESP_ERR__QUEUE_FULL
+                                        : RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN;
+    rf->partition = r->partition;
+    rf->key_len = r->key_len;
+    rf->key = r->key_len ? memcpy((char *)(rf + 1), r->key, r->key_len) : NULL;
+    rf->topic = memcpy((char *)(rf + 1) + r->key_len + 1, r->topic, tl + 1);
+    (void)snprintf(rf->why, sizeof rf->why, "refused and spooled: %s", err->message);
+    atomic_fetch_add(&p->in_flight, 1);  /* until its report is served */
+    pthread_mutex_lock(&p->fb_lock);
+    *p->refused_tail = rf;
+    p->refused_tail = &rf->next;
+    pthread_mutex_unlock(&p->fb_lock);
+    tg_metrics_add(p->metrics, TG_M_REFUSED, 1);
+    return 0;
+}
+
+/* A refused send without a spool: counted, logged (at most once a second)
+ * and returned with a text that says the message was not saved. */
+static int refused_unsaved(tg_producer *p, int code, tg_error *err)
+{
+    int64_t now = tg_now_ms();
+    bool log_it = false;
+    tg_metrics_add(p->metrics, TG_M_REFUSED, 1);
+    pthread_mutex_lock(&p->fb_lock);
+    if (now - p->last_refusal_log_ms >= 1000) {
+        p->last_refusal_log_ms = now;
+        log_it = true;
+    }
+    pthread_mutex_unlock(&p->fb_lock);
+    char why[sizeof err->message];
+    memcpy(why, err->message, sizeof why);
+    tg_error_set(err, code, "%.300s: NOT sent and NOT spooled (no topicgen.producer.spool.path), "
+                 "the message is still yours", why);
+    if (log_it) {
+        tg_log_kv kv[1] = { { "error", err->message } };
+        tg_log(&p->logger, TG_LOG_WARN, "producer", "send refused", kv, 1);
+    }
+    return code;
+}
+
+/* Queue r (headers h, owned) unless it is refused: no broker reachable
+ * for longer than the bound (unavailable; err holds why), or librdkafka's
+ * queue full while no broker is reachable (it cannot drain).  A refused
+ * send goes to the spool when there is one.  A full queue while a broker is
+ * reachable stays TG_ERR_QUEUE_FULL: it drains, poll and send again. */
+static int submit(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h,
+                  bool unavailable, tg_error *err)
+{
+    int rc = unavailable ? TG_ERR_UNAVAILABLE : produce_keep(p, r, h, err);
+    if (rc == 0)
+        return 0;
+    bool refused = rc == TG_ERR_UNAVAILABLE || (rc == TG_ERR_QUEUE_FULL && brokers_down(p));
+    if (refused)
+        rc = p->spool ? spool_refused(p, r, h, rc, err) : refused_unsaved(p, rc, err);
+    rd_kafka_headers_destroy(h);
+    return rc;
+}
+
+/* Serve the reports of refused, spooled sends queued so far (not those a
+ * callback queues meanwhile: bounded).  Returns how many were served. */
+static int serve_refused(tg_producer *p)
+{
+    pthread_mutex_lock(&p->fb_lock);
+    refused_send *rf = p->refused_head;
+    p->refused_head = NULL;
+    p->refused_tail = &p->refused_head;
+    pthread_mutex_unlock(&p->fb_lock);
+    int served = 0;
+    while (rf) {
+        refused_send *next = rf->next;
+        tg_delivery d;
+        memset(&d, 0, sizeof d);
+        d.topic = rf->topic;
+        d.partition = rf->partition;
+        d.offset = -1;
+        d.key = rf->key;
+        d.key_len = rf->key_len;
+        d.msg_opaque = rf->opaque;
+        d.error = rf->why;
+        d.refused = true;
+        atomic_fetch_sub(&p->in_flight, 1);
+        report(p, &d, rf->err, TG_FALLBACK_SPOOL);
+        free(rf);
+        rf = next;
+        served++;
+    }
+    return served;
+}
+
 static int send_locked(tg_producer *p, const tg_message_desc *desc, const void *msg,
-                       const tg_send_opts *o, tg_error *err)
+                       const tg_send_opts *o, bool unavailable, tg_error *err)
 {
     size_t len = 0, key_len = 0;
     if (encode_locked(p, desc, msg, &len, err) || key_locked(p, desc, msg, &key_len, err))
-        return err ? err->code : TG_ERR_ENCODE;
+        return err->code;
     rd_kafka_headers_t *h = rd_kafka_headers_new(4 + o->n_headers);
     if (build_headers(p, h, desc, o, err)) {
         rd_kafka_headers_destroy(h);
-        return err ? err->code : TG_ERR_KAFKA;
+        return err->code;
     }
     tg_raw_record r = { o->topic ? o->topic : desc->topic, o->partition, p->key, key_len,
                         p->buf, len, NULL, NULL, 0, o->timestamp_ms, o->msg_opaque };
-    return produce(p, &r, h, err);
+    return submit(p, &r, h, unavailable, err);
 }
 
 /* TG_ERR_UNAVAILABLE while every broker has been down for longer than the
  * bound; one probe passes whenever nothing is in flight, so a recovery is
- * seen (its successful report clears the state). */
+ * seen (its report, or librdkafka's statistics showing a broker up, clears
+ * the state). */
 static int check_available(tg_producer *p, bool may_poll, tg_error *err)
 {
     int64_t since = atomic_load(&p->down_since_ms);
@@ -599,30 +827,40 @@ static int check_available(tg_producer *p, bool may_poll, tg_error *err)
 int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *msg,
                      const tg_send_opts *opts, tg_error *err)
 {
+    tg_error local;
     tg_send_opts o = opts ? *opts : tg_send_opts_default();
+    if (!err)
+        err = &local;
     if (!p || !desc || !msg || !desc->encode || !(o.topic || desc->topic))
         return tg_error_set(err, TG_ERR_ARG, "tg_producer_send: missing producer, message, "
                                              "encoder or topic");
     if (o.traceparent && !tg_traceparent_parse(o.traceparent, strlen(o.traceparent), NULL))
         return tg_error_set(err, TG_ERR_ARG, "invalid traceparent \"%.64s\"", o.traceparent);
-    if (check_available(p, true, err))
-        return TG_ERR_UNAVAILABLE;
+    bool unavailable = check_available(p, true, err) != 0;
+    if (unavailable && !p->spool)   /* fail fast: nothing to encode for */
+        return refused_unsaved(p, TG_ERR_UNAVAILABLE, err);
     pthread_mutex_lock(&p->send_lock);
-    int rc = send_locked(p, desc, msg, &o, err);
+    int rc = send_locked(p, desc, msg, &o, unavailable, err);
     pthread_mutex_unlock(&p->send_lock);
     if (p->capture)
         (void)capture_serve(p);
     else
         rd_kafka_poll(p->rk, 0);
+    (void)serve_refused(p);
     return rc;
 }
 
 int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err)
 {
+    tg_error local;
+    if (!err)
+        err = &local;
     if (!p || !rec || !rec->topic)
         return tg_error_set(err, TG_ERR_ARG, "tg_producer_send_raw: missing producer or topic");
-    if (check_available(p, false, err)) /* no poll: callable from a delivery callback */
-        return TG_ERR_UNAVAILABLE;
+    /* no poll: callable from a delivery callback */
+    bool unavailable = check_available(p, false, err) != 0;
+    if (unavailable && !p->spool)
+        return refused_unsaved(p, TG_ERR_UNAVAILABLE, err);
     rd_kafka_headers_t *h = rec->base_headers
                                 ? rd_kafka_headers_copy(rec->base_headers)
                                 : rd_kafka_headers_new(rec->n_headers);
@@ -630,14 +868,18 @@ int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err
         rd_kafka_headers_destroy(h);
         return TG_ERR_KAFKA;
     }
-    return produce(p, rec, h, err);
+    return submit(p, rec, h, unavailable, err);
 }
 
 int tg_producer_poll(tg_producer *p, int timeout_ms)
 {
-    if (p && p->capture)
-        return capture_serve(p);
-    return p ? rd_kafka_poll(p->rk, timeout_ms) : 0;
+    if (!p)
+        return 0;
+    int served = serve_refused(p);
+    if (p->capture)
+        return served + capture_serve(p);
+    served += rd_kafka_poll(p->rk, served ? 0 : timeout_ms);
+    return served + serve_refused(p);
 }
 
 size_t tg_producer_in_flight(const tg_producer *p)
@@ -649,12 +891,14 @@ int tg_producer_flush(tg_producer *p, int timeout_ms, size_t *undelivered, tg_er
 {
     if (!p)
         return tg_error_set(err, TG_ERR_ARG, "tg_producer_flush: NULL producer");
+    (void)serve_refused(p);
     if (p->capture) {              /* reports may send more: bounded rounds */
         for (int i = 0; i < 1000 && tg_producer_in_flight(p) > 0; i++)
             (void)capture_serve(p);
     } else {
         (void)rd_kafka_flush(p->rk, timeout_ms);
     }
+    (void)serve_refused(p);         /* refused by the callbacks flush served */
     size_t left = tg_producer_in_flight(p);
     if (undelivered)
         *undelivered = left;
@@ -675,13 +919,16 @@ int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered)
          * those go to the spool (if any), not to a fallback topic. */
         atomic_store(&p->closing, 1);
         (void)rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-        for (int i = 0; i < 50 && tg_producer_in_flight(p) > 0; i++)
+        for (int i = 0; i < 50 && tg_producer_in_flight(p) > 0; i++) {
             rd_kafka_poll(p->rk, 10);
+            (void)serve_refused(p);
+        }
         char n[32];
         (void)snprintf(n, sizeof n, "%zu", left);
         tg_log_kv kv[1] = { { "undelivered", n } };
         tg_log(&p->logger, TG_LOG_WARN, "producer", "closed with undelivered messages", kv, 1);
     }
+    (void)serve_refused(p);         /* every send gets its report, even now */
     if (p->rk)
         rd_kafka_destroy(p->rk);
     free_producer(p);
@@ -754,6 +1001,7 @@ tg_producer *tg_producer_new_capture(const tg_producer_opts *opts, tg_error *err
     }
     (void)pthread_mutex_init(&p->fb_lock, NULL); /* default attributes: cannot fail on Linux */
     (void)pthread_mutex_init(&cap->lock, NULL);
+    p->refused_tail = &p->refused_head;
     p->capture = cap;
     p->logger = opts && opts->logger ? *opts->logger : tg_logger_default();
     p->metrics = opts ? opts->metrics : NULL;
@@ -825,13 +1073,13 @@ static cap_rec *capture_copy(const tg_raw_record *r, const rd_kafka_headers_t *h
     return c;
 }
 
-/* produce() in capture mode: record r with headers h (destroyed here). */
+/* produce_keep() in capture mode: record r with headers h (destroyed here
+ * on success; on failure still the caller's, as produce_keep says). */
 static int capture_record(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h,
                           tg_error *err)
 {
     capture *cap = p->capture;
     cap_rec *c = capture_copy(r, h);
-    rd_kafka_headers_destroy(h);
     if (!c)
         return tg_error_set(err, TG_ERR_NOMEM, "capture: out of memory");
     pthread_mutex_lock(&cap->lock);
@@ -850,8 +1098,10 @@ static int capture_record(tg_producer *p, const tg_raw_record *r, rd_kafka_heade
         atomic_fetch_add(&p->in_flight, 1);
     }
     pthread_mutex_unlock(&cap->lock);
-    if (off >= 0)
+    if (off >= 0) {
+        rd_kafka_headers_destroy(h);
         return 0;
+    }
     free(c);
     return tg_error_set(err, TG_ERR_NOMEM, "capture: out of memory");
 }

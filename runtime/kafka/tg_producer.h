@@ -23,9 +23,18 @@
  * Sustained failure (docs/runtime.md, "Failure modes"): the local queue is
  * bounded (queue.buffering.max.messages / .kbytes; full = TG_ERR_QUEUE_FULL).
  * When librdkafka reports every broker down (RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
- * and no delivery succeeded for topicgen.producer.unavailable.ms, sends fail
- * fast with TG_ERR_UNAVAILABLE, except one probe message whenever nothing
- * is in flight, whose successful delivery (like any other) ends the state.
+ * and no broker answered for topicgen.producer.unavailable.ms, sends are
+ * refused (except one probe message whenever nothing is in flight).  A
+ * broker's answer ends the state: any delivery report a broker gave
+ * (success or a broker error), or librdkafka's statistics showing a broker
+ * up (requested every unavailable.ms/4, 100 ms to 1 s, unless
+ * statistics.interval.ms is set), so a refusal never quotes a stale outage.
+ * A refused send (that, or a full queue while no broker is reachable) goes
+ * to the spool when there is one: tg_producer_send returns 0 and the
+ * message's one delivery report says refused = true, fallback =
+ * TG_FALLBACK_SPOOL.  Without a spool it returns TG_ERR_UNAVAILABLE (or
+ * TG_ERR_QUEUE_FULL) with a text that says "NOT sent and NOT spooled", is
+ * counted (topicgen_sends_refused_total) and logged at most once a second.
  * A message whose delivery fails for good goes to the fallback
  * (topicgen.producer.fallback): a copy to the fallback topic, or a record in
  * the spool file (tg_spool; replay with `topicgen-spool replay FILE`); its
@@ -84,6 +93,11 @@ typedef struct tg_delivery {
                                 TG_FALLBACK_SPOOL appended (fsync'd) to the spool file,
                                 TG_FALLBACK_DLQ its copy to the fallback topic was
                                 confirmed, TG_FALLBACK_NONE not saved anywhere     */
+    bool refused;            /* error only: the send was refused before it reached
+                                librdkafka's queue (no broker reachable, or a full
+                                queue while none is) and went straight to the spool:
+                                err is RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN or
+                                __QUEUE_FULL, fallback TG_FALLBACK_SPOOL           */
 } tg_delivery;
 
 typedef void (*tg_delivery_fn)(void *user, const tg_delivery *d);
@@ -141,20 +155,28 @@ tg_send_opts tg_send_opts_default(void);
  * embedded broker (tg_embedded.h) until the producer is closed. */
 tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts, tg_error *err);
 
-/* Encode *msg with desc and enqueue it.  Returns 0 when the message was
- * queued (its delivery report follows), else TG_ERR_ENCODE (encoder error),
- * TG_ERR_ARG (bad traceparent/arguments), TG_ERR_QUEUE_FULL (poll and send
- * again), TG_ERR_UNAVAILABLE (no broker reachable for longer than
- * topicgen.producer.unavailable.ms: back off, keep the message) or
- * TG_ERR_KAFKA (e.g. larger than message.max.bytes); on error no delivery
- * report follows and nothing is spooled: the caller still has the message. */
+/* Encode *msg with desc and enqueue it.  Returns 0 when the producer took
+ * the message: queued, or (with a spool) refused and spooled; exactly one
+ * delivery report follows and tells which (err 0: acknowledged; refused =
+ * true, fallback = TG_FALLBACK_SPOOL: in the spool file, never sent).  A
+ * refused-and-spooled send returns 0, not an error, so that a caller who
+ * resends on error cannot duplicate a message the spool already holds, and
+ * one place (the report) says where every message went.  Otherwise
+ * TG_ERR_ENCODE (encoder error), TG_ERR_ARG (bad traceparent/arguments),
+ * TG_ERR_QUEUE_FULL (a broker is reachable: poll and send again; or no
+ * spool), TG_ERR_UNAVAILABLE (no broker reachable for longer than
+ * topicgen.producer.unavailable.ms and no spool: back off, keep the
+ * message) or TG_ERR_KAFKA (e.g. larger than message.max.bytes); on error
+ * no delivery report follows and nothing is spooled: the caller still has
+ * the message, and err's text says so for refusals. */
 int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *msg,
                      const tg_send_opts *opts, tg_error *err);
 
 /* Enqueue pre-encoded bytes (copied).  Same returns as tg_producer_send
- * (including TG_ERR_UNAVAILABLE).
- * Unlike tg_producer_send it never serves delivery reports itself, so it is
- * safe to call from inside a delivery callback. */
+ * (including TG_ERR_UNAVAILABLE and the spooling of refused sends).
+ * Unlike tg_producer_send it never serves delivery reports itself (a
+ * refused send's report waits for the next serving point), so it is safe
+ * to call from inside a delivery callback. */
 int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err);
 
 /* Serve delivery reports, waiting up to timeout_ms for the first one.

@@ -109,6 +109,7 @@ static void deliver(tg_hctx *d, const tg_route *rt, const tg_record *rec, const 
     int attempt = o->attempt > 0 ? o->attempt : 1;
     out->result = TG_REJECT;
     out->variant = -1;
+    out->tombstone = rec->value == NULL;
     if (tg_handle_prepare(d, rt, rec, attempt, s->schema_check, d->slot, &meta, &fn, &user,
                           out->reason, sizeof out->reason, out->path, sizeof out->path)
         != TG_PREPARED_READY) {
@@ -155,7 +156,7 @@ int tg_test_deliver(const tg_test_route *route, const void *json, size_t len,
         return tg_error_set(err, TG_ERR_NOMEM, "tg_test_deliver: out of memory");
     }
     tg_route rt = { route->desc, route->fn, route->user, route->variant_fns,
-                    route->variant_users };
+                    route->variant_users, o->tombstone_fn, o->tombstone_user, s.tombstones };
     tg_record rec = { o->topic ? o->topic : route->desc->topic, o->partition, o->offset,
                       o->timestamp_ms ? o->timestamp_ms : -1, o->key, o->key ? o->key_len : 0,
                       json, json ? len : 0, h, NULL };

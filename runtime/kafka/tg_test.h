@@ -73,6 +73,9 @@ typedef struct tg_test_opts {
                                            defaults. Borrowed for the call.     */
     tg_translate_fn translate;          /* as tg_consumer_opts; may be NULL      */
     void *translate_user;
+    tg_tombstone_fn tombstone_fn;       /* what tg_consumer_add_tombstone would
+                                           register for the topic; may be NULL  */
+    void *tombstone_user;
 } tg_test_opts;
 
 /* What the consumer would do with the record after this delivery. */
@@ -100,9 +103,16 @@ typedef struct tg_test_outcome {
                                  "translate: ..."); retry: the text the handler
                                  set, if any; done: ""                           */
     char path[128];           /* dead letter: tg-dlq-path ("$.id", "$" or "")    */
+    bool tombstone;           /* the record had a NULL value and took its route
+                                 (skip: done, handler_called false; handle: the
+                                 tombstone handler's result; dlq: dead letter
+                                 "tombstone")                                  */
 } tg_test_outcome;
 
 /* Deliver json[0..len) to route as the consumer would and fill *out.
+ * json NULL is a tombstone (a record with a NULL value), routed by the
+ * descriptor's tombstones and the config's topicgen.tombstones; json "" with
+ * len 0 is an empty value, which fails to decode.
  * Returns 0 (whatever the outcome), or TG_ERR_ARG (NULL route, desc without
  * decode, out NULL, no handler at all), TG_ERR_NOMEM, with err (may be NULL)
  * set; then *out says nothing. */

@@ -158,12 +158,13 @@ static const test_case cases[] = {
      {F "4:5: error: unknown attribute 'valuez' for enum 'E' (expected values or description); "
         "did you mean 'values'?",
       F "9:5: error: unknown attribute 'colour' for message 'A' (expected fields, topic, key, "
-        "version, dlq_topic, unknown_fields or description)",
+        "version, dlq_topic, tombstones, unknown_fields or description)",
       F "11:24: error: unknown attribute 'minimum' for field 'a' (expected type, items, values, "
         "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
         "wire_name or description)",
       F "15:5: error: unknown attribute 'variantz' for union 'U' (expected discriminator, "
-        "variants, topic, key, version, dlq_topic or description); did you mean 'variants'?"}},
+        "variants, topic, key, version, dlq_topic, tombstones or description); did you mean "
+        "'variants'?"}},
     {__LINE__,
      "schema: t\n"
      "messages:\n"
@@ -172,7 +173,7 @@ static const test_case cases[] = {
      "    fields:\n"
      "      a: {type: int32, optinal: true, max_lenght: 3, wirename: b}\n",
      {F "4:5: error: unknown attribute 'topik' for message 'A' (expected fields, topic, key, "
-        "version, dlq_topic, unknown_fields or description); did you mean 'topic'?",
+        "version, dlq_topic, tombstones, unknown_fields or description); did you mean 'topic'?",
       F "6:24: error: unknown attribute 'optinal' for field 'a' (expected type, items, values, "
         "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
         "wire_name or description); did you mean 'optional'?",
@@ -816,6 +817,57 @@ static const test_case cases[] = {
       /* a sequence or mapping is located by its first entry */
       F "12:22: error: unknown_fields must be 'skip' or 'reject'",
       F "16:14: error: version must be between 1 and 2147483647"}},
+
+    /* ---- tombstones: the route of a NULL value (skip, handle or dlq) ---- */
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    topic: a\n"
+     "    tombstones: delete\n"
+     "    fields:\n"
+     "      a: string\n"
+     "  B:\n"
+     "    topic: b\n"
+     "    tombstones: [dlq]\n"
+     "    fields:\n"
+     "      b: string\n"
+     "  C:\n"
+     "    topic: c\n"
+     "    tombstonez: dlq\n"
+     "    fields:\n"
+     "      c: string\n"
+     "unions:\n"
+     "  U:\n"
+     "    discriminator: k\n"
+     "    tombstones: Skip\n"
+     "    variants: {a: A}\n",
+     {F "5:17: error: tombstones must be 'skip', 'handle' or 'dlq', got 'delete'",
+      /* a sequence is located by its first entry */
+      F "10:18: error: tombstones must be a scalar",
+      F "15:5: error: unknown attribute 'tombstonez' for message 'C' (expected fields, topic, "
+        "key, version, dlq_topic, tombstones, unknown_fields or description); did you mean "
+        "'tombstones'?",
+      F "21:17: error: tombstones must be 'skip', 'handle' or 'dlq', got 'Skip'"}},
+    {__LINE__,
+     "schema: t\n"
+     "messages:\n"
+     "  A:\n"
+     "    topic: a\n"
+     "    tombstones: handle\n"
+     "    fields:\n"
+     "      a: string\n"
+     "  B:\n"
+     "    topic: b\n"
+     "    tombstones: dlq\n"
+     "    fields:\n"
+     "      b: string\n"
+     "  C:\n"
+     "    topic: c\n"
+     "    tombstones: skip\n"
+     "    fields:\n"
+     "      c: string\n",
+     {NULL}},
 
     /* ---- empty values and sections: located at their key ---- */
     {__LINE__,

@@ -329,7 +329,7 @@ static void test_close(kt_cluster *k)
 
 /* Delivery reports of the failure cases, by message id (msg_opaque). */
 typedef struct outcome {
-    int ok, spooled, dlq, lost;
+    int ok, spooled, dlq, lost, refused;
     unsigned char state[MAX_IDS];   /* 0 none, 1 delivered, 2 spooled, 3 dlq, 4 lost */
     char last_error[200];
 } outcome;
@@ -351,6 +351,7 @@ static void on_outcome(void *user, const tg_delivery *d)
     } else {
         o->lost++;
     }
+    o->refused += d->refused;
     if (d->err)
         snprintf(o->last_error, sizeof o->last_error, "%s", d->error);
     if (id >= 0 && id < MAX_IDS)
@@ -553,21 +554,22 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* kafka_producer_failfast: the only broker down for 4 s with a 1 s bound:
- * sends start failing with TG_ERR_UNAVAILABLE about 1 s in, each in
- * microseconds; after recovery sends work again; nothing is lost. */
+/* kafka_producer_failfast: the only broker down for 4 s with a 1 s bound and
+ * no spool: sends start failing with TG_ERR_UNAVAILABLE about 1 s in, each
+ * in microseconds, with a text that says the message was not saved, and
+ * counted in topicgen_sends_refused_total; after recovery sends work again;
+ * every accepted send gets exactly one report.  (With a spool such sends are
+ * spooled instead: kafka_producer_refused.) */
 static void test_failfast(kt_cluster *k)
 {
     outcome *o = calloc(1, sizeof *o);
     tg_error err;
-    char spool[128];
-    spool_path_for("failfast", spool, sizeof spool);
+    tg_metrics *met = tg_metrics_new();
     kt_topic(k, "pfailfast", 1);
     const char *extra[] = { "message.timeout.ms", "1500", "reconnect.backoff.max.ms", "300",
-                            "topicgen.producer.fallback", "spool",
-                            "topicgen.producer.spool.path", spool,
                             "topicgen.producer.unavailable.ms", "1000" };
-    tg_producer *p = outcome_producer(k, o, NULL, extra, 5);
+    tg_producer *p = outcome_producer(k, o, met, extra, 3);
+    bool says_unsaved = false;
     CHECKF(send_id(p, "pfailfast", 1, &err) == 0, "warm-up: %s", err.message);
     CHECKF(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
     static int64_t us[1000];
@@ -583,6 +585,7 @@ static void test_failfast(kt_cluster *k)
             if (first_unavail < 0) {
                 first_unavail = test_now_ms() - t0;
                 printf("failfast: first error: %s (%s)\n", tg_error_code_name(rc), err.message);
+                says_unsaved = strstr(err.message, "NOT sent and NOT spooled") != NULL;
             }
             us[unavailable++] = took;
             max_us = took > max_us ? took : max_us;
@@ -595,10 +598,11 @@ static void test_failfast(kt_cluster *k)
     }
     rd_kafka_mock_broker_set_up(k->mc, 1);
     int64_t up = test_now_ms(), recovered = -1;
-    int after = 0;
+    int after = 0, refused_after = 0;
     while (test_now_ms() - up < 10000 && id < MAX_IDS) { /* until a send is accepted + delivered */
         int rc = send_id(p, "pfailfast", id++, &err);
         after += rc == 0;
+        refused_after += rc == TG_ERR_UNAVAILABLE;
         tg_producer_poll(p, 20);
         if (rc == 0 && o->ok > 1) {
             recovered = test_now_ms() - up;
@@ -615,7 +619,7 @@ static void test_failfast(kt_cluster *k)
            "down; %d sends failed fast (p50 %lld us, p99 %lld us, max %lld us: a call may also "
            "serve queued reports and their fsync'd spool appends), %d accepted during the "
            "outage; recovered %lld ms after the broker came back; reports ok=%d spooled=%d "
-           "lost=%d\n", (long long)first_unavail, unavailable, (long long)p50, (long long)p99,
+           "failed=%d\n", (long long)first_unavail, unavailable, (long long)p50, (long long)p99,
            (long long)max_us, accepted, (long long)recovered, o->ok, o->spooled, o->lost);
     CHECKF(first_unavail >= 1000 && first_unavail < 3000, "first unavailable at %lld ms",
            (long long)first_unavail);
@@ -623,10 +627,17 @@ static void test_failfast(kt_cluster *k)
     CHECKF(p50 >= 0 && p50 < 1000, "median fail-fast send %lld us", (long long)p50);
     CHECKF(max_us < 1000000, "a fail-fast send took %lld us", (long long)max_us);
     CHECKF(recovered >= 0, "sends did not recover within 10 s");
-    CHECKF(o->lost == 0 && o->ok + o->spooled == accepted + after + 1, "ok %d spooled %d "
-           "accepted %d+%d", o->ok, o->spooled, accepted, after);
+    CHECKF(says_unsaved, "the refusal does not say the message was not saved");
+    tg_metrics_snapshot snap;
+    tg_metrics_snapshot_get(met, &snap);
+    CHECKF(snap.counters[TG_M_REFUSED] == (uint64_t)(unavailable + refused_after),
+           "refused metric %llu, %d+%d refusals", (unsigned long long)snap.counters[TG_M_REFUSED],
+           unavailable, refused_after);
+    CHECKF(o->refused == 0 && o->spooled == 0 && o->ok + o->lost == accepted + after + 1,
+           "ok %d failed %d refused %d, accepted %d+%d", o->ok, o->lost, o->refused, accepted,
+           after);
+    tg_metrics_free(met);
     free(o);
-    (void)unlink(spool);
 }
 
 /* kafka_producer_toolarge: the broker rejects a message as too large (its
@@ -774,6 +785,151 @@ static void test_replay(kt_cluster *k)
 }
 #endif
 
+#define REFUSED_MAX 3000
+#define REFUSED_OUTAGE_MS 10000
+
+/* kafka_producer_refused (issue 14, failure mode 5): the only broker down
+ * for 10 s under load, with a spool and a 1 s fail-fast bound.  Sends
+ * refused because no broker is reachable are spooled and reported so
+ * (return 0, then a report with refused = true and fallback = spool):
+ * sent = acknowledged + spooled, nothing lost, and after `topicgen-spool
+ * replay` the topic holds every id exactly once. */
+static void test_refused(kt_cluster *k)
+{
+    outcome *o = calloc(1, sizeof *o);
+    tg_metrics *met = tg_metrics_new();
+    tg_error err;
+    char spool[128];
+    spool_path_for("refused", spool, sizeof spool);
+    kt_topic(k, "prefused", 2);
+    const char *extra[] = { "message.timeout.ms", "30000", "reconnect.backoff.max.ms", "300",
+                            "topicgen.producer.fallback", "spool",
+                            "topicgen.producer.spool.path", spool,
+                            "topicgen.producer.unavailable.ms", "1000" };
+    tg_producer *p = outcome_producer(k, o, met, extra, 5);
+    CHECKF(send_id(p, "prefused", 1, &err) == 0, "warm-up: %s", err.message);
+    CHECKF(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
+    int sent = 0, send_errors = 0, last_rc = 0;
+    int64_t t0 = test_now_ms();
+    rd_kafka_mock_broker_set_down(k->mc, 1);
+    for (intptr_t id = 1000; id < 1000 + REFUSED_MAX; id++) { /* ~3 ms a send */
+        if (test_now_ms() - t0 >= REFUSED_OUTAGE_MS)
+            break;
+        int rc = send_id(p, "prefused", id, &err);
+        sent += rc == 0;
+        if (rc) {
+            send_errors++;
+            last_rc = rc;
+        }
+        tg_producer_poll(p, 0);
+        test_sleep_ms(3);
+    }
+    rd_kafka_mock_broker_set_up(k->mc, 1);
+    int64_t outage = test_now_ms() - t0;
+    size_t left = 1;
+    CHECKF(tg_producer_flush(p, 30000, &left, &err) == 0, "flush: %zu left", left);
+    tg_producer_close(p, 5000, NULL);
+    int delivered = 0, spooled = 0, lost = 0, unreported = 0;
+    for (int i = 1000; i < 1000 + REFUSED_MAX; i++) {
+        delivered += o->state[i] == 1;
+        spooled += o->state[i] == 2;
+        lost += o->state[i] >= 3;
+    }
+    unreported = sent - delivered - spooled - lost;
+    tg_metrics_snapshot snap;
+    tg_metrics_snapshot_get(met, &snap);
+    printf("refused: outage %lld ms, sent %d (send errors %d, last %s: %s): acknowledged %d + "
+           "spooled %d (of which refused at send %d), lost %d, without a report %d; metrics "
+           "spooled=%llu\n", (long long)outage, sent, send_errors, tg_error_code_name(last_rc),
+           send_errors ? err.message : "", delivered, spooled, o->refused, lost, unreported,
+           (unsigned long long)snap.counters[TG_M_SPOOLED]);
+    CHECKF(send_errors == 0, "%d sends returned an error with a spool configured", send_errors);
+    CHECKF(sent > 1000, "only %d sent in the outage", sent);
+    CHECKF(delivered + spooled == sent && lost == 0, "acknowledged %d + spooled %d != sent %d "
+           "(lost %d)", delivered, spooled, sent, lost);
+    CHECKF(o->refused > 0, "no send was refused: the outage did not outlast the bound");
+    CHECKF(snap.counters[TG_M_SPOOLED] == (uint64_t)spooled, "metrics spooled");
+    idset *file = calloc(1, sizeof *file);
+    uint64_t count = 0;
+    CHECKF(tg_spool_replay(spool, spool_ids, file, &count, NULL, &err) == 0, "spool: %s",
+           err.message);
+    CHECKF((int)count == spooled && file->dups == 0, "spool file %llu records, spooled %d",
+           (unsigned long long)count, spooled);
+#ifdef TOPICGEN_SPOOL_EXE
+    char args[512];
+    bool seen = false;
+    snprintf(args, sizeof args, "replay %s --brokers %s --timeout-ms 30000", spool,
+             k->bootstraps);
+    CHECKF(run_tool(args, "renamed to", &seen) == 0 && seen, "replay");
+    idset *topic = calloc(1, sizeof *topic);
+    kt_read_all(k, "prefused", 1 + sent, 20000, read_ids, topic);
+    int missing = 0;
+    for (int i = 1000; i < 1000 + sent; i++)
+        missing += !topic->seen[i];
+    printf("refused: after the replay the topic has %d of %d sent, missing %d, dups %d\n",
+           topic->n - 1, sent, missing, topic->dups);
+    CHECKF(topic->n == 1 + sent && missing == 0 && topic->dups == 0, "after replay");
+    snprintf(args, sizeof args, "rm -f %s.replayed-*", spool);
+    CHECKF(system(args) == 0, "cleanup");
+    free(topic);
+#endif
+    free(file);
+    tg_metrics_free(met);
+    free(o);
+    (void)unlink(spool);
+}
+
+/* kafka_producer_fresh (issue 14, failure mode 5): the producer's view of
+ * the brokers is fresh once one answers again.  The broker goes down until
+ * sends fail fast; it comes back, but answers the pending message's Produce
+ * request only after 5 s.  Sends made while that answer is outstanding must
+ * be accepted: a broker is reachable, whatever the delivery reports say. */
+static void test_fresh(kt_cluster *k)
+{
+    outcome *o = calloc(1, sizeof *o);
+    tg_error err;
+    kt_topic(k, "pfresh", 1);
+    const char *extra[] = { "message.timeout.ms", "30000", "reconnect.backoff.max.ms", "200",
+                            "topicgen.producer.unavailable.ms", "500" };
+    tg_producer *p = outcome_producer(k, o, NULL, extra, 3);
+    CHECKF(send_id(p, "pfresh", 1, &err) == 0, "warm-up: %s", err.message);
+    CHECKF(tg_producer_flush(p, 10000, NULL, &err) == 0, "warm-up flush: %s", err.message);
+    rd_kafka_mock_broker_set_down(k->mc, 1);
+    int64_t t0 = test_now_ms();
+    int rc = 0;
+    intptr_t id = 2;
+    while (test_now_ms() - t0 < 5000 && rc != TG_ERR_UNAVAILABLE) {
+        rc = send_id(p, "pfresh", id++, &err);
+        tg_producer_poll(p, 50);
+    }
+    CHECKF(rc == TG_ERR_UNAVAILABLE, "no fail-fast within 5 s of the outage");
+    /* ApiKey 0 = Produce: the next Produce request is answered after 5 s */
+    rd_kafka_mock_broker_push_request_error_rtts(k->mc, 1, 0, 1, RD_KAFKA_RESP_ERR_NO_ERROR,
+                                                 5000);
+    rd_kafka_mock_broker_set_up(k->mc, 1);
+    int64_t up = test_now_ms(), accepted_at = -1;
+    char stale[256] = "";
+    while (test_now_ms() - up < 4000) {
+        rc = send_id(p, "pfresh", id++, &err);
+        if (rc == 0) {
+            accepted_at = test_now_ms() - up;
+            break;
+        }
+        snprintf(stale, sizeof stale, "%s", err.message);
+        tg_producer_poll(p, 50);
+    }
+    printf("fresh: broker back; first send accepted %lld ms later, before the pending answer "
+           "(5000 ms); last refusal \"%s\"; reports ok %d so far\n", (long long)accepted_at,
+           stale, o->ok);
+    CHECKF(accepted_at >= 0 && accepted_at < 3000, "sends still refused %lld ms after the broker "
+           "came back: \"%s\"", (long long)(test_now_ms() - up), stale);
+    size_t left = 1;
+    CHECKF(tg_producer_flush(p, 20000, &left, &err) == 0, "flush: %zu left", left);
+    CHECKF(o->lost == 0, "lost %d", o->lost);
+    tg_producer_close(p, 5000, NULL);
+    free(o);
+}
+
 static const kt_case cases[] = {
     KT_CASE("basic", test_basic, 1),
     KT_CASE("headers", test_headers, 1),
@@ -782,6 +938,8 @@ static const kt_case cases[] = {
     KT_CASE("outage", test_outage, OUTAGE_BROKERS),
     KT_CASE("failfast", test_failfast, 1),
     KT_CASE("toolarge", test_toolarge, 1),
+    KT_CASE_MOCK("refused", test_refused, 1),
+    KT_CASE_MOCK("fresh", test_fresh, 1),
 #ifdef TOPICGEN_SPOOL_EXE
     KT_CASE("replay", test_replay, 1),
 #endif

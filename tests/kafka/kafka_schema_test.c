@@ -36,10 +36,11 @@
 
 static const tg_message_desc foreign_desc = {
     "billing", "Invoice", 1, "billing.invoices", NULL, sizeof(kt_msg), 0,
-    NULL, NULL, NULL, NULL, NULL, 0,
+    NULL, NULL, NULL, NULL, NULL, 0, TG_TOMBSTONES_SKIP,
 };
 static const tg_message_desc other_desc = {
     "kt", "Other", 1, "kt.other", NULL, sizeof(kt_msg), 0, NULL, NULL, NULL, NULL, NULL, 0,
+    TG_TOMBSTONES_SKIP,
 };
 
 typedef struct seen {

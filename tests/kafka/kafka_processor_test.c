@@ -1,0 +1,450 @@
+/* kafka_processor_test: tg_processor (the exactly-once processor) on
+ * librdkafka's mock cluster, one case per ctest entry (kt.c's runner):
+ *   basic    outputs (typed headers, key, traceparent) and offsets commit in
+ *            one transaction at stop: nothing committed before, all after;
+ *   retry    TG_RETRY discards the call's outputs, the retry's are kept;
+ *   reject   TG_REJECT and a decode failure: a dead letter with the reason,
+ *            no output; the valid inputs' outputs all there;
+ *   stop     tg_processor_stop from the handler: the call finishes, its
+ *            transaction commits, the committed offset is right behind it;
+ *   fenced   a second processor with the same transactional.id fences the
+ *            first, which stops with TG_ERR_STATE and "fenced by another
+ *            instance";
+ *   txn_timeout  (real broker only) a handler slower than
+ *            transaction.timeout.ms: the processor stops with an error that
+ *            names transaction.timeout.ms, having committed nothing.
+ * The mock cluster does not hide aborted transactions from read_committed
+ * readers and acknowledges TxnOffsetCommit without storing the offsets, so
+ * the committed-offset checks run only against the real broker
+ * (kafka_real_processor_*, the same cases) and no exactly-once claim is
+ * made here (tests/example/eos.py proves that on the real broker). */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kt.h"
+#include "tg_processor.h"
+
+#define MAX_IDS 64
+
+typedef struct ctx {
+    const char *out_topic;
+    int calls[MAX_IDS];          /* handler calls per input id           */
+    atomic_int ok;               /* TG_OK returns (read by the fenced test) */
+    int stop_at;                 /* tg_processor_stop at this many OKs   */
+    int64_t committed_before_stop; /* group's committed offset seen at stop */
+    kt_cluster *k;
+    const char *group, *topic;
+    tg_processor *p;
+} ctx;
+
+static void unique(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "kp-%s-%ld-%lld", name, (long)getpid(), (long long)test_now_ms());
+}
+
+/* Emit two outputs per input (ids 100*id and 100*id+1); body "reject"
+ * rejects after emitting, "retry" asks for one retry after emitting. */
+static tg_result handler(void *user, const void *msg, const tg_msg_meta *meta, tg_emitter *out)
+{
+    ctx *c = user;
+    const kt_msg *m = msg;
+    tg_error err;
+    if (m->id >= 0 && m->id < MAX_IDS)
+        c->calls[m->id]++;
+    for (int i = 0; i < 2; i++) {
+        kt_msg o = { m->id * 100 + i, m->key, TG_STR_LIT("out") };
+        if (meta->attempt > 1)
+            o.body = TG_STR_LIT("retried");
+        CHECKF(tg_emit(out, &kt_msg_desc, &o, c->out_topic, &err) == 0, "tg_emit: %s",
+               err.message);
+    }
+    if (m->body.len == 6 && memcmp(m->body.ptr, "reject", 6) == 0) {
+        tg_reject_reason(meta, "bad order %lld", (long long)m->id);
+        return TG_REJECT;
+    }
+    if (m->body.len == 5 && memcmp(m->body.ptr, "retry", 5) == 0 && meta->attempt == 1)
+        return TG_RETRY;
+    if (atomic_fetch_add(&c->ok, 1) + 1 == c->stop_at) {
+        c->committed_before_stop = kt_committed(c->k, c->group, c->topic, 0);
+        tg_processor_stop(c->p);
+    }
+    return TG_OK;
+}
+
+/* A processor of c->group reading c->topic into handler(c). */
+static tg_processor *make(ctx *c, const char *txn_id, const char *const *extra, size_t n_extra)
+{
+    tg_error err;
+    tg_config *conf = kt_consumer_config(c->k, c->group, extra, n_extra);
+    tg_logger quiet = { tg_log_stderr_sink, NULL, getenv("KT_DEBUG") ? TG_LOG_DEBUG : TG_LOG_WARN };
+    tg_processor_opts o = { .transactional_id = txn_id, .logger = &quiet };
+    tg_processor *p = conf ? tg_processor_new(conf, &o, &err) : NULL;
+    tg_config_free(conf);
+    CHECKF(p != NULL, "tg_processor_new: %s", conf ? err.message : "config");
+    if (p)
+        CHECKF(tg_processor_add(p, &kt_msg_desc, c->topic, handler, c, &err) == 0, "add: %s",
+               err.message);
+    c->p = p;
+    return p;
+}
+
+/* tg_processor_run with a watchdog that stops it after timeout_ms. */
+typedef struct bounded {
+    tg_processor *p;
+    int timeout_ms;
+    atomic_bool done;
+} bounded;
+
+static void *watchdog(void *arg)
+{
+    bounded *b = arg;
+    int64_t end = test_now_ms() + b->timeout_ms;
+    while (!atomic_load(&b->done) && test_now_ms() < end)
+        test_sleep_ms(20);
+    tg_processor_stop(b->p);
+    return NULL;
+}
+
+static int run_bounded(tg_processor *p, int timeout_ms, tg_error *err)
+{
+    pthread_t t;
+    bounded b = { p, timeout_ms, false };
+    pthread_create(&t, NULL, watchdog, &b);
+    int rc = tg_processor_run(p, err);
+    atomic_store(&b.done, true);
+    pthread_join(t, NULL);
+    return rc;
+}
+
+/* ---- reading what was produced ------------------------------------------- */
+
+typedef struct outs {
+    int n;
+    int by_id[MAX_IDS * 100 + 2];
+    int retried_bodies;
+    char schema[64], key0[32], reason[MAX_IDS][128];
+    int dlq_ids[MAX_IDS];
+} outs;
+
+static void collect(void *user, const rd_kafka_message_t *m)
+{
+    outs *o = user;
+    int64_t id = kt_parse_id(m->payload, m->len);
+    o->n++;
+    if (id >= 0 && id < (int64_t)(sizeof o->by_id / sizeof o->by_id[0]))
+        o->by_id[id]++;
+    char text[256];
+    snprintf(text, sizeof text, "%.*s", (int)(m->len < 255 ? m->len : 255),
+             (const char *)m->payload);
+    if (strstr(text, "retried"))
+        o->retried_bodies++;
+    if (o->n == 1) {
+        kt_header(m, "tg-schema", o->schema, sizeof o->schema);
+        kt_message_key(m, o->key0, sizeof o->key0);
+    }
+}
+
+static void collect_dlq(void *user, const rd_kafka_message_t *m)
+{
+    outs *o = user;
+    int64_t id = kt_parse_id(m->payload, m->len);
+    int slot = o->n++;
+    if (slot < MAX_IDS) {
+        o->dlq_ids[slot] = (int)id;
+        kt_header(m, "tg-dlq-reason", o->reason[slot], sizeof o->reason[slot]);
+    }
+}
+
+/* ---- cases ---------------------------------------------------------------- */
+
+typedef struct names {
+    char group[96], topic[128], dlq[140], out[140], txn[128];
+} names;
+
+static void setup(kt_cluster *k, const char *base, names *n, int inputs)
+{
+    unique(n->group, sizeof n->group, base);
+    kt_names(k, base, n->topic, sizeof n->topic, n->dlq, sizeof n->dlq);
+    snprintf(n->out, sizeof n->out, "%s.out", n->topic);
+    snprintf(n->txn, sizeof n->txn, "%s-txn", n->group);
+    kt_topic(k, n->topic, 1);
+    kt_topic(k, n->out, 1);
+    kt_topic(k, n->dlq, 1);
+    for (int i = 0; i < inputs; i++)
+        CHECK(kt_produce(k, n->topic, 0, i, "k", "ok") == 0);
+}
+
+static void test_basic(kt_cluster *k)
+{
+    enum { N = 10 };
+    names n;
+    setup(k, "basic", &n, N);
+    /* One transaction for the whole run: it commits only at stop. */
+    const char *extra[] = { "topicgen.transaction.interval.ms", "600000",
+                            "topicgen.transaction.max.messages", "100000" };
+    ctx c = { .out_topic = n.out, .stop_at = N, .k = k, .group = n.group, .topic = n.topic };
+    make(&c, n.txn, extra, 2);
+    tg_error err;
+    int rc = run_bounded(c.p, 60000, &err);
+    CHECKF(rc == 0, "run: %s", rc ? err.message : "");
+    tg_processor_stats st;
+    tg_processor_get_stats(c.p, &st);
+    tg_processor_free(c.p);
+    int64_t committed = kt_committed(k, n.group, n.topic, 0);
+    outs o;
+    memset(&o, 0, sizeof o);
+    int got = kt_read_all(k, n.out, 2 * N, 10000, collect, &o);
+    printf("basic: processed=%llu emitted=%llu commits=%llu committed before stop=%lld after=%lld "
+           "outputs=%d schema=%s key=%s\n", (unsigned long long)st.processed,
+           (unsigned long long)st.emitted, (unsigned long long)st.commits,
+           (long long)c.committed_before_stop, (long long)committed, got, o.schema, o.key0);
+    CHECK(st.processed == N && st.emitted == 2 * N && st.dead_lettered == 0);
+    CHECKF(st.commits == 1, "one transaction expected, %llu", (unsigned long long)st.commits);
+    if (!k->mc) { /* the mock acknowledges TxnOffsetCommit but stores nothing */
+        CHECKF(c.committed_before_stop < 0, "offsets committed before the transaction: %lld",
+               (long long)c.committed_before_stop);
+        CHECKF(committed == N, "committed offset %lld, want %d", (long long)committed, N);
+    }
+    CHECKF(got == 2 * N, "outputs %d, want %d", got, 2 * N);
+    for (int i = 0; i < N; i++)
+        CHECKF(o.by_id[100 * i] == 1 && o.by_id[100 * i + 1] == 1, "outputs of input %d", i);
+    CHECK(strcmp(o.schema, "kt.Msg") == 0);
+    CHECK(strcmp(o.key0, "k") == 0);
+}
+
+static void test_retry(kt_cluster *k)
+{
+    enum { N = 6 };
+    names n;
+    setup(k, "retry", &n, 0);
+    for (int i = 0; i < N; i++)
+        CHECK(kt_produce(k, n.topic, 0, i, "k", i == 2 ? "retry" : "ok") == 0);
+    const char *extra[] = { "topicgen.retry.backoff.ms", "50" };
+    ctx c = { .out_topic = n.out, .stop_at = N, .k = k, .group = n.group, .topic = n.topic };
+    make(&c, n.txn, extra, 1);
+    tg_error err;
+    int rc = run_bounded(c.p, 60000, &err);
+    CHECKF(rc == 0, "run: %s", rc ? err.message : "");
+    tg_processor_stats st;
+    tg_processor_get_stats(c.p, &st);
+    tg_processor_free(c.p);
+    outs o;
+    memset(&o, 0, sizeof o);
+    int got = kt_read_all(k, n.out, 2 * N, 10000, collect, &o);
+    printf("retry: calls[2]=%d retried=%llu outputs=%d (from the retried call: %d)\n",
+           c.calls[2], (unsigned long long)st.retried, got, o.retried_bodies);
+    CHECK(c.calls[2] == 2 && st.retried == 1);
+    CHECKF(got == 2 * N, "outputs %d, want %d: the first call's were not discarded", got, 2 * N);
+    CHECK(o.by_id[200] == 1 && o.by_id[201] == 1);
+    CHECK(o.retried_bodies == 2);
+}
+
+static void test_reject(kt_cluster *k)
+{
+    names n;
+    setup(k, "reject", &n, 0);
+    CHECK(kt_produce(k, n.topic, 0, 0, "k", "ok") == 0);
+    CHECK(kt_produce(k, n.topic, 0, 1, "k", "reject") == 0);
+    CHECK(kt_produce_raw(k, n.topic, 0, "k", "{\"id\": 2, \"key\": ") == 0);
+    CHECK(kt_produce(k, n.topic, 0, 3, "k", "ok") == 0);
+    ctx c = { .out_topic = n.out, .stop_at = 2, .k = k, .group = n.group, .topic = n.topic };
+    make(&c, n.txn, NULL, 0);
+    tg_error err;
+    int rc = run_bounded(c.p, 60000, &err);
+    CHECKF(rc == 0, "run: %s", rc ? err.message : "");
+    tg_processor_stats st;
+    tg_processor_get_stats(c.p, &st);
+    tg_processor_free(c.p);
+    outs o, d;
+    memset(&o, 0, sizeof o);
+    memset(&d, 0, sizeof d);
+    int got = kt_read_all(k, n.out, 4, 10000, collect, &o);
+    int dead = kt_read_all(k, n.dlq, 2, 10000, collect_dlq, &d);
+    printf("reject: outputs=%d dead letters=%d reasons=\"%s\" / \"%s\" committed=%lld\n", got,
+           dead, d.reason[0], d.reason[1], (long long)kt_committed(k, n.group, n.topic, 0));
+    CHECK(st.processed == 2 && st.dead_lettered == 2);
+    CHECKF(got == 4, "outputs %d, want 4 (none of the rejected input)", got);
+    CHECK(o.by_id[100] == 0 && o.by_id[101] == 0 && o.by_id[0] == 1 && o.by_id[301] == 1);
+    CHECKF(dead == 2, "dead letters %d, want 2", dead);
+    CHECK(d.dlq_ids[0] == 1 && strcmp(d.reason[0], "bad order 1") == 0);
+    CHECK(strncmp(d.reason[1], "decode: ", 8) == 0);
+    if (!k->mc)
+        CHECK(kt_committed(k, n.group, n.topic, 0) == 4);
+}
+
+static void test_stop(kt_cluster *k)
+{
+    enum { N = 10, STOP = 4 };
+    names n;
+    setup(k, "stop", &n, N);
+    const char *extra[] = { "topicgen.transaction.interval.ms", "600000" };
+    ctx c = { .out_topic = n.out, .stop_at = STOP, .k = k, .group = n.group, .topic = n.topic };
+    make(&c, n.txn, extra, 1);
+    tg_error err;
+    int rc = run_bounded(c.p, 60000, &err);
+    tg_processor_stats st;
+    tg_processor_get_stats(c.p, &st);
+    tg_processor_free(c.p);
+    int64_t committed = kt_committed(k, n.group, n.topic, 0);
+    printf("stop: rc=%d processed=%llu commits=%llu committed=%lld\n", rc,
+           (unsigned long long)st.processed, (unsigned long long)st.commits, (long long)committed);
+    CHECK(rc == 0);
+    CHECK(st.processed == STOP && st.commits == 1);
+    if (!k->mc)
+        CHECKF(committed == STOP, "committed %lld, want %d (right behind the last handled input)",
+               (long long)committed, STOP);
+}
+
+/* ---- fencing: a second processor with the same transactional.id ---------- */
+
+typedef struct runner {
+    tg_processor *p;
+    int rc;
+    tg_error err;
+    atomic_bool done;
+} runner;
+
+static void *run_thread(void *arg)
+{
+    runner *r = arg;
+    r->rc = tg_processor_run(r->p, &r->err);
+    atomic_store(&r->done, true);
+    return NULL;
+}
+
+#define API_ADD_OFFSETS_TO_TXN 25
+
+static void check_fenced(const runner *a, const char *txn)
+{
+    CHECK(a->rc == TG_ERR_STATE);
+    CHECKF(strstr(a->err.message, "fenced by another instance") != NULL, "message: %s",
+           a->err.message);
+    CHECK(strstr(a->err.message, txn) != NULL);
+}
+
+/* The mock cluster gives a second InitProducerId a new producer id instead
+ * of bumping the epoch, so it cannot fence: there the broker's answer to a
+ * fenced producer (PRODUCER_FENCED) is injected into AddOffsetsToTxn. */
+static void test_fenced_mock(kt_cluster *k, const names *n)
+{
+    ctx c = { .out_topic = n->out, .stop_at = -1, .k = k, .group = n->group, .topic = n->topic };
+    runner a = { 0 };
+    rd_kafka_mock_push_request_errors(k->mc, API_ADD_OFFSETS_TO_TXN, 1,
+                                      RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+    a.p = make(&c, n->txn, NULL, 0);
+    a.rc = run_bounded(a.p, 60000, &a.err);
+    tg_processor_stats st;
+    tg_processor_get_stats(a.p, &st);
+    printf("fenced (injected): rc=%d (%s): \"%s\", commits=%llu\n", a.rc,
+           tg_error_code_name(a.rc), a.err.message, (unsigned long long)st.commits);
+    check_fenced(&a, n->txn);
+    CHECK(st.commits == 0);
+    tg_processor_free(a.p);
+}
+
+static void test_fenced(kt_cluster *k)
+{
+    names n;
+    setup(k, "fenced", &n, 5);
+    if (k->mc) {
+        test_fenced_mock(k, &n);
+        return;
+    }
+    ctx c1 = { .out_topic = n.out, .stop_at = -1, .k = k, .group = n.group, .topic = n.topic };
+    /* Another group, so the first keeps its partition and meets the fence
+     * at its next transaction rather than losing the partition. */
+    char group_b[128];
+    snprintf(group_b, sizeof group_b, "%s-b", n.group);
+    ctx c2 = { .out_topic = n.out, .stop_at = -1, .k = k, .group = group_b, .topic = n.topic };
+    runner a = { 0 }, b = { 0 };
+    pthread_t ta, tb;
+    a.p = make(&c1, n.txn, NULL, 0);
+    pthread_create(&ta, NULL, run_thread, &a);
+    for (int64_t end = test_now_ms() + 30000; atomic_load(&c1.ok) < 5 && test_now_ms() < end;)
+        test_sleep_ms(20);
+    CHECKF(atomic_load(&c1.ok) == 5, "first processor handled %d of 5", atomic_load(&c1.ok));
+    b.p = make(&c2, n.txn, NULL, 0);
+    pthread_create(&tb, NULL, run_thread, &b);
+    /* More input: the first processor's next transaction meets the fence. */
+    for (int i = 5; i < 10; i++)
+        CHECK(kt_produce(k, n.topic, 0, i, "k", "ok") == 0);
+    for (int64_t end = test_now_ms() + 40000; !atomic_load(&a.done) && test_now_ms() < end;)
+        test_sleep_ms(20);
+    bool a_stopped = atomic_load(&a.done);
+    tg_processor_stop(a.p);
+    pthread_join(ta, NULL);
+    tg_processor_stop(b.p);
+    pthread_join(tb, NULL);
+    printf("fenced: first rc=%d (%s): \"%s\"; second rc=%d\n", a.rc, tg_error_code_name(a.rc),
+           a.err.message, b.rc);
+    CHECKF(a_stopped, "the fenced processor did not stop by itself");
+    check_fenced(&a, n.txn);
+    CHECKF(b.rc == 0, "second: %s", b.err.message);
+    tg_processor_free(a.p);
+    tg_processor_free(b.p);
+}
+
+/* ---- a handler slower than transaction.timeout.ms (real broker only: the
+ * mock never times a transaction out) ---------------------------------------- */
+
+static tg_result slow_handler(void *user, const void *msg, const tg_msg_meta *meta,
+                              tg_emitter *out)
+{
+    ctx *c = user;
+    tg_error err;
+    (void)meta;
+    /* The first input's output opens the transaction on the broker; the
+     * second, in the same transaction, outlasts its timeout (the broker
+     * aborts timed-out transactions every 10 s). */
+    CHECK(tg_emit(out, &kt_msg_desc, msg, c->out_topic, &err) == 0);
+    if (atomic_fetch_add(&c->ok, 1) == 1)
+        test_sleep_ms(14000);
+    return TG_OK;
+}
+
+static void test_txn_timeout(kt_cluster *k)
+{
+    names n;
+    setup(k, "txntimeout", &n, 2);
+    CHECKF(!k->mc, "needs the real broker (TOPICGEN_BROKER_BOOTSTRAP_FILE)");
+    const char *extra[] = { "transaction.timeout.ms", "2000" };
+    ctx c = { .out_topic = n.out, .stop_at = -1, .k = k, .group = n.group, .topic = n.topic };
+    tg_error err;
+    tg_config *conf = kt_consumer_config(k, n.group, extra, 1);
+    tg_processor_opts o = { .transactional_id = n.txn };
+    tg_processor *p = conf ? tg_processor_new(conf, &o, &err) : NULL;
+    tg_config_free(conf);
+    CHECKF(p != NULL, "new: %s", err.message);
+    if (!p)
+        return;
+    CHECK(tg_processor_add(p, &kt_msg_desc, n.topic, slow_handler, &c, &err) == 0);
+    int rc = run_bounded(p, 60000, &err);
+    tg_processor_stats st;
+    tg_processor_get_stats(p, &st);
+    printf("txn_timeout: rc=%d (%s) \"%s\" commits=%llu\n", rc, tg_error_code_name(rc),
+           rc ? err.message : "", (unsigned long long)st.commits);
+    CHECK(atomic_load(&c.ok) == 2);
+    CHECKF(rc != 0, "a transaction open longer than its timeout was committed");
+    CHECKF(strstr(err.message, "transaction.timeout.ms") != NULL, "message: %s", err.message);
+    CHECK(st.commits == 0);
+    tg_processor_free(p);
+}
+
+static const kt_case cases[] = {
+    KT_CASE("basic", test_basic, 1),
+    KT_CASE("retry", test_retry, 1),
+    KT_CASE("reject", test_reject, 1),
+    KT_CASE("stop", test_stop, 1),
+    KT_CASE("fenced", test_fenced, 1),
+    KT_CASE("txn_timeout", test_txn_timeout, 1),
+};
+
+int main(int argc, char **argv)
+{
+    return KT_MAIN(argc, argv, cases);
+}
