@@ -253,9 +253,9 @@ static crm_Attachment g_att[4];
 static crm_FormSubmitted_fields_entry g_fields[16];
 static unsigned char g_bytes[4096];
 
-static void customer(rng *r, crm_CustomerIdentity *c)
+static void customer(rng *r, common_CustomerIdentity *c)
 {
-    crm_CustomerIdentity_init(c);
+    common_CustomerIdentity_init(c);
     if (range(r, 0, 1)) {
         c->has_email = true;
         c->email = fmt_str("user%llu@example%llu.com", range(r, 0, 99999), range(r, 0, 9));

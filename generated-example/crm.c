@@ -13,24 +13,8 @@
 
 #include "tg_codec.h"
 
-/* ---- readers and writers, declared first: messages may nest ---- */
-static bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *out, const tg_str *skip_key);
-static void crm_CustomerIdentity_write_members(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep);
-static void crm_CustomerIdentity_write(tg_json_writer *w, const crm_CustomerIdentity *in);
-static bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *skip_key);
-static void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment *in, char *sep);
-static void crm_Attachment_write(tg_json_writer *w, const crm_Attachment *in);
-static bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_str *skip_key);
-static void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailReceived *in, char *sep);
-static void crm_EmailReceived_write(tg_json_writer *w, const crm_EmailReceived *in);
-static bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, const tg_str *skip_key);
-static void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep);
-static void crm_WhatsappReceived_write(tg_json_writer *w, const crm_WhatsappReceived *in);
-static bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_str *skip_key);
-static void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSubmitted *in, char *sep);
-static void crm_FormSubmitted_write(tg_json_writer *w, const crm_FormSubmitted *in);
-static bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out);
-static void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in);
+/* Readers and writers are declared in crm.h (member codecs): messages
+ * nest, and schemas that import this one call them too. */
 
 /* ---- enum Channel ---- */
 
@@ -60,205 +44,6 @@ bool crm_Channel_from_wire(tg_str text, crm_Channel *out)
         return false;
     *out = (crm_Channel)i;
     return true;
-}
-
-/* ---- CustomerIdentity ---- */
-
-void crm_CustomerIdentity_init(crm_CustomerIdentity *msg)
-{
-    memset(msg, 0, sizeof *msg);
-}
-
-/* email: "email" */
-static bool crm_CustomerIdentity_read_email(tg_json_reader *r, crm_CustomerIdentity *out)
-{
-    out->has_email = true;
-    {
-        size_t at = tg_json_offset(r);
-        if (tg_json_read_string(r, &out->email))
-            tg_codec_check_length(r, at, out->email, UINT64_C(0), UINT64_C(320));
-        else if (r->fatal)
-            return false;
-    }
-    return true;
-}
-
-/* phone: "phone" */
-static bool crm_CustomerIdentity_read_phone(tg_json_reader *r, crm_CustomerIdentity *out)
-{
-    out->has_phone = true;
-    {
-        size_t at = tg_json_offset(r);
-        if (tg_json_read_string(r, &out->phone))
-            tg_codec_check_length(r, at, out->phone, UINT64_C(0), UINT64_C(32));
-        else if (r->fatal)
-            return false;
-    }
-    return true;
-}
-
-/* name: "name" */
-static bool crm_CustomerIdentity_read_name(tg_json_reader *r, crm_CustomerIdentity *out)
-{
-    out->has_name = true;
-    if (tg_json_is_null(r)) {
-        out->name_is_null = true;
-        return true;
-    }
-    {
-        size_t at = tg_json_offset(r);
-        if (tg_json_read_string(r, &out->name))
-            tg_codec_check_length(r, at, out->name, UINT64_C(0), UINT64_C(200));
-        else if (r->fatal)
-            return false;
-    }
-    return true;
-}
-
-/* external_id: "external_id" */
-static bool crm_CustomerIdentity_read_external_id(tg_json_reader *r, crm_CustomerIdentity *out)
-{
-    out->has_external_id = true;
-    {
-        size_t at = tg_json_offset(r);
-        if (tg_json_read_string(r, &out->external_id))
-            tg_codec_check_length(r, at, out->external_id, UINT64_C(0), UINT64_C(128));
-        else if (r->fatal)
-            return false;
-    }
-    return true;
-}
-
-static bool crm_CustomerIdentity_read(tg_json_reader *r, crm_CustomerIdentity *out, const tg_str *skip_key)
-{
-    static const tg_str names[4] = {
-        {"email", 5},
-        {"phone", 5},
-        {"name", 4},
-        {"external_id", 11},
-    };
-    static const uint64_t required[1] = {
-        UINT64_C(0x0),
-    };
-    uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
-    int hint = 0, more;
-    tg_str key;
-
-    crm_CustomerIdentity_init(out);
-    if (!tg_json_object_begin(r))
-        return !r->fatal;
-    /* Members usually come in schema order: the reader compares the key
-     * with the one expected next before scanning it (more == 2: a match).
-     * Duplicates: a schema member seen twice is found by its seen bit;
-     * only other keys go into the reader's duplicate-key table. */
-    while ((more = tg_json_object_next_known(r, &key, hint < 4 ? &names[hint] : NULL)) > 0) {
-        int field = more == 2 ? hint : tg_codec_match(key, names, 4, hint);
-        bool ok = true;
-        if (field >= 0) {
-            uint64_t bit = (uint64_t)1 << (field % 64);
-            if (seen[field / 64] & bit)
-                return tg_json_key_duplicate(r, key);
-            seen[field / 64] |= bit;
-            hint = field + 1;
-        } else if (!tg_json_key_remember(r, key)) {
-            return false;
-        }
-        switch (field) {
-        case 0:
-            ok = crm_CustomerIdentity_read_email(r, out);
-            break;
-        case 1:
-            ok = crm_CustomerIdentity_read_phone(r, out);
-            break;
-        case 2:
-            ok = crm_CustomerIdentity_read_name(r, out);
-            break;
-        case 3:
-            ok = crm_CustomerIdentity_read_external_id(r, out);
-            break;
-        default:
-            if (skip_key && tg_str_eq(key, *skip_key))
-                ok = tg_json_skip_value(r);
-            else
-                ok = tg_json_skip_unknown(r, key, false) || !r->fatal;
-            break;
-        }
-        if (!ok)
-            return false;
-    }
-    if (more < 0)
-        return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
-    return true;
-}
-
-static void crm_CustomerIdentity_write_email(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    if (!in->has_email)
-        return;
-    tg_codec_member(w, sep, "\"email\":", 8);
-    tg_json_write_string(w, in->email);
-}
-
-static void crm_CustomerIdentity_write_phone(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    if (!in->has_phone)
-        return;
-    tg_codec_member(w, sep, "\"phone\":", 8);
-    tg_json_write_string(w, in->phone);
-}
-
-static void crm_CustomerIdentity_write_name(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    if (!in->has_name)
-        return;
-    tg_codec_member(w, sep, "\"name\":", 7);
-    if (in->name_is_null) {
-        tg_json_write_null(w);
-        return;
-    }
-    tg_json_write_string(w, in->name);
-}
-
-static void crm_CustomerIdentity_write_external_id(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    if (!in->has_external_id)
-        return;
-    tg_codec_member(w, sep, "\"external_id\":", 14);
-    tg_json_write_string(w, in->external_id);
-}
-
-static void crm_CustomerIdentity_write_members(tg_json_writer *w, const crm_CustomerIdentity *in, char *sep)
-{
-    crm_CustomerIdentity_write_email(w, in, sep);
-    crm_CustomerIdentity_write_phone(w, in, sep);
-    crm_CustomerIdentity_write_name(w, in, sep);
-    crm_CustomerIdentity_write_external_id(w, in, sep);
-}
-
-static void crm_CustomerIdentity_write(tg_json_writer *w, const crm_CustomerIdentity *in)
-{
-    char sep = '{';
-    crm_CustomerIdentity_write_members(w, in, &sep);
-    tg_codec_object_end(w, sep);
-}
-
-tg_json_code crm_CustomerIdentity_decode(crm_CustomerIdentity *out, const char *json, size_t len,
-        tg_arena *arena, tg_json_errors *errors)
-{
-    tg_json_reader r;
-    tg_json_reader_init(&r, json, len, arena, errors);
-    crm_CustomerIdentity_read(&r, out, NULL);
-    return tg_codec_decode_end(&r);
-}
-
-tg_json_code crm_CustomerIdentity_encode(const crm_CustomerIdentity *msg, char *buf, size_t cap, size_t *len)
-{
-    tg_json_writer w;
-    tg_json_writer_init(&w, buf, cap);
-    crm_CustomerIdentity_write(&w, msg);
-    return tg_codec_encode_end(&w, len);
 }
 
 /* ---- Attachment ---- */
@@ -317,7 +102,7 @@ static bool crm_Attachment_read_content(tg_json_reader *r, crm_Attachment *out)
     return true;
 }
 
-static bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *skip_key)
+bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *skip_key)
 {
     static const tg_str names[4] = {
         {"file_name", 9},
@@ -407,7 +192,7 @@ static void crm_Attachment_write_content(tg_json_writer *w, const crm_Attachment
     tg_json_write_bytes(w, in->content);
 }
 
-static void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment *in, char *sep)
+void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment *in, char *sep)
 {
     crm_Attachment_write_file_name(w, in, sep);
     crm_Attachment_write_content_type(w, in, sep);
@@ -415,7 +200,7 @@ static void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment
     crm_Attachment_write_content(w, in, sep);
 }
 
-static void crm_Attachment_write(tg_json_writer *w, const crm_Attachment *in)
+void crm_Attachment_write(tg_json_writer *w, const crm_Attachment *in)
 {
     char sep = '{';
     crm_Attachment_write_members(w, in, &sep);
@@ -483,7 +268,7 @@ static bool crm_EmailReceived_read_received_at(tg_json_reader *r, crm_EmailRecei
 /* customer: "customer" */
 static bool crm_EmailReceived_read_customer(tg_json_reader *r, crm_EmailReceived *out)
 {
-    if (!crm_CustomerIdentity_read(r, &out->customer, NULL))
+    if (!common_CustomerIdentity_read(r, &out->customer, NULL))
         return false;
     return true;
 }
@@ -513,7 +298,7 @@ static bool crm_EmailReceived_read_body_text(tg_json_reader *r, crm_EmailReceive
 static bool crm_EmailReceived_read_attachments(tg_json_reader *r, crm_EmailReceived *out)
 {
     out->has_attachments = true;
-    size_t at = tg_json_offset(r);
+    size_t items_at = tg_json_offset(r); /* not `at`: an item's reader has its own */
     tg_codec_vec items = {0};
     crm_Attachment spare; /* where items go when the arena is short (measuring) */
     int more;
@@ -533,11 +318,11 @@ static bool crm_EmailReceived_read_attachments(tg_json_reader *r, crm_EmailRecei
         return false;
     out->attachments.items = items.items;
     out->attachments.count = items.items ? items.count : 0;
-    tg_codec_check_items(r, at, items.count, UINT64_C(0), UINT64_C(20));
+    tg_codec_check_items(r, items_at, items.count, UINT64_C(0), UINT64_C(20));
     return true;
 }
 
-static bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_str *skip_key)
+bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_str *skip_key)
 {
     static const tg_str names[7] = {
         {"message_id", 10},
@@ -634,7 +419,7 @@ static void crm_EmailReceived_write_received_at(tg_json_writer *w, const crm_Ema
 static void crm_EmailReceived_write_customer(tg_json_writer *w, const crm_EmailReceived *in, char *sep)
 {
     tg_codec_member(w, sep, "\"customer\":", 11);
-    crm_CustomerIdentity_write(w, &in->customer);
+    common_CustomerIdentity_write(w, &in->customer);
 }
 
 static void crm_EmailReceived_write_subject(tg_json_writer *w, const crm_EmailReceived *in, char *sep)
@@ -664,7 +449,7 @@ static void crm_EmailReceived_write_attachments(tg_json_writer *w, const crm_Ema
     tg_json_write_char(w, ']');
 }
 
-static void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailReceived *in, char *sep)
+void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailReceived *in, char *sep)
 {
     crm_EmailReceived_write_message_id(w, in, sep);
     crm_EmailReceived_write_customer_id(w, in, sep);
@@ -675,7 +460,7 @@ static void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailRe
     crm_EmailReceived_write_attachments(w, in, sep);
 }
 
-static void crm_EmailReceived_write(tg_json_writer *w, const crm_EmailReceived *in)
+void crm_EmailReceived_write(tg_json_writer *w, const crm_EmailReceived *in)
 {
     char sep = '{';
     crm_EmailReceived_write_members(w, in, &sep);
@@ -744,7 +529,7 @@ static bool crm_WhatsappReceived_read_received_at(tg_json_reader *r, crm_Whatsap
 /* customer: "customer" */
 static bool crm_WhatsappReceived_read_customer(tg_json_reader *r, crm_WhatsappReceived *out)
 {
-    if (!crm_CustomerIdentity_read(r, &out->customer, NULL))
+    if (!common_CustomerIdentity_read(r, &out->customer, NULL))
         return false;
     return true;
 }
@@ -778,7 +563,7 @@ static bool crm_WhatsappReceived_read_is_reply(tg_json_reader *r, crm_WhatsappRe
     return true;
 }
 
-static bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, const tg_str *skip_key)
+bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, const tg_str *skip_key)
 {
     static const tg_str names[7] = {
         {"message_id", 10},
@@ -875,7 +660,7 @@ static void crm_WhatsappReceived_write_received_at(tg_json_writer *w, const crm_
 static void crm_WhatsappReceived_write_customer(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep)
 {
     tg_codec_member(w, sep, "\"customer\":", 11);
-    crm_CustomerIdentity_write(w, &in->customer);
+    common_CustomerIdentity_write(w, &in->customer);
 }
 
 static void crm_WhatsappReceived_write_wa_id(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep)
@@ -896,7 +681,7 @@ static void crm_WhatsappReceived_write_is_reply(tg_json_writer *w, const crm_Wha
     tg_json_write_bool(w, in->is_reply);
 }
 
-static void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep)
+void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep)
 {
     crm_WhatsappReceived_write_message_id(w, in, sep);
     crm_WhatsappReceived_write_customer_id(w, in, sep);
@@ -907,7 +692,7 @@ static void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_What
     crm_WhatsappReceived_write_is_reply(w, in, sep);
 }
 
-static void crm_WhatsappReceived_write(tg_json_writer *w, const crm_WhatsappReceived *in)
+void crm_WhatsappReceived_write(tg_json_writer *w, const crm_WhatsappReceived *in)
 {
     char sep = '{';
     crm_WhatsappReceived_write_members(w, in, &sep);
@@ -975,7 +760,7 @@ static bool crm_FormSubmitted_read_received_at(tg_json_reader *r, crm_FormSubmit
 /* customer: "customer" */
 static bool crm_FormSubmitted_read_customer(tg_json_reader *r, crm_FormSubmitted *out)
 {
-    if (!crm_CustomerIdentity_read(r, &out->customer, NULL))
+    if (!common_CustomerIdentity_read(r, &out->customer, NULL))
         return false;
     return true;
 }
@@ -996,7 +781,7 @@ static bool crm_FormSubmitted_read_form_id(tg_json_reader *r, crm_FormSubmitted 
 /* fields: "fields" */
 static bool crm_FormSubmitted_read_fields(tg_json_reader *r, crm_FormSubmitted *out)
 {
-    size_t at = tg_json_offset(r);
+    size_t items_at = tg_json_offset(r); /* not `at`: an item's reader has its own */
     tg_codec_vec items = {0};
     crm_FormSubmitted_fields_entry spare; /* where entries go when the arena is short (measuring) */
     tg_str key;
@@ -1018,7 +803,7 @@ static bool crm_FormSubmitted_read_fields(tg_json_reader *r, crm_FormSubmitted *
         return false;
     out->fields.items = items.items;
     out->fields.count = items.items ? items.count : 0;
-    tg_codec_check_items(r, at, items.count, UINT64_C(0), UINT64_C(200));
+    tg_codec_check_items(r, items_at, items.count, UINT64_C(0), UINT64_C(200));
     return true;
 }
 
@@ -1036,7 +821,7 @@ static bool crm_FormSubmitted_read_score(tg_json_reader *r, crm_FormSubmitted *o
     return true;
 }
 
-static bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_str *skip_key)
+bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_str *skip_key)
 {
     static const tg_str names[7] = {
         {"message_id", 10},
@@ -1133,7 +918,7 @@ static void crm_FormSubmitted_write_received_at(tg_json_writer *w, const crm_For
 static void crm_FormSubmitted_write_customer(tg_json_writer *w, const crm_FormSubmitted *in, char *sep)
 {
     tg_codec_member(w, sep, "\"customer\":", 11);
-    crm_CustomerIdentity_write(w, &in->customer);
+    common_CustomerIdentity_write(w, &in->customer);
 }
 
 static void crm_FormSubmitted_write_form_id(tg_json_writer *w, const crm_FormSubmitted *in, char *sep)
@@ -1165,7 +950,7 @@ static void crm_FormSubmitted_write_score(tg_json_writer *w, const crm_FormSubmi
     tg_json_write_double(w, in->score);
 }
 
-static void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSubmitted *in, char *sep)
+void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSubmitted *in, char *sep)
 {
     crm_FormSubmitted_write_message_id(w, in, sep);
     crm_FormSubmitted_write_customer_id(w, in, sep);
@@ -1176,7 +961,7 @@ static void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSub
     crm_FormSubmitted_write_score(w, in, sep);
 }
 
-static void crm_FormSubmitted_write(tg_json_writer *w, const crm_FormSubmitted *in)
+void crm_FormSubmitted_write(tg_json_writer *w, const crm_FormSubmitted *in)
 {
     char sep = '{';
     crm_FormSubmitted_write_members(w, in, &sep);
@@ -1207,7 +992,7 @@ void crm_InboundMessage_init(crm_InboundMessage *msg)
     memset(msg, 0, sizeof *msg);
 }
 
-static bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
+bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
 {
     static const tg_str tags[3] = {
         {"email_received", 14},
@@ -1241,7 +1026,7 @@ static bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
     return true;
 }
 
-static void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in)
+void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in)
 {
     char sep = ',';
     switch (in->kind) {

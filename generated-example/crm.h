@@ -17,6 +17,7 @@
 
 #include "tg_json.h"
 #include "tg_message.h"
+#include "common.h" /* imported schema common */
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,25 +37,11 @@ const char *crm_Channel_to_wire(crm_Channel value);
 bool crm_Channel_from_wire(tg_str text, crm_Channel *out);
 
 /* ---- message types (declared first so they can refer to each other) ---- */
-typedef struct crm_CustomerIdentity crm_CustomerIdentity;
 typedef struct crm_Attachment crm_Attachment;
 typedef struct crm_EmailReceived crm_EmailReceived;
 typedef struct crm_WhatsappReceived crm_WhatsappReceived;
 typedef struct crm_FormSubmitted crm_FormSubmitted;
 typedef struct crm_InboundMessage crm_InboundMessage;
-
-/* Who the message is from, as far as the channel knows. */
-struct crm_CustomerIdentity {
-    bool has_email;
-    tg_str email;
-    bool has_phone;
-    tg_str phone;
-    bool has_name;
-    bool name_is_null;
-    tg_str name;
-    bool has_external_id;
-    tg_str external_id;
-};
 
 struct crm_Attachment {
     tg_str file_name;
@@ -68,7 +55,7 @@ struct crm_EmailReceived {
     tg_str message_id;
     tg_str customer_id;
     tg_str received_at;
-    crm_CustomerIdentity customer;
+    common_CustomerIdentity customer;
     tg_str subject;
     tg_str body_text;
     bool has_attachments;
@@ -79,7 +66,7 @@ struct crm_WhatsappReceived {
     tg_str message_id;
     tg_str customer_id;
     tg_str received_at;
-    crm_CustomerIdentity customer;
+    common_CustomerIdentity customer;
     tg_str wa_id;
     tg_str text;
     bool is_reply;
@@ -95,7 +82,7 @@ struct crm_FormSubmitted {
     tg_str message_id;
     tg_str customer_id;
     tg_str received_at;
-    crm_CustomerIdentity customer;
+    common_CustomerIdentity customer;
     tg_str form_id;
     struct { crm_FormSubmitted_fields_entry *items; size_t count; } fields;
     bool has_score;
@@ -135,13 +122,6 @@ struct crm_InboundMessage {
  *                  Never allocates.
  */
 
-/* No CustomerIdentity encodes to more than this many bytes of JSON. */
-#define CRM_CUSTOMER_IDENTITY_MAX_JSON_SIZE 4131
-void crm_CustomerIdentity_init(crm_CustomerIdentity *msg);
-tg_json_code crm_CustomerIdentity_decode(crm_CustomerIdentity *out, const char *json, size_t len,
-        tg_arena *arena, tg_json_errors *errors);
-tg_json_code crm_CustomerIdentity_encode(const crm_CustomerIdentity *msg, char *buf, size_t cap, size_t *len);
-
 /* Attachment has no worst-case JSON size: field Attachment.content: bytes. */
 void crm_Attachment_init(crm_Attachment *msg);
 tg_json_code crm_Attachment_decode(crm_Attachment *out, const char *json, size_t len,
@@ -171,6 +151,29 @@ void crm_InboundMessage_init(crm_InboundMessage *msg);
 tg_json_code crm_InboundMessage_decode(crm_InboundMessage *out, const char *json, size_t len,
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code crm_InboundMessage_encode(const crm_InboundMessage *msg, char *buf, size_t cap, size_t *len);
+
+/* ---- member codecs ----
+ *
+ * For the generated code of schemas that import this one, which reads and
+ * writes these types inside its own messages; applications use the codecs
+ * above.  <T>_read reads one value at the reader's cursor (a message skips
+ * the member `skip_key`, a union's discriminator; NULL: none), <T>_write
+ * writes one, <T>_write_members a message's members after *sep.
+ */
+bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *skip_key);
+void crm_Attachment_write_members(tg_json_writer *w, const crm_Attachment *in, char *sep);
+void crm_Attachment_write(tg_json_writer *w, const crm_Attachment *in);
+bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_str *skip_key);
+void crm_EmailReceived_write_members(tg_json_writer *w, const crm_EmailReceived *in, char *sep);
+void crm_EmailReceived_write(tg_json_writer *w, const crm_EmailReceived *in);
+bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, const tg_str *skip_key);
+void crm_WhatsappReceived_write_members(tg_json_writer *w, const crm_WhatsappReceived *in, char *sep);
+void crm_WhatsappReceived_write(tg_json_writer *w, const crm_WhatsappReceived *in);
+bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_str *skip_key);
+void crm_FormSubmitted_write_members(tg_json_writer *w, const crm_FormSubmitted *in, char *sep);
+void crm_FormSubmitted_write(tg_json_writer *w, const crm_FormSubmitted *in);
+bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out);
+void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in);
 
 /* Kafka binding of InboundMessage: topic "crm.inbound", dead letters to
  * "crm.inbound.dlq", schema version 1, key field customer_id. */

@@ -14,24 +14,13 @@
 #include <stdint.h>
 
 #include "crm.h"
+#include "common_domain.h" /* imported schema common */
 
 typedef enum crm_Channel_domain {
     crm_Channel_EMAIL_domain,
     crm_Channel_WHATSAPP_domain,
     crm_Channel_WEB_domain
 } crm_Channel_domain;
-
-typedef struct crm_CustomerIdentity_domain {
-    bool has_email;
-    tg_str email;
-    bool has_phone;
-    tg_str phone;
-    bool has_name;
-    bool name_is_null;
-    tg_str name;
-    bool has_external_id;
-    tg_str external_id;
-} crm_CustomerIdentity_domain;
 
 typedef struct crm_Attachment_domain {
     tg_str file_name;
@@ -45,7 +34,7 @@ typedef struct crm_EmailReceived_domain {
     tg_str message_id;
     tg_str customer_id;
     tg_str received_at;
-    crm_CustomerIdentity_domain customer;
+    common_CustomerIdentity_domain customer;
     tg_str subject;
     tg_str body_text;
     bool has_attachments;
@@ -56,7 +45,7 @@ typedef struct crm_WhatsappReceived_domain {
     tg_str message_id;
     tg_str customer_id;
     tg_str received_at;
-    crm_CustomerIdentity_domain customer;
+    common_CustomerIdentity_domain customer;
     tg_str wa_id;
     tg_str text;
     bool is_reply;
@@ -66,7 +55,7 @@ typedef struct crm_FormSubmitted_domain {
     tg_str message_id;
     tg_str customer_id;
     tg_str received_at;
-    crm_CustomerIdentity_domain customer;
+    common_CustomerIdentity_domain customer;
     tg_str form_id;
     struct { crm_FormSubmitted_fields_entry *items; size_t count; } fields;
     bool has_score;

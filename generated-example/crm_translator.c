@@ -34,39 +34,6 @@ crm_Channel crm_Channel_from_domain(crm_Channel_domain value)
     return (crm_Channel)0; /* not reached for valid domain values */
 }
 
-bool crm_CustomerIdentity_to_domain(const crm_CustomerIdentity *wire, crm_CustomerIdentity_domain *out, tg_error *err)
-{
-    (void)err;
-    out->has_email = wire->has_email;
-    out->email = wire->email;
-    out->has_phone = wire->has_phone;
-    out->phone = wire->phone;
-    out->has_name = wire->has_name;
-    out->name_is_null = wire->name_is_null;
-    out->name = wire->name;
-    out->has_external_id = wire->has_external_id;
-    out->external_id = wire->external_id;
-    return true;
-}
-
-bool crm_CustomerIdentity_from_domain(const crm_CustomerIdentity_domain *in, crm_CustomerIdentity *wire, tg_arena *arena,
-        tg_error *err)
-{
-    (void)arena;
-    (void)err;
-    crm_CustomerIdentity_init(wire);
-    wire->has_email = in->has_email;
-    wire->email = in->email;
-    wire->has_phone = in->has_phone;
-    wire->phone = in->phone;
-    wire->has_name = in->has_name;
-    wire->name_is_null = in->name_is_null;
-    wire->name = in->name;
-    wire->has_external_id = in->has_external_id;
-    wire->external_id = in->external_id;
-    return true;
-}
-
 bool crm_Attachment_to_domain(const crm_Attachment *wire, crm_Attachment_domain *out, tg_error *err)
 {
     (void)err;
@@ -98,7 +65,7 @@ bool crm_EmailReceived_to_domain(const crm_EmailReceived *wire, crm_EmailReceive
     out->message_id = wire->message_id;
     out->customer_id = wire->customer_id;
     out->received_at = wire->received_at;
-    if (!crm_CustomerIdentity_to_domain(&wire->customer, &out->customer, err))
+    if (!common_CustomerIdentity_to_domain(&wire->customer, &out->customer, err))
         return false;
     out->subject = wire->subject;
     out->body_text = wire->body_text;
@@ -117,7 +84,7 @@ bool crm_EmailReceived_from_domain(const crm_EmailReceived_domain *in, crm_Email
     wire->message_id = in->message_id;
     wire->customer_id = in->customer_id;
     wire->received_at = in->received_at;
-    if (!crm_CustomerIdentity_from_domain(&in->customer, &wire->customer, arena, err))
+    if (!common_CustomerIdentity_from_domain(&in->customer, &wire->customer, arena, err))
         return false;
     wire->subject = in->subject;
     wire->body_text = in->body_text;
@@ -133,7 +100,7 @@ bool crm_WhatsappReceived_to_domain(const crm_WhatsappReceived *wire, crm_Whatsa
     out->message_id = wire->message_id;
     out->customer_id = wire->customer_id;
     out->received_at = wire->received_at;
-    if (!crm_CustomerIdentity_to_domain(&wire->customer, &out->customer, err))
+    if (!common_CustomerIdentity_to_domain(&wire->customer, &out->customer, err))
         return false;
     out->wa_id = wire->wa_id;
     out->text = wire->text;
@@ -150,7 +117,7 @@ bool crm_WhatsappReceived_from_domain(const crm_WhatsappReceived_domain *in, crm
     wire->message_id = in->message_id;
     wire->customer_id = in->customer_id;
     wire->received_at = in->received_at;
-    if (!crm_CustomerIdentity_from_domain(&in->customer, &wire->customer, arena, err))
+    if (!common_CustomerIdentity_from_domain(&in->customer, &wire->customer, arena, err))
         return false;
     wire->wa_id = in->wa_id;
     wire->text = in->text;
@@ -164,7 +131,7 @@ bool crm_FormSubmitted_to_domain(const crm_FormSubmitted *wire, crm_FormSubmitte
     out->message_id = wire->message_id;
     out->customer_id = wire->customer_id;
     out->received_at = wire->received_at;
-    if (!crm_CustomerIdentity_to_domain(&wire->customer, &out->customer, err))
+    if (!common_CustomerIdentity_to_domain(&wire->customer, &out->customer, err))
         return false;
     out->form_id = wire->form_id;
     out->fields.items = wire->fields.items;
@@ -183,7 +150,7 @@ bool crm_FormSubmitted_from_domain(const crm_FormSubmitted_domain *in, crm_FormS
     wire->message_id = in->message_id;
     wire->customer_id = in->customer_id;
     wire->received_at = in->received_at;
-    if (!crm_CustomerIdentity_from_domain(&in->customer, &wire->customer, arena, err))
+    if (!common_CustomerIdentity_from_domain(&in->customer, &wire->customer, arena, err))
         return false;
     wire->form_id = in->form_id;
     wire->fields.items = in->fields.items;

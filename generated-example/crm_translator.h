@@ -16,6 +16,7 @@
 
 #include "crm.h"
 #include "crm_domain.h"
+#include "common_translator.h" /* imported schema common */
 #include "tg_error.h"
 
 #ifdef __cplusplus
@@ -24,17 +25,6 @@ extern "C" {
 
 crm_Channel_domain crm_Channel_to_domain(crm_Channel value);
 crm_Channel crm_Channel_from_domain(crm_Channel_domain value);
-
-/* CustomerIdentity, wire -> domain.  Returns false and sets *err when the message
- * cannot be represented in the domain.  Strings and arrays in *out may point
- * into the decoded message (and so into its input buffer and arena). */
-bool crm_CustomerIdentity_to_domain(const crm_CustomerIdentity *wire, crm_CustomerIdentity_domain *out, tg_error *err);
-
-/* CustomerIdentity, domain -> wire (for producing).  *wire may point into *in;
- * text the wire form needs (e.g. decimals rendered from integers) goes into
- * `arena`. */
-bool crm_CustomerIdentity_from_domain(const crm_CustomerIdentity_domain *in, crm_CustomerIdentity *wire, tg_arena *arena,
-        tg_error *err);
 
 /* Attachment, wire -> domain.  Returns false and sets *err when the message
  * cannot be represented in the domain.  Strings and arrays in *out may point

@@ -13,16 +13,8 @@
 
 #include "tg_codec.h"
 
-/* ---- readers and writers, declared first: messages may nest ---- */
-static bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const tg_str *skip_key);
-static void orders_LineItem_write_members(tg_json_writer *w, const orders_LineItem *in, char *sep);
-static void orders_LineItem_write(tg_json_writer *w, const orders_LineItem *in);
-static bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, const tg_str *skip_key);
-static void orders_OrderEvent_write_members(tg_json_writer *w, const orders_OrderEvent *in, char *sep);
-static void orders_OrderEvent_write(tg_json_writer *w, const orders_OrderEvent *in);
-static bool orders_OrderTotal_read(tg_json_reader *r, orders_OrderTotal *out, const tg_str *skip_key);
-static void orders_OrderTotal_write_members(tg_json_writer *w, const orders_OrderTotal *in, char *sep);
-static void orders_OrderTotal_write(tg_json_writer *w, const orders_OrderTotal *in);
+/* Readers and writers are declared in orders.h (member codecs): messages
+ * nest, and schemas that import this one call them too. */
 
 /* ---- enum OrderStatus ---- */
 
@@ -132,7 +124,7 @@ static bool orders_LineItem_read_price(tg_json_reader *r, orders_LineItem *out)
     return true;
 }
 
-static bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const tg_str *skip_key)
+bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const tg_str *skip_key)
 {
     static const tg_str names[5] = {
         {"line_item_id", 12},
@@ -230,7 +222,7 @@ static void orders_LineItem_write_price(tg_json_writer *w, const orders_LineItem
     tg_json_write_decimal(w, in->price);
 }
 
-static void orders_LineItem_write_members(tg_json_writer *w, const orders_LineItem *in, char *sep)
+void orders_LineItem_write_members(tg_json_writer *w, const orders_LineItem *in, char *sep)
 {
     orders_LineItem_write_line_item_id(w, in, sep);
     orders_LineItem_write_product_id(w, in, sep);
@@ -239,7 +231,7 @@ static void orders_LineItem_write_members(tg_json_writer *w, const orders_LineIt
     orders_LineItem_write_price(w, in, sep);
 }
 
-static void orders_LineItem_write(tg_json_writer *w, const orders_LineItem *in)
+void orders_LineItem_write(tg_json_writer *w, const orders_LineItem *in)
 {
     char sep = '{';
     orders_LineItem_write_members(w, in, &sep);
@@ -309,7 +301,7 @@ static bool orders_OrderEvent_read_customer_name(tg_json_reader *r, orders_Order
 /* line_items: "line_items" */
 static bool orders_OrderEvent_read_line_items(tg_json_reader *r, orders_OrderEvent *out)
 {
-    size_t at = tg_json_offset(r);
+    size_t items_at = tg_json_offset(r); /* not `at`: an item's reader has its own */
     tg_codec_vec items = {0};
     orders_LineItem spare; /* where items go when the arena is short (measuring) */
     int more;
@@ -329,7 +321,7 @@ static bool orders_OrderEvent_read_line_items(tg_json_reader *r, orders_OrderEve
         return false;
     out->line_items.items = items.items;
     out->line_items.count = items.items ? items.count : 0;
-    tg_codec_check_items(r, at, items.count, UINT64_C(1), UINT64_C(500));
+    tg_codec_check_items(r, items_at, items.count, UINT64_C(1), UINT64_C(500));
     return true;
 }
 
@@ -389,7 +381,7 @@ static bool orders_OrderEvent_read_note(tg_json_reader *r, orders_OrderEvent *ou
     return true;
 }
 
-static bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, const tg_str *skip_key)
+bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, const tg_str *skip_key)
 {
     static const tg_str names[8] = {
         {"order_id", 8},
@@ -526,7 +518,7 @@ static void orders_OrderEvent_write_note(tg_json_writer *w, const orders_OrderEv
     tg_json_write_string(w, in->note);
 }
 
-static void orders_OrderEvent_write_members(tg_json_writer *w, const orders_OrderEvent *in, char *sep)
+void orders_OrderEvent_write_members(tg_json_writer *w, const orders_OrderEvent *in, char *sep)
 {
     orders_OrderEvent_write_order_id(w, in, sep);
     orders_OrderEvent_write_created_at(w, in, sep);
@@ -538,7 +530,7 @@ static void orders_OrderEvent_write_members(tg_json_writer *w, const orders_Orde
     orders_OrderEvent_write_note(w, in, sep);
 }
 
-static void orders_OrderEvent_write(tg_json_writer *w, const orders_OrderEvent *in)
+void orders_OrderEvent_write(tg_json_writer *w, const orders_OrderEvent *in)
 {
     char sep = '{';
     orders_OrderEvent_write_members(w, in, &sep);
@@ -621,7 +613,7 @@ static bool orders_OrderTotal_read_currency(tg_json_reader *r, orders_OrderTotal
     return true;
 }
 
-static bool orders_OrderTotal_read(tg_json_reader *r, orders_OrderTotal *out, const tg_str *skip_key)
+bool orders_OrderTotal_read(tg_json_reader *r, orders_OrderTotal *out, const tg_str *skip_key)
 {
     static const tg_str names[4] = {
         {"order_id", 8},
@@ -709,7 +701,7 @@ static void orders_OrderTotal_write_currency(tg_json_writer *w, const orders_Ord
     tg_json_write_string(w, in->currency);
 }
 
-static void orders_OrderTotal_write_members(tg_json_writer *w, const orders_OrderTotal *in, char *sep)
+void orders_OrderTotal_write_members(tg_json_writer *w, const orders_OrderTotal *in, char *sep)
 {
     orders_OrderTotal_write_order_id(w, in, sep);
     orders_OrderTotal_write_item_count(w, in, sep);
@@ -717,7 +709,7 @@ static void orders_OrderTotal_write_members(tg_json_writer *w, const orders_Orde
     orders_OrderTotal_write_currency(w, in, sep);
 }
 
-static void orders_OrderTotal_write(tg_json_writer *w, const orders_OrderTotal *in)
+void orders_OrderTotal_write(tg_json_writer *w, const orders_OrderTotal *in)
 {
     char sep = '{';
     orders_OrderTotal_write_members(w, in, &sep);

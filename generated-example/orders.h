@@ -112,6 +112,24 @@ tg_json_code orders_OrderTotal_decode(orders_OrderTotal *out, const char *json, 
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code orders_OrderTotal_encode(const orders_OrderTotal *msg, char *buf, size_t cap, size_t *len);
 
+/* ---- member codecs ----
+ *
+ * For the generated code of schemas that import this one, which reads and
+ * writes these types inside its own messages; applications use the codecs
+ * above.  <T>_read reads one value at the reader's cursor (a message skips
+ * the member `skip_key`, a union's discriminator; NULL: none), <T>_write
+ * writes one, <T>_write_members a message's members after *sep.
+ */
+bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const tg_str *skip_key);
+void orders_LineItem_write_members(tg_json_writer *w, const orders_LineItem *in, char *sep);
+void orders_LineItem_write(tg_json_writer *w, const orders_LineItem *in);
+bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, const tg_str *skip_key);
+void orders_OrderEvent_write_members(tg_json_writer *w, const orders_OrderEvent *in, char *sep);
+void orders_OrderEvent_write(tg_json_writer *w, const orders_OrderEvent *in);
+bool orders_OrderTotal_read(tg_json_reader *r, orders_OrderTotal *out, const tg_str *skip_key);
+void orders_OrderTotal_write_members(tg_json_writer *w, const orders_OrderTotal *in, char *sep);
+void orders_OrderTotal_write(tg_json_writer *w, const orders_OrderTotal *in);
+
 /* Kafka binding of OrderEvent: topic "orders", dead letters to
  * "orders.dlq", schema version 1, key field order_id. */
 extern const tg_message_desc orders_OrderEvent_desc;

@@ -13,16 +13,8 @@
 
 #include "tg_codec.h"
 
-/* ---- readers and writers, declared first: messages may nest ---- */
-static bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadata *out, const tg_str *skip_key);
-static void workflow_EventMetadata_write_members(tg_json_writer *w, const workflow_EventMetadata *in, char *sep);
-static void workflow_EventMetadata_write(tg_json_writer *w, const workflow_EventMetadata *in);
-static bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload *out, const tg_str *skip_key);
-static void workflow_EventPayload_write_members(tg_json_writer *w, const workflow_EventPayload *in, char *sep);
-static void workflow_EventPayload_write(tg_json_writer *w, const workflow_EventPayload *in);
-static bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEvent *out, const tg_str *skip_key);
-static void workflow_WorkflowEvent_write_members(tg_json_writer *w, const workflow_WorkflowEvent *in, char *sep);
-static void workflow_WorkflowEvent_write(tg_json_writer *w, const workflow_WorkflowEvent *in);
+/* Readers and writers are declared in workflow.h (member codecs): messages
+ * nest, and schemas that import this one call them too. */
 
 /* ---- enum EventType ---- */
 
@@ -138,7 +130,7 @@ static bool workflow_EventMetadata_read_attempt(tg_json_reader *r, workflow_Even
 static bool workflow_EventMetadata_read_tags(tg_json_reader *r, workflow_EventMetadata *out)
 {
     out->has_tags = true;
-    size_t at = tg_json_offset(r);
+    size_t items_at = tg_json_offset(r); /* not `at`: an item's reader has its own */
     tg_codec_vec items = {0};
     workflow_EventMetadata_tags_entry spare; /* where entries go when the arena is short (measuring) */
     tg_str key;
@@ -160,11 +152,11 @@ static bool workflow_EventMetadata_read_tags(tg_json_reader *r, workflow_EventMe
         return false;
     out->tags.items = items.items;
     out->tags.count = items.items ? items.count : 0;
-    tg_codec_check_items(r, at, items.count, UINT64_C(0), UINT64_C(64));
+    tg_codec_check_items(r, items_at, items.count, UINT64_C(0), UINT64_C(64));
     return true;
 }
 
-static bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadata *out, const tg_str *skip_key)
+bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadata *out, const tg_str *skip_key)
 {
     static const tg_str names[3] = {
         {"correlation_id", 14},
@@ -255,14 +247,14 @@ static void workflow_EventMetadata_write_tags(tg_json_writer *w, const workflow_
     tg_json_write_char(w, '}');
 }
 
-static void workflow_EventMetadata_write_members(tg_json_writer *w, const workflow_EventMetadata *in, char *sep)
+void workflow_EventMetadata_write_members(tg_json_writer *w, const workflow_EventMetadata *in, char *sep)
 {
     workflow_EventMetadata_write_correlation_id(w, in, sep);
     workflow_EventMetadata_write_attempt(w, in, sep);
     workflow_EventMetadata_write_tags(w, in, sep);
 }
 
-static void workflow_EventMetadata_write(tg_json_writer *w, const workflow_EventMetadata *in)
+void workflow_EventMetadata_write(tg_json_writer *w, const workflow_EventMetadata *in)
 {
     char sep = '{';
     workflow_EventMetadata_write_members(w, in, &sep);
@@ -311,7 +303,7 @@ static bool workflow_EventPayload_read_metadata(tg_json_reader *r, workflow_Even
     return true;
 }
 
-static bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload *out, const tg_str *skip_key)
+bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload *out, const tg_str *skip_key)
 {
     static const tg_str names[2] = {
         {"data", 4},
@@ -381,13 +373,13 @@ static void workflow_EventPayload_write_metadata(tg_json_writer *w, const workfl
     workflow_EventMetadata_write(w, &in->metadata);
 }
 
-static void workflow_EventPayload_write_members(tg_json_writer *w, const workflow_EventPayload *in, char *sep)
+void workflow_EventPayload_write_members(tg_json_writer *w, const workflow_EventPayload *in, char *sep)
 {
     workflow_EventPayload_write_data(w, in, sep);
     workflow_EventPayload_write_metadata(w, in, sep);
 }
 
-static void workflow_EventPayload_write(tg_json_writer *w, const workflow_EventPayload *in)
+void workflow_EventPayload_write(tg_json_writer *w, const workflow_EventPayload *in)
 {
     char sep = '{';
     workflow_EventPayload_write_members(w, in, &sep);
@@ -533,7 +525,7 @@ static bool workflow_WorkflowEvent_read_payload(tg_json_reader *r, workflow_Work
     return true;
 }
 
-static bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEvent *out, const tg_str *skip_key)
+bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEvent *out, const tg_str *skip_key)
 {
     static const tg_str names[9] = {
         {"event_id", 8},
@@ -679,7 +671,7 @@ static void workflow_WorkflowEvent_write_payload(tg_json_writer *w, const workfl
     workflow_EventPayload_write(w, &in->payload);
 }
 
-static void workflow_WorkflowEvent_write_members(tg_json_writer *w, const workflow_WorkflowEvent *in, char *sep)
+void workflow_WorkflowEvent_write_members(tg_json_writer *w, const workflow_WorkflowEvent *in, char *sep)
 {
     workflow_WorkflowEvent_write_event_id(w, in, sep);
     workflow_WorkflowEvent_write_event_type(w, in, sep);
@@ -692,7 +684,7 @@ static void workflow_WorkflowEvent_write_members(tg_json_writer *w, const workfl
     workflow_WorkflowEvent_write_payload(w, in, sep);
 }
 
-static void workflow_WorkflowEvent_write(tg_json_writer *w, const workflow_WorkflowEvent *in)
+void workflow_WorkflowEvent_write(tg_json_writer *w, const workflow_WorkflowEvent *in)
 {
     char sep = '{';
     workflow_WorkflowEvent_write_members(w, in, &sep);

@@ -127,6 +127,24 @@ tg_json_code workflow_WorkflowEvent_decode(workflow_WorkflowEvent *out, const ch
         tg_arena *arena, tg_json_errors *errors);
 tg_json_code workflow_WorkflowEvent_encode(const workflow_WorkflowEvent *msg, char *buf, size_t cap, size_t *len);
 
+/* ---- member codecs ----
+ *
+ * For the generated code of schemas that import this one, which reads and
+ * writes these types inside its own messages; applications use the codecs
+ * above.  <T>_read reads one value at the reader's cursor (a message skips
+ * the member `skip_key`, a union's discriminator; NULL: none), <T>_write
+ * writes one, <T>_write_members a message's members after *sep.
+ */
+bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadata *out, const tg_str *skip_key);
+void workflow_EventMetadata_write_members(tg_json_writer *w, const workflow_EventMetadata *in, char *sep);
+void workflow_EventMetadata_write(tg_json_writer *w, const workflow_EventMetadata *in);
+bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload *out, const tg_str *skip_key);
+void workflow_EventPayload_write_members(tg_json_writer *w, const workflow_EventPayload *in, char *sep);
+void workflow_EventPayload_write(tg_json_writer *w, const workflow_EventPayload *in);
+bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEvent *out, const tg_str *skip_key);
+void workflow_WorkflowEvent_write_members(tg_json_writer *w, const workflow_WorkflowEvent *in, char *sep);
+void workflow_WorkflowEvent_write(tg_json_writer *w, const workflow_WorkflowEvent *in);
+
 /* Kafka binding of WorkflowEvent: topic "workflow-events", dead letters to
  * "workflow-events.dlq", schema version 1, key field workflow_id. */
 extern const tg_message_desc workflow_WorkflowEvent_desc;

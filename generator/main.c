@@ -3,10 +3,13 @@
  *
  *   topicgen [options] SCHEMA.yaml...
  *
- * For each schema: load and check it (schema_read.c, schema_check.c),
- * build the template model (model.c), render every output template; then
- * write the files of all schemas, only if everything rendered (output.c:
- * all or nothing), or with --check compare them with what is on disk.  Exit status: 0 success,
+ * Load and check the schemas named and every schema they import, each
+ * once (schema_set.c, schema_read.c, schema_check.c); for each schema of
+ * that set build the template model (model.c) and render every output
+ * template; then write the files of all schemas, only if every schema
+ * loaded and rendered (output.c: all or nothing), or with --check compare
+ * them with what is on disk.  --depfile writes which schema files the
+ * outputs depend on, for build systems.  Exit status: 0 success,
  * 1 errors in a schema or template, 2 usage or I/O error, 3 --check found
  * stale or missing files.
  */
@@ -39,8 +42,11 @@ typedef struct options {
     bool force;
     bool translators;
     bool fuzz;
+    const char *depfile;       /* NULL: none */
     const char **schemas;
     size_t n_schemas;
+    const char **import_dirs;
+    size_t n_import_dirs;
 } options;
 
 static const char usage_text[] =
@@ -51,6 +57,10 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  -o, --output DIR     write generated files into DIR (default: .)\n"
+    "  -I DIR               look for imported schemas in DIR too (after the\n"
+    "                       importing file's folder; in the order given)\n"
+    "      --depfile FILE   write a Makefile-style depfile: DIR/<first schema>.h\n"
+    "                       depends on every schema file read (imports too)\n"
     "      --skeletons DIR  write the user-owned translator skeleton and domain\n"
     "                       header into DIR instead (when missing; default: the\n"
     "                       output DIR)\n"
@@ -83,6 +93,7 @@ static int parse_args(int argc, char **argv, options *o)
     o->out_dir = ".";
     o->translators = true;
     o->schemas = xcalloc((size_t)argc, sizeof *o->schemas);
+    o->import_dirs = xcalloc((size_t)argc, sizeof *o->import_dirs);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -99,6 +110,16 @@ static int parse_args(int argc, char **argv, options *o)
                                : strcmp(a, "--skeletons") == 0 ? &o->skeletons_dir
                                                                : &o->out_dir;
             *dir = argv[++i];
+        } else if (strcmp(a, "-I") == 0 || strcmp(a, "--depfile") == 0) {
+            if (i + 1 >= argc || argv[i + 1][0] == '\0')
+                return usage_error(a[1] == 'I' ? "option '%s' needs a directory"
+                                               : "option '%s' needs a file name", a);
+            if (a[1] == 'I')
+                o->import_dirs[o->n_import_dirs++] = argv[++i];
+            else
+                o->depfile = argv[++i];
+        } else if (strncmp(a, "-I", 2) == 0) {
+            o->import_dirs[o->n_import_dirs++] = a + 2;
         } else if (strcmp(a, "--check") == 0) {
             o->check = true;
         } else if (strcmp(a, "--force") == 0) {
@@ -236,20 +257,58 @@ static result emit(const options *o, template_set *ts, const output_spec *spec, 
     return res;
 }
 
-static result generate(const options *o, template_set *ts, const char *schema_path, output_set *out)
+/* Load the schemas named and what they import; NULL (reported) when one
+ * cannot be read or has errors. */
+static schema_set *load_schemas(const options *o, result *res)
 {
-    if (access(schema_path, R_OK) != 0) {
-        fprintf(stderr, "topicgen: cannot open %s: %s\n", schema_path, strerror(errno));
-        return GEN_IO_ERROR;
-    }
+    for (size_t i = 0; i < o->n_schemas; i++)
+        if (access(o->schemas[i], R_OK) != 0) {
+            fprintf(stderr, "topicgen: cannot open %s: %s\n", o->schemas[i], strerror(errno));
+            *res = GEN_IO_ERROR;
+            return NULL;
+        }
     diag_list diags = {0};
-    schema *s = schema_load(schema_path, &diags);
+    schema_set *set = schema_set_load(o->schemas, o->n_schemas, o->import_dirs,
+                                      o->n_import_dirs, &diags);
     diag_print(&diags, stderr);
     if (diags.errors)
-        fprintf(stderr, "%s: %zu error%s\n", schema_path, diags.errors, diags.errors == 1 ? "" : "s");
+        fprintf(stderr, "%s: %zu error%s\n", o->n_schemas == 1 ? o->schemas[0] : "topicgen",
+                diags.errors, diags.errors == 1 ? "" : "s");
     diag_clear(&diags);
-    if (!s)
-        return GEN_SCHEMA_ERROR;
+    *res = set ? GEN_OK : GEN_SCHEMA_ERROR;
+    return set;
+}
+
+/* A path in a depfile, with Make's escapes: '\ ' for a space, '\#', '$$'. */
+static void put_make_path(FILE *f, const char *path)
+{
+    for (const char *p = path; *p; p++)
+        fprintf(f, "%s%c", *p == ' ' || *p == '#' ? "\\" : *p == '$' ? "$" : "", *p);
+}
+
+/* FILE: "<OUT>/<first schema named>.h: <every schema file read>", for build systems
+ * (Ninja and Make read it to rerun topicgen when an import changes). */
+static bool write_depfile(const options *o, const schema_set *set)
+{
+    FILE *f = fopen(o->depfile, "w");
+    if (!f) {
+        fprintf(stderr, "topicgen: cannot write %s: %s\n", o->depfile, strerror(errno));
+        return false;
+    }
+    char *target = xasprintf("%s/%s.h", o->out_dir, set->roots[0]->name);
+    put_make_path(f, target);
+    free(target);
+    fputc(':', f);
+    for (size_t i = 0; i < set->count; i++) {
+        fputc(' ', f);
+        put_make_path(f, set->items[i]->real_path);
+    }
+    fputc('\n', f);
+    return fclose(f) == 0;
+}
+
+static result generate(const options *o, template_set *ts, const schema *s, output_set *out)
+{
     output_names names;
     output_names_init(&names, s);
     mu_node *model = model_build(s, &names, TOPICGEN_VERSION);
@@ -271,7 +330,6 @@ static result generate(const options *o, template_set *ts, const char *schema_pa
     }
     mu_free(model);
     output_names_free(&names);
-    schema_free(s);
     return worst;
 }
 
@@ -281,6 +339,7 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) {
         free(o.schemas);
+    free(o.import_dirs);
         return rc;
     }
     struct stat st;
@@ -292,6 +351,7 @@ int main(int argc, char **argv)
     if (bad_templates) {
         fprintf(stderr, "topicgen: cannot use templates %s: %s\n", o.templates_dir, bad_templates);
         free(o.schemas);
+    free(o.import_dirs);
         return EXIT_USAGE;
     }
     const char *dirs[] = {o.out_dir, o.skeletons_dir};
@@ -299,6 +359,7 @@ int main(int argc, char **argv)
         if (dirs[i] && !make_dirs(dirs[i])) {
             fprintf(stderr, "topicgen: cannot create %s: %s\n", dirs[i], strerror(errno));
             free(o.schemas);
+    free(o.import_dirs);
             return EXIT_USAGE;
         }
     template_set ts = {.override_dir = o.templates_dir};
@@ -309,12 +370,17 @@ int main(int argc, char **argv)
         diag_clear(&override_errors);
         template_set_free(&ts);
         free(o.schemas);
+    free(o.import_dirs);
         return EXIT_SCHEMA;
     }
     bool schema_error = false, io_error = false, stale = false;
     output_set out = {0};
-    for (size_t i = 0; i < o.n_schemas; i++) {
-        switch (generate(&o, &ts, o.schemas[i], &out)) {
+    result loaded;
+    schema_set *set = load_schemas(&o, &loaded);
+    schema_error = loaded == GEN_SCHEMA_ERROR;
+    io_error = loaded == GEN_IO_ERROR;
+    for (size_t i = 0; set && i < set->count; i++) {
+        switch (generate(&o, &ts, set->items[i], &out)) {
         case GEN_OK: break;
         case GEN_SCHEMA_ERROR: schema_error = true; break;
         case GEN_IO_ERROR: io_error = true; break;
@@ -324,9 +390,13 @@ int main(int argc, char **argv)
     /* All or nothing: files are written only when every schema rendered. */
     if (!schema_error && !io_error && !output_set_commit(&out))
         io_error = true;
+    if (set && !schema_error && !io_error && o.depfile && !write_depfile(&o, set))
+        io_error = true;
+    schema_set_free(set);
     output_set_free(&out);
     template_set_free(&ts);
     free(o.schemas);
+    free(o.import_dirs);
     if (schema_error)
         return EXIT_SCHEMA;
     if (io_error)

@@ -179,6 +179,24 @@ static char *type_c_name(const schema *s, const char *name)
     return xasprintf("%s_%s", s->name, name);
 }
 
+/* A type's C name takes the prefix of the schema that defines it, which
+ * for an imported type is not the schema being generated: one C type per
+ * definition, whichever schema uses it. */
+static char *enum_c_name(const enum_def *e)
+{
+    return type_c_name(e->owner, e->name);
+}
+
+static char *message_c_name(const message_def *m)
+{
+    return type_c_name(m->owner, m->name);
+}
+
+static char *union_c_name(const union_def *u)
+{
+    return type_c_name(u->owner, u->name);
+}
+
 void output_names_init(output_names *o, const schema *s)
 {
     o->header = xasprintf("%s.h", s->name);
@@ -247,7 +265,7 @@ static char *enum_wire_list(const enum_def *e)
 /* ---- values ----------------------------------------------------------------- */
 
 /* The C type that holds one value of `t` (not arrays or maps). */
-static char *value_c_type(const schema *s, const type_ref *t)
+static char *value_c_type(const type_ref *t)
 {
     switch (t->kind) {
     case T_BOOL: return xstrdup("bool");
@@ -262,9 +280,9 @@ static char *value_c_type(const schema *s, const type_ref *t)
     case T_JSON: return xstrdup("tg_str");
     case T_UUID: return xstrdup("tg_uuid");
     case T_BYTES: return xstrdup("tg_bytes");
-    case T_ENUM: return type_c_name(s, t->enum_def->name);
-    case T_MESSAGE: return type_c_name(s, t->message->name);
-    case T_UNION: return type_c_name(s, t->union_def->name);
+    case T_ENUM: return enum_c_name(t->enum_def);
+    case T_MESSAGE: return message_c_name(t->message);
+    case T_UNION: return union_c_name(t->union_def);
     case T_ARRAY:
     case T_MAP: break;
     }
@@ -326,18 +344,18 @@ static mu_node *value_defaults(void)
 /* How to read and write one value of type `t` stored at `dst` (an lvalue
  * expression).  `f` carries the constraints (NULL for map values);
  * `defaults` is value_defaults(). */
-static mu_node *value_model(const schema *s, const type_ref *t, const field_def *f,
+static mu_node *value_model(const type_ref *t, const field_def *f,
                            const char *dst, const char *src, mu_node *defaults)
 {
     mu_node *v = mu_map_over(mu_ref(defaults));
     set_str(v, "dst", dst);
     set_str(v, "src", src);
     set_bool(v, "is_plain", t->kind != T_ENUM && t->kind != T_MESSAGE);
-    set_own(v, "c_type", value_c_type(s, t));
+    set_own(v, "c_type", value_c_type(t));
     set_bool(v, value_kind_flags[t->kind], true);
     set_int_limits(v, t, f);
     if (t->kind == T_ENUM || t->kind == T_MESSAGE || t->kind == T_UNION)
-        set_own(v, "type_c", value_c_type(s, t));
+        set_own(v, "type_c", value_c_type(t));
     if (t->kind == T_ENUM) {
         set_str(v, "type_name", t->enum_def->name);
         char *list = enum_wire_list(t->enum_def);
@@ -582,7 +600,7 @@ static mu_node *enum_model(const schema *s, const enum_def *e)
 
 /* The C expression for a field's default (the loader checked the text, and
  * read a number's value as the decoders read numbers: default_value). */
-static char *default_expr(const schema *s, const field_def *f)
+static char *default_expr(const field_def *f)
 {
     const char *d = f->default_text;
     static const char *const int_macros[] = {
@@ -601,7 +619,7 @@ static char *default_expr(const schema *s, const field_def *f)
         const enum_def *e = f->type.enum_def;
         for (size_t i = 0; i < e->n_values; i++)
             if (strcmp(e->values[i].wire, d) == 0)
-                return xasprintf("%s_%s_%s", s->name, e->name, e->values[i].name);
+                return xasprintf("%s_%s_%s", e->owner->name, e->name, e->values[i].name);
     }
     char *lit = c_escape(d); /* string, decimal */
     char *e = xasprintf("TG_STR_LIT(\"%s\")", lit);
@@ -628,11 +646,11 @@ static bool message_has_defaults(model_ctx *c, const message_def *m)
 
 /* The init call of a field that holds a message with defaults by value
  * ("" for any other field), so that <T>_init applies nested defaults too. */
-static char *nested_init(model_ctx *c, const schema *s, const field_def *f)
+static char *nested_init(model_ctx *c, const field_def *f)
 {
     if (f->type.kind != T_MESSAGE || !message_has_defaults(c, f->type.message))
         return xstrdup("");
-    char *type = type_c_name(s, f->type.message->name);
+    char *type = message_c_name(f->type.message);
     char *call = xasprintf("%s_init", type);
     free(type);
     return call;
@@ -640,9 +658,9 @@ static char *nested_init(model_ctx *c, const schema *s, const field_def *f)
 
 /* The type of a non-container field in the domain skeleton
  * (domain.h.mustache): enums and messages get their domain twins. */
-static char *domain_c_type(const schema *s, const type_ref *t)
+static char *domain_c_type(const type_ref *t)
 {
-    char *wire = value_c_type(s, t);
+    char *wire = value_c_type(t);
     if (t->kind != T_ENUM && t->kind != T_MESSAGE)
         return wire;
     char *d = xasprintf("%s_domain", wire);
@@ -669,9 +687,9 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     set_bool(fm, "optional", f->optional);
     set_bool(fm, "nullable", f->nullable);
     set_bool(fm, "has_default", f->default_text != NULL);
-    f->default_text ? set_own(fm, "default_expr", default_expr(s, f))
+    f->default_text ? set_own(fm, "default_expr", default_expr(f))
                     : set_str(fm, "default_expr", "");
-    set_own(fm, "init_call", nested_init(c, s, f));
+    set_own(fm, "init_call", nested_init(c, f));
     set_bool(fm, "is_container", f->type.kind == T_ARRAY || f->type.kind == T_MAP);
     set_bool(fm, "is_array", f->type.kind == T_ARRAY);
     set_bool(fm, "is_map", f->type.kind == T_MAP);
@@ -687,9 +705,9 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
     set_bool(fm, "value", false);
     if (f->type.kind == T_ARRAY || f->type.kind == T_MAP) {
         bool array = f->type.kind == T_ARRAY;
-        mu_node *elem = value_model(s, f->type.elem, NULL, array ? "*dst" : "dst->value",
+        mu_node *elem = value_model(f->type.elem, NULL, array ? "*dst" : "dst->value",
                                     array ? "*src" : "src->value", c->value_base);
-        char *elem_c = value_c_type(s, f->type.elem);
+        char *elem_c = value_c_type(f->type.elem);
         if (f->type.kind == T_ARRAY) {
             set_fmt(fm, "c_type", "struct { %s *items; size_t count; }", elem_c);
             set_fmt(fm, "domain_type", "struct { %s *items; size_t count; }", elem_c);
@@ -711,9 +729,9 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
         set_bool(fm, "check_items", f->has_min_items || f->has_max_items);
     } else {
         char *dst = xasprintf("out->%s", f->name), *src = xasprintf("in->%s", f->name);
-        mu_map_set(fm, "value", value_model(s, &f->type, f, dst, src, c->value_base));
-        set_own(fm, "c_type", value_c_type(s, &f->type));
-        set_own(fm, "domain_type", domain_c_type(s, &f->type));
+        mu_map_set(fm, "value", value_model(&f->type, f, dst, src, c->value_base));
+        set_own(fm, "c_type", value_c_type(&f->type));
+        set_own(fm, "domain_type", domain_c_type(&f->type));
         free(dst);
         free(src);
     }
@@ -723,7 +741,7 @@ static mu_node *field_model(const schema *s, const message_def *m, const field_d
 
 /* ---- Kafka binding (messages and unions) ------------------------------------------- */
 
-static void set_kafka(mu_node *m, const schema *s, const kafka_binding *k, const field_def *key)
+static void set_kafka(mu_node *m, const kafka_binding *k, const field_def *key)
 {
     set_text(m, "topic_c", k->topic);
     set_text(m, "topic_comment", k->topic);
@@ -752,7 +770,7 @@ static void set_kafka(mu_node *m, const schema *s, const kafka_binding *k, const
     };
     set_bool(m, key_kinds[key->type.kind], true);
     if (key->type.kind == T_ENUM)
-        set_own(m, "key_enum_c", type_c_name(s, key->type.enum_def->name));
+        set_own(m, "key_enum_c", enum_c_name(key->type.enum_def));
 }
 
 static const field_def *key_field_of(const message_def *m, const char *name)
@@ -807,7 +825,7 @@ static mu_node *message_model(const schema *s, const message_def *m, model_ctx *
     free(mask);
     mu_map_set(mm, "fields", fields);
     mu_map_set(mm, "required_words", required);
-    set_kafka(mm, s, &m->kafka, key_field_of(m, m->kafka.key_field));
+    set_kafka(mm, &m->kafka, key_field_of(m, m->kafka.key_field));
     char why[WHY_MAX] = "";
     uint64_t max_size = message_max_size(c, s, m, why, 0);
     set_max_size(mm, max_size, why);
@@ -855,7 +873,7 @@ static mu_node *union_model(const schema *s, const union_def *u, model_ctx *c)
         set_text(vm, "tag_json_c", jq);
         set_fmt(vm, "tag_json_len", "%zu", strlen(jq));
         free(jq);
-        set_own(vm, "msg_c", type_c_name(s, v->message->name));
+        set_own(vm, "msg_c", message_c_name(v->message));
         set_fmt(vm, "index", "%zu", i);
         set_fmt(vm, "number", "%zu", i + 1);
         push_with_last(variants, vm, i + 1 == u->n_variants);
@@ -875,12 +893,72 @@ static mu_node *union_model(const schema *s, const union_def *u, model_ctx *c)
     free(macro);
     free(macro_base);
     const message_def *first = u->n_variants ? u->variants[0].message : NULL;
-    set_kafka(um, s, &u->kafka, first ? key_field_of(first, u->kafka.key_field) : NULL);
+    set_kafka(um, &u->kafka, first ? key_field_of(first, u->kafka.key_field) : NULL);
     free(c_name);
     return um;
 }
 
 /* ---- the whole schema ---------------------------------------------------------------- */
+
+/* s and every schema it imports, directly or not, once each. */
+static void add_scope(const schema *s, const schema ***scope, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*scope)[i] == s)
+            return;
+    *(const schema **)xappend(scope, n, sizeof s) = s;
+    for (size_t i = 0; i < s->n_imports; i++)
+        add_scope(s->imports[i].schema, scope, n);
+}
+
+/* The messages whose handler type the Kafka header declares: its own that
+ * reach a handler (is_routed), then imported messages that are variants of
+ * its unions (their schema declares the same type only if they reach a
+ * handler there; C11 and C++ allow an identical typedef twice). */
+static mu_node *handler_types_model(const schema *s)
+{
+    mu_node *list = mu_list();
+    const message_def **seen = NULL;
+    size_t n_seen = 0;
+    for (size_t i = 0; i < s->n_order; i++)
+        if (s->order[i].kind == DECL_MESSAGE && is_routed(s, s->order[i].message))
+            *(const message_def **)xappend(&seen, &n_seen, sizeof *seen) = s->order[i].message;
+    for (size_t i = 0; i < s->n_unions; i++)
+        for (size_t j = 0; j < s->unions[i]->n_variants; j++) {
+            const message_def *m = s->unions[i]->variants[j].message;
+            bool dup = m->owner == s;
+            for (size_t k = 0; k < n_seen && !dup; k++)
+                dup = seen[k] == m;
+            if (!dup)
+                *(const message_def **)xappend(&seen, &n_seen, sizeof *seen) = m;
+        }
+    for (size_t i = 0; i < n_seen; i++) {
+        mu_node *h = mu_map();
+        set_str(h, "name", seen[i]->name);
+        set_own(h, "c_name", message_c_name(seen[i]));
+        push_with_last(list, h, i + 1 == n_seen);
+    }
+    free(seen);
+    return list;
+}
+
+/* The direct imports: the files of theirs that this schema's files include. */
+static mu_node *imports_model(const schema *s)
+{
+    mu_node *list = mu_list();
+    for (size_t i = 0; i < s->n_imports; i++) {
+        output_names names;
+        output_names_init(&names, s->imports[i].schema);
+        mu_node *im = mu_map();
+        set_str(im, "schema", s->imports[i].schema->name);
+        set_str(im, "header", names.header);
+        set_str(im, "domain_header", names.domain_header);
+        set_str(im, "translator_header", names.translator_header);
+        push_with_last(list, im, i + 1 == s->n_imports);
+        output_names_free(&names);
+    }
+    return list;
+}
 
 mu_node *model_build(const schema *s, const output_names *out, const char *version)
 {
@@ -907,14 +985,24 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
         push_with_last(enums, enum_model(s, s->enums[i]), i + 1 == s->n_enums);
     mu_map_set(root, "enums", enums);
 
-    model_ctx c = {value_defaults(), xcalloc(s->n_messages + 1, sizeof *c.msgs), s->n_messages,
-                   xcalloc(s->n_messages * SIZE_DEPTHS + 1, sizeof *c.members),
-                   xcalloc(s->n_messages * SIZE_DEPTHS + 1, sizeof *c.whys),
-                   xmalloc(s->n_messages + 1)};
-    for (size_t i = 0; i < s->n_messages; i++)
-        c.msgs[i] = s->messages[i];
+    mu_map_set(root, "imports", imports_model(s));
+    mu_map_set(root, "handler_types", handler_types_model(s));
+
+    /* Sizes and defaults are asked of imported messages too. */
+    const schema **scope = NULL;
+    size_t n_scope = 0, n_msgs = 0;
+    add_scope(s, &scope, &n_scope);
+    for (size_t i = 0; i < n_scope; i++)
+        n_msgs += scope[i]->n_messages;
+    model_ctx c = {value_defaults(), xcalloc(n_msgs + 1, sizeof *c.msgs), 0,
+                   xcalloc(n_msgs * SIZE_DEPTHS + 1, sizeof *c.members),
+                   xcalloc(n_msgs * SIZE_DEPTHS + 1, sizeof *c.whys), xmalloc(n_msgs + 1)};
+    for (size_t k = 0; k < n_scope; k++)
+        for (size_t i = 0; i < scope[k]->n_messages; i++)
+            c.msgs[c.n_msgs++] = scope[k]->messages[i];
+    free(scope);
     qsort(c.msgs, c.n_msgs, sizeof *c.msgs, compare_addresses);
-    memset(c.defaults, -1, s->n_messages + 1);
+    memset(c.defaults, -1, n_msgs + 1);
     mu_node *decls = mu_list(), *messages = mu_list(), *kafka = mu_list(), *fuzz = mu_list();
     mu_node *last_message = NULL, *last_kafka = NULL; /* get `last` once the lists are full */
     for (size_t i = 0; i < s->n_order; i++) {
@@ -958,7 +1046,7 @@ mu_node *model_build(const schema *s, const output_names *out, const char *versi
     mu_map_set(root, "fuzz_types", fuzz);
     set_fmt(root, "n_fuzz_types", "%zu", s->n_order);
     mu_free(c.value_base); /* each Value holds it */
-    for (size_t i = 0; i < s->n_messages * SIZE_DEPTHS; i++)
+    for (size_t i = 0; i < c.n_msgs * SIZE_DEPTHS; i++)
         free(c.whys[i]);
     free(c.whys);
     free(c.members);

@@ -43,6 +43,7 @@ const model_var model_vars[] = {
     {"fuzz_source", TX_C_NAME},
     {"fuzz_types", TX_STRUCT},
     {"guard", TX_C_NAME},
+    {"handler_types", TX_STRUCT}, /* messages whose handler type the Kafka header declares */
     {"has_default", TX_FIXED},
     {"has_doc", TX_FIXED},
     {"has_key", TX_FIXED},
@@ -50,6 +51,7 @@ const model_var model_vars[] = {
     {"has_min", TX_FIXED},
     {"has_uint_lo", TX_FIXED},
     {"header", TX_C_NAME},
+    {"imports", TX_STRUCT}, /* the schemas this one imports: header, domain_header, ... */
     {"index", TX_FIXED},
     {"init_call", TX_C_NAME},
     {"int_hi", TX_C_CODE},

@@ -42,6 +42,7 @@ typedef enum type_kind {
 struct enum_def;
 struct message_def;
 struct union_def;
+struct schema;
 
 /* A resolved type.  For T_ARRAY and T_MAP, `elem` is the item/value type
  * (never itself an array or map). */
@@ -90,6 +91,7 @@ typedef struct enum_value {
 
 typedef struct enum_def {
     char *name;
+    struct schema *owner;       /* the schema that defines it (its C prefix) */
     char *description;
     diag_pos pos;
     enum_value *values;
@@ -118,6 +120,7 @@ typedef struct kafka_binding {
 
 typedef struct message_def {
     char *name;
+    struct schema *owner;       /* the schema that defines it (its C prefix) */
     char *description;
     diag_pos pos;
     field_def *fields;
@@ -136,6 +139,7 @@ typedef struct union_variant {
 
 typedef struct union_def {
     char *name;
+    struct schema *owner;       /* the schema that defines it (its C prefix) */
     char *description;
     diag_pos pos;
     char *discriminator;        /* wire key, e.g. "message_type" */
@@ -154,8 +158,19 @@ typedef struct decl {
     union_def *union_def;
 } decl;
 
+/* One entry of `imports:`: another schema whose enums, messages and
+ * unions this one uses as `<name>.<Type>`. */
+typedef struct schema_import {
+    struct schema *schema;      /* owned by the schema_set, not by the importer */
+    char *written;              /* the path as written in `imports:` */
+    diag_pos pos;               /* where it is written */
+} schema_import;
+
 typedef struct schema {
-    char *path;                 /* file as given on the command line */
+    char *path;                 /* file as given on the command line, or as
+                                   found for an import (its folder joined) */
+    char *real_path;            /* the file's canonical path (realpath), its
+                                   identity in a set; NULL for text in memory */
     char *file_name;            /* base name, for banners */
     char *name;                 /* C prefix, e.g. "orders" */
     diag_pos name_pos;
@@ -169,11 +184,38 @@ typedef struct schema {
     size_t n_unions;
     decl *order;                /* n_messages + n_unions entries */
     size_t n_order;
+    schema_import *imports;     /* direct imports, in the order written */
+    size_t n_imports;
 } schema;
 
-/* Load and check one schema file.  Returns NULL when the file could not be
- * read or has errors; every error is added to `diags`.  The result is owned
- * by the caller (schema_free). */
+/* Every schema of one run: the files named on the command line and every
+ * file they import, each loaded once (by real path), imports before the
+ * schemas that import them.  Owns the schemas. */
+typedef struct schema_set {
+    schema **items;
+    size_t count;
+    schema **roots;             /* the schema of each path named, in order */
+    size_t n_roots;
+} schema_set;
+
+/* Most files one set may hold, and how deep imports may nest. */
+#define SCHEMA_SET_MAX_FILES 1000
+#define SCHEMA_IMPORT_MAX_DEPTH 32
+
+/* Load and check the files at paths[0..n) and everything they import.
+ * An import is looked up relative to the importing file's folder, then in
+ * dirs[0..n_dirs) in order.  Returns NULL when any file of the set could
+ * not be read or has errors (every error added to `diags`); nothing of a
+ * failed set is returned.  The caller owns the result (schema_set_free). */
+schema_set *schema_set_load(const char *const *paths, size_t n, const char *const *dirs,
+                            size_t n_dirs, diag_list *diags);
+
+void schema_set_free(schema_set *set);
+
+/* Load and check one schema file that imports nothing (a file with
+ * `imports:` is refused: load it with schema_set_load).  Returns NULL when
+ * the file could not be read or has errors; every error is added to
+ * `diags`.  The result is owned by the caller (schema_free). */
 schema *schema_load(const char *path, diag_list *diags);
 
 /* Same, from text in memory (`path` is only used in messages). */

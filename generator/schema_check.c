@@ -77,8 +77,29 @@ bool check_c_name(checker *C, diag_pos at, const char *name, const char *what, c
     return ok;
 }
 
+/* The direct import a qualified name `<schema>.<Type>` names, with *name
+ * moved past the dot; s itself for a plain name; NULL for an unknown
+ * schema. */
+static const schema *scope_of(const schema *s, const char **name)
+{
+    const char *dot = strchr(*name, '.');
+    if (!dot)
+        return s;
+    size_t n = (size_t)(dot - *name);
+    for (size_t i = 0; i < s->n_imports; i++) {
+        const schema *imp = s->imports[i].schema;
+        if (imp->name && strlen(imp->name) == n && memcmp(imp->name, *name, n) == 0) {
+            *name = dot + 1;
+            return imp;
+        }
+    }
+    return NULL;
+}
+
 enum_def *find_enum(const schema *s, const char *name)
 {
+    if ((s = scope_of(s, &name)) == NULL || strchr(name, '.'))
+        return NULL;
     for (size_t i = 0; i < s->n_enums; i++)
         if (strcmp(s->enums[i]->name, name) == 0)
             return s->enums[i];
@@ -87,6 +108,8 @@ enum_def *find_enum(const schema *s, const char *name)
 
 message_def *find_message(const schema *s, const char *name)
 {
+    if ((s = scope_of(s, &name)) == NULL || strchr(name, '.'))
+        return NULL;
     for (size_t i = 0; i < s->n_messages; i++)
         if (strcmp(s->messages[i]->name, name) == 0)
             return s->messages[i];
@@ -95,6 +118,8 @@ message_def *find_message(const schema *s, const char *name)
 
 union_def *find_union(const schema *s, const char *name)
 {
+    if ((s = scope_of(s, &name)) == NULL || strchr(name, '.'))
+        return NULL;
     for (size_t i = 0; i < s->n_unions; i++)
         if (strcmp(s->unions[i]->name, name) == 0)
             return s->unions[i];
@@ -198,21 +223,6 @@ void check_variant_name(checker *C, diag_pos at, const char *name, const char *t
     free(alt);
 }
 
-message_def *check_variant_message(checker *C, diag_pos at, const char *tag, const char *name)
-{
-    message_def *m = find_message(C->s, name);
-    if (m)
-        return m;
-    char hint[HINT_MAX];
-    suggest sg;
-    suggest_init(&sg, name, strlen(name));
-    for (size_t i = 0; i < C->s->n_messages; i++)
-        suggest_offer(&sg, C->s->messages[i]->name, strlen(C->s->messages[i]->name));
-    ERR(C, at, "variant '%s': unknown message '%s'%s", tag, name,
-        suggest_format(&sg, hint, HINT_MAX));
-    return NULL;
-}
-
 /* ---- types ------------------------------------------------------------------ */
 
 static const char *const kind_names[] = {
@@ -229,26 +239,114 @@ const char *type_kind_name(type_kind k)
     return kind_names[k];
 }
 
-/* "; did you mean ...?" for an unknown type, into buf (HINT_MAX bytes):
- * every built-in and declared type name is a candidate. */
-static const char *type_hint(char *buf, const schema *s, const char *name, bool allow_containers)
+/* Names offered for "did you mean": plain ones point into the schema,
+ * qualified ones (`common.Money`) are built and freed with the list. */
+typedef struct name_list {
+    char **owned;
+    size_t n_owned;
+} name_list;
+
+/* Offer the type names of `from`, qualified by its name when it is an
+ * import (messages only when `messages_only`). */
+static void offer_types(suggest *sg, name_list *nl, const schema *from, bool qualify,
+                        bool messages_only)
 {
+    size_t n = messages_only ? from->n_messages : from->n_enums + from->n_messages + from->n_unions;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = messages_only            ? from->messages[i]->name
+                           : i < from->n_enums      ? from->enums[i]->name
+                           : i < from->n_enums + from->n_messages
+                               ? from->messages[i - from->n_enums]->name
+                               : from->unions[i - from->n_enums - from->n_messages]->name;
+        if (qualify) {
+            char *q = xasprintf("%s.%s", from->name, name);
+            *(char **)xappend(&nl->owned, &nl->n_owned, sizeof q) = q;
+            name = q;
+        }
+        suggest_offer(sg, name, strlen(name));
+    }
+}
+
+/* "; did you mean ...?" for an unknown type, into buf (HINT_MAX bytes):
+ * every built-in and declared type name is a candidate, and every type of
+ * a direct import by its qualified name (for a plain name that an import
+ * defines, that qualified name is the one suggested). */
+static const char *type_hint(char *buf, const schema *s, const char *name, bool allow_containers,
+                             bool messages_only)
+{
+    for (size_t i = 0; !strchr(name, '.') && i < s->n_imports; i++) {
+        const schema *imp = s->imports[i].schema;
+        if (messages_only ? find_message(imp, name) != NULL
+                          : find_enum(imp, name) || find_message(imp, name) || find_union(imp, name)) {
+            snprintf(buf, HINT_MAX, "; did you mean '%s.%s'?", imp->name, name);
+            return buf;
+        }
+    }
     suggest sg;
+    name_list nl = {0};
     suggest_init(&sg, name, strlen(name));
-    for (int k = T_BOOL; k <= T_JSON; k++)
+    for (int k = T_BOOL; !messages_only && k <= T_JSON; k++)
         suggest_offer(&sg, kind_names[k], strlen(kind_names[k]));
-    for (size_t i = 0; i < s->n_enums; i++)
-        suggest_offer(&sg, s->enums[i]->name, strlen(s->enums[i]->name));
-    for (size_t i = 0; i < s->n_messages; i++)
-        suggest_offer(&sg, s->messages[i]->name, strlen(s->messages[i]->name));
-    for (size_t i = 0; i < s->n_unions; i++)
-        suggest_offer(&sg, s->unions[i]->name, strlen(s->unions[i]->name));
+    offer_types(&sg, &nl, s, false, messages_only);
+    for (size_t i = 0; i < s->n_imports; i++)
+        offer_types(&sg, &nl, s->imports[i].schema, true, messages_only);
     if (allow_containers) {
         suggest_offer(&sg, "array", 5);
         suggest_offer(&sg, "map", 3);
     }
-    return suggest_format(&sg, buf, HINT_MAX);
+    suggest_format(&sg, buf, HINT_MAX);
+    for (size_t i = 0; i < nl.n_owned; i++)
+        free(nl.owned[i]);
+    free(nl.owned);
+    return buf;
 }
+
+/* A qualified name whose schema is not a direct import: reported (with
+ * the imports as hints); true when it was. */
+static bool unknown_scope(checker *C, diag_pos at, const char *name)
+{
+    const char *dot = strchr(name, '.'), *rest = name;
+    if (!dot || scope_of(C->s, &rest))
+        return false;
+    char *prefix = xstrndup(name, (size_t)(dot - name)), hint[HINT_MAX] = "";
+    suggest sg;
+    suggest_init(&sg, prefix, strlen(prefix));
+    for (size_t i = 0; i < C->s->n_imports; i++)
+        suggest_offer(&sg, C->s->imports[i].schema->name, strlen(C->s->imports[i].schema->name));
+    suggest_format(&sg, hint, HINT_MAX);
+    if (C->s->n_imports == 0)
+        ERR(C, at, "unknown type '%s': this file imports no schema named '%s' (it has no "
+                   "imports)", name, prefix);
+    else
+        ERR(C, at, "unknown type '%s': this file imports no schema named '%s'%s", name, prefix,
+            hint);
+    free(prefix);
+    return true;
+}
+
+/* After an unknown qualified name of a known import: where that schema is. */
+static void note_imported_schema(checker *C, const char *name)
+{
+    const char *rest = name;
+    const schema *imp = strchr(name, '.') ? scope_of(C->s, &rest) : NULL;
+    if (imp)
+        diag_note(C->diags, imp->path, imp->name_pos, "schema '%s' is defined here", imp->name);
+}
+
+message_def *check_variant_message(checker *C, diag_pos at, const char *tag, const char *name)
+{
+    message_def *m = find_message(C->s, name);
+    if (m)
+        return m;
+    char hint[HINT_MAX];
+    if (unknown_scope(C, at, name))
+        return NULL;
+    ERR(C, at, "variant '%s': unknown message '%s'%s", tag, name,
+        type_hint(hint, C->s, name, false, true));
+    note_imported_schema(C, name);
+    return NULL;
+}
+
 
 /* Resolve a type name (built-in or declared) into `t`.  Arrays and maps are
  * spelled with `type: array` / `type: map`, never by name here unless
@@ -283,10 +381,12 @@ static bool resolve_type_name(checker *C, diag_pos at, const char *name, type_re
         return true;
     }
     char hint[HINT_MAX];
-    if (strcmp(name, "array") == 0 || strcmp(name, "map") == 0)
+    if (strcmp(name, "array") == 0 || strcmp(name, "map") == 0) {
         ERR(C, at, "'%s' cannot be nested directly; wrap the inner %s in a message", name, name);
-    else
-        ERR(C, at, "unknown type '%s'%s", name, type_hint(hint, C->s, name, allow_containers));
+    } else if (!unknown_scope(C, at, name)) {
+        ERR(C, at, "unknown type '%s'%s", name, type_hint(hint, C->s, name, allow_containers, false));
+        note_imported_schema(C, name);
+    }
     return false;
 }
 
@@ -798,4 +898,66 @@ void check_schema(checker *C)
         order_message(C, s->messages[i]);
     for (size_t i = 0; i < s->n_unions; i++)
         order_union(C, s->unions[i]);
+}
+
+/* ---- imports ------------------------------------------------------------------ */
+
+/* Every schema s imports, directly or not, once each, into *out. */
+static void reachable_imports(const schema *s, const schema ***out, size_t *n)
+{
+    for (size_t i = 0; i < s->n_imports; i++) {
+        const schema *imp = s->imports[i].schema;
+        bool seen = false;
+        for (size_t k = 0; k < *n && !seen; k++)
+            seen = (*out)[k] == imp;
+        if (seen)
+            continue;
+        *(const schema **)xappend(out, n, sizeof imp) = imp;
+        reachable_imports(imp, out, n);
+    }
+}
+
+/* The C name of a local type, <s>_<name>, equals <imp>_<other>. */
+static void check_clash_with(checker *C, const char *name, diag_pos at, const schema *imp)
+{
+    size_t sn = strlen(C->s->name), in = strlen(imp->name);
+    if (sn == in && strcmp(C->s->name, imp->name) == 0)
+        return; /* the same prefix twice: reported as a schema name used twice */
+    /* <sn>_<name> == <in>_<other>: one prefix is the other's start */
+    char *c_name = xasprintf("%s_%s", C->s->name, name);
+    if (strncmp(c_name, imp->name, in) != 0 || c_name[in] != '_') {
+        free(c_name);
+        return;
+    }
+    const char *other = c_name + in + 1;
+    const enum_def *e = find_enum(imp, other);
+    const message_def *m = find_message(imp, other);
+    const union_def *u = find_union(imp, other);
+    if (e || m || u) {
+        ERR(C, at, "type '%s' has the C name '%s', as '%s.%s' of imported schema '%s' has", name,
+            c_name, imp->name, other, imp->name);
+        diag_note(C->diags, imp->path, e ? e->pos : m ? m->pos : u->pos, "'%s' defined here",
+                  other);
+    }
+    free(c_name);
+}
+
+void check_import_clashes(checker *C)
+{
+    const schema *s = C->s, **all = NULL;
+    size_t n = 0;
+    if (!s->name)
+        return;
+    reachable_imports(s, &all, &n);
+    for (size_t k = 0; k < n; k++) {
+        if (!all[k]->name)
+            continue;
+        for (size_t i = 0; i < s->n_enums; i++)
+            check_clash_with(C, s->enums[i]->name, s->enums[i]->pos, all[k]);
+        for (size_t i = 0; i < s->n_messages; i++)
+            check_clash_with(C, s->messages[i]->name, s->messages[i]->pos, all[k]);
+        for (size_t i = 0; i < s->n_unions; i++)
+            check_clash_with(C, s->unions[i]->name, s->unions[i]->pos, all[k]);
+    }
+    free(all);
 }

@@ -91,7 +91,8 @@ bool check_tombstones(checker *C, const attr *a, tombstone_route *out);
 
 /* ---- whole schema --------------------------------------------------------- */
 
-/* Lookups in the one namespace of enums, messages and unions. */
+/* Lookups in the one namespace of enums, messages and unions; a qualified
+ * name `<schema>.<Type>` is looked up in the direct import of that name. */
 enum_def *find_enum(const schema *s, const char *name);
 message_def *find_message(const schema *s, const char *name);
 union_def *find_union(const schema *s, const char *name);
@@ -105,5 +106,25 @@ void check_kafka_names(checker *C);
  * discriminators and variant names, recursion by value, and the
  * declaration order (s->order). */
 void check_schema(checker *C);
+
+/* ---- imports (schema_set.c) ---------------------------------------------- */
+
+/* The set being loaded and the files being read (private to schema_set.c). */
+typedef struct import_ctx import_ctx;
+
+/* Read and check one file's text; each entry of its `imports:` is loaded
+ * through ic before its own types are declared (ic NULL: `imports:` is
+ * refused).  NULL when it has errors (schema_read.c). */
+schema *schema_read_text(import_ctx *ic, const char *path, const char *text, size_t len,
+                         diag_list *diags);
+
+/* The schema an `imports:` entry of the file being read names, loaded into
+ * the set (or found there); NULL when it cannot be, reported at `at`. */
+schema *import_schema(import_ctx *ic, diag_pos at, const char *written);
+
+/* After the file's own names are declared: no enum, message or union of
+ * it has the C name of one of a schema it imports, directly or not
+ * (schema_check.c). */
+void check_import_clashes(checker *C);
 
 #endif /* TOPICGEN_SCHEMA_INT_H */

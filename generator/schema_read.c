@@ -15,8 +15,10 @@
  * only the first:
  *   1. check the text, parse it with libfyaml (syntax errors come from its
  *      collected diagnostics) and reject duplicate mapping keys anywhere;
- *   2. declare every enum, message and union name (one namespace), so types
- *      may be used before they are defined;
+ *   2. load each file of `imports:` (schema_set.c: finding, identity,
+ *      cycles), then declare every enum, message and union name (one
+ *      namespace), so types may be used before they are defined, and check
+ *      that none has the C name of an imported one;
  *   3. read the bodies; the checker resolves each field's type and checks
  *      its attributes;
  *   4. check_schema: Kafka key fields, recursion by value, and the
@@ -37,6 +39,8 @@
 
 typedef struct loader {
     checker ck;                 /* path, diags and the schema being filled */
+    import_ctx *ic;             /* the set imports load into; NULL: none allowed */
+    bool import_failed;         /* an import failed (maybe reported at another import) */
     struct fy_node *key;        /* mapping key being read (for_each_pair) */
 } loader;
 
@@ -84,7 +88,7 @@ static diag_pos err_pos(const loader *L, struct fy_node *n)
 
 /* The names an attribute may have, where each is read. */
 static const char *const top_key_names[] = {
-    "schema", "version", "description", "enums", "messages", "unions", NULL};
+    "schema", "version", "description", "imports", "enums", "messages", "unions", NULL};
 static const char *const enum_attr_names[] = {"values", "description", NULL};
 static const char *const message_attr_names[] = {
     "fields",         "topic",       "key", "version", "dlq_topic", "tombstones",
@@ -497,7 +501,7 @@ static void read_union_attr(loader *L, struct fy_node *key, struct fy_node *valu
 /* ---- pass 2: declarations -------------------------------------------------- */
 
 typedef struct section {
-    struct fy_node *schema, *enums, *messages, *unions;
+    struct fy_node *schema, *imports, *enums, *messages, *unions;
 } section;
 
 static void declare_enum(loader *L, struct fy_node *key, struct fy_node *value, void *ctx)
@@ -510,6 +514,7 @@ static void declare_enum(loader *L, struct fy_node *key, struct fy_node *value, 
     }
     enum_def *e = xcalloc(1, sizeof *e);
     e->name = name;
+    e->owner = L->ck.s;
     e->pos = node_pos(key);
     *(enum_def **)xappend(&L->ck.s->enums, &L->ck.s->n_enums, sizeof e) = e;
 }
@@ -524,6 +529,7 @@ static void declare_message(loader *L, struct fy_node *key, struct fy_node *valu
     }
     message_def *m = xcalloc(1, sizeof *m);
     m->name = name;
+    m->owner = L->ck.s;
     m->pos = node_pos(key);
     m->kafka.version = L->ck.s->version;
     *(message_def **)xappend(&L->ck.s->messages, &L->ck.s->n_messages, sizeof m) = m;
@@ -539,6 +545,7 @@ static void declare_union(loader *L, struct fy_node *key, struct fy_node *value,
     }
     union_def *u = xcalloc(1, sizeof *u);
     u->name = name;
+    u->owner = L->ck.s;
     u->pos = node_pos(key);
     u->kafka.version = L->ck.s->version;
     *(union_def **)xappend(&L->ck.s->unions, &L->ck.s->n_unions, sizeof u) = u;
@@ -628,6 +635,8 @@ static void read_top(loader *L, struct fy_node *key, struct fy_node *value, void
     } else if (scalar_is(key, "description")) {
         free(s->description);
         s->description = scalar_dup(L, value, "description");
+    } else if (scalar_is(key, "imports")) {
+        sec->imports = value;
     } else if (scalar_is(key, "enums")) {
         sec->enums = section_value(L, value, "enums");
     } else if (scalar_is(key, "messages")) {
@@ -637,8 +646,9 @@ static void read_top(loader *L, struct fy_node *key, struct fy_node *value, void
     } else {
         char *name = scalar_dup(L, key, "key"), hint[HINT_MAX];
         if (name)
-            ERR(L, key, "unknown top-level key '%s' (expected schema, version, description, enums, "
-                        "messages or unions)%s", name, hint_among(hint, name, top_key_names));
+            ERR(L, key, "unknown top-level key '%s' (expected schema, version, description, "
+                        "imports, enums, messages or unions)%s",
+                name, hint_among(hint, name, top_key_names));
         free(name);
     }
 }
@@ -649,6 +659,53 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+/* One entry of `imports:`: the schema it names joins s->imports.  A file
+ * that failed for an earlier importer fails again here, silently (its
+ * errors are out once). */
+static void read_import(loader *L, struct fy_node *n)
+{
+    char *written = nonempty_dup(L, n, "an import");
+    if (!written)
+        return;
+    schema *s = L->ck.s, *imported = import_schema(L->ic, err_pos(L, n), written);
+    L->import_failed |= imported == NULL;
+    for (size_t i = 0; imported && i < s->n_imports; i++)
+        if (s->imports[i].schema == imported) {
+            ERR(L, n, "'%s' is imported twice", written);
+            diag_note(L->ck.diags, L->ck.path, s->imports[i].pos, "first imported here as '%s'",
+                      s->imports[i].written);
+            imported = NULL;
+        }
+    if (!imported) {
+        free(written);
+        return;
+    }
+    schema_import *imp = xappend(&s->imports, &s->n_imports, sizeof *imp);
+    *imp = (schema_import){imported, written, err_pos(L, n)};
+}
+
+/* `imports:`, a list of schema files loaded before this file's types are
+ * declared.  False when one failed (its errors are reported; the rest of
+ * this file would only add errors about names it cannot see). */
+static bool read_imports(loader *L, struct fy_node *list)
+{
+    size_t errors_before = L->ck.diags->errors;
+    if (!L->ic) {
+        ERR(L, list, "this file imports other schemas: load it with its imports (topicgen's "
+                     "command line), not alone");
+        return false;
+    }
+    if (!fy_node_is_sequence(list)) {
+        ERR(L, list, "imports must be a list of schema files");
+        return false;
+    }
+    void *it = NULL;
+    struct fy_node *n;
+    while ((n = fy_node_sequence_iterate(list, &it)) != NULL)
+        read_import(L, n);
+    return L->ck.diags->errors == errors_before && !L->import_failed;
+}
+
 static void load_document(loader *L, struct fy_node *root)
 {
     check_duplicate_keys(L, root);
@@ -657,12 +714,15 @@ static void load_document(loader *L, struct fy_node *root)
         return;
     if (!sec.schema)
         diag_error(L->ck.diags, L->ck.path, node_pos(root), "missing 'schema: <name>' (the C prefix)");
+    if (sec.imports && !read_imports(L, sec.imports))
+        return;
     if (sec.enums)
         for_each_pair(L, sec.enums, "enums", declare_enum, NULL);
     if (sec.messages)
         for_each_pair(L, sec.messages, "messages", declare_message, NULL);
     if (sec.unions)
         for_each_pair(L, sec.unions, "unions", declare_union, NULL);
+    check_import_clashes(&L->ck);
     if (sec.enums)
         for_each_pair(L, sec.enums, "enums", define_enum, NULL);
     if (sec.messages)
@@ -724,7 +784,8 @@ static void report_yaml_errors(loader *L, struct fy_diag *diag)
         diag_error(L->ck.diags, L->ck.path, (diag_pos){0, 0}, "empty schema file");
 }
 
-schema *schema_load_string(const char *path, const char *text, size_t len, diag_list *diags)
+schema *schema_read_text(import_ctx *ic, const char *path, const char *text, size_t len,
+                         diag_list *diags)
 {
     struct fy_diag_cfg dcfg;
     fy_diag_cfg_default(&dcfg);
@@ -738,7 +799,7 @@ schema *schema_load_string(const char *path, const char *text, size_t len, diag_
                  FYPCF_DEFAULT_VERSION_1_2,
         .diag = diag,
     };
-    loader L = {.ck = {.path = path, .diags = diags, .s = xcalloc(1, sizeof(schema))}};
+    loader L = {.ck = {.path = path, .diags = diags, .s = xcalloc(1, sizeof(schema))}, .ic = ic};
     L.ck.s->path = xstrdup(path);
     L.ck.s->file_name = xstrdup(base_name(path));
     L.ck.s->version = 1;
@@ -761,11 +822,16 @@ schema *schema_load_string(const char *path, const char *text, size_t len, diag_
         load_document(&L, fy_document_root(doc));
     fy_document_destroy(doc);
     fy_diag_destroy(diag);
-    if (diags->errors != errors_before) {
+    if (diags->errors != errors_before || L.import_failed) {
         schema_free(L.ck.s);
         return NULL;
     }
     return L.ck.s;
+}
+
+schema *schema_load_string(const char *path, const char *text, size_t len, diag_list *diags)
+{
+    return schema_read_text(NULL, path, text, len, diags);
 }
 
 schema *schema_load(const char *path, diag_list *diags)
@@ -847,10 +913,14 @@ void schema_free(schema *s)
         free_kafka(&u->kafka);
         free(u);
     }
+    for (size_t i = 0; i < s->n_imports; i++)
+        free(s->imports[i].written);
+    free(s->imports);
     free(s->enums);
     free(s->messages);
     free(s->unions);
     free(s->order);
+    free(s->real_path);
     free(s->path);
     free(s->file_name);
     free(s->name);

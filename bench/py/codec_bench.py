@@ -86,7 +86,7 @@ class WorkflowEvent(Struct):
     duration_ms: Union[Annotated[int, Meta(ge=0, le=2**63 - 1)], UnsetType] = UNSET
 
 
-# ---- crm.yaml ---------------------------------------------------------------------
+# ---- crm.yaml (and CustomerIdentity from common.yaml, which it imports) --------
 class CustomerIdentity(Struct):
     email: Union[S(0, 320), UnsetType] = UNSET
     phone: Union[S(0, 32), UnsetType] = UNSET

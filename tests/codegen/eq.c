@@ -115,7 +115,7 @@ bool eq_workflow_WorkflowEvent(const workflow_WorkflowEvent *a, const workflow_W
     return true;
 }
 
-bool eq_crm_CustomerIdentity(const crm_CustomerIdentity *a, const crm_CustomerIdentity *b)
+bool eq_common_CustomerIdentity(const common_CustomerIdentity *a, const common_CustomerIdentity *b)
 {
     EQ_OPT(CustomerIdentity, email, eq_str(a->email, b->email));
     EQ_OPT(CustomerIdentity, phone, eq_str(a->phone, b->phone));
@@ -143,7 +143,7 @@ bool eq_crm_Attachment(const crm_Attachment *a, const crm_Attachment *b)
         EQ_STR(T, message_id);                                                \
         EQ_STR(T, customer_id);                                               \
         EQ_STR(T, received_at);                                               \
-        EQ(eq_crm_CustomerIdentity(&a->customer, &b->customer), #T ".customer"); \
+        EQ(eq_common_CustomerIdentity(&a->customer, &b->customer), #T ".customer"); \
     } while (0)
 
 bool eq_crm_EmailReceived(const crm_EmailReceived *a, const crm_EmailReceived *b)

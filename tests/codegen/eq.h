@@ -19,7 +19,7 @@ bool eq_orders_OrderEvent(const orders_OrderEvent *a, const orders_OrderEvent *b
 bool eq_workflow_EventMetadata(const workflow_EventMetadata *a, const workflow_EventMetadata *b);
 bool eq_workflow_EventPayload(const workflow_EventPayload *a, const workflow_EventPayload *b);
 bool eq_workflow_WorkflowEvent(const workflow_WorkflowEvent *a, const workflow_WorkflowEvent *b);
-bool eq_crm_CustomerIdentity(const crm_CustomerIdentity *a, const crm_CustomerIdentity *b);
+bool eq_common_CustomerIdentity(const common_CustomerIdentity *a, const common_CustomerIdentity *b);
 bool eq_crm_Attachment(const crm_Attachment *a, const crm_Attachment *b);
 bool eq_crm_EmailReceived(const crm_EmailReceived *a, const crm_EmailReceived *b);
 bool eq_crm_WhatsappReceived(const crm_WhatsappReceived *a, const crm_WhatsappReceived *b);

@@ -497,9 +497,9 @@ static void gen_workflow_WorkflowEvent(workflow_WorkflowEvent *m)
     gen_workflow_EventPayload(&m->payload);
 }
 
-static void gen_crm_CustomerIdentity(crm_CustomerIdentity *m)
+static void gen_common_CustomerIdentity(common_CustomerIdentity *m)
 {
-    crm_CustomerIdentity_init(m);
+    common_CustomerIdentity_init(m);
     if ((m->has_email = pct(50)))
         m->email = random_string(0, 320);
     if ((m->has_phone = pct(50)))
@@ -528,7 +528,7 @@ static void gen_crm_Attachment(crm_Attachment *m)
         (m)->message_id = random_string(1, 256);                               \
         (m)->customer_id = random_string(1, 128);                              \
         (m)->received_at = random_timestamp();                                 \
-        gen_crm_CustomerIdentity(&(m)->customer);                              \
+        gen_common_CustomerIdentity(&(m)->customer);                              \
     } while (0)
 
 static void gen_crm_EmailReceived(crm_EmailReceived *m)
@@ -753,7 +753,7 @@ PROPERTY(orders_OrderEvent)
 PROPERTY(workflow_EventMetadata)
 PROPERTY(workflow_EventPayload)
 PROPERTY(workflow_WorkflowEvent)
-PROPERTY(crm_CustomerIdentity)
+PROPERTY(common_CustomerIdentity)
 PROPERTY(crm_Attachment)
 PROPERTY(crm_EmailReceived)
 PROPERTY(crm_WhatsappReceived)
@@ -814,7 +814,7 @@ int main(int argc, char **argv)
     property_workflow_EventMetadata();
     property_workflow_EventPayload();
     property_workflow_WorkflowEvent();
-    property_crm_CustomerIdentity();
+    property_common_CustomerIdentity();
     property_crm_Attachment();
     property_crm_EmailReceived();
     property_crm_WhatsappReceived();

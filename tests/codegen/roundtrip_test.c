@@ -366,9 +366,9 @@ static void test_standalone(void)
     CHECKF(roundtrip_orders_LineItem(&l, li, "line item"), "line item exact text");
 
     static const char ci[] = "{}";
-    crm_CustomerIdentity c;
-    CHECKF(dec_crm_CustomerIdentity(&c, ci, LEN(ci), 0) == TG_JSON_OK, "empty identity decodes");
-    CHECKF(roundtrip_crm_CustomerIdentity(&c, "{}", "identity"), "empty identity is {}");
+    common_CustomerIdentity c;
+    CHECKF(dec_common_CustomerIdentity(&c, ci, LEN(ci), 0) == TG_JSON_OK, "empty identity decodes");
+    CHECKF(roundtrip_common_CustomerIdentity(&c, "{}", "identity"), "empty identity is {}");
 }
 
 /* <T>_init applies the defaults of the messages T holds by value too (a

@@ -11,6 +11,10 @@
 #   find_package the project finds the installed topicgen; translator
 #                skeletons appear in its source tree and are never
 #                overwritten; a schema change regenerates
+#   imports      tests/downstream/imports_project: schemas importing a shared
+#                one (IMPORT_DIRS), with Ninja and Makefiles; an edit of the
+#                shared schema regenerates once and changes only the files
+#                that depend on it
 #   add_subdirectory  the project builds topicgen from this source tree
 #   pkg-config   a plain Makefile with the installed `topicgen` and
 #                `pkg-config topicgen` (shared, and --static with the archives)
@@ -140,6 +144,41 @@ cmake --build "$work/pkg" -j2 >"$work/rebuild.log"
 grep -q "topicgen: generating pay" "$work/rebuild.log" || fail "a schema change did not regenerate"
 grep -q "edited by the user" "$proj/translators/pay_translator.c" || fail "a skeleton was overwritten"
 pass "a schema change regenerates; the edited skeleton is kept"
+
+echo "== imports (Ninja and Makefiles)"
+# A project whose schemas import a shared one (tests/imports' schemas): after
+# an edit of the shared schema one rebuild regenerates, and exactly the
+# files that depend on the edited type change (its own codecs, and the
+# worst-case sizes of the importing schemas); the translator skeletons and
+# the Kafka wrappers do not.
+generated_sums() { (cd "$1/topicgen_generated/imports_app" && md5sum -- *.c *.h; cd "$2/translators" && md5sum -- *) | sort -k2; }
+for generator in Ninja "Unix Makefiles"; do
+  iproj=$work/project-imports-${generator// /-}
+  ibuild=$work/imports-${generator// /-}
+  rm -rf "$iproj"
+  cp -r "$src/tests/downstream/imports_project" "$iproj"
+  cp "$src/tests/imports/shop.yaml" "$src/tests/imports/crm.yaml" "$iproj/"
+  cp -r "$src/tests/imports/shared" "$iproj/shared"
+  cmake -S "$iproj" -B "$ibuild" -G "$generator" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  cmake --build "$ibuild" -j2 >/dev/null
+  cmake --build "$ibuild" -j2 >/dev/null   # skeletons now plain sources
+  "$ibuild/imports_app" >/dev/null || fail "imports ($generator): the program failed"
+  generated_sums "$ibuild" "$iproj" >"$work/before.txt"
+  sed -i 's/^      currency: Currency$/&\n      note: {type: string, optional: true, max_length: 20}/' "$iproj/shared/common.yaml"
+  grep -q "note:" "$iproj/shared/common.yaml" || fail "imports: the edit of common.yaml did not apply"
+  cmake --build "$ibuild" -j2 >"$work/rebuild.log"
+  grep -q "topicgen: generating shop, crm, common" "$work/rebuild.log" ||
+    fail "imports ($generator): editing the imported schema did not regenerate"
+  generated_sums "$ibuild" "$iproj" >"$work/after.txt"
+  changed=$(join -j 2 "$work/before.txt" "$work/after.txt" | awk '$2 != $3 {print $1}' | tr '\n' ' ')
+  [[ $changed == "common.c common.h crm.c crm.h shop.c shop.h " ]] ||
+    fail "imports ($generator): changed files '$changed', expected the codecs of common, crm and shop"
+  "$ibuild/imports_app" >/dev/null || fail "imports ($generator): the rebuilt program failed"
+  cmake --build "$ibuild" -j2 >"$work/rebuild.log"
+  ! grep -q "topicgen: generating" "$work/rebuild.log" ||
+    fail "imports ($generator): a build with nothing changed ran topicgen again"
+  pass "imports ($generator): an edit of the imported schema regenerates the set once; only common, crm and shop codecs change"
+done
 
 echo "== add_subdirectory"
 proj=$work/project-sub

@@ -255,7 +255,7 @@ run "override file with no close name" 1 --templates misnamed -o misnamed-out or
 # were, byte for byte, and no temporary file is left behind.  The same for
 # a run whose second schema fails, and for a target that cannot be written.
 rm -rf aon && mkdir -p aon/tpl
-cp "$schemas/orders.yaml" "$schemas/crm.yaml" aon/
+cp "$schemas/orders.yaml" "$schemas/crm.yaml" "$schemas/common.yaml" aon/
 run "all or nothing: first generation" 0 -o aon/out aon/orders.yaml aon/crm.yaml
 snapshot() { (cd aon/out && find . -type f | sort | xargs md5sum); }
 before=$(snapshot)
