@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install dependencies, build and test
-# with gcc, then build and test again under AddressSanitizer +
-# UndefinedBehaviorSanitizer.  Integration tests start a real Kafka broker
+# with gcc, build with clang (compile only: its warnings differ), then build
+# and test again under AddressSanitizer + UndefinedBehaviorSanitizer.  Integration tests start a real Kafka broker
 # (scripts/kafka-broker.sh); set TOPICGEN_TEST_BROKERS=host:port to use an
 # existing cluster instead.
 set -euo pipefail
@@ -18,6 +18,9 @@ build() { # dir, extra cmake args...
 echo "== build and test (gcc, RelWithDebInfo)"
 build build -DTOPICGEN_BUILD_BENCH=ON   # + bench_smoke (ctest -L bench)
 ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== build with clang (warnings are errors there too; compile only)"
+CC=clang CXX=clang++ build build-clang
 
 echo "== build and test under ASan + UBSan"
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DTOPICGEN_SANITIZE=ON
