@@ -51,9 +51,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "example_options.h"
+#include "example_run.h"
 #include "orders_kafka.h"
 #include "orders_translator.h"
 #include "tg_config.h"
@@ -64,13 +64,6 @@
 #define MAX_PARTITIONS 256
 #define READ_TIMEOUT_MS 60000
 
-#if ATOMIC_POINTER_LOCK_FREE != 2
-#error "the signal handler needs a lock-free atomic pointer"
-#endif
-
-/* The one piece of global mutable state: the processor SIGINT/SIGTERM
- * stops.  Set once it exists, cleared (signals blocked) before it is freed. */
-static _Atomic(tg_processor *) signal_processor = NULL;
 
 typedef struct options {
     ex_common common;
@@ -87,20 +80,6 @@ typedef struct app {
     const char *out_topic;        /* NULL: the schema's orders.totals */
 } app;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* ---- the processor's handler -------------------------------------------- */
 
 /* One order in, one total out; a refused translation dead-letters it. */
@@ -112,15 +91,15 @@ static tg_result total_order(void *user, const orders_OrderEvent *msg, const tg_
     orders_OrderEvent_domain order = { .lines = lines, .lines_cap = MAX_LINES };
     tg_error why;
     tg_error_clear(&why);
-    atomic_store(&a->last_input_ms, now_ms());
+    atomic_store(&a->last_input_ms, ex_mono_ms());
     if (!a->first_input_ms)
-        a->first_input_ms = now_ms();
+        a->first_input_ms = ex_mono_ms();
     if (!orders_OrderEvent_to_domain(msg, &order, &why)) {
         tg_reject_reason(meta, "translate: %s", why.message);
         return TG_REJECT;
     }
     if (a->delay_ms > 0)
-        sleep_ms(a->delay_ms);
+        ex_sleep_ms(a->delay_ms);
     orders_OrderTotal_domain t = { .total_cents = order.total_cents };
     memcpy(t.id, order.id, sizeof t.id);
     memcpy(t.currency, order.currency, sizeof t.currency);
@@ -185,28 +164,9 @@ static tg_config *processor_config(const options *o, tg_error *err)
 
 /* ---- running the processor ---------------------------------------------- */
 
-static void on_signal(int sig)
+static void stop_processor(void *p)
 {
-    (void)sig;
-    tg_processor_stop(atomic_load(&signal_processor));
-}
-
-static int set_signals(tg_processor *p)
-{
-    struct sigaction sa;
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    (void)sigprocmask(SIG_BLOCK, &block, &old);
-    atomic_store(&signal_processor, p);
-    (void)sigprocmask(SIG_SETMASK, &old, NULL);
-    if (!p)
-        return 0;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ? -1 : 0;
+    tg_processor_stop(p);
 }
 
 /* The watchdog: stops the processor after --idle-ms without input or
@@ -222,9 +182,9 @@ typedef struct watch {
 static void *watchdog(void *arg)
 {
     watch *w = arg;
-    int64_t start = now_ms();
+    int64_t start = ex_mono_ms();
     while (!atomic_load(&w->done) && !tg_processor_stopping(w->p)) {
-        int64_t now = now_ms();
+        int64_t now = ex_mono_ms();
         if (now - atomic_load(&w->a->last_input_ms) >= w->o->idle_ms)
             w->why = "idle";
         else if (now - start >= w->o->max_seconds * 1000)
@@ -233,7 +193,7 @@ static void *watchdog(void *arg)
             tg_processor_stop(w->p);
             break;
         }
-        sleep_ms(50);
+        ex_sleep_ms(50);
     }
     return NULL;
 }
@@ -247,7 +207,7 @@ static int run(tg_processor *p, app *a, const options *o)
         fprintf(stderr, "order_totals: %s\n", err.message);
         return 1;
     }
-    atomic_store(&a->last_input_ms, now_ms());
+    atomic_store(&a->last_input_ms, ex_mono_ms());
     if (pthread_create(&th, NULL, watchdog, &w) != 0) {
         fprintf(stderr, "order_totals: cannot start the watchdog\n");
         return 1;
@@ -279,11 +239,11 @@ static int process_main(const options *o)
     int rc = 1;
     if (!p)
         fprintf(stderr, "order_totals: %s\n", err.message);
-    else if (set_signals(p) != 0)
+    else if (ex_stop_on_signals(stop_processor, p) != 0)
         fprintf(stderr, "order_totals: sigaction: %s\n", strerror(errno));
     else
         rc = run(p, &a, o);
-    (void)set_signals(NULL);
+    (void)ex_stop_on_signals(NULL, NULL);
     tg_processor_free(p);
     return rc;
 }
@@ -362,11 +322,11 @@ static int read_main(const options *o)
     int n = rk ? assign_all(rk, o->read) : -1, ends = 0, rc = 0;
     bool at_end[MAX_PARTITIONS] = { false };
     long records = 0;
-    int64_t deadline = now_ms() + READ_TIMEOUT_MS;
+    int64_t deadline = ex_mono_ms() + READ_TIMEOUT_MS;
     if (rk && n < 0)
         fprintf(stderr, "order_totals: no metadata for topic %s\n", o->read);
     while (n > 0 && ends < n) {
-        if (now_ms() > deadline) {
+        if (ex_mono_ms() > deadline) {
             fprintf(stderr, "order_totals: --read: %d of %d partitions not at their end "
                             "after %d ms\n", n - ends, n, READ_TIMEOUT_MS);
             rc = 1;

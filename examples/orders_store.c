@@ -74,6 +74,7 @@
 #include <unistd.h>
 
 #include "example_options.h"
+#include "example_run.h"
 #include "orders_kafka.h"
 #include "orders_translator.h"
 #include "tg_config.h"
@@ -84,15 +85,6 @@
 #define MAX_PARTITIONS 256
 #define METADATA_TIMEOUT_MS 10000
 #define DLQ_READ_TIMEOUT_MS 30000
-
-#if ATOMIC_POINTER_LOCK_FREE != 2
-#error "the signal handler needs a lock-free atomic pointer"
-#endif
-
-/* The one piece of global mutable state: the consumer the SIGINT/SIGTERM
- * handler stops.  Set once the consumer exists, cleared (with the signals
- * blocked) before it is freed; the handler does nothing else. */
-static _Atomic(tg_consumer *) signal_consumer = NULL;
 
 typedef struct options {
     ex_common common;            /* --brokers, --bootstrap-file, --config, --topic */
@@ -187,20 +179,6 @@ typedef struct app {
     tg_metrics_snapshot snap;                /* the polling thread's scratch */
 } app;
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 static void record_id(const app *a, const char *id, const tg_msg_meta *meta)
 {
     char line[128];
@@ -217,7 +195,7 @@ static void record_trace(const app *a, int64_t t_start_ns, const tg_msg_meta *me
     if (a->trace_fd < 0)
         return;
     int n = snprintf(line, sizeof line, "%ld %d %lld %lld %lld\n", a->pid, (int)meta->partition,
-                     (long long)meta->offset, (long long)t_start_ns, (long long)mono_ns());
+                     (long long)meta->offset, (long long)t_start_ns, (long long)ex_mono_ns());
     if (n > 0 && write(a->trace_fd, line, (size_t)n) != n)
         fprintf(stderr, "orders_store: writing --trace-out: %s\n", strerror(errno));
 }
@@ -228,7 +206,7 @@ static void record_trace(const app *a, int64_t t_start_ns, const tg_msg_meta *me
 static tg_result store_order(void *user, const orders_OrderEvent *msg, const tg_msg_meta *meta)
 {
     app *a = user;
-    int64_t t_start_ns = mono_ns();
+    int64_t t_start_ns = ex_mono_ns();
     orders_LineItem_domain lines[MAX_LINES];
     orders_OrderEvent_domain order = { .lines = lines, .lines_cap = MAX_LINES };
     tg_error why;
@@ -238,7 +216,7 @@ static tg_result store_order(void *user, const orders_OrderEvent *msg, const tg_
         return TG_REJECT;
     }
     if (a->delay_ms > 0)
-        sleep_ms(a->delay_ms);
+        ex_sleep_ms(a->delay_ms);
     pthread_mutex_lock(&a->lock);
     int rc = store_put(&a->st, &order);
     pthread_mutex_unlock(&a->lock);
@@ -346,33 +324,9 @@ static void format_committed(rd_kafka_t *rk, const char *topic, char *buf, size_
 
 /* ---- running the consumer -------------------------------------------------- */
 
-static void on_signal(int sig)
+static void stop_consumer(void *c)
 {
-    (void)sig;
-    tg_consumer_stop(atomic_load(&signal_consumer));
-}
-
-static int set_signals(tg_consumer *c)
-{
-    struct sigaction sa;
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    (void)sigprocmask(SIG_BLOCK, &block, &old);
-    atomic_store(&signal_consumer, c);
-    (void)sigprocmask(SIG_SETMASK, &old, NULL);
-    if (!c)
-        return 0;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL) ? -1 : 0;
-}
-
-static int64_t now_ms(void)
-{
-    return mono_ns() / 1000000;
+    tg_consumer_stop(c);
 }
 
 /* Dead-letter deliveries the DLQ broker confirmed so far. */
@@ -386,13 +340,13 @@ static uint64_t dead_lettered(app *a)
 static const char *poll_loop(tg_consumer *c, app *a, const options *o,
                              tg_error *err)
 {
-    int64_t start = now_ms(), last_change = start;
+    int64_t start = ex_mono_ms(), last_change = start;
     uint64_t last = 0;
     while (!tg_consumer_stopping(c)) {
         if (tg_consumer_poll(c, 100, err) != 0)
             return "error";
         uint64_t progress = atomic_load(&a->handled) + dead_lettered(a);
-        int64_t now = now_ms();
+        int64_t now = ex_mono_ms();
         if (progress != last) {
             last = progress;
             last_change = now;
@@ -527,13 +481,13 @@ static int store_main(const options *o)
     app *a = app_new(o);
     tg_consumer *c = a ? make_consumer(o, a) : NULL;
     int rc = 1;
-    if (c && set_signals(c) != 0)
+    if (c && ex_stop_on_signals(stop_consumer, c) != 0)
         fprintf(stderr, "orders_store: sigaction: %s\n", strerror(errno));
     else if (c)
         rc = run_consumer(c, a, o);
     /* From here on a signal finds no consumer and does nothing: the
      * teardown below is bounded by topicgen.shutdown.timeout.ms. */
-    (void)set_signals(NULL);
+    (void)ex_stop_on_signals(NULL, NULL);
     tg_consumer_free(c);
     if (a && o->metrics)
         print_metrics(a->metrics);
@@ -638,8 +592,8 @@ static int read_dlq(const options *o)
     if (!rk)
         return 1;
     int rc = assign_all(rk, topic, &d);
-    int64_t deadline = now_ms() + DLQ_READ_TIMEOUT_MS;
-    while (rc == 0 && d.partitions_done < d.n && now_ms() < deadline) {
+    int64_t deadline = ex_mono_ms() + DLQ_READ_TIMEOUT_MS;
+    while (rc == 0 && d.partitions_done < d.n && ex_mono_ms() < deadline) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 200);
         if (!m)
             continue;
