@@ -152,6 +152,19 @@ void tg_handling_settle(tg_consumer *c, part *p, held *h, tg_result r)
     }
 }
 
+bool tg_handling_skipped(tg_consumer *c, part *p, held *h)
+{
+    if (h->m->payload)
+        return false;              /* only a null value is ever skipped */
+    tg_route rt = tg_route_of(p->reg);
+    tg_record rec;
+    tg_record_of(&rec, h->m, p->topic);
+    if (!tg_handle_skip(&rt, &rec, c->metrics))
+        return false;
+    h->state = H_DONE;
+    return true;
+}
+
 /* ---- inline mode ---------------------------------------------------------- */
 
 void tg_handling_run_inline(tg_consumer *c, part *p, held *h)
@@ -160,6 +173,10 @@ void tg_handling_run_inline(tg_consumer *c, part *p, held *h)
     tg_record rec;
     tg_handler_fn fn = NULL;
     void *user = NULL;
+    if (tg_handling_skipped(c, p, h)) {
+        tg_dlq_advance(c, p);
+        return;
+    }
     tg_route rt = tg_route_of(p->reg);
     tg_record_of(&rec, h->m, p->topic);
     if (tg_handle_prepare(&c->dc, &rt, &rec, h->attempts + 1, c->s.schema_check, c->slots,

@@ -273,6 +273,9 @@ void tg_handling_settle(tg_consumer *c, part *p, held *h, tg_result r);
 /* Inline mode: h through tg_handle on the polling thread, then settled and
  * its partition advanced. */
 void tg_handling_run_inline(tg_consumer *c, part *p, held *h);
+/* A tombstone its route skips: settled H_DONE and true (no handler, not
+ * processed, no breaker outcome: tg_handle_skip); else false. */
+bool tg_handling_skipped(tg_consumer *c, part *p, held *h);
 
 /* The handlers of r, as tg_handle takes them. */
 static inline tg_route tg_route_of(const reg *r)

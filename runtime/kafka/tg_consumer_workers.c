@@ -85,6 +85,10 @@ static void retry_soon(tg_consumer *c, part *p, held *h)
 
 void tg_worker_mode_dispatch(tg_consumer *c, part *p, held *h)
 {
+    if (tg_handling_skipped(c, p, h)) { /* nothing to run: done here, in order */
+        tg_dlq_advance(c, p);
+        return;
+    }
     if (!tg_handling_breaker_allow(c)) {
         tg_handling_hold_for_breaker(c, p, h);
         return;

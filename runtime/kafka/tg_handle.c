@@ -177,6 +177,14 @@ bool tg_handle_tombstone(const tg_route *route, const tg_record *rec, tg_prepare
     return true;
 }
 
+bool tg_handle_skip(const tg_route *route, const tg_record *rec, tg_metrics *metrics)
+{
+    if (rec->value || tombstone_route(route) != TG_TOMBSTONES_SKIP)
+        return false;
+    tg_metrics_add(metrics, TG_M_TOMBSTONES_SKIPPED, 1);
+    return true;
+}
+
 /* ---- step 2: the tg-schema check -------------------------------------------- */
 
 /* Is v[0..n) exactly "<schema>.<name>"? */

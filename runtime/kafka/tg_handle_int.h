@@ -123,6 +123,14 @@ void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attem
 bool tg_handle_tombstone(const tg_route *route, const tg_record *rec, tg_prepared *pr,
                          tg_handler_fn *fn, void **user, char *reason, size_t rcap);
 
+/* Before step 2, where the caller settles records itself: is rec a
+ * tombstone that route skips?  true after counting it in
+ * topicgen_tombstones_skipped_total: the caller settles it as done (offset
+ * stored) with no handler call, and it is no handler outcome: not
+ * processed (topicgen_messages_processed_total) and nothing for a circuit
+ * breaker.  false: anything else, handle it as usual. */
+bool tg_handle_skip(const tg_route *route, const tg_record *rec, tg_metrics *metrics);
+
 /* Step 2: the tg-schema check of policy (a tg_schema_check) for meta's
  * record against meta->desc ("<schema>.<name>", compared byte for byte, no
  * allocation).  true = go on; false = dead-letter, with reason written:

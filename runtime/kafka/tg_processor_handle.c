@@ -272,6 +272,8 @@ void tg_proc_handle(tg_processor *p, const rd_kafka_message_t *m)
     tg_record rec;
     tg_record_of(&rec, m, r->topic);
     tg_route rt = { r->desc, call_reg, r, NULL, NULL, NULL, NULL, p->s.tombstones };
+    if (tg_handle_skip(&rt, &rec, p->metrics))
+        return;                    /* its offset commits with the transaction */
     char reason[256], path[256];
     for (int attempt = 1;; attempt++) {
         tg_msg_meta meta;

@@ -9,7 +9,10 @@
  * broker.  The other cases run a consumer on the mock cluster over a real
  * tombstone produced between valid records, in inline, worker and batch
  * mode, and count: handled ids, tombstone handler calls (with their keys),
- * dead letters with their reasons, the committed offset, the skip counter.
+ * dead letters with their reasons, the committed offset, the skip counter
+ * and the processed counter (a skipped tombstone is not processed).
+ * breaker: a skipped tombstone is no circuit-breaker outcome either (inline
+ * and worker mode).
  * One case per run (argv[1]); prints "N passed, N failed". */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
@@ -286,6 +289,13 @@ static void run_route(kt_cluster *k, const char *route, mode md)
     CHECKF(committed == N_RECORDS, "committed %lld, want %d: past the tombstone",
            (long long)committed, N_RECORDS);
     CHECKF(d->empty_decode == 1, "the empty value is a decode error, dead-lettered");
+    /* processed = handler outcomes TG_OK: the two valid records, plus the
+     * tombstone only when its handler ran (a skip is not processed) */
+    uint64_t want_processed = strcmp(route, "handle") == 0 && md != BATCH ? 3 : 2;
+    if (md != BATCH)
+        CHECKF(snap.counters[TG_M_PROCESSED] == want_processed, "processed %llu, want %llu",
+               (unsigned long long)snap.counters[TG_M_PROCESSED],
+               (unsigned long long)want_processed);
     if (skip) {
         CHECKF(d->n == 1 && d->tombstones == 0 && r->c.tombstone == 0, "skip: no dead letter, "
                "no handler (dead %d)", d->n);
@@ -304,6 +314,95 @@ static void run_route(kt_cluster *k, const char *route, mode md)
     tg_metrics_free(met);
     free(d);
     free(r);
+}
+
+/* ---- breaker: a skipped tombstone is no handler outcome ------------------ */
+
+/* Every record fails on its first call (TG_RETRY) and succeeds after. */
+static tg_result fail_first(void *user, const void *msg, const tg_msg_meta *meta)
+{
+    run *r = user;
+    const kt_msg *m = msg;
+    (void)meta;
+    r->c.handler++;
+    if (m->id < 0 || m->id >= N_RECORDS)
+        return TG_REJECT;
+    return ++r->handled[m->id] == 1 ? TG_RETRY : TG_OK;
+}
+
+/* Records 0 (fails), 1 (a tombstone, skipped), 2 (fails), in order on one
+ * partition, with a breaker that opens after 2 consecutive failures and one
+ * call per record before its dead letter: the skip between the failures is
+ * no success, so the breaker opens at record 2 (before: the skip counted as
+ * a success, reset the count, and record 2 was dead-lettered too); after
+ * the cool-down record 2 is the half-open probe, succeeds, and closes it. */
+static void run_breaker(kt_cluster *k, mode md)
+{
+    char topic[96], dlq[112], group[64];
+    tg_error err;
+    run *r = calloc(1, sizeof *r);
+    (void)snprintf(group, sizeof group, "g-breaker-%d", (int)md);
+    kt_names(k, md == INLINE ? "breaker" : "breaker-w", topic, sizeof topic, dlq, sizeof dlq);
+    kt_topic(k, topic, 1);
+    kt_topic(k, dlq, 1);
+    CHECK(kt_produce(k, topic, 0, 0, "k0", "fails") == 0);
+    CHECK(produce_value(k, topic, "del-1", NULL, 0) == 0);
+    CHECK(kt_produce(k, topic, 0, 2, "k2", "fails") == 0);
+    const char *extra[] = { "topicgen.tombstones", "skip", "topicgen.workers",
+                            md == WORKERS ? "2" : "0", "topicgen.ordering", "partition",
+                            "topicgen.breaker.enable", "1",
+                            "topicgen.breaker.consecutive.failures", "2",
+                            "topicgen.breaker.cooldown.ms", "300",
+                            "topicgen.retry.max.attempts", "1" };
+    tg_config *conf = kt_consumer_config(k, group, extra, 7);
+    tg_metrics *met = tg_metrics_new();
+    tg_logger quiet = { tg_log_stderr_sink, NULL, getenv("KT_DEBUG") ? TG_LOG_DEBUG : TG_LOG_ERROR };
+    tg_consumer_opts o = { NULL, &quiet, met, NULL, NULL };
+    tg_consumer *c = conf ? tg_consumer_new(conf, &o, &err) : NULL;
+    tg_config_free(conf);
+    CHECKF(c != NULL, "consumer: %s", err.message);
+    if (c)
+        CHECKF(tg_consumer_add(c, &kt_msg_desc, topic, fail_first, r, &err) == 0, "add: %s",
+               err.message);
+    tg_metrics_snapshot snap;
+    memset(&snap, 0, sizeof snap);
+    for (int64_t end = test_now_ms() + 20000; c && test_now_ms() < end;) {
+        tg_consumer_poll(c, 50, &err);
+        tg_metrics_snapshot_get(met, &snap);
+        if (snap.counters[TG_M_PROCESSED] + snap.counters[TG_M_DEAD_LETTERED] >= 2)
+            break;                 /* records 0 and 2 settled, one way or the other */
+    }
+    if (c) {
+        tg_consumer_commit(c, false, &err);
+        tg_metrics_snapshot_get(met, &snap);
+        tg_consumer_free(c);
+    }
+    int64_t committed = kt_committed(k, group, topic, 0);
+    printf("breaker/%s: calls 0:%d 2:%d, breaker opened %llu, state %d, processed %llu, dead "
+           "letters %llu, skipped %llu, committed %lld\n", md == INLINE ? "inline" : "workers",
+           r->handled[0], r->handled[2], (unsigned long long)snap.breaker_opens,
+           snap.breaker_state, (unsigned long long)snap.counters[TG_M_PROCESSED],
+           (unsigned long long)snap.counters[TG_M_DEAD_LETTERED],
+           (unsigned long long)snap.counters[TG_M_TOMBSTONES_SKIPPED], (long long)committed);
+    CHECKF(snap.breaker_opens == 1, "the breaker opened %llu times, want 1: the skipped "
+           "tombstone between two failures counted as a success",
+           (unsigned long long)snap.breaker_opens);
+    CHECKF(snap.counters[TG_M_DEAD_LETTERED] == 1 && r->handled[2] == 2,
+           "record 2 waited for the breaker and was its probe (dead letters %llu, calls %d)",
+           (unsigned long long)snap.counters[TG_M_DEAD_LETTERED], r->handled[2]);
+    CHECKF(snap.counters[TG_M_PROCESSED] == 1, "processed %llu, want 1 (the probe; not the "
+           "tombstone)", (unsigned long long)snap.counters[TG_M_PROCESSED]);
+    CHECK(snap.counters[TG_M_TOMBSTONES_SKIPPED] == 1);
+    CHECK(snap.breaker_state == 0);
+    CHECKF(committed == 3, "committed %lld, want 3", (long long)committed);
+    tg_metrics_free(met);
+    free(r);
+}
+
+static void test_breaker(kt_cluster *k)
+{
+    run_breaker(k, INLINE);
+    run_breaker(k, WORKERS);
 }
 
 static void test_skip(kt_cluster *k) { run_route(k, "skip", INLINE); }
@@ -328,6 +427,7 @@ static const kt_case cases[] = {
     KT_CASE("handle", test_handle, 1),
     KT_CASE("workers", test_workers, 1),
     KT_CASE("batch", test_batch, 1),
+    KT_CASE("breaker", test_breaker, 1),
 };
 
 int main(int argc, char **argv)
