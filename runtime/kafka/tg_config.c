@@ -307,6 +307,20 @@ tg_config *tg_config_new(tg_config_role role, tg_error *err)
     return c;
 }
 
+tg_config *tg_config_copy(const tg_config *c, tg_error *err)
+{
+    tg_config *n = c ? calloc(1, sizeof *n) : NULL;
+    if (n)
+        *n = *c;
+    if (!n || !(n->rk = rd_kafka_conf_dup(c->rk))) {
+        free(n);
+        tg_error_set(err, c ? TG_ERR_NOMEM : TG_ERR_ARG, "tg_config_copy: %s",
+                     c ? "out of memory" : "NULL config");
+        return NULL;
+    }
+    return n;
+}
+
 void tg_config_free(tg_config *c)
 {
     if (!c)

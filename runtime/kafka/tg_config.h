@@ -202,6 +202,10 @@ const tg_settings *tg_config_settings(const tg_config *c);
  * ownership).  NULL on allocation failure. */
 rd_kafka_conf_t *tg_config_rdkafka_dup(const tg_config *c);
 
+/* An independent copy of c (same role, properties and knobs); the caller
+ * frees it.  NULL on error. */
+tg_config *tg_config_copy(const tg_config *c, tg_error *err);
+
 /* A producer config (safe producer defaults) that inherits the connection
  * properties of `from` (bootstrap.servers, client.id, security.protocol,
  * sasl.*, ssl.*, socket.*, broker.address.family) and its topicgen.* knobs

@@ -27,11 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tg_dlq_int.h"
 #include "tg_embedded.h"
 
 #define TXN_CALL_TIMEOUT_MS 30000  /* init/commit/abort/send_offsets: a bound per call */
 #define TXN_CALL_RETRIES 10        /* retriable errors of one call, 100 ms apart       */
 #define COMMITTED_TIMEOUT_MS 10000 /* rd_kafka_committed during a rewind               */
+#define BROKEN_REPORT_WAITS 10     /* x 50 ms: a sunk transaction's delivery reports  */
 
 /* ---- logging and the fatal stop ------------------------------------------ */
 
@@ -126,14 +128,21 @@ static void pick_txn_id(tg_processor *p, const tg_config *conf, const tg_process
     p->txn_id_stable = o && o->transactional_id ? true : v[0] != '\0';
 }
 
-static tg_config *producer_config(tg_processor *p, const tg_config *conf, tg_error *err)
+/* opts->producer_config (copied) or one derived from conf, with the
+ * transactional settings. */
+static tg_config *producer_config(tg_processor *p, const tg_config *conf,
+                                  const tg_processor_opts *o, tg_error *err)
 {
     char timeout[24] = "60000";
     (void)tg_config_get(conf, "transaction.timeout.ms", timeout, sizeof timeout, NULL);
+    /* no fallback: a failed record of a transaction is the transaction's
+     * to retry or blame, never to be copied elsewhere */
     const char *kv[] = { "transactional.id", p->txn_id, "enable.idempotence", "true",
-                         "acks", "all", "transaction.timeout.ms", timeout };
-    tg_config *pc = tg_config_derive_producer(conf, err);
-    if (pc && tg_config_set_pairs(pc, kv, 4, err) != 0) {
+                         "acks", "all", "transaction.timeout.ms", timeout,
+                         "topicgen.producer.fallback", "none" };
+    tg_config *pc = o && o->producer_config ? tg_config_copy(o->producer_config, err)
+                                            : tg_config_derive_producer(conf, err);
+    if (pc && tg_config_set_pairs(pc, kv, 5, err) != 0) {
         tg_config_free(pc);
         return NULL;
     }
@@ -141,12 +150,13 @@ static tg_config *producer_config(tg_processor *p, const tg_config *conf, tg_err
     return pc;
 }
 
-static int start_producer(tg_processor *p, const tg_config *conf, tg_error *err)
+static int start_producer(tg_processor *p, const tg_config *conf, const tg_processor_opts *o,
+                          tg_error *err)
 {
-    tg_config *pc = producer_config(p, conf, err);
+    tg_config *pc = producer_config(p, conf, o, err);
     if (!pc)
         return err ? err->code : TG_ERR_CONFIG;
-    tg_producer_opts po = { NULL, NULL, &p->logger, p->metrics };
+    tg_producer_opts po = { tg_proc_on_delivery, p, &p->logger, p->metrics };
     p->producer = tg_producer_new(pc, &po, err);
     tg_config_free(pc);
     if (!p->producer)
@@ -205,7 +215,7 @@ tg_processor *tg_processor_new(const tg_config *conf, const tg_processor_opts *o
     p->translate_user = opts ? opts->translate_user : NULL;
     p->rng = (uint64_t)tg_now_ms() * 2654435761u + 1;
     pick_txn_id(p, conf, opts);
-    if (start_producer(p, conf, err) || start_consumer(p, conf, err)) {
+    if (start_producer(p, conf, opts, err) || start_consumer(p, conf, err)) {
         tg_processor_free(p);
         return NULL;
     }
@@ -290,35 +300,139 @@ int tg_proc_begin(tg_processor *p)
     p->txn_started_ms = tg_now_ms();
     p->txn_inputs = 0;
     p->n_first = 0;
+    p->refusal.set = false;
+    p->txn_broken = false;
+    p->txn_solo = false;
+    p->letter_shape = TG_DLQ_WHOLE;
     return 0;
 }
 
-/* Remember where partition (topic, part) started in the open transaction. */
-void tg_proc_note_first(tg_processor *p, const char *topic, int32_t part, int64_t offset)
+/* The entry of partition (topic, part) in list[0..n), or NULL. */
+static tg_proc_first *find_part(tg_proc_first *list, size_t n, const char *topic, int32_t part)
 {
-    for (size_t i = 0; i < p->n_first; i++)
-        if (p->first[i].partition == part && strcmp(p->first[i].topic, topic) == 0)
-            return;
-    if (p->n_first == p->cap_first) {
-        size_t cap = p->cap_first ? p->cap_first * 2 : 16;
-        tg_proc_first *n = realloc(p->first, cap * sizeof *n);
-        if (!n)
-            return;                /* the rewind then uses committed offsets only */
-        p->first = n;
-        p->cap_first = cap;
-    }
-    tg_proc_first *f = &p->first[p->n_first++];
-    (void)snprintf(f->topic, sizeof f->topic, "%s", topic);
-    f->partition = part;
-    f->offset = offset;
+    for (size_t i = 0; i < n; i++)
+        if (list[i].partition == part && strcmp(list[i].topic, topic) == 0)
+            return &list[i];
+    return NULL;
 }
 
-static int64_t first_in_txn(const tg_processor *p, const char *topic, int32_t part)
+/* The entry of partition (topic, part) in *list, added (offset -1) if
+ * missing; NULL when out of memory. */
+static tg_proc_first *part_entry(tg_proc_first **list, size_t *n, size_t *cap,
+                                 const char *topic, int32_t part)
 {
-    for (size_t i = 0; i < p->n_first; i++)
-        if (p->first[i].partition == part && strcmp(p->first[i].topic, topic) == 0)
-            return p->first[i].offset;
-    return RD_KAFKA_OFFSET_INVALID;
+    tg_proc_first *f = find_part(*list, *n, topic, part);
+    if (f)
+        return f;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        tg_proc_first *nl = realloc(*list, c * sizeof *nl);
+        if (!nl)
+            return NULL;
+        *list = nl;
+        *cap = c;
+    }
+    f = &(*list)[(*n)++];
+    (void)snprintf(f->topic, sizeof f->topic, "%s", topic);
+    f->partition = part;
+    f->offset = -1;
+    return f;
+}
+
+/* Remember where partition (topic, part) started in the open transaction
+ * (out of memory: the rewind then uses committed offsets only). */
+void tg_proc_note_first(tg_processor *p, const char *topic, int32_t part, int64_t offset)
+{
+    tg_proc_first *f = part_entry(&p->first, &p->n_first, &p->cap_first, topic, part);
+    if (f && f->offset < 0)
+        f->offset = offset;
+}
+
+static int64_t first_in_txn(tg_processor *p, const char *topic, int32_t part)
+{
+    const tg_proc_first *f = find_part(p->first, p->n_first, topic, part);
+    return f ? f->offset : RD_KAFKA_OFFSET_INVALID;
+}
+
+/* ---- outputs that can never be delivered ---------------------------------
+ * (tg_processor.h.)  A transaction that a permanent refusal sank is blamed
+ * on one input when it held only one (a solo transaction); otherwise its
+ * inputs run again one per transaction up to where it ended, so that the
+ * one to blame is found and the others commit as usual. */
+
+bool tg_proc_in_solo(const tg_processor *p, const char *topic, int32_t part, int64_t offset)
+{
+    const tg_proc_first *f = find_part(p->solo, p->n_solo, topic, part);
+    return f && offset < f->offset;
+}
+
+bool tg_proc_is_doomed(const tg_processor *p, const char *topic, int32_t part, int64_t offset)
+{
+    const tg_proc_doomed *d = &p->doomed;
+    return d->set && d->at.partition == part && d->at.offset == offset
+           && strcmp(d->at.topic, topic) == 0;
+}
+
+void tg_proc_doom(tg_processor *p, const char *topic, int32_t part, int64_t offset,
+                  const char *reason, int shape)
+{
+    tg_proc_doomed *d = &p->doomed;
+    char at[32];
+    d->set = true;
+    d->used = false;
+    (void)snprintf(d->at.topic, sizeof d->at.topic, "%s", topic);
+    d->at.partition = part;
+    d->at.offset = offset;
+    (void)snprintf(d->reason, sizeof d->reason, "%s", reason);
+    d->shape = shape;
+    (void)snprintf(at, sizeof at, "%d@%lld", (int)part, (long long)offset);
+    tg_proc_log(p, TG_LOG_WARN, "input to be dead-lettered: its transaction cannot commit",
+                "input", at);
+}
+
+/* Run every input of the open transaction again one per transaction, up to
+ * each partition's position now (before the rewind). */
+static void note_solo_ranges(tg_processor *p)
+{
+    rd_kafka_topic_partition_list_t *a = NULL;
+    if (rd_kafka_assignment(p->consumer, &a) || !a)
+        return;
+    (void)rd_kafka_position(p->consumer, a);
+    for (size_t i = 0; i < p->n_first; i++) {
+        const tg_proc_first *f = &p->first[i];
+        rd_kafka_topic_partition_t *t =
+            rd_kafka_topic_partition_list_find(a, f->topic, f->partition);
+        tg_proc_first *s = t && t->offset >= 0
+                               ? part_entry(&p->solo, &p->n_solo, &p->cap_solo, f->topic,
+                                            f->partition)
+                               : NULL;
+        if (s && s->offset < t->offset)
+            s->offset = t->offset;
+    }
+    rd_kafka_topic_partition_list_destroy(a);
+}
+
+/* The open transaction cannot commit because p->refusal: blame its input
+ * (a solo transaction) or run its inputs solo. */
+static void blame_refusal(tg_processor *p)
+{
+    if (!p->txn_solo || p->n_first != 1) {
+        note_solo_ranges(p);
+        return;
+    }
+    const tg_proc_first *in = &p->first[0];
+    if (!p->refusal.letter) {      /* its output: dead-letter it instead */
+        tg_proc_doom(p, in->topic, in->partition, in->offset, p->refusal.reason, TG_DLQ_WHOLE);
+        return;
+    }
+    int next = p->letter_shape + 1; /* its dead letter: a smaller one, if any helps */
+    if (tg_dlq_fate_of(p->refusal.err) == TG_DLQ_SHRINK && next < TG_DLQ_N_SHAPES)
+        tg_proc_doom(p, in->topic, in->partition, in->offset, p->letter_reason, next);
+    else
+        tg_proc_fatal(p, TG_ERR_KAFKA, "dead-lettering %s [%d] @%lld failed: %s (every "
+                      "smaller envelope too, or the topic refuses any): the processor stops; "
+                      "check the dead-letter topic (max.message.bytes, ACLs)", in->topic,
+                      (int)in->partition, (long long)in->offset, p->refusal.reason);
 }
 
 /* Seek every assigned partition back to its last committed offset (or,
@@ -368,6 +482,8 @@ static void abort_txn(tg_processor *p, bool rewind, const char *why)
     }
     p->txn_open = false;
     p->stats.aborts++;
+    while (tg_producer_poll(p->producer, 0) > 0) /* the aborted records' reports, */
+        ;                                       /* before the next transaction */
     if (rewind && !p->failed)
         rewind_inputs(p);
 }
@@ -419,34 +535,64 @@ static rd_kafka_error_t *with_retries(tg_processor *p, bool offsets)
                                                 : "commit_transaction");
 }
 
+/* Fenced is final even when librdkafka offers an abort: another instance
+ * owns the id now. */
+static bool abortable(const tg_processor *p, const rd_kafka_error_t *e)
+{
+    return rd_kafka_error_txn_requires_abort(e) && !rd_kafka_error_is_fatal(e)
+           && !is_fenced(rd_kafka_error_code(e))
+           && tg_now_ms() - p->txn_started_ms < p->txn_timeout_ms;
+}
+
+/* Send the offsets and commit; NULL when committed. */
+static rd_kafka_error_t *commit_with_offsets(tg_processor *p, const char **call)
+{
+    *call = "send_offsets_to_transaction";
+    rd_kafka_error_t *e = with_retries(p, true);
+    if (e)
+        return e;
+    *call = "commit_transaction";
+    return with_retries(p, false);
+}
+
 int tg_proc_commit(tg_processor *p, bool rewind_on_abort)
 {
     if (!p->txn_open || p->failed)
         return p->failed ? -1 : 0;
-    rd_kafka_error_t *e = with_retries(p, true);
-    const char *call = "send_offsets_to_transaction";
-    if (!e) {
-        e = with_retries(p, false);
-        call = "commit_transaction";
-    }
-    if (!e) {
+    const char *call = "";
+    /* A transaction known to be sunk is not even tried (a partial one must
+     * never commit); a refusal may also be reported while it commits. */
+    rd_kafka_error_t *e = p->refusal.set || p->txn_broken ? NULL : commit_with_offsets(p, &call);
+    if (!e && !p->refusal.set && !p->txn_broken) {
         p->txn_open = false;
         p->stats.commits++;
         tg_metrics_add(p->metrics, TG_M_COMMITS, 1);
+        if (p->doomed.used)
+            p->doomed.set = p->doomed.used = false;
         return 0;
     }
-    /* Fenced is final even when librdkafka offers an abort: another
-     * instance owns the id now. */
-    if (rd_kafka_error_txn_requires_abort(e) && !rd_kafka_error_is_fatal(e)
-        && !is_fenced(rd_kafka_error_code(e))
-        && tg_now_ms() - p->txn_started_ms < p->txn_timeout_ms) {
-        char why[300];
-        (void)snprintf(why, sizeof why, "%s: %s", call, rd_kafka_error_string(e));
-        abort_txn(p, rewind_on_abort, why);
-    } else {
+    if (e && !abortable(p, e)) {
         fatal_txn(p, e, call);
+        rd_kafka_error_destroy(e);
+        return -1;
     }
-    rd_kafka_error_destroy(e);
+    /* An enqueue said "abort": the failed delivery behind it, if reported
+     * soon, names the record to blame. */
+    for (int i = 0; p->txn_broken && !p->refusal.set && i < BROKEN_REPORT_WAITS; i++)
+        (void)tg_producer_poll(p->producer, 50);
+    char why[TG_PROC_REASON_MAX + 40];
+    if (p->refusal.set)
+        (void)snprintf(why, sizeof why, "%s", p->refusal.reason);
+    else if (p->txn_broken)
+        (void)snprintf(why, sizeof why, "an output of it could not be enqueued");
+    else
+        (void)snprintf(why, sizeof why, "%s: %s", call, rd_kafka_error_string(e));
+    if (e)
+        rd_kafka_error_destroy(e);
+    if (p->refusal.set)
+        blame_refusal(p);
+    if (!p->failed)
+        abort_txn(p, rewind_on_abort, why);
     return p->failed ? -1 : 1;
 }
 
@@ -526,7 +672,8 @@ static int subscribe(tg_processor *p, tg_error *err)
 static bool txn_due(const tg_processor *p)
 {
     return p->txn_open && (p->txn_inputs >= (size_t)p->s.transaction_max_messages
-                           || tg_now_ms() - p->txn_started_ms >= p->s.transaction_interval_ms);
+                           || tg_now_ms() - p->txn_started_ms >= p->s.transaction_interval_ms
+                           || p->refusal.set || p->txn_broken);
 }
 
 static void consumer_error(tg_processor *p, const rd_kafka_message_t *m)
@@ -641,6 +788,7 @@ void tg_processor_free(tg_processor *p)
     tg_hctx_free(&p->dc);
     tg_proc_emitter_free(&p->out);
     free(p->first);
+    free(p->solo);
     free(p->regs);
     free(p);
 }

@@ -41,6 +41,24 @@
  *    during a commit, a coordinator change): the transaction is aborted,
  *    every assigned partition is rewound to its last committed offset
  *    (rd_kafka_committed + seek) and the inputs are processed again.
+ *  - Outputs that can never be delivered.  An output (or dead letter)
+ *    refused for good (too large for the producer's message.max.bytes at
+ *    enqueue; or, in its delivery report, the broker's MSG_SIZE_TOO_LARGE,
+ *    RECORD_LIST_TOO_LARGE, INVALID_RECORD, topic authorization: the
+ *    permanent errors of tg_dlq_fate_of) must not stick its input's
+ *    partition.  Refused at enqueue: the input is dead-lettered in the same
+ *    transaction with reason "output to '<topic>' refused: <why>" and its
+ *    other outputs are discarded (when an earlier output of it is already
+ *    in the transaction, that transaction is aborted and the input is
+ *    dead-lettered when it comes again).  Refused in a delivery report: the
+ *    transaction is aborted and its inputs run again ONE PER TRANSACTION up
+ *    to where it ended, so the one whose output is refused is found (its
+ *    own transaction aborts) and dead-lettered with that reason, while the
+ *    others commit as usual.  A refused dead letter is sent again in the
+ *    next smaller envelope (tg-dlq-truncated); when the dead-letter topic
+ *    refuses every envelope the processor stops with an error that says so
+ *    (nothing past that input is committed).  Each input is handled at
+ *    most a few more times; nothing is committed twice.
  *  - Fatal errors stop the processor: tg_processor_run returns TG_ERR_KAFKA
  *    (TG_ERR_STATE when fenced) with a message that says why and what to do:
  *    fenced by another instance with the same transactional.id, transactional

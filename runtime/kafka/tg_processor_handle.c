@@ -152,29 +152,80 @@ int tg_emit(tg_emitter *out, const tg_message_desc *desc, const void *msg, const
 
 /* ---- producing into the transaction ------------------------------------- */
 
-/* tg_producer_send_raw, waiting (bounded) while the local queue is full. */
-static int send_raw(tg_processor *p, const tg_raw_record *r, tg_error *err)
+/* The msg_opaque of the processor's records: which kind a report is for. */
+static char output_tag, letter_tag;
+
+/* Refused for what it is or for its topic (tg_dlq_fate_of's permanent
+ * errors), as opposed to a transient failure (the transaction is retried)
+ * or a producer that is unusable (the processor stops). */
+static bool refused_for_good(rd_kafka_resp_err_t e)
+{
+    return tg_dlq_fate_of(e) != TG_DLQ_RETRY && e != RD_KAFKA_RESP_ERR__FATAL
+           && e != RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+           && e != RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED;
+}
+
+void tg_proc_on_delivery(void *user, const tg_delivery *d)
+{
+    tg_processor *p = user;
+    if (!d->err || d->fatal || p->refusal.set
+        || !refused_for_good((rd_kafka_resp_err_t)d->err))
+        return;                    /* the first refusal is the one to blame */
+    p->refusal.set = true;
+    p->refusal.letter = d->msg_opaque == &letter_tag;
+    p->refusal.err = (rd_kafka_resp_err_t)d->err;
+    (void)snprintf(p->refusal.reason, sizeof p->refusal.reason, "%s to '%.200s' refused: %s",
+                   p->refusal.letter ? "dead letter" : "output", d->topic, d->error);
+}
+
+/* tg_producer_send_raw, waiting (bounded) while the local queue is full;
+ * on failure *code is librdkafka's. */
+static int send_raw(tg_processor *p, const tg_raw_record *r, rd_kafka_resp_err_t *code,
+                    tg_error *err)
 {
     for (int i = 0;; i++) {
         int rc = tg_producer_send_raw(p->producer, r, err);
+        *code = rc ? tg_producer_last_enqueue_error() : RD_KAFKA_RESP_ERR_NO_ERROR;
         if (rc != TG_ERR_QUEUE_FULL || i >= QUEUE_FULL_WAITS)
             return rc;
         (void)tg_producer_poll(p->producer, 100);
     }
 }
 
+/* An enqueue failed with code: is the transaction to be aborted (librdkafka
+ * knows it cannot commit: a delivery of it failed) rather than stopped? */
+static bool txn_must_abort(tg_processor *p, rd_kafka_resp_err_t code)
+{
+    if (code != RD_KAFKA_RESP_ERR__STATE)
+        return false;
+    p->txn_broken = true;
+    return true;
+}
+
+typedef enum outputs_res {
+    OUTPUTS_DONE,          /* all produced into the transaction              */
+    OUTPUTS_REFUSED,       /* the first one refused for good, none produced:
+                              dead-letter the input with reason               */
+    OUTPUTS_SUNK           /* the transaction cannot commit (txn_broken) or
+                              the processor failed                           */
+} outputs_res;
+
 /* The outputs of a call that returned TG_OK, with the typed producer's
- * headers and the input's traceparent. */
-static void produce_outputs(tg_processor *p, const tg_msg_meta *in)
+ * headers and the input's traceparent.  A later output refused for good
+ * sinks the transaction (the earlier ones are in it) and dooms input m. */
+static outputs_res produce_outputs(tg_processor *p, const rd_kafka_message_t *m,
+                                   const char *in_topic, const tg_msg_meta *in, char *reason,
+                                   size_t rcap)
 {
     const void *tp = NULL;
     size_t tpl = 0;
     bool trace = in->trace.valid && tg_meta_header(in, "traceparent", &tp, &tpl);
-    for (size_t i = 0; i < p->out.n && !p->failed; i++) {
+    for (size_t i = 0; i < p->out.n; i++) {
         const tg_proc_out *o = &p->out.outs[i];
         const char *buf = p->out.buf;
         char schema[300], version[16];
         tg_error err;
+        rd_kafka_resp_err_t code;
         int sl = snprintf(schema, sizeof schema, "%s.%s", o->desc->schema, o->desc->name);
         int vl = snprintf(version, sizeof version, "%d", o->desc->version);
         tg_header hs[4] = { { "content-type", "application/json", 16 },
@@ -183,39 +234,72 @@ static void produce_outputs(tg_processor *p, const tg_msg_meta *in)
                             { "traceparent", tp, tpl } };
         tg_raw_record r = { buf + o->topic_off, TG_PARTITION_ANY,
                             o->key_len ? buf + o->key_off : NULL, o->key_len,
-                            buf + o->value_off, o->value_len, NULL, hs, trace ? 4 : 3, 0, NULL };
-        if (send_raw(p, &r, &err) != 0)
+                            buf + o->value_off, o->value_len, NULL, hs, trace ? 4 : 3, 0,
+                            &output_tag };
+        if (send_raw(p, &r, &code, &err) == 0) {
+            p->stats.emitted++;
+            continue;
+        }
+        if (txn_must_abort(p, code))
+            return OUTPUTS_SUNK;
+        if (!refused_for_good(code)) {
             tg_proc_fatal(p, err.code, "producing an output to %s failed (%s): the open "
                           "transaction is aborted and the processor stops", r.topic,
                           err.message);
-        else
-            p->stats.emitted++;
+            return OUTPUTS_SUNK;
+        }
+        (void)snprintf(reason, rcap, "output to '%.200s' refused: %s", r.topic,
+                       rd_kafka_err2str(code));
+        if (i == 0)
+            return OUTPUTS_REFUSED;
+        tg_proc_doom(p, in_topic, m->partition, m->offset, reason, TG_DLQ_WHOLE);
+        p->txn_broken = true;
+        return OUTPUTS_SUNK;
+    }
+    return OUTPUTS_DONE;
+}
+
+/* Enqueue m's dead letter in shape, waiting (bounded) while the local
+ * queue is full; librdkafka's code (0: queued). */
+static rd_kafka_resp_err_t send_letter(tg_processor *p, const tg_dlq_letter *l, int shape,
+                                       tg_error *err)
+{
+    for (int i = 0;; i++) {
+        int rc = tg_dlq_send(p->producer, l, (tg_dlq_shape)shape,
+                             (size_t)p->s.dlq_max_value_bytes, &letter_tag, err);
+        if (rc == 0)
+            return RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (rc != TG_ERR_QUEUE_FULL || i >= QUEUE_FULL_WAITS)
+            return tg_producer_last_enqueue_error();
+        (void)tg_producer_poll(p->producer, 100);
     }
 }
 
-/* The dead letter of m, in the largest envelope the producer takes. */
+/* The dead letter of m, in the largest envelope from `shape` on that the
+ * producer takes (its delivery report may still refuse it: see
+ * tg_proc_on_delivery). */
 static void produce_dead_letter(tg_processor *p, const tg_proc_reg *r,
                                 const rd_kafka_message_t *m, const char *reason,
-                                const char *path, int attempts)
+                                const char *path, int attempts, int shape)
 {
     tg_dlq_letter l = tg_dlq_letter_of(m, r->dlq_topic, reason, path, attempts);
-    tg_error err;
-    int rc = TG_ERR_KAFKA;
-    for (int shape = TG_DLQ_WHOLE; shape < TG_DLQ_N_SHAPES && rc != 0; shape++) {
-        for (int i = 0; i <= QUEUE_FULL_WAITS; i++) {
-            rc = tg_dlq_send(p->producer, &l, (tg_dlq_shape)shape,
-                             (size_t)p->s.dlq_max_value_bytes, NULL, &err);
-            if (rc != TG_ERR_QUEUE_FULL)
-                break;
-            (void)tg_producer_poll(p->producer, 100);
-        }
+    tg_error err = { 0, "" };
+    rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR__INVALID_ARG;
+    for (; shape < TG_DLQ_N_SHAPES; shape++) {
+        code = send_letter(p, &l, shape, &err);
+        if (code == RD_KAFKA_RESP_ERR_NO_ERROR || tg_dlq_fate_of(code) != TG_DLQ_SHRINK)
+            break;
     }
-    if (rc != 0) {
-        tg_proc_fatal(p, err.code, "dead-lettering %s [%d] @%lld to %s failed (%s): the open "
-                      "transaction is aborted and the processor stops", r->topic,
-                      (int)m->partition, (long long)m->offset, r->dlq_topic, err.message);
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        if (!txn_must_abort(p, code))
+            tg_proc_fatal(p, err.code ? err.code : TG_ERR_KAFKA, "dead-lettering %s [%d] @%lld "
+                          "to %s failed (%s): the open transaction is aborted and the "
+                          "processor stops", r->topic, (int)m->partition, (long long)m->offset,
+                          r->dlq_topic, err.message);
         return;
     }
+    (void)snprintf(p->letter_reason, sizeof p->letter_reason, "%s", reason);
+    p->letter_shape = shape;
     p->stats.dead_lettered++;
     tg_metrics_add(p->metrics, TG_M_DEAD_LETTERED, 1);
     tg_log_kv kv[4] = { { "topic", r->topic }, { "dlq", r->dlq_topic }, { "reason", reason },
@@ -261,29 +345,21 @@ static void backoff(tg_processor *p, int attempts)
     }
 }
 
-void tg_proc_handle(tg_processor *p, const rd_kafka_message_t *m)
+/* Handler calls with retries, then the call's outputs or the input's dead
+ * letter. */
+static void run_handler(tg_processor *p, const tg_proc_reg *r, const rd_kafka_message_t *m,
+                        const tg_route *rt, const tg_record *rec)
 {
-    tg_proc_reg *r = tg_proc_find(p, rd_kafka_topic_name(m->rkt));
-    if (!r || tg_proc_begin(p) != 0)
-        return;                    /* not ours (cannot happen) / fatal set */
-    tg_proc_note_first(p, r->topic, m->partition, m->offset);
-    p->txn_inputs++;
-    tg_metrics_add(p->metrics, TG_M_CONSUMED, 1);
-    tg_record rec;
-    tg_record_of(&rec, m, r->topic);
-    tg_route rt = { r->desc, call_reg, r, NULL, NULL, NULL, NULL, p->s.tombstones };
-    if (tg_handle_skip(&rt, &rec, p->metrics))
-        return;                    /* its offset commits with the transaction */
-    char reason[256], path[256];
+    char reason[TG_PROC_REASON_MAX], path[256];
     for (int attempt = 1;; attempt++) {
         tg_msg_meta meta;
         tg_handler_fn fn = NULL;
         void *user = NULL;
         emitter_reset(&p->out);
-        if (tg_handle_prepare(&p->dc, &rt, &rec, attempt, p->s.schema_check, p->dc.slot, &meta,
+        if (tg_handle_prepare(&p->dc, rt, rec, attempt, p->s.schema_check, p->dc.slot, &meta,
                               &fn, &user, reason, sizeof reason, path, sizeof path)
             != TG_PREPARED_READY) {
-            produce_dead_letter(p, r, m, reason, path, attempt - 1);
+            produce_dead_letter(p, r, m, reason, path, attempt - 1, TG_DLQ_WHOLE);
             return;
         }
         tg_result res = tg_handle_call(p->translate, p->translate_user, fn, user, p->dc.slot,
@@ -291,9 +367,17 @@ void tg_proc_handle(tg_processor *p, const rd_kafka_message_t *m)
         switch (tg_handle_verdict(res, attempt, p->s.retry_max_attempts, reason,
                                   sizeof reason)) {
         case TG_VERDICT_DONE:
-            produce_outputs(p, &meta);
-            p->stats.processed++;
-            tg_metrics_add(p->metrics, TG_M_PROCESSED, 1);
+            switch (produce_outputs(p, m, r->topic, &meta, reason, sizeof reason)) {
+            case OUTPUTS_DONE:
+                p->stats.processed++;
+                tg_metrics_add(p->metrics, TG_M_PROCESSED, 1);
+                break;
+            case OUTPUTS_REFUSED:  /* as if the handler had rejected it */
+                produce_dead_letter(p, r, m, reason, "", attempt, TG_DLQ_WHOLE);
+                break;
+            case OUTPUTS_SUNK:
+                break;
+            }
             return;
         case TG_VERDICT_RETRY:
             p->stats.retried++;
@@ -302,8 +386,35 @@ void tg_proc_handle(tg_processor *p, const rd_kafka_message_t *m)
             break;
         case TG_VERDICT_DEAD:
             emitter_reset(&p->out);
-            produce_dead_letter(p, r, m, reason, "", attempt);
+            produce_dead_letter(p, r, m, reason, "", attempt, TG_DLQ_WHOLE);
             return;
         }
     }
+}
+
+void tg_proc_handle(tg_processor *p, const rd_kafka_message_t *m)
+{
+    tg_proc_reg *r = tg_proc_find(p, rd_kafka_topic_name(m->rkt));
+    if (!r)
+        return;                    /* not ours (cannot happen) */
+    /* An input of a solo range gets a transaction of its own: what is open
+     * commits first (if that aborts, m is fetched again after the rewind). */
+    bool solo = tg_proc_in_solo(p, r->topic, m->partition, m->offset);
+    if ((solo && p->txn_open && tg_proc_commit(p, true) != 0) || tg_proc_begin(p) != 0)
+        return;
+    p->txn_solo = solo;
+    tg_proc_note_first(p, r->topic, m->partition, m->offset);
+    p->txn_inputs++;
+    tg_metrics_add(p->metrics, TG_M_CONSUMED, 1);
+    tg_record rec;
+    tg_record_of(&rec, m, r->topic);
+    tg_route rt = { r->desc, call_reg, r, NULL, NULL, NULL, NULL, p->s.tombstones };
+    if (tg_proc_is_doomed(p, r->topic, m->partition, m->offset)) {
+        produce_dead_letter(p, r, m, p->doomed.reason, "", 1, p->doomed.shape);
+        p->doomed.used = !p->txn_broken && !p->failed;
+    } else if (!tg_handle_skip(&rt, &rec, p->metrics)) { /* a skip commits its offset */
+        run_handler(p, r, m, &rt, &rec);
+    }
+    if (solo)
+        (void)tg_proc_commit(p, true);
 }

@@ -6,7 +6,8 @@
  *                          with retries, its emitter buffer, producing its
  *                          outputs or its dead letter into the transaction.
  * The handling file calls the coordinator only through tg_proc_begin,
- * tg_proc_note_first, tg_proc_fatal and tg_proc_log.  Everything runs on the
+ * tg_proc_note_first, tg_proc_commit, tg_proc_in_solo, tg_proc_is_doomed,
+ * tg_proc_doom, tg_proc_fatal and tg_proc_log.  Everything runs on the
  * thread that calls tg_processor_run. */
 #ifndef TG_PROCESSOR_INT_H
 #define TG_PROCESSOR_INT_H
@@ -52,12 +53,34 @@ struct tg_emitter {
     size_t n, cap_outs;
 };
 
-/* Where a partition's first record of the open transaction was. */
+/* A partition and an offset in it: where a partition's first record of
+ * the open transaction was (first), or where a solo range ends (solo). */
 typedef struct tg_proc_first {
     char topic[TG_PROC_TOPIC_MAX];
     int32_t partition;
     int64_t offset;
 } tg_proc_first;
+
+#define TG_PROC_REASON_MAX 320
+
+/* A record of the open transaction refused for good in its delivery report
+ * (tg_proc_on_delivery): the transaction cannot commit. */
+typedef struct tg_proc_refusal {
+    bool set;
+    bool letter;                   /* a dead letter, else an output          */
+    rd_kafka_resp_err_t err;
+    char reason[TG_PROC_REASON_MAX]; /* "output to 'T' refused: <error>"     */
+} tg_proc_refusal;
+
+/* The input known to sink any transaction it is handled in: it is
+ * dead-lettered with `reason`, without a handler call, from envelope shape
+ * `shape` on (tg_dlq_shape).  One at a time: a new one replaces it. */
+typedef struct tg_proc_doomed {
+    bool set, used;                /* used: its dead letter was produced     */
+    tg_proc_first at;
+    char reason[TG_PROC_REASON_MAX];
+    int shape;
+} tg_proc_doomed;
 
 struct tg_processor {
     rd_kafka_t *consumer;          /* owned                                  */
@@ -85,6 +108,17 @@ struct tg_processor {
     size_t txn_inputs;
     tg_proc_first *first;
     size_t n_first, cap_first;
+    /* Permanent refusals (tg_processor.h, "Outputs that can never be
+     * delivered"): */
+    tg_proc_refusal refusal;       /* of the open transaction                */
+    bool txn_broken;               /* an enqueue says it must abort          */
+    bool txn_solo;                 /* it holds one input of a solo range     */
+    char letter_reason[TG_PROC_REASON_MAX]; /* its last dead letter's reason */
+    int letter_shape;              /* ... and envelope shape                 */
+    tg_proc_first *solo;           /* per partition: inputs before this
+                                      offset run one per transaction        */
+    size_t n_solo, cap_solo;
+    tg_proc_doomed doomed;
     uint64_t rng;
     tg_processor_stats stats;
 };
@@ -95,6 +129,17 @@ struct tg_processor {
 void tg_proc_handle(tg_processor *p, const rd_kafka_message_t *m);
 
 void tg_proc_emitter_free(tg_emitter *e);
+
+/* The transactional producer's delivery reports (user: the processor):
+ * notes the first record refused for good in p->refusal. */
+void tg_proc_on_delivery(void *user, const tg_delivery *d);
+
+/* Is (topic, part, offset) in a solo range / the doomed input? */
+bool tg_proc_in_solo(const tg_processor *p, const char *topic, int32_t part, int64_t offset);
+bool tg_proc_is_doomed(const tg_processor *p, const char *topic, int32_t part, int64_t offset);
+/* Doom input (topic, part, offset): see tg_proc_doomed. */
+void tg_proc_doom(tg_processor *p, const char *topic, int32_t part, int64_t offset,
+                  const char *reason, int shape);
 
 /* Coordinator services (tg_processor.c). */
 int tg_proc_begin(tg_processor *p);

@@ -614,6 +614,14 @@ static int build_headers(tg_producer *p, rd_kafka_headers_t *h, const tg_message
     return add_extra_headers(h, o->headers, o->n_headers, err);
 }
 
+/* tg_producer_last_enqueue_error's answer, per thread (as errno). */
+static _Thread_local rd_kafka_resp_err_t last_enqueue_error;
+
+rd_kafka_resp_err_t tg_producer_last_enqueue_error(void)
+{
+    return last_enqueue_error;
+}
+
 /* produceva with owned headers (no GNU-extension macros).  On failure h
  * is still the caller's, to spool or destroy. */
 static int produce_keep(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h,
@@ -646,8 +654,9 @@ static int produce_keep(tg_producer *p, const tg_raw_record *r, rd_kafka_headers
     if (!e)
         return 0;
     atomic_fetch_sub(&p->in_flight, 1);
-    int code = rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR__QUEUE_FULL ? TG_ERR_QUEUE_FULL
-                                                                        : TG_ERR_KAFKA;
+    last_enqueue_error = rd_kafka_error_code(e);
+    int code = last_enqueue_error == RD_KAFKA_RESP_ERR__QUEUE_FULL ? TG_ERR_QUEUE_FULL
+                                                                    : TG_ERR_KAFKA;
     tg_error_set(err, code, "produce to %s: %s", r->topic, rd_kafka_error_string(e));
     rd_kafka_error_destroy(e);
     return code;

@@ -12,7 +12,16 @@
  *            instance";
  *   txn_timeout  (real broker only) a handler slower than
  *            transaction.timeout.ms: the processor stops with an error that
- *            names transaction.timeout.ms, having committed nothing.
+ *            names transaction.timeout.ms, having committed nothing;
+ *   refused  an output over the producer's message.max.bytes (refused at
+ *            enqueue), the second or the first of its input's: the input
+ *            is dead-lettered with the refusal as reason, the valid inputs
+ *            around it get their outputs (exactly once on the real broker);
+ *   refused_broker  (real broker only) the same refused by the broker (an
+ *            output topic with max.message.bytes=2000): found by running
+ *            the aborted transaction's inputs one per transaction;
+ *   dlq_refused  (mock only) every Produce refused, dead letters too: the
+ *            processor stops with an error that says so, nothing committed.
  * The mock cluster does not hide aborted transactions from read_committed
  * readers and acknowledges TxnOffsetCommit without storing the offsets, so
  * the committed-offset checks run only against the real broker
@@ -117,6 +126,39 @@ static int run_bounded(tg_processor *p, int timeout_ms, tg_error *err)
     pthread_create(&t, NULL, watchdog, &b);
     int rc = tg_processor_run(p, err);
     atomic_store(&b.done, true);
+    pthread_join(t, NULL);
+    return rc;
+}
+
+/* tg_processor_run, stopped once the group's committed offset of topic
+ * [0] reaches `want` (real broker: the mock stores none) or after
+ * timeout_ms. */
+typedef struct until {
+    tg_processor *p;
+    kt_cluster *k;
+    const char *group, *topic;
+    int64_t want;
+    int timeout_ms;
+    atomic_bool done;
+} until;
+
+static void *committed_watch(void *arg)
+{
+    until *u = arg;
+    int64_t end = test_now_ms() + u->timeout_ms;
+    while (!atomic_load(&u->done) && test_now_ms() < end
+           && kt_committed(u->k, u->group, u->topic, 0) < u->want)
+        test_sleep_ms(200);
+    tg_processor_stop(u->p);
+    return NULL;
+}
+
+static int run_until_committed(until *u, tg_error *err)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, committed_watch, u);
+    int rc = tg_processor_run(u->p, err);
+    atomic_store(&u->done, true);
     pthread_join(t, NULL);
     return rc;
 }
@@ -435,6 +477,198 @@ static void test_txn_timeout(kt_cluster *k)
     tg_processor_free(p);
 }
 
+/* ---- outputs that can never be delivered --------------------------------- */
+
+#define BIG_BODY 3000  /* bytes of random letters: lz4 cannot shrink them much */
+
+typedef struct big_ctx {
+    const char *out_topic;
+    int stop_id;                 /* tg_processor_stop once this id is handled */
+    int calls[MAX_IDS];
+    char big[BIG_BODY + 1];
+    tg_processor *p;
+} big_ctx;
+
+/* Two outputs per input (ids 100*id, 100*id+1); body "big1" makes the
+ * second one BIG_BODY bytes, "big0" the first one. */
+static tg_result big_handler(void *user, const void *msg, const tg_msg_meta *meta,
+                             tg_emitter *out)
+{
+    big_ctx *c = user;
+    const kt_msg *m = msg;
+    tg_error err;
+    (void)meta;
+    if (m->id >= 0 && m->id < MAX_IDS)
+        c->calls[m->id]++;
+    for (int i = 0; i < 2; i++) {
+        bool big = m->body.len == 4 && memcmp(m->body.ptr, "big", 3) == 0
+                   && m->body.ptr[3] == (char)('0' + i);
+        kt_msg o = { m->id * 100 + i, m->key, TG_STR_LIT("out") };
+        if (big)
+            o.body = (tg_str){ c->big, BIG_BODY };
+        CHECKF(tg_emit(out, &kt_msg_desc, &o, c->out_topic, &err) == 0, "tg_emit: %s",
+               err.message);
+    }
+    if (m->id == c->stop_id && c->stop_id >= 0)
+        tg_processor_stop(c->p);
+    return TG_OK;
+}
+
+/* CreateTopics with max.message.bytes (admin API: real broker only). */
+static int create_topic(kt_cluster *k, const char *topic, const char *max_message_bytes)
+{
+    char errstr[256];
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, 1, 1, errstr, sizeof errstr);
+    if (!nt)
+        return -1;
+    (void)rd_kafka_NewTopic_set_config(nt, "max.message.bytes", max_message_bytes);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->rk);
+    rd_kafka_CreateTopics(k->rk, &nt, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+    const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+    size_t n = 0;
+    const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
+    int rc = n == 1 && rd_kafka_topic_result_error(tr[0]) == 0 ? 0 : -1;
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(nt);
+    return rc;
+}
+
+/* Inputs 0..5: 1 ("big1") has a second output that cannot be delivered,
+ * 3 ("big0") a first one; the others are valid.  The processor's producer
+ * gets producer_extra.  It stops after input 5 (mock: stop_early) or once
+ * its offsets are committed past input 5.  Checks: rc 0 within the bound, outputs of 0, 2, 4
+ * and 5 (exactly once on the real broker, where read_committed hides the
+ * aborted ones), none of 3, the second of 1 never, 1 and 3 dead-lettered
+ * with the refusal as reason. */
+static void run_refused(kt_cluster *k, const names *n, const char *const *producer_extra,
+                        size_t n_producer_extra, bool stop_early, const char *want_reason)
+{
+    enum { N = 6 };
+    const char *bodies[N] = { "ok", "big1", "ok", "big0", "ok", "ok" };
+    for (int i = 0; i < N; i++)
+        CHECK(kt_produce(k, n->topic, 0, i, "k", bodies[i]) == 0);
+    big_ctx *c = calloc(1, sizeof *c);
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < BIG_BODY; i++, x ^= x << 13, x ^= x >> 7, x ^= x << 17)
+        c->big[i] = (char)('a' + (int)(x % 26));
+    c->out_topic = n->out;
+    c->stop_id = stop_early ? N - 1 : -1;
+    tg_error err;
+    const char *extra[] = { "topicgen.transaction.interval.ms", "200" };
+    tg_config *conf = kt_consumer_config(k, n->group, extra, 1);
+    tg_config *pc = kt_producer_config(k, producer_extra, n_producer_extra);
+    tg_logger quiet = { tg_log_stderr_sink, NULL, getenv("KT_DEBUG") ? TG_LOG_DEBUG : TG_LOG_ERROR };
+    tg_processor_opts o = { .transactional_id = n->txn, .producer_config = pc, .logger = &quiet };
+    c->p = conf && pc ? tg_processor_new(conf, &o, &err) : NULL;
+    tg_config_free(conf);
+    tg_config_free(pc);
+    CHECKF(c->p != NULL, "tg_processor_new: %s", err.message);
+    if (!c->p) {
+        free(c);
+        return;
+    }
+    CHECK(tg_processor_add(c->p, &kt_msg_desc, n->topic, big_handler, c, &err) == 0);
+    int64_t t0 = test_now_ms();
+    until u = { c->p, k, n->group, n->topic, N, 60000, false };
+    int rc = stop_early ? run_bounded(c->p, 60000, &err) : run_until_committed(&u, &err);
+    int64_t took = test_now_ms() - t0;
+    tg_processor_stats st;
+    tg_processor_get_stats(c->p, &st);
+    tg_processor_free(c->p);
+    outs *o1 = calloc(1, sizeof *o1), *d = calloc(1, sizeof *d);
+    int got = kt_read_all(k, n->out, k->mc ? 100 : 8, k->mc ? 5000 : 15000, collect, o1);
+    int dead = kt_read_all(k, n->dlq, 2, 15000, collect_dlq, d);
+    printf("refused: rc=%d in %lld ms, calls %d %d %d %d %d %d, aborts=%llu commits=%llu, "
+           "outputs=%d, dead letters=%d (%lld: \"%s\"; %lld: \"%s\")\n", rc, (long long)took,
+           c->calls[0], c->calls[1], c->calls[2], c->calls[3], c->calls[4], c->calls[5],
+           (unsigned long long)st.aborts, (unsigned long long)st.commits, got, dead,
+           (long long)d->dlq_ids[0], d->reason[0], (long long)d->dlq_ids[1], d->reason[1]);
+    CHECKF(rc == 0, "run: %s", rc ? err.message : "");
+    CHECKF(took < 45000, "took %lld ms", (long long)took);
+    for (int i = 0; i < N; i++) {
+        bool valid = i != 1 && i != 3;
+        int a = o1->by_id[100 * i], b = o1->by_id[100 * i + 1];
+        if (valid && k->mc)
+            CHECKF(a >= 1 && b >= 1, "outputs of valid input %d: %d %d", i, a, b);
+        else if (valid)
+            CHECKF(a == 1 && b == 1, "outputs of valid input %d: %d %d, want exactly 1", i, a, b);
+    }
+    CHECKF(o1->by_id[101] == 0 && o1->by_id[300] == 0 && o1->by_id[301] == 0,
+           "no refused output anywhere, no output of input 3");
+    if (!k->mc)
+        CHECKF(o1->by_id[100] == 0, "input 1's first output committed (%d)", o1->by_id[100]);
+    CHECKF(dead == 2 && d->dlq_ids[0] == 1 && d->dlq_ids[1] == 3, "dead letters %d: %lld %lld",
+           dead, (long long)d->dlq_ids[0], (long long)d->dlq_ids[1]);
+    char want[200];
+    snprintf(want, sizeof want, "output to '%s' refused: ", n->out);
+    for (int i = 0; i < 2 && i < dead; i++)
+        CHECKF(strncmp(d->reason[i], want, strlen(want)) == 0
+                   && strstr(d->reason[i], want_reason) != NULL,
+               "reason \"%s\", want \"%s...%s\"", d->reason[i], want, want_reason);
+    CHECK(st.dead_lettered >= 2 && st.processed >= N - 2);
+    free(o1);
+    free(d);
+    free(c);
+}
+
+/* An output over the producer's message.max.bytes: refused at enqueue. */
+static void test_refused(kt_cluster *k)
+{
+    names n;
+    setup(k, "refused", &n, 0);
+    const char *small[] = { "message.max.bytes", "2000" };
+    run_refused(k, &n, small, 1, k->mc != NULL, "too large");
+}
+
+/* An output over its topic's max.message.bytes: refused by the broker in
+ * the delivery report (real broker only: the mock has no topic limit). */
+static void test_refused_broker(kt_cluster *k)
+{
+    CHECKF(!k->mc, "needs the real broker (a topic with max.message.bytes)");
+    if (k->mc)
+        return;
+    names n;
+    unique(n.group, sizeof n.group, "refusedb");
+    kt_names(k, "refusedb", n.topic, sizeof n.topic, n.dlq, sizeof n.dlq);
+    snprintf(n.out, sizeof n.out, "%s.out", n.topic);
+    snprintf(n.txn, sizeof n.txn, "%s-txn", n.group);
+    kt_topic(k, n.topic, 1);
+    kt_topic(k, n.dlq, 1);
+    CHECK(create_topic(k, n.out, "2000") == 0);
+    run_refused(k, &n, NULL, 0, false, "too large");
+}
+
+/* Every Produce refused (TOPIC_AUTHORIZATION_FAILED, injected), the DLQ's
+ * too: the processor stops with an error naming the dead-lettering, within
+ * the bound, having committed nothing. */
+static void test_dlq_refused(kt_cluster *k)
+{
+    names n;
+    setup(k, "dlqrefused", &n, 2);
+    for (int i = 0; i < 200; i++)
+        rd_kafka_mock_push_request_errors(k->mc, 0 /* Produce */, 1,
+                                          RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    ctx c = { .out_topic = n.out, .stop_at = -1, .k = k, .group = n.group, .topic = n.topic };
+    make(&c, n.txn, NULL, 0);
+    tg_error err;
+    int64_t t0 = test_now_ms();
+    int rc = run_bounded(c.p, 60000, &err);
+    tg_processor_stats st;
+    tg_processor_get_stats(c.p, &st);
+    tg_processor_free(c.p);
+    printf("dlq_refused: rc=%d (%s) in %lld ms: \"%s\" commits=%llu aborts=%llu\n", rc,
+           tg_error_code_name(rc), (long long)(test_now_ms() - t0), rc ? err.message : "",
+           (unsigned long long)st.commits, (unsigned long long)st.aborts);
+    CHECKF(rc != 0, "the processor went on although nothing could be delivered");
+    CHECKF(strstr(err.message, "dead-lettering") && strstr(err.message, "refused"),
+           "message: %s", err.message);
+    CHECK(st.commits == 0);
+    CHECKF(test_now_ms() - t0 < 50000, "not stopped within the bound");
+}
+
 static const kt_case cases[] = {
     KT_CASE("basic", test_basic, 1),
     KT_CASE("retry", test_retry, 1),
@@ -442,6 +676,9 @@ static const kt_case cases[] = {
     KT_CASE("stop", test_stop, 1),
     KT_CASE("fenced", test_fenced, 1),
     KT_CASE("txn_timeout", test_txn_timeout, 1),
+    KT_CASE("refused", test_refused, 1),
+    KT_CASE("refused_broker", test_refused_broker, 1),
+    KT_CASE_MOCK("dlq_refused", test_dlq_refused, 1),
 };
 
 int main(int argc, char **argv)
