@@ -17,7 +17,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tg_consumer_int.h"
 
-#include <pthread.h>
 #include <stdio.h>
 
 #if ATOMIC_INT_LOCK_FREE != 2
@@ -382,7 +381,7 @@ static void log_partitions(tg_consumer *c, const char *msg, int count)
 
 static void assign(tg_consumer *c, rd_kafka_topic_partition_list_t *l, bool cooperative)
 {
-    c->assigned_once = true;
+    tg_sticky_assigned(&c->sticky);
     if (l->cnt > 0)
         commit_soon_after_takeover(c);
     for (int i = 0; i < l->cnt; i++)
@@ -648,61 +647,10 @@ static bool close_group(tg_consumer *c, int64_t deadline)
     return closed;
 }
 
-/* ---- librdkafka 2.0.2's sticky state ---------------------------------------
- * librdkafka 2.0.2 creates the cooperative-sticky assignor's state when the
- * member's first SyncGroup brings its assignment, but points the group at
- * the assignor already when the JoinGroup response chooses it; a consumer
- * destroyed in between aborts the process (rd_kafka_sticky_assignor_state_
- * destroy: Assertion 'assignor_state' failed; fixed upstream in 2.3.0).  A
- * member is stopped in between when its JoinGroup waited for a SIGKILLed
- * member's session to expire and was answered while it was stopping.
- * rd_kafka_rebalance_protocol() says "COOPERATIVE" from that JoinGroup on
- * (and NULL once the group is leaving: coop_chosen keeps its last answer),
- * and our rebalance callback sees the first assignment (assigned_once), so:
- * before leaving the group, close waits (within its bound) for the first
- * assignment; if it still has not come when the handle is to be destroyed,
- * tg_consumer_free keeps the consumer alive instead (a bounded leak, logged)
- * rather than abort. */
-
-static bool sticky_state_missing(tg_consumer *c)
-{
-    if (c->assigned_once)
-        return false;
-    /* NULL once the group was told to leave: the last answer stands (the
-     * last query runs right before rd_kafka_consumer_close_queue) */
-    const char *proto = rd_kafka_rebalance_protocol(c->rk);
-    if (proto)
-        c->coop_chosen = strcmp(proto, "COOPERATIVE") == 0;
-    return c->coop_chosen;
-}
-
-/* Let the first assignment arrive before leaving, until deadline.  What is
- * fetched meanwhile is dropped: not handled, not stored, fetched again. */
-static void await_first_assignment(tg_consumer *c, int64_t deadline)
-{
-    while (sticky_state_missing(c) && tg_now_ms() < deadline) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 50);
-        if (m)
-            rd_kafka_message_destroy(m);
-    }
-}
-
-/* Consumers whose handle must not be destroyed: reachable from here for
- * the rest of the process, with their logger (librdkafka's threads may
- * still log through it). */
-static tg_consumer *kept;
-static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void keep_alive(tg_consumer *c)
-{
-    tg_log(&c->logger, TG_LOG_WARN, "consumer", "stopped between joining and its first "
-           "cooperative-sticky assignment: the librdkafka handle is kept, not destroyed "
-           "(librdkafka 2.0.2 would abort; docs/runtime.md)", NULL, 0);
-    pthread_mutex_lock(&kept_lock);
-    c->kept_next = kept;
-    kept = c;
-    pthread_mutex_unlock(&kept_lock);
-}
+/* librdkafka 2.0.2's sticky state: see tg_sticky_int.h.  close waits
+ * (within its bound) for the first assignment before leaving the group;
+ * tg_consumer_free keeps the consumer alive rather than destroy a handle
+ * that would abort. */
 
 int tg_consumer_close(tg_consumer *c, tg_error *err)
 {
@@ -718,7 +666,7 @@ int tg_consumer_close(tg_consumer *c, tg_error *err)
         int64_t left = deadline - tg_now_ms();
         (void)commit_now(c, left > 0 ? (int)left : 0);
     }
-    await_first_assignment(c, deadline);
+    tg_sticky_await_first_assignment(&c->sticky, c->rk, deadline);
     bool closed = close_group(c, deadline);
     (void)tg_worker_mode_quiesce(c, NULL, deadline);
     while (c->n_parts)
@@ -739,8 +687,8 @@ void tg_consumer_free(tg_consumer *c)
         return;
     if (c->rk) {
         (void)tg_consumer_close(c, NULL); /* bounded; destroy must not close again */
-        if (sticky_state_missing(c)) {
-            keep_alive(c);
+        if (tg_sticky_state_missing(&c->sticky, c->rk)) {
+            tg_sticky_keep(c, &c->logger, "consumer");
             return;
         }
         rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);

@@ -52,6 +52,7 @@
 #include "tg_consumer.h"
 #include "tg_embedded.h"
 #include "tg_handle_int.h"
+#include "tg_sticky_int.h"
 #include "tg_workers_int.h"
 
 /* ---- the shared structs --------------------------------------------------- */
@@ -155,13 +156,8 @@ struct tg_consumer {
     tg_breaker breaker;            /* used when s.breaker_enable          */
     _Atomic int stop;
     bool subscribed, closed, dirty, fatal;
-    bool assigned_once;            /* a rebalance gave us an assignment
-                                      (maybe empty): see tg_consumer.c,
-                                      "librdkafka 2.0.2's sticky state"    */
-    bool coop_chosen;              /* a JoinGroup chose cooperative-sticky
-                                      (same place)                         */
-    struct tg_consumer *kept_next; /* in the list of consumers kept alive
-                                      instead of destroyed (same place)    */
+    tg_sticky sticky;              /* librdkafka 2.0.2's sticky state
+                                      (tg_sticky_int.h)                    */
     int64_t next_commit_ms;
     int commit_step_ms;            /* the period after next_commit_ms: short
                                       after a takeover, doubling to the

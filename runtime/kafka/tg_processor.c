@@ -625,6 +625,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         char n[16];
         (void)snprintf(n, sizeof n, "%d", parts->cnt);
         tg_proc_log(p, TG_LOG_INFO, "partitions assigned", "count", n);
+        tg_sticky_assigned(&p->sticky);
         if (coop)
             ae = rd_kafka_incremental_assign(rk, parts);
         else
@@ -706,7 +707,8 @@ static void step(tg_processor *p)
         (void)tg_proc_commit(p, true);
 }
 
-/* The end: commit what is open (abort after a failure), leave, close. */
+/* The end: commit what is open (abort after a failure), leave (after the
+ * first assignment, if one is due: tg_sticky_int.h), close. */
 static void finish(tg_processor *p)
 {
     if (p->txn_open && !p->failed)
@@ -715,6 +717,8 @@ static void finish(tg_processor *p)
         abort_txn(p, false, p->fatal.message);
     if (p->consumer && !p->closed) {
         p->closed = true;
+        tg_sticky_await_first_assignment(&p->sticky, p->consumer,
+                                         tg_now_ms() + p->s.shutdown_timeout_ms);
         (void)rd_kafka_consumer_close(p->consumer);
     }
 }
@@ -780,10 +784,15 @@ void tg_processor_free(tg_processor *p)
         return;
     if (p->running)
         finish(p);
-    if (p->consumer)
-        rd_kafka_destroy(p->consumer);
     if (p->producer)
         (void)tg_producer_close(p->producer, p->s.shutdown_timeout_ms, NULL);
+    p->producer = NULL;
+    if (p->consumer && tg_sticky_state_missing(&p->sticky, p->consumer)) {
+        tg_sticky_keep(p, &p->logger, "processor"); /* with its consumer, never freed */
+        return;
+    }
+    if (p->consumer)
+        rd_kafka_destroy(p->consumer);
     tg_embedded_release(p->embedded);
     tg_hctx_free(&p->dc);
     tg_proc_emitter_free(&p->out);

@@ -23,6 +23,7 @@
 #include "tg_handle_int.h"
 #include "tg_processor.h"
 #include "tg_producer.h"
+#include "tg_sticky_int.h"
 
 #define TG_PROC_TOPIC_MAX 256      /* Kafka's limit is 249 */
 
@@ -102,6 +103,7 @@ struct tg_processor {
     int txn_timeout_ms;            /* transaction.timeout.ms                 */
     atomic_bool stop;
     bool running, closed, failed;
+    tg_sticky sticky;              /* librdkafka 2.0.2's sticky state        */
     tg_error fatal;                /* why it stopped (failed)                */
     bool txn_open;
     int64_t txn_started_ms;

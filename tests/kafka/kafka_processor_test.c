@@ -21,18 +21,25 @@
  *            output topic with max.message.bytes=2000): found by running
  *            the aborted transaction's inputs one per transaction;
  *   dlq_refused  (mock only) every Produce refused, dead letters too: the
- *            processor stops with an error that says so, nothing committed.
+ *            processor stops with an error that says so, nothing committed;
+ *   coop_stop  (real broker only) a cooperative-sticky processor stopped
+ *            between its JoinGroup and its first assignment exits cleanly
+ *            (librdkafka 2.0.2's sticky assertion, tg_sticky_int.h),
+ *            COOP_ROUNDS times; "member" is the child it runs.
  * The mock cluster does not hide aborted transactions from read_committed
  * readers and acknowledges TxnOffsetCommit without storing the offsets, so
  * the committed-offset checks run only against the real broker
  * (kafka_real_processor_*, the same cases) and no exactly-once claim is
  * made here (tests/example/eos.py proves that on the real broker). */
 #define _POSIX_C_SOURCE 200809L
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kt.h"
@@ -669,6 +676,196 @@ static void test_dlq_refused(kt_cluster *k)
     CHECKF(test_now_ms() - t0 < 50000, "not stopped within the bound");
 }
 
+/* ---- stopping a cooperative-sticky processor early ------------------------ */
+
+#define COOP_ROUNDS 5
+
+static tg_result say_handled(void *user, const void *msg, const tg_msg_meta *meta,
+                             tg_emitter *out)
+{
+    static const char line[] = "handled\n";
+    (void)user;
+    (void)msg;
+    (void)meta;
+    (void)out;
+    (void)!write(STDOUT_FILENO, line, sizeof line - 1);
+    return TG_OK;
+}
+
+static void *run_member_thread(void *arg)
+{
+    runner *r = arg;
+    r->rc = tg_processor_run(r->p, &r->err);
+    atomic_store(&r->done, true);
+    return NULL;
+}
+
+static atomic_bool member_termed;
+static bool member_holds;          /* member B: hold the thread (member_log) */
+static tg_processor *member_p;
+static const char *member_topic;
+
+/* The member's log sink: warnings to stderr; and (member B) the
+ * processor's thread, once its transactions are ready, stays away from
+ * polling until SIGTERM, then reads its committed offsets as a program
+ * busy in a synchronous call would (kafka_stop_test's member does the
+ * same): the read waits while the group rebalances, so it returns when the
+ * JoinGroup is answered (the SIGKILLed member's 6 s session expired), and
+ * the stop follows before the first assignment was served: the window.
+ * Bounded: 30 s + 5 s at most. */
+static void member_log(void *opaque, tg_log_level level, const char *component,
+                       const char *msg, const tg_log_kv *kv, size_t n_kv)
+{
+    if (level >= TG_LOG_WARN)
+        tg_log_stderr_sink(opaque, level, component, msg, kv, n_kv);
+    if (!member_holds || strcmp(msg, "transactions ready") != 0)
+        return;
+    for (int64_t end = test_now_ms() + 30000; !atomic_load(&member_termed)
+                                              && test_now_ms() < end;)
+        test_sleep_ms(20);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, member_topic, 0);
+    (void)rd_kafka_committed(tg_processor_consumer_handle(member_p), l, 5000);
+    rd_kafka_topic_partition_list_destroy(l);
+}
+
+/* member BOOTSTRAP TOPIC GROUP [hold]: a cooperative-sticky processor, run
+ * until SIGTERM (with hold: see member_log), stopped, freed.  Exit 0 on a
+ * clean stop. */
+static int run_member(int argc, char **argv)
+{
+    if (argc != 5 && argc != 6)
+        return 2;
+    member_holds = argc == 6;
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &term, NULL); /* for every thread: sigwait takes it */
+    kt_cluster k;
+    memset(&k, 0, sizeof k);
+    snprintf(k.bootstraps, sizeof k.bootstraps, "%s", argv[2]);
+    const char *extra[] = { "partition.assignment.strategy", "cooperative-sticky",
+                            "topicgen.shutdown.timeout.ms", "5000" };
+    tg_config *conf = kt_consumer_config(&k, argv[4], extra, 2);
+    tg_logger lg = { member_log, NULL, TG_LOG_INFO };
+    tg_processor_opts o = { .logger = &lg };
+    runner r = { 0 };
+    r.p = conf ? tg_processor_new(conf, &o, &r.err) : NULL;
+    tg_config_free(conf);
+    if (!r.p || tg_processor_add(r.p, &kt_msg_desc, argv[3], say_handled, NULL, &r.err))
+        return 1;
+    member_p = r.p;
+    member_topic = argv[3];
+    pthread_t t;
+    pthread_create(&t, NULL, run_member_thread, &r);
+    int sig = 0;
+    (void)sigwait(&term, &sig);
+    atomic_store(&member_termed, true);
+    tg_processor_stop(r.p);
+    pthread_join(t, NULL);
+    if (r.rc)
+        fprintf(stderr, "member: %s\n", r.err.message);
+    tg_processor_free(r.p);
+    return r.rc ? 1 : 0;
+}
+
+typedef struct child {
+    pid_t pid;
+    int out;                       /* its stdout, read end */
+} child;
+
+static child start_member(const kt_cluster *k, const char *topic, const char *group,
+                          const char *hold)
+{
+    char self[512];
+    int fds[2];
+    child c = { -1, -1 };
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[sl > 0 ? sl : 0] = '\0';
+    if (pipe(fds))
+        return c;
+    c.pid = fork();
+    if (c.pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execl(self, self, "member", k->bootstraps, topic, group, hold, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    c.out = fds[0];
+    return c;
+}
+
+/* Wait up to timeout_ms for the child to print a line. */
+static bool wait_line(const child *c, int timeout_ms)
+{
+    struct pollfd pf = { c->out, POLLIN, 0 };
+    char buf[64];
+    return poll(&pf, 1, timeout_ms) == 1 && read(c->out, buf, sizeof buf) > 0;
+}
+
+/* waitpid, bounded: SIGKILL after timeout_ms.  The wait status, -1: hung. */
+static int reap(const child *c, int timeout_ms)
+{
+    int status = 0;
+    int64_t deadline = test_now_ms() + timeout_ms;
+    while (waitpid(c->pid, &status, WNOHANG) == 0) {
+        if (test_now_ms() > deadline) {
+            kill(c->pid, SIGKILL);
+            (void)waitpid(c->pid, &status, 0);
+            return -1;
+        }
+        test_sleep_ms(20);
+    }
+    return status;
+}
+
+/* The consumer's kafka_real_stop_coop for the processor (librdkafka
+ * 2.0.2's rd_kafka_sticky_assignor_state_destroy assertion): each round in
+ * a fresh group, member A joins, handles a record and is SIGKILLed; member
+ * B starts, gets SIGTERM 3 s later, and must exit 0. */
+static void test_coop_stop(kt_cluster *k)
+{
+    CHECKF(!k->mc, "needs the real broker");
+    if (k->mc)
+        return;
+    char topic[64], dlq[80];
+    int clean = 0, aborted = 0;
+    kt_names(k, "proc.coop", topic, sizeof topic, dlq, sizeof dlq);
+    kt_topic(k, topic, 3);
+    CHECK(kt_produce(k, topic, 0, 1, "k", "ok") == 0);
+    for (int round = 0; round < COOP_ROUNDS; round++) {
+        char group[96];
+        snprintf(group, sizeof group, "kp-coop-%ld-%lld-%d", (long)getpid(),
+                 (long long)test_now_ms(), round);
+        child a = start_member(k, topic, group, NULL);
+        bool joined = a.pid > 0 && wait_line(&a, 30000);
+        if (a.pid > 0) {
+            kill(a.pid, SIGKILL);
+            (void)reap(&a, 5000);
+            close(a.out);
+        }
+        CHECKF(joined, "round %d: member A never handled its record", round);
+        child b = start_member(k, topic, group, "hold");
+        test_sleep_ms(3000);
+        int64_t t0 = test_now_ms();
+        kill(b.pid, SIGTERM);
+        int status = reap(&b, 25000);
+        close(b.out);
+        bool ok = status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        clean += ok;
+        aborted += status >= 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+        printf("round %d: B %s after %lld ms\n", round,
+               status < 0 ? "hung (killed)" : WIFSIGNALED(status) ? "died by a signal"
+               : ok ? "exited 0" : "exited non-zero", (long long)(test_now_ms() - t0));
+        fflush(stdout);
+    }
+    printf("coop_stop: %d clean, %d aborted of %d\n", clean, aborted, COOP_ROUNDS);
+    CHECKF(clean == COOP_ROUNDS, "%d of %d stops were not clean (aborted %d)",
+           COOP_ROUNDS - clean, COOP_ROUNDS, aborted);
+}
+
 static const kt_case cases[] = {
     KT_CASE("basic", test_basic, 1),
     KT_CASE("retry", test_retry, 1),
@@ -679,6 +876,8 @@ static const kt_case cases[] = {
     KT_CASE("refused", test_refused, 1),
     KT_CASE("refused_broker", test_refused_broker, 1),
     KT_CASE_MOCK("dlq_refused", test_dlq_refused, 1),
+    KT_CASE("coop_stop", test_coop_stop, 1),
+    KT_SUBCOMMAND("member", run_member),
 };
 
 int main(int argc, char **argv)
