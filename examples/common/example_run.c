@@ -19,8 +19,8 @@
 #error "the signal handler needs lock-free atomic pointers"
 #endif
 
-static _Atomic(ex_stop_fn) stop_fn = NULL;
-static _Atomic(void *) stop_target = NULL;
+static _Atomic(ex_stop_fn) stop_fn;   /* static: starts NULL */
+static _Atomic(void *) stop_target;
 
 static void on_signal(int sig)
 {
