@@ -482,6 +482,7 @@ static void abort_txn(tg_processor *p, bool rewind, const char *why)
     }
     p->txn_open = false;
     p->stats.aborts++;
+    p->doomed.used = false;        /* its dead letter went with the transaction */
     while (tg_producer_poll(p->producer, 0) > 0) /* the aborted records' reports, */
         ;                                       /* before the next transaction */
     if (rewind && !p->failed)
@@ -576,9 +577,10 @@ int tg_proc_commit(tg_processor *p, bool rewind_on_abort)
         rd_kafka_error_destroy(e);
         return -1;
     }
-    /* An enqueue said "abort": the failed delivery behind it, if reported
-     * soon, names the record to blame. */
-    for (int i = 0; p->txn_broken && !p->refusal.set && i < BROKEN_REPORT_WAITS; i++)
+    /* An enqueue said "abort" (not one that doomed its input): the failed
+     * delivery behind it, if reported soon, names the record to blame. */
+    for (int i = 0; p->txn_broken && !p->refusal.set && !p->doomed.set
+                    && i < BROKEN_REPORT_WAITS; i++)
         (void)tg_producer_poll(p->producer, 50);
     char why[TG_PROC_REASON_MAX + 40];
     if (p->refusal.set)
