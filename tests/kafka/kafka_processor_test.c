@@ -20,6 +20,9 @@
  *   refused_broker  (real broker only) the same refused by the broker (an
  *            output topic with max.message.bytes=2000): found by running
  *            the aborted transaction's inputs one per transaction;
+ *   refused_dlq  (real broker only) a dead letter refused by its topic
+ *            (max.message.bytes=2000): sent again without its value, the
+ *            valid inputs around it committed exactly once;
  *   dlq_refused  (mock only) every Produce refused, dead letters too: the
  *            processor stops with an error that says so, nothing committed;
  *   coop_stop  (real broker only) a cooperative-sticky processor stopped
@@ -648,6 +651,90 @@ static void test_refused_broker(kt_cluster *k)
     run_refused(k, &n, NULL, 0, false, "too large");
 }
 
+/* The dead letters of refused_dlq: how many, and the first one's headers. */
+typedef struct letters {
+    int n;
+    char reason[128], truncated[16], offset[24];
+    size_t value_len;
+} letters;
+
+static void collect_letter(void *user, const rd_kafka_message_t *m)
+{
+    letters *l = user;
+    if (l->n++ > 0)
+        return;
+    kt_header(m, "tg-dlq-reason", l->reason, sizeof l->reason);
+    kt_header(m, "tg-dlq-truncated", l->truncated, sizeof l->truncated);
+    kt_header(m, "tg-dlq-offset", l->offset, sizeof l->offset);
+    l->value_len = m->len;
+}
+
+/* A dead letter its topic refuses for its size (a DLQ topic with
+ * max.message.bytes=2000, an undecodable input of BIG_BODY bytes; real
+ * broker only): found by the solo run, sent again without its value
+ * (tg-dlq-truncated: dropped); the valid inputs around it are committed
+ * exactly once. */
+static void test_refused_dlq(kt_cluster *k)
+{
+    CHECKF(!k->mc, "needs the real broker (a topic with max.message.bytes)");
+    if (k->mc)
+        return;
+    names n;
+    unique(n.group, sizeof n.group, "refusedl");
+    kt_names(k, "refusedl", n.topic, sizeof n.topic, n.dlq, sizeof n.dlq);
+    snprintf(n.out, sizeof n.out, "%s.out", n.topic);
+    snprintf(n.txn, sizeof n.txn, "%s-txn", n.group);
+    kt_topic(k, n.topic, 1);
+    kt_topic(k, n.out, 1);
+    CHECK(create_topic(k, n.dlq, "2000") == 0);
+    big_ctx *c = calloc(1, sizeof *c);
+    uint64_t x = 0x2545f4914f6cdd1du;
+    for (int i = 0; i < BIG_BODY; i++, x ^= x << 13, x ^= x >> 7, x ^= x << 17)
+        c->big[i] = (char)('a' + (int)(x % 26));
+    CHECK(kt_produce(k, n.topic, 0, 0, "k", "ok") == 0);
+    CHECK(kt_produce_raw(k, n.topic, 0, "k", c->big) == 0); /* not JSON: decode fails */
+    CHECK(kt_produce(k, n.topic, 0, 2, "k", "ok") == 0);
+    c->out_topic = n.out;
+    c->stop_id = -1;
+    tg_error err;
+    const char *extra[] = { "topicgen.transaction.interval.ms", "200" };
+    tg_config *conf = kt_consumer_config(k, n.group, extra, 1);
+    tg_logger quiet = { tg_log_stderr_sink, NULL, getenv("KT_DEBUG") ? TG_LOG_DEBUG : TG_LOG_ERROR };
+    tg_processor_opts o = { .transactional_id = n.txn, .logger = &quiet };
+    c->p = conf ? tg_processor_new(conf, &o, &err) : NULL;
+    tg_config_free(conf);
+    CHECKF(c->p != NULL, "tg_processor_new: %s", err.message);
+    if (!c->p) {
+        free(c);
+        return;
+    }
+    CHECK(tg_processor_add(c->p, &kt_msg_desc, n.topic, big_handler, c, &err) == 0);
+    until u = { c->p, k, n.group, n.topic, 3, 60000, false };
+    int64_t t0 = test_now_ms();
+    int rc = run_until_committed(&u, &err);
+    int64_t took = test_now_ms() - t0;
+    tg_processor_stats st;
+    tg_processor_get_stats(c->p, &st);
+    tg_processor_free(c->p);
+    outs *o1 = calloc(1, sizeof *o1);
+    letters l = { 0 };
+    int got = kt_read_all(k, n.out, 4, 15000, collect, o1);
+    int dead = kt_read_all(k, n.dlq, 1, 15000, collect_letter, &l);
+    printf("refused_dlq: rc=%d in %lld ms, aborts=%llu commits=%llu, outputs=%d, dead letters=%d "
+           "(offset %s, truncated '%s', value %zu bytes, reason \"%s\")\n", rc, (long long)took,
+           (unsigned long long)st.aborts, (unsigned long long)st.commits, got, dead, l.offset,
+           l.truncated, l.value_len, l.reason);
+    CHECKF(rc == 0, "run: %s", rc ? err.message : "");
+    CHECKF(kt_committed(k, n.group, n.topic, 0) == 3, "committed past the refused letter");
+    CHECKF(got == 4 && o1->by_id[0] == 1 && o1->by_id[1] == 1 && o1->by_id[200] == 1
+               && o1->by_id[201] == 1, "outputs of inputs 0 and 2 exactly once (%d)", got);
+    CHECKF(dead == 1 && strcmp(l.offset, "1") == 0 && strcmp(l.truncated, "dropped") == 0
+               && l.value_len == 0 && strncmp(l.reason, "decode", 6) == 0,
+           "one dead letter of input 1, without its value");
+    free(o1);
+    free(c);
+}
+
 /* Every Produce refused (TOPIC_AUTHORIZATION_FAILED, injected), the DLQ's
  * too: the processor stops with an error naming the dead-lettering, within
  * the bound, having committed nothing. */
@@ -875,6 +962,7 @@ static const kt_case cases[] = {
     KT_CASE("txn_timeout", test_txn_timeout, 1),
     KT_CASE("refused", test_refused, 1),
     KT_CASE("refused_broker", test_refused_broker, 1),
+    KT_CASE("refused_dlq", test_refused_dlq, 1),
     KT_CASE_MOCK("dlq_refused", test_dlq_refused, 1),
     KT_CASE("coop_stop", test_coop_stop, 1),
     KT_SUBCOMMAND("member", run_member),
