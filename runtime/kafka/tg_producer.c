@@ -838,6 +838,7 @@ int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *ms
 {
     tg_error local;
     tg_send_opts o = opts ? *opts : tg_send_opts_default();
+    last_enqueue_error = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (!err)
         err = &local;
     if (!p || !desc || !msg || !desc->encode || !(o.topic || desc->topic))
@@ -862,6 +863,7 @@ int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *ms
 int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err)
 {
     tg_error local;
+    last_enqueue_error = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (!err)
         err = &local;
     if (!p || !rec || !rec->topic)
