@@ -19,7 +19,7 @@
  * once per compat_compare call (the visited list), so recursion through
  * arrays ends and a nested type used by many fields is reported once.
  */
-#include "compat.h"
+#include "compat_int.h"
 #include "util.h"
 
 #include <math.h>
@@ -146,13 +146,13 @@ bool compat_mode_parse(const char *text, compat_mode *out)
         const char *name;
         compat_mode mode;
     } modes[] = {
-        {"backward", {true, false, false}},
-        {"forward", {false, true, false}},
-        {"full", {true, true, false}},
-        {"backward_transitive", {true, false, true}},
-        {"forward_transitive", {false, true, true}},
-        {"full_transitive", {true, true, true}},
-        {"none", {false, false, false}},
+        {"backward", {true, false, false, false}},
+        {"forward", {false, true, false, false}},
+        {"full", {true, true, false, false}},
+        {"backward_transitive", {true, false, true, false}},
+        {"forward_transitive", {false, true, true, false}},
+        {"full_transitive", {true, true, true, false}},
+        {"none", {false, false, false, false}},
     };
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
         if (strcasecmp(text, modes[i].name) == 0) {
@@ -168,10 +168,23 @@ typedef struct pair {
     const void *old_p, *new_p;
 } pair;
 
+/* How the writer shows a break: a poke at the current path (compat_int.h). */
+typedef struct poke {
+    poke_kind kind;
+    char text[WITNESS_TEXT_MAX];
+    uint64_t count;
+} poke;
+
+static const poke POKE_AT_PATH = {POKE_NONE, "", 0};      /* the path's own value */
+static const poke POKE_LEFT_OUT = {POKE_ABSENT, "", 0};   /* the member left out */
+static const poke POKE_AS_NULL = {POKE_NULL, "", 0};      /* the member null */
+static const poke POKE_THERE = {POKE_PRESENT, "", 0};     /* the member written */
+
 typedef struct cmp {
     const schema *old_s, *new_s;
     compat_mode mode;
     diag_list *out;
+    compat_breaks *list;        /* NULL: not asked for */
     size_t breaks;
     pair *visited;
     size_t n_visited;
@@ -180,6 +193,10 @@ typedef struct cmp {
     bool imported;
     diag_pos use_site;
     char *use_type;
+    /* The top-level types being compared, and the path from them. */
+    const message_def *top_om, *top_nm;
+    const union_def *top_ou, *top_nu;
+    witness path;
 } cmp;
 
 /* Where a break about the new thing at `pos` is reported. */
@@ -198,6 +215,15 @@ static bool first_visit(cmp *c, const void *o, const void *n)
     return true;
 }
 
+static void push(cmp *c, step_kind kind, const char *name)
+{
+    if (c->path.n_steps < WITNESS_MAX_STEPS)
+        c->path.steps[c->path.n_steps] = (step){kind, name};
+    c->path.n_steps++; /* past the end: no example (too deep) */
+}
+
+static void pop(cmp *c) { c->path.n_steps--; }
+
 static const char *readers_broken(const rule *r)
 {
     if (r->backward && r->forward)
@@ -207,14 +233,32 @@ static const char *readers_broken(const rule *r)
     return "consumers still on the old schema reject records new producers write";
 }
 
+/* The example of a break: the writer's top-level type with the poke at
+ * the current path; NULL when there is none. */
+static char *example_of(const cmp *c, bool writer_old, const poke *pk)
+{
+    if (!pk || c->path.n_steps > WITNESS_MAX_STEPS)
+        return NULL;
+    witness w = c->path;
+    w.poke = pk->kind;
+    w.count = pk->count;
+    memcpy(w.text, pk->text, sizeof w.text);
+    return writer_old ? compat_build(c->top_om, c->top_ou, &w, NULL)
+                      : compat_build(c->top_nm, c->top_nu, &w, NULL);
+}
+
 /* Report rule `id` at new position `at` (a note at `old_at` of old_file)
- * if it breaks a direction of the mode. */
-__attribute__((format(printf, 6, 7))) static void report(cmp *c, rule_id id, diag_pos at,
+ * if it breaks a direction of the mode.  bw and fw show the break in each
+ * direction (the old writer's and the new writer's poke; NULL: the break
+ * is not about decoding). */
+__attribute__((format(printf, 8, 9))) static void report(cmp *c, rule_id id, diag_pos at,
                                                          const char *old_file, diag_pos old_at,
+                                                         const poke *bw, const poke *fw,
                                                          const char *fmt, ...)
 {
     const rule *r = &rules[id];
-    if (!((r->backward && c->mode.backward) || (r->forward && c->mode.forward)))
+    bool backward = r->backward && c->mode.backward;
+    if (!backward && !(r->forward && c->mode.forward))
         return;
     char what[768];
     va_list ap;
@@ -226,6 +270,20 @@ __attribute__((format(printf, 6, 7))) static void report(cmp *c, rule_id id, dia
                c->imported ? ": " : "", what, readers_broken(r), r->fix);
     diag_note(c->out, old_file, old_at, "the old definition (version %d)", c->old_s->version);
     c->breaks++;
+    char *example = example_of(c, backward, backward ? bw : fw);
+    const char *top = c->top_nm ? c->top_nm->name : c->top_nu ? c->top_nu->name : "";
+    if (c->mode.explain && example)
+        diag_note(c->out, c->new_s->path, site(c, at),
+                  "for example, %s %s writes this %s and %s rejects it: %s",
+                  backward ? "the old schema" : "the new schema",
+                  backward ? "(an old producer)" : "(a new producer)", top,
+                  backward ? "the new schema" : "the old schema", example);
+    if (c->list) {
+        compat_break *b = xappend(&c->list->items, &c->list->count, sizeof *b);
+        *b = (compat_break){r->id, backward, xstrdup(top), example};
+    } else {
+        free(example);
+    }
 }
 
 /* "Money" for a type of the compared schema, "common.Money" for an import. */
@@ -236,12 +294,6 @@ static char *type_name(const schema *root, const schema *owner, const char *name
 
 /* ---- value domains ------------------------------------------------------------ */
 
-/* An integer of any of the four kinds, exactly. */
-typedef struct wide {
-    bool neg;
-    uint64_t mag;
-} wide;
-
 static wide wide_i(int64_t v)
 {
     return v < 0 ? (wide){true, (uint64_t)(-(v + 1)) + 1} : (wide){false, (uint64_t)v};
@@ -249,13 +301,18 @@ static wide wide_i(int64_t v)
 
 static wide wide_u(uint64_t v) { return (wide){false, v}; }
 
-static int wide_cmp(wide a, wide b)
+int wide_cmp(wide a, wide b)
 {
     if (a.neg != b.neg)
         return a.neg ? -1 : 1;
     if (a.mag == b.mag)
         return 0;
     return (a.mag < b.mag) != a.neg ? -1 : 1;
+}
+
+void wide_format(wide a, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s%llu", a.neg ? "-" : "", (unsigned long long)a.mag);
 }
 
 static double wide_double(wide a) { return a.neg ? -(double)a.mag : (double)a.mag; }
@@ -269,15 +326,7 @@ static uint64_t wide_text_len(wide a)
     return n + (a.neg ? 1 : 0);
 }
 
-/* What a field of one version can hold: the values its decoder accepts. */
-typedef struct domain {
-    type_kind kind;
-    wide lo, hi;            /* integer kinds */
-    double dlo, dhi;        /* float64 */
-    uint64_t len_lo, len_hi; /* text: code points (UINT64_MAX: no bound) */
-} domain;
-
-static bool is_int_kind(type_kind k)
+bool is_int_kind(type_kind k)
 {
     return k == T_INT32 || k == T_INT64 || k == T_UINT32 || k == T_UINT64;
 }
@@ -309,7 +358,7 @@ static void enum_lengths(const enum_def *e, domain *d)
 
 /* The domain of type t with the constraints of f (NULL: none, as for the
  * items of an array). */
-static domain domain_of(const type_ref *t, const field_def *f)
+domain domain_of(const type_ref *t, const field_def *f)
 {
     domain d = {.kind = t->kind, .dlo = -INFINITY, .dhi = INFINITY, .len_hi = UINT64_MAX};
     if (t->kind == T_INT32)
@@ -388,6 +437,123 @@ static bool accepts(const domain *r, const domain *w)
                                   r->kind == T_UUID || r->kind == T_BYTES);
 }
 
+/* ---- examples of a break --------------------------------------------------------- */
+
+/* A value of `len` times `ch` as a JSON string into pk; false when too long. */
+static bool text_of(poke *pk, char ch, uint64_t len)
+{
+    if (len + 3 > sizeof pk->text)
+        return false;
+    pk->text[0] = '"';
+    memset(pk->text + 1, ch, (size_t)len);
+    pk->text[len + 1] = '"';
+    pk->text[len + 2] = '\0';
+    return true;
+}
+
+/* The JSON string of an enum's wire value into pk (no escapes needed for
+ * the usual values; others have no example). */
+static bool quoted_of(poke *pk, const char *s)
+{
+    if (strpbrk(s, "\"\\") || strlen(s) + 3 > sizeof pk->text)
+        return false;
+    snprintf(pk->text, sizeof pk->text, "\"%s\"", s);
+    return true;
+}
+
+/* An integer writer's value that reader r refuses. */
+static wide int_outside(const domain *r, const domain *w)
+{
+    wide zero = {false, 0};
+    if (is_int_kind(r->kind))
+        return wide_cmp(w->lo, r->lo) < 0 ? w->lo : w->hi;
+    if (r->kind == T_FLOAT64)
+        return wide_double(w->lo) < r->dlo ? w->lo : w->hi;
+    if (r->kind == T_DECIMAL) {
+        uint64_t a = wide_text_len(w->lo), b = wide_text_len(w->hi);
+        if ((a > b ? a : b) > r->len_hi)
+            return a >= b ? w->lo : w->hi;
+        if (wide_cmp(w->lo, zero) <= 0 && wide_cmp(zero, w->hi) <= 0)
+            return zero;
+        return w->lo.neg ? w->hi : w->lo;
+    }
+    return wide_cmp(w->lo, zero) <= 0 && wide_cmp(zero, w->hi) <= 0 ? zero : w->lo;
+}
+
+/* A float64 writer's value that reader r refuses. */
+static double double_outside(const domain *r, const domain *w)
+{
+    if (is_int_kind(r->kind)) {
+        double v = 0.5;
+        if (v < w->dlo)
+            v = w->dlo + 0.5;
+        if (v > w->dhi)
+            v = w->dhi - 0.5;
+        return v;
+    }
+    if (r->kind == T_FLOAT64 && w->dlo < r->dlo)
+        return isfinite(w->dlo) ? w->dlo : r->dlo - 1 - fabs(r->dlo);
+    if (r->kind == T_FLOAT64)
+        return isfinite(w->dhi) ? w->dhi : r->dhi + 1 + fabs(r->dhi);
+    double v = r->len_hi < FLOAT64_TEXT_MAX ? -2.2250738585072014e-308 : 0;
+    return v >= w->dlo && v <= w->dhi ? v : isfinite(w->dlo) ? w->dlo : w->dhi;
+}
+
+/* A text writer's value (string, decimal, timestamp, uuid, bytes, enum)
+ * whose length reader r refuses. */
+static bool text_outside(const domain *r, const domain *w, const type_ref *wt, poke *pk)
+{
+    uint64_t len = w->len_lo < r->len_lo ? w->len_lo : r->len_hi + 1;
+    if (w->kind == T_STRING || w->kind == T_DECIMAL)
+        return text_of(pk, w->kind == T_DECIMAL ? '1' : '~', len);
+    if (w->kind == T_TIMESTAMP) {
+        bool short_one = 20 < r->len_lo || 20 > r->len_hi;
+        snprintf(pk->text, sizeof pk->text, "%s",
+                 short_one ? "\"2024-05-01T12:00:00Z\"" : "\"2024-12-31T23:59:60.123456789+05:30\"");
+        return true;
+    }
+    if (w->kind == T_UUID) {
+        snprintf(pk->text, sizeof pk->text, "\"00000000-0000-0000-0000-000000000000\"");
+        return true;
+    }
+    if (w->kind == T_BYTES)
+        return r->len_lo > 0 ? text_of(pk, 'A', 0) : text_of(pk, 'A', (r->len_hi + 4) / 4 * 4);
+    for (size_t i = 0; wt->kind == T_ENUM && i < wt->enum_def->n_values; i++) {
+        uint64_t n = code_points(wt->enum_def->values[i].wire);
+        if (n < r->len_lo || n > r->len_hi)
+            return quoted_of(pk, wt->enum_def->values[i].wire);
+    }
+    return false;
+}
+
+/* How a writer of type wt (domain w) shows that a reader of type rt
+ * (domain r) refuses some of its values: a value at the path, or, for
+ * types of different shapes, the writer's usual value.  NULL when there
+ * is no example. */
+static const poke *value_outside(const type_ref *rt, const domain *r, const type_ref *wt,
+                                 const domain *w, poke *pk)
+{
+    memset(pk, 0, sizeof *pk);
+    pk->kind = POKE_VALUE;
+    bool length_reader = r->kind == T_STRING || r->kind == T_DECIMAL;
+    if (is_int_kind(w->kind))
+        wide_format(int_outside(r, w), pk->text, sizeof pk->text);
+    else if (w->kind == T_FLOAT64)
+        snprintf(pk->text, sizeof pk->text, "%.17g", double_outside(r, w));
+    else if (length_reader && (w->kind == T_STRING || w->kind == T_DECIMAL ||
+                               w->kind == T_TIMESTAMP || w->kind == T_UUID ||
+                               w->kind == T_BYTES || w->kind == T_ENUM) &&
+             (rt->kind == T_STRING || wt->kind == rt->kind))
+        return text_outside(r, w, wt, pk) ? pk : NULL;
+    else if (w->kind == T_STRING)
+        text_of(pk, '~', w->len_lo ? w->len_lo : 1 <= w->len_hi ? 1 : 0);
+    else if (w->kind == T_JSON)
+        snprintf(pk->text, sizeof pk->text, "%s", rt->kind == T_ARRAY ? "{}" : "[]");
+    else
+        pk->kind = POKE_NONE;
+    return pk;
+}
+
 /* ---- families ------------------------------------------------------------------ */
 
 static void compare_message(cmp *c, const message_def *o, const message_def *n);
@@ -401,6 +567,7 @@ typedef struct field_ctx {
     const char *what;           /* "field 'M.f'" or "items of field 'M.f'" */
     bool elem;                  /* an array's items or a map's values: the
                                    field's constraints are not theirs */
+    const type_ref *ot, *nt;    /* the types compared (set by compare_type) */
 } field_ctx;
 
 /* The constraint family of a same-kind scalar whose domain changed. */
@@ -411,11 +578,14 @@ static void compare_constraints(cmp *c, const field_ctx *fc, const domain *od,
     rule_id tight = numeric ? R_FIELD_BOUNDS_TIGHTENED : R_FIELD_LENGTH_TIGHTENED;
     rule_id loose = numeric ? R_FIELD_BOUNDS_LOOSENED : R_FIELD_LENGTH_LOOSENED;
     const char *what = numeric ? "min/max" : "min_length/max_length";
+    poke pk;
     if (!accepts(nd, od))
         report(c, tight, fc->nf->pos, fc->old_file, fc->of->pos,
+               value_outside(fc->nt, nd, fc->ot, od, &pk), NULL,
                "%s: %s tightened, values the old schema allowed are refused", fc->what, what);
     if (!accepts(od, nd))
-        report(c, loose, fc->nf->pos, fc->old_file, fc->of->pos,
+        report(c, loose, fc->nf->pos, fc->old_file, fc->of->pos, NULL,
+               value_outside(fc->ot, od, fc->nt, nd, &pk),
                "%s: %s loosened, values the old schema refused are allowed", fc->what, what);
 }
 
@@ -429,19 +599,23 @@ static void compare_enum(cmp *c, const field_ctx *fc, diag_pos at, const enum_de
         bool found = false;
         for (size_t j = 0; j < o->n_values && !found; j++)
             found = strcmp(n->values[i].wire, o->values[j].wire) == 0;
+        poke pk = {POKE_VALUE, "", 0};
         if (!found)
             report(c, R_ENUM_VALUE_ADDED, c->imported ? at : n->values[i].pos, fc->old_file,
-                   o->pos, "enum '%s' gained value \"%s\" (used by %s)", name,
-                   n->values[i].wire, fc->what);
+                   o->pos, NULL, quoted_of(&pk, n->values[i].wire) ? &pk : NULL,
+                   "enum '%s' gained value \"%s\" (used by %s)", name, n->values[i].wire,
+                   fc->what);
     }
     for (size_t j = 0; j < o->n_values; j++) {
         bool found = false;
         for (size_t i = 0; i < n->n_values && !found; i++)
             found = strcmp(n->values[i].wire, o->values[j].wire) == 0;
+        poke pk = {POKE_VALUE, "", 0};
         if (!found)
             report(c, R_ENUM_VALUE_REMOVED, c->imported ? at : n->pos, fc->old_file,
-                   o->values[j].pos, "enum '%s' lost value \"%s\" (used by %s)", name,
-                   o->values[j].wire, fc->what);
+                   o->values[j].pos, quoted_of(&pk, o->values[j].wire) ? &pk : NULL, NULL,
+                   "enum '%s' lost value \"%s\" (used by %s)", name, o->values[j].wire,
+                   fc->what);
     }
     free(name);
 }
@@ -499,21 +673,48 @@ static void compare_container(cmp *c, const field_ctx *fc, const type_ref *ot,
     uint64_t ohi = of->has_max_items ? of->max_items : UINT64_MAX;
     uint64_t nlo = nf->has_min_items ? nf->min_items : 0;
     uint64_t nhi = nf->has_max_items ? nf->max_items : UINT64_MAX;
+    poke bw = {POKE_COUNT, "", olo < nlo ? olo : nhi + 1};
+    poke fw = {POKE_COUNT, "", nlo < olo ? nlo : ohi + 1};
     if (nlo > olo || nhi < ohi)
-        report(c, R_FIELD_ITEMS_TIGHTENED, nf->pos, fc->old_file, of->pos,
+        report(c, R_FIELD_ITEMS_TIGHTENED, nf->pos, fc->old_file, of->pos, &bw, NULL,
                "%s: min_items/max_items tightened, counts the old schema allowed are refused",
                fc->what);
     if (nlo < olo || nhi > ohi)
-        report(c, R_FIELD_ITEMS_LOOSENED, nf->pos, fc->old_file, of->pos,
+        report(c, R_FIELD_ITEMS_LOOSENED, nf->pos, fc->old_file, of->pos, NULL, &fw,
                "%s: min_items/max_items loosened, counts the old schema refused are allowed",
                fc->what);
     char *what = xasprintf("%s of %s", nt->kind == T_ARRAY ? "items" : "values", fc->what);
-    field_ctx elem = {fc->msg, fc->old_file, of, nf, what, true};
+    field_ctx elem = {fc->msg, fc->old_file, of, nf, what, true, NULL, NULL};
+    push(c, STEP_ITEM, NULL);
     compare_type(c, &elem, ot->elem, nt->elem);
+    pop(c);
     free(what);
 }
 
 /* Two types at one wire name: same family (recurse) or a type change. */
+/* Two types of different kinds: a widening, a narrowing or a change,
+ * judged by their values. */
+static void compare_kinds(cmp *c, const field_ctx *fc, const type_ref *ot, const type_ref *nt)
+{
+    const field_def *oc = fc->elem ? NULL : fc->of, *nc = fc->elem ? NULL : fc->nf;
+    bool simple = ot->kind <= T_ENUM && nt->kind <= T_ENUM; /* scalars */
+    domain od = domain_of(ot, oc), nd = domain_of(nt, nc);
+    bool bw = nt->kind == T_JSON || (simple && accepts(&nd, &od));
+    bool fw = ot->kind == T_JSON || (simple && accepts(&od, &nd));
+    poke bp, fp;
+    const poke *bpk = value_outside(nt, &nd, ot, &od, &bp);
+    const poke *fpk = value_outside(ot, &od, nt, &nd, &fp);
+    if (!bw && !fw)
+        report(c, R_FIELD_TYPE_CHANGED, fc->nf->pos, fc->old_file, fc->of->pos, bpk, fpk,
+               "%s changed type from %s to %s", fc->what, kind_text(ot), kind_text(nt));
+    else if (!fw)
+        report(c, R_FIELD_TYPE_WIDENED, fc->nf->pos, fc->old_file, fc->of->pos, NULL, fpk,
+               "%s widened from %s to %s", fc->what, kind_text(ot), kind_text(nt));
+    else if (!bw)
+        report(c, R_FIELD_TYPE_NARROWED, fc->nf->pos, fc->old_file, fc->of->pos, bpk, NULL,
+               "%s narrowed from %s to %s", fc->what, kind_text(ot), kind_text(nt));
+}
+
 static void compare_type(cmp *c, const field_ctx *fc, const type_ref *ot, const type_ref *nt)
 {
     const field_def *oc = fc->elem ? NULL : fc->of, *nc = fc->elem ? NULL : fc->nf;
@@ -533,21 +734,11 @@ static void compare_type(cmp *c, const field_ctx *fc, const type_ref *ot, const 
         leave_import(c, entered);
     } else if (ot->kind == nt->kind && nt->kind != T_JSON) {
         domain od = domain_of(ot, oc), nd = domain_of(nt, nc);
-        compare_constraints(c, fc, &od, &nd);
+        field_ctx typed = *fc;
+        typed.ot = ot, typed.nt = nt;
+        compare_constraints(c, &typed, &od, &nd);
     } else if (ot->kind != nt->kind) {
-        bool simple = ot->kind <= T_ENUM && nt->kind <= T_ENUM; /* scalars */
-        domain od = domain_of(ot, oc), nd = domain_of(nt, nc);
-        bool bw = nt->kind == T_JSON || (simple && accepts(&nd, &od));
-        bool fw = ot->kind == T_JSON || (simple && accepts(&od, &nd));
-        if (!bw && !fw)
-            report(c, R_FIELD_TYPE_CHANGED, fc->nf->pos, fc->old_file, fc->of->pos,
-                   "%s changed type from %s to %s", fc->what, kind_text(ot), kind_text(nt));
-        else if (!fw)
-            report(c, R_FIELD_TYPE_WIDENED, fc->nf->pos, fc->old_file, fc->of->pos,
-                   "%s widened from %s to %s", fc->what, kind_text(ot), kind_text(nt));
-        else if (!bw)
-            report(c, R_FIELD_TYPE_NARROWED, fc->nf->pos, fc->old_file, fc->of->pos,
-                   "%s narrowed from %s to %s", fc->what, kind_text(ot), kind_text(nt));
+        compare_kinds(c, fc, ot, nt);
     }
 }
 
@@ -556,23 +747,25 @@ static void compare_field(cmp *c, const char *msg, const char *old_file, const f
                           const field_def *nf)
 {
     char *what = xasprintf("field '%s.%s'", msg, nf->wire_name);
-    field_ctx fc = {msg, old_file, of, nf, what, false};
+    field_ctx fc = {msg, old_file, of, nf, what, false, NULL, NULL};
     bool o_absent_ok = of->optional || of->default_text;
     bool n_absent_ok = nf->optional || nf->default_text;
+    push(c, STEP_FIELD, nf->wire_name);
     if (of->optional && !n_absent_ok)
-        report(c, R_FIELD_NOW_REQUIRED, nf->pos, old_file, of->pos,
+        report(c, R_FIELD_NOW_REQUIRED, nf->pos, old_file, of->pos, &POKE_LEFT_OUT, NULL,
                "%s was optional and is now required", what);
     if (nf->optional && !o_absent_ok)
-        report(c, R_FIELD_NOW_OPTIONAL, nf->pos, old_file, of->pos,
+        report(c, R_FIELD_NOW_OPTIONAL, nf->pos, old_file, of->pos, NULL, &POKE_LEFT_OUT,
                "%s was required and is now optional", what);
     if (of->nullable && !nf->nullable)
-        report(c, R_FIELD_NULLABLE_REMOVED, nf->pos, old_file, of->pos,
+        report(c, R_FIELD_NULLABLE_REMOVED, nf->pos, old_file, of->pos, &POKE_AS_NULL, NULL,
                "%s is no longer nullable", what);
     if (nf->nullable && !of->nullable)
-        report(c, R_FIELD_NULLABLE_ADDED, nf->pos, old_file, of->pos, "%s became nullable",
-               what);
+        report(c, R_FIELD_NULLABLE_ADDED, nf->pos, old_file, of->pos, NULL, &POKE_AS_NULL,
+               "%s became nullable", what);
     if (!of->type_unknown && !nf->type_unknown)
         compare_type(c, &fc, &of->type, &nf->type);
+    pop(c);
     free(what);
 }
 
@@ -599,26 +792,30 @@ static void compare_message(cmp *c, const message_def *o, const message_def *n)
             continue;
         }
         if (!nf->optional && !nf->default_text)
-            report(c, R_FIELD_ADDED_REQUIRED, nf->pos, old_file, o->pos,
+            report(c, R_FIELD_ADDED_REQUIRED, nf->pos, old_file, o->pos, &POKE_AT_PATH, NULL,
                    "field '%s.%s' was added as required without a default", msg,
                    nf->wire_name);
+        push(c, STEP_FIELD, nf->wire_name);
         if (o->reject_unknown)
-            report(c, R_FIELD_ADDED_CLOSED, nf->pos, old_file, o->pos,
+            report(c, R_FIELD_ADDED_CLOSED, nf->pos, old_file, o->pos, NULL, &POKE_THERE,
                    "field '%s.%s' was added to a message the old schema closes "
                    "('unknown_fields: reject')", msg, nf->wire_name);
+        pop(c);
     }
     for (size_t j = 0; j < o->n_fields; j++) {
         const field_def *of = &o->fields[j];
         if (field_by_wire(n, of->wire_name))
             continue;
         if (!of->optional && !of->default_text)
-            report(c, R_FIELD_REMOVED_REQUIRED, n->pos, old_file, of->pos,
+            report(c, R_FIELD_REMOVED_REQUIRED, n->pos, old_file, of->pos, NULL, &POKE_AT_PATH,
                    "required field '%s.%s' was removed (a rename without 'wire_name' is a "
                    "remove and an add)", msg, of->wire_name);
+        push(c, STEP_FIELD, of->wire_name);
         if (n->reject_unknown)
-            report(c, R_FIELD_REMOVED_CLOSED, n->pos, old_file, of->pos,
+            report(c, R_FIELD_REMOVED_CLOSED, n->pos, old_file, of->pos, &POKE_THERE, NULL,
                    "field '%s.%s' was removed from a message the new schema closes "
                    "('unknown_fields: reject')", msg, of->wire_name);
+        pop(c);
     }
     free(msg);
 }
@@ -639,25 +836,31 @@ static void compare_union(cmp *c, const union_def *o, const union_def *n)
     char *name = type_name(c->new_s, n->owner, n->name);
     const char *old_file = o->owner->path;
     if (strcmp(o->discriminator, n->discriminator) != 0)
-        report(c, R_UNION_DISCRIMINATOR_CHANGED, n->pos, old_file, o->pos,
-               "union '%s' changed its discriminator from \"%s\" to \"%s\"", name,
+        report(c, R_UNION_DISCRIMINATOR_CHANGED, n->pos, old_file, o->pos, &POKE_AT_PATH,
+               &POKE_AT_PATH, "union '%s' changed its discriminator from \"%s\" to \"%s\"", name,
                o->discriminator, n->discriminator);
     for (size_t i = 0; i < n->n_variants; i++) {
         const union_variant *nv = &n->variants[i];
         const union_variant *ov = variant_by_tag(o, nv->tag);
+        push(c, STEP_VARIANT, nv->tag);
         if (!ov) {
-            report(c, R_UNION_VARIANT_ADDED, nv->pos, old_file, o->pos,
+            report(c, R_UNION_VARIANT_ADDED, nv->pos, old_file, o->pos, NULL, &POKE_AT_PATH,
                    "union '%s' gained variant \"%s\"", name, nv->tag);
-            continue;
+        } else {
+            bool entered = enter_import(c, nv->message->owner, nv->message->name, nv->pos);
+            compare_message(c, ov->message, nv->message);
+            leave_import(c, entered);
         }
-        bool entered = enter_import(c, nv->message->owner, nv->message->name, nv->pos);
-        compare_message(c, ov->message, nv->message);
-        leave_import(c, entered);
+        pop(c);
     }
-    for (size_t j = 0; j < o->n_variants; j++)
-        if (!variant_by_tag(n, o->variants[j].tag))
-            report(c, R_UNION_VARIANT_REMOVED, n->pos, old_file, o->variants[j].pos,
-                   "union '%s' lost variant \"%s\"", name, o->variants[j].tag);
+    for (size_t j = 0; j < o->n_variants; j++) {
+        if (variant_by_tag(n, o->variants[j].tag))
+            continue;
+        push(c, STEP_VARIANT, o->variants[j].tag);
+        report(c, R_UNION_VARIANT_REMOVED, n->pos, old_file, o->variants[j].pos, &POKE_AT_PATH,
+               NULL, "union '%s' lost variant \"%s\"", name, o->variants[j].tag);
+        pop(c);
+    }
     free(name);
 }
 
@@ -682,13 +885,13 @@ static void compare_binding(cmp *c, const char *name, const char *old_file,
 {
     if (ok->topic && (!nk->topic || strcmp(ok->topic, nk->topic) != 0))
         report(c, R_TOPIC_CHANGED, nk->topic ? nk->topic_pos : npos, old_file,
-               ok->topic_pos, "'%s' moved from topic \"%s\" to %s%s%s", name, ok->topic,
+               ok->topic_pos, NULL, NULL, "'%s' moved from topic \"%s\" to %s%s%s", name, ok->topic,
                nk->topic ? "\"" : "no topic", nk->topic ? nk->topic : "",
                nk->topic ? "\"" : "");
     bool key_differs = (okey == NULL) != (nkey == NULL) || (okey && nkey && strcmp(okey, nkey) != 0);
     if (ok->topic && nk->topic && key_differs)
         report(c, R_KEY_CHANGED, nkey ? nk->key_pos : npos, old_file,
-               okey ? ok->key_pos : opos, "'%s' changed its key from %s%s%s to %s%s%s", name,
+               okey ? ok->key_pos : opos, NULL, NULL, "'%s' changed its key from %s%s%s to %s%s%s", name,
                okey ? "'" : "", okey ? okey : "none", okey ? "'" : "", nkey ? "'" : "",
                nkey ? nkey : "none", nkey ? "'" : "");
 }
@@ -709,33 +912,46 @@ static const union_def *old_union(const schema *s, const char *name)
     return NULL;
 }
 
+/* One message or union of the new schema against the old one of its
+ * name; the examples of its breaks are messages of it. */
+static void compare_declared(cmp *c, const message_def *nm, const union_def *nu)
+{
+    const schema *o = c->old_s;
+    const char *name = nm ? nm->name : nu->name;
+    const message_def *om = old_message(o, name);
+    const union_def *ou = old_union(o, name);
+    diag_pos npos = nm ? nm->pos : nu->pos;
+    c->top_om = om, c->top_ou = ou, c->top_nm = nm, c->top_nu = nu;
+    c->path.n_steps = 0;
+    if ((nm && ou) || (nu && om)) {
+        report(c, R_TYPE_KIND_CHANGED, npos, o->path, om ? om->pos : ou->pos, NULL, NULL,
+               "'%s' was a %s and is now a %s", name, om ? "message" : "union",
+               nm ? "message" : "union");
+    } else if (nm && om) {
+        compare_binding(c, name, o->path, &om->kafka, key_wire(&om->kafka, om, NULL),
+                        &nm->kafka, key_wire(&nm->kafka, nm, NULL), npos, om->pos);
+        compare_message(c, om, nm);
+    } else if (nu && ou) {
+        compare_binding(c, name, o->path, &ou->kafka, key_wire(&ou->kafka, NULL, ou),
+                        &nu->kafka, key_wire(&nu->kafka, NULL, nu), npos, ou->pos);
+        compare_union(c, ou, nu);
+    }
+}
+
 /* Every message and union of the new schema against the old one of its
- * name; then the old ones with a topic that are gone. */
+ * name, those with a topic first (so a nested type's break shows in a
+ * message of a topic); then the old ones with a topic that are gone. */
 static void compare_top_level(cmp *c)
 {
     const schema *o = c->old_s, *n = c->new_s;
-    for (size_t i = 0; i < n->n_order; i++) {
-        const decl *d = &n->order[i];
-        const message_def *nm = d->kind == DECL_MESSAGE ? d->message : NULL;
-        const union_def *nu = d->kind == DECL_UNION ? d->union_def : NULL;
-        const char *name = nm ? nm->name : nu->name;
-        const message_def *om = old_message(o, name);
-        const union_def *ou = old_union(o, name);
-        diag_pos npos = nm ? nm->pos : nu->pos;
-        if ((nm && ou) || (nu && om)) {
-            report(c, R_TYPE_KIND_CHANGED, npos, o->path, om ? om->pos : ou->pos,
-                   "'%s' was a %s and is now a %s", name, om ? "message" : "union",
-                   nm ? "message" : "union");
-        } else if (nm && om) {
-            compare_binding(c, name, o->path, &om->kafka, key_wire(&om->kafka, om, NULL),
-                            &nm->kafka, key_wire(&nm->kafka, nm, NULL), npos, om->pos);
-            compare_message(c, om, nm);
-        } else if (nu && ou) {
-            compare_binding(c, name, o->path, &ou->kafka, key_wire(&ou->kafka, NULL, ou),
-                            &nu->kafka, key_wire(&nu->kafka, NULL, nu), npos, ou->pos);
-            compare_union(c, ou, nu);
+    for (int with_topic = 1; with_topic >= 0; with_topic--)
+        for (size_t i = 0; i < n->n_order; i++) {
+            const decl *d = &n->order[i];
+            const message_def *nm = d->kind == DECL_MESSAGE ? d->message : NULL;
+            const union_def *nu = d->kind == DECL_UNION ? d->union_def : NULL;
+            if (((nm ? nm->kafka.topic : nu->kafka.topic) != NULL) == (with_topic == 1))
+                compare_declared(c, nm, nu);
         }
-    }
     for (size_t i = 0; i < o->n_order; i++) {
         const decl *d = &o->order[i];
         const char *name = d->kind == DECL_MESSAGE ? d->message->name : d->union_def->name;
@@ -743,15 +959,26 @@ static void compare_top_level(cmp *c)
                                                          : &d->union_def->kafka;
         if (k->topic && !old_message(n, name) && !old_union(n, name))
             report(c, R_TYPE_REMOVED, n->name_pos, o->path,
-                   d->kind == DECL_MESSAGE ? d->message->pos : d->union_def->pos,
+                   d->kind == DECL_MESSAGE ? d->message->pos : d->union_def->pos, NULL, NULL,
                    "'%s' (topic \"%s\") was removed", name, k->topic);
     }
 }
 
-size_t compat_compare(const schema *old_s, const schema *new_s, compat_mode mode,
-                      diag_list *out)
+void compat_breaks_free(compat_breaks *b)
 {
-    cmp c = {.old_s = old_s, .new_s = new_s, .mode = mode, .out = out};
+    for (size_t i = 0; i < b->count; i++) {
+        free(b->items[i].type);
+        free(b->items[i].example);
+    }
+    free(b->items);
+    b->items = NULL;
+    b->count = 0;
+}
+
+size_t compat_compare(const schema *old_s, const schema *new_s, compat_mode mode,
+                      diag_list *out, compat_breaks *breaks)
+{
+    cmp c = {.old_s = old_s, .new_s = new_s, .mode = mode, .out = out, .list = breaks};
     if (mode.backward || mode.forward)
         compare_top_level(&c);
     free(c.visited);

@@ -30,7 +30,28 @@ typedef struct compat_mode {
     bool backward;      /* the new schema reads what older ones wrote */
     bool forward;       /* older schemas read what the new one writes */
     bool transitive;    /* against every older version given, not only the last */
+    bool explain;       /* add a note with a message the writer sends and the
+                           reader rejects (--explain) */
 } compat_mode;
+
+/* One break, for programs (the proof harness): what compat_compare
+ * reported, with a message that shows it. */
+typedef struct compat_break {
+    const char *rule;           /* the rule id, e.g. "FIELD_NOW_REQUIRED" (static) */
+    bool writer_is_old;         /* the example is written by the old version and
+                                   read by the new one (a backward break) */
+    char *type;                 /* the top-level message or union of the example */
+    char *example;              /* JSON the writer's decoder accepts and the
+                                   reader's rejects; NULL for breaks that are not
+                                   about decoding (topic, key, a removed type) */
+} compat_break;
+
+typedef struct compat_breaks {
+    compat_break *items;        /* owned; compat_breaks_free */
+    size_t count;
+} compat_breaks;
+
+void compat_breaks_free(compat_breaks *b);
 
 /* Parse "backward", "forward", "full", "backward_transitive",
  * "forward_transitive", "full_transitive" or "none" (case-insensitive).
@@ -39,9 +60,18 @@ bool compat_mode_parse(const char *text, compat_mode *out);
 
 /* Compare the root schema `new_s` with `old_s` (both loaded and checked)
  * in the directions of `mode`, adding one error (and its note) per break
- * to `out`.  Returns the number of breaks.  Reads both schemas only. */
+ * to `out`, and each break to `breaks` when it is not NULL.  Returns the
+ * number of breaks.  Reads both schemas only.  When a rule breaks both
+ * directions and the mode checks both, the example is the backward one. */
 size_t compat_compare(const schema *old_s, const schema *new_s, compat_mode mode,
-                      diag_list *out);
+                      diag_list *out, compat_breaks *breaks);
+
+/* A random message of the top-level message or union `type` of s, as s's
+ * decoder accepts it: optional members there or not, nulls, every value
+ * drawn from the bounds of its constraints and between them.  `rng` is the
+ * state of a xorshift64 generator (not 0).  NULL when s has no such type.
+ * Caller frees. */
+char *compat_random_message(const schema *s, const char *type, uint64_t *rng);
 
 /* The `topicgen compat` command: argv[0] is "compat".  Exit status: 0
  * compatible, 4 not, 1 a schema has errors or the files are not versions

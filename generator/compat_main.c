@@ -39,7 +39,7 @@ enum { EXIT_OK = 0, EXIT_SCHEMA = 1, EXIT_USAGE = 2, EXIT_BREAKS = 4 };
 #define GIT_MAX_FILES 1000
 
 static const char compat_usage[] =
-    "usage: topicgen compat [--mode MODE] [-I DIR] OLD.yaml [OLDER.yaml...] NEW.yaml\n"
+    "usage: topicgen compat [--mode MODE] [--explain] [-I DIR] OLD.yaml [OLDER.yaml...] NEW.yaml\n"
     "\n"
     "Check that NEW.yaml is a compatible new version of OLD.yaml (see\n"
     "docs/evolution.md).  OLD may be git:REF:PATH (PATH from the repository's\n"
@@ -49,6 +49,8 @@ static const char compat_usage[] =
     "               (old consumers read new records), full (both),\n"
     "               backward_transitive, forward_transitive, full_transitive\n"
     "               (against every older version given, not only OLD), none\n"
+    "  --explain    after each break, a message the writer sends and the reader\n"
+    "               rejects\n"
     "  -I DIR       look for imported schemas in DIR too\n"
     "\n"
     "exit status: 0 compatible, 4 incompatible, 1 schema errors, 2 usage or I/O error\n";
@@ -73,7 +75,7 @@ static int compat_usage_error(const char *fmt, const char *arg)
 /* Returns -1 to go on, else an exit status. */
 static int parse_compat_args(int argc, char **argv, compat_opts *o)
 {
-    o->mode = (compat_mode){true, false, false};
+    o->mode = (compat_mode){true, false, false, false};
     o->mode_text = "backward";
     o->files = xcalloc((size_t)argc, sizeof *o->files);
     o->dirs = xcalloc((size_t)argc, sizeof *o->dirs);
@@ -86,11 +88,15 @@ static int parse_compat_args(int argc, char **argv, compat_opts *o)
             const char *m = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : NULL;
             if (!m || !*m)
                 return compat_usage_error("%s", "option '--mode' needs a mode");
+            bool explain = o->mode.explain;
             if (!compat_mode_parse(m, &o->mode))
                 return compat_usage_error("unknown mode '%s' (expected backward, forward, full, "
                                           "backward_transitive, forward_transitive, "
                                           "full_transitive or none)", m);
+            o->mode.explain = explain;
             o->mode_text = m;
+        } else if (strcmp(a, "--explain") == 0) {
+            o->mode.explain = true;
         } else if (strcmp(a, "-I") == 0) {
             if (i + 1 >= argc || !*argv[i + 1])
                 return compat_usage_error("option '%s' needs a directory", a);
@@ -367,7 +373,7 @@ int compat_main(int argc, char **argv)
         const schema *new_s = vs[o.n_files - 1].set->roots[0];
         size_t olds = o.mode.transitive ? o.n_files - 1 : 1;
         for (size_t i = 0; i < olds; i++)
-            breaks += compat_compare(vs[i].set->roots[0], new_s, o.mode, &d);
+            breaks += compat_compare(vs[i].set->roots[0], new_s, o.mode, &d, NULL);
         status = breaks ? EXIT_BREAKS : EXIT_OK;
     } else if (loaded) {
         status = EXIT_SCHEMA;

@@ -88,7 +88,7 @@ run "schema error" 1 a1.yaml broken.yaml && expect_in "schema error" err.txt \
 run "same file" 0 a1.yaml a1.yaml && expect_in "same file" out.txt \
     "a1.yaml: compatible with a1.yaml (mode backward)"
 run "--help" 0 --help && expect_in "--help" out.txt \
-    "usage: topicgen compat [--mode MODE] [-I DIR] OLD.yaml [OLDER.yaml...] NEW.yaml"
+    "usage: topicgen compat [--mode MODE] [--explain] [-I DIR] OLD.yaml [OLDER.yaml...] NEW.yaml"
 
 # ---- fields, presence, types, constraints, enums --------------------------------
 cat >old.yaml <<'EOF'
@@ -161,6 +161,9 @@ expect_in "forward" err.txt "new.yaml:11:3: error: [FIELD_REMOVED_REQUIRED] requ
 expect_in "forward" err.txt "old.yaml:20:7: note: the old definition (version 1)"
 run "full" 4 --mode full old.yaml new.yaml && expect_breaks "full" 10
 run "none" 0 --mode none old.yaml new.yaml
+run "--explain" 4 --explain --mode forward old.yaml new.yaml && expect_breaks "--explain" 6 &&
+    expect_in "--explain" err.txt "new.yaml:20:7: note: for example, the new schema (a new producer) writes this Order and the old schema rejects it: {\"id\":\"\",\"items\":[],\"method\":\"card\",\"note\":\"\",\"total\":-9223372036854775808,\"extra\":\"\"}" &&
+    expect_in "--explain" err.txt "new.yaml:5:26: note: for example, the new schema (a new producer) writes this Order and the old schema rejects it: {\"id\":\"\",\"items\":[],\"method\":\"cash\",\"note\":\"\",\"total\":0,\"extra\":\"\"}"
 
 # Safe changes: same ranges in a wider type, default <-> required, an
 # optional field added to an open message, int32 -> int64 read backward.
@@ -252,6 +255,10 @@ expect_in "union full" err.txt "u2.yaml:17:7: error: [UNION_VARIANT_ADDED] union
 expect_in "union full" err.txt "u2.yaml:12:3: error: [UNION_VARIANT_REMOVED] union 'Ev' lost variant \"b\": consumers on the new schema reject records old producers wrote; keep the variant (producers may stop sending it)"
 expect_in "union full" err.txt "u1.yaml:16:7: note: the old definition (version 1)"
 expect_breaks "union full" 8
+run "--explain, union" 4 --explain --mode full u1.yaml u2.yaml
+expect_in "--explain, union" err.txt "u2.yaml:7:7: note: for example, the old schema (an old producer) writes this Ev and the new schema rejects it: {\"kind\":\"a\",\"id\":\"\",\"v\":null}"
+if grep -q 'TOPIC_CHANGED' err.txt && [ "$(grep -c 'note: for example' err.txt)" -eq 7 ]; then pass; else
+    fail "--explain, union: 7 examples expected (none for TOPIC_CHANGED)"; fi
 
 # ---- transitive -------------------------------------------------------------------
 printf 'schema: s\nmessages:\n  M:\n    topic: t\n    fields:\n      a: { type: int32, min: 0, max: 10 }\n' >v1.yaml
