@@ -748,6 +748,8 @@ static void set_kafka(mu_node *m, const kafka_binding *k, const field_def *key)
     set_text(m, "dlq_topic_c", k->dlq_topic);
     set_text(m, "dlq_topic_comment", k->dlq_topic);
     set_fmt(m, "version", "%d", k->version);
+    set_fmt(m, "accepts_min", "%d", k->accepts_min);
+    set_fmt(m, "accepts_max", "%d", k->accepts_max);
     static const char *const tombstones_c[] = {
         [TOMBSTONES_SKIP] = "TG_TOMBSTONES_SKIP", [TOMBSTONES_HANDLE] = "TG_TOMBSTONES_HANDLE",
         [TOMBSTONES_DLQ] = "TG_TOMBSTONES_DLQ",

@@ -15,6 +15,8 @@
 #include <string.h>
 
 const model_var model_vars[] = {
+    {"accepts_max", TX_FIXED}, /* accepts_versions of a Kafka type (0: any) */
+    {"accepts_min", TX_FIXED},
     {"bounded", TX_FIXED}, /* messages and unions: the schema bounds the JSON size */
     {"c_name", TX_C_NAME}, /* <schema>_<Name>, and enum values' <schema>_<Enum>_<VALUE> */
     {"c_type", TX_C_CODE}, /* the C type of a field or value */

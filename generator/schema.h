@@ -116,6 +116,10 @@ typedef struct kafka_binding {
     bool dlq_set;               /* dlq_topic was written (else the default) */
     int version;
     tombstone_route tombstones; /* `tombstones:` (default skip) */
+    int accepts_min, accepts_max; /* `accepts_versions: N..M`: the writer versions
+                                   a consumer decodes (0: any); others are
+                                   dead-lettered (docs/evolution.md) */
+    diag_pos accepts_pos;
 } kafka_binding;
 
 typedef struct message_def {

@@ -86,6 +86,10 @@ void check_field_names(checker *C, message_def *m);
 /* A `version` attribute: 1 to INT32_MAX. */
 bool check_version(checker *C, const attr *a, int *out);
 
+/* An `accepts_versions` attribute: "N..M", "N.." (up to the newest) or "N",
+ * versions 1 to INT32_MAX, N <= M; *hi is INT32_MAX for "N..". */
+bool check_accepts_versions(checker *C, const attr *a, int *lo, int *hi);
+
 /* A `tombstones` attribute: skip, handle or dlq (the error names them). */
 bool check_tombstones(checker *C, const attr *a, tombstone_route *out);
 
