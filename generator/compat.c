@@ -126,9 +126,10 @@ static const rule rules[] = {
                                 "looser one (mode backward)"},
     [R_ENUM_VALUE_ADDED] = {"ENUM_VALUE_ADDED", false, true,
                             "release the value to every consumer before any producer sends it "
-                            "(mode backward), or do not add it"},
+                            "(mode backward), or give the old enum a 'fallback:' first"},
     [R_ENUM_VALUE_REMOVED] = {"ENUM_VALUE_REMOVED", true, false,
-                              "keep the value (producers may stop sending it)"},
+                              "keep the value (producers may stop sending it), or give the "
+                              "enum a 'fallback:'"},
     [R_UNION_VARIANT_ADDED] = {"UNION_VARIANT_ADDED", false, true,
                                "release the variant to every consumer before any producer "
                                "sends it (mode backward)"},
@@ -375,8 +376,10 @@ domain domain_of(const type_ref *t, const field_def *f)
         d.len_lo = 20, d.len_hi = 35;
     else if (t->kind == T_UUID)
         d.len_lo = d.len_hi = 36;
-    else if (t->kind == T_ENUM)
+    else if (t->kind == T_ENUM) {
         enum_lengths(t->enum_def, &d);
+        d.any_text = t->enum_def->has_fallback;
+    }
     if (!f)
         return d;
     if (is_int_kind(t->kind)) {
@@ -412,6 +415,9 @@ static bool accepts(const domain *r, const domain *w)
 {
     if (r->kind == T_JSON)
         return true; /* any valid JSON */
+    if (r->kind == T_ENUM && r->any_text)
+        return w->kind == T_STRING || w->kind == T_DECIMAL || w->kind == T_TIMESTAMP ||
+               w->kind == T_UUID || w->kind == T_BYTES || w->kind == T_ENUM;
     if (is_int_kind(r->kind) && is_int_kind(w->kind))
         return wide_cmp(r->lo, w->lo) <= 0 && wide_cmp(w->hi, r->hi) <= 0;
     if (r->kind == T_FLOAT64 && is_int_kind(w->kind))
@@ -600,7 +606,7 @@ static void compare_enum(cmp *c, const field_ctx *fc, diag_pos at, const enum_de
         for (size_t j = 0; j < o->n_values && !found; j++)
             found = strcmp(n->values[i].wire, o->values[j].wire) == 0;
         poke pk = {POKE_VALUE, "", 0};
-        if (!found)
+        if (!found && !o->has_fallback) /* else old readers read it as the fallback */
             report(c, R_ENUM_VALUE_ADDED, c->imported ? at : n->values[i].pos, fc->old_file,
                    o->pos, NULL, quoted_of(&pk, n->values[i].wire) ? &pk : NULL,
                    "enum '%s' gained value \"%s\" (used by %s)", name, n->values[i].wire,
@@ -611,7 +617,7 @@ static void compare_enum(cmp *c, const field_ctx *fc, diag_pos at, const enum_de
         for (size_t i = 0; i < n->n_values && !found; i++)
             found = strcmp(n->values[i].wire, o->values[j].wire) == 0;
         poke pk = {POKE_VALUE, "", 0};
-        if (!found)
+        if (!found && !n->has_fallback) /* else new readers read it as the fallback */
             report(c, R_ENUM_VALUE_REMOVED, c->imported ? at : n->pos, fc->old_file,
                    o->values[j].pos, quoted_of(&pk, o->values[j].wire) ? &pk : NULL, NULL,
                    "enum '%s' lost value \"%s\" (used by %s)", name, o->values[j].wire,

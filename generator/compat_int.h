@@ -28,6 +28,7 @@ typedef struct domain {
     wide lo, hi;             /* integer kinds */
     double dlo, dhi;         /* float64 (infinite: no bound) */
     uint64_t len_lo, len_hi; /* text, in code points (UINT64_MAX: no bound) */
+    bool any_text;           /* an enum with a fallback: reads every string */
 } domain;
 
 /* The domain of type t under the constraints of f (NULL: none). */

@@ -96,6 +96,9 @@ typedef struct enum_def {
     diag_pos pos;
     enum_value *values;
     size_t n_values;
+    bool has_fallback;          /* `fallback:` an unknown wire string decodes as
+                                   values[fallback] instead of failing */
+    size_t fallback;
 } enum_def;
 
 /* `tombstones:` where a consumer sends a record with a NULL value (the

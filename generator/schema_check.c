@@ -532,6 +532,21 @@ bool check_accepts_versions(checker *C, const attr *a, int *lo, int *hi)
     return true;
 }
 
+void check_enum_fallback(checker *C, enum_def *e, const attr *a)
+{
+    const char *text = attr_text(C, a, "fallback");
+    if (!text)
+        return;
+    for (size_t i = 0; i < e->n_values; i++)
+        if (strcmp(e->values[i].wire, text) == 0) {
+            e->has_fallback = true;
+            e->fallback = i;
+            return;
+        }
+    ERR(C, a->pos, "fallback '%s' of enum '%s' is not one of its wire strings (an unknown value "
+                   "decodes as the fallback, so it must be a value)", text, e->name);
+}
+
 bool check_tombstones(checker *C, const attr *a, tombstone_route *out)
 {
     static const char *const routes[] = {"skip", "handle", "dlq"}; /* tombstone_route order */

@@ -63,6 +63,9 @@ bool check_wire_name(checker *C, diag_pos at, const char *wire);
 void check_enum_value(checker *C, const enum_def *e, const char *name, diag_pos name_at,
                       const char *wire, diag_pos wire_at);
 
+/* An enum's `fallback:`: one of its wire strings (sets e->fallback). */
+void check_enum_fallback(checker *C, enum_def *e, const attr *a);
+
 /* A variant's C name (the tag, or its `name:`). */
 void check_variant_name(checker *C, diag_pos at, const char *name, const char *tag,
                         const char *message);

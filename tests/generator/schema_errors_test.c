@@ -155,8 +155,8 @@ static const test_case cases[] = {
      "    discriminator: k\n"
      "    variantz: {}\n"
      "    variants: {a: A}\n",
-     {F "4:5: error: unknown attribute 'valuez' for enum 'E' (expected values or description); "
-        "did you mean 'values'?",
+     {F "4:5: error: unknown attribute 'valuez' for enum 'E' (expected values, fallback or "
+        "description); did you mean 'values'?",
       F "9:5: error: unknown attribute 'colour' for message 'A' (expected fields, topic, key, "
         "version, accepts_versions, dlq_topic, tombstones, unknown_fields or description)",
       F "11:24: error: unknown attribute 'minimum' for field 'a' (expected type, items, values, "
@@ -851,6 +851,16 @@ static const test_case cases[] = {
         "did you mean "
         "'tombstones'?",
       F "21:17: error: tombstones must be 'skip', 'handle' or 'dlq', got 'Skip'"}},
+    /* an enum's fallback is one of its wire strings (not a C name) */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  E: {values: {A: a, OTHER: other}, fallback: OTHER}\n"
+     "  F: {values: {A: a}, fallback: a}\n"
+     "messages:\n"
+     "  M: {fields: {e: E, f: F}}\n",
+     {F "3:47: error: fallback 'OTHER' of enum 'E' is not one of its wire strings (an unknown "
+        "value decodes as the fallback, so it must be a value)"}},
     /* accepts_versions (docs/evolution.md): N..M, N.. or N, and the type's
      * own version inside it */
     {__LINE__,
