@@ -260,3 +260,67 @@ function(topicgen_generate)
   endif()
   target_link_libraries(${TG_TARGET} PUBLIC ${runtime})
 endfunction()
+
+# topicgen_check_compat(): a ctest that fails when a schema breaks the
+# readers of an older version of it (`topicgen compat`, docs/evolution.md).
+#
+#   topicgen_check_compat(SCHEMA <new.yaml>
+#                         AGAINST <old.yaml | git:REF:PATH>...  # the last release first
+#                         [MODE <mode>]           # backward (default), forward, full,
+#                                                 # *_transitive (against every AGAINST), none
+#                         [NAME <test>]           # default: compat_<schema file name>
+#                         [IMPORT_DIRS <dir>...]  # where `imports:` are looked for
+#                         [WORKING_DIRECTORY <dir>]) # where git: refs resolve;
+#                                                 # default: CMAKE_CURRENT_SOURCE_DIR
+#
+# It adds a test (not a build step: a break should fail CI, not stop a
+# developer's build), run by `ctest` like any other: it passes when the
+# schema is compatible (exit 0) and fails on a break (exit 4), a schema
+# error or a git ref that does not exist, printing each break with the
+# message that shows it (--explain).  `git:v1.2:schemas/x.yaml` reads the
+# file (and its imports) as tagged, so CI checks a pull request against the
+# last release without a copy of the old schema; the repository needs that
+# tag fetched (`git fetch --tags`; a shallow clone may not have it).
+function(topicgen_check_compat)
+  cmake_parse_arguments(TG "" "SCHEMA;MODE;NAME;WORKING_DIRECTORY" "AGAINST;IMPORT_DIRS"
+                        ${ARGN})
+  if(NOT TG_SCHEMA OR NOT TG_AGAINST)
+    message(FATAL_ERROR "topicgen_check_compat: SCHEMA and AGAINST are required")
+  endif()
+  if(TG_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "topicgen_check_compat: unknown arguments: ${TG_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT TG_MODE)
+    set(TG_MODE backward)
+  endif()
+  set(modes backward forward full backward_transitive forward_transitive full_transitive none)
+  string(TOLOWER "${TG_MODE}" TG_MODE)
+  if(NOT TG_MODE IN_LIST modes)
+    message(FATAL_ERROR "topicgen_check_compat: unknown MODE '${TG_MODE}' (expected one of ${modes})")
+  endif()
+  get_filename_component(schema "${TG_SCHEMA}" ABSOLUTE)
+  if(NOT TG_NAME)
+    get_filename_component(stem "${schema}" NAME_WE)
+    set(TG_NAME compat_${stem})
+  endif()
+  if(NOT TG_WORKING_DIRECTORY)
+    set(TG_WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
+  set(olds "")
+  foreach(old IN LISTS TG_AGAINST)
+    if(NOT old MATCHES "^git:")
+      get_filename_component(old "${old}" ABSOLUTE)
+    endif()
+    list(APPEND olds ${old})
+  endforeach()
+  set(args "")
+  foreach(dir IN LISTS TG_IMPORT_DIRS)
+    get_filename_component(dir "${dir}" ABSOLUTE)
+    list(APPEND args -I ${dir})
+  endforeach()
+  add_test(NAME ${TG_NAME}
+           COMMAND $<TARGET_FILE:topicgen::topicgen> compat --explain --mode ${TG_MODE} ${args}
+                   ${olds} ${schema}
+           WORKING_DIRECTORY ${TG_WORKING_DIRECTORY})
+  set_tests_properties(${TG_NAME} PROPERTIES TIMEOUT 60 LABELS compat)
+endfunction()

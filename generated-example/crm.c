@@ -1124,4 +1124,6 @@ const tg_message_desc crm_InboundMessage_desc = {
     .variant_names = crm_InboundMessage_variant_names,
     .n_variants = 3,
     .tombstones = TG_TOMBSTONES_SKIP,
+    .accepts_min = 0,
+    .accepts_max = 0,
 };

@@ -764,6 +764,8 @@ const tg_message_desc orders_OrderEvent_desc = {
     .encode = orders_OrderEvent_encode_any,
     .key = orders_OrderEvent_key,
     .tombstones = TG_TOMBSTONES_SKIP,
+    .accepts_min = 0,
+    .accepts_max = 0,
 };
 
 /* ---- Kafka binding of OrderTotal ---- */
@@ -797,4 +799,6 @@ const tg_message_desc orders_OrderTotal_desc = {
     .encode = orders_OrderTotal_encode_any,
     .key = orders_OrderTotal_key,
     .tombstones = TG_TOMBSTONES_SKIP,
+    .accepts_min = 0,
+    .accepts_max = 0,
 };

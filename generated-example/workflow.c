@@ -739,4 +739,6 @@ const tg_message_desc workflow_WorkflowEvent_desc = {
     .encode = workflow_WorkflowEvent_encode_any,
     .key = workflow_WorkflowEvent_key,
     .tombstones = TG_TOMBSTONES_SKIP,
+    .accepts_min = 0,
+    .accepts_max = 0,
 };

@@ -11,8 +11,10 @@
  * them with what is on disk.  --depfile writes which schema files the
  * outputs depend on, for build systems.  Exit status: 0 success,
  * 1 errors in a schema or template, 2 usage or I/O error, 3 --check found
- * stale or missing files.
+ * stale or missing files.  `topicgen compat ...` is the schema evolution
+ * check (compat_main.c; exit 4 when a version breaks another).
  */
+#include "compat.h"
 #include "diag.h"
 #include "model.h"
 #include "mustache.h"
@@ -51,6 +53,7 @@ typedef struct options {
 
 static const char usage_text[] =
     "usage: topicgen [options] SCHEMA.yaml...\n"
+    "       topicgen compat [--mode MODE] OLD.yaml [OLDER.yaml...] NEW.yaml\n"
     "\n"
     "Generate C message types, zero-allocation JSON codecs and translator\n"
     "stubs from topicgen schemas.\n"
@@ -335,6 +338,8 @@ static result generate(const options *o, template_set *ts, const schema *s, outp
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "compat") == 0)
+        return compat_main(argc - 1, argv + 1);
     options o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) {

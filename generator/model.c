@@ -329,12 +329,12 @@ static mu_node *value_defaults(void)
             set_bool(v, value_kind_flags[k], false);
     static const char *const optional_keys[] = {
         "int_lo", "int_hi", "uint_lo", "uint_hi", "type_c", "type_name", "wire_list_c",
-        "min_length", "max_length", "min", "max",
+        "min_length", "max_length", "min", "max", "fallback_c",
     };
     for (size_t i = 0; i < sizeof optional_keys / sizeof optional_keys[0]; i++)
         set_str(v, optional_keys[i], "");
     static const char *const checks[] = {
-        "has_uint_lo", "check_length", "check_range", "has_min", "has_max",
+        "has_uint_lo", "check_length", "check_range", "has_min", "has_max", "has_fallback",
     };
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
         set_bool(v, checks[i], false);
@@ -362,6 +362,12 @@ static mu_node *value_model(const type_ref *t, const field_def *f,
         cut_list(list);
         set_text(v, "wire_list_c", list);
         free(list);
+        const enum_def *e = t->enum_def;
+        if (e->has_fallback) { /* an unknown wire string reads as this value */
+            set_bool(v, "has_fallback", true);
+            set_fmt(v, "fallback_c", "%s_%s_%s", e->owner->name, e->name,
+                    e->values[e->fallback].name);
+        }
     }
     bool length_check = f && (f->has_min_length || f->has_max_length);
     if (length_check) {
@@ -748,6 +754,8 @@ static void set_kafka(mu_node *m, const kafka_binding *k, const field_def *key)
     set_text(m, "dlq_topic_c", k->dlq_topic);
     set_text(m, "dlq_topic_comment", k->dlq_topic);
     set_fmt(m, "version", "%d", k->version);
+    set_fmt(m, "accepts_min", "%d", k->accepts_min);
+    set_fmt(m, "accepts_max", "%d", k->accepts_max);
     static const char *const tombstones_c[] = {
         [TOMBSTONES_SKIP] = "TG_TOMBSTONES_SKIP", [TOMBSTONES_HANDLE] = "TG_TOMBSTONES_HANDLE",
         [TOMBSTONES_DLQ] = "TG_TOMBSTONES_DLQ",

@@ -15,6 +15,8 @@
 #include <string.h>
 
 const model_var model_vars[] = {
+    {"accepts_max", TX_FIXED}, /* accepts_versions of a Kafka type (0: any) */
+    {"accepts_min", TX_FIXED},
     {"bounded", TX_FIXED}, /* messages and unions: the schema bounds the JSON size */
     {"c_name", TX_C_NAME}, /* <schema>_<Name>, and enum values' <schema>_<Enum>_<VALUE> */
     {"c_type", TX_C_CODE}, /* the C type of a field or value */
@@ -39,6 +41,7 @@ const model_var model_vars[] = {
     {"elem", TX_STRUCT},
     {"entry_c", TX_C_NAME},
     {"enums", TX_STRUCT},
+    {"fallback_c", TX_C_NAME}, /* an enum's fallback value: <schema>_<Enum>_<VALUE> */
     {"fields", TX_STRUCT},
     {"fuzz_source", TX_C_NAME},
     {"fuzz_types", TX_STRUCT},
@@ -46,6 +49,7 @@ const model_var model_vars[] = {
     {"handler_types", TX_STRUCT}, /* messages whose handler type the Kafka header declares */
     {"has_default", TX_FIXED},
     {"has_doc", TX_FIXED},
+    {"has_fallback", TX_FIXED}, /* an enum value: an unknown string reads as fallback_c */
     {"has_key", TX_FIXED},
     {"has_max", TX_FIXED},
     {"has_min", TX_FIXED},

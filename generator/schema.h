@@ -96,6 +96,9 @@ typedef struct enum_def {
     diag_pos pos;
     enum_value *values;
     size_t n_values;
+    bool has_fallback;          /* `fallback:` an unknown wire string decodes as
+                                   values[fallback] instead of failing */
+    size_t fallback;
 } enum_def;
 
 /* `tombstones:` where a consumer sends a record with a NULL value (the
@@ -116,6 +119,10 @@ typedef struct kafka_binding {
     bool dlq_set;               /* dlq_topic was written (else the default) */
     int version;
     tombstone_route tombstones; /* `tombstones:` (default skip) */
+    int accepts_min, accepts_max; /* `accepts_versions: N..M`: the writer versions
+                                   a consumer decodes (0: any); others are
+                                   dead-lettered (docs/evolution.md) */
+    diag_pos accepts_pos;
 } kafka_binding;
 
 typedef struct message_def {

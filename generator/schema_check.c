@@ -486,6 +486,67 @@ bool check_version(checker *C, const attr *a, int *out)
     return true;
 }
 
+/* A version number at *p (digits only), advancing p; false when none or
+ * out of range. */
+static bool read_version_number(const char **p, int *out)
+{
+    uint64_t v = 0;
+    const char *s = *p;
+    while (*s >= '0' && *s <= '9' && v <= INT32_MAX)
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    if (s == *p || v < 1 || v > INT32_MAX || (**p == '0'))
+        return false;
+    *p = s;
+    *out = (int)v;
+    return true;
+}
+
+bool check_accepts_versions(checker *C, const attr *a, int *lo, int *hi)
+{
+    const char *text = attr_text(C, a, "accepts_versions");
+    if (!text)
+        return false;
+    const char *p = text;
+    int first = 0, last = 0;
+    bool ok = read_version_number(&p, &first);
+    if (ok && *p == '\0')
+        last = first;
+    else if (ok && strncmp(p, "..", 2) == 0 && p[2] == '\0')
+        last = INT32_MAX;
+    else if (ok && strncmp(p, "..", 2) == 0) {
+        p += 2;
+        ok = read_version_number(&p, &last) && *p == '\0';
+    } else
+        ok = false;
+    if (!ok) {
+        ERR(C, a->pos, "accepts_versions must be 'N..M' (e.g. 1..3), 'N..' or 'N' with versions "
+                       "from 1 to %d, got '%s'", INT32_MAX, text);
+        return false;
+    }
+    if (first > last) {
+        ERR(C, a->pos, "accepts_versions '%s' is empty: %d is above %d", text, first, last);
+        return false;
+    }
+    *lo = first;
+    *hi = last;
+    return true;
+}
+
+void check_enum_fallback(checker *C, enum_def *e, const attr *a)
+{
+    const char *text = attr_text(C, a, "fallback");
+    if (!text)
+        return;
+    for (size_t i = 0; i < e->n_values; i++)
+        if (strcmp(e->values[i].wire, text) == 0) {
+            e->has_fallback = true;
+            e->fallback = i;
+            return;
+        }
+    ERR(C, a->pos, "fallback '%s' of enum '%s' is not one of its wire strings (an unknown value "
+                   "decodes as the fallback, so it must be a value)", text, e->name);
+}
+
 bool check_tombstones(checker *C, const attr *a, tombstone_route *out)
 {
     static const char *const routes[] = {"skip", "handle", "dlq"}; /* tombstone_route order */
@@ -881,13 +942,28 @@ static void default_dlq(kafka_binding *k)
         k->dlq_topic = xasprintf("%s.dlq", k->topic);
 }
 
+/* A type's own version must be one it accepts: else its consumers would
+ * dead-letter what its producers write. */
+static void check_accepts_own(checker *C, const char *kind, const char *name,
+                              const kafka_binding *k)
+{
+    if (k->accepts_min && (k->version < k->accepts_min || k->version > k->accepts_max))
+        ERR(C, k->accepts_pos, "%s '%s' is version %d, outside its own accepts_versions: its "
+                               "consumers would dead-letter what its producers write",
+            kind, name, k->version);
+}
+
 void check_schema(checker *C)
 {
     schema *s = C->s;
-    for (size_t i = 0; i < s->n_messages; i++)
+    for (size_t i = 0; i < s->n_messages; i++) {
         default_dlq(&s->messages[i]->kafka);
-    for (size_t i = 0; i < s->n_unions; i++)
+        check_accepts_own(C, "message", s->messages[i]->name, &s->messages[i]->kafka);
+    }
+    for (size_t i = 0; i < s->n_unions; i++) {
         default_dlq(&s->unions[i]->kafka);
+        check_accepts_own(C, "union", s->unions[i]->name, &s->unions[i]->kafka);
+    }
     check_kafka_names(C);
     for (size_t i = 0; i < s->n_messages; i++)
         check_key_field(C, s->messages[i]);

@@ -63,6 +63,9 @@ bool check_wire_name(checker *C, diag_pos at, const char *wire);
 void check_enum_value(checker *C, const enum_def *e, const char *name, diag_pos name_at,
                       const char *wire, diag_pos wire_at);
 
+/* An enum's `fallback:`: one of its wire strings (sets e->fallback). */
+void check_enum_fallback(checker *C, enum_def *e, const attr *a);
+
 /* A variant's C name (the tag, or its `name:`). */
 void check_variant_name(checker *C, diag_pos at, const char *name, const char *tag,
                         const char *message);
@@ -85,6 +88,10 @@ void check_field_names(checker *C, message_def *m);
 
 /* A `version` attribute: 1 to INT32_MAX. */
 bool check_version(checker *C, const attr *a, int *out);
+
+/* An `accepts_versions` attribute: "N..M", "N.." (up to the newest) or "N",
+ * versions 1 to INT32_MAX, N <= M; *hi is INT32_MAX for "N..". */
+bool check_accepts_versions(checker *C, const attr *a, int *lo, int *hi);
 
 /* A `tombstones` attribute: skip, handle or dlq (the error names them). */
 bool check_tombstones(checker *C, const attr *a, tombstone_route *out);

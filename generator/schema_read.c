@@ -89,15 +89,15 @@ static diag_pos err_pos(const loader *L, struct fy_node *n)
 /* The names an attribute may have, where each is read. */
 static const char *const top_key_names[] = {
     "schema", "version", "description", "imports", "enums", "messages", "unions", NULL};
-static const char *const enum_attr_names[] = {"values", "description", NULL};
+static const char *const enum_attr_names[] = {"values", "fallback", "description", NULL};
 static const char *const message_attr_names[] = {
-    "fields",         "topic",       "key", "version", "dlq_topic", "tombstones",
-    "unknown_fields", "description", NULL};
+    "fields",         "topic",       "key", "version", "accepts_versions", "dlq_topic",
+    "tombstones",     "unknown_fields", "description", NULL};
 static const char *const field_attr_names[] = {
     "type", "items", "values", "optional", "nullable", "default", "min", "max", "min_length",
     "max_length", "min_items", "max_items", "wire_name", "description", NULL};
 static const char *const union_attr_names[] = {
-    "discriminator", "variants",   "topic",       "key", "version",
+    "discriminator", "variants",   "topic",       "key", "version", "accepts_versions",
     "dlq_topic",     "tombstones", "description", NULL};
 static const char *const variant_attr_names[] = {"message", "name", NULL};
 
@@ -360,6 +360,11 @@ static bool read_kafka_attr(loader *L, struct fy_node *key, struct fy_node *valu
         attr a = attr_of(L, value);
         (void)check_tombstones(&L->ck, &a, &k->tombstones);
         free(a.text);
+    } else if (scalar_is(key, "accepts_versions")) {
+        attr a = attr_of(L, value);
+        k->accepts_pos = a.pos;
+        (void)check_accepts_versions(&L->ck, &a, &k->accepts_min, &k->accepts_max);
+        free(a.text);
     } else {
         return false;
     }
@@ -385,7 +390,8 @@ static void read_message_attr(loader *L, struct fy_node *key, struct fy_node *va
         char *name = scalar_dup(L, key, "attribute name"), hint[HINT_MAX];
         if (name)
             ERR(L, key, "unknown attribute '%s' for message '%s' (expected fields, topic, key, "
-                        "version, dlq_topic, tombstones, unknown_fields or description)%s",
+                        "version, accepts_versions, dlq_topic, tombstones, unknown_fields or "
+                        "description)%s",
                 name, m->name, hint_among(hint, name, message_attr_names));
         free(name);
     }
@@ -393,6 +399,7 @@ static void read_message_attr(loader *L, struct fy_node *key, struct fy_node *va
 
 typedef struct enum_ctx {
     enum_def *e;
+    attr fallback;              /* `fallback:`, checked once the values are read */
 } enum_ctx;
 
 static void read_enum_value(loader *L, struct fy_node *key, struct fy_node *value, void *ctx)
@@ -420,10 +427,14 @@ static void read_enum_attr(loader *L, struct fy_node *key, struct fy_node *value
     } else if (scalar_is(key, "description")) {
         free(e->description);
         e->description = scalar_dup(L, value, "description");
+    } else if (scalar_is(key, "fallback")) {
+        free(((enum_ctx *)ctx)->fallback.text);
+        ((enum_ctx *)ctx)->fallback = attr_of(L, value);
     } else {
         char *name = scalar_dup(L, key, "attribute name"), hint[HINT_MAX];
         if (name)
-            ERR(L, key, "unknown attribute '%s' for enum '%s' (expected values or description)%s",
+            ERR(L, key, "unknown attribute '%s' for enum '%s' (expected values, fallback or "
+                        "description)%s",
                 name, e->name, hint_among(hint, name, enum_attr_names));
         free(name);
     }
@@ -492,7 +503,8 @@ static void read_union_attr(loader *L, struct fy_node *key, struct fy_node *valu
         char *name = scalar_dup(L, key, "attribute name"), hint[HINT_MAX];
         if (name)
             ERR(L, key, "unknown attribute '%s' for union '%s' (expected discriminator, variants, "
-                        "topic, key, version, dlq_topic, tombstones or description)%s",
+                        "topic, key, version, accepts_versions, dlq_topic, tombstones or "
+                        "description)%s",
                 name, u->name, hint_among(hint, name, union_attr_names));
         free(name);
     }
@@ -560,9 +572,12 @@ static void define_enum(loader *L, struct fy_node *key, struct fy_node *value, v
     for (size_t i = 0; i < L->ck.s->n_enums; i++) {
         enum_def *e = L->ck.s->enums[i];
         if (e->pos.line == p.line && e->pos.col == p.col) {
-            enum_ctx c = {e};
+            enum_ctx c = {e, {0}};
             if (for_each_pair(L, value, "an enum", read_enum_attr, &c) && !e->values)
                 ERR(L, key, "enum '%s' has no values", e->name);
+            else if (c.fallback.present)
+                check_enum_fallback(&L->ck, e, &c.fallback);
+            free(c.fallback.text);
             return;
         }
     }

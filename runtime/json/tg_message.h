@@ -61,6 +61,9 @@ typedef struct tg_message_desc {
     const char *const *variant_names; /* n_variants names, for logs and DLQ reasons      */
     size_t n_variants;         /* number of union variants, 0 for plain messages          */
     int tombstones;            /* a tg_tombstones: the route of a NULL value               */
+    int accepts_min, accepts_max; /* the writer versions (tg-schema-version) a consumer
+                                  decodes, schema attribute accepts_versions; 0: any.
+                                  A record without the header counts as version 1  */
 } tg_message_desc;
 
 #ifdef __cplusplus

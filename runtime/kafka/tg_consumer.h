@@ -139,6 +139,9 @@ typedef struct tg_msg_meta {
                                         call (NULL in batch mode): write it with
                                         tg_reject_reason, not directly        */
     size_t reason_cap;
+    int schema_version;              /* the record's tg-schema-version header: 1
+                                        when it has none, 0 when it is not a
+                                        version (1 to 2147483647)            */
 } tg_msg_meta;
 
 /* Set the dead-letter reason (header tg-dlq-reason) for the message of this

@@ -7,6 +7,7 @@
 #include "tg_handle_int.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,24 @@ void tg_record_of(tg_record *r, const rd_kafka_message_t *m, const char *topic)
     r->raw = m;
 }
 
+/* The record's tg-schema-version (docs/evolution.md): 1 without the header,
+ * 0 when it is not a decimal version from 1 to INT32_MAX. */
+static int record_version(const tg_msg_meta *meta)
+{
+    const void *v = NULL;
+    size_t n = 0;
+    if (!tg_meta_header(meta, "tg-schema-version", &v, &n))
+        return 1;
+    const char *s = v;
+    long long version = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s || s[i] < '0' || s[i] > '9' || (i == 0 && s[i] == '0') || version > INT32_MAX)
+            return 0;
+        version = version * 10 + (s[i] - '0');
+    }
+    return n && version <= INT32_MAX ? (int)version : 0;
+}
+
 void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attempt,
                     tg_msg_meta *meta)
 {
@@ -110,6 +129,7 @@ void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attem
     meta->variant = -1;
     meta->desc = desc;
     meta->raw = rec->raw;
+    meta->schema_version = record_version(meta);
 }
 
 /* ---- tombstones: records with a NULL value ------------------------------ */
@@ -210,12 +230,46 @@ static void printable(char *out, size_t cap, const void *v, size_t n)
     out[k] = '\0';
 }
 
+/* Is the record's version one the consumer's type accepts (accepts_versions)? */
+static bool version_accepted(const tg_msg_meta *meta, char *reason, size_t rcap)
+{
+    const tg_message_desc *d = meta->desc;
+    if (!d || d->accepts_min <= 0)
+        return true;
+    if (meta->schema_version >= d->accepts_min && meta->schema_version <= d->accepts_max)
+        return true;
+    char accepted[32];
+    if (d->accepts_max == INT32_MAX)
+        (void)snprintf(accepted, sizeof accepted, "%d..", d->accepts_min);
+    else
+        (void)snprintf(accepted, sizeof accepted, "%d..%d", d->accepts_min, d->accepts_max);
+    if (meta->schema_version == 0) {
+        const void *v = NULL;
+        size_t n = 0;
+        char got[72];
+        (void)tg_meta_header(meta, "tg-schema-version", &v, &n);
+        printable(got, sizeof got, v, n);
+        (void)snprintf(reason, rcap, "schema version: record has tg-schema-version '%s', not a "
+                       "version; this consumer (%s.%s version %d) accepts %s", got,
+                       d->schema ? d->schema : "?", d->name ? d->name : "?", d->version,
+                       accepted);
+    } else {
+        (void)snprintf(reason, rcap, "schema version: record is version %d, this consumer "
+                       "(%s.%s version %d) accepts %s", meta->schema_version,
+                       d->schema ? d->schema : "?", d->name ? d->name : "?", d->version,
+                       accepted);
+    }
+    return false;
+}
+
 bool tg_handle_schema(const tg_msg_meta *meta, int policy, char *reason, size_t rcap)
 {
     const tg_message_desc *d = meta->desc;
     const void *v = NULL;
     size_t n = 0;
     char got[72];
+    if (!version_accepted(meta, reason, rcap))
+        return false;
     if (policy == TG_SCHEMA_OFF || !d || !d->schema || !d->name)
         return true;
     if (!tg_meta_header(meta, "tg-schema", &v, &n)) {

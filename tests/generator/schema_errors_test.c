@@ -155,15 +155,16 @@ static const test_case cases[] = {
      "    discriminator: k\n"
      "    variantz: {}\n"
      "    variants: {a: A}\n",
-     {F "4:5: error: unknown attribute 'valuez' for enum 'E' (expected values or description); "
-        "did you mean 'values'?",
+     {F "4:5: error: unknown attribute 'valuez' for enum 'E' (expected values, fallback or "
+        "description); did you mean 'values'?",
       F "9:5: error: unknown attribute 'colour' for message 'A' (expected fields, topic, key, "
-        "version, dlq_topic, tombstones, unknown_fields or description)",
+        "version, accepts_versions, dlq_topic, tombstones, unknown_fields or description)",
       F "11:24: error: unknown attribute 'minimum' for field 'a' (expected type, items, values, "
         "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
         "wire_name or description)",
       F "15:5: error: unknown attribute 'variantz' for union 'U' (expected discriminator, "
-        "variants, topic, key, version, dlq_topic, tombstones or description); did you mean "
+        "variants, topic, key, version, accepts_versions, dlq_topic, tombstones or description); "
+        "did you mean "
         "'variants'?"}},
     {__LINE__,
      "schema: t\n"
@@ -173,7 +174,7 @@ static const test_case cases[] = {
      "    fields:\n"
      "      a: {type: int32, optinal: true, max_lenght: 3, wirename: b}\n",
      {F "4:5: error: unknown attribute 'topik' for message 'A' (expected fields, topic, key, "
-        "version, dlq_topic, tombstones, unknown_fields or description); did you mean 'topic'?",
+        "version, accepts_versions, dlq_topic, tombstones, unknown_fields or description); did you mean 'topic'?",
       F "6:24: error: unknown attribute 'optinal' for field 'a' (expected type, items, values, "
         "optional, nullable, default, min, max, min_length, max_length, min_items, max_items, "
         "wire_name or description); did you mean 'optional'?",
@@ -846,9 +847,42 @@ static const test_case cases[] = {
       /* a sequence is located by its first entry */
       F "10:18: error: tombstones must be a scalar",
       F "15:5: error: unknown attribute 'tombstonez' for message 'C' (expected fields, topic, "
-        "key, version, dlq_topic, tombstones, unknown_fields or description); did you mean "
+        "key, version, accepts_versions, dlq_topic, tombstones, unknown_fields or description); "
+        "did you mean "
         "'tombstones'?",
       F "21:17: error: tombstones must be 'skip', 'handle' or 'dlq', got 'Skip'"}},
+    /* an enum's fallback is one of its wire strings (not a C name) */
+    {__LINE__,
+     "schema: t\n"
+     "enums:\n"
+     "  E: {values: {A: a, OTHER: other}, fallback: OTHER}\n"
+     "  F: {values: {A: a}, fallback: a}\n"
+     "messages:\n"
+     "  M: {fields: {e: E, f: F}}\n",
+     {F "3:47: error: fallback 'OTHER' of enum 'E' is not one of its wire strings (an unknown "
+        "value decodes as the fallback, so it must be a value)"}},
+    /* accepts_versions (docs/evolution.md): N..M, N.. or N, and the type's
+     * own version inside it */
+    {__LINE__,
+     "schema: t\n"
+     "version: 3\n"
+     "messages:\n"
+     "  A: {topic: a, accepts_versions: 2..1, fields: {x: int32}}\n"
+     "  B: {topic: b, accepts_versions: 1-3, fields: {x: int32}}\n"
+     "  C: {topic: c, accepts_versions: 1..2, fields: {x: int32}}\n"
+     "  D: {topic: d, accepts_versions: 0.., fields: {x: int32}}\n"
+     "  E: {topic: e, accepts_versions: 2.., version: 4, fields: {x: int32}}\n"
+     "unions:\n"
+     "  U: {topic: u, accepts_versions: 4, discriminator: k, variants: {a: A}}\n",
+     {F "4:35: error: accepts_versions '2..1' is empty: 2 is above 1",
+      F "5:35: error: accepts_versions must be 'N..M' (e.g. 1..3), 'N..' or 'N' with versions "
+        "from 1 to 2147483647, got '1-3'",
+      F "7:35: error: accepts_versions must be 'N..M' (e.g. 1..3), 'N..' or 'N' with versions "
+        "from 1 to 2147483647, got '0..'",
+      F "6:35: error: message 'C' is version 3, outside its own accepts_versions: its consumers "
+        "would dead-letter what its producers write",
+      F "10:35: error: union 'U' is version 3, outside its own accepts_versions: its consumers "
+        "would dead-letter what its producers write"}},
     {__LINE__,
      "schema: t\n"
      "messages:\n"

@@ -36,11 +36,11 @@
 
 static const tg_message_desc foreign_desc = {
     "billing", "Invoice", 1, "billing.invoices", NULL, sizeof(kt_msg), 0,
-    NULL, NULL, NULL, NULL, NULL, 0, TG_TOMBSTONES_SKIP,
+    NULL, NULL, NULL, NULL, NULL, 0, TG_TOMBSTONES_SKIP, 0, 0,
 };
 static const tg_message_desc other_desc = {
     "kt", "Other", 1, "kt.other", NULL, sizeof(kt_msg), 0, NULL, NULL, NULL, NULL, NULL, 0,
-    TG_TOMBSTONES_SKIP,
+    TG_TOMBSTONES_SKIP, 0, 0,
 };
 
 typedef struct seen {

@@ -137,12 +137,12 @@ static const char *const kt_variant_names[] = { "A", "B" };
 
 const tg_message_desc kt_msg_desc = {
     "kt", "Msg", 3, "kt.msg", NULL, sizeof(kt_msg), 0,
-    kt_decode, kt_encode, kt_key, NULL, NULL, 0, TG_TOMBSTONES_SKIP,
+    kt_decode, kt_encode, kt_key, NULL, NULL, 0, TG_TOMBSTONES_SKIP, 0, 0,
 };
 
 const tg_message_desc kt_union_desc = {
     "kt", "Union", 1, "kt.union", NULL, sizeof(kt_msg), 0,
-    kt_decode, kt_encode, kt_key, kt_variant, kt_variant_names, 2, TG_TOMBSTONES_SKIP,
+    kt_decode, kt_encode, kt_key, kt_variant, kt_variant_names, 2, TG_TOMBSTONES_SKIP, 0, 0,
 };
 
 int64_t kt_parse_id(const void *json, size_t len)
