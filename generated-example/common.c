@@ -214,3 +214,7 @@ tg_json_code common_CustomerIdentity_encode(const common_CustomerIdentity *msg, 
     common_CustomerIdentity_write(&w, msg);
     return tg_codec_encode_end(&w, len);
 }
+
+const tg_message_desc *const common_descriptors[] = {
+    NULL,
+};

@@ -72,6 +72,11 @@ bool common_CustomerIdentity_read(tg_json_reader *r, common_CustomerIdentity *ou
 void common_CustomerIdentity_write_members(tg_json_writer *w, const common_CustomerIdentity *in, char *sep);
 void common_CustomerIdentity_write(tg_json_writer *w, const common_CustomerIdentity *in);
 
+/* Every Kafka-bound message and union of this schema (those with a topic), in
+ * schema order, then NULL: for tools that handle any of them by topic or by
+ * tg-schema name (topicgen-cat, docs/tools.md). */
+extern const tg_message_desc *const common_descriptors[];
+
 #ifdef __cplusplus
 }
 #endif

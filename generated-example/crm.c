@@ -1127,3 +1127,8 @@ const tg_message_desc crm_InboundMessage_desc = {
     .accepts_min = 0,
     .accepts_max = 0,
 };
+
+const tg_message_desc *const crm_descriptors[] = {
+    &crm_InboundMessage_desc,
+    NULL,
+};

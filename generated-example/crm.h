@@ -179,6 +179,11 @@ void crm_InboundMessage_write(tg_json_writer *w, const crm_InboundMessage *in);
  * "crm.inbound.dlq", schema version 1, key field customer_id. */
 extern const tg_message_desc crm_InboundMessage_desc;
 
+/* Every Kafka-bound message and union of this schema (those with a topic), in
+ * schema order, then NULL: for tools that handle any of them by topic or by
+ * tg-schema name (topicgen-cat, docs/tools.md). */
+extern const tg_message_desc *const crm_descriptors[];
+
 #ifdef __cplusplus
 }
 #endif

@@ -802,3 +802,9 @@ const tg_message_desc orders_OrderTotal_desc = {
     .accepts_min = 0,
     .accepts_max = 0,
 };
+
+const tg_message_desc *const orders_descriptors[] = {
+    &orders_OrderEvent_desc,
+    &orders_OrderTotal_desc,
+    NULL,
+};

@@ -138,6 +138,11 @@ extern const tg_message_desc orders_OrderEvent_desc;
  * "orders.totals.dlq", schema version 1, key field order_id. */
 extern const tg_message_desc orders_OrderTotal_desc;
 
+/* Every Kafka-bound message and union of this schema (those with a topic), in
+ * schema order, then NULL: for tools that handle any of them by topic or by
+ * tg-schema name (topicgen-cat, docs/tools.md). */
+extern const tg_message_desc *const orders_descriptors[];
+
 #ifdef __cplusplus
 }
 #endif

@@ -742,3 +742,8 @@ const tg_message_desc workflow_WorkflowEvent_desc = {
     .accepts_min = 0,
     .accepts_max = 0,
 };
+
+const tg_message_desc *const workflow_descriptors[] = {
+    &workflow_WorkflowEvent_desc,
+    NULL,
+};

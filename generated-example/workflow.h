@@ -149,6 +149,11 @@ void workflow_WorkflowEvent_write(tg_json_writer *w, const workflow_WorkflowEven
  * "workflow-events.dlq", schema version 1, key field workflow_id. */
 extern const tg_message_desc workflow_WorkflowEvent_desc;
 
+/* Every Kafka-bound message and union of this schema (those with a topic), in
+ * schema order, then NULL: for tools that handle any of them by topic or by
+ * tg-schema name (topicgen-cat, docs/tools.md). */
+extern const tg_message_desc *const workflow_descriptors[];
+
 #ifdef __cplusplus
 }
 #endif
