@@ -65,7 +65,8 @@ void tg_codec_vec_grow_(tg_json_reader *r, tg_codec_vec *v, size_t size, size_t 
 
 tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key)
 {
-    if (key.len == 0 || (key.ptr >= r->begin && key.ptr + key.len <= r->end))
+    if (key.len == 0 || (key.ptr >= r->begin && key.ptr + key.len <= r->end) ||
+        key.ptr == r->key_in_arena) /* decoded into the arena by object_next */
         return key;
     char *copy = r->arena ? tg_arena_alloc(r->arena, key.len, 1) : NULL;
     if (!copy) {

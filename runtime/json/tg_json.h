@@ -53,8 +53,12 @@ extern "C" {
 #define TG_JSON_MAX_KEYS 1024
 #endif
 
-/* Bytes for keys that contain escapes (decoded copies, kept while their
- * object is open); exceeding it is TG_JSON_E_LIMIT. */
+/* Bytes for the decoded copy of the key just read, when it has escapes and
+ * tg_json_object_next_known returns it (only matched against a schema's
+ * names), or tg_json_object_next's arena refused it (measuring).  Not a
+ * limit: a longer key is handed back as written (no schema names one), and
+ * duplicate checks and error paths decode keys as written, whatever their
+ * spelling. */
 #ifndef TG_JSON_KEY_SCRATCH
 #define TG_JSON_KEY_SCRATCH 2048
 #endif
@@ -131,18 +135,22 @@ size_t tg_json_error_format(const tg_json_error *e, char *buf, size_t cap);
 
 /* One level of the path: an object key or an array index. */
 typedef struct tg_json_path_seg {
-    tg_str key;            /* kind 1: the (unescaped) key                  */
+    tg_str key;            /* kind 1: the key as written in the input (escaped
+                              when flags has TG_JSON_SEG_KEY_ESCAPED_)     */
     uint32_t index;        /* kind 2: the array index (saturates)          */
     uint16_t kind;         /* 0: nothing read yet, 1: key, 2: index        */
     uint16_t flags;        /* private: object/array, first member read     */
     uint32_t key_mark;     /* private: first dup-table entry of this level */
-    uint32_t scratch_mark; /* private: key scratch top at level entry      */
 } tg_json_path_seg;
+
+/* private: path_seg.flags bit: the key has escapes (error paths decode it) */
+#define TG_JSON_SEG_KEY_ESCAPED_ 8u
 
 /* private: one remembered key of an open object */
 typedef struct tg_json_key_entry_ {
-    const char *ptr;
-    uint32_t len;
+    const char *ptr;  /* the key as written in the input (raw_len bytes)  */
+    uint32_t len;     /* decoded length (== raw_len: no escapes)          */
+    uint32_t raw_len;
     uint32_t hash;
     uint32_t slot;
 } tg_json_key_entry_;
@@ -164,8 +172,9 @@ typedef struct tg_json_reader {
     size_t error_count;      /* errors recorded (kept + dropped)            */
     size_t arena_offset;     /* where the first refused allocation was      */
     unsigned nkeys;          /* entries in use in keys[]                    */
-    size_t scratch_top;      /* bytes in use in scratch[]                   */
     const char *key_quote;   /* opening quote of the last key read          */
+    size_t key_raw_len, key_len; /* its length as written and decoded       */
+    const char *key_in_arena; /* its decoded copy in the arena, or NULL      */
     tg_arena no_arena;       /* stands in (cap 0, measuring) for arena NULL */
     tg_json_key_entry_ keys[TG_JSON_MAX_KEYS];
     uint16_t slots[2 * TG_JSON_MAX_KEYS]; /* hash table: entry index + 1    */
@@ -196,9 +205,11 @@ static inline size_t tg_json_error_count(const tg_json_reader *r) { return r->er
 bool tg_json_object_begin(tg_json_reader *r);
 
 /* Next member of the current object.  1: a key was read (unescaped; a view
- * into the input or, when it had escapes, into the reader's scratch, valid
- * until the object ends) and ':' consumed: the caller must now consume the
- * value (read_* or skip_*).  0: '}' consumed, the object is left.  -1: error.
+ * into the input or, when it had escapes, a copy in the arena, valid as long
+ * as the arena's values; when the arena refused the copy, in the reader's
+ * scratch until the next key is read, or as written when longer than
+ * TG_JSON_KEY_SCRATCH: the decode then ends in TG_JSON_E_ARENA anyway) and
+ * ':' consumed: the caller must now consume the value (read_* or skip_*).  0: '}' consumed, the object is left.  -1: error.
  * Rejects trailing commas and duplicate keys (fatal). */
 int tg_json_object_next(tg_json_reader *r, tg_str *key);
 
@@ -210,7 +221,10 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key);
  * `expect` (may be NULL) is the member the caller expects next, a name with
  * no '"', '\\' or byte < 0x20: when the key's bytes are exactly that name,
  * 2 is returned (the key is not scanned a second time).  Keys the schema
- * knows are not counted against TG_JSON_MAX_KEYS: the seen bits bound them. */
+ * knows are not counted against TG_JSON_MAX_KEYS: the seen bits bound them.
+ * A key with escapes is decoded into the reader's scratch (valid until the
+ * next key is read; no arena is used), or returned as written when it is
+ * longer than TG_JSON_KEY_SCRATCH. */
 int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect);
 
 /* Remember `key` (just returned by tg_json_object_next_known) for the

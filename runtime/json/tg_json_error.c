@@ -42,17 +42,20 @@ static void put(pathbuf *b, const char *s, size_t n)
     b->len += n;
 }
 
+static bool is_ident_byte(char c, bool first)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+           (!first && c >= '0' && c <= '9');
+}
+
 static bool is_ident(tg_str k)
 {
     size_t i;
     if (k.len == 0)
         return false;
-    for (i = 0; i < k.len; i++) {
-        char c = k.ptr[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9')))
+    for (i = 0; i < k.len; i++)
+        if (!is_ident_byte(k.ptr[i], i == 0))
             return false;
-    }
     return true;
 }
 
@@ -82,11 +85,12 @@ static int excerpt_escape(const unsigned char *p, size_t n, char *esc, size_t ca
     return 0;
 }
 
-/* ".key" for identifiers, else ["key"] escaped as excerpts are. */
-static void put_key(pathbuf *b, tg_str k)
+/* ".key" for identifiers (ident: is_ident of the whole key), else ["key"]
+ * escaped as excerpts are. */
+static void put_key_as(pathbuf *b, tg_str k, bool ident)
 {
     const unsigned char *p = (const unsigned char *)k.ptr, *end = p + k.len;
-    if (is_ident(k)) {
+    if (ident) {
         put(b, ".", 1);
         put(b, k.ptr, k.len);
         return;
@@ -102,6 +106,27 @@ static void put_key(pathbuf *b, tg_str k)
     put(b, "\"]", 2);
 }
 
+static void put_key(pathbuf *b, tg_str k) { put_key_as(b, k, is_ident(k)); }
+
+/* A key as written with escapes: decoded, as much as the path can show
+ * (every byte takes at least one place), judged as a whole. */
+static void put_escaped_key(pathbuf *b, tg_str written)
+{
+    char dec[TG_JSON_PATH_MAX + 4];
+    tg_text_unescaper u;
+    size_t n = 0;
+    bool ident_rest = true;
+    int c;
+    tg_text_unescaper_init(&u, written.ptr, written.len);
+    while ((c = tg_text_unescaper_next(&u)) >= 0) {
+        if (n < sizeof dec)
+            dec[n++] = (char)c;
+        else
+            ident_rest = ident_rest && is_ident_byte((char)c, false);
+    }
+    put_key_as(b, (tg_str){dec, n}, ident_rest && is_ident((tg_str){dec, n}));
+}
+
 static void format_path(const tg_json_reader *r, const char *field, char *out)
 {
     pathbuf b = {out, 0, TG_JSON_PATH_MAX - 1, false};
@@ -110,7 +135,9 @@ static void format_path(const tg_json_reader *r, const char *field, char *out)
     put(&b, "$", 1);
     for (i = 0; i < r->depth && !b.cut; i++) {
         const tg_json_path_seg *s = &r->path[i];
-        if (s->kind == 1) {
+        if (s->kind == 1 && (s->flags & TG_JSON_SEG_KEY_ESCAPED_)) {
+            put_escaped_key(&b, s->key);
+        } else if (s->kind == 1) {
             put_key(&b, s->key);
         } else if (s->kind == 2) {
             char idx[16];

@@ -18,8 +18,14 @@
  * undoing linear-probing inserts in reverse order restores the table
  * exactly, so no tombstones are needed.  Expected cost is O(1) per key; the
  * worst case (all hashes equal) is O(TG_JSON_MAX_KEYS) per key, so the whole
- * input costs at most O(n * TG_JSON_MAX_KEYS).  More than TG_JSON_MAX_KEYS keys open at once, or
- * more than TG_JSON_KEY_SCRATCH bytes of escaped keys, is TG_JSON_E_LIMIT.
+ * input costs at most O(n * TG_JSON_MAX_KEYS).  More than TG_JSON_MAX_KEYS keys open at once is
+ * TG_JSON_E_LIMIT.  Entries and path segments point at keys as written in
+ * the input; a key with escapes is compared, hashed and shown by decoding it
+ * as it is read (tg_text_unescaper), so its spelling changes no limit: keys
+ * as Python's json.dumps writes them (\uXXXX for every non-ASCII character)
+ * are accepted whenever the raw UTF-8 would be.  The decoded copy callers get
+ * goes into the arena (tg_json_object_next) or the reader's one-key scratch
+ * (tg_json_object_next_known: only matched against the schema's names).
  *
  * Workload: small to medium messages (hundreds of bytes to a few MB), mostly
  * ASCII, compact or pretty-printed.  Strings are scanned 16 bytes at a time
@@ -165,24 +171,6 @@ static bool literal(tg_json_reader *r, const char *p, const char *lit, size_t n)
     return fail_value(r, p);
 }
 
-static int hex4(const char *p)
-{
-    int i, v = 0;
-    for (i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v |= c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v |= c - 'A' + 10;
-        else
-            return -1;
-    }
-    return v;
-}
-
 static size_t utf8_len(unsigned cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
 
 /* ---- strings ------------------------------------------------------------ */
@@ -212,12 +200,12 @@ static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
         return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape: '\\' before byte 0x%02X",
                     (unsigned)(unsigned char)p[1]), 0;
     }
-    if (end - p < 6 || (u = hex4(p + 2)) < 0)
+    if (end - p < 6 || (u = tg_text_hex4(p + 2)) < 0)
         return fail(r, p, TG_JSON_E_SYNTAX, "invalid \\u escape (expected 4 hex digits)"), 0;
     if (u >= 0xDC00 && u <= 0xDFFF)
         return fail(r, p, TG_JSON_E_UTF8, "lone surrogate \\u%.4s", p + 2), 0;
     if (u >= 0xD800 && u <= 0xDBFF) {
-        if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = hex4(p + 8)) < 0 ||
+        if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = tg_text_hex4(p + 8)) < 0 ||
             lo < 0xDC00 || lo > 0xDFFF)
             return fail(r, p, TG_JSON_E_UTF8, "lone surrogate \\u%.4s", p + 2), 0;
         *cp = 0x10000 + (((unsigned)u - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
@@ -322,45 +310,14 @@ static void unescape(const char *p, const char *e, char *out)
 {
     while (p < e) {
         const char *bs = memchr(p, '\\', (size_t)(e - p));
-        size_t run = (size_t)((bs ? bs : e) - p);
-        unsigned cp;
+        size_t run = (size_t)((bs ? bs : e) - p), span;
         memcpy(out, p, run);
         out += run;
         p += run;
         if (!bs)
             break;
-        switch (p[1]) {
-        case 'b': cp = '\b'; break;
-        case 'f': cp = '\f'; break;
-        case 'n': cp = '\n'; break;
-        case 'r': cp = '\r'; break;
-        case 't': cp = '\t'; break;
-        case 'u': cp = (unsigned)hex4(p + 2); break;
-        default: cp = (unsigned char)p[1]; break;
-        }
-        if (p[1] != 'u') {
-            p += 2;
-        } else if (cp >= 0xD800 && cp <= 0xDBFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)hex4(p + 8) - 0xDC00);
-            p += 12;
-        } else {
-            p += 6;
-        }
-        if (cp < 0x80) {
-            *out++ = (char)cp;
-        } else if (cp < 0x800) {
-            *out++ = (char)(0xC0 | cp >> 6);
-            *out++ = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *out++ = (char)(0xE0 | cp >> 12);
-            *out++ = (char)(0x80 | (cp >> 6 & 0x3F));
-            *out++ = (char)(0x80 | (cp & 0x3F));
-        } else {
-            *out++ = (char)(0xF0 | cp >> 18);
-            *out++ = (char)(0x80 | (cp >> 12 & 0x3F));
-            *out++ = (char)(0x80 | (cp >> 6 & 0x3F));
-            *out++ = (char)(0x80 | (cp & 0x3F));
-        }
+        out += tg_text_unescape_one(p, out, &span);
+        p += span;
     }
 }
 
@@ -376,7 +333,6 @@ static bool push(tg_json_reader *r, const char *p, bool object)
     s->index = 0;
     s->flags = object ? LV_OBJECT : 0;
     s->key_mark = r->nkeys;
-    s->scratch_mark = (uint32_t)r->scratch_top;
     r->cur = p + 1;
     return true;
 }
@@ -390,8 +346,18 @@ static void pop(tg_json_reader *r)
         for (k = r->nkeys; k > s->key_mark; k--)
             r->slots[r->keys[k - 1].slot] = 0;
     r->nkeys = s->key_mark;
-    r->scratch_top = s->scratch_mark;
 }
+
+/* The key hash, in three steps so that a key with escapes, decoded byte
+ * by byte, hashes exactly like the same bytes in one piece. */
+#define HASH_WORD_MUL 0xFF51AFD7ED558CCDu
+#define HASH_TAIL_MUL 0xC4CEB9FE1A85EC53u
+static inline uint64_t hash_word(uint64_t h, uint64_t v)
+{
+    h = (h ^ v) * HASH_WORD_MUL;
+    return h ^ h >> 32;
+}
+static inline uint32_t hash_end(uint64_t h) { return (uint32_t)(h ^ h >> 29); }
 
 static uint32_t hash_key(const char *p, size_t n)
 {
@@ -399,8 +365,7 @@ static uint32_t hash_key(const char *p, size_t n)
     while (n >= 8) {
         uint64_t v;
         memcpy(&v, p, 8);
-        h = (h ^ v) * 0xFF51AFD7ED558CCDu;
-        h ^= h >> 32;
+        h = hash_word(h, v);
         p += 8;
         n -= 8;
     }
@@ -411,10 +376,60 @@ static uint32_t hash_key(const char *p, size_t n)
         size_t i;
         for (i = 0; i < n; i++)
             v |= (uint64_t)(unsigned char)p[i] << (8 * i);
-        h = (h ^ v) * 0xC4CEB9FE1A85EC53u;
+        h = (h ^ v) * HASH_TAIL_MUL;
     }
-    h ^= h >> 29;
-    return (uint32_t)h;
+    return hash_end(h);
+}
+
+/* hash_key of the decoded bytes (n of them) of the key written as
+ * raw[0..raw_len) with escapes. */
+static uint32_t hash_escaped_key(const char *raw, size_t raw_len, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15u ^ n;
+    tg_text_unescaper u;
+    tg_text_unescaper_init(&u, raw, raw_len);
+    for (; n >= 8; n -= 8) {
+        unsigned char w[8];
+        uint64_t v;
+        size_t i;
+        for (i = 0; i < 8; i++)
+            w[i] = (unsigned char)tg_text_unescaper_next(&u);
+        memcpy(&v, w, 8);
+        h = hash_word(h, v);
+    }
+    if (n) {
+        uint64_t v = 0;
+        size_t i;
+        for (i = 0; i < n; i++)
+            v |= (uint64_t)(unsigned char)tg_text_unescaper_next(&u) << (8 * i);
+        h = (h ^ v) * HASH_TAIL_MUL;
+    }
+    return hash_end(h);
+}
+
+/* The hash of a remembered key's decoded bytes. */
+static uint32_t hash_entry(const tg_json_key_entry_ *x)
+{
+    return x->raw_len == x->len ? hash_key(x->ptr, x->len)
+                                : hash_escaped_key(x->ptr, x->raw_len, x->len);
+}
+
+/* Whether entry x holds the key written raw[0..raw_len) (len bytes decoded):
+ * the decoded bytes are compared, whatever either spelling escapes. */
+static bool entry_is(const tg_json_key_entry_ *x, const char *raw, size_t raw_len, size_t len)
+{
+    tg_text_unescaper a, b;
+    int c;
+    if (x->len != len)
+        return false;
+    if (x->raw_len == len && raw_len == len)
+        return tg_mem_eq_(x->ptr, raw, len);
+    tg_text_unescaper_init(&a, x->ptr, x->raw_len);
+    tg_text_unescaper_init(&b, raw, raw_len);
+    do
+        c = tg_text_unescaper_next(&a);
+    while (c == tg_text_unescaper_next(&b) && c >= 0);
+    return c < 0;
 }
 
 /* Put entry e into the hash table (it is not there and not a duplicate). */
@@ -438,56 +453,68 @@ static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
         r->slots_ready = true;
     }
     for (e = lv->key_mark; e < r->nkeys; e++) {
-        r->keys[e].hash = hash_key(r->keys[e].ptr, r->keys[e].len);
+        r->keys[e].hash = hash_entry(&r->keys[e]);
         insert_slot(r, e);
     }
     lv->flags |= LV_HASHED;
 }
 
-static bool fail_dup(tg_json_reader *r, tg_str k, const char *q)
+/* Record the fatal duplicate-key error for the key whose opening quote is
+ * q (raw_len bytes as written). */
+static bool fail_dup(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
 {
-    char excerpt[TG_JSON_EXCERPT_CAP];
+    char excerpt[TG_JSON_EXCERPT_CAP], dec[TG_JSON_EXCERPT_BYTES + 4];
+    tg_str k = {q + 1, raw_len};
+    if (raw_len != len) { /* shown decoded: enough bytes for the excerpt */
+        tg_text_unescaper u;
+        size_t n = 0;
+        int c;
+        tg_text_unescaper_init(&u, q + 1, raw_len);
+        while (n < sizeof dec && (c = tg_text_unescaper_next(&u)) >= 0)
+            dec[n++] = (char)c;
+        k.ptr = dec; /* a longer key's excerpt is cut before its end anyway */
+        k.len = n;
+    }
     return fail(r, q, TG_JSON_E_DUPLICATE, "duplicate key %s", tg_json_excerpt(excerpt, k));
 }
 
-/* Remember key k of the current object; false (fatal) when it is already
- * there or the table is full.  q is the key's opening quote.  Objects of up
- * to TG_JSON_LINEAR_KEYS keys are checked by a scan of their entries; a
- * bigger one moves its entries into the hash table (zeroed on first use, so
- * small messages never pay for clearing it). */
-static bool add_key(tg_json_reader *r, tg_str k, const char *q)
+/* Remember the key whose opening quote is q, written as raw_len bytes that
+ * decode to len, for the current object; false (fatal) when it is already
+ * there or the table is full.  Objects of up to TG_JSON_LINEAR_KEYS keys are
+ * checked by a scan of their entries; a bigger one moves its entries into
+ * the hash table. */
+static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
 {
     const unsigned mask = 2 * TG_JSON_MAX_KEYS - 1;
     tg_json_path_seg *lv = &r->path[r->depth - 1];
+    const char *raw = q + 1;
     unsigned mark = lv->key_mark, e;
     uint32_t h = 0;
 
-    if (k.len > UINT32_MAX)
+    if (raw_len > UINT32_MAX)
         return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
     if (!(lv->flags & LV_HASHED)) {
         /* Small object: compare with its earlier keys; hashes are made
          * only if it grows past TG_JSON_LINEAR_KEYS. */
-        for (e = mark; e < r->nkeys; e++) {
-            const tg_json_key_entry_ *x = &r->keys[e];
-            if (x->len == k.len && tg_mem_eq_(x->ptr, k.ptr, k.len))
-                return fail_dup(r, k, q);
-        }
+        for (e = mark; e < r->nkeys; e++)
+            if (entry_is(&r->keys[e], raw, raw_len, len))
+                return fail_dup(r, q, raw_len, len);
     } else {
         unsigned i;
-        h = hash_key(k.ptr, k.len);
+        h = raw_len == len ? hash_key(raw, len) : hash_escaped_key(raw, raw_len, len);
         for (i = h & mask; r->slots[i]; i = (i + 1) & mask) {
             const tg_json_key_entry_ *x = &r->keys[r->slots[i] - 1u];
-            if (r->slots[i] - 1u >= mark && x->hash == h && x->len == k.len &&
-                memcmp(x->ptr, k.ptr, k.len) == 0)
-                return fail_dup(r, k, q);
+            if (r->slots[i] - 1u >= mark && x->hash == h && entry_is(x, raw, raw_len, len))
+                return fail_dup(r, q, raw_len, len);
         }
     }
     if (r->nkeys >= TG_JSON_MAX_KEYS)
         return fail(r, q, TG_JSON_E_LIMIT, "more than %u keys in open objects",
                     (unsigned)TG_JSON_MAX_KEYS);
     e = r->nkeys++;
-    r->keys[e].ptr = k.ptr;
-    r->keys[e].len = (uint32_t)k.len;
+    r->keys[e].ptr = raw;
+    r->keys[e].len = (uint32_t)len;
+    r->keys[e].raw_len = (uint32_t)raw_len;
     r->keys[e].hash = h;
     if (lv->flags & LV_HASHED) {
         insert_slot(r, e);
@@ -520,7 +547,7 @@ void tg_json_reader_init(tg_json_reader *r, const char *json, size_t len, tg_are
     r->error_count = 0;
     r->arena_offset = 0;
     r->nkeys = 0;
-    r->scratch_top = 0;
+    r->key_in_arena = NULL;
     r->slots_ready = false;
 }
 
@@ -595,15 +622,66 @@ bool tg_json_array_begin(tg_json_reader *r)
     return type_error(r, p, "array");
 }
 
-/* object_next and object_next_known: `remember` false leaves the duplicate
- * check of the key to the caller (tg_json_key_remember/_duplicate). */
-static int next_member(tg_json_reader *r, tg_str *key, bool remember)
+/* What next_member does with the key it hands back. */
+typedef enum key_copy {
+    KEY_AS_WRITTEN, /* the skipper: no copy, it only remembers the key       */
+    KEY_SCRATCH,    /* object_next_known: decoded into the one-key scratch   */
+    KEY_ARENA       /* object_next: decoded into the arena, kept with values */
+} key_copy;
+
+/* The key just read (opening quote q, raw_len bytes as written, len
+ * decoded) as the caller gets it: a view into the input when it has no
+ * escapes; else decoded as `copy` says.  When the arena refuses (measuring:
+ * the decode ends in TG_JSON_E_ARENA) or the scratch is too small, the next
+ * place is tried and last the key as written. */
+static tg_str key_for_caller(tg_json_reader *r, const char *q, size_t raw_len, size_t len,
+                             key_copy copy)
+{
+    tg_str k = {q + 1, raw_len};
+    char *buf = NULL;
+    if (raw_len == len || copy == KEY_AS_WRITTEN)
+        return k;
+    if (copy == KEY_ARENA && !(buf = tg_arena_alloc(r->arena, len, 1)))
+        arena_short(r, q);
+    if (!buf && len <= TG_JSON_KEY_SCRATCH)
+        buf = r->scratch;
+    if (!buf)
+        return k;
+    unescape(q + 1, q + 1 + raw_len, buf);
+    if (copy == KEY_ARENA) /* taken as kept: measuring counts the key once */
+        r->key_in_arena = buf;
+    k.ptr = buf;
+    k.len = len;
+    return k;
+}
+
+/* Name the key just read (quote q, raw_len bytes written, len decoded) in
+ * the current level's path segment: as written, decoded when an error path
+ * is formatted. */
+static void name_key(tg_json_reader *r, tg_json_path_seg *s, const char *q, size_t raw_len,
+                     size_t len)
+{
+    s->kind = 1;
+    s->key.ptr = q + 1;
+    s->key.len = raw_len;
+    if (raw_len != len)
+        s->flags |= TG_JSON_SEG_KEY_ESCAPED_;
+    else
+        s->flags &= (uint16_t)~TG_JSON_SEG_KEY_ESCAPED_;
+    r->key_quote = q;
+    r->key_raw_len = raw_len;
+    r->key_len = len;
+}
+
+/* object_next, object_next_known and the skipper: `remember` false leaves
+ * the duplicate check of the key to the caller (tg_json_key_remember /
+ * _duplicate); `copy` says where a key with escapes is decoded. */
+static int next_member(tg_json_reader *r, tg_str *key, bool remember, key_copy copy)
 {
     const char *p, *q, *e, *end = r->end;
     tg_json_path_seg *s;
-    size_t declen;
+    size_t declen, raw_len;
     bool esc;
-    tg_str k;
 
     if (r->fatal)
         return -1;
@@ -642,22 +720,9 @@ static int next_member(tg_json_reader *r, tg_str *key, bool remember)
     e = string_end(r, q, &declen, &esc);
     if (!e)
         return -1;
-    if (!esc) {
-        k.ptr = q + 1;
-        k.len = declen;
-    } else {
-        if (declen > TG_JSON_KEY_SCRATCH - r->scratch_top)
-            return fail(r, q, TG_JSON_E_LIMIT, "escaped keys longer than %u bytes in open objects",
-                        (unsigned)TG_JSON_KEY_SCRATCH), -1;
-        unescape(q + 1, e - 1, r->scratch + r->scratch_top);
-        k.ptr = r->scratch + r->scratch_top;
-        k.len = declen;
-        r->scratch_top += declen;
-    }
-    s->kind = 1; /* the path names the key, also in a duplicate-key error */
-    s->key = k;
-    r->key_quote = q;
-    if (remember && !add_key(r, k, q))
+    raw_len = (size_t)(e - q - 2);
+    name_key(r, s, q, raw_len, declen); /* also in a duplicate-key error */
+    if (remember && !add_key(r, q, raw_len, declen))
         return -1;
     p = skip_ws(e, end);
     if (p >= end || *p != ':')
@@ -665,13 +730,13 @@ static int next_member(tg_json_reader *r, tg_str *key, bool remember)
                     p < end ? "" : ", got end of input"), -1;
     r->cur = p + 1;
     s->flags |= LV_STARTED;
-    *key = k;
+    *key = key_for_caller(r, q, raw_len, declen, copy);
     return 1;
 }
 
 int tg_json_object_next(tg_json_reader *r, tg_str *key)
 {
-    return next_member(r, key, true);
+    return next_member(r, key, true, KEY_ARENA);
 }
 
 int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
@@ -684,25 +749,22 @@ int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expe
      * and no call (but for whitespace); anything else (and every error)
      * goes the general way. */
     if (!expect || r->fatal || r->depth == 0)
-        return next_member(r, key, false);
+        return next_member(r, key, false, KEY_SCRATCH);
     s = &r->path[r->depth - 1];
     p = skip_ws(r->cur, end);
     if ((s->flags & (LV_OBJECT | LV_STARTED)) == (LV_OBJECT | LV_STARTED)) {
         if (p >= end || *p != ',')
-            return next_member(r, key, false);
+            return next_member(r, key, false, KEY_SCRATCH);
         p = skip_ws(p + 1, end);
     } else if (!(s->flags & LV_OBJECT)) {
-        return next_member(r, key, false);
+        return next_member(r, key, false, KEY_SCRATCH);
     }
     n = expect->len;
     if ((size_t)(end - p) < n + 3 || p[0] != '"' || p[n + 1] != '"' || p[n + 2] != ':' ||
         !tg_mem_eq_(p + 1, expect->ptr, n))
-        return next_member(r, key, false);
-    s->kind = 1;
-    s->key.ptr = p + 1;
-    s->key.len = n;
+        return next_member(r, key, false, KEY_SCRATCH);
+    name_key(r, s, p, n, n);
     s->flags |= LV_STARTED;
-    r->key_quote = p;
     r->cur = p + n + 3;
     *key = s->key;
     return 2;
@@ -710,14 +772,16 @@ int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expe
 
 bool tg_json_key_remember(tg_json_reader *r, tg_str key)
 {
+    (void)key; /* the key just read: remembered as written */
     if (r->fatal || r->depth == 0 || !(r->path[r->depth - 1].flags & LV_OBJECT))
         return false;
-    return add_key(r, key, r->key_quote);
+    return add_key(r, r->key_quote, r->key_raw_len, r->key_len);
 }
 
 bool tg_json_key_duplicate(tg_json_reader *r, tg_str key)
 {
-    return fail_dup(r, key, r->key_quote);
+    (void)key;
+    return fail_dup(r, r->key_quote, r->key_raw_len, r->key_len);
 }
 
 int tg_json_array_next(tg_json_reader *r)
@@ -834,20 +898,17 @@ static const char *skip_next(tg_json_reader *r, const char *p, int *n)
     }
     if (*v != '"' || !(e = plain_string_close(v + 1, end)))
         goto general;
-    k.ptr = v + 1;
     k.len = (size_t)(e - v - 1);
     e = skip_ws(e + 1, end);
     if (e >= end || *e != ':')
         goto general;
-    s->kind = 1;
-    s->key = k;
+    name_key(r, s, v, k.len, k.len);
     s->flags |= LV_STARTED;
-    r->key_quote = v;
-    *n = add_key(r, k, v) ? 1 : -1;
+    *n = add_key(r, v, k.len, k.len) ? 1 : -1;
     return e + 1;
 general:
     r->cur = p;
-    *n = object ? next_member(r, &k, true) : tg_json_array_next(r);
+    *n = object ? next_member(r, &k, true, KEY_AS_WRITTEN) : tg_json_array_next(r);
     return r->cur;
 }
 

@@ -116,6 +116,62 @@ static inline const char *tg_text_plain_run(const char *p, const char *end)
     return p;
 }
 
+/* The value of 4 hex digits at p (any case), or -1. */
+static inline int tg_text_hex4(const char *p)
+{
+    int i, v = 0;
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v |= c - 'A' + 10;
+        else
+            return -1;
+    }
+    return v;
+}
+
+/* Decode the escape at p (a '\\' the reader has validated: a short escape,
+ * \uXXXX or a surrogate pair) into out as UTF-8.  Returns the bytes written
+ * (1 to 4); *span gets the bytes the escape takes in the input (2, 6, 12). */
+size_t tg_text_unescape_one(const char *p, char out[4], size_t *span);
+
+/* The decoded bytes of a validated JSON string body [p, end), one at a
+ * time, without a copy: keys with escapes are compared, hashed and shown
+ * this way. */
+typedef struct tg_text_unescaper {
+    const char *p, *end;
+    char buf[4];
+    unsigned char n, i; /* buf[i..n) is left of the current escape */
+} tg_text_unescaper;
+
+static inline void tg_text_unescaper_init(tg_text_unescaper *u, const char *p, size_t n)
+{
+    u->p = p;
+    u->end = p + n;
+    u->n = u->i = 0;
+}
+
+/* The next decoded byte, or -1 at the end. */
+static inline int tg_text_unescaper_next(tg_text_unescaper *u)
+{
+    if (u->i == u->n) {
+        size_t span;
+        if (u->p == u->end)
+            return -1;
+        if (*u->p != '\\')
+            return (unsigned char)*u->p++;
+        u->n = (unsigned char)tg_text_unescape_one(u->p, u->buf, &span);
+        u->i = 0;
+        u->p += span;
+    }
+    return (unsigned char)u->buf[u->i++];
+}
+
 /* Offset of the first invalid byte of s[0..n), or n when all is valid. */
 size_t tg_utf8_check(const char *s, size_t n);
 

@@ -55,6 +55,58 @@ static unsigned char arena_buf[1 << 14];
 static char out_buf[1 << 14];
 static tg_json_error err_items[16];
 
+/* A form whose `fields` map has 150 non-ASCII keys (about 4 kB of them,
+ * decoded), written the way Python's json.dumps writes them by default
+ * (ensure_ascii: every non-ASCII character as \uXXXX, the emoji as a
+ * surrogate pair) or as raw UTF-8.  Keys as Python writes them must be
+ * accepted whenever the raw spelling is (issue 17): no scratch limit that
+ * depends on the producer's escaping.  One known member ("form_id") is
+ * spelled with an escape too. */
+enum { FORM_KEYS = 150 };
+static char form_raw[16384], form_esc[16384];
+
+static size_t form_doc(char *buf, bool escaped)
+{
+    size_t n = (size_t)sprintf(buf, "{\"message_type\":\"form_submitted\",\"message_id\":\"f\","
+                                    "\"customer_id\":\"c\",\"received_at\":\"2024-05-01T12:00:00Z\","
+                                    "\"customer\":{},\"%s\":\"x\",\"fields\":{",
+                               escaped ? "form_\\u0069d" : "form_id");
+    for (int i = 0; i < FORM_KEYS; i++)
+        n += (size_t)sprintf(buf + n,
+                             escaped ? "%s\"Gr\\u00f6\\u00dfe-%03d-\\u65e5\\ud83d\\ude00\":\"v%d\""
+                                     : "%s\"Gr\xC3\xB6\xC3\x9F" "e-%03d-\xE6\x97\xA5\xF0\x9F\x98\x80\":\"v%d\"",
+                             i ? "," : "", i, i);
+    n += (size_t)sprintf(buf + n, "}}");
+    return n;
+}
+
+/* Both spellings decode, to the same message. */
+static bool form_same(size_t raw_len, size_t esc_len)
+{
+    static unsigned char arena1[1 << 16], arena2[1 << 16];
+    crm_InboundMessage a, b;
+    tg_arena aa, ab;
+    tg_json_errors ea = {err_items, 8, 0, 0}, eb = {err_items + 8, 8, 0, 0};
+    tg_arena_init(&aa, arena1, sizeof arena1);
+    tg_arena_init(&ab, arena2, sizeof arena2);
+    if (crm_InboundMessage_decode(&a, form_raw, raw_len, &aa, &ea) != TG_JSON_OK ||
+        crm_InboundMessage_decode(&b, form_esc, esc_len, &ab, &eb) != TG_JSON_OK) {
+        util_print_errors(&ea);
+        util_print_errors(&eb);
+        return false;
+    }
+    const crm_FormSubmitted *fa = &a.as.form_submitted, *fb = &b.as.form_submitted;
+    if (a.kind != crm_InboundMessage_FORM_SUBMITTED || b.kind != a.kind ||
+        fa->fields.count != FORM_KEYS || fb->fields.count != FORM_KEYS ||
+        !tg_str_eq(fa->form_id, fb->form_id))
+        return false;
+    for (size_t i = 0; i < FORM_KEYS; i++)
+        if (!tg_str_eq(fa->fields.items[i].key, fb->fields.items[i].key) ||
+            !tg_str_eq(fa->fields.items[i].value, fb->fields.items[i].value))
+            return false;
+    return true;
+}
+
 #define CYCLE(T, json, len, arena_cap)                                        \
     do {                                                                      \
         T m_;                                                                 \
@@ -113,6 +165,18 @@ int main(void)
     }
     CHECKF(alloc_count() == before, "crm: %lu heap calls", alloc_count() - before);
     CHECKF(oks == 3 * (size_t)N, "crm: %zu of %d valid decodes ok", oks, 3 * N);
+
+    /* Escaped map keys past 2 kB: accepted like raw UTF-8, same value. */
+    {
+        size_t raw_len = form_doc(form_raw, false), esc_len = form_doc(form_esc, true);
+        CHECKF(esc_len > raw_len + 2048, "the escaped form is longer (%zu, %zu)", esc_len, raw_len);
+        before = alloc_count();
+        oks = 0;
+        for (int i = 0; i < N / 10; i++)
+            oks += form_same(raw_len, esc_len);
+        CHECKF(alloc_count() == before, "escaped keys: %lu heap calls", alloc_count() - before);
+        CHECKF(oks == N / 10, "escaped keys: %zu of %d decodes the same as raw UTF-8", oks, N / 10);
+    }
 
     /* Error formatting is part of the error path users take. */
     before = alloc_count();
