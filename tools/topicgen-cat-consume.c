@@ -89,10 +89,7 @@ static int assign_all(consume_run *r)
 {
     int64_t offset;
     bool is_ts;
-    if (!start_offset(r->o.from, &offset, &is_ts)) {
-        cat_say(r->ctx, "--from %s: expected beginning, end, OFFSET or @TIMESTAMP_MS", r->o.from);
-        return CAT_USAGE;
-    }
+    (void)start_offset(r->o.from, &offset, &is_ts); /* checked by cat_consume */
     if (!r->o.from && r->o.group)
         offset = RD_KAFKA_OFFSET_STORED;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)r->n_parts);
@@ -329,6 +326,12 @@ int cat_consume(const cat_ctx *ctx, int argc, char **argv)
     if (r.o.type && !(r.type = cat_type_named(ctx, r.o.type, strlen(r.o.type)))) {
         cat_say(ctx, "--type %s: no such type in this build (topicgen-cat types lists them)",
                 r.o.type);
+        return CAT_USAGE;
+    }
+    int64_t offset;
+    bool is_ts;
+    if (!start_offset(r.o.from, &offset, &is_ts)) {
+        cat_say(ctx, "--from %s: expected beginning, end, OFFSET or @TIMESTAMP_MS", r.o.from);
         return CAT_USAGE;
     }
     cat_progress_init(&r.progress);
