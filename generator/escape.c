@@ -16,6 +16,8 @@ const char *text_context_name(text_context c)
     case TX_STRUCT: return "a list or map";
     case TX_C_NAME: return "a C name";
     case TX_C_CODE: return "C code";
+    case TX_PY_CODE: return "Python code";
+    case TX_JSON_CODE: return "JSON code";
     case TX_C_COMMENT: return "C comment text";
     case TX_C_STRING: return "C string literal content";
     case TX_PY_STRING: return "Python string literal content";
@@ -292,7 +294,9 @@ char *escape_for(text_context c, const char *s)
     case TX_FIXED:
     case TX_STRUCT:
     case TX_C_NAME:
-    case TX_C_CODE: break;
+    case TX_C_CODE:
+    case TX_PY_CODE:
+    case TX_JSON_CODE: break;
     }
     return NULL;
 }

@@ -47,6 +47,10 @@
  *   TX_C_CODE  C the model wrote (types, expressions, constants); schema
  *              text inside it went through TX_C_STRING or TX_C_NAME first.
  *              Only outside comments and literals.
+ *   TX_PY_CODE, TX_JSON_CODE  the same for Python (type expressions,
+ *              literals) and JSON (values, whole fragments) the model
+ *              wrote: schema text inside went through TX_PY_STRING or
+ *              TX_JSON_STRING first.  Only outside strings and comments.
  *   TX_FIXED   numbers, flags and topicgen's own text: no schema text.
  *   TX_STRUCT  lists and maps: sections only, never inserted as text.
  */
@@ -61,6 +65,8 @@ typedef enum text_context {
     TX_STRUCT,
     TX_C_NAME,
     TX_C_CODE,
+    TX_PY_CODE,
+    TX_JSON_CODE,
     TX_C_COMMENT,
     TX_C_STRING,
     TX_PY_STRING,
@@ -81,7 +87,7 @@ char *escape_json_string(const char *s);
 char *escape_yaml_string(const char *s);
 
 /* s escaped for context c (the escaping contexts above); NULL for the
- * contexts that do not escape (TX_FIXED, TX_STRUCT, TX_C_NAME, TX_C_CODE). */
+ * contexts that do not escape (TX_FIXED, TX_STRUCT, TX_C_NAME, TX_*_CODE). */
 char *escape_for(text_context c, const char *s);
 
 /* True when s holds only [A-Za-z0-9_.] (TX_C_NAME text). */

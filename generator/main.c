@@ -16,6 +16,7 @@
  */
 #include "compat.h"
 #include "diag.h"
+#include "emitters.h"
 #include "model.h"
 #include "mustache.h"
 #include "output.h"
@@ -49,6 +50,10 @@ typedef struct options {
     size_t n_schemas;
     const char **import_dirs;
     size_t n_import_dirs;
+    const emitter **emit;      /* --emit, in the order given; default: c */
+    const char **emit_dirs;    /* each one's folder; NULL: out_dir */
+    size_t n_emit;
+    bool verbose;              /* -v: say what was written */
 } options;
 
 static const char usage_text[] =
@@ -60,6 +65,9 @@ static const char usage_text[] =
     "\n"
     "options:\n"
     "  -o, --output DIR     write generated files into DIR (default: .)\n"
+    "      --emit NAME[=DIR] what to generate (repeatable; default: c), into DIR\n"
+    "                       (default: the output DIR); NAME is one of:\n"
+    "%s"
     "  -I DIR               look for imported schemas in DIR too (after the\n"
     "                       importing file's folder; in the order given)\n"
     "      --depfile FILE   write a Makefile-style depfile: DIR/<first schema>.h\n"
@@ -76,11 +84,37 @@ static const char usage_text[] =
     "      --no-translators do not write the translator header and skeletons\n"
     "      --fuzz           also write <schema>_fuzz.c, a libFuzzer harness for\n"
     "                       every decoder (see docs/security.md)\n"
+    "  -v, --verbose        say which files were written or left unchanged\n"
     "  -h, --help           show this help\n"
     "      --version        show the version\n"
     "\n"
     "exit status: 0 ok, 1 schema or template errors, 2 usage or I/O error,\n"
     "3 --check found stale files\n";
+
+static void print_usage(void)
+{
+    char list[1024] = "";
+    for (size_t i = 0; i < emitter_count; i++) {
+        size_t n = strlen(list);
+        snprintf(list + n, sizeof list - n, "                         %-11s %s\n",
+                 emitters[i].name, emitters[i].summary);
+    }
+    printf(usage_text, list);
+}
+
+/* --emit NAME or NAME=DIR; returns false for a name no emitter has. */
+static bool add_emit(options *o, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    char *name = eq ? xstrndup(arg, (size_t)(eq - arg)) : xstrdup(arg);
+    const emitter *em = emitter_find(name);
+    free(name);
+    if (!em || (eq && eq[1] == '\0'))
+        return false;
+    o->emit[o->n_emit] = em;
+    o->emit_dirs[o->n_emit++] = eq ? eq + 1 : NULL;
+    return true;
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -97,10 +131,12 @@ static int parse_args(int argc, char **argv, options *o)
     o->translators = true;
     o->schemas = xcalloc((size_t)argc, sizeof *o->schemas);
     o->import_dirs = xcalloc((size_t)argc, sizeof *o->import_dirs);
+    o->emit = xcalloc((size_t)argc + 1, sizeof *o->emit);
+    o->emit_dirs = xcalloc((size_t)argc + 1, sizeof *o->emit_dirs);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage_text, stdout);
+            print_usage();
             return 0;
         } else if (strcmp(a, "--version") == 0) {
             printf("topicgen %s\n", TOPICGEN_VERSION);
@@ -123,6 +159,13 @@ static int parse_args(int argc, char **argv, options *o)
                 o->depfile = argv[++i];
         } else if (strncmp(a, "-I", 2) == 0) {
             o->import_dirs[o->n_import_dirs++] = a + 2;
+        } else if (strcmp(a, "--emit") == 0 || strncmp(a, "--emit=", 7) == 0) {
+            const char *arg = a[6] == '=' ? a + 7 : i + 1 < argc ? argv[++i] : "";
+            if (!add_emit(o, arg))
+                return usage_error(*arg ? "--emit %s: no such emitter (see --help)"
+                                        : "option '--emit' needs a name%s", arg);
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o->verbose = true;
         } else if (strcmp(a, "--check") == 0) {
             o->check = true;
         } else if (strcmp(a, "--force") == 0) {
@@ -139,6 +182,8 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->n_schemas == 0)
         return usage_error("%s", "no schema given");
+    if (o->n_emit == 0)
+        add_emit(o, "c");
     return -1;
 }
 
@@ -165,9 +210,22 @@ static bool make_dirs(const char *dir)
 
 /* ---- rendering ------------------------------------------------------------- */
 
+/* Partials resolve in the folder of the template being rendered: {{> field}}
+ * in python/module.py.mustache is python/field.mustache. */
+typedef struct partial_scope {
+    template_set *ts;
+    const char *folder; /* "" for C */
+} partial_scope;
+
 static const char *find_partial(void *ctx, const char *name, size_t len, size_t *out_len)
 {
-    return template_find(ctx, name, len, out_len);
+    const partial_scope *scope = ctx;
+    if (!*scope->folder)
+        return template_find(scope->ts, name, len, out_len);
+    char *path = xasprintf("%s/%.*s", scope->folder, (int)len, name);
+    const char *text = template_find(scope->ts, path, strlen(path), out_len);
+    free(path);
+    return text;
 }
 
 /* A render that ran out of budget (mustache.h): the section that multiplied
@@ -185,8 +243,10 @@ static void report_too_large(const template_set *ts, const char *name, const mu_
     free(top);
 }
 
-/* Render template `name` into *out; template errors are printed. */
-static bool render(template_set *ts, const char *name, const mu_node *model, mu_buffer *out)
+/* Render template `name` of emitter `em` into *out; template errors are
+ * printed. */
+static bool render(template_set *ts, const emitter *em, const char *name, const mu_node *model,
+                   mu_buffer *out)
 {
     size_t len = 0;
     const char *text = template_find(ts, name, strlen(name), &len);
@@ -195,7 +255,8 @@ static bool render(template_set *ts, const char *name, const mu_node *model, mu_
         return false;
     }
     mu_template_src src = {name, text, len};
-    mu_partials partials = {find_partial, ts};
+    partial_scope scope = {ts, em->folder};
+    mu_partials partials = {find_partial, &scope};
     /* Strict: a name the model does not define is an error, not empty text. */
     mu_options opts = {MU_NO_ESCAPE | MU_STRICT, template_partial_names(ts)};
     mu_error err;
@@ -211,36 +272,29 @@ static bool render(template_set *ts, const char *name, const mu_node *model, mu_
     return true;
 }
 
-/* One generated file: which template, and whether the user owns it once it
- * exists (translator skeletons are written once, then edited by hand).
- * translator: part of the translator layer, which --no-translators leaves
- * out whole (its header includes the user-owned domain header).
- * file NULL: not asked for (the fuzz harness without --fuzz). */
-typedef struct output_spec {
-    const char *template_name;
-    const char *file;
-    bool user_owned;
-    bool translator;
-} output_spec;
-
 typedef enum result { GEN_OK, GEN_SCHEMA_ERROR, GEN_IO_ERROR, GEN_STALE } result;
 
-/* Render one output: compared with the file on disk (--check) or added to
- * `out`, which main writes when the whole run rendered. */
-static result emit(const options *o, template_set *ts, const output_spec *spec, const mu_node *model,
-                   output_set *out)
+static result worse(result a, result b)
 {
-    if (!spec->file || (spec->translator && !o->translators))
-        return GEN_OK;
-    const char *dir = spec->user_owned && o->skeletons_dir ? o->skeletons_dir : o->out_dir;
-    char *path = xasprintf("%s/%s", dir, spec->file);
-    result res = GEN_OK;
+    return a == GEN_OK || (b != GEN_OK && b < a) ? b : a;
+}
+
+/* Render one file into `dir`/`file`: compared with the file on disk
+ * (--check) or added to `out`, which main writes when the whole run
+ * rendered.  A user-owned file (translator skeleton) is rendered only when
+ * missing (or with --force), and never checked. */
+static result emit_file(const options *o, template_set *ts, const emitter *em,
+                        const emitter_output *spec, const char *dir, const char *file,
+                        const mu_node *model, output_set *out)
+{
+    char *path = xasprintf("%s/%s", dir, file);
     if (spec->user_owned && (o->check || (!o->force && access(path, F_OK) == 0))) {
         free(path);
         return GEN_OK;
     }
+    result res = GEN_OK;
     mu_buffer text = {0};
-    if (!render(ts, spec->template_name, model, &text)) {
+    if (!render(ts, em, spec->template_name, model, &text)) {
         res = GEN_SCHEMA_ERROR;
     } else if (o->check) {
         if (!output_same_content(path, &text)) {
@@ -258,6 +312,41 @@ static result emit(const options *o, template_set *ts, const output_spec *spec, 
     mu_buffer_free(&text);
     free(path);
     return res;
+}
+
+/* One output of an emitter for schema `s`: one file, or one per item of
+ * the model list spec->each (the item as `document` over the model, into
+ * the file its `file` key names). */
+static result emit_output(const options *o, template_set *ts, const emitter *em,
+                          const emitter_output *spec, const char *dir, const schema *s,
+                          mu_node *model, output_set *out)
+{
+    if ((spec->translator && !o->translators) || (spec->fuzz && !o->fuzz))
+        return GEN_OK;
+    if (spec->user_owned && o->skeletons_dir)
+        dir = o->skeletons_dir;
+    if (!spec->each) {
+        char *file = xasprintf(spec->file_pattern, s->name);
+        result r = emit_file(o, ts, em, spec, dir, file, model, out);
+        free(file);
+        return r;
+    }
+    const mu_node *items = mu_map_get(model, spec->each);
+    result worst = GEN_OK;
+    for (size_t i = 0; i < mu_list_len(items); i++) {
+        mu_node *item = mu_list_at(items, i);
+        const char *file = mu_string_text(mu_map_get(item, "file"));
+        if (!file || !*file || strchr(file, '/')) {
+            fprintf(stderr, "topicgen: internal error: an item of '%s' has no plain file name\n",
+                    spec->each);
+            abort();
+        }
+        mu_node *scope = mu_map_over(mu_ref(model));
+        mu_map_set(scope, "document", mu_ref(item));
+        worst = worse(worst, emit_file(o, ts, em, spec, dir, file, scope, out));
+        mu_free(scope);
+    }
+    return worst;
 }
 
 /* Load the schemas named and what they import; NULL (reported) when one
@@ -310,30 +399,33 @@ static bool write_depfile(const options *o, const schema_set *set)
     return fclose(f) == 0;
 }
 
+/* Every output of every emitter asked for, for schema `s`: one model, which
+ * each emitter extends with its own keys before its templates render. */
 static result generate(const options *o, template_set *ts, const schema *s, output_set *out)
 {
     output_names names;
     output_names_init(&names, s);
     mu_node *model = model_build(s, &names, TOPICGEN_VERSION);
-    const output_spec specs[] = {
-        {"header.h.mustache", names.header, false, false},
-        {"source.c.mustache", names.source, false, false},
-        {"translator.h.mustache", names.translator_header, false, true},
-        {"kafka.h.mustache", names.kafka_header, false, false},
-        {"kafka.c.mustache", names.kafka_source, false, false},
-        {"domain.h.mustache", names.domain_header, true, true},
-        {"translator.c.mustache", names.translator_source, true, true},
-        {"fuzz.c.mustache", o->fuzz ? names.fuzz_source : NULL, false, false},
-    };
     result worst = GEN_OK;
-    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-        result r = emit(o, ts, &specs[i], model, out);
-        if (r != GEN_OK && (worst == GEN_OK || r < worst))
-            worst = r;
+    for (size_t e = 0; e < o->n_emit; e++) {
+        const emitter *em = o->emit[e];
+        const char *dir = o->emit_dirs[e] ? o->emit_dirs[e] : o->out_dir;
+        if (em->extend_model)
+            em->extend_model(model, s);
+        for (size_t i = 0; i < em->n_outputs; i++)
+            worst = worse(worst, emit_output(o, ts, em, &em->outputs[i], dir, s, model, out));
     }
     mu_free(model);
     output_names_free(&names);
     return worst;
+}
+
+static void options_free(options *o)
+{
+    free(o->schemas);
+    free(o->import_dirs);
+    free(o->emit);
+    free(o->emit_dirs);
 }
 
 int main(int argc, char **argv)
@@ -343,8 +435,7 @@ int main(int argc, char **argv)
     options o = {0};
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0) {
-        free(o.schemas);
-    free(o.import_dirs);
+        options_free(&o);
         return rc;
     }
     struct stat st;
@@ -355,18 +446,17 @@ int main(int argc, char **argv)
         bad_templates = "not a directory";
     if (bad_templates) {
         fprintf(stderr, "topicgen: cannot use templates %s: %s\n", o.templates_dir, bad_templates);
-        free(o.schemas);
-    free(o.import_dirs);
+        options_free(&o);
         return EXIT_USAGE;
     }
-    const char *dirs[] = {o.out_dir, o.skeletons_dir};
-    for (size_t i = 0; !o.check && i < sizeof dirs / sizeof dirs[0]; i++)
-        if (dirs[i] && !make_dirs(dirs[i])) {
-            fprintf(stderr, "topicgen: cannot create %s: %s\n", dirs[i], strerror(errno));
-            free(o.schemas);
-    free(o.import_dirs);
+    for (size_t i = 0; !o.check && i < o.n_emit + 2; i++) {
+        const char *dir = i == 0 ? o.out_dir : i == 1 ? o.skeletons_dir : o.emit_dirs[i - 2];
+        if (dir && !make_dirs(dir)) {
+            fprintf(stderr, "topicgen: cannot create %s: %s\n", dir, strerror(errno));
+            options_free(&o);
             return EXIT_USAGE;
         }
+    }
     template_set ts = {.override_dir = o.templates_dir};
     diag_list override_errors = {0};
     if (template_check_overrides(&ts, &override_errors) > 0 ||
@@ -374,8 +464,7 @@ int main(int argc, char **argv)
         diag_print(&override_errors, stderr);
         diag_clear(&override_errors);
         template_set_free(&ts);
-        free(o.schemas);
-    free(o.import_dirs);
+        options_free(&o);
         return EXIT_SCHEMA;
     }
     bool schema_error = false, io_error = false, stale = false;
@@ -393,15 +482,14 @@ int main(int argc, char **argv)
         }
     }
     /* All or nothing: files are written only when every schema rendered. */
-    if (!schema_error && !io_error && !output_set_commit(&out))
+    if (!schema_error && !io_error && !output_set_commit(&out, o.verbose ? stdout : NULL))
         io_error = true;
     if (set && !schema_error && !io_error && o.depfile && !write_depfile(&o, set))
         io_error = true;
     schema_set_free(set);
     output_set_free(&out);
     template_set_free(&ts);
-    free(o.schemas);
-    free(o.import_dirs);
+    options_free(&o);
     if (schema_error)
         return EXIT_SCHEMA;
     if (io_error)

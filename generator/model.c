@@ -14,6 +14,7 @@
  */
 #include "model.h"
 #include "escape.h"
+#include "model_int.h"
 #include "model_vars.h"
 #include "util.h"
 
@@ -23,88 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- small tree helpers ------------------------------------------------- */
-
-/* The context of `key` (model_vars.c); a key missing there is a bug. */
-static text_context key_context(const char *key)
-{
-    const model_var *v = model_var_find(key, strlen(key));
-    if (!v) {
-        fprintf(stderr, "topicgen: internal error: model key '%s' is not in model_vars.c\n", key);
-        abort();
-    }
-    return v->context;
-}
-
-/* Text that needs no escaping: names (checked: [A-Za-z0-9_.] only), code
- * the model wrote, fixed text, and "" for any key.  Schema text goes
- * through set_text. */
-static void set_str(mu_node *m, const char *key, const char *value)
-{
-    text_context c = key_context(key);
-    value = value ? value : "";
-    if (*value && ((c != TX_C_NAME && c != TX_C_CODE && c != TX_FIXED) ||
-                   (c == TX_C_NAME && !is_c_name_text(value)))) { /* "" fits anywhere */
-        fprintf(stderr, "topicgen: internal error: model key '%s' (%s) set to unescaped '%s'\n",
-                key, text_context_name(c), value);
-        abort();
-    }
-    mu_map_set(m, key, mu_string(value));
-}
-
-/* Schema text, escaped for the context `key` is declared for (escape.h). */
-static void set_text(mu_node *m, const char *key, const char *raw)
-{
-    char *escaped = escape_for(key_context(key), raw ? raw : "");
-    if (!escaped) {
-        fprintf(stderr, "topicgen: internal error: model key '%s' has no escaping context\n", key);
-        abort();
-    }
-    mu_map_set(m, key, mu_string(escaped));
-    free(escaped);
-}
-
-static void set_fmt(mu_node *m, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_fmt(mu_node *m, const char *key, const char *fmt, ...)
-{
-    /* Never cut: a long name cut to a fixed buffer could equal another. */
-    va_list ap, again;
-    va_start(ap, fmt);
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *buf = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-    vsnprintf(buf, (size_t)(n < 0 ? 0 : n) + 1, fmt, again);
-    va_end(again);
-    set_str(m, key, buf);
-    free(buf);
-}
-
-static void set_own(mu_node *m, const char *key, char *value)
-{
-    set_str(m, key, value);
-    free(value);
-}
-
-static void set_bool(mu_node *m, const char *key, bool value)
-{
-    text_context c = key_context(key);
-    if (c != TX_FIXED && c != TX_STRUCT) {
-        fprintf(stderr, "topicgen: internal error: model key '%s' (%s) set to a flag\n", key,
-                text_context_name(c));
-        abort();
-    }
-    mu_map_set(m, key, mu_bool(value));
-}
-
-/* Mark the last element of a list, for separators in templates. */
-static void push_with_last(mu_node *list, mu_node *item, bool last)
-{
-    set_bool(item, "last", last);
-    mu_list_push(list, item);
-}
+/* ---- small tree helpers: model_int.h ------------------------------------ */
 
 /* Description text as a list of comment lines ({{#doc}} * {{line}}), each
  * escaped as C comment text (set_text). */

@@ -34,6 +34,7 @@ const model_var model_vars[] = {
     {"dlq_topic_c", TX_C_STRING}, /* dead-letter topic */
     {"dlq_topic_comment", TX_C_COMMENT}, /* dead-letter topic */
     {"doc", TX_STRUCT}, /* description lines */
+    {"document", TX_STRUCT}, /* the item of a per-item output (emitters.h) */
     {"domain_guard", TX_C_NAME},
     {"domain_header", TX_C_NAME},
     {"domain_type", TX_C_CODE},
@@ -43,6 +44,7 @@ const model_var model_vars[] = {
     {"enums", TX_STRUCT},
     {"fallback_c", TX_C_NAME}, /* an enum's fallback value: <schema>_<Enum>_<VALUE> */
     {"fields", TX_STRUCT},
+    {"file", TX_C_NAME}, /* a per-item output's file name (emitters.h) */
     {"fuzz_source", TX_C_NAME},
     {"fuzz_types", TX_STRUCT},
     {"guard", TX_C_NAME},

@@ -267,6 +267,26 @@ static const mu_node *map_get(const mu_node *m, const char *key, size_t len)
     return NULL;
 }
 
+const mu_node *mu_map_get(const mu_node *map, const char *key)
+{
+    return map_get(map, key, strlen(key));
+}
+
+size_t mu_list_len(const mu_node *list)
+{
+    return list && list->kind == MU_LIST ? list->u.list.count : 0;
+}
+
+mu_node *mu_list_at(const mu_node *list, size_t i)
+{
+    return i < mu_list_len(list) ? list->u.list.items[i] : NULL;
+}
+
+const char *mu_string_text(const mu_node *node)
+{
+    return node && node->kind == MU_STRING ? node->u.str.ptr : NULL;
+}
+
 static bool truthy(const mu_node *v)
 {
     if (!v)

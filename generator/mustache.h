@@ -105,6 +105,14 @@ void mu_list_push(mu_node *list, mu_node *child);
  * NULL is allowed. */
 void mu_free(mu_node *node);
 
+/* Reading a tree back (the generator lists what it writes per item of a
+ * model list).  Each returns NULL / 0 when the node is not of the kind
+ * asked; results are owned by the tree and valid while it lives. */
+const mu_node *mu_map_get(const mu_node *map, const char *key); /* bases too */
+size_t mu_list_len(const mu_node *list);
+mu_node *mu_list_at(const mu_node *list, size_t i); /* i < len; mu_ref it to keep it */
+const char *mu_string_text(const mu_node *node);                 /* NUL-terminated */
+
 /* ---------------------------------------------------------- rendering */
 
 /* A template: name (used in error messages; NUL-terminated) and text. */

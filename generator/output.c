@@ -60,14 +60,17 @@ static void remove_temporaries(output_set *set)
         }
 }
 
-bool output_set_commit(output_set *set)
+bool output_set_commit(output_set *set, FILE *log)
 {
     struct stat st;
     bool ok = true;
     for (size_t i = 0; ok && i < set->count; i++) {
         output_file *f = &set->files[i];
-        if (output_same_content(f->path, &f->text))
+        if (output_same_content(f->path, &f->text)) {
+            if (log)
+                fprintf(log, "unchanged %s\n", f->path);
             continue;
+        }
         if (stat(f->path, &st) == 0 && S_ISDIR(st.st_mode))
             ok = fail(f->path, "a directory is in the way");
         else
@@ -83,6 +86,8 @@ bool output_set_commit(output_set *set)
         }
         free(f->tmp);
         f->tmp = NULL;
+        if (log)
+            fprintf(log, "wrote %s (%zu bytes)\n", f->path, f->text.len);
     }
     remove_temporaries(set);
     return ok;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mustache.h"
 
@@ -34,8 +35,10 @@ void output_set_add(output_set *set, char *path, mu_buffer text);
 
 /* Write every file of the set whose content differs from what is on disk,
  * all or nothing (see above).  Errors are printed ("topicgen: cannot write
- * PATH: reason").  Returns true when every file is in place. */
-bool output_set_commit(output_set *set);
+ * PATH: reason").  With a log (NULL: none), says what happened to each
+ * file: "wrote PATH (N bytes)" or "unchanged PATH".  Returns true when
+ * every file is in place. */
+bool output_set_commit(output_set *set, FILE *log);
 
 /* Free the set's files (nothing is written). */
 void output_set_free(output_set *set);

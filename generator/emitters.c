@@ -1,0 +1,54 @@
+/*
+ * emitters.c - the table of emitters (emitters.h).  A new output language
+ * is a row here, a folder of templates and, when it needs keys of its own,
+ * a model_<name>.c that adds them.
+ */
+#include "emitters.h"
+#include "template_check.h"
+
+#include <string.h>
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const emitter_output c_outputs[] = {
+    {"header.h.mustache", "%s.h", NULL, false, false, false},
+    {"source.c.mustache", "%s.c", NULL, false, false, false},
+    {"translator.h.mustache", "%s_translator.h", NULL, false, true, false},
+    {"kafka.h.mustache", "%s_kafka.h", NULL, false, false, false},
+    {"kafka.c.mustache", "%s_kafka.c", NULL, false, false, false},
+    {"domain.h.mustache", "%s_domain.h", NULL, true, true, false},
+    {"translator.c.mustache", "%s_translator.c", NULL, true, true, false},
+    {"fuzz.c.mustache", "%s_fuzz.c", NULL, false, false, true},
+};
+
+const emitter emitters[] = {
+    {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
+     template_check_c, NULL, c_outputs, COUNT(c_outputs)},
+};
+const size_t emitter_count = COUNT(emitters);
+
+const emitter *emitter_find(const char *name)
+{
+    for (size_t i = 0; i < emitter_count; i++)
+        if (strcmp(emitters[i].name, name) == 0)
+            return &emitters[i];
+    return NULL;
+}
+
+const emitter *emitter_find_folder(const char *folder)
+{
+    for (size_t i = 0; i < emitter_count; i++)
+        if (*folder && strcmp(emitters[i].folder, folder) == 0)
+            return &emitters[i];
+    return NULL;
+}
+
+const emitter *emitter_of_template(const char *name)
+{
+    const char *slash = strchr(name, '/');
+    size_t n = slash ? (size_t)(slash - name) : 0;
+    for (size_t i = 0; i < emitter_count; i++)
+        if (strlen(emitters[i].folder) == n && strncmp(emitters[i].folder, name, n) == 0)
+            return &emitters[i];
+    return NULL;
+}
