@@ -15,7 +15,10 @@
 #              runtimes), cppcheck and clang-tidy (the static_analysis
 #              test), valgrind (example_valgrind), python3, a JDK and Maven
 #              (the real Kafka broker that scripts/kafka-broker.sh runs from
-#              Maven Central)
+#              Maven Central), python3-venv and the Python packages of
+#              tests/python/requirements.txt in a virtual environment of
+#              their own ($TOPICGEN_VENV, default ~/.cache/topicgen/venv:
+#              CMake finds it there, or set -DTOPICGEN_PYTHON=...)
 #   --bench    the tests', plus the competitor JSON libraries of codec_bench
 #              (libsimdjson-dev rapidjson-dev libcjson-dev libjansson-dev),
 #              python3-matplotlib (the plots) and python3-pip (msgspec,
@@ -27,7 +30,8 @@ packages=(cmake ninja-build gcc pkg-config libfyaml-dev librdkafka-dev)
 case $set_name in
   --example) ;;
   --tests | --bench)
-    packages+=(g++ make clang libclang-rt-14-dev cppcheck clang-tidy valgrind python3 locales)
+    packages+=(g++ make clang libclang-rt-14-dev cppcheck clang-tidy valgrind python3 python3-venv
+               locales)
     command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
     command -v mvn >/dev/null 2>&1 || packages+=(maven)
     if [ "$set_name" = "--bench" ]; then
@@ -38,18 +42,34 @@ case $set_name in
   *) echo "usage: install-deps.sh [--example | --tests | --bench]" >&2; exit 2 ;;
 esac
 
+# The tests' Python packages: a virtual environment (Debian's python3 refuses
+# pip installs outside one), refreshed when the requirements change.
+install_venv() {
+  local venv=${TOPICGEN_VENV:-$HOME/.cache/topicgen/venv}
+  local req; req="$(cd "$(dirname "$0")/.." && pwd)/tests/python/requirements.txt"
+  if [ -f "$venv/requirements.txt" ] && cmp -s "$req" "$venv/requirements.txt"; then
+    echo "install-deps: the Python packages in $venv are up to date"
+    return
+  fi
+  echo "install-deps: installing tests/python/requirements.txt into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+  cp "$req" "$venv/requirements.txt"
+}
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: everything for $set_name is installed"
-  exit 0
+  echo "install-deps: every Debian package for $set_name is installed"
+else
+  echo "install-deps: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "install-deps: installing ${missing[*]}"
-sudo_cmd=""
-[ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo_cmd apt-get update -qq
-$sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ "$set_name" = "--example" ] || install_venv
 echo "install-deps: done"
