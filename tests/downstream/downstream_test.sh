@@ -133,6 +133,10 @@ if readelf -d "$work/pkg/pay_codec" | grep -q "NEEDED.*rdkafka"; then
   fail "pay_codec (topicgen::json alone) needs librdkafka"
 fi
 pass "find_package: built, skeletons in translators/, C++ decodes and encodes, codecs on topicgen::json alone"
+[[ -x $prefix/bin/topicgen-cat ]] || fail "not installed: bin/topicgen-cat"
+"$work/pkg/pay_cat" types | grep -q "^pay\.[A-Za-z]*	topic pay.events" ||
+  fail "find_package: topicgen_add_cat's pay_cat does not know the pay types"
+pass "find_package: topicgen_add_cat builds a topicgen-cat with the project's types"
 exchange "find_package, C" "$work/pkg/pay_produce" $COUNT -- \
   "$work/pkg/pay_consume" $COUNT "pay-pkg-$$"
 exchange "find_package, C++" "$work/pkg/pay_cpp" produce $COUNT -- \
@@ -192,6 +196,9 @@ exchange "add_subdirectory, C" "$work/sub/pay_produce" $COUNT -- \
   "$work/sub/pay_consume" $COUNT "pay-sub-$$"
 "$work/sub/pay_cpp" decode >/dev/null || fail "C++20 decode/encode"
 pass "add_subdirectory: C++20 decodes and encodes"
+"$work/sub/pay_cat" types | grep -q "^pay\.[A-Za-z]*	topic pay.events" ||
+  fail "add_subdirectory: topicgen_add_cat's pay_cat does not know the pay types"
+pass "add_subdirectory: topicgen_add_cat builds a topicgen-cat with the project's types"
 
 echo "== pkg-config and a Makefile"
 proj=$work/project-make
