@@ -171,56 +171,7 @@ static void test_random(void)
 
 /* ---- whole documents ------------------------------------------------------ */
 
-static tg_json_reader g_r;
-static tg_json_error g_items[4];
-static unsigned char g_abuf[8192];
-
-typedef struct outcome {
-    bool ok;
-    size_t count;
-    tg_json_error first;
-    tg_str strings[4];
-} outcome;
-
-/* Skip the document, and read it as an object of strings where it is one. */
-static void read_doc(const char *doc, size_t n, outcome *o)
-{
-    tg_json_errors es = {g_items, 4, 0, 0};
-    tg_arena a;
-    tg_str k;
-    memset(o, 0, sizeof *o);
-    tg_arena_init(&a, g_abuf, sizeof g_abuf);
-    tg_json_reader_init(&g_r, doc, n, &a, &es);
-    tg_json_skip_value(&g_r);
-    o->ok = tg_json_finish(&g_r);
-    tg_json_reader_init(&g_r, doc, n, &a, &es);
-    if (tg_json_object_begin(&g_r))
-        for (int i = 0; tg_json_object_next(&g_r, &k) == 1; i++) {
-            tg_str v = {"", 0};
-            if (!tg_json_read_string(&g_r, &v) && g_r.fatal)
-                break;
-            if (i < 4)
-                o->strings[i] = v;
-        }
-    tg_json_finish(&g_r);
-    o->count = es.count;
-    if (es.count)
-        o->first = g_items[0];
-}
-
-static bool outcome_eq(const outcome *a, const outcome *b)
-{
-    if (a->ok != b->ok || a->count != b->count)
-        return false;
-    if (a->count && (a->first.code != b->first.code || a->first.offset != b->first.offset ||
-                     strcmp(a->first.path, b->first.path) != 0 ||
-                     strcmp(a->first.reason, b->first.reason) != 0))
-        return false;
-    for (int i = 0; i < 4; i++)
-        if (!tg_str_eq(a->strings[i], b->strings[i]))
-            return false;
-    return true;
-}
+#include "simd_diff.h"
 
 static void test_documents(void)
 {
@@ -243,7 +194,7 @@ static void test_documents(void)
         size_t n = strlen(docs[d]);
         for (size_t pos = 0; pos <= n && failures < 10; pos++)
             for (unsigned v = 0; v < 256 + 2 && failures < 10; v++) {
-                outcome o[3];
+                simd_diff_outcome o[3];
                 size_t len = n;
                 memcpy(doc, docs[d], n);
                 if (v < 256 && pos < n) {
@@ -258,10 +209,10 @@ static void test_documents(void)
                 }
                 for (int l = 0; l < nlevels; l++) {
                     CHECKF(tg_json_simd_set(names[l]), "level %s", names[l]);
-                    read_doc(doc, len, &o[l]);
+                    simd_diff_read(doc, len, &o[l]);
                 }
                 for (int l = 1; l < nlevels; l++)
-                    if (!outcome_eq(&o[0], &o[l])) {
+                    if (!simd_diff_same(&o[0], &o[l])) {
                         failures++;
                         check_fail(__FILE__, __LINE__,
                                    "doc %zu, byte %zu = %u: %s differs from scalar (%s %s / %s %s)",
