@@ -423,6 +423,46 @@ static void test_stuck(kt_cluster *k)
     tg_consumer_free(c);
 }
 
+/* ---- ready_empty: a member the group gives nothing is ready -------------- */
+
+static void test_ready_empty(kt_cluster *k)
+{
+    char topic[64], dlq[80], group[96];
+    tg_error err;
+    kt_names(k, "ops-empty", topic, sizeof topic, dlq, sizeof dlq);
+    kt_topic(k, topic, 1);
+    unique_group(group, sizeof group, "empty");
+    const char *extra[] = { "topicgen.metrics.listen", "127.0.0.1:0",
+                            "partition.assignment.strategy", "range" };
+    counts ca = { 0 }, cb = { 0 };
+    tg_consumer *a = consumer_with(k, group, NULL, NULL, extra, 2);
+    tg_consumer *b = consumer_with(k, group, NULL, NULL, extra, 2);
+    CHECK(tg_consumer_add(a, &kt_msg_desc, topic, count_handler, &ca, &err) == 0);
+    CHECK(tg_consumer_add(b, &kt_msg_desc, topic, count_handler, &cb, &err) == 0);
+    const char *aa = tg_consumer_metrics_address(a), *ba = tg_consumer_metrics_address(b);
+    check_probe(ba, "/readyz", 503, "not subscribed yet");
+    int64_t deadline = test_now_ms() + 30000;
+    http_reply ra, rb;
+    bool both = false;
+    while (!both && test_now_ms() < deadline) {
+        (void)tg_consumer_poll(a, 20, &err);
+        (void)tg_consumer_poll(b, 20, &err);
+        int ga = http_get(aa, "/readyz", &ra), gb = http_get(ba, "/readyz", &rb);
+        both = ga == 0 && gb == 0 && ra.status == 200 && rb.status == 200
+               && (strstr(ra.body, "0 partition(s)") || strstr(rb.body, "0 partition(s)"))
+               && (strstr(ra.body, "1 partition(s)") || strstr(rb.body, "1 partition(s)"));
+        if (!both && test_now_ms() + 50 >= deadline)
+            printf("ready_empty: a: %d %s b: %d %s", ra.status, ra.body ? ra.body : "",
+                   rb.status, rb.body ? rb.body : "");
+        free(ra.body);
+        free(rb.body);
+    }
+    printf("ready_empty: both members ready, one with 0 partitions: %s\n", both ? "yes" : "no");
+    CHECK(both);
+    tg_consumer_free(b);
+    tg_consumer_free(a);
+}
+
 /* ---- producer and processor endpoints ------------------------------------ */
 
 static tg_result copy_out(void *user, const void *msg, const tg_msg_meta *meta, tg_emitter *out)
@@ -953,6 +993,7 @@ static const kt_case cases[] = {
     KT_CASE("dlq_label", test_dlq_label, 1),
     KT_CASE("http", test_http, 1),
     KT_CASE("stuck", test_stuck, 1),
+    KT_CASE("ready_empty", test_ready_empty, 1),
     KT_CASE("clients", test_clients, 1),
     KT_CASE("progress", test_progress, 1),
     KT_CASE("trace", test_trace, 1),
