@@ -153,7 +153,7 @@ def bad_records(env, brokers):
                        env=env)
     got = lines(out)
     check(rc == 1, "consume with bad records exits 1, got %d" % rc)
-    check([r["offset"] for r in got] == list(range(6)), "every record reported, in order: %s" % out)
+    check([r["offset"] for r in got] == list(range(7)), "every record reported, in order: %s" % out)
     check(got[0]["value"]["order_id"] == "ok-1", "record 0 decoded")
     check("error" in got[1] and got[1]["error"]["path"] == "$", "record 1 (not JSON) is an error")
     check("schema mismatch: record has tg-schema 'billing.Invoice'" in got[2]["error"]["reason"],
@@ -164,8 +164,9 @@ def bad_records(env, brokers):
     check("error" in got[4] and "arena" in got[4]["error"]["reason"],
           "record 4: over the arena limit, reported: %s" % got[4])
     check(got[5]["value"]["order_id"] == "ok-2", "record 5 decoded: the tool went on")
+    check(got[6]["value"] is None and "error" not in got[6], "record 6, a tombstone: value null")
     rc, out, _ = cat("consume", "bad.topic", "--raw", env=env)
-    check(rc == 1 and len(lines(out)) == 6 and lines(out)[1]["value"] == "this is not JSON",
+    check(rc == 1 and len(lines(out)) == 7 and lines(out)[1]["value"] == "this is not JSON",
           "--raw prints values as text (the bad header still counts)")
 
 
