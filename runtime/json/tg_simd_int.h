@@ -1,6 +1,6 @@
 /*
- * tg_simd_int.h: the reader's string kernel, chosen at run time (private to
- * runtime/json, not installed).
+ * tg_simd_int.h: the string kernel of the reader and the writer, chosen at
+ * run time (private to runtime/json, not installed).
  *
  * One question is asked of every JSON string body: where is the first byte
  * that ends the plain run, that is '"', '\\', a control byte (< 0x20) or the
