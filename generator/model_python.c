@@ -270,50 +270,11 @@ static mu_node *enum_py(const enum_def *e)
     return em;
 }
 
-/* ---- unions: how a variant carries its tag ---------------------------------------- */
+/* ---- unions --------------------------------------------------------------------- */
 
-/* The number of places of schema s that use message m other than as a
- * variant (a field, a topic of its own) plus the variants naming it. */
-static size_t message_uses(const schema *s, const message_def *m, size_t *variants)
-{
-    size_t uses = m->kafka.topic ? 1 : 0;
-    *variants = 0;
-    for (size_t i = 0; i < s->n_messages; i++)
-        for (size_t j = 0; j < s->messages[i]->n_fields; j++) {
-            const type_ref *t = &s->messages[i]->fields[j].type;
-            if (t->kind == T_ARRAY || t->kind == T_MAP)
-                t = t->elem;
-            if (t->kind == T_MESSAGE && t->message == m)
-                uses++;
-        }
-    for (size_t i = 0; i < s->n_unions; i++)
-        for (size_t j = 0; j < s->unions[i]->n_variants; j++)
-            if (s->unions[i]->variants[j].message == m)
-                (*variants)++;
-    return uses;
-}
-
-/* A variant's message carries the tag on its own class when it is this
- * schema's, a variant of this union only and used nowhere else here;
- * otherwise the union gets a tagged subclass of it (<Union>_<variant>). */
-static bool tag_on_class(const schema *s, const message_def *m)
-{
-    size_t variants;
-    return m->owner == s && message_uses(s, m, &variants) == 0 && variants == 1;
-}
-
-static const union_variant *variant_of(const schema *s, const message_def *m,
-                                       const union_def **u)
-{
-    for (size_t i = 0; i < s->n_unions; i++)
-        for (size_t j = 0; j < s->unions[i]->n_variants; j++)
-            if (s->unions[i]->variants[j].message == m) {
-                *u = s->unions[i];
-                return &s->unions[i]->variants[j];
-            }
-    return NULL;
-}
-
+/* A variant is a subclass of its message that carries the tag
+ * (<Union>_<variant>): the message's own class stays the C message, which
+ * has no tag, wherever else it is used. */
 static char *tag_options(const union_def *u, const union_variant *v)
 {
     char *d = py_quote(u->discriminator), *t = py_quote(v->tag);
@@ -332,16 +293,7 @@ static mu_node *message_py(const schema *s, const message_def *m)
     set_bool(mm, "py_is_message", true);
     set_own(mm, "py_name", py_name_of(m->name));
     set_py_doc(mm, m->description);
-    char *opts = xstrdup(m->reject_unknown ? ", forbid_unknown_fields=True" : "");
-    const union_def *u = NULL;
-    const union_variant *v = variant_of(s, m, &u);
-    if (v && tag_on_class(s, m)) {
-        char *tag = tag_options(u, v), *both = xasprintf("%s%s", opts, tag);
-        free(tag);
-        free(opts);
-        opts = both;
-    }
-    set_own(mm, "py_struct_opts", opts);
+    set_str(mm, "py_struct_opts", m->reject_unknown ? ", forbid_unknown_fields=True" : "");
     for (size_t i = 0; i < m->n_fields; i++) {
         const field_def *f = &m->fields[i];
         mu_node *fm = mu_map();
@@ -368,8 +320,7 @@ static mu_node *message_py(const schema *s, const message_def *m)
     return mm;
 }
 
-/* A union: its tagged subclasses where a variant's class cannot carry the
- * tag, then the type alias. */
+/* A union: a tagged subclass per variant, then the type alias. */
 static mu_node *union_py(const schema *s, const union_def *u)
 {
     mu_node *um = mu_map(), *subs = mu_list();
@@ -381,19 +332,14 @@ static mu_node *union_py(const schema *s, const union_def *u)
     char **members = xcalloc(u->n_variants + 1, sizeof *members);
     for (size_t i = 0; i < u->n_variants; i++) {
         const union_variant *v = &u->variants[i];
-        char *base = py_type_ref(v->message->owner, v->message->name, s);
-        if (tag_on_class(s, v->message)) {
-            members[i] = base;
-        } else {
-            mu_node *sm = mu_map();
-            char *name = xasprintf("%s_%s", u->name, v->name);
-            members[i] = py_name_of(name);
-            set_str(sm, "py_name", members[i]);
-            set_own(sm, "py_base", base);
-            set_own(sm, "py_struct_opts", tag_options(u, v));
-            push_with_last(subs, sm, false);
-            free(name);
-        }
+        mu_node *sm = mu_map();
+        char *name = xasprintf("%s_%s", u->name, v->name);
+        members[i] = py_name_of(name);
+        set_str(sm, "py_name", members[i]);
+        set_own(sm, "py_base", py_type_ref(v->message->owner, v->message->name, s));
+        set_own(sm, "py_struct_opts", tag_options(u, v));
+        push_with_last(subs, sm, i + 1 == u->n_variants);
+        free(name);
         len += strlen(members[i]) + 2;
     }
     char *list = xcalloc(1, len);
