@@ -4,6 +4,7 @@
  * a model_<name>.c that adds them.
  */
 #include "emitters.h"
+#include "model_python.h"
 #include "template_check.h"
 
 #include <string.h>
@@ -21,9 +22,15 @@ static const emitter_output c_outputs[] = {
     {"fuzz.c.mustache", "%s_fuzz.c", NULL, false, false, true},
 };
 
+static const emitter_output python_outputs[] = {
+    {"python/module.py.mustache", "%s.py", NULL, false, false, false},
+};
+
 const emitter emitters[] = {
     {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
      template_check_c, NULL, c_outputs, COUNT(c_outputs)},
+    {"python", "python", "msgspec models (one module per schema) that encode to the C bytes",
+     template_check_python, model_python_extend, python_outputs, COUNT(python_outputs)},
 };
 const size_t emitter_count = COUNT(emitters);
 
