@@ -4,6 +4,7 @@
  * a model_<name>.c that adds them.
  */
 #include "emitters.h"
+#include "model_vectors.h"
 #include "template_check.h"
 
 #include <string.h>
@@ -21,9 +22,17 @@ static const emitter_output c_outputs[] = {
     {"fuzz.c.mustache", "%s_fuzz.c", NULL, false, false, true},
 };
 
+static const emitter_output vectors_outputs[] = {
+    {"vectors/vectors.json.mustache", NULL, "vec_files", false, false, false},
+};
+
 const emitter emitters[] = {
     {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
      template_check_c, NULL, c_outputs, COUNT(c_outputs)},
+    {"vectors", "vectors",
+     "conformance vectors: valid and invalid documents per type, with verdicts, "
+     "first error paths and canonical bytes",
+     template_check_json, model_vectors_extend, vectors_outputs, COUNT(vectors_outputs)},
 };
 const size_t emitter_count = COUNT(emitters);
 
