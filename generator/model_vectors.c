@@ -1140,11 +1140,14 @@ static void document_cases(vset *vs, mu_node *cases)
 
 static void add_document_level(vset *vs)
 {
-    const variant *first = &vs->v[0]; /* "every field present": valid */
-    char *w = xasprintf(" \n\t%s\r\n ", first->written);
-    add_valid(vs, "whitespace around the document", w, first->canon);
+    /* vs->v[0] is "every field present" (valid); copied, as adding moves it. */
+    char *doc = xstrdup(vs->v[0].written), *canon = xstrdup(vs->v[0].canon);
+    char *w = xasprintf(" \n\t%s\r\n ", doc);
+    add_valid(vs, "whitespace around the document", w, canon);
     free(w);
-    w = xasprintf("%s x", first->written);
+    w = xasprintf("%s x", doc);
+    free(doc);
+    free(canon);
     add_invalid(vs, "content after the document", w, "", "syntax");
     free(w);
     add_invalid(vs, "an empty text", "", "", "syntax");
