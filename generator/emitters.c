@@ -4,6 +4,7 @@
  * a model_<name>.c that adds them.
  */
 #include "emitters.h"
+#include "model_python.h"
 #include "model_vectors.h"
 #include "template_check.h"
 
@@ -22,6 +23,10 @@ static const emitter_output c_outputs[] = {
     {"fuzz.c.mustache", "%s_fuzz.c", NULL, false, false, true},
 };
 
+static const emitter_output python_outputs[] = {
+    {"python/module.py.mustache", "%s.py", NULL, false, false, false},
+};
+
 static const emitter_output vectors_outputs[] = {
     {"vectors/vectors.json.mustache", NULL, "vec_files", false, false, false},
 };
@@ -29,6 +34,8 @@ static const emitter_output vectors_outputs[] = {
 const emitter emitters[] = {
     {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
      template_check_c, NULL, c_outputs, COUNT(c_outputs)},
+    {"python", "python", "msgspec models (one module per schema) that encode to the C bytes",
+     template_check_python, model_python_extend, python_outputs, COUNT(python_outputs)},
     {"vectors", "vectors",
      "conformance vectors: valid and invalid documents per type, with verdicts, "
      "first error paths and canonical bytes",
