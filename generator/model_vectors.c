@@ -785,6 +785,52 @@ static const char *unknown_member(const message_def *m, const char *disc)
     return "zz_unknown_3";
 }
 
+/* The members of the typical document in reverse order (valid: the same
+ * canonical text), and its first member written twice (refused: a JSON
+ * text with a repeated key is refused whatever its values). */
+static void reordered_variants(gen *g, const message_def *m, const char *prefix, vset *out)
+{
+    char **wp = xcalloc(m->n_fields + 1, sizeof *wp);
+    size_t n = 0;
+    g->stack[g->depth++] = m;
+    for (size_t i = m->n_fields; i-- > 0;) {
+        const field_def *f = &m->fields[i];
+        if (!in_typical(g, f) && (f->optional || f->default_text))
+            continue;
+        char *key = json_key(f->wire_name), *tw, *tc;
+        typical_value(g, &f->type, f, &tw, &tc);
+        wp[n++] = xasprintf("%s:%s", key, tw);
+        free(key);
+        free(tw);
+        free(tc);
+    }
+    g->depth--;
+    char *w, *c;
+    message_text(g, m, prefix, true, -1, NULL, NULL, &w, &c);
+    char *rev = object_text(prefix, wp, n);
+    add_valid(out, "members in reverse order", rev, c);
+    free(rev);
+    if (n > 0) {
+        /* wp[n - 1] is the first member in schema order. */
+        wp[n] = xstrdup(wp[n - 1]);
+        char *twice = object_text(prefix, wp, n + 1);
+        const field_def *first = NULL;
+        for (size_t i = 0; i < m->n_fields && !first; i++)
+            if (in_typical(g, &m->fields[i]) || (!m->fields[i].optional && !m->fields[i].default_text))
+                first = &m->fields[i];
+        char *seg = path_key(first->wire_name), *name = xasprintf("%s: written twice", seg + (*seg == '.'));
+        add_invalid(out, name, twice, seg, "duplicate");
+        free(seg);
+        free(name);
+        free(twice);
+    }
+    for (size_t i = 0; i <= n; i++)
+        free(wp[i]);
+    free(wp);
+    free(w);
+    free(c);
+}
+
 /* The variants of the members of m: each field's value variants in the
  * full document, each optional field absent, each required field missing,
  * an unknown member, members in reverse order, a member twice. */
@@ -843,6 +889,8 @@ static void members_variants(gen *g, const message_def *m, const char *prefix, c
     }
     g->depth--;
 
+    if (m->n_fields > 0)
+        reordered_variants(g, m, prefix, out);
     /* An unknown member, first (before a union's discriminator too). */
     const char *unknown = unknown_member(m, disc);
     message_text(g, m, prefix, true, -1, NULL, NULL, &w, &c);

@@ -7,7 +7,8 @@
  *                               a valid document must decode and re-encode
  *                               to exactly its "canonical" bytes; an invalid
  *                               one must fail with the expected code and
- *                               JSON path as its first error.  Every type of
+ *                               JSON path as its first error (and the canonical
+ *                               text must re-encode to itself).  Every type of
  *                               TYPES must have a file and every file a type.
  *   vectors_test --self-test DIR
  *                               the check must be able to fail: for one file,
@@ -93,6 +94,19 @@ static union {
 static unsigned char arena_buf[ARENA_CAP];
 static char out_buf[OUT_CAP];
 
+/* The canonical text of a valid vector decodes and re-encodes to itself. */
+static bool canonical_is_fixed_point(const codec *c, const vector *v)
+{
+    static char again[OUT_CAP];
+    tg_arena arena;
+    size_t len = 0;
+    tg_arena_init(&arena, arena_buf, sizeof arena_buf);
+    memset(&msg, 0, sizeof msg);
+    return c->decode(&msg, v->canonical.ptr, v->canonical.len, &arena, NULL) == TG_JSON_OK &&
+           c->encode(&msg, again, sizeof again, &len) == TG_JSON_OK &&
+           len == v->canonical.len && memcmp(again, v->canonical.ptr, len) == 0;
+}
+
 /* Run v through c; false (the reason printed) when the codec disagrees. */
 static bool run_vector(const codec *c, const char *file, size_t index, const vector *v,
                        bool quiet)
@@ -118,6 +132,8 @@ static bool run_vector(const codec *c, const char *file, size_t index, const vec
         } else if (len != v->canonical.len || memcmp(out_buf, v->canonical.ptr, len) != 0) {
             why = "re-encoded other bytes";
             snprintf(detail, sizeof detail, "got %.*s", (int)(len > 300 ? 300 : len), out_buf);
+        } else if (!canonical_is_fixed_point(c, v)) {
+            why = "the canonical text does not re-encode to itself";
         }
     } else if (got == TG_JSON_OK) {
         why = "accepted an invalid document";
