@@ -1052,7 +1052,7 @@ static void container_variants(gen *g, const type_ref *t, const field_def *f, vs
                 snprintf(seg, sizeof seg, ".k%" PRIu64, at);
             else
                 snprintf(seg, sizeof seg, "[%" PRIu64 "]", at);
-            char *nm = xasprintf("%s: %s", seg, v->name);
+            char *nm = xasprintf("%s: %s", seg + (seg[0] == '.'), v->name);
             w = container_text(&s, typ, tw, at, v->written, NULL);
             if (v->canon) {
                 c = container_text(&s, typ, tc, at, v->canon, NULL);

@@ -41,19 +41,14 @@ import msgspec
 
 _AT = re.compile(r" - at `(\$[^`]*)`$")
 _FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]*)`")
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# One key segment of a C path: .ident or ["..."] with escapes.
-_C_KEY = r'(?:\.[A-Za-z_][A-Za-z0-9_]*|\["(?:[^"\\]|\\.)*"\])'
 
 
 PATH_KINDS: dict[str, int] = {}  # how each agreeing error path was matched
 
 
 def key_segment(name: str) -> str:
-    """A key as tg_json_error.c writes it in a path."""
-    if _IDENT.match(name):
-        return "." + name
-    return '["' + name.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    """A member name appended to a path, as msgspec writes keys."""
+    return "." + name
 
 
 def msgspec_path(err: Exception) -> str:
@@ -69,11 +64,49 @@ def msgspec_path(err: Exception) -> str:
     return path
 
 
+_C_SEG = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\["((?:[^"\\]|\\.)*)"\]|\[([0-9]+)\]')
+_PY_SEG = re.compile(r"\.([^.\[]+)|\[\.\.\.\]|\[([0-9]+)\]")
+
+
+def c_segments(path: str) -> list[tuple[str, str]] | None:
+    """$.a["b c"][2] as [("key", "a"), ("key", "b c"), ("index", "2")]."""
+    out, at = [], 1
+    while at < len(path):
+        m = _C_SEG.match(path, at)
+        if not m:
+            return None
+        if m.group(3) is not None:
+            out.append(("index", m.group(3)))
+        else:
+            key = m.group(1) if m.group(1) is not None else json.loads('"' + m.group(2) + '"')
+            out.append(("key", key))
+        at = m.end()
+    return out
+
+
+def py_segments(path: str) -> list[tuple[str, str]] | None:
+    """msgspec's $.a.b c[2][...]: a key runs to the next '.' or '['."""
+    out, at = [], 1
+    while at < len(path):
+        m = _PY_SEG.match(path, at)
+        if not m:
+            return None
+        if m.group(0) == "[...]":
+            out.append(("any key", ""))
+        elif m.group(2) is not None:
+            out.append(("index", m.group(2)))
+        else:
+            out.append(("key", m.group(1)))
+        at = m.end()
+    return out
+
+
 def paths_agree(c_path: str, py_path: str) -> bool:
-    """Equal, a [...] of msgspec standing for any one key segment of C's."""
-    pattern = "".join(_C_KEY if part == "[...]" else re.escape(part)
-                      for part in re.split(r"(\[\.\.\.\])", py_path))
-    return re.fullmatch(pattern, c_path) is not None
+    """The same segments, msgspec's [...] standing for any one key of C's."""
+    c, py = c_segments(c_path), py_segments(py_path)
+    if c is None or py is None or len(c) != len(py) or not c_path.startswith("$"):
+        return False
+    return all(p == s or (p[0] == "any key" and s[0] == "key") for p, s in zip(py, c))
 
 
 def run_vector(module: Any, type_name: str, v: dict[str, Any]) -> str | None:
@@ -89,7 +122,9 @@ def run_vector(module: Any, type_name: str, v: dict[str, Any]) -> str | None:
         if not paths_agree(v["error"]["path"], got):
             return f"first error at {got}, C at {v['error']['path']} ({err})"
         kind = ("not JSON, at $" if not isinstance(err, msgspec.ValidationError)
-                else "a map key as [...]" if "[...]" in got else "the same path")
+                else "a map key as [...]" if "[...]" in got
+                else "the same path" if got == v["error"]["path"]
+                else "a key that is no identifier unquoted")
         PATH_KINDS[kind] = PATH_KINDS.get(kind, 0) + 1
         return None
     except Exception as err:  # anything else is a bug of the module
@@ -141,7 +176,7 @@ def run_all(vectors_dir: str, modules_dir: str, known_path: str | None) -> int:
             if not why:
                 continue
             rule = next((k for k, (p, kind, _) in enumerate(rules)
-                         if p.search(v["name"]) and why.startswith(kind)), None)
+                         if p.search(f"{name}: {v['name']}") and why.startswith(kind)), None)
             if rule is not None:
                 used[rule] += 1
                 explained += 1

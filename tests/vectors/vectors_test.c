@@ -1,7 +1,7 @@
 /*
  * vectors_test.c - runs the conformance vectors of `topicgen --emit vectors`
  * (docs/emitters.md, "Test vectors") against the generated C codecs of
- * every schema in schemas/.
+ * every schema in schemas/ and tests/vectors/kinds.yaml (every kind of field).
  *
  *   vectors_test DIR            every <schema>.<Type>.vectors.json in DIR:
  *                               a valid document must decode and re-encode
@@ -24,6 +24,7 @@
 #include "common.h"
 #include "crm.h"
 #include "orders.h"
+#include "vk.h"
 #include "workflow.h"
 
 #include <dirent.h>
@@ -33,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every message and union of schemas/ (schema, Type). */
+/* Every message and union of schemas/ and kinds.yaml (schema, Type). */
 #define TYPES(X)                                                                             \
     X(common, CustomerIdentity)                                                              \
     X(orders, LineItem)                                                                      \
@@ -46,7 +47,17 @@
     X(crm, EmailReceived)                                                                    \
     X(crm, WhatsappReceived)                                                                 \
     X(crm, FormSubmitted)                                                                    \
-    X(crm, InboundMessage)
+    X(crm, InboundMessage)                                                                   \
+    X(vk, Leaf)                                                                              \
+    X(vk, Tree)                                                                              \
+    X(vk, Scalars)                                                                           \
+    X(vk, Big)                                                                               \
+    X(vk, NullJson)                                                                          \
+    X(vk, Circle)                                                                            \
+    X(vk, Square)                                                                            \
+    X(vk, Empty)                                                                             \
+    X(vk, Shape)                                                                             \
+    X(vk, Holder)
 
 typedef tg_json_code (*decode_fn)(void *out, const char *json, size_t len, tg_arena *arena,
                                   tg_json_errors *errors);
