@@ -37,8 +37,7 @@ const emitter emitters[] = {
     {"python", "python", "msgspec models (one module per schema) that encode to the C bytes",
      template_check_python, model_python_extend, python_outputs, COUNT(python_outputs)},
     {"vectors", "vectors",
-     "conformance vectors: valid and invalid documents per type, with verdicts, "
-     "first error paths and canonical bytes",
+     "conformance vectors per message and union: verdicts, error paths, canonical bytes",
      template_check_json, model_vectors_extend, vectors_outputs, COUNT(vectors_outputs)},
 };
 const size_t emitter_count = COUNT(emitters);
