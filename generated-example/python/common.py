@@ -11,7 +11,8 @@ the C encoder topicgen generates from the same schema (docs/emitters.md,
   kafka_key(msg, binding) -> bytes | None   the record key C sends
   kafka_headers(binding) -> list[tuple[str, bytes]]   the headers C sends
   <Type>_KAFKA: KafkaBinding        topic, DLQ topic, key, tg-schema, version
-  KAFKA_TYPES: dict[str, KafkaBinding]      the same by type name
+  KAFKA_TYPES: dict[str, KafkaBinding]      the same by the type's schema name
+  TYPES: dict[str, object]          every message and union by its schema name
 
 Decoding raises msgspec.ValidationError (or msgspec.DecodeError for text
 that is not JSON) where the C decoder rejects the document.  Timestamp and
@@ -242,7 +243,7 @@ class CustomerIdentity(_tg_msgspec.Struct, kw_only=True, omit_defaults=False):
 
     email: _tg_Annotated[_tg_str, _tg_Meta(max_length=320)] | _tg_UnsetType = _tg_UNSET
     phone: _tg_Annotated[_tg_str, _tg_Meta(max_length=32)] | _tg_UnsetType = _tg_UNSET
-    name_: _tg_Annotated[_tg_str, _tg_Meta(max_length=200)] | None | _tg_UnsetType = _tg_msgspec.field(default=_tg_UNSET, name="name")
+    name: _tg_Annotated[_tg_str, _tg_Meta(max_length=200)] | None | _tg_UnsetType = _tg_UNSET
     external_id: _tg_Annotated[_tg_str, _tg_Meta(max_length=128)] | _tg_UnsetType = _tg_UNSET
 
 
@@ -284,7 +285,7 @@ def decode_CustomerIdentity(data: bytes | str) -> CustomerIdentity:
 class KafkaBinding:
     """What a message or union needs on Kafka, as the C side has it."""
 
-    type_name: str
+    type_name: str  # the type's name in the schema
     topic: str
     dlq_topic: str
     key_field: str | None  # the schema's field name (None: no key)
@@ -311,3 +312,8 @@ def kafka_headers(binding: KafkaBinding) -> list[tuple[str, bytes]]:
 
 KAFKA_TYPES: dict[str, KafkaBinding] = {
 }
+
+TYPES: dict[str, object] = {
+    "CustomerIdentity": CustomerIdentity,
+}
+"""Every message and union by its name in the schema (Python's may end in '_')."""

@@ -11,7 +11,8 @@ the C encoder topicgen generates from the same schema (docs/emitters.md,
   kafka_key(msg, binding) -> bytes | None   the record key C sends
   kafka_headers(binding) -> list[tuple[str, bytes]]   the headers C sends
   <Type>_KAFKA: KafkaBinding        topic, DLQ topic, key, tg-schema, version
-  KAFKA_TYPES: dict[str, KafkaBinding]      the same by type name
+  KAFKA_TYPES: dict[str, KafkaBinding]      the same by the type's schema name
+  TYPES: dict[str, object]          every message and union by its schema name
 
 Decoding raises msgspec.ValidationError (or msgspec.DecodeError for text
 that is not JSON) where the C decoder rejects the document.  Timestamp and
@@ -327,7 +328,7 @@ def decode_WorkflowEvent(data: bytes | str) -> WorkflowEvent:
 class KafkaBinding:
     """What a message or union needs on Kafka, as the C side has it."""
 
-    type_name: str
+    type_name: str  # the type's name in the schema
     topic: str
     dlq_topic: str
     key_field: str | None  # the schema's field name (None: no key)
@@ -366,3 +367,10 @@ WorkflowEvent_KAFKA: _tg_Final = KafkaBinding(
 KAFKA_TYPES: dict[str, KafkaBinding] = {
     "WorkflowEvent": WorkflowEvent_KAFKA,
 }
+
+TYPES: dict[str, object] = {
+    "EventMetadata": EventMetadata,
+    "EventPayload": EventPayload,
+    "WorkflowEvent": WorkflowEvent,
+}
+"""Every message and union by its name in the schema (Python's may end in '_')."""

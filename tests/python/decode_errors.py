@@ -75,6 +75,12 @@ CASES: list[tuple[str, str, str]] = [  # (type, verdict, document); verdict "ok"
     ("common.CustomerIdentity", "err", '{"email":null}'),
     ("common.CustomerIdentity", "err", '{"name":"\\ud800"}'),
     ("common.CustomerIdentity", "err", '[]'),
+    ("pynames.Decimal", "ok", '{"True":"k","match":{"from":"a","list":[],"encode":"1"},"values":{"a":"medium"}}'),
+    ("pynames.Decimal", "err", '{"True":"k","match":{"list":[],"encode":"1","type":"medium"}}'),
+    ("pynames.Decimal", "err", '{"True":"k","match":{"list":[],"encode":"1234567890123"}}'),
+    ("pynames.Decimal", "err", '{"True":"k","match":{"list":[],"encode":""}}'),
+    ("pynames.lambda", "ok", '{"def":"import","list":[1e-7],"encode":"-0","_hidden":false}'),
+    ("pynames.lambda", "err", '{"def":"yield","list":[],"encode":"1"}'),
 ]
 
 
@@ -86,7 +92,7 @@ def main() -> int:
         schema, name = tname.split(".")
         mod = mods[schema]
         try:
-            mod.decode(doc.encode(), getattr(mod, name))
+            mod.decode(doc.encode(), mod.TYPES[name])
             py_ok, why = True, ""
         except (msgspec.ValidationError, msgspec.DecodeError) as e:
             py_ok, why = False, str(e)

@@ -18,14 +18,21 @@ from typing import Any
 import msgspec
 import msgspec.inspect as mi
 
-SCHEMAS = ["orders", "workflow", "crm", "common"]
+SCHEMAS = ["orders", "workflow", "crm", "common", "pynames"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def schema_path(name: str) -> str:
+    """schemas/<name>.yaml, or this folder's (pynames.yaml: Python's names)."""
+    own = os.path.join(HERE, name + ".yaml")
+    return own if os.path.exists(own) else os.path.join(os.environ["SCHEMAS"], name + ".yaml")
 
 
 def generate(sub: str = "py") -> str:
     """Run topicgen --emit python for schemas/ into $OUT/<sub>; the folder."""
     out = os.path.join(os.environ["OUT"], sub)
     os.makedirs(out, exist_ok=True)
-    paths = [os.path.join(os.environ["SCHEMAS"], s + ".yaml") for s in SCHEMAS]
+    paths = [schema_path(s) for s in SCHEMAS]
     subprocess.run([os.environ["TOPICGEN"], "--emit", "python=" + out, *paths], check=True)
     return out
 
@@ -36,9 +43,8 @@ def import_modules(folder: str) -> dict[str, Any]:
 
 
 def types_of(mod: Any) -> dict[str, Any]:
-    """Every message and union of a module, by name (its decode_<Name>)."""
-    return {n[len("decode_"):]: getattr(mod, n[len("decode_"):])
-            for n in dir(mod) if n.startswith("decode_")}
+    """Every message and union of a module, by its schema name."""
+    return dict(mod.TYPES)
 
 
 def c_roundtrip(lines: list[bytes]) -> list[bytes]:
@@ -103,13 +109,15 @@ class Gen:
         return mod.Timestamp(s)
 
     def decimal(self, mod: Any) -> Any:
+        """At most 12 characters: decimal length limits are no Meta, so not
+        visible here (pynames.yaml has max_length 12)."""
         r = self.r
         s = r.choice(["", "-"]) + r.choice(["0", str(r.randint(1, 10 ** r.randint(1, 8)))])
         if r.random() < 0.6:
             s += "." + "".join(r.choice("0123456789") for _ in range(r.randint(1, 4)))
         if r.random() < 0.2:
             s += r.choice(["e", "E"]) + r.choice(["", "+", "-"]) + str(r.randint(0, 30))
-        return mod.Decimal(s)
+        return mod.Decimal(s[:12].rstrip(".eE+-") or "0")
 
     def raw(self, depth: int = 0) -> bytes:
         r = self.r
