@@ -119,18 +119,20 @@ def run_vector(module: Any, type_name: str, v: dict[str, Any]) -> str | None:
         if v["valid"]:
             return f"refused a valid document: {err}"
         got = msgspec_path(err)
-        if not paths_agree(v["error"]["path"], got):
-            return f"first error at {got}, C at {v['error']['path']} ({err})"
+        c_path = v.get("error", {}).get("path", "(none given)")
+        if not paths_agree(c_path, got):
+            return f"first error at {got}, C at {c_path} ({err})"
         kind = ("not JSON, at $" if not isinstance(err, msgspec.ValidationError)
                 else "a map key as [...]" if "[...]" in got
-                else "the same path" if got == v["error"]["path"]
+                else "the same path" if got == c_path
                 else "a key that is no identifier unquoted")
         PATH_KINDS[kind] = PATH_KINDS.get(kind, 0) + 1
         return None
     except Exception as err:  # anything else is a bug of the module
         return f"raised {type(err).__name__}: {err}"
     if not v["valid"]:
-        return f"accepted an invalid document (C: {v['error']['code']} at {v['error']['path']})"
+        e = v.get("error", {})
+        return f"accepted an invalid document (C: {e.get('code')} at {e.get('path')})"
     try:
         out = module.encode(msg)
     except Exception as err:
