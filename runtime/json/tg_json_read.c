@@ -55,6 +55,14 @@ _Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
 #define LV_STARTED 2u /* path[].flags: a member/element has been read     */
 #define LV_HASHED 4u  /* path[].flags: the level's keys are in slots[]     */
 
+/* Out of the hot paths' way: no inlining, so that their callers keep few
+ * registers to save (keys with escapes, errors, big objects are rare). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_COLD __attribute__((noinline, cold))
+#else
+#define TG_COLD
+#endif
+
 /* Objects with up to this many keys are checked for duplicates by a scan. */
 #define TG_JSON_LINEAR_KEYS 16
 
@@ -373,7 +381,7 @@ static uint32_t hash_key(const char *p, size_t n)
 
 /* hash_key of the decoded bytes (n of them) of the key written as
  * raw[0..raw_len) with escapes. */
-static uint32_t hash_escaped_key(const char *raw, size_t raw_len, size_t n)
+TG_COLD static uint32_t hash_escaped_key(const char *raw, size_t raw_len, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15u ^ n;
     tg_text_unescaper u;
@@ -405,7 +413,7 @@ static uint32_t hash_entry(const tg_json_key_entry_ *x)
 }
 
 /* entry_is for keys of which one at least has escapes. */
-static bool entry_is_escaped(const tg_json_key_entry_ *x, const char *raw, size_t raw_len)
+TG_COLD static bool entry_is_escaped(const tg_json_key_entry_ *x, const char *raw, size_t raw_len)
 {
     tg_text_unescaper a, b;
     int c;
@@ -442,7 +450,7 @@ static void insert_slot(tg_json_reader *r, unsigned e)
 
 /* The level outgrew the linear scan: index its entries in slots[] (zeroed
  * on first use, so small messages never pay for clearing it). */
-static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
+TG_COLD static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
 {
     unsigned e;
     if (!r->slots_ready) {
@@ -458,7 +466,7 @@ static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
 
 /* Record the fatal duplicate-key error for the key whose opening quote is
  * q (raw_len bytes as written). */
-static bool fail_dup(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
+TG_COLD static bool fail_dup(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
 {
     char excerpt[TG_JSON_EXCERPT_CAP], dec[TG_JSON_EXCERPT_BYTES + 4];
     tg_str k = {q + 1, raw_len};
@@ -656,14 +664,15 @@ static tg_str key_for_caller(tg_json_reader *r, const char *q, size_t raw_len, s
 
 /* Name the key just read (quote q, raw_len bytes written, len decoded) in
  * the current level's path segment: as written, decoded when an error path
- * is formatted. */
+ * is formatted.  The level has a member from now on (LV_STARTED; only
+ * fatal errors can come before its value). */
 static inline void name_key(tg_json_reader *r, tg_json_path_seg *s, const char *q, size_t raw_len,
                      size_t len)
 {
     s->kind = 1;
     s->key.ptr = q + 1;
     s->key.len = raw_len;
-    s->flags = (uint16_t)((s->flags & ~TG_JSON_SEG_KEY_ESCAPED_) |
+    s->flags = (uint16_t)((s->flags & ~TG_JSON_SEG_KEY_ESCAPED_) | LV_STARTED |
                           (raw_len != len ? TG_JSON_SEG_KEY_ESCAPED_ : 0));
     r->key_quote = q;
     if (raw_len != len)
@@ -732,7 +741,6 @@ static int next_member(tg_json_reader *r, tg_str *key, bool remember, key_copy c
         return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key%s",
                     p < end ? "" : ", got end of input"), -1;
     r->cur = p + 1;
-    s->flags |= LV_STARTED;
     *key = key_for_caller(r, q, raw_len, declen, copy);
     return 1;
 }
@@ -767,7 +775,6 @@ int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expe
         !tg_mem_eq_(p + 1, expect->ptr, n))
         return next_member(r, key, false, KEY_SCRATCH);
     name_key(r, s, p, n, n);
-    s->flags |= LV_STARTED;
     r->cur = p + n + 3;
     *key = s->key;
     return 2;
@@ -909,7 +916,6 @@ static const char *skip_next(tg_json_reader *r, const char *p, int *n)
     if (e >= end || *e != ':')
         goto general;
     name_key(r, s, v, k.len, k.len);
-    s->flags |= LV_STARTED;
     *n = add_key(r, v, k.len, k.len) ? 1 : -1;
     return e + 1;
 general:
