@@ -27,38 +27,59 @@
 
 /* ---- names ---------------------------------------------------------------------- */
 
-/* Python keywords and soft keywords, the constants, and the public names
- * of the generated module: a schema name equal to one of them gets a
- * trailing '_' (its wire name is unchanged). */
-static const char *const py_reserved[] = {
+/* What a schema name must not be in Python, per kind of name: a keyword or
+ * soft keyword anywhere; at module level (types) also a builtin the module
+ * uses or a user would, and the module's own public names; as a field also
+ * a name the class body uses; as an enum member also what Enum defines. */
+typedef enum py_kind { PY_TYPE, PY_FIELD, PY_MEMBER } py_kind;
+
+static const char *const py_keywords[] = {
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "case",
     "class", "continue", "def", "del", "elif", "else", "except", "finally", "for", "from",
     "global", "if", "import", "in", "is", "lambda", "match", "nonlocal", "not", "or", "pass",
-    "raise", "return", "try", "type", "while", "with", "yield",
-    /* the module's own public names */
+    "raise", "return", "try", "type", "while", "with", "yield", NULL,
+};
+
+static const char *const py_module_names[] = {
+    /* the module's public names */
     "Decimal", "Timestamp", "KafkaBinding", "KAFKA_TYPES", "UNSET", "UnsetType", "encode",
     "decode", "kafka_key", "kafka_headers", "HEADER_SCHEMA", "HEADER_SCHEMA_VERSION",
     "HEADER_TRACEPARENT", "HEADER_CONTENT_TYPE", "CONTENT_TYPE", "SCHEMA", "SCHEMA_VERSION",
-    /* enum members Enum itself defines */
-    "name", "value", "mro",
+    "SOURCE", "TYPES",
+    /* builtins */
+    "abs", "all", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable",
+    "chr", "classmethod", "compile", "complex", "delattr", "dict", "dir", "divmod", "enumerate",
+    "eval", "exec", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr",
+    "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter", "len",
+    "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord",
+    "pow", "print", "property", "range", "repr", "reversed", "round", "set", "setattr", "slice",
+    "sorted", "staticmethod", "str", "sum", "super", "tuple", "vars", "zip", "Exception",
+    "ValueError", "TypeError", "NotImplementedError", "AssertionError", "NotImplemented",
+    "Ellipsis", NULL,
 };
 
-static bool is_reserved(const char *s)
+static const char *const py_field_names[] = {"Decimal", "Timestamp", NULL};
+static const char *const py_member_names[] = {"name", "value", "mro", NULL};
+
+static bool in_list(const char *const *list, const char *s)
 {
-    for (size_t i = 0; i < sizeof py_reserved / sizeof py_reserved[0]; i++)
-        if (strcmp(py_reserved[i], s) == 0)
+    for (; *list; list++)
+        if (strcmp(*list, s) == 0)
             return true;
     return false;
 }
 
-/* The Python name of a schema identifier: reserved names get a trailing
- * '_', names starting with '_' (private in Python, refused by msgspec as
- * fields and by enum as members) a leading 'f'. */
-static char *py_name_of(const char *name)
+/* The Python name of a schema identifier of kind k: a name Python reads
+ * as something else (above) gets a trailing '_', a name starting with '_'
+ * (private in Python, refused by msgspec as a field and by Enum as a
+ * member) a leading 'f'.  The wire keeps the name as written. */
+static char *py_name_of(const char *name, py_kind k)
 {
     if (name[0] == '_')
         return xasprintf("f%s", name);
-    if (is_reserved(name))
+    if (in_list(py_keywords, name) || (k == PY_TYPE && in_list(py_module_names, name)) ||
+        (k == PY_FIELD && in_list(py_field_names, name)) ||
+        (k == PY_MEMBER && in_list(py_member_names, name)))
         return xasprintf("%s_", name);
     return xstrdup(name);
 }
@@ -75,7 +96,7 @@ static char *py_quote(const char *raw)
  * the module of schema `cur`. */
 static char *py_type_ref(const schema *owner, const char *name, const schema *cur)
 {
-    char *py = py_name_of(name), *out;
+    char *py = py_name_of(name, PY_TYPE), *out;
     out = owner == cur ? xstrdup(py) : xasprintf("_tg_i_%s.%s", owner->name, py);
     free(py);
     return out;
@@ -190,7 +211,7 @@ static char *py_default(const field_def *f, const schema *cur)
         const enum_def *e = f->type.enum_def;
         for (size_t i = 0; i < e->n_values; i++)
             if (strcmp(e->values[i].wire, text) == 0) {
-                char *type = py_type_ref(e->owner, e->name, cur), *m = py_name_of(e->values[i].name);
+                char *type = py_type_ref(e->owner, e->name, cur), *m = py_name_of(e->values[i].name, PY_MEMBER);
                 char *out = xasprintf("%s.%s", type, m);
                 free(type);
                 free(m);
@@ -226,7 +247,7 @@ static char *py_field_decl(const field_def *f, const schema *cur)
     } else if (f->default_text) {
         def = py_default(f, cur);
     }
-    char *py = py_name_of(f->name);
+    char *py = py_name_of(f->name, PY_FIELD);
     bool renamed = strcmp(py, f->wire_name) != 0;
     char *out;
     if (renamed) {
@@ -256,64 +277,25 @@ static void set_py_doc(mu_node *m, const char *text)
 static mu_node *enum_py(const enum_def *e)
 {
     mu_node *em = mu_map(), *values = mu_list();
-    set_own(em, "py_name", py_name_of(e->name));
+    set_own(em, "py_name", py_name_of(e->name, PY_TYPE));
     set_py_doc(em, e->description);
     for (size_t i = 0; i < e->n_values; i++) {
         mu_node *v = mu_map();
-        set_own(v, "py_member", py_name_of(e->values[i].name));
+        set_own(v, "py_member", py_name_of(e->values[i].name, PY_MEMBER));
         set_text(v, "py_wire", e->values[i].wire);
         push_with_last(values, v, i + 1 == e->n_values);
     }
     mu_map_set(em, "py_values", values);
     set_bool(em, "py_has_fallback", e->has_fallback);
-    set_own(em, "py_fallback", py_name_of(e->has_fallback ? e->values[e->fallback].name : "x"));
+    set_own(em, "py_fallback", py_name_of(e->has_fallback ? e->values[e->fallback].name : "x", PY_MEMBER));
     return em;
 }
 
-/* ---- unions: how a variant carries its tag ---------------------------------------- */
+/* ---- unions --------------------------------------------------------------------- */
 
-/* The number of places of schema s that use message m other than as a
- * variant (a field, a topic of its own) plus the variants naming it. */
-static size_t message_uses(const schema *s, const message_def *m, size_t *variants)
-{
-    size_t uses = m->kafka.topic ? 1 : 0;
-    *variants = 0;
-    for (size_t i = 0; i < s->n_messages; i++)
-        for (size_t j = 0; j < s->messages[i]->n_fields; j++) {
-            const type_ref *t = &s->messages[i]->fields[j].type;
-            if (t->kind == T_ARRAY || t->kind == T_MAP)
-                t = t->elem;
-            if (t->kind == T_MESSAGE && t->message == m)
-                uses++;
-        }
-    for (size_t i = 0; i < s->n_unions; i++)
-        for (size_t j = 0; j < s->unions[i]->n_variants; j++)
-            if (s->unions[i]->variants[j].message == m)
-                (*variants)++;
-    return uses;
-}
-
-/* A variant's message carries the tag on its own class when it is this
- * schema's, a variant of this union only and used nowhere else here;
- * otherwise the union gets a tagged subclass of it (<Union>_<variant>). */
-static bool tag_on_class(const schema *s, const message_def *m)
-{
-    size_t variants;
-    return m->owner == s && message_uses(s, m, &variants) == 0 && variants == 1;
-}
-
-static const union_variant *variant_of(const schema *s, const message_def *m,
-                                       const union_def **u)
-{
-    for (size_t i = 0; i < s->n_unions; i++)
-        for (size_t j = 0; j < s->unions[i]->n_variants; j++)
-            if (s->unions[i]->variants[j].message == m) {
-                *u = s->unions[i];
-                return &s->unions[i]->variants[j];
-            }
-    return NULL;
-}
-
+/* A variant is a subclass of its message that carries the tag
+ * (<Union>_<variant>): the message's own class stays the C message, which
+ * has no tag, wherever else it is used. */
 static char *tag_options(const union_def *u, const union_variant *v)
 {
     char *d = py_quote(u->discriminator), *t = py_quote(v->tag);
@@ -330,28 +312,20 @@ static mu_node *message_py(const schema *s, const message_def *m)
     mu_node *mm = mu_map(), *fields = mu_list(), *checks = mu_list();
     set_bool(mm, "py_is_union", false);
     set_bool(mm, "py_is_message", true);
-    set_own(mm, "py_name", py_name_of(m->name));
+    set_own(mm, "py_name", py_name_of(m->name, PY_TYPE));
+    set_text(mm, "py_type_name", m->name);
     set_py_doc(mm, m->description);
-    char *opts = xstrdup(m->reject_unknown ? ", forbid_unknown_fields=True" : "");
-    const union_def *u = NULL;
-    const union_variant *v = variant_of(s, m, &u);
-    if (v && tag_on_class(s, m)) {
-        char *tag = tag_options(u, v), *both = xasprintf("%s%s", opts, tag);
-        free(tag);
-        free(opts);
-        opts = both;
-    }
-    set_own(mm, "py_struct_opts", opts);
+    set_str(mm, "py_struct_opts", m->reject_unknown ? ", forbid_unknown_fields=True" : "");
     for (size_t i = 0; i < m->n_fields; i++) {
         const field_def *f = &m->fields[i];
         mu_node *fm = mu_map();
-        set_own(fm, "py_attr", py_name_of(f->name));
+        set_own(fm, "py_attr", py_name_of(f->name, PY_FIELD));
         set_own(fm, "py_decl", py_field_decl(f, s));
         set_py_doc(fm, f->description);
         push_with_last(fields, fm, i + 1 == m->n_fields);
         if (f->type.kind == T_DECIMAL && (f->has_min_length || f->has_max_length)) {
             mu_node *c = mu_map();
-            char *attr = py_name_of(f->name), *wire = py_quote(f->wire_name);
+            char *attr = py_name_of(f->name, PY_FIELD), *wire = py_quote(f->wire_name);
             set_own(c, "py_check",
                     xasprintf("_tg_check_length(self.%s, %" PRIu64 ", %" PRIu64 ", %s)", attr,
                               f->has_min_length ? f->min_length : 0,
@@ -368,32 +342,27 @@ static mu_node *message_py(const schema *s, const message_def *m)
     return mm;
 }
 
-/* A union: its tagged subclasses where a variant's class cannot carry the
- * tag, then the type alias. */
+/* A union: a tagged subclass per variant, then the type alias. */
 static mu_node *union_py(const schema *s, const union_def *u)
 {
     mu_node *um = mu_map(), *subs = mu_list();
     set_bool(um, "py_is_union", true);
     set_bool(um, "py_is_message", false);
-    set_own(um, "py_name", py_name_of(u->name));
+    set_own(um, "py_name", py_name_of(u->name, PY_TYPE));
+    set_text(um, "py_type_name", u->name);
     set_py_doc(um, u->description);
     size_t len = 1;
     char **members = xcalloc(u->n_variants + 1, sizeof *members);
     for (size_t i = 0; i < u->n_variants; i++) {
         const union_variant *v = &u->variants[i];
-        char *base = py_type_ref(v->message->owner, v->message->name, s);
-        if (tag_on_class(s, v->message)) {
-            members[i] = base;
-        } else {
-            mu_node *sm = mu_map();
-            char *name = xasprintf("%s_%s", u->name, v->name);
-            members[i] = py_name_of(name);
-            set_str(sm, "py_name", members[i]);
-            set_own(sm, "py_base", base);
-            set_own(sm, "py_struct_opts", tag_options(u, v));
-            push_with_last(subs, sm, false);
-            free(name);
-        }
+        mu_node *sm = mu_map();
+        char *name = xasprintf("%s_%s", u->name, v->name);
+        members[i] = py_name_of(name, PY_TYPE);
+        set_str(sm, "py_name", members[i]);
+        set_own(sm, "py_base", py_type_ref(v->message->owner, v->message->name, s));
+        set_own(sm, "py_struct_opts", tag_options(u, v));
+        push_with_last(subs, sm, i + 1 == u->n_variants);
+        free(name);
         len += strlen(members[i]) + 2;
     }
     char *list = xcalloc(1, len);
@@ -413,10 +382,11 @@ static mu_node *union_py(const schema *s, const union_def *u)
 static mu_node *kafka_py(const schema *s, const char *name, const kafka_binding *k)
 {
     mu_node *km = mu_map();
-    set_own(km, "py_name", py_name_of(name));
+    set_own(km, "py_name", py_name_of(name, PY_TYPE));
+    set_text(km, "py_type_name", name);
     set_text(km, "py_topic", k->topic);
     set_text(km, "py_dlq_topic", k->dlq_topic);
-    char *key = k->key_field ? py_name_of(k->key_field) : NULL;
+    char *key = k->key_field ? py_name_of(k->key_field, PY_FIELD) : NULL;
     set_str(km, "py_key_attr", key ? key : "");
     set_bool(km, "py_has_key", key != NULL);
     free(key);

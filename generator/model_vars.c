@@ -148,6 +148,7 @@ const model_var model_vars[] = {
     {"py_source", TX_PY_STRING},
     {"py_struct_opts", TX_PY_CODE},
     {"py_topic", TX_PY_STRING},
+    {"py_type_name", TX_PY_STRING}, /* python: a type's name in the schema (the wire's, C's) */
     {"py_values", TX_STRUCT},
     {"py_variant_classes", TX_STRUCT},
     {"py_version", TX_FIXED},
