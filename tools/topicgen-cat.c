@@ -22,12 +22,9 @@ static int list_types(const cat_ctx *ctx, int argc, char **argv)
 {
     if (argc > 2) {
         bool help = strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0;
-        (void)fprintf(help ? stdout : stderr, "%susage: topicgen-cat types
-"
+        (void)fprintf(help ? stdout : stderr, "%susage: topicgen-cat types\n"
                       "Lists the message types this build knows: <schema>.<Msg>, topic, "
-                      "version.
-", help ? "" : "topicgen-cat types: takes no arguments
-");
+                      "version.\n", help ? "" : "topicgen-cat types: takes no arguments\n");
         return help ? CAT_OK : CAT_USAGE;
     }
     for (size_t t = 0; ctx->tables && ctx->tables[t]; t++)
