@@ -18,7 +18,8 @@
  *       traceparent forwarded).  A form_submitted with a score gets a new
  *       one from a C generator seeded with SEED, so the C encoder's number
  *       text is what Python reads.  Then on stdout:
- *           sent=N delivered=N failed=N decode_errors=N undelivered=N
+ *           sent=N delivered=N failed=N decode_errors=N undelivered=N c_scores=N
+ *       (c_scores: the scores the C generator wrote)
  *
  * Invariants: every loop is bounded (EXPECTED records or a deadline; the
  * input's lines); exit 0 only when the counts are complete (the driver
@@ -209,9 +210,11 @@ static tg_producer *make_producer(const char *bootstrap, tally *t, tg_error *err
     return p;
 }
 
-/* Decode line (traceparent TAB json) and send it; false on a decode error. */
+/* Decode line (traceparent TAB json) and send it; false on a decode error.
+ * counts[0]: records sent, counts[1]: scores replaced. */
 static bool send_line(tg_producer *p, const char *topic, char *line, size_t len,
-                      unsigned char *arena_buf, uint64_t *rng, unsigned long *sent, tg_error *err)
+                      unsigned char *arena_buf, uint64_t *rng, unsigned long *counts,
+                      tg_error *err)
 {
     char *tab = memchr(line, '\t', len);
     if (!tab)
@@ -230,14 +233,16 @@ static bool send_line(tg_producer *p, const char *topic, char *line, size_t len,
         fprintf(stderr, "crm_peer: decode: %s\n", text);
         return false;
     }
-    if (msg.kind == crm_InboundMessage_FORM_SUBMITTED && msg.as.form_submitted.has_score)
+    if (msg.kind == crm_InboundMessage_FORM_SUBMITTED && msg.as.form_submitted.has_score) {
         msg.as.form_submitted.score = next_unit(rng);
+        counts[1]++;
+    }
     tg_send_opts o = tg_send_opts_default();
     o.topic = topic;
     o.traceparent = line;
     if (crm_InboundMessage_send(p, &msg, &o, err) != 0)
         return false;
-    (*sent)++;
+    counts[0]++;
     return true;
 }
 
@@ -252,14 +257,14 @@ static int produce_main(const char *bootstrap, const char *topic, const char *in
     if (!p)
         return fail("producer (or the input, or memory)", &err);
     uint64_t rng = seed | 1;
-    unsigned long sent = 0, decode_errors = 0;
+    unsigned long counts[2] = { 0, 0 }, decode_errors = 0;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, in)) > 0) {
         size_t len = (size_t)n - (line[n - 1] == '\n');
         err.message[0] = '\0';
-        if (!send_line(p, topic, line, len, arena_buf, &rng, &sent, &err)) {
+        if (!send_line(p, topic, line, len, arena_buf, &rng, counts, &err)) {
             decode_errors++;
             if (err.message[0])
                 fprintf(stderr, "crm_peer: send: %s\n", err.message);
@@ -267,12 +272,13 @@ static int produce_main(const char *bootstrap, const char *topic, const char *in
     }
     size_t undelivered = 0;
     (void)tg_producer_close(p, 60000, &undelivered);
-    printf("sent=%lu delivered=%lu failed=%lu decode_errors=%lu undelivered=%zu\n", sent,
-           t.delivered, t.failed, decode_errors, undelivered);
+    printf("sent=%lu delivered=%lu failed=%lu decode_errors=%lu undelivered=%zu c_scores=%lu\n",
+           counts[0], t.delivered, t.failed, decode_errors, undelivered, counts[1]);
     free(line);
     free(arena_buf);
     fclose(in);
-    return decode_errors == 0 && t.failed == 0 && undelivered == 0 && t.delivered == sent ? 0 : 1;
+    return decode_errors == 0 && t.failed == 0 && undelivered == 0 && t.delivered == counts[0]
+           ? 0 : 1;
 }
 
 int main(int argc, char **argv)

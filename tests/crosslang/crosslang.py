@@ -91,7 +91,8 @@ def timestamp(rng: random.Random) -> str:
 
 
 class Generator:
-    """Seeded random InboundMessage values, built from the generated classes."""
+    """Seeded random InboundMessage values, built from the generated classes
+    (a union's variant is the class <Union>_<variant>, docs/emitters.md)."""
 
     def __init__(self, crm: Any, common: Any, seed: int) -> None:
         self.crm, self.common, self.rng = crm, common, random.Random(seed)
@@ -132,16 +133,16 @@ class Generator:
         if variant == 0:
             extra = ({"attachments": [self.attachment() for _ in range(r.randint(0, 3))]}
                      if r.random() < 0.6 else {})
-            return self.make(crm.EmailReceived, subject=text(r, 998), body_text=text(r, 400),
+            return self.make(crm.InboundMessage_email_received, subject=text(r, 998), body_text=text(r, 400),
                              **common, **extra)
         if variant == 1:
-            return self.make(crm.WhatsappReceived, waId=text(r, 32), text=text(r, 300),
+            return self.make(crm.InboundMessage_whatsapp_received, waId=text(r, 32), text=text(r, 300),
                              is_reply=r.random() < 0.5, **common)
         fields = {text(r, 40, 1): text(r, 80) for _ in range(r.randint(0, 6))}
         extra = {}
         if r.random() < 0.7:
             extra["score"] = r.choice(EDGE_SCORES) if r.random() < 0.3 else r.random()
-        return self.make(crm.FormSubmitted, form_id=text(r, 128), fields=fields, **common,
+        return self.make(crm.InboundMessage_form_submitted, form_id=text(r, 128), fields=fields, **common,
                          **extra)
 
 
@@ -395,9 +396,12 @@ def c_to_py(crm: Any, gen: Generator, peer: str, brokers: str, topic: str, out: 
              "failed": int(counts.get("failed", -1)),
              "undelivered": int(counts.get("undelivered", -1)),
              "c_decode_errors": int(counts.get("decode_errors", -1)),
-             "decode_errors": decode_errors}
+             "decode_errors": decode_errors, "c_scores": int(counts.get("c_scores", -1))}
     summary = v.finish("C -> python", COUNT, extra)
     expected = {"received": COUNT, "distinct": COUNT, "c_sent": COUNT, "delivered": COUNT}
+    if summary["c_scores"] < COUNT // 10:  # the C double printer must be exercised
+        print(f"  c_scores={summary['c_scores']}: too few of C's own doubles")
+        return False
     return judge(summary, expected) and run.returncode == 0
 
 
