@@ -5,6 +5,7 @@
  */
 #include "emitters.h"
 #include "model_python.h"
+#include "model_vectors.h"
 #include "template_check.h"
 
 #include <string.h>
@@ -26,11 +27,18 @@ static const emitter_output python_outputs[] = {
     {"python/module.py.mustache", "%s.py", NULL, false, false, false},
 };
 
+static const emitter_output vectors_outputs[] = {
+    {"vectors/vectors.json.mustache", NULL, "vec_files", false, false, false},
+};
+
 const emitter emitters[] = {
     {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
      template_check_c, NULL, c_outputs, COUNT(c_outputs)},
     {"python", "python", "msgspec models (one module per schema) that encode to the C bytes",
      template_check_python, model_python_extend, python_outputs, COUNT(python_outputs)},
+    {"vectors", "vectors",
+     "conformance vectors per message and union: verdicts, error paths, canonical bytes",
+     template_check_json, model_vectors_extend, vectors_outputs, COUNT(vectors_outputs)},
 };
 const size_t emitter_count = COUNT(emitters);
 

@@ -183,6 +183,16 @@ const model_var model_vars[] = {
     {"value_c", TX_C_NAME},
     {"values", TX_STRUCT},
     {"variants", TX_STRUCT},
+    {"vec_canonical", TX_JSON_STRING}, /* vectors: the C encoder's bytes for a valid document */
+    {"vec_cases", TX_STRUCT}, /* vectors: the documents of one type */
+    {"vec_code", TX_FIXED}, /* vectors: the first error's code ("range", "missing", ...) */
+    {"vec_document", TX_JSON_STRING}, /* vectors: the document text, exactly */
+    {"vec_files", TX_STRUCT}, /* vectors: one item per message and union */
+    {"vec_invalid_count", TX_FIXED},
+    {"vec_name", TX_JSON_STRING}, /* vectors: what the document tests */
+    {"vec_path", TX_JSON_STRING}, /* vectors: the first error's JSON path ($.a[0]["b c"]) */
+    {"vec_valid", TX_FIXED},
+    {"vec_valid_count", TX_FIXED},
     {"version", TX_FIXED},
     {"wire_c", TX_C_STRING},
     {"wire_comment", TX_C_COMMENT},
