@@ -331,6 +331,7 @@ static bool push(tg_json_reader *r, const char *p, bool object)
     s->index = 0;
     s->flags = object ? LV_OBJECT : 0;
     s->key_mark = r->nkeys;
+    s->key_bloom = 0;
     r->cur = p + 1;
     return true;
 }
@@ -437,6 +438,19 @@ static inline bool entry_is(const tg_json_key_entry_ *x, const char *raw, size_t
     return tg_mem_eq_(x->ptr, raw, len);
 }
 
+/* One bit of 64 for the key written raw[0..raw_len) (len decoded), from
+ * its length and first and last bytes: keys with different bits differ.
+ * A key with escapes takes every bit (its decoded bytes are not at hand),
+ * so every later key of its object is compared. */
+static inline uint64_t key_signature(const char *raw, size_t raw_len, size_t len)
+{
+    unsigned b;
+    if (raw_len != len)
+        return ~(uint64_t)0;
+    b = len ? (unsigned char)raw[0] + 5u * (unsigned char)raw[len - 1] + 11u * (unsigned)len : 0;
+    return (uint64_t)1 << (b & 63);
+}
+
 /* Put entry e into the hash table (it is not there and not a duplicate). */
 static void insert_slot(tg_json_reader *r, unsigned e)
 {
@@ -499,11 +513,15 @@ static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len
     if (raw_len > UINT32_MAX)
         return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
     if (!(lv->flags & LV_HASHED)) {
-        /* Small object: compare with its earlier keys; hashes are made
-         * only if it grows past TG_JSON_LINEAR_KEYS. */
-        for (e = mark; e < r->nkeys; e++)
-            if (entry_is(&r->keys[e], raw, raw_len, len))
-                return fail_dup(r, q, raw_len, len);
+        /* Small object: compare with its earlier keys, unless the level's
+         * key signature shows none can be equal; hashes are made only if
+         * it grows past TG_JSON_LINEAR_KEYS. */
+        uint64_t bit = key_signature(raw, raw_len, len);
+        if (lv->key_bloom & bit)
+            for (e = mark; e < r->nkeys; e++)
+                if (entry_is(&r->keys[e], raw, raw_len, len))
+                    return fail_dup(r, q, raw_len, len);
+        lv->key_bloom |= bit;
     } else {
         unsigned i;
         h = raw_len == len ? hash_key(raw, len) : hash_escaped_key(raw, raw_len, len);
