@@ -600,12 +600,31 @@ size_t tg_json_offset_ws_(tg_json_reader *r)
     return off(r, r->cur);
 }
 
+/* Content after the document is its first error, whatever was found in it
+ * before (a reader of the error, like msgspec's, sees it first): recorded,
+ * then moved to the front of the list (the last kept error makes room when
+ * the list is full). */
+static void fail_first(tg_json_reader *r, const char *p, const char *why)
+{
+    tg_json_errors *es = r->errors;
+    if (es && es->items && es->cap > 0 && es->count == es->cap) {
+        es->count--;
+        es->dropped++;
+    }
+    fail(r, p, TG_JSON_E_SYNTAX, "%s", why);
+    if (es && es->items && es->count > 1) {
+        tg_json_error last = es->items[es->count - 1];
+        memmove(es->items + 1, es->items, (es->count - 1) * sizeof *es->items);
+        es->items[0] = last;
+    }
+}
+
 bool tg_json_finish(tg_json_reader *r)
 {
     if (!r->fatal) {
         const char *p = skip_ws(r->cur, r->end);
         if (p != r->end)
-            fail(r, p, TG_JSON_E_SYNTAX, "trailing characters after JSON value");
+            fail_first(r, p, "trailing characters after JSON value");
     }
     if (!r->fatal && r->arena->needed > r->arena->used) {
         unsigned d = r->depth;
