@@ -200,8 +200,12 @@ static js_node *scalar_schema(const type_ref *t, const field_def *f)
         break;
     case T_JSON: /* any JSON value: {} */
         break;
-    default:
-        abort();
+    case T_ENUM:
+    case T_MESSAGE:
+    case T_UNION:
+    case T_ARRAY:
+    case T_MAP:
+        abort(); /* value_schema's */
     }
     return o;
 }
@@ -210,14 +214,13 @@ static js_node *scalar_schema(const type_ref *t, const field_def *f)
  * brings the field's constraints. */
 static js_node *value_schema(js_defs *d, const type_ref *t, const field_def *f)
 {
-    switch (t->kind) {
-    case T_ENUM:
+    if (t->kind == T_ENUM)
         return js_ref(d, JS_DEF_ENUM, t->enum_def);
-    case T_MESSAGE:
+    if (t->kind == T_MESSAGE)
         return js_ref(d, JS_DEF_MESSAGE, t->message);
-    case T_UNION:
+    if (t->kind == T_UNION)
         return js_ref(d, JS_DEF_UNION, t->union_def);
-    case T_ARRAY: {
+    if (t->kind == T_ARRAY) {
         js_node *o = js_object();
         js_set(o, "type", js_string("array"));
         js_set(o, "items", value_schema(d, t->elem, NULL));
@@ -227,7 +230,7 @@ static js_node *value_schema(js_defs *d, const type_ref *t, const field_def *f)
             js_set(o, "maxItems", js_uint(f->max_items));
         return o;
     }
-    case T_MAP: {
+    if (t->kind == T_MAP) {
         js_node *o = js_object();
         js_set(o, "type", js_string("object"));
         js_set(o, "additionalProperties", value_schema(d, t->elem, NULL));
@@ -237,25 +240,17 @@ static js_node *value_schema(js_defs *d, const type_ref *t, const field_def *f)
             js_set(o, "maxProperties", js_uint(f->max_items));
         return o;
     }
-    default:
-        return scalar_schema(t, f);
-    }
+    return scalar_schema(t, f);
 }
 
 /* A default as the JSON value the decoder stores. */
 static js_node *default_value(const field_def *f)
 {
-    switch (f->type.kind) {
-    case T_BOOL:
-    case T_INT32:
-    case T_INT64:
-    case T_UINT32:
-    case T_UINT64:
-    case T_FLOAT64:
+    type_kind k = f->type.kind;
+    if (k == T_BOOL || k == T_INT32 || k == T_INT64 || k == T_UINT32 || k == T_UINT64
+        || k == T_FLOAT64)
         return js_number_text(f->default_text);
-    default: /* string, decimal (written as a string), enum wire string */
-        return js_string(f->default_text);
-    }
+    return js_string(f->default_text); /* string, decimal (written as a string), enum wire */
 }
 
 /* A member of "properties": the value's schema, wrapped in anyOf with null
@@ -385,22 +380,13 @@ js_node *js_key_schema(const field_def *f)
 {
     js_node *o = js_object();
     js_set(o, "type", js_string("string"));
-    switch (f->type.kind) {
-    case T_UUID:
+    type_kind k = f->type.kind;
+    if (k == T_UUID)
         js_set(o, "format", js_string("uuid"));
-        break;
-    case T_TIMESTAMP:
+    else if (k == T_TIMESTAMP)
         js_set(o, "format", js_string("date-time"));
-        break;
-    case T_INT32:
-    case T_INT64:
-    case T_UINT32:
-    case T_UINT64:
+    else if (k == T_INT32 || k == T_INT64 || k == T_UINT32 || k == T_UINT64)
         js_set(o, "pattern", js_string("^-?[0-9]+$"));
-        break;
-    default:
-        break;
-    }
     js_set(o, "x-topicgen-key", js_string(f->name));
     return o;
 }
