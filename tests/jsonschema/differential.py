@@ -2,8 +2,9 @@
 """differential.py - the generated C decoders against the generated JSON
 Schema documents, on the same bytes (tests/jsonschema, ctest label jsonschema).
 
-For every schema: its corpus (the fuzz corpora of tests/fuzz/corpus, run
-through every type of the schema), documents generated from its JSON Schema,
+For every schema: its corpora (the fuzz corpora of tests/fuzz/corpus and the
+benchmark corpora of bench/, each document run through every type of the
+schema), documents generated from its JSON Schema,
 and at least --mutations seeded, structural mutations of them (members
 dropped, added, renamed; types changed; values at and one beyond every bound;
 unicode; wrong enum strings and discriminators; deep nesting; duplicate keys;
@@ -588,6 +589,7 @@ def main():
     ap.add_argument("--decoder", required=True)
     ap.add_argument("--schemas", required=True, help="folder of <schema>.<Type>.schema.json")
     ap.add_argument("--corpus", help="tests/fuzz/corpus")
+    ap.add_argument("--bench-dump", help="js_bench_dump: the benchmark corpora")
     ap.add_argument("--mutations", type=int, default=20000, help="per schema")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--show-exceptions", action="store_true")
@@ -623,6 +625,17 @@ def main():
                 "shown" if good else "NOT SHOWN (%s)" % cls))
         return 1 if failed else 0
 
+    bench = collections.defaultdict(list)
+    if a.bench_dump:
+        out = subprocess.run([a.bench_dump], check=True, capture_output=True).stdout
+        i = 0
+        while i < len(out):
+            nl = out.index(b"\n", i)
+            schema, n = out[i:nl].split()
+            bench[schema.decode()].append(out[nl + 1:nl + 1 + int(n)])
+            i = nl + 2 + int(n)
+        if not bench:
+            sys.exit("js_bench_dump wrote no corpus")
     by_schema = collections.defaultdict(list)
     for n in docs:
         by_schema[n.split(".")[0]].append(n)
@@ -630,6 +643,7 @@ def main():
     for schema, types in sorted(by_schema.items()):
         r = random.Random("%d:%s" % (a.seed, schema))
         records = corpus_records(a.corpus, schema, types) if a.corpus else []
+        records.extend((t, doc) for doc in bench.get(schema, []) for t in types)
         n_corpus = len(records)
         gens = {t: Gen(docs[t], r) for t in types}
         seeds = {t: [gens[t].value(docs[t]) for _ in range(20)] for t in types}
