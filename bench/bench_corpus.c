@@ -18,7 +18,8 @@
 
 const char *const bench_corpus_names[] = {
     "orders1",        "orders5",        "orders50",       "orders_escape", "orders_unicode",
-    "workflow_small", "workflow_large", "crm_mix",        "orders_spaced", NULL,
+    "workflow_small", "workflow_large", "crm_mix",        "orders_spaced", "orders_unknown",
+    NULL,
 };
 
 /* ---- randomness and string pool ----------------------------------------- */
@@ -373,6 +374,26 @@ static size_t python_spacing(char *buf, size_t len, size_t cap)
     return n;
 }
 
+/* The order in buf[0..len) with a member no schema names, "x_debug", of
+ * about 16 kB of free-form JSON (the kind of payload a producer adds and
+ * this consumer skips): the skip path's throughput.  Returns the length. */
+static size_t with_unknown(rng *r, char *buf, size_t len, size_t cap)
+{
+    tg_str extra = free_json(r, 16000);
+    static const char key[] = ",\"x_debug\":";
+    if (len + sizeof key + extra.len + 1 > cap) {
+        fprintf(stderr, "bench_corpus: order with unknown member too large\n");
+        exit(2);
+    }
+    len--; /* before the final '}' */
+    memcpy(buf + len, key, sizeof key - 1);
+    len += sizeof key - 1;
+    memcpy(buf + len, extra.ptr, extra.len);
+    len += extra.len;
+    buf[len++] = '}';
+    return len;
+}
+
 /* ---- public ------------------------------------------------------------- */
 
 int bench_corpus_make(const char *name, uint64_t seed, size_t count, bench_corpus *out)
@@ -408,9 +429,13 @@ int bench_corpus_make(const char *name, uint64_t seed, size_t count, bench_corpu
         case 5: len = make_workflow(&r, 100, buf, sizeof buf); break;
         case 6: len = make_workflow(&r, 4000, buf, sizeof buf); break;
         case 7: len = make_crm(&r, buf, sizeof buf); break;
-        default:
+        case 8:
             len = make_order(&r, 5, PLAIN, buf, sizeof buf);
             len = python_spacing(buf, len, sizeof buf);
+            break;
+        default:
+            len = make_order(&r, 1, PLAIN, buf, sizeof buf);
+            len = with_unknown(&r, buf, len, sizeof buf);
             break;
         }
         out->msgs[i] = calloc(1, len + BENCH_PADDING);
@@ -431,12 +456,16 @@ int bench_corpus_make(const char *name, uint64_t seed, size_t count, bench_corpu
     case 5: out->schema = "workflow"; out->what = "WorkflowEvent, ~100 B json payload"; break;
     case 6: out->schema = "workflow"; out->what = "WorkflowEvent, ~4 kB json payload"; break;
     case 7: out->schema = "crm"; out->what = "InboundMessage union, 3 variants mixed"; break;
-    default:
+    case 8:
         out->schema = "orders";
         out->what = "OrderEvent, 5 items, spaced like Python's json.dumps";
         break;
+    default:
+        out->schema = "orders";
+        out->what = "OrderEvent, 1 item, and a ~16 kB unknown member (skipped, validated)";
+        break;
     }
-    out->canonical = which != 8;
+    out->canonical = which < 8;
     return 0;
 }
 

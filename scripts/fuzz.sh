@@ -2,7 +2,7 @@
 # scripts/fuzz.sh [--build-dir DIR] TARGET SECONDS [libFuzzer options...]
 #
 # Fuzz one target (decode_orders, decode_workflow, decode_crm, schema_load,
-# mustache) for SECONDS.  Builds the fuzz targets with clang first
+# mustache, json_simd) for SECONDS.  Builds the fuzz targets with clang first
 # (-DTOPICGEN_FUZZ=ON: everything instrumented with libFuzzer coverage,
 # ASan and UBSan) in DIR (default build-fuzz), then runs
 #
@@ -29,7 +29,7 @@ target=${1:?$usage}
 seconds=${2:?$usage}
 shift 2
 case $target in
-  decode_orders | decode_workflow | decode_crm | schema_load | mustache) ;;
+  decode_orders | decode_workflow | decode_crm | schema_load | mustache | json_simd) ;;
   *) echo "fuzz.sh: unknown target '$target'"; echo "$usage"; exit 2 ;;
 esac
 

@@ -8,7 +8,8 @@
  * and re-encoded by the generated code, or an "error" object (path, byte
  * offset, reason) saying exactly what the service's consumer would say.
  * The type: the record's tg-schema header when this build knows it, else
- * --type, else the topic's only type; --raw prints values as text instead.
+ * --type, else the topic's only type; --raw prints values as text instead;
+ * a tombstone (null value) is printed with "value":null, not decoded.
  * Without --group nothing is committed; with it, a record's offset is
  * stored only after its line is written and flushed, and committed every
  * second and at the end.  A bad record (undecodable, wrong schema, a header
@@ -156,8 +157,9 @@ static bool print_record(consume_run *r, const rd_kafka_message_t *m)
     tg_record rec;
     tg_record_of(&rec, m, r->o.topic);
     cat_verdict v;
-    const tg_message_desc *d = r->o.raw ? NULL : type_of(r, h);
-    if (!r->o.raw && !d) {
+    /* A tombstone (null value) is no message to decode: printed as null. */
+    const tg_message_desc *d = r->o.raw || !m->payload ? NULL : type_of(r, h);
+    if (!r->o.raw && m->payload && !d) {
         print_error(r, m, "$", 0, "no type for this record: it has no tg-schema header this "
                     "build knows, and the topic has no single type (give --type, or --raw)");
         return false;

@@ -173,13 +173,26 @@ typedef struct tg_json_reader {
     size_t arena_offset;     /* where the first refused allocation was      */
     unsigned nkeys;          /* entries in use in keys[]                    */
     const char *key_quote;   /* opening quote of the last key read          */
-    size_t key_raw_len, key_len; /* its length as written and decoded       */
+    size_t key_len;          /* its decoded length, when it has escapes     */
     const char *key_in_arena; /* its decoded copy in the arena, or NULL      */
     tg_arena no_arena;       /* stands in (cap 0, measuring) for arena NULL */
     tg_json_key_entry_ keys[TG_JSON_MAX_KEYS];
     uint16_t slots[2 * TG_JSON_MAX_KEYS]; /* hash table: entry index + 1    */
     char scratch[TG_JSON_KEY_SCRATCH];
 } tg_json_reader;
+
+/* The reader's string kernel (runtime/json/tg_simd.c): "avx2", "sse2" or
+ * "scalar" (static text).  By default the best the CPU has; the environment
+ * variable TOPICGEN_SIMD (scalar, sse2, avx2), read at the first use, or
+ * tg_json_simd_set choose another.  Every level accepts and rejects exactly
+ * the same input with the same errors; only the speed differs. */
+const char *tg_json_simd(void);
+
+/* Use `level` ("scalar", "sse2", "avx2"; NULL or "" for the best the CPU
+ * has) in every reader of the process from now on.  False, nothing changed,
+ * for an unknown name or a level the CPU lacks.  Meant for tests and
+ * benchmarks; readers running meanwhile finish with either kernel. */
+bool tg_json_simd_set(const char *level);
 
 /* Start reading json[0..len).  The input must stay alive and unchanged while
  * decoded values are used (strings without escapes point into it).  arena

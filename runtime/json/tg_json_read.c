@@ -39,6 +39,7 @@
  * the log.
  */
 #include "tg_json.h"
+#include "tg_simd_int.h"
 #include "tg_text_int.h"
 
 #include <limits.h>
@@ -60,8 +61,6 @@ _Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
 /* ---- small helpers ---------------------------------------------------- */
 
 #define ONES ((uint64_t)0x0101010101010101u)
-
-static inline bool special(unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c >= 0x80; }
 
 static const char *skip_ws_slow(const char *p, const char *end)
 {
@@ -215,39 +214,49 @@ static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
     return 6;
 }
 
-/* Validate the string whose opening quote is at q.  Returns the byte after
- * the closing quote (NULL on error), the unescaped length and whether there
- * were escapes. */
-static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen, bool *escaped)
+/* The first byte at or after p, inside a string body, that is '"', '\\',
+ * < 0x20 or starts invalid UTF-8 (or end).  With SSE2 (the x86-64
+ * baseline, at every level) plain ASCII is stepped over inline, 16 bytes at
+ * a time, and so are the last bytes of the input; the level's kernel
+ * (tg_simd.c) takes over at the first other byte, so that ASCII strings,
+ * most of them short, take no call. */
+static inline const char *string_run(const char *p, const char *end)
 {
-    const char *p = q + 1, *end = r->end;
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+        unsigned m = tg_text_special_mask16(_mm_loadu_si128((const __m128i *)(const void *)p));
+        if (m) {
+            p += __builtin_ctz(m);
+            if ((unsigned char)*p < 0x80)
+                return p;
+            return tg_simd_string_run(p, end);
+        }
+        p += 16;
+    }
+    while (p < end && (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' &&
+           *p != '\\')
+        p++;
+    if (p == end || (unsigned char)*p < 0x80)
+        return p;
+#endif
+    return tg_simd_string_run(p, end);
+}
+
+/* Finish validating the string whose opening quote is at q; p is where a
+ * string run stopped (everything before it plain, no escapes).  Returns the
+ * byte after the closing quote (NULL on error), the unescaped length and
+ * whether there were escapes. */
+static const char *scan_string(tg_json_reader *r, const char *q, const char *p, size_t *declen,
+                               bool *escaped)
+{
+    const char *end = r->end;
     size_t saved = 0;
     bool esc = false;
 
     for (;;) {
         unsigned char c;
-        p = tg_text_plain_run(p, end);
-#if TG_TEXT_SWAR
-        if (p < end && special((unsigned char)*p))
-            goto hit;
-        while (end - p >= 8) {
-            uint64_t v, m;
-            memcpy(&v, p, 8);
-            m = tg_text_special_bytes(v);
-            if (m) {
-                p += __builtin_ctzll(m) >> 3;
-                goto hit;
-            }
-            p += 8;
-        }
-#endif
-        while (p < end && !special((unsigned char)*p))
-            p++;
         if (p == end)
             return fail(r, q, TG_JSON_E_SYNTAX, "unterminated string"), (const char *)NULL;
-#if TG_TEXT_SWAR
-    hit:
-#endif
         c = (unsigned char)*p;
         if (c == '"') {
             *declen = (size_t)(p - q - 1) - saved;
@@ -260,49 +269,30 @@ static const char *scan_string(tg_json_reader *r, const char *q, size_t *declen,
                 return NULL;
             saved += n - (n == 12 ? 4 : utf8_len(cp));
             esc = true;
-            p += n;
+            p = string_run(p + n, end);
         } else if (c < 0x20) {
             return fail(r, p, TG_JSON_E_SYNTAX, "unescaped control character 0x%02X in string",
                         (unsigned)c), (const char *)NULL;
         } else {
-            /* A run of non-ASCII characters (text in most scripts). */
-            do {
-                size_t k = tg_utf8_seq((const unsigned char *)p, (const unsigned char *)end);
-                if (k == 0)
-                    return fail(r, p, TG_JSON_E_UTF8, "invalid UTF-8 byte 0x%02X",
-                                (unsigned)(unsigned char)*p), (const char *)NULL;
-                p += k;
-            } while (p < end && (unsigned char)*p >= 0x80);
+            return fail(r, p, TG_JSON_E_UTF8, "invalid UTF-8 byte 0x%02X", (unsigned)c),
+                   (const char *)NULL;
         }
     }
 }
 
-/* The closing quote of a string body starting at p when the body is plain
- * ASCII (no escapes, no control characters), else NULL. */
-static inline const char *plain_string_close(const char *p, const char *end)
-{
-#if defined(__SSE2__)
-    p = tg_text_plain_run(p, end);
-    if (end - p >= 16) /* the scan stopped at the first special byte */
-        return *p == '"' ? p : NULL;
-#endif
-    while (p < end && !special((unsigned char)*p))
-        p++;
-    return p < end && *p == '"' ? p : NULL;
-}
-
-/* scan_string, with a shortcut for the common string: plain ASCII up to
- * its closing quote, found by one 16-byte pass. */
+/* Validate the string whose opening quote is at q (see scan_string); the
+ * common string, valid up to its closing quote without escapes, takes one
+ * string run. */
 static inline const char *string_end(tg_json_reader *r, const char *q, size_t *declen,
                                      bool *escaped)
 {
-    const char *e = plain_string_close(q + 1, r->end);
-    if (e) {
+    const char *e = string_run(q + 1, r->end);
+    if (e < r->end && *e == '"') {
         *declen = (size_t)(e - q - 1);
         *escaped = false;
         return e + 1;
     }
-    return scan_string(r, q, declen, escaped);
+    return scan_string(r, q, e, declen, escaped);
 }
 
 /* Unescape the validated string body [p, e) into out. */
@@ -414,22 +404,29 @@ static uint32_t hash_entry(const tg_json_key_entry_ *x)
                                 : hash_escaped_key(x->ptr, x->raw_len, x->len);
 }
 
-/* Whether entry x holds the key written raw[0..raw_len) (len bytes decoded):
- * the decoded bytes are compared, whatever either spelling escapes. */
-static bool entry_is(const tg_json_key_entry_ *x, const char *raw, size_t raw_len, size_t len)
+/* entry_is for keys of which one at least has escapes. */
+static bool entry_is_escaped(const tg_json_key_entry_ *x, const char *raw, size_t raw_len)
 {
     tg_text_unescaper a, b;
     int c;
-    if (x->len != len)
-        return false;
-    if (x->raw_len == len && raw_len == len)
-        return tg_mem_eq_(x->ptr, raw, len);
     tg_text_unescaper_init(&a, x->ptr, x->raw_len);
     tg_text_unescaper_init(&b, raw, raw_len);
     do
         c = tg_text_unescaper_next(&a);
     while (c == tg_text_unescaper_next(&b) && c >= 0);
     return c < 0;
+}
+
+/* Whether entry x holds the key written raw[0..raw_len) (len bytes decoded):
+ * the decoded bytes are compared, whatever either spelling escapes. */
+static inline bool entry_is(const tg_json_key_entry_ *x, const char *raw, size_t raw_len,
+                            size_t len)
+{
+    if (x->len != len)
+        return false;
+    if ((x->raw_len ^ len) | (raw_len ^ len))
+        return entry_is_escaped(x, raw, raw_len);
+    return tg_mem_eq_(x->ptr, raw, len);
 }
 
 /* Put entry e into the hash table (it is not there and not a duplicate). */
@@ -531,6 +528,8 @@ void tg_json_reader_init(tg_json_reader *r, const char *json, size_t len, tg_are
 {
     if (!json) /* no arithmetic on NULL */
         json = "", len = 0;
+    if (atomic_load_explicit(&tg_simd_level_, memory_order_relaxed) == TG_SIMD_UNSET)
+        tg_simd_choose_(); /* before string_run's inline look asks for it */
     r->begin = r->cur = json;
     r->end = json + len;
     tg_arena_init(&r->no_arena, NULL, 0);
@@ -658,19 +657,23 @@ static tg_str key_for_caller(tg_json_reader *r, const char *q, size_t raw_len, s
 /* Name the key just read (quote q, raw_len bytes written, len decoded) in
  * the current level's path segment: as written, decoded when an error path
  * is formatted. */
-static void name_key(tg_json_reader *r, tg_json_path_seg *s, const char *q, size_t raw_len,
+static inline void name_key(tg_json_reader *r, tg_json_path_seg *s, const char *q, size_t raw_len,
                      size_t len)
 {
     s->kind = 1;
     s->key.ptr = q + 1;
     s->key.len = raw_len;
-    if (raw_len != len)
-        s->flags |= TG_JSON_SEG_KEY_ESCAPED_;
-    else
-        s->flags &= (uint16_t)~TG_JSON_SEG_KEY_ESCAPED_;
+    s->flags = (uint16_t)((s->flags & ~TG_JSON_SEG_KEY_ESCAPED_) |
+                          (raw_len != len ? TG_JSON_SEG_KEY_ESCAPED_ : 0));
     r->key_quote = q;
-    r->key_raw_len = raw_len;
-    r->key_len = len;
+    if (raw_len != len)
+        r->key_len = len; /* read only when the key is escaped */
+}
+
+/* The decoded length of the key just read (named by name_key at s). */
+static inline size_t key_len(const tg_json_reader *r, const tg_json_path_seg *s)
+{
+    return s->flags & TG_JSON_SEG_KEY_ESCAPED_ ? r->key_len : s->key.len;
 }
 
 /* object_next, object_next_known and the skipper: `remember` false leaves
@@ -772,16 +775,19 @@ int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expe
 
 bool tg_json_key_remember(tg_json_reader *r, tg_str key)
 {
+    const tg_json_path_seg *s;
     (void)key; /* the key just read: remembered as written */
     if (r->fatal || r->depth == 0 || !(r->path[r->depth - 1].flags & LV_OBJECT))
         return false;
-    return add_key(r, r->key_quote, r->key_raw_len, r->key_len);
+    s = &r->path[r->depth - 1];
+    return add_key(r, r->key_quote, s->key.len, key_len(r, s));
 }
 
 bool tg_json_key_duplicate(tg_json_reader *r, tg_str key)
 {
+    const tg_json_path_seg *s = &r->path[r->depth - 1];
     (void)key;
-    return fail_dup(r, r->key_quote, r->key_raw_len, r->key_len);
+    return fail_dup(r, r->key_quote, s->key.len, key_len(r, s));
 }
 
 int tg_json_array_next(tg_json_reader *r)
@@ -896,7 +902,7 @@ static const char *skip_next(tg_json_reader *r, const char *p, int *n)
         *n = 1;
         return v;
     }
-    if (*v != '"' || !(e = plain_string_close(v + 1, end)))
+    if (*v != '"' || (e = string_run(v + 1, end)) == end || *e != '"')
         goto general;
     k.len = (size_t)(e - v - 1);
     e = skip_ws(e + 1, end);
@@ -1264,7 +1270,7 @@ bool tg_json_read_bytes(tg_json_reader *r, tg_bytes *out)
     p = skip_ws(r->cur, r->end);
     if (p >= r->end || *p != '"')
         return type_error(r, p, "base64 string");
-    e = scan_string(r, p, &declen, &esc);
+    e = string_end(r, p, &declen, &esc);
     if (!e)
         return false;
     r->cur = e;

@@ -6,6 +6,7 @@
  * the shortest text that reads back to the same value.  No allocation.
  */
 #include "tg_json.h"
+#include "tg_simd_int.h"
 #include "tg_text_int.h"
 
 #include <math.h>
@@ -101,20 +102,18 @@ static void write_string_roomy(tg_json_writer *w, const unsigned char *p, const 
         if (*p < 0x80) {
             o += escape_ascii(*p++, o);
         } else {
-            /* A run of non-ASCII characters (text in most scripts). */
-            do {
-                size_t k = tg_utf8_seq(p, end);
-                if (k == 0) { /* invalid UTF-8: written (for measuring), flagged */
-                    set_error(w, TG_JSON_E_VALUE);
-                    k = 1;
-                }
-                if (end - p >= 4) /* 4 bytes stored, k kept: there is room */
-                    memcpy(o, p, 4);
-                else
-                    memcpy(o, p, k);
-                o += k;
-                p += k;
-            } while (p < end && *p >= 0x80);
+            /* A run of text in most scripts: valid UTF-8 (and ASCII) up to
+             * the next byte to escape, found by the reader's kernel
+             * (tg_simd.c: AVX2 where the CPU has it). */
+            const unsigned char *q = (const unsigned char *)tg_simd_string_run(
+                (const char *)p, (const char *)end);
+            memcpy(o, p, (size_t)(q - p));
+            o += q - p;
+            p = q;
+            if (p < end && *p >= 0x80) { /* invalid UTF-8: written (for measuring), flagged */
+                set_error(w, TG_JSON_E_VALUE);
+                *o++ = (char)*p++;
+            }
         }
     }
     *o++ = '"';

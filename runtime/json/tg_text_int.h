@@ -97,25 +97,6 @@ static inline unsigned tg_text_special_mask16(__m128i v)
 }
 #endif
 
-/* Skip bytes a JSON string holds as they are, 16 at a time: the result is
- * the first byte that is '"', '\\', < 0x20 or >= 0x80 (one signed compare
- * finds the last two), or a place before it with fewer than 16 bytes left,
- * which the caller finishes.  Without SSE2 it returns p. */
-static inline const char *tg_text_plain_run(const char *p, const char *end)
-{
-#if defined(__SSE2__)
-    while (end - p >= 16) {
-        unsigned m = tg_text_special_mask16(_mm_loadu_si128((const __m128i *)(const void *)p));
-        if (m)
-            return p + __builtin_ctz(m);
-        p += 16;
-    }
-#else
-    (void)end;
-#endif
-    return p;
-}
-
 /* The value of 4 hex digits at p (any case), or -1. */
 static inline int tg_text_hex4(const char *p)
 {

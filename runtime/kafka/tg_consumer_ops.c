@@ -191,15 +191,6 @@ void tg_ops_tick(tg_consumer *c)
 
 /* ---- life cycle ------------------------------------------------------------ */
 
-static int64_t max_poll_interval(const tg_config *conf)
-{
-    char v[32];
-    if (tg_config_get(conf, "max.poll.interval.ms", v, sizeof v, NULL) != 0)
-        return 300000;
-    long long n = atoll(v);
-    return n > 0 ? n : 300000;
-}
-
 int tg_ops_start(tg_consumer *c, const tg_config *conf, const tg_consumer_opts *opts,
                  tg_error *err)
 {
@@ -214,7 +205,7 @@ int tg_ops_start(tg_consumer *c, const tg_config *conf, const tg_consumer_opts *
     o->c = c;
     (void)pthread_mutex_init(&o->lock, NULL); /* default attributes: cannot fail on Linux */
     (void)snprintf(o->why, sizeof o->why, "not subscribed yet");
-    o->max_poll_ms = max_poll_interval(conf);
+    o->max_poll_ms = tg_http_alive_bound_ms(conf);
     if (c->s.metrics_listen[0] == '\0')
         return 0;
     tg_http_source src = { tg_metrics_served(c->own_metrics), probe_alive, probe_ready, o };

@@ -41,11 +41,11 @@ static int split_listen(const char *listen, char *host, size_t hcap, char *port,
     size_t n = (size_t)(h_end - h);
     if (n == 0 || n >= hcap)
         return -1;
-    for (const char *p = colon + 1; *p; p++)
-        if (*p < '0' || *p > '9')
+    long port_number = 0;
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9' || (port_number = port_number * 10 + (*p - '0')) > 65535)
             return -1;
-    if (atol(colon + 1) > 65535)
-        return -1;
+    }
     memcpy(host, h, n);
     host[n] = '\0';
     (void)snprintf(port, pcap, "%s", colon + 1);

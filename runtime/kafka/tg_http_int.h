@@ -19,6 +19,10 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "tg_config.h"
 #include "tg_error.h"
 #include "tg_log.h"
 #include "tg_metrics.h"
@@ -35,6 +39,18 @@ typedef struct tg_http_source {
 } tg_http_source;
 
 typedef struct tg_http tg_http;
+
+/* /healthz's bound for a client's loop: max.poll.interval.ms of conf
+ * (librdkafka's own: past it a member is out of its group), 300000 when
+ * unset.  One rule for the consumer and the processor. */
+static inline int64_t tg_http_alive_bound_ms(const tg_config *conf)
+{
+    char v[32];
+    long long n = 0;
+    if (tg_config_get(conf, "max.poll.interval.ms", v, sizeof v, NULL) == 0)
+        n = strtoll(v, NULL, 10);
+    return n > 0 ? n : 300000;
+}
 
 /* Parse "HOST:PORT" ("[v6]:PORT" for IPv6; HOST a numeric address or a
  * name; PORT 0..65535, 0 = any free port) and serve src there.  The

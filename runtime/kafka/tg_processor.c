@@ -228,9 +228,7 @@ static int processor_ready(void *user, char *why, size_t cap)
 
 static int start_endpoint(tg_processor *p, const tg_config *conf, tg_error *err)
 {
-    char v[32];
-    p->max_poll_ms = tg_config_get(conf, "max.poll.interval.ms", v, sizeof v, NULL) == 0
-                         && atoll(v) > 0 ? atoll(v) : 300000;
+    p->max_poll_ms = tg_http_alive_bound_ms(conf);
     if (p->s.metrics_listen[0] == '\0')
         return 0;
     if (!p->metrics && !(p->metrics = p->own_metrics = tg_metrics_new()))

@@ -30,37 +30,22 @@ set -euo pipefail
 
 TOOL=${1:?cluster_orders}
 TOTALS=${2:?order_totals}
-SH=${TOPICGEN_BROKER_SH:?set by the ctest fixture}
-DIR=${TOPICGEN_CLUSTER_DIR:?set by the ctest fixture}
 N=${CLUSTER_ORDERS:-4000}
 RATE=${CLUSTER_RATE:-250}
 POISON=40
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tg-cluster-eos.XXXXXX")
-PIDS=()
-DOWN=""
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  [[ -z $DOWN ]] || "$SH" restart-node "$DIR" "$DOWN" || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-lines() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
+# shellcheck source=cluster_lib.sh
+source "$(dirname "$0")/cluster_lib.sh"
 read_topic() { # read_topic TOPIC FILE [--committed]: the topic's records
   timeout -k 5 120 "$TOOL" read "${@:3}" --brokers "$BROKERS" --topic "$1" --out "$2" >/dev/null ||
     fail "reading $1 ${3:-} failed"
 }
 read_committed() { read_topic "$1" "$2" --committed; }
-ids() { cut -d' ' -f1 "$1" | sort; } # the order ids of a record file, sorted
 leaders_on() { # leaders_on TOPIC NODE: the partitions of TOPIC that NODE leads
   "$SH" describe-topic "$DIR" "$1" 2>/dev/null | awk -v n="$2" '{
       for (i = 1; i < NF; i++) { if ($i == "Partition:") p = $(i + 1); if ($i == "Leader:" && $(i + 1) == n) printf "%s ", p }
     }'
 }
 
-BROKERS=$("$SH" bootstrap "$DIR")
 TOPIC="cluster-eos-$(date +%s)-$$"
 OUT=$TOPIC.totals
 for t in "$TOPIC" "$OUT" "$TOPIC.dlq"; do "$SH" create-topic "$DIR" "$t" 3; done
@@ -106,29 +91,14 @@ PROD_PID=$!
 PIDS+=("$PROD_PID")
 
 # ---- the kill: once a quarter is acknowledged ---------------------------------
-for _ in $(seq 600); do # at most 60 s
-  (($(lines "$WORK/acked") >= N / 4)) && break
-  kill -0 "$PROD_PID" 2>/dev/null || break
-  sleep 0.1
-done
-kill -0 "$PROD_PID" 2>/dev/null || { cat "$WORK/produce.err" >&2; fail "the producer ended before the kill"; }
+wait_for_quarter "$N" "$PROD_PID"
 kill -0 "$PROC_PID" 2>/dev/null || { cat "$WORK/totals.err" >&2; fail "order_totals ended before the kill"; }
-"$SH" kill-node "$DIR" "$OLD"
-DOWN=$OLD
-t_kill=$SECONDS
+kill_node "$OLD"
 echo "killed node $OLD after $(lines "$WORK/acked") acknowledged orders"
-NEW=""
-while ((SECONDS - t_kill < 60)); do
-  NEW=$("$SH" leader "$DIR" "$WT" "$P" 2>/dev/null) || NEW=""
-  [[ -n $NEW && $NEW != "$OLD" ]] && break
-  sleep 0.5
-done
-[[ -n $NEW && $NEW != "$OLD" ]] || fail "$WT partition $P has no new leader 60 s after the kill"
-echo "leader change: $WT partition $P: node $OLD -> node $NEW (seen $((SECONDS - t_kill)) s after the kill)"
+await_new_leader "$WT" "$P" "$OLD"
 TC2=$("$SH" coordinator "$DIR" transaction "$TID" 2>/dev/null) || TC2="?"
 echo "transaction coordinator now: node $TC2"
-"$SH" restart-node "$DIR" "$OLD"
-DOWN=""
+restart_node "$OLD"
 
 rc=0
 wait "$PROD_PID" || rc=$?

@@ -26,27 +26,12 @@ set -euo pipefail
 
 TOOL=${1:?cluster_orders}
 STORE=${2:?orders_store}
-SH=${TOPICGEN_BROKER_SH:?set by the ctest fixture}
-DIR=${TOPICGEN_CLUSTER_DIR:?set by the ctest fixture}
 N=${CLUSTER_ORDERS:-8000}
 RATE=${CLUSTER_RATE:-400}
 ACKS=${CLUSTER_ACKS:-all} # 1: the test of the test (a leader kill may then lose orders)
+# shellcheck source=cluster_lib.sh
+source "$(dirname "$0")/cluster_lib.sh"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tg-cluster-kill.XXXXXX")
-PIDS=()
-DOWN=""
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  [[ -z $DOWN ]] || "$SH" restart-node "$DIR" "$DOWN" || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-lines() { if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi; }
-ids() { cut -d' ' -f1 "$1" | sort; } # the order ids of a record file, sorted
-
-BROKERS=$("$SH" bootstrap "$DIR")
 TOPIC="cluster-kill-$(date +%s)-$$"
 GROUP="cluster-kill-$$"
 "$SH" create-topic "$DIR" "$TOPIC" 3
@@ -66,29 +51,12 @@ PROD_PID=$!
 PIDS+=("$PROD_PID")
 
 # ---- the kill: once a quarter is acknowledged ---------------------------------
-for _ in $(seq 600); do # at most 60 s
-  (($(lines "$WORK/acked") >= N / 4)) && break
-  kill -0 "$PROD_PID" 2>/dev/null || break
-  sleep 0.1
-done
-kill -0 "$PROD_PID" 2>/dev/null || { cat "$WORK/produce.err" >&2; fail "the producer ended before the kill"; }
+wait_for_quarter "$N" "$PROD_PID"
 AT_KILL=$(lines "$WORK/acked")
-"$SH" kill-node "$DIR" "$OLD"
-DOWN=$OLD
-t_kill=$SECONDS
+kill_node "$OLD"
 echo "killed node $OLD (leader of partition $P) after $AT_KILL acknowledged orders"
-
-NEW=""
-while ((SECONDS - t_kill < 60)); do
-  NEW=$("$SH" leader "$DIR" "$TOPIC" "$P" 2>/dev/null) || NEW=""
-  [[ -n $NEW && $NEW != "$OLD" ]] && break
-  sleep 0.5
-done
-[[ -n $NEW && $NEW != "$OLD" ]] || fail "partition $P has no new leader 60 s after the kill"
-echo "leader change: partition $P: node $OLD -> node $NEW (seen $((SECONDS - t_kill)) s after the kill)"
-
-"$SH" restart-node "$DIR" "$OLD"
-DOWN=""
+await_new_leader "$TOPIC" "$P" "$OLD"
+restart_node "$OLD"
 
 # ---- the producer ends by itself ----------------------------------------------
 rc=0

@@ -53,6 +53,12 @@ expect_errors() {
     pass
 }
 
+# importer NAME IMPORTS: NAME.yaml imports IMPORTS ("a.yaml, b.yaml") on its
+# line 2 (the list opens at column 10) and holds one message of its own.
+importer() {
+    printf 'schema: %s\nimports: [%s]\nmessages:\n  M: {fields: {a: int32}}\n' "$1" "$2" >"$1.yaml"
+}
+
 cat >common.yaml <<'EOF'
 schema: common
 enums:
@@ -85,35 +91,20 @@ missing.yaml: 1 error" -I inc -Iother/ missing.yaml
 
 # ---- a folder, a symlink loop, not a regular file ---------------------------
 
-cat >folder.yaml <<'EOF'
-schema: folder
-imports: [inc]
-messages:
-  M: {fields: {a: int32}}
-EOF
+importer folder "inc"
 expect_errors "folder" \
 "folder.yaml:2:11: error: cannot import inc: it is a folder, not a schema file
 folder.yaml: 1 error" folder.yaml
 
 ln -s loop_b.yaml loop_a.yaml
 ln -s loop_a.yaml loop_b.yaml
-cat >loop.yaml <<'EOF'
-schema: loop
-imports: [loop_a.yaml]
-messages:
-  M: {fields: {a: int32}}
-EOF
+importer loop "loop_a.yaml"
 expect_errors "symlink loop" \
 "loop.yaml:2:11: error: cannot import loop_a.yaml: Too many levels of symbolic links
 loop.yaml: 1 error" loop.yaml
 
 mkfifo fifo.yaml
-cat >fifo_user.yaml <<'EOF'
-schema: fifo_user
-imports: [fifo.yaml]
-messages:
-  M: {fields: {a: int32}}
-EOF
+importer fifo_user "fifo.yaml"
 expect_errors "not a regular file" \
 "fifo_user.yaml:2:11: error: cannot import fifo.yaml: not a regular file
 fifo_user.yaml: 1 error" fifo_user.yaml
@@ -121,12 +112,7 @@ fifo_user.yaml: 1 error" fifo_user.yaml
 if [ "$(id -u)" -ne 0 ]; then
     cp common.yaml secret.yaml
     chmod 000 secret.yaml
-    cat >secret_user.yaml <<'EOF'
-schema: secret_user
-imports: [secret.yaml]
-messages:
-  M: {fields: {a: int32}}
-EOF
+    importer secret_user "secret.yaml"
     expect_errors "unreadable" \
 "secret_user.yaml:2:11: error: cannot import secret.yaml: Permission denied
 secret_user.yaml: 1 error" secret_user.yaml
@@ -152,23 +138,13 @@ uses_broken.yaml: 1 error" uses_broken.yaml
 # ---- an imported file gets the same checks as one named -----------------------
 
 printf 'schema: tabbed\nmessages:\n\tT: {fields: {a: int32}}\n' >tabbed.yaml
-cat >uses_tabbed.yaml <<'EOF'
-schema: uses_tabbed
-imports: [tabbed.yaml]
-messages:
-  M: {fields: {a: int32}}
-EOF
+importer uses_tabbed "tabbed.yaml"
 expect_errors "a tab in an imported file" \
 "tabbed.yaml:3:1: error: tab character: indent and separate with spaces (\\t inside double quotes)
 uses_tabbed.yaml: 1 error" uses_tabbed.yaml
 
 printf 'schema: bad_utf8\nmessages:\n  M: {fields: {a: int32}} # \xff\n' >bad_utf8.yaml
-cat >uses_bad_utf8.yaml <<'EOF'
-schema: uses_bad_utf8
-imports: [bad_utf8.yaml]
-messages:
-  M: {fields: {a: int32}}
-EOF
+importer uses_bad_utf8 "bad_utf8.yaml"
 expect_errors "invalid UTF-8 in an imported file" \
 "bad_utf8.yaml:3:29: error: invalid UTF-8 (byte 0xff): a schema is UTF-8 text
 uses_bad_utf8.yaml: 1 error" uses_bad_utf8.yaml
@@ -232,12 +208,7 @@ expect_errors "import cycle" \
 "cyc/c.yaml:2:11: error: import cycle: cyc/a.yaml -> cyc/b.yaml -> cyc/c.yaml -> cyc/a.yaml
 cyc/a.yaml:3:5: note: cyc/a.yaml imports cyc/b.yaml here
 cyc/a.yaml: 1 error" cyc/a.yaml
-cat >self.yaml <<'EOF'
-schema: self
-imports: [self.yaml]
-messages:
-  M: {fields: {a: int32}}
-EOF
+importer self "self.yaml"
 expect_errors "a file importing itself" \
 "self.yaml:2:11: error: import cycle: self.yaml -> self.yaml
 self.yaml: 1 error" self.yaml

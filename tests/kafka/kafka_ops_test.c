@@ -423,6 +423,46 @@ static void test_stuck(kt_cluster *k)
     tg_consumer_free(c);
 }
 
+/* ---- ready_empty: a member the group gives nothing is ready -------------- */
+
+static void test_ready_empty(kt_cluster *k)
+{
+    char topic[64], dlq[80], group[96];
+    tg_error err;
+    kt_names(k, "ops-empty", topic, sizeof topic, dlq, sizeof dlq);
+    kt_topic(k, topic, 1);
+    unique_group(group, sizeof group, "empty");
+    const char *extra[] = { "topicgen.metrics.listen", "127.0.0.1:0",
+                            "partition.assignment.strategy", "range" };
+    counts ca = { 0 }, cb = { 0 };
+    tg_consumer *a = consumer_with(k, group, NULL, NULL, extra, 2);
+    tg_consumer *b = consumer_with(k, group, NULL, NULL, extra, 2);
+    CHECK(tg_consumer_add(a, &kt_msg_desc, topic, count_handler, &ca, &err) == 0);
+    CHECK(tg_consumer_add(b, &kt_msg_desc, topic, count_handler, &cb, &err) == 0);
+    const char *aa = tg_consumer_metrics_address(a), *ba = tg_consumer_metrics_address(b);
+    check_probe(ba, "/readyz", 503, "not subscribed yet");
+    int64_t deadline = test_now_ms() + 30000;
+    http_reply ra, rb;
+    bool both = false;
+    while (!both && test_now_ms() < deadline) {
+        (void)tg_consumer_poll(a, 20, &err);
+        (void)tg_consumer_poll(b, 20, &err);
+        int ga = http_get(aa, "/readyz", &ra), gb = http_get(ba, "/readyz", &rb);
+        both = ga == 0 && gb == 0 && ra.status == 200 && rb.status == 200
+               && (strstr(ra.body, "0 partition(s)") || strstr(rb.body, "0 partition(s)"))
+               && (strstr(ra.body, "1 partition(s)") || strstr(rb.body, "1 partition(s)"));
+        if (!both && test_now_ms() + 50 >= deadline)
+            printf("ready_empty: a: %d %s b: %d %s", ra.status, ra.body ? ra.body : "",
+                   rb.status, rb.body ? rb.body : "");
+        free(ra.body);
+        free(rb.body);
+    }
+    printf("ready_empty: both members ready, one with 0 partitions: %s\n", both ? "yes" : "no");
+    CHECK(both);
+    tg_consumer_free(b);
+    tg_consumer_free(a);
+}
+
 /* ---- producer and processor endpoints ------------------------------------ */
 
 static tg_result copy_out(void *user, const void *msg, const tg_msg_meta *meta, tg_emitter *out)
@@ -721,6 +761,152 @@ static void test_trace(kt_cluster *k)
     CHECK(strcmp(h.span[0], h.span[1]) != 0);
 }
 
+/* ---- prometheus: a real Prometheus scrapes a consumer ---------------------- */
+
+static int free_port(void)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0
+        || getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* Start prometheus on 127.0.0.1:port scraping target every second, in dir;
+ * it dies with this process (PR_SET_PDEATHSIG). */
+static pid_t start_prometheus(const char *dir, int port, const char *scraped)
+{
+    char conf[200], data[256], logf[256], listen[64], cfg[256];
+    snprintf(conf, sizeof conf, "%s/prometheus.yml", dir);
+    snprintf(data, sizeof data, "--storage.tsdb.path=%s/data", dir);
+    snprintf(logf, sizeof logf, "%s/prometheus.log", dir);
+    snprintf(listen, sizeof listen, "--web.listen-address=127.0.0.1:%d", port);
+    snprintf(cfg, sizeof cfg, "--config.file=%s", conf);
+    FILE *f = fopen(conf, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+               "scrape_configs:\n  - job_name: topicgen\n    static_configs:\n"
+               "      - targets: ['%s']\n", scraped);
+    fclose(f);
+    pid_t pid = fork();
+    if (pid == 0) {
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        FILE *lf = freopen(logf, "w", stderr);
+        (void)lf;
+        execlp("prometheus", "prometheus", cfg, data, listen, "--log.level=warn", (char *)NULL);
+        fprintf(stderr, "exec prometheus: not found (scripts/install-deps.sh installs it)\n");
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The value of the first series an instant query returns, -1 if none. */
+static long long prom_query(int port, const char *query)
+{
+    char addr[32], path[512];
+    http_reply r;
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    snprintf(path, sizeof path, "/api/v1/query?query=%s", query);
+    if (http_get(addr, path, &r) != 0)
+        return -1;
+    long long v = -1;
+    const char *p = r.status == 200 ? strstr(r.body, "\"value\":[") : NULL;
+    if (p && (p = strstr(p, ",\"")))
+        v = atoll(p + 2);
+    free(r.body);
+    return v;
+}
+
+static void stop_prometheus(pid_t pid, const char *dir)
+{
+    int st;
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        for (int i = 0; i < 50 && waitpid(pid, &st, WNOHANG) == 0; i++)
+            test_sleep_ms(100);
+        if (waitpid(pid, &st, WNOHANG) == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+        }
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static void test_prometheus(kt_cluster *k)
+{
+    enum { GOOD = 25, BAD = 3 };
+    char topic[64], dlq[80], group[96];
+    tg_error err;
+    kt_names(k, "ops-prom", topic, sizeof topic, dlq, sizeof dlq);
+    kt_topic(k, topic, 2);
+    kt_topic(k, dlq, 1);
+    produce_n(k, topic, GOOD, "fine");
+    produce_n(k, topic, BAD, "bad");
+    unique_group(group, sizeof group, "prom");
+    const char *extra[] = { "topicgen.metrics.listen", "127.0.0.1:0" };
+    counts cn = { 0 };
+    tg_consumer *c = consumer_with(k, group, NULL, NULL, extra, 1);
+    CHECK(tg_consumer_add(c, &kt_msg_desc, topic, count_handler, &cn, &err) == 0);
+    target t = { &cn, GOOD, BAD };
+    CHECK(poll_until(c, reached, &t, 30000));
+    const char *addr = tg_consumer_metrics_address(c);
+
+    char dir[] = "/tmp/kt-prom-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    int port = free_port();
+    pid_t pid = start_prometheus(dir, port, addr);
+    CHECK(pid > 0);
+    long long processed = -1, dead = -1, dlq_delivered = -1, up = -1;
+    int64_t t0 = test_now_ms(), deadline = t0 + 45000;
+    int st;
+    bool exited = false;
+    while (test_now_ms() < deadline) {
+        (void)tg_consumer_poll(c, 100, &err);   /* the consumer keeps running */
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            exited = true;
+            break;
+        }
+        processed = prom_query(port, "topicgen_messages_processed_total");
+        dead = prom_query(port, "topicgen_messages_dead_lettered_total");
+        dlq_delivered =
+            prom_query(port, "topicgen_messages_delivered_total%7Bproducer%3D%22dlq%22%7D");
+        up = prom_query(port, "up%7Bjob%3D%22topicgen%22%7D");
+        if (processed == GOOD && dead == BAD && dlq_delivered == BAD && up == 1)
+            break;
+        test_sleep_ms(400);
+    }
+    printf("prometheus: after %lld ms on 127.0.0.1:%d scraping %s: up=%lld processed=%lld "
+           "dead_lettered=%lld delivered{producer=\"dlq\"}=%lld (handlers: ok=%d rejected=%d)\n",
+           (long long)(test_now_ms() - t0), port, addr, up, processed, dead, dlq_delivered,
+           atomic_load(&cn.ok), atomic_load(&cn.rejected));
+    CHECKF(!exited, "prometheus exited (status %d): see its log", WEXITSTATUS(st));
+    CHECK(up == 1);
+    CHECK(processed == GOOD && processed == atomic_load(&cn.ok));
+    CHECK(dead == BAD && dead == atomic_load(&cn.rejected));
+    CHECK(dlq_delivered == BAD);
+    if (exited || up != 1) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "tail -20 '%s/prometheus.log' >&2", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "no prometheus log\n");
+    }
+    stop_prometheus(exited ? -1 : pid, dir);
+    tg_consumer_free(c);
+}
+
 /* ---- log_json_child: JSON lines with hostile text (ops_json_log.py) ------- */
 
 static tg_result hostile_reject(void *user, const void *msg, const tg_msg_meta *meta)
@@ -807,9 +993,11 @@ static const kt_case cases[] = {
     KT_CASE("dlq_label", test_dlq_label, 1),
     KT_CASE("http", test_http, 1),
     KT_CASE("stuck", test_stuck, 1),
+    KT_CASE("ready_empty", test_ready_empty, 1),
     KT_CASE("clients", test_clients, 1),
     KT_CASE("progress", test_progress, 1),
     KT_CASE("trace", test_trace, 1),
+    KT_CASE("prometheus", test_prometheus, 1),
     KT_CASE("log_json_format", test_log_json_format, 0),
     KT_SUBCOMMAND("log_json_child", log_json_child_main),
 };

@@ -9,11 +9,11 @@
  *       TRUNC_EVERY - 1, 0 = none) is cut: alternately its value cut to 4
  *       bytes (tg-dlq-truncated: value) and dropped (: dropped).
  *   cat_fill BROKERS bad TOPIC
- *       six records in partition 0 of TOPIC, in this order: a valid
+ *       seven records in partition 0 of TOPIC, in this order: a valid
  *       OrderEvent; a value that is not JSON; a valid OrderEvent with
  *       tg-schema billing.Invoice; a valid OrderEvent with a header that is
  *       not UTF-8; a valid OrderEvent of 400 line items (about 40 kB of
- *       arena); a valid OrderEvent.
+ *       arena); a valid OrderEvent; a tombstone (null value).
  * Prints "produced N" and exits 0 once every record is acknowledged, 1
  * otherwise. */
 #define _POSIX_C_SOURCE 200809L
@@ -122,7 +122,7 @@ static void send_bad(rd_kafka_t *rk, const char *topic, const char *value, const
     vu[1].u.i32 = 0;
     vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
     vu[2].u.mem.ptr = (void *)(uintptr_t)value;
-    vu[2].u.mem.size = strlen(value);
+    vu[2].u.mem.size = value ? strlen(value) : 0;
     vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
     vu[3].u.i = RD_KAFKA_MSG_F_COPY;
     vu[4].vtype = RD_KAFKA_VTYPE_HEADERS;
@@ -148,6 +148,7 @@ static void fill_bad(rd_kafka_t *rk, const char *topic)
     send_bad(rk, topic, ok1, "orders.OrderEvent", "x-name", latin1, sizeof latin1);
     send_bad(rk, topic, big, "orders.OrderEvent", NULL, NULL, 0);
     send_bad(rk, topic, ok2, "orders.OrderEvent", NULL, NULL, 0);
+    send_bad(rk, topic, NULL, "orders.OrderEvent", NULL, NULL, 0); /* a tombstone */
     free(ok1);
     free(big);
     free(ok2);
@@ -161,7 +162,7 @@ int main(int argc, char **argv)
         return 2;
     }
     rd_kafka_t *rk = producer(argv[1]);
-    long n = 6;
+    long n = 7;
     int rc = 0;
     if (strcmp(argv[2], "dlq") == 0 && argc == 7) {
         n = atol(argv[5]);

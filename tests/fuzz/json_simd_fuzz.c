@@ -1,0 +1,52 @@
+/*
+ * json_simd_fuzz.c: fuzz target json_simd (docs/security.md).  The input is
+ * read at every SIMD level this CPU has (scalar, sse2, avx2:
+ * runtime/json/tg_simd.c): each string kernel must stop at the same byte of
+ * it, and the reader (skip, then object of strings) must give the same
+ * verdict, first error and strings at every level.  Any difference aborts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../json/simd_diff.h"
+#include "tg_simd_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char *const names[3] = {"scalar", "sse2", "avx2"};
+    static const tg_simd_string_fn kernels[3] = {
+        tg_simd_string_run_scalar, tg_simd_string_run_sse2, tg_simd_string_run_avx2};
+    const char *doc = (const char *)data, *end = doc + size;
+    simd_diff_outcome o[3];
+    int levels = 0;
+
+    for (int l = 0; l < 3; l++)
+        if (tg_simd_has(l))
+            levels = l + 1;
+    /* The kernels from every start (a string body may begin anywhere). */
+    for (size_t at = 0; at <= size && at < 64; at++) {
+        const char *want = kernels[0](doc + at, end);
+        for (int l = 1; l < levels; l++)
+            if (kernels[l](doc + at, end) != want) {
+                fprintf(stderr, "json_simd: %s kernel stops elsewhere than scalar (from %zu)\n",
+                        names[l], at);
+                abort();
+            }
+    }
+    for (int l = 0; l < levels; l++) {
+        if (!tg_json_simd_set(names[l]))
+            abort();
+        simd_diff_read(doc, size, &o[l]);
+    }
+    tg_json_simd_set(NULL);
+    for (int l = 1; l < levels; l++)
+        if (!simd_diff_same(&o[0], &o[l])) {
+            fprintf(stderr, "json_simd: the reader at %s differs from scalar: %s / %s\n", names[l],
+                    o[l].count ? o[l].first.reason : "ok", o[0].count ? o[0].first.reason : "ok");
+            abort();
+        }
+    return 0;
+}
