@@ -527,6 +527,52 @@ def c_verdicts(decoder, records):
     return lines
 
 
+def c_path_list(path):
+    """The decoder's path ($.a[2]["x y"]) as a list, or None."""
+    out, i = [], 1
+    try:
+        while i < len(path):
+            if path[i] == ".":
+                j = i + 1
+                while j < len(path) and path[j] not in ".[":
+                    j += 1
+                out.append(path[i + 1:j])
+                i = j
+            elif path[i:i + 2] == '["':
+                dec = json.JSONDecoder()
+                key, end = dec.raw_decode(path, i + 1)
+                out.append(key)
+                i = end + 1
+            elif path[i] == "[":
+                j = path.index("]", i)
+                out.append(int(path[i + 1:j]))
+                i = j + 1
+            else:
+                return None
+    except (ValueError, IndexError):
+        return None
+    return out
+
+
+def error_paths(errors):
+    """Every instance path jsonschema's errors (and their oneOf/anyOf
+    context) point at."""
+    paths, todo = set(), list(errors)
+    while todo:
+        e = todo.pop()
+        paths.add(tuple(e.absolute_path))
+        todo.extend(e.context or [])
+    return paths
+
+
+def same_place(c_line, errors):
+    """The decoder's first error is at (or inside) a place jsonschema names."""
+    path = c_path_list(c_line.partition(" ")[2].partition("\t")[0])
+    if path is None:
+        return False
+    return any(tuple(path[:len(p)]) == p and len(p) >= len(path) - 1 for p in error_paths(errors))
+
+
 def run_documents(decoder, validators, records):
     """[(name, raw, c_line, py_ok, cls)] for each record."""
     lines = c_verdicts(decoder, records)
@@ -550,8 +596,14 @@ def run_documents(decoder, validators, records):
                 return used if v.is_valid(inst) else None
             cls = classify(c_line, raw, inst, flags, lenient) if inst is not None else None
             cls = cls or "UNEXPLAINED"
+        if not c_ok and not py_ok and inst is not None:
+            PATHS["compared"] += 1
+            PATHS["same place"] += same_place(c_line, errors)
         out.append((name, raw, c_line, py_ok, cls))
     return out
+
+
+PATHS = collections.Counter()
 
 
 SHOWN = [  # (type, document, class): one document per exception class
@@ -683,6 +735,9 @@ def main():
     print("all: %d documents, %d agree (%d accepted, %d rejected by both), %s" % (
         total["documents"], agree, total["accepted by both"], total["rejected by both"],
         ", ".join("%s %d" % (k, total[k]) for k in list(EXCEPTIONS) + ["UNEXPLAINED"])))
+    print("error paths: of %d documents both refuse (and Python parses), the decoder's first "
+          "error is at a place a jsonschema error names, or its parent, in %d" % (
+              PATHS["compared"], PATHS["same place"]))
     return 1 if failed else 0
 
 
