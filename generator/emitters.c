@@ -6,6 +6,8 @@
 #include "emitters.h"
 #include "model_asyncapi.h"
 #include "model_jsonschema.h"
+#include "model_python.h"
+#include "model_vectors.h"
 #include "template_check.h"
 
 #include <string.h>
@@ -23,6 +25,14 @@ static const emitter_output c_outputs[] = {
     {"fuzz.c.mustache", "%s_fuzz.c", NULL, false, false, true},
 };
 
+static const emitter_output python_outputs[] = {
+    {"python/module.py.mustache", "%s.py", NULL, false, false, false},
+};
+
+static const emitter_output vectors_outputs[] = {
+    {"vectors/vectors.json.mustache", NULL, "vec_files", false, false, false},
+};
+
 /* One document per message and union, named by the item's `file`. */
 static const emitter_output jsonschema_outputs[] = {
     {"jsonschema/schema.json.mustache", NULL, "js_documents", false, false, false},
@@ -35,6 +45,11 @@ static const emitter_output asyncapi_outputs[] = {
 const emitter emitters[] = {
     {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
      template_check_c, NULL, c_outputs, COUNT(c_outputs)},
+    {"python", "python", "msgspec models (one module per schema) that encode to the C bytes",
+     template_check_python, model_python_extend, python_outputs, COUNT(python_outputs)},
+    {"vectors", "vectors",
+     "conformance vectors per message and union: verdicts, error paths, canonical bytes",
+     template_check_json, model_vectors_extend, vectors_outputs, COUNT(vectors_outputs)},
     {"jsonschema", "jsonschema", "JSON Schema (draft 2020-12), one document per message and union",
      template_check_json, jsonschema_extend_model, jsonschema_outputs, COUNT(jsonschema_outputs)},
     {"asyncapi", "asyncapi", "AsyncAPI 3.0 document: topics, messages, headers, dead letters",

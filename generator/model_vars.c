@@ -137,6 +137,44 @@ const model_var model_vars[] = {
     {"nullable", TX_FIXED},
     {"number", TX_FIXED},
     {"optional", TX_FIXED},
+    {"py_attr", TX_C_NAME},
+    {"py_base", TX_PY_CODE},
+    {"py_check", TX_PY_CODE},
+    {"py_checks", TX_STRUCT},
+    {"py_decl", TX_PY_CODE}, /* python: ': <type> = <default>' of a field */
+    {"py_decls", TX_STRUCT},
+    {"py_dlq_topic", TX_PY_STRING},
+    {"py_doc", TX_PY_DOC},
+    {"py_enums", TX_STRUCT},
+    {"py_fallback", TX_C_NAME},
+    {"py_fields", TX_STRUCT},
+    {"py_has_checks", TX_FIXED},
+    {"py_has_doc", TX_FIXED},
+    {"py_has_fallback", TX_FIXED},
+    {"py_has_fields", TX_FIXED},
+    {"py_has_kafka", TX_FIXED},
+    {"py_has_key", TX_FIXED},
+    {"py_imports", TX_STRUCT},
+    {"py_is_message", TX_FIXED},
+    {"py_is_union", TX_FIXED},
+    {"py_kafka", TX_STRUCT},
+    {"py_key_attr", TX_C_NAME},
+    {"py_key_field", TX_PY_STRING},
+    {"py_member", TX_C_NAME},
+    {"py_members", TX_PY_CODE},
+    {"py_module", TX_C_NAME},
+    {"py_name", TX_C_NAME}, /* python: a type's or enum's name, renamed off keywords (model_python.c) */
+    {"py_schema", TX_PY_STRING},
+    {"py_schema_name", TX_PY_STRING},
+    {"py_schema_version", TX_FIXED},
+    {"py_source", TX_PY_STRING},
+    {"py_struct_opts", TX_PY_CODE},
+    {"py_topic", TX_PY_STRING},
+    {"py_type_name", TX_PY_STRING}, /* python: a type's name in the schema (the wire's, C's) */
+    {"py_values", TX_STRUCT},
+    {"py_variant_classes", TX_STRUCT},
+    {"py_version", TX_FIXED},
+    {"py_wire", TX_PY_STRING},
     {"reject_unknown", TX_FIXED},
     {"required_words", TX_STRUCT},
     {"routed", TX_FIXED},
@@ -167,6 +205,16 @@ const model_var model_vars[] = {
     {"value_c", TX_C_NAME},
     {"values", TX_STRUCT},
     {"variants", TX_STRUCT},
+    {"vec_canonical", TX_JSON_STRING}, /* vectors: the C encoder's bytes for a valid document */
+    {"vec_cases", TX_STRUCT}, /* vectors: the documents of one type */
+    {"vec_code", TX_FIXED}, /* vectors: the first error's code ("range", "missing", ...) */
+    {"vec_document", TX_JSON_STRING}, /* vectors: the document text, exactly */
+    {"vec_files", TX_STRUCT}, /* vectors: one item per message and union */
+    {"vec_invalid_count", TX_FIXED},
+    {"vec_name", TX_JSON_STRING}, /* vectors: what the document tests */
+    {"vec_path", TX_JSON_STRING}, /* vectors: the first error's JSON path ($.a[0]["b c"]) */
+    {"vec_valid", TX_FIXED},
+    {"vec_valid_count", TX_FIXED},
     {"version", TX_FIXED},
     {"wire_c", TX_C_STRING},
     {"wire_comment", TX_C_COMMENT},

@@ -55,6 +55,14 @@ _Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
 #define LV_STARTED 2u /* path[].flags: a member/element has been read     */
 #define LV_HASHED 4u  /* path[].flags: the level's keys are in slots[]     */
 
+/* Out of the hot paths' way: no inlining, so that their callers keep few
+ * registers to save (keys with escapes, errors, big objects are rare). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_COLD __attribute__((noinline, cold))
+#else
+#define TG_COLD
+#endif
+
 /* Objects with up to this many keys are checked for duplicates by a scan. */
 #define TG_JSON_LINEAR_KEYS 16
 
@@ -323,6 +331,7 @@ static bool push(tg_json_reader *r, const char *p, bool object)
     s->index = 0;
     s->flags = object ? LV_OBJECT : 0;
     s->key_mark = r->nkeys;
+    s->key_bloom = 0;
     r->cur = p + 1;
     return true;
 }
@@ -373,7 +382,7 @@ static uint32_t hash_key(const char *p, size_t n)
 
 /* hash_key of the decoded bytes (n of them) of the key written as
  * raw[0..raw_len) with escapes. */
-static uint32_t hash_escaped_key(const char *raw, size_t raw_len, size_t n)
+TG_COLD static uint32_t hash_escaped_key(const char *raw, size_t raw_len, size_t n)
 {
     uint64_t h = 0x9E3779B97F4A7C15u ^ n;
     tg_text_unescaper u;
@@ -405,7 +414,7 @@ static uint32_t hash_entry(const tg_json_key_entry_ *x)
 }
 
 /* entry_is for keys of which one at least has escapes. */
-static bool entry_is_escaped(const tg_json_key_entry_ *x, const char *raw, size_t raw_len)
+TG_COLD static bool entry_is_escaped(const tg_json_key_entry_ *x, const char *raw, size_t raw_len)
 {
     tg_text_unescaper a, b;
     int c;
@@ -429,6 +438,19 @@ static inline bool entry_is(const tg_json_key_entry_ *x, const char *raw, size_t
     return tg_mem_eq_(x->ptr, raw, len);
 }
 
+/* One bit of 64 for the key written raw[0..raw_len) (len decoded), from
+ * its length and first and last bytes: keys with different bits differ.
+ * A key with escapes takes every bit (its decoded bytes are not at hand),
+ * so every later key of its object is compared. */
+static inline uint64_t key_signature(const char *raw, size_t raw_len, size_t len)
+{
+    unsigned b;
+    if (raw_len != len)
+        return ~(uint64_t)0;
+    b = len ? (unsigned char)raw[0] + 5u * (unsigned char)raw[len - 1] + 11u * (unsigned)len : 0;
+    return (uint64_t)1 << (b & 63);
+}
+
 /* Put entry e into the hash table (it is not there and not a duplicate). */
 static void insert_slot(tg_json_reader *r, unsigned e)
 {
@@ -442,7 +464,7 @@ static void insert_slot(tg_json_reader *r, unsigned e)
 
 /* The level outgrew the linear scan: index its entries in slots[] (zeroed
  * on first use, so small messages never pay for clearing it). */
-static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
+TG_COLD static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
 {
     unsigned e;
     if (!r->slots_ready) {
@@ -458,7 +480,7 @@ static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
 
 /* Record the fatal duplicate-key error for the key whose opening quote is
  * q (raw_len bytes as written). */
-static bool fail_dup(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
+TG_COLD static bool fail_dup(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
 {
     char excerpt[TG_JSON_EXCERPT_CAP], dec[TG_JSON_EXCERPT_BYTES + 4];
     tg_str k = {q + 1, raw_len};
@@ -491,11 +513,15 @@ static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len
     if (raw_len > UINT32_MAX)
         return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
     if (!(lv->flags & LV_HASHED)) {
-        /* Small object: compare with its earlier keys; hashes are made
-         * only if it grows past TG_JSON_LINEAR_KEYS. */
-        for (e = mark; e < r->nkeys; e++)
-            if (entry_is(&r->keys[e], raw, raw_len, len))
-                return fail_dup(r, q, raw_len, len);
+        /* Small object: compare with its earlier keys, unless the level's
+         * key signature shows none can be equal; hashes are made only if
+         * it grows past TG_JSON_LINEAR_KEYS. */
+        uint64_t bit = key_signature(raw, raw_len, len);
+        if (lv->key_bloom & bit)
+            for (e = mark; e < r->nkeys; e++)
+                if (entry_is(&r->keys[e], raw, raw_len, len))
+                    return fail_dup(r, q, raw_len, len);
+        lv->key_bloom |= bit;
     } else {
         unsigned i;
         h = raw_len == len ? hash_key(raw, len) : hash_escaped_key(raw, raw_len, len);
@@ -656,14 +682,15 @@ static tg_str key_for_caller(tg_json_reader *r, const char *q, size_t raw_len, s
 
 /* Name the key just read (quote q, raw_len bytes written, len decoded) in
  * the current level's path segment: as written, decoded when an error path
- * is formatted. */
+ * is formatted.  The level has a member from now on (LV_STARTED; only
+ * fatal errors can come before its value). */
 static inline void name_key(tg_json_reader *r, tg_json_path_seg *s, const char *q, size_t raw_len,
                      size_t len)
 {
     s->kind = 1;
     s->key.ptr = q + 1;
     s->key.len = raw_len;
-    s->flags = (uint16_t)((s->flags & ~TG_JSON_SEG_KEY_ESCAPED_) |
+    s->flags = (uint16_t)((s->flags & ~TG_JSON_SEG_KEY_ESCAPED_) | LV_STARTED |
                           (raw_len != len ? TG_JSON_SEG_KEY_ESCAPED_ : 0));
     r->key_quote = q;
     if (raw_len != len)
@@ -732,7 +759,6 @@ static int next_member(tg_json_reader *r, tg_str *key, bool remember, key_copy c
         return fail(r, p, TG_JSON_E_SYNTAX, "expected ':' after object key%s",
                     p < end ? "" : ", got end of input"), -1;
     r->cur = p + 1;
-    s->flags |= LV_STARTED;
     *key = key_for_caller(r, q, raw_len, declen, copy);
     return 1;
 }
@@ -767,7 +793,6 @@ int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expe
         !tg_mem_eq_(p + 1, expect->ptr, n))
         return next_member(r, key, false, KEY_SCRATCH);
     name_key(r, s, p, n, n);
-    s->flags |= LV_STARTED;
     r->cur = p + n + 3;
     *key = s->key;
     return 2;
@@ -909,7 +934,6 @@ static const char *skip_next(tg_json_reader *r, const char *p, int *n)
     if (e >= end || *e != ':')
         goto general;
     name_key(r, s, v, k.len, k.len);
-    s->flags |= LV_STARTED;
     *n = add_key(r, v, k.len, k.len) ? 1 : -1;
     return e + 1;
 general:

@@ -1,0 +1,36 @@
+"""python_mypy: the generated modules of every schema in schemas/ pass
+mypy --strict, and so does user.py, a program that uses them: its
+reveal_type lines must show the schema's types, not Any."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import tgpy
+
+
+def main() -> int:
+    out = tgpy.generate("mypy")
+    shutil.copy(os.path.join(os.path.dirname(__file__), "user_program.py"), out)
+    files = [s + ".py" for s in tgpy.SCHEMAS] + ["user_program.py"]
+    proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *files],
+                          cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    print(proc.stdout)
+    notes = [l for l in proc.stdout.splitlines() if "Revealed type" in l]
+    expect = ['"crm.InboundMessage_email_received"', '"orders.OrderEvent"', '"builtins.str"',
+              '"orders.Decimal"', '"orders.OrderStatus"']
+    missing = [e for e in expect if not any(e in n for n in notes)]
+    anys = [n for n in notes if "Any" in n]
+    if missing or anys:
+        print("missing revealed types: %s; Any: %s" % (missing, anys))
+        return 1
+    # mypy exits 1 when it only has reveal_type notes; errors are "error:" lines
+    errors = [l for l in proc.stdout.splitlines() if ": error:" in l]
+    print("%d modules and a user program: %d errors" % (len(tgpy.SCHEMAS), len(errors)))
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
