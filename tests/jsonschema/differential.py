@@ -4,7 +4,8 @@ Schema documents, on the same bytes (tests/jsonschema, ctest label jsonschema).
 
 For every schema: its corpora (the fuzz corpora of tests/fuzz/corpus and the
 benchmark corpora of bench/, each document run through every type of the
-schema), documents generated from its JSON Schema,
+schema, and the conformance vectors of `--emit vectors`, each through its
+type), documents generated from its JSON Schema,
 and at least --mutations seeded, structural mutations of them (members
 dropped, added, renamed; types changed; values at and one beyond every bound;
 unicode; wrong enum strings and discriminators; deep nesting; duplicate keys;
@@ -642,6 +643,7 @@ def main():
     ap.add_argument("--schemas", required=True, help="folder of <schema>.<Type>.schema.json")
     ap.add_argument("--corpus", help="tests/fuzz/corpus")
     ap.add_argument("--bench-dump", help="js_bench_dump: the benchmark corpora")
+    ap.add_argument("--vectors", help="folder of <schema>.<Type>.vectors.json (--emit vectors)")
     ap.add_argument("--mutations", type=int, default=20000, help="per schema")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--show-exceptions", action="store_true")
@@ -688,6 +690,16 @@ def main():
             i = nl + 2 + int(n)
         if not bench:
             sys.exit("js_bench_dump wrote no corpus")
+    vectors = collections.defaultdict(list)  # type -> documents
+    if a.vectors:
+        for f in sorted(glob.glob(os.path.join(a.vectors, "*.vectors.json"))):
+            with open(f, encoding="utf-8") as fh:
+                v = json.load(fh)
+            for case in v["vectors"]:
+                vectors["%s.%s" % (v["schema"], v["type"])].append(
+                    case["document"].encode("utf-8", "surrogatepass"))
+        if not vectors:
+            sys.exit("no vectors in %s" % a.vectors)
     by_schema = collections.defaultdict(list)
     for n in docs:
         by_schema[n.split(".")[0]].append(n)
@@ -696,9 +708,11 @@ def main():
         r = random.Random("%d:%s" % (a.seed, schema))
         records = corpus_records(a.corpus, schema, types) if a.corpus else []
         records.extend((t, doc) for doc in bench.get(schema, []) for t in types)
+        records.extend((t, doc) for t in types for doc in vectors.get(t, []))
         n_corpus = len(records)
         gens = {t: Gen(docs[t], r) for t in types}
-        seeds = {t: [gens[t].value(docs[t]) for _ in range(20)] for t in types}
+        seeds = {t: [gens[t].value(docs[t]) for _ in range(20)] + vector_seeds(vectors.get(t, []))
+                 for t in types}
         for t in types:
             records.extend((t, dump(v, r.random() < 0.5).encode("utf-8", "surrogatepass")) for v in seeds[t])
         n_generated = len(records) - n_corpus
@@ -723,7 +737,8 @@ def main():
             c["documents"] += 1
             c["accepted by both" if py_ok and cls is None else "rejected by both" if cls is None else cls] += 1
         total.update(c)
-        print("%s: %d documents (%d corpus, %d generated, %d mutations): %s" % (
+        print("%s: %d documents (%d corpus, %d seeds: 20 generated per type and the valid "
+              "vectors re-serialized, %d mutations): %s" % (
             schema, c["documents"], n_corpus, n_generated, a.mutations,
             ", ".join("%s %d" % (k, v) for k, v in sorted(c.items()) if k != "documents")))
         bad = [x for x in res if x[4] == "UNEXPLAINED"]
@@ -739,6 +754,17 @@ def main():
           "error is at a place a jsonschema error names, or its parent, in %d" % (
               PATHS["compared"], PATHS["same place"]))
     return 1 if failed else 0
+
+
+def vector_seeds(raws):
+    """The vectors' documents that parse without repeated keys, as values to
+    mutate (their numbers keep their spelling: 1.0 stays 1.0)."""
+    out = []
+    for raw in raws:
+        inst, flags = parse(raw)
+        if inst is not None and not flags:
+            out.append(json.loads(raw.decode("utf-8"), parse_float=Raw, parse_int=Raw))
+    return out
 
 
 def weaken(v, keyword):
