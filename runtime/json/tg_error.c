@@ -9,6 +9,7 @@ void tg_error_clear(tg_error *err)
     if (err) {
         err->code = TG_ERR_NONE;
         err->message[0] = '\0';
+        err->cause = 0;
     }
 }
 
@@ -18,6 +19,7 @@ int tg_error_set(tg_error *err, int code, const char *fmt, ...)
         va_list ap;
         va_start(ap, fmt);
         err->code = code;
+        err->cause = 0;
         (void)vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
     }

@@ -33,13 +33,17 @@ typedef enum tg_error_code {
 typedef struct tg_error {
     int code;             /* a tg_error_code; 0 = no error                        */
     char message[256];    /* NUL-terminated, truncated to fit                     */
+    int cause;            /* the underlying library's code when it has one, e.g.
+                             librdkafka's rd_kafka_resp_err_t behind TG_ERR_KAFKA
+                             or TG_ERR_QUEUE_FULL (RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+                             for a record over message.max.bytes); 0 otherwise    */
 } tg_error;
 
 /* Reset err to "no error".  err may be NULL.  Thread-safe (touches only err). */
 void tg_error_clear(tg_error *err);
 
-/* Record code and a printf-style message in err (if err is not NULL) and
- * return code, so callers can write `return tg_error_set(err, ...)`.
+/* Record code and a printf-style message in err (if err is not NULL;
+ * cause becomes 0: set it after the call when there is one) and return code, so callers can write `return tg_error_set(err, ...)`.
  * The message is truncated to 255 bytes.  Thread-safe (touches only err). */
 int tg_error_set(tg_error *err, int code, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -87,7 +87,7 @@ static int spool_letter(tg_consumer *c, const tg_dlq_letter *l, tg_error *err)
  * no offset passes h. */
 static void give_up(tg_consumer *c, part *p, held *h, const char *why)
 {
-    tg_error err = { 0, "" };
+    tg_error err = {0};
     tg_dlq_letter l = letter_of(p, h);
     if (c->s.producer_spool_path[0] && spool_letter(c, &l, &err) == 0) {
         tg_metrics_add(c->metrics, TG_M_SPOOLED, 1);

@@ -18,26 +18,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_buf_int.h"
 #include "tg_dlq_int.h"
 
 #define QUEUE_FULL_WAITS 600       /* x 100 ms: a full local queue, then fail */
 
 /* ---- the emitter ---------------------------------------------------------- */
 
-static int grow(char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : 1024;
-    while (n < need)
-        n *= 2;
-    char *nb = realloc(*buf, n);
-    if (!nb)
-        return -1;
-    *buf = nb;
-    *cap = n;
-    return 0;
-}
+enum { EMIT_BUF_INITIAL = 1024 };
 
 static void emitter_reset(tg_emitter *e)
 {
@@ -60,7 +48,7 @@ size_t tg_emitter_count(const tg_emitter *out)
 /* Append bytes (NUL-terminated too) at the buffer's end; their offset. */
 static int append(tg_emitter *e, const void *v, size_t n, size_t *off)
 {
-    if (grow(&e->buf, &e->cap, e->len + n + 1))
+    if (tg_buf_reserve(&e->buf, &e->cap, e->len + n + 1, EMIT_BUF_INITIAL))
         return -1;
     *off = e->len;
     if (n)
@@ -77,7 +65,7 @@ static int encode_into(tg_emitter *e, const tg_message_desc *d, const void *msg,
     size_t need = d->max_json_size ? d->max_json_size : 256;
     tg_json_code code = TG_JSON_OK;
     for (int pass = 0; pass < 2; pass++) {
-        if (grow(&e->buf, &e->cap, e->len + need + 1))
+        if (tg_buf_reserve(&e->buf, &e->cap, e->len + need + 1, EMIT_BUF_INITIAL))
             return tg_error_set(err, TG_ERR_NOMEM, "tg_emit: out of memory");
         size_t cap = e->cap - e->len - 1;
         code = d->encode(msg, e->buf + e->len, cap, &need);
@@ -103,7 +91,7 @@ static int key_into(tg_emitter *e, const tg_message_desc *d, const void *msg, si
     if (!d->key)
         return 0;
     for (int pass = 0; pass < 2; pass++) {
-        if (grow(&e->buf, &e->cap, e->len + need + 1))
+        if (tg_buf_reserve(&e->buf, &e->cap, e->len + need + 1, EMIT_BUF_INITIAL))
             return tg_error_set(err, TG_ERR_NOMEM, "tg_emit: out of memory");
         size_t cap = e->cap - e->len - 1;
         need = d->key(msg, e->buf + e->len, cap);
@@ -179,13 +167,17 @@ void tg_proc_on_delivery(void *user, const tg_delivery *d)
 }
 
 /* tg_producer_send_raw, waiting (bounded) while the local queue is full;
- * on failure *code is librdkafka's. */
+ * on failure *code is librdkafka's (err->cause: 0 when the enqueue failed
+ * before librdkafka). */
 static int send_raw(tg_processor *p, const tg_raw_record *r, rd_kafka_resp_err_t *code,
                     tg_error *err)
 {
+    tg_error local;
+    if (!err)
+        err = &local;
     for (int i = 0;; i++) {
         int rc = tg_producer_send_raw(p->producer, r, err);
-        *code = rc ? tg_producer_last_enqueue_error() : RD_KAFKA_RESP_ERR_NO_ERROR;
+        *code = rc ? (rd_kafka_resp_err_t)err->cause : RD_KAFKA_RESP_ERR_NO_ERROR;
         if (rc != TG_ERR_QUEUE_FULL || i >= QUEUE_FULL_WAITS)
             return rc;
         (void)tg_producer_poll(p->producer, 100);
@@ -267,13 +259,16 @@ static outputs_res produce_outputs(tg_processor *p, const rd_kafka_message_t *m,
 static rd_kafka_resp_err_t send_letter(tg_processor *p, const tg_dlq_letter *l, int shape,
                                        tg_error *err)
 {
+    tg_error local;
+    if (!err)
+        err = &local;
     for (int i = 0;; i++) {
         int rc = tg_dlq_send(p->producer, l, (tg_dlq_shape)shape,
                              (size_t)p->s.dlq_max_value_bytes, &letter_tag, err);
         if (rc == 0)
             return RD_KAFKA_RESP_ERR_NO_ERROR;
         if (rc != TG_ERR_QUEUE_FULL || i >= QUEUE_FULL_WAITS)
-            return tg_producer_last_enqueue_error();
+            return (rd_kafka_resp_err_t)err->cause;
         (void)tg_producer_poll(p->producer, 100);
     }
 }
@@ -286,7 +281,7 @@ static void produce_dead_letter(tg_processor *p, const tg_proc_reg *r,
                                 const char *path, int attempts, int shape)
 {
     tg_dlq_letter l = tg_dlq_letter_of(m, r->dlq_topic, reason, path, attempts);
-    tg_error err = { 0, "" };
+    tg_error err = {0};
     rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR__INVALID_ARG;
     for (; shape < TG_DLQ_N_SHAPES; shape++) {
         code = send_letter(p, &l, shape, &err);

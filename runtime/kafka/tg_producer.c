@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_buf_int.h"
 #include "tg_clock_int.h"
 #include "tg_embedded.h"
 #include "tg_http_int.h"
@@ -554,32 +555,17 @@ tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts
     return p;
 }
 
-/* Make *buf hold at least need bytes; only ever grows. */
-static int ensure(char **buf, size_t *cap, size_t need, size_t initial)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap : initial;
-    while (n < need)
-        n *= 2;
-    char *nb = realloc(*buf, n);
-    if (!nb)
-        return -1;
-    *buf = nb;
-    *cap = n;
-    return 0;
-}
-
 /* Encode into p->buf; *len receives the JSON length.  Called locked. */
 static int encode_locked(tg_producer *p, const tg_message_desc *desc, const void *msg,
                          size_t *len, tg_error *err)
 {
     size_t need = 0;
-    if (ensure(&p->buf, &p->cap, desc->max_json_size ? desc->max_json_size : 1, INITIAL_BUF))
+    size_t first = desc->max_json_size ? desc->max_json_size : 1;
+    if (tg_buf_reserve(&p->buf, &p->cap, first, INITIAL_BUF))
         return tg_error_set(err, TG_ERR_NOMEM, "encode buffer: out of memory");
     tg_json_code code = desc->encode(msg, p->buf, p->cap, &need);
     if (need > p->cap) {
-        if (ensure(&p->buf, &p->cap, need, INITIAL_BUF))
+        if (tg_buf_reserve(&p->buf, &p->cap, need, INITIAL_BUF))
             return tg_error_set(err, TG_ERR_NOMEM, "encode buffer: out of memory");
         code = desc->encode(msg, p->buf, p->cap, &need);
     }
@@ -600,11 +586,11 @@ static int key_locked(tg_producer *p, const tg_message_desc *desc, const void *m
     *len = 0;
     if (!desc->key)
         return 0;
-    if (ensure(&p->key, &p->key_cap, INITIAL_KEY, INITIAL_KEY))
+    if (tg_buf_reserve(&p->key, &p->key_cap, INITIAL_KEY, INITIAL_KEY))
         return tg_error_set(err, TG_ERR_NOMEM, "key buffer: out of memory");
     size_t need = desc->key(msg, p->key, p->key_cap);
     if (need > p->key_cap) {
-        if (ensure(&p->key, &p->key_cap, need, INITIAL_KEY))
+        if (tg_buf_reserve(&p->key, &p->key_cap, need, INITIAL_KEY))
             return tg_error_set(err, TG_ERR_NOMEM, "key buffer: out of memory");
         need = desc->key(msg, p->key, p->key_cap);
     }
@@ -665,13 +651,6 @@ static int build_headers(tg_producer *p, rd_kafka_headers_t *h, const tg_message
     return add_extra_headers(h, o->headers, o->n_headers, err);
 }
 
-/* tg_producer_last_enqueue_error's answer, per thread (as errno). */
-static _Thread_local rd_kafka_resp_err_t last_enqueue_error;
-
-rd_kafka_resp_err_t tg_producer_last_enqueue_error(void)
-{
-    return last_enqueue_error;
-}
 
 /* produceva with owned headers (no GNU-extension macros).  On failure h
  * is still the caller's, to spool or destroy. */
@@ -705,10 +684,11 @@ static int produce_keep(tg_producer *p, const tg_raw_record *r, rd_kafka_headers
     if (!e)
         return 0;
     atomic_fetch_sub(&p->in_flight, 1);
-    last_enqueue_error = rd_kafka_error_code(e);
-    int code = last_enqueue_error == RD_KAFKA_RESP_ERR__QUEUE_FULL ? TG_ERR_QUEUE_FULL
-                                                                    : TG_ERR_KAFKA;
+    rd_kafka_resp_err_t cause = rd_kafka_error_code(e);
+    int code = cause == RD_KAFKA_RESP_ERR__QUEUE_FULL ? TG_ERR_QUEUE_FULL : TG_ERR_KAFKA;
     tg_error_set(err, code, "produce to %s: %s", r->topic, rd_kafka_error_string(e));
+    if (err)
+        err->cause = (int)cause;
     rd_kafka_error_destroy(e);
     return code;
 }
@@ -889,7 +869,6 @@ int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *ms
 {
     tg_error local;
     tg_send_opts o = opts ? *opts : tg_send_opts_default();
-    last_enqueue_error = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (!err)
         err = &local;
     if (!p || !desc || !msg || !desc->encode || !(o.topic || desc->topic))
@@ -920,7 +899,6 @@ int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *ms
 int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err)
 {
     tg_error local;
-    last_enqueue_error = RD_KAFKA_RESP_ERR_NO_ERROR;
     if (!err)
         err = &local;
     if (!p || !rec || !rec->topic)

@@ -184,15 +184,6 @@ int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *ms
  * to call from inside a delivery callback. */
 int tg_producer_send_raw(tg_producer *p, const tg_raw_record *rec, tg_error *err);
 
-/* librdkafka's code behind the last TG_ERR_KAFKA or TG_ERR_QUEUE_FULL that
- * an enqueue (tg_producer_send, tg_producer_send_raw) returned on the
- * calling thread, e.g. RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE for a record
- * over message.max.bytes, RD_KAFKA_RESP_ERR__STATE for a transactional
- * producer whose transaction must be aborted first; 0 when the last
- * enqueue failed before librdkafka (e.g. TG_ERR_UNAVAILABLE) or none
- * failed.  Like errno: read it right after the failed call. */
-rd_kafka_resp_err_t tg_producer_last_enqueue_error(void);
-
 /* Serve delivery reports, waiting up to timeout_ms for the first one.
  * Returns the number of reports served. */
 int tg_producer_poll(tg_producer *p, int timeout_ms);

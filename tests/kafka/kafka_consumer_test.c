@@ -717,8 +717,8 @@ static void rebalance_case(kt_cluster *k, const char *strategy, const char *base
                             "topic.metadata.refresh.interval.ms", "500", "debug",
                             getenv("KT_RDDEBUG") ? getenv("KT_RDDEBUG") : "" };
     size_t n_extra = getenv("KT_RDDEBUG") ? 5 : 4;
-    member a = { make_consumer(k, group, ma, extra, n_extra), &s, 1, { 0, "" }, 0 };
-    member b = { make_consumer(k, group, NULL, extra, n_extra), &s, 2, { 0, "" }, 0 };
+    member a = { make_consumer(k, group, ma, extra, n_extra), &s, 1, { 0, "", 0 }, 0 };
+    member b = { make_consumer(k, group, NULL, extra, n_extra), &s, 2, { 0, "", 0 }, 0 };
     if (!a.c || !b.c) {
         check_fail(__FILE__, __LINE__, "consumers not created");
         return;

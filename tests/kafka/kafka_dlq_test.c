@@ -108,7 +108,7 @@ static void consume(kt_cluster *k, const char *topic, const char *const *extra, 
                     const tg_config *dlq_conf, int expect, int timeout_ms, run_result *out)
 {
     char group[96];
-    tg_error err = { 0, "" };
+    tg_error err = {0};
     memset(out, 0, sizeof *out);
     unique_group(group, sizeof group, "dlq");
     tg_config *conf = kt_consumer_config(k, group, extra, n_extra);
