@@ -104,6 +104,32 @@ static char *py_type_ref(const schema *owner, const char *name, const schema *cu
 
 /* ---- types ---------------------------------------------------------------------- */
 
+/* The checked type a value of `t` decodes with where msgspec alone would
+ * read it otherwise (f: its field, NULL for items): a uint64 bound beyond
+ * int64 (Meta cannot hold it) and a decimal's lengths (Meta has none for
+ * a custom type).  Its name (caller frees) and, through the out
+ * parameters, what mypy sees and what msgspec decodes with; NULL when
+ * the plain type reads it as C does. */
+static char *wire_alias(const type_ref *t, const field_def *f, const char **stat, char **runtime)
+{
+    if (t->kind == T_UINT64) {
+        uint64_t lo = f && f->min.set ? f->min.u : 0, hi = f && f->max.set ? f->max.u : UINT64_MAX;
+        if (lo <= (uint64_t)INT64_MAX && hi <= (uint64_t)INT64_MAX)
+            return NULL;
+        *stat = "_tg_int";
+        *runtime = xasprintf("_tg_int_type(%" PRIu64 ", %" PRIu64 ")", lo, hi);
+        return xasprintf("_tg_int_%" PRIu64 "_%" PRIu64, lo, hi);
+    }
+    if (t->kind == T_DECIMAL && f && (f->has_min_length || f->has_max_length)) {
+        uint64_t lo = f->has_min_length ? f->min_length : 0;
+        uint64_t hi = f->has_max_length ? f->max_length : UINT64_MAX;
+        *stat = "Decimal";
+        *runtime = xasprintf("_tg_decimal_type(%" PRIu64 ", %" PRIu64 ")", lo, hi);
+        return xasprintf("_tg_decimal_%" PRIu64 "_%" PRIu64, lo, hi);
+    }
+    return NULL;
+}
+
 /* "ge=..., le=..." of an integer field, folded with its type's range. */
 static char *int_bounds(const type_ref *t, const field_def *f)
 {
@@ -144,6 +170,11 @@ static char *py_type(const type_ref *t, const field_def *f, const schema *cur)
     case T_INT64:
     case T_UINT32:
     case T_UINT64: {
+        const char *stat;
+        char *runtime = NULL, *alias = wire_alias(t, f, &stat, &runtime);
+        free(runtime);
+        if (alias)
+            return alias;
         char *b = int_bounds(t, f), *out = xasprintf("_tg_Annotated[_tg_int, _tg_Meta(%s)]", b);
         free(b);
         return out;
@@ -163,9 +194,14 @@ static char *py_type(const type_ref *t, const field_def *f, const schema *cur)
                             f ? f->min_length : 0, f && f->has_max_length,
                             f ? f->max_length : 0);
     case T_TIMESTAMP: return xstrdup("Timestamp");
-    case T_DECIMAL: return xstrdup("Decimal"); /* lengths: __post_init__ */
-    case T_UUID: return xstrdup("_tg_uuid.UUID");
-    case T_BYTES: return xstrdup("_tg_bytes");
+    case T_DECIMAL: {
+        const char *stat;
+        char *runtime = NULL, *alias = wire_alias(t, f, &stat, &runtime);
+        free(runtime);
+        return alias ? alias : xstrdup("Decimal");
+    }
+    case T_UUID: return xstrdup("_tg_uuid_t");
+    case T_BYTES: return xstrdup("_tg_bytes_t");
     case T_JSON: return xstrdup("_tg_msgspec.Raw");
     case T_ENUM: return py_type_ref(t->enum_def->owner, t->enum_def->name, cur);
     case T_MESSAGE: return py_type_ref(t->message->owner, t->message->name, cur);
@@ -236,7 +272,11 @@ static char *py_default(const field_def *f, const schema *cur)
 static char *py_field_decl(const field_def *f, const schema *cur)
 {
     char *type = py_type(&f->type, f, cur);
-    char *full = f->nullable ? xasprintf("%s | None", type) : xstrdup(type);
+    /* a nullable json reads every value as Raw, null too: __post_init__
+     * makes that None (msgspec reads Raw | None as null only) */
+    char *full = f->type.kind == T_JSON && f->nullable ? xstrdup("_tg_json_or_null")
+                 : f->nullable                         ? xasprintf("%s | None", type)
+                                                       : xstrdup(type);
     free(type);
     char *def = NULL;
     if (f->optional) {
@@ -332,6 +372,13 @@ static mu_node *message_py(const schema *s, const message_def *m)
                               f->has_max_length ? f->max_length : UINT64_MAX, wire));
             free(attr);
             free(wire);
+            push_with_last(checks, c, false);
+        }
+        if (f->type.kind == T_JSON && f->nullable) {
+            mu_node *c = mu_map();
+            char *attr = py_name_of(f->name, PY_FIELD);
+            set_own(c, "py_check", xasprintf("self.%s = _tg_null_raw(self.%s)", attr, attr));
+            free(attr);
             push_with_last(checks, c, false);
         }
     }
@@ -450,8 +497,42 @@ static mu_node *imports_py(const schema *s)
 
 /* ---- the module ----------------------------------------------------------------- */
 
+/* Each distinct checked type (wire_alias) of the module's fields, once. */
+static void note_wire_type(const type_ref *t, const field_def *f, mu_node *list)
+{
+    if (t->kind == T_ARRAY || t->kind == T_MAP) {
+        note_wire_type(t->elem, NULL, list);
+        return;
+    }
+    const char *stat;
+    char *runtime = NULL, *alias = wire_alias(t, f, &stat, &runtime);
+    if (!alias)
+        return;
+    for (size_t i = 0; i < mu_list_len(list); i++)
+        if (strcmp(mu_string_text(mu_map_get(mu_list_at(list, i), "py_alias")), alias) == 0) {
+            free(alias);
+            free(runtime);
+            return;
+        }
+    mu_node *w = mu_map();
+    set_own(w, "py_alias", alias);
+    set_str(w, "py_static", stat);
+    set_own(w, "py_runtime", runtime);
+    push_with_last(list, w, false);
+}
+
+static mu_node *wire_types_py(const schema *s)
+{
+    mu_node *list = mu_list();
+    for (size_t i = 0; i < s->n_messages; i++)
+        for (size_t j = 0; j < s->messages[i]->n_fields; j++)
+            note_wire_type(&s->messages[i]->fields[j].type, &s->messages[i]->fields[j], list);
+    return list;
+}
+
 void model_python_extend(mu_node *model, const schema *s)
 {
+    mu_map_set(model, "py_wire_types", wire_types_py(s));
     set_py_doc(model, s->description);
     set_text(model, "py_source", s->file_name);
     set_fmt(model, "py_schema_version", "%d", s->version);

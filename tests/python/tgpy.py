@@ -157,8 +157,14 @@ class Gen:
             return msgspec.Raw(self.raw())
         if isinstance(t, mi.EnumType):
             return r.choice(list(t.cls))
-        if isinstance(t, mi.CustomType):
+        if isinstance(t, mi.CustomType):  # the module's checked types (docs/emitters.md)
             owner = sys.modules[t.cls.__module__]
+            if issubclass(t.cls, uuid.UUID):
+                return uuid.UUID(int=r.getrandbits(128))
+            if issubclass(t.cls, bytes):
+                return bytes(r.getrandbits(8) for _ in range(r.randint(0, 20)))
+            if issubclass(t.cls, int):
+                return self.integer(mi.IntType(ge=t.cls._tg_lo, le=t.cls._tg_hi))
             return self.timestamp(owner) if t.cls.__name__ == "Timestamp" else self.decimal(owner)
         if isinstance(t, mi.ListType):
             return [self.value(t.item_type, mod, depth + 1)
