@@ -441,8 +441,11 @@ def _tg_decoder(tp: object) -> _tg_msgspec.json.Decoder[_tg_Any]:
 # default; docs/emitters.md, "Python", has its cost), and the first
 # duplicate's path is found by walking the tree.
 
-_TG_MINUS_ZERO_B = _tg_re.compile(rb"-0(?![0-9.eE])")
-_TG_MINUS_ZERO_S = _tg_re.compile(r"-0(?![0-9.eE])")
+# -0 after ':', ',', '[' or a space, and not followed by more of a number
+# ("li-0-4", "2024-01-02" and "-0.5" do not match; a string holding ": -0"
+# does, and only costs the tree)
+_TG_MINUS_ZERO_B = _tg_re.compile(rb"-0(?![0-9.eE])(?<=[:,\[ \t\n\r]-0)")
+_TG_MINUS_ZERO_S = _tg_re.compile(r"-0(?![0-9.eE])(?<=[:,\[ \t\n\r]-0)")
 _TG_WS = _tg_re.compile(r"[ \t\n\r]*")
 _TG_SCALAR = _tg_re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
 
