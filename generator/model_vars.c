@@ -127,6 +127,7 @@ const model_var model_vars[] = {
     {"py_enums", TX_STRUCT},
     {"py_fallback", TX_C_NAME},
     {"py_fields", TX_STRUCT},
+    {"py_files", TX_STRUCT}, /* python: the module file, one item (emitters.c) */
     {"py_has_checks", TX_FIXED},
     {"py_has_doc", TX_FIXED},
     {"py_has_fallback", TX_FIXED},

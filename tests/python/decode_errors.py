@@ -87,6 +87,13 @@ CASES: list[tuple[str, str, str]] = [  # (type, verdict, document); verdict "ok"
     ("pynames.Decimal", "err", '{"True":"k","match":{"list":[],"encode":""}}'),
     ("pynames.lambda", "ok", '{"def":"import","list":[1e-7],"encode":"-0","_hidden":false}'),
     ("pynames.lambda", "err", '{"def":"yield","list":[],"encode":"1"}'),
+    ("pynames.lambda", "ok", '{"def":"import","list":[],"encode":"1","Level":"low","after":"x"}'),
+    ("pynames.lambda", "err", '{"def":"import","list":[],"encode":"-0","type":"nope"}'),
+    ("pynames.str_", "ok", '{"str_":[{"str_":[],"raw":[1]}],"raw":null,"json":{"x":1,"Kind":"b","kind":"a"}}'),
+    ("pynames.str_", "err", '{"str_":[],"raw":null,"json":{"x":1,"Kind":"c"}}'),
+    ("pynames.lambda_import", "ok", '{}'),
+    ("from.json", "err", '{"Kind":"a"}'),
+    ("from.json", "ok", '{"x":-0,"Kind":"a"}'),
 ]
 
 

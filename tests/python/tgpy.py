@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import enum
+import keyword
 import importlib
 import json
 import os
@@ -18,8 +19,13 @@ from typing import Any
 import msgspec
 import msgspec.inspect as mi
 
-SCHEMAS = ["orders", "workflow", "crm", "common", "pynames"]
+SCHEMAS = ["orders", "workflow", "crm", "common", "pynames", "from"]
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def module_name(schema: str) -> str:
+    """The module of a schema: a keyword gets a '_' (from.yaml: from_.py)."""
+    return schema + "_" if keyword.iskeyword(schema) else schema
 
 
 def schema_path(name: str) -> str:
@@ -39,7 +45,7 @@ def generate(sub: str = "py") -> str:
 
 def import_modules(folder: str) -> dict[str, Any]:
     sys.path.insert(0, folder)
-    return {s: importlib.import_module(s) for s in SCHEMAS}
+    return {s: importlib.import_module(module_name(s)) for s in SCHEMAS}
 
 
 def types_of(mod: Any) -> dict[str, Any]:
