@@ -8,6 +8,8 @@ the C encoder topicgen generates from the same schema (docs/emitters.md,
   encode(msg) -> bytes              the JSON the C encoder writes for msg
   decode(data, Type) -> Type        a message type (Struct) from JSON bytes
   decode_<Type>(data) -> <Type>     the same for each message and union
+      (both take check_duplicates=True: False skips the check for keys
+      written twice, which C refuses and msgspec alone lets through)
   kafka_key(msg, binding) -> bytes | None   the record key C sends
   kafka_headers(binding) -> list[tuple[str, bytes]]   the headers C sends
   <Type>_KAFKA: KafkaBinding        topic, DLQ topic, key, tg-schema, version
@@ -17,7 +19,9 @@ the C encoder topicgen generates from the same schema (docs/emitters.md,
 Decoding raises msgspec.ValidationError (or msgspec.DecodeError for text
 that is not JSON) where the C decoder rejects the document.  Timestamp and
 Decimal keep their text as written (str subclasses); optional fields that
-are absent hold UNSET and are not written.
+are absent hold UNSET and are not written.  Decoded uuids, bytes and
+uint64 values beyond int64 are subclasses of uuid.UUID, bytes and int
+that read the text as C does; build messages with the plain types.
 """
 
 from __future__ import annotations
