@@ -553,8 +553,13 @@ def _tg_check_duplicates(data: bytes | str) -> None:
     except (ValueError, RecursionError):
         return  # msgspec read it: a limit of the standard library's scanner
     text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-    path = _tg_duplicate_path(_tg_tree(text, 0)[0], "$")
-    key = path[path.rindex(".") + 1:] if path else ""
+    try:
+        path = _tg_duplicate_path(_tg_tree(text, 0)[0], "$")
+    except RecursionError:  # nested too deep for the tokenizer: no path
+        path = None
+    if path is None:
+        raise _tg_msgspec.ValidationError("Object has a key twice - at `$`")
+    key = path[path.rindex(".") + 1:]
     raise _tg_msgspec.ValidationError(f"Object has the key `{key}` twice - at `{path}`")
 
 
