@@ -95,7 +95,6 @@ bool common_CustomerIdentity_read(tg_json_reader *r, common_CustomerIdentity *ou
         UINT64_C(0x0),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -143,7 +142,7 @@ bool common_CustomerIdentity_read(tg_json_reader *r, common_CustomerIdentity *ou
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 

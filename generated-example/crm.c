@@ -114,7 +114,6 @@ bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *s
         UINT64_C(0x7),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -162,7 +161,7 @@ bool crm_Attachment_read(tg_json_reader *r, crm_Attachment *out, const tg_str *s
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 
@@ -337,7 +336,6 @@ bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_
         UINT64_C(0x3f),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -394,7 +392,7 @@ bool crm_EmailReceived_read(tg_json_reader *r, crm_EmailReceived *out, const tg_
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 
@@ -578,7 +576,6 @@ bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, con
         UINT64_C(0x3f),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -635,7 +632,7 @@ bool crm_WhatsappReceived_read(tg_json_reader *r, crm_WhatsappReceived *out, con
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 
@@ -836,7 +833,6 @@ bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_
         UINT64_C(0x3f),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -893,7 +889,7 @@ bool crm_FormSubmitted_read(tg_json_reader *r, crm_FormSubmitted *out, const tg_
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 
@@ -1000,7 +996,6 @@ bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
         {"form_submitted", 14},
     };
     static const tg_str discriminator = {"message_type", 12};
-    size_t at = tg_json_offset(r);
     tg_str tag;
     int variant;
 
@@ -1009,7 +1004,7 @@ bool crm_InboundMessage_read(tg_json_reader *r, crm_InboundMessage *out)
         return !r->fatal;
     variant = tg_codec_match_tag(tag, tags, 3);
     if (variant < 0) {
-        tg_codec_error_variant(r, at, discriminator, tag, "email_received, whatsapp_received, form_submitted");
+        tg_codec_error_variant(r, discriminator, tag, "email_received, whatsapp_received, form_submitted");
         return tg_json_skip_value(r);
     }
     out->kind = (crm_InboundMessage_kind)(variant + 1);

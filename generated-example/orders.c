@@ -137,7 +137,6 @@ bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const tg_str 
         UINT64_C(0x1f),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -188,7 +187,7 @@ bool orders_LineItem_read(tg_json_reader *r, orders_LineItem *out, const tg_str 
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 
@@ -397,7 +396,6 @@ bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, const tg_
         UINT64_C(0x1f),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -457,7 +455,7 @@ bool orders_OrderEvent_read(tg_json_reader *r, orders_OrderEvent *out, const tg_
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 
@@ -625,7 +623,6 @@ bool orders_OrderTotal_read(tg_json_reader *r, orders_OrderTotal *out, const tg_
         UINT64_C(0xf),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -673,7 +670,7 @@ bool orders_OrderTotal_read(tg_json_reader *r, orders_OrderTotal *out, const tg_
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 

@@ -167,7 +167,6 @@ bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadata *out,
         UINT64_C(0x0),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -212,7 +211,7 @@ bool workflow_EventMetadata_read(tg_json_reader *r, workflow_EventMetadata *out,
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 
@@ -313,7 +312,6 @@ bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload *out, c
         UINT64_C(0x1),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -355,7 +353,7 @@ bool workflow_EventPayload_read(tg_json_reader *r, workflow_EventPayload *out, c
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 
@@ -542,7 +540,6 @@ bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEvent *out,
         UINT64_C(0x15f),
     };
     uint64_t seen[1] = {0};
-    size_t start = tg_json_offset(r);
     int hint = 0, more;
     tg_str key;
 
@@ -605,7 +602,7 @@ bool workflow_WorkflowEvent_read(tg_json_reader *r, workflow_WorkflowEvent *out,
     }
     if (more < 0)
         return false;
-    tg_codec_check_required(r, start, seen, required, 1, names);
+    tg_codec_check_required(r, seen, required, 1, names);
     return true;
 }
 

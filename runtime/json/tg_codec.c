@@ -80,9 +80,13 @@ tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key)
     return (tg_str){copy, key.len};
 }
 
-void tg_codec_check_required_report_(tg_json_reader *r, size_t offset, const uint64_t *seen,
+void tg_codec_check_required_report_(tg_json_reader *r, const uint64_t *seen,
                                      const uint64_t *required, size_t words, const tg_str *names)
 {
+    const char *close = r->cur; /* just past the '}', or past blanks after it */
+    while (close > r->begin && close[-1] != '}')
+        close--;
+    size_t offset = close > r->begin ? (size_t)(close - 1 - r->begin) : 0;
     for (size_t w = 0; w < words; w++) {
         uint64_t missing = required[w] & ~seen[w];
         for (unsigned bit = 0; missing; bit++, missing >>= 1) {
@@ -372,9 +376,10 @@ bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag)
     return true;
 }
 
-void tg_codec_error_variant(tg_json_reader *r, size_t offset, tg_str discriminator, tg_str tag,
+void tg_codec_error_variant(tg_json_reader *r, tg_str discriminator, tg_str tag,
                             const char *allowed)
 {
+    size_t offset = (size_t)(tag.ptr - r->begin) - 1; /* the value's opening quote */
     char field[TG_JSON_PATH_MAX], excerpt[TG_JSON_EXCERPT_CAP];
     snprintf(field, sizeof field, "%.*s", (int)discriminator.len, discriminator.ptr);
     tg_json_error_field(r, offset, TG_JSON_E_UNION, field,

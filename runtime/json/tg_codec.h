@@ -80,20 +80,22 @@ static inline void *tg_codec_vec_push(tg_json_reader *r, tg_codec_vec *v, size_t
 tg_str tg_codec_keep_key(tg_json_reader *r, tg_str key);
 
 /* private: the error reports behind tg_codec_check_required. */
-void tg_codec_check_required_report_(tg_json_reader *r, size_t offset, const uint64_t *seen,
+void tg_codec_check_required_report_(tg_json_reader *r, const uint64_t *seen,
                                      const uint64_t *required, size_t words, const tg_str *names);
 
-/* Record TG_JSON_E_MISSING ("missing required field") for each required
- * field (bit i of required[]) not set in seen[]; names[i] gives the path.
- * `offset` is where the object started. */
-static inline void tg_codec_check_required(tg_json_reader *r, size_t offset, const uint64_t *seen,
+/* Call right after the object's closing '}' was read.  Record
+ * TG_JSON_E_MISSING ("missing required field") for each required field
+ * (bit i of required[]) not set in seen[]; names[i] gives the path, the
+ * offset is the closing '}' (where the field was found missing: a reader
+ * of the error looks at the end of the object, as msgspec reports it). */
+static inline void tg_codec_check_required(tg_json_reader *r, const uint64_t *seen,
                                            const uint64_t *required, size_t words,
                                            const tg_str *names)
 {
     /* Inline: almost every message has all its required fields. */
     for (size_t w = 0; w < words; w++)
         if (required[w] & ~seen[w]) {
-            tg_codec_check_required_report_(r, offset, seen, required, words, names);
+            tg_codec_check_required_report_(r, seen, required, words, names);
             return;
         }
 }
@@ -138,8 +140,10 @@ bool tg_codec_find_tag(tg_json_reader *r, tg_str discriminator, tg_str *tag);
  * (it is still JSON-escaped text: "a\u0062" matches "ab"), or -1. */
 int tg_codec_match_tag(tg_str tag, const tg_str *tags, int n);
 
-/* TG_JSON_E_UNION: `tag` names no variant; `allowed` lists the tags. */
-void tg_codec_error_variant(tg_json_reader *r, size_t offset, tg_str discriminator, tg_str tag,
+/* TG_JSON_E_UNION: `tag` (as tg_codec_find_tag found it, in the input)
+ * names no variant; `allowed` lists the tags.  The offset is the
+ * discriminator value's opening quote. */
+void tg_codec_error_variant(tg_json_reader *r, tg_str discriminator, tg_str tag,
                             const char *allowed);
 
 /* Finish a decode: trailing text check, arena report, result code (the code

@@ -36,8 +36,8 @@ extern "C" {
 /* ---------------------------------------------------------------------------
  * Compile-time knobs.  Define before including (the same way for the runtime
  * and all code using it: they change struct sizes).  A reader holds about
- * 32 bytes * TG_JSON_MAX_DEPTH + 28 bytes * TG_JSON_MAX_KEYS
- * + TG_JSON_KEY_SCRATCH bytes (32.9 kB with the defaults on 64-bit).
+ * 40 bytes * TG_JSON_MAX_DEPTH + 28 bytes * TG_JSON_MAX_KEYS
+ * + TG_JSON_KEY_SCRATCH bytes (33.4 kB with the defaults on 64-bit).
  * ------------------------------------------------------------------------- */
 
 /* Deepest nesting of objects/arrays accepted ("nesting deeper than 64").
@@ -141,6 +141,7 @@ typedef struct tg_json_path_seg {
     uint16_t kind;         /* 0: nothing read yet, 1: key, 2: index        */
     uint16_t flags;        /* private: object/array, first member read     */
     uint32_t key_mark;     /* private: first dup-table entry of this level */
+    uint64_t key_bloom;    /* private: signature bits of its keys (small) */
 } tg_json_path_seg;
 
 /* private: path_seg.flags bit: the key has escapes (error paths decode it) */

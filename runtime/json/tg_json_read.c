@@ -303,16 +303,34 @@ static inline const char *string_end(tg_json_reader *r, const char *q, size_t *d
     return scan_string(r, q, e, declen, escaped);
 }
 
+/* The first '\\' in [p, e), or e.  Runs between escapes are short in
+ * escape-heavy text: an inline 16-byte compare instead of a memchr call. */
+static inline const char *next_backslash(const char *p, const char *e)
+{
+#if defined(__SSE2__)
+    while (e - p >= 16) {
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+            _mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8('\\')));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+    while (p < e && *p != '\\')
+        p++;
+    return p;
+}
+
 /* Unescape the validated string body [p, e) into out. */
 static void unescape(const char *p, const char *e, char *out)
 {
     while (p < e) {
-        const char *bs = memchr(p, '\\', (size_t)(e - p));
-        size_t run = (size_t)((bs ? bs : e) - p), span;
+        const char *bs = next_backslash(p, e);
+        size_t run = (size_t)(bs - p), span;
         memcpy(out, p, run);
         out += run;
-        p += run;
-        if (!bs)
+        p = bs;
+        if (p == e)
             break;
         out += tg_text_unescape_one(p, out, &span);
         p += span;
@@ -331,6 +349,7 @@ static bool push(tg_json_reader *r, const char *p, bool object)
     s->index = 0;
     s->flags = object ? LV_OBJECT : 0;
     s->key_mark = r->nkeys;
+    s->key_bloom = 0;
     r->cur = p + 1;
     return true;
 }
@@ -437,6 +456,19 @@ static inline bool entry_is(const tg_json_key_entry_ *x, const char *raw, size_t
     return tg_mem_eq_(x->ptr, raw, len);
 }
 
+/* One bit of 64 for the key written raw[0..raw_len) (len decoded), from
+ * its length and first and last bytes: keys with different bits differ.
+ * A key with escapes takes every bit (its decoded bytes are not at hand),
+ * so every later key of its object is compared. */
+static inline uint64_t key_signature(const char *raw, size_t raw_len, size_t len)
+{
+    unsigned b;
+    if (raw_len != len)
+        return ~(uint64_t)0;
+    b = len ? (unsigned char)raw[0] + 5u * (unsigned char)raw[len - 1] + 11u * (unsigned)len : 0;
+    return (uint64_t)1 << (b & 63);
+}
+
 /* Put entry e into the hash table (it is not there and not a duplicate). */
 static void insert_slot(tg_json_reader *r, unsigned e)
 {
@@ -499,11 +531,15 @@ static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len
     if (raw_len > UINT32_MAX)
         return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
     if (!(lv->flags & LV_HASHED)) {
-        /* Small object: compare with its earlier keys; hashes are made
-         * only if it grows past TG_JSON_LINEAR_KEYS. */
-        for (e = mark; e < r->nkeys; e++)
-            if (entry_is(&r->keys[e], raw, raw_len, len))
-                return fail_dup(r, q, raw_len, len);
+        /* Small object: compare with its earlier keys, unless the level's
+         * key signature shows none can be equal; hashes are made only if
+         * it grows past TG_JSON_LINEAR_KEYS. */
+        uint64_t bit = key_signature(raw, raw_len, len);
+        if (lv->key_bloom & bit)
+            for (e = mark; e < r->nkeys; e++)
+                if (entry_is(&r->keys[e], raw, raw_len, len))
+                    return fail_dup(r, q, raw_len, len);
+        lv->key_bloom |= bit;
     } else {
         unsigned i;
         h = raw_len == len ? hash_key(raw, len) : hash_escaped_key(raw, raw_len, len);
@@ -564,12 +600,31 @@ size_t tg_json_offset_ws_(tg_json_reader *r)
     return off(r, r->cur);
 }
 
+/* Content after the document is its first error, whatever was found in it
+ * before (a reader of the error, like msgspec's, sees it first): recorded,
+ * then moved to the front of the list (the last kept error makes room when
+ * the list is full). */
+static void fail_first(tg_json_reader *r, const char *p, const char *why)
+{
+    tg_json_errors *es = r->errors;
+    if (es && es->items && es->cap > 0 && es->count == es->cap) {
+        es->count--;
+        es->dropped++;
+    }
+    fail(r, p, TG_JSON_E_SYNTAX, "%s", why);
+    if (es && es->items && es->count > 1) {
+        tg_json_error last = es->items[es->count - 1];
+        memmove(es->items + 1, es->items, (es->count - 1) * sizeof *es->items);
+        es->items[0] = last;
+    }
+}
+
 bool tg_json_finish(tg_json_reader *r)
 {
     if (!r->fatal) {
         const char *p = skip_ws(r->cur, r->end);
         if (p != r->end)
-            fail(r, p, TG_JSON_E_SYNTAX, "trailing characters after JSON value");
+            fail_first(r, p, "trailing characters after JSON value");
     }
     if (!r->fatal && r->arena->needed > r->arena->used) {
         unsigned d = r->depth;

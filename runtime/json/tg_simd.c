@@ -260,14 +260,13 @@ const char *tg_simd_string_run_avx2(const char *p, const char *end)
 
 int tg_simd_has(int level)
 {
-    switch (level) {
-    case TG_SIMD_SCALAR: return 1;
 #if TG_SIMD_X86
-    case TG_SIMD_SSE2: return 1;
-    case TG_SIMD_AVX2: return __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (level == TG_SIMD_AVX2)
+        return __builtin_cpu_supports("avx2") ? 1 : 0;
+    return level == TG_SIMD_SCALAR || level == TG_SIMD_SSE2;
+#else
+    return level == TG_SIMD_SCALAR;
 #endif
-    default: return 0;
-    }
 }
 
 static const char *const level_names[] = {"scalar", "sse2", "avx2"};

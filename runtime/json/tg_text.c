@@ -49,48 +49,6 @@ size_t tg_utf8_check(const char *s, size_t n)
     return n;
 }
 
-size_t tg_text_unescape_one(const char *p, char out[4], size_t *span)
-{
-    unsigned cp;
-    *span = 2;
-    switch (p[1]) {
-    case 'b': cp = '\b'; break;
-    case 'f': cp = '\f'; break;
-    case 'n': cp = '\n'; break;
-    case 'r': cp = '\r'; break;
-    case 't': cp = '\t'; break;
-    case 'u':
-        cp = (unsigned)tg_text_hex4(p + 2);
-        *span = 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)tg_text_hex4(p + 8) - 0xDC00);
-            *span = 12;
-        }
-        break;
-    default: cp = (unsigned char)p[1]; break;
-    }
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | cp >> 6);
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | cp >> 12);
-        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | cp >> 18);
-    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 size_t tg_str_utf8_length(tg_str s)
 {
     const unsigned char *p = (const unsigned char *)s.ptr;

@@ -118,8 +118,50 @@ static inline int tg_text_hex4(const char *p)
 
 /* Decode the escape at p (a '\\' the reader has validated: a short escape,
  * \uXXXX or a surrogate pair) into out as UTF-8.  Returns the bytes written
- * (1 to 4); *span gets the bytes the escape takes in the input (2, 6, 12). */
-size_t tg_text_unescape_one(const char *p, char out[4], size_t *span);
+ * (1 to 4); *span gets the bytes the escape takes in the input (2, 6, 12).
+ * Inline: the reader unescapes every escaped string with it. */
+static inline size_t tg_text_unescape_one(const char *p, char out[4], size_t *span)
+{
+    unsigned cp;
+    *span = 2;
+    switch (p[1]) {
+    case 'b': cp = '\b'; break;
+    case 'f': cp = '\f'; break;
+    case 'n': cp = '\n'; break;
+    case 'r': cp = '\r'; break;
+    case 't': cp = '\t'; break;
+    case 'u':
+        cp = (unsigned)tg_text_hex4(p + 2);
+        *span = 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)tg_text_hex4(p + 8) - 0xDC00);
+            *span = 12;
+        }
+        break;
+    default: cp = (unsigned char)p[1]; break;
+    }
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 
 /* The decoded bytes of a validated JSON string body [p, end), one at a
  * time, without a copy: keys with escapes are compared, hashed and shown

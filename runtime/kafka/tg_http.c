@@ -101,14 +101,23 @@ static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned status
     return respond(conn, status, body, n, "text/plain; charset=utf-8");
 }
 
+/* The exposition may grow between measuring and writing (a partition's lag
+ * appears): write into some slack, and measure again until it fits, so a
+ * scrape never gets a cut line. */
 static enum MHD_Result serve_metrics(tg_http *h, struct MHD_Connection *conn)
 {
-    size_t need = tg_metrics_write_prometheus(h->src.metrics, NULL, 0);
-    char *body = malloc(need + 1);
-    if (!body)
-        return MHD_NO;
-    size_t len = tg_metrics_write_prometheus(h->src.metrics, body, need + 1);
-    return respond(conn, MHD_HTTP_OK, body, len < need ? len : need, PROM_CONTENT_TYPE);
+    size_t cap = tg_metrics_write_prometheus(h->src.metrics, NULL, 0) + 4096;
+    for (int tries = 0; tries < 4; tries++) {
+        char *body = malloc(cap + 1);
+        if (!body)
+            return MHD_NO;
+        size_t len = tg_metrics_write_prometheus(h->src.metrics, body, cap + 1);
+        if (len <= cap)
+            return respond(conn, MHD_HTTP_OK, body, len, PROM_CONTENT_TYPE);
+        free(body);
+        cap = len + 4096;
+    }
+    return respond_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "metrics keep growing\n");
 }
 
 static enum MHD_Result serve_probe(tg_http *h, struct MHD_Connection *conn, tg_http_probe_fn fn,

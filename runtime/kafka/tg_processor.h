@@ -22,7 +22,9 @@
  *
  * Outputs are JSON encoded with their descriptor, keyed with desc->key and
  * carry the typed producer's headers (content-type, tg-schema,
- * tg-schema-version) plus the input's traceparent when it has a valid one.
+ * tg-schema-version) plus, when the input has a valid traceparent, the
+ * trace continued from the handler's span (meta->span: the input's trace
+ * id and flags, parent id = that span's id).
  *
  * The guarantee.  Every topicgen.transaction.interval.ms (default 100) or
  * topicgen.transaction.max.messages inputs (default 1000), whichever comes

@@ -211,15 +211,18 @@ typedef enum outputs_res {
 } outputs_res;
 
 /* The outputs of a call that returned TG_OK, with the typed producer's
- * headers and the input's traceparent.  A later output refused for good
- * sinks the transaction (the earlier ones are in it) and dooms input m. */
+ * headers and, when the input has a valid traceparent, the trace continued
+ * from the handler's span (in->span: same trace id, parent = that span), as
+ * a consumer's handler does with tg_send_opts.trace.  A later output
+ * refused for good sinks the transaction (the earlier ones are in it) and
+ * dooms input m. */
 static outputs_res produce_outputs(tg_processor *p, const rd_kafka_message_t *m,
                                    const char *in_topic, const tg_msg_meta *in, char *reason,
                                    size_t rcap)
 {
-    const void *tp = NULL;
-    size_t tpl = 0;
-    bool trace = in->trace.valid && tg_meta_header(in, "traceparent", &tp, &tpl);
+    char tp[TG_TRACEPARENT_SIZE];
+    size_t tpl = in->trace.valid ? tg_traceparent_format(&in->span, tp) : 0;
+    bool trace = tpl != 0;
     for (size_t i = 0; i < p->out.n; i++) {
         const tg_proc_out *o = &p->out.outs[i];
         const char *buf = p->out.buf;

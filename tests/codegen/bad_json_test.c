@@ -214,13 +214,13 @@ static const row rows[] = {
       "~invalid decimal"),
     /* --- required members --- */
     R(ORDER, "{'created_at':'2024-01-01T00:00:00Z','customer_name':'Ann'," O_ITEMS O_TAIL, MISSING,
-      "$.order_id", "{", "missing required field"),
+      "$.order_id", "'3.00'^}", "missing required field"), /* at the object's end */
     R(ORDER, O_HEAD "'line_items':[" LI("1") ",{'line_item_id':'a','product_id':'b',"
       "'product_title':'c','price':'1.00'}]" O_TAIL, MISSING, "$.line_items[1].quantity",
-      "{'line_item_id':'a','product_id':'b','product_title':'c','price'", "missing required field"),
-    R(WORKFLOW, WF_HEAD "'payload':{'metadata':{}}}", MISSING, "$.payload.data", "{'metadata'",
+      "'1.00'^}]", "missing required field"),
+    R(WORKFLOW, WF_HEAD "'payload':{'metadata':{}}}", MISSING, "$.payload.data", "{'metadata':{}^}",
       "missing required field"),
-    R(CRM, "{'message_type':'whatsapp_received'," C_COMMON ",'text':'t'}", MISSING, "$.waId", "{",
+    R(CRM, "{'message_type':'whatsapp_received'," C_COMMON ",'text':'t'}", MISSING, "$.waId", "'t'^}",
       "missing required field"),
     /* --- unknown members --- */
     R(EMAIL, "{'message_id':'m','customer_id':'c','received_at':'2024-01-01T00:00:00Z',"
@@ -233,7 +233,7 @@ static const row rows[] = {
       "unknown field \"message_typ\""),
     R(CRM, WA(",'cc':['x']"), OK, "", NULL, ""), /* WhatsappReceived skips unknown members */
     /* --- unions --- */
-    R(CRM, "{'message_type':'sms_received'," C_COMMON "}", UNION, "$.message_type", "{",
+    R(CRM, "{'message_type':'sms_received'," C_COMMON "}", UNION, "$.message_type", "'sms",
       "unknown variant \"sms_received\" (expected one of: email_received, whatsapp_received, form_submitted)"),
     R(CRM, "{" C_COMMON ",'subject':'s','body_text':'b'}", UNION, "$.message_type", "{",
       "missing discriminator"),
@@ -251,7 +251,7 @@ static const row rows[] = {
       OK, "", NULL, ""),
     R(CRM, "{" C_COMMON ",'form_id':'f','fields':{},'\\u006dessage_type':'form_submitted'}",
       OK, "", NULL, ""),
-    R(CRM, "{'message_type':'sms\\u005freceived'," C_COMMON "}", UNION, "$.message_type", "{",
+    R(CRM, "{'message_type':'sms\\u005freceived'," C_COMMON "}", UNION, "$.message_type", "'sms",
       "unknown variant \"sms\\\\u005freceived\" (expected one of: email_received, whatsapp_received, "
       "form_submitted)"),
     /* broken JSON around a union is a syntax error, not a union error */
@@ -452,6 +452,37 @@ static void test_arena(void)
     }
 }
 
+/* ---- content after the document is its first error ---- */
+
+static void test_trailing_first(void)
+{
+    /* a quantity out of range and order_id missing, then trailing text:
+     * the trailing text is reported first (also when the list is full). */
+    static const char doc[] =
+        "{'created_at':'2024-01-01T00:00:00Z','customer_name':'Ann',"
+        "'line_items':[" LI("-3") "]" O_TAIL " x";
+    size_t len = expand(doc);
+    static unsigned char buf[4096];
+    tg_arena arena;
+    tg_json_error items[4];
+    for (size_t cap = 1; cap <= 4; cap++) {
+        tg_json_errors errors = {items, cap, 0, 0};
+        tg_arena_init(&arena, buf, sizeof buf);
+        tg_json_code c = decode_as(ORDER, input_buf, len, &arena, &errors);
+        size_t at = (size_t)(strrchr(input_buf, 'x') - input_buf);
+        CHECKF(c == TG_JSON_E_SYNTAX && errors.count >= 1 && items[0].offset == at &&
+                   strcmp(items[0].reason, "trailing characters after JSON value") == 0,
+               "cap %zu: first error %s @%zu '%s'", cap, tg_json_code_name(c),
+               errors.count ? items[0].offset : 0, errors.count ? items[0].reason : "");
+        CHECKF(errors.count + errors.dropped == 3, "cap %zu: %zu kept + %zu dropped, want 3",
+               cap, errors.count, errors.dropped);
+        if (cap >= 3)
+            CHECKF(items[1].code == TG_JSON_E_RANGE && items[2].code == TG_JSON_E_MISSING,
+                   "cap %zu: then the errors in document order: %s, %s", cap,
+                   tg_json_code_name(items[1].code), tg_json_code_name(items[2].code));
+    }
+}
+
 /* ---- collect-all mode and the cap ---- */
 
 static void test_collect_all(void)
@@ -604,6 +635,7 @@ int main(void)
     printf("%zu catalogue rows\n", sizeof rows / sizeof rows[0]);
     test_arena();
     test_collect_all();
+    test_trailing_first();
     test_items();
     return check_done();
 }

@@ -465,12 +465,27 @@ static void test_ready_empty(kt_cluster *k)
 
 /* ---- producer and processor endpoints ------------------------------------ */
 
+/* The processor's handler span of input id 0 (a traced one). */
+static char proc_span0[17];
+
 static tg_result copy_out(void *user, const void *msg, const tg_msg_meta *meta, tg_emitter *out)
 {
-    (void)user;
-    (void)meta;
     tg_error err;
+    if (((const kt_msg *)msg)->id == 0)
+        memcpy(proc_span0, meta->span.parent_id, sizeof proc_span0);
     return tg_emit(out, &kt_msg_desc, msg, (const char *)user, &err) == 0 ? TG_OK : TG_RETRY;
+}
+
+typedef struct out_tp { char tp0[128], tp1[128]; } out_tp;
+
+static void read_out_tp(void *user, const rd_kafka_message_t *m)
+{
+    out_tp *o = user;
+    int64_t id = kt_parse_id(m->payload, m->len);
+    if (id == 0)
+        kt_header(m, "traceparent", o->tp0, sizeof o->tp0);
+    if (id == 1)
+        kt_header(m, "traceparent", o->tp1, sizeof o->tp1);
 }
 
 typedef struct proc_run { tg_processor *p; int rc; } proc_run;
@@ -504,6 +519,7 @@ static void test_clients(kt_cluster *k)
         kt_msg m = { i, { "k", 1 }, { "body", 4 } };
         tg_send_opts so = tg_send_opts_default();
         so.topic = topic;
+        so.traceparent = i == 0 ? "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" : NULL;
         CHECK(tg_producer_send(p, &kt_msg_desc, &m, &so, &err) == 0);
     }
     CHECK(tg_producer_flush(p, 10000, NULL, &err) == 0);
@@ -555,6 +571,17 @@ static void test_clients(kt_cluster *k)
     CHECK(pr.rc == 0);
     check_probe(xaddr, "/readyz", 503, "stopped");
     tg_processor_free(proc);
+    /* the processor continues a trace from its handler's span; an untraced
+     * input's output has no traceparent */
+    out_tp o;
+    memset(&o, 0, sizeof o);
+    kt_read_all(k, out_topic, N, 15000, read_out_tp, &o);
+    char want[96];
+    snprintf(want, sizeof want, "00-4bf92f3577b34da6a3ce929d0e0e4736-%s-01", proc_span0);
+    printf("clients: processor output traceparent %s\n", o.tp0);
+    CHECKF(strcmp(o.tp0, want) == 0 && strlen(proc_span0) == 16, "output %s want %s", o.tp0,
+           want);
+    CHECK(o.tp1[0] == '\0');
 }
 
 /* ---- progress: the consumer's progress line, counted --------------------- */
