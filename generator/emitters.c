@@ -26,7 +26,7 @@ static const emitter_output c_outputs[] = {
 };
 
 static const emitter_output python_outputs[] = {
-    {"python/module.py.mustache", "%s.py", NULL, false, false, false},
+    {"python/module.py.mustache", NULL, "py_files", false, false, false}, /* <module>.py */
 };
 
 static const emitter_output vectors_outputs[] = {

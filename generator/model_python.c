@@ -31,7 +31,7 @@
  * soft keyword anywhere; at module level (types) also a builtin the module
  * uses or a user would, and the module's own public names; as a field also
  * a name the class body uses; as an enum member also what Enum defines. */
-typedef enum py_kind { PY_TYPE, PY_FIELD, PY_MEMBER } py_kind;
+typedef enum py_kind { PY_TYPE, PY_FIELD, PY_MEMBER, PY_MODULE } py_kind;
 
 static const char *const py_keywords[] = {
     "False", "None", "True", "and", "as", "assert", "async", "await", "break", "case",
@@ -59,6 +59,12 @@ static const char *const py_module_names[] = {
 };
 
 static const char *const py_field_names[] = {"Decimal", "Timestamp", NULL};
+/* the modules a generated module imports: a schema of that name would
+ * shadow them from its own folder */
+static const char *const py_imported_modules[] = {
+    "base64", "dataclasses", "datetime", "decimal", "enum", "json", "msgspec", "re",
+    "typing", "uuid", NULL,
+};
 static const char *const py_member_names[] = {"name", "value", "mro", NULL};
 
 static bool in_list(const char *const *list, const char *s)
@@ -79,7 +85,8 @@ static char *py_name_of(const char *name, py_kind k)
         return xasprintf("f%s", name);
     if (in_list(py_keywords, name) || (k == PY_TYPE && in_list(py_module_names, name)) ||
         (k == PY_FIELD && in_list(py_field_names, name)) ||
-        (k == PY_MEMBER && in_list(py_member_names, name)))
+        (k == PY_MEMBER && in_list(py_member_names, name)) ||
+        (k == PY_MODULE && in_list(py_imported_modules, name)))
         return xasprintf("%s_", name);
     return xstrdup(name);
 }
@@ -92,17 +99,187 @@ static char *py_quote(const char *raw)
     return q;
 }
 
+/* Python names for the n schema names raw[] of one scope (kind k), each
+ * different from the others and from taken[] (n_taken names already in
+ * the scope): a name py_name_of leaves alone keeps it when free; the
+ * others, and a name that is not free, take one '_' more until free (so
+ * `str` and `str_` as types give `str__` and `str_`).  Caller frees each
+ * name and the array. */
+static char **py_scope(const char *const *raw, size_t n, py_kind k, char *const *taken,
+                       size_t n_taken)
+{
+    char **out = xcalloc(n + 1, sizeof *out);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < n; i++) {
+            if (out[i])
+                continue;
+            char *py = py_name_of(raw[i], k);
+            if (pass == 0 && strcmp(py, raw[i]) != 0) {
+                free(py);
+                continue;
+            }
+            for (;;) {
+                bool used = false;
+                for (size_t j = 0; j < n_taken && !used; j++)
+                    used = strcmp(taken[j], py) == 0;
+                for (size_t j = 0; j < n && !used; j++)
+                    used = out[j] && strcmp(out[j], py) == 0;
+                if (!used)
+                    break;
+                char *more = xasprintf("%s_", py);
+                free(py);
+                py = more;
+            }
+            out[i] = py;
+        }
+    return out;
+}
+
+static void free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The schema names of s's enums, messages and unions, in that order (the
+ * classes a field's annotation may name).  Caller frees the array only. */
+static const char **type_raw_names(const schema *s, size_t *n)
+{
+    const char **raw = xcalloc(s->n_enums + s->n_order + 1, sizeof *raw);
+    *n = 0;
+    for (size_t i = 0; i < s->n_enums; i++)
+        raw[(*n)++] = s->enums[i]->name;
+    for (size_t i = 0; i < s->n_order; i++)
+        raw[(*n)++] = s->order[i].kind == DECL_MESSAGE ? s->order[i].message->name
+                                                       : s->order[i].union_def->name;
+    return raw;
+}
+
+/* The Python names of s's types, in type_raw_names' order. */
+static char **type_py_names(const schema *s, size_t *n)
+{
+    const char **raw = type_raw_names(s, n);
+    char **py = py_scope(raw, *n, PY_TYPE, NULL, 0);
+    free(raw);
+    return py;
+}
+
+/* The Python name of type `name` of schema s (caller frees). */
+static char *py_type_name(const schema *s, const char *name)
+{
+    size_t n;
+    const char **raw = type_raw_names(s, &n);
+    char **py = py_scope(raw, n, PY_TYPE, NULL, 0), *out = NULL;
+    for (size_t i = 0; i < n && !out; i++)
+        if (strcmp(raw[i], name) == 0)
+            out = xstrdup(py[i]);
+    free(raw);
+    free_names(py, n);
+    return out ? out : py_name_of(name, PY_TYPE);
+}
+
+/* The classes of union u's variants, <Union>_<variant>, clear of every
+ * type of the schema and of each other (caller frees: free_names). */
+static char **variant_py_names(const schema *s, const union_def *u)
+{
+    size_t n_types, n_all = 0;
+    char **types = type_py_names(s, &n_types);
+    char **taken = xcalloc(n_types + 1, sizeof *taken), **mine = NULL;
+    for (size_t i = 0; i < n_types; i++)
+        taken[n_all++] = types[i];
+    /* the other unions' variants claim theirs first, in the schema's order */
+    for (size_t i = 0; i < s->n_unions; i++) {
+        const union_def *v = s->unions[i];
+        char **raw = xcalloc(v->n_variants + 1, sizeof *raw);
+        for (size_t j = 0; j < v->n_variants; j++)
+            raw[j] = xasprintf("%s_%s", v->name, v->variants[j].name);
+        char **py = py_scope((const char *const *)raw, v->n_variants, PY_TYPE, taken, n_all);
+        free_names(raw, v->n_variants);
+        if (v == u) {
+            mine = py;
+            break;
+        }
+        taken = xrealloc(taken, (n_all + v->n_variants + 1) * sizeof *taken);
+        for (size_t j = 0; j < v->n_variants; j++)
+            taken[n_all++] = py[j];
+        free(py); /* the names live on in taken */
+    }
+    for (size_t i = n_types; i < n_all; i++)
+        free(taken[i]);
+    free(taken);
+    free_names(types, n_types);
+    return mine;
+}
+
+/* The attributes of message m's fields, clear of the schema's types (a
+ * field named like one would hide it from the annotations after it). */
+static char **field_py_names(const message_def *m)
+{
+    size_t n_types;
+    char **types = type_py_names(m->owner, &n_types);
+    const char **raw = xcalloc(m->n_fields + 1, sizeof *raw);
+    for (size_t i = 0; i < m->n_fields; i++)
+        raw[i] = m->fields[i].name;
+    char **py = py_scope(raw, m->n_fields, PY_FIELD, types, n_types);
+    free(raw);
+    free_names(types, n_types);
+    return py;
+}
+
+/* The members of enum e. */
+static char **member_py_names(const enum_def *e)
+{
+    const char **raw = xcalloc(e->n_values + 1, sizeof *raw);
+    for (size_t i = 0; i < e->n_values; i++)
+        raw[i] = e->values[i].name;
+    char **py = py_scope(raw, e->n_values, PY_MEMBER, NULL, 0);
+    free(raw);
+    return py;
+}
+
+/* The module (and file) name of schema s. */
+static char *py_module_name(const schema *s) { return py_name_of(s->name, PY_MODULE); }
+
 /* The Python expression naming type `name` of schema `owner`, seen from
  * the module of schema `cur`. */
 static char *py_type_ref(const schema *owner, const char *name, const schema *cur)
 {
-    char *py = py_name_of(name, PY_TYPE), *out;
-    out = owner == cur ? xstrdup(py) : xasprintf("_tg_i_%s.%s", owner->name, py);
+    char *py = py_type_name(owner, name), *out;
+    char *mod = py_module_name(owner);
+    out = owner == cur ? xstrdup(py) : xasprintf("_tg_i_%s.%s", mod, py);
+    free(mod);
     free(py);
     return out;
 }
 
 /* ---- types ---------------------------------------------------------------------- */
+
+/* The checked type a value of `t` decodes with where msgspec alone would
+ * read it otherwise (f: its field, NULL for items): a uint64 bound beyond
+ * int64 (Meta cannot hold it) and a decimal's lengths (Meta has none for
+ * a custom type).  Its name (caller frees) and, through the out
+ * parameters, what mypy sees and what msgspec decodes with; NULL when
+ * the plain type reads it as C does. */
+static char *wire_alias(const type_ref *t, const field_def *f, const char **stat, char **runtime)
+{
+    if (t->kind == T_UINT64) {
+        uint64_t lo = f && f->min.set ? f->min.u : 0, hi = f && f->max.set ? f->max.u : UINT64_MAX;
+        if (lo <= (uint64_t)INT64_MAX && hi <= (uint64_t)INT64_MAX)
+            return NULL;
+        *stat = "_tg_int";
+        *runtime = xasprintf("_tg_int_type(%" PRIu64 ", %" PRIu64 ")", lo, hi);
+        return xasprintf("_tg_int_%" PRIu64 "_%" PRIu64, lo, hi);
+    }
+    if (t->kind == T_DECIMAL && f && (f->has_min_length || f->has_max_length)) {
+        uint64_t lo = f->has_min_length ? f->min_length : 0;
+        uint64_t hi = f->has_max_length ? f->max_length : UINT64_MAX;
+        *stat = "Decimal";
+        *runtime = xasprintf("_tg_decimal_type(%" PRIu64 ", %" PRIu64 ")", lo, hi);
+        return xasprintf("_tg_decimal_%" PRIu64 "_%" PRIu64, lo, hi);
+    }
+    return NULL;
+}
 
 /* "ge=..., le=..." of an integer field, folded with its type's range. */
 static char *int_bounds(const type_ref *t, const field_def *f)
@@ -144,6 +321,11 @@ static char *py_type(const type_ref *t, const field_def *f, const schema *cur)
     case T_INT64:
     case T_UINT32:
     case T_UINT64: {
+        const char *stat;
+        char *runtime = NULL, *alias = wire_alias(t, f, &stat, &runtime);
+        free(runtime);
+        if (alias)
+            return alias;
         char *b = int_bounds(t, f), *out = xasprintf("_tg_Annotated[_tg_int, _tg_Meta(%s)]", b);
         free(b);
         return out;
@@ -163,9 +345,14 @@ static char *py_type(const type_ref *t, const field_def *f, const schema *cur)
                             f ? f->min_length : 0, f && f->has_max_length,
                             f ? f->max_length : 0);
     case T_TIMESTAMP: return xstrdup("Timestamp");
-    case T_DECIMAL: return xstrdup("Decimal"); /* lengths: __post_init__ */
-    case T_UUID: return xstrdup("_tg_uuid.UUID");
-    case T_BYTES: return xstrdup("_tg_bytes");
+    case T_DECIMAL: {
+        const char *stat;
+        char *runtime = NULL, *alias = wire_alias(t, f, &stat, &runtime);
+        free(runtime);
+        return alias ? alias : xstrdup("Decimal");
+    }
+    case T_UUID: return xstrdup("_tg_uuid_t");
+    case T_BYTES: return xstrdup("_tg_bytes_t");
     case T_JSON: return xstrdup("_tg_msgspec.Raw");
     case T_ENUM: return py_type_ref(t->enum_def->owner, t->enum_def->name, cur);
     case T_MESSAGE: return py_type_ref(t->message->owner, t->message->name, cur);
@@ -211,10 +398,10 @@ static char *py_default(const field_def *f, const schema *cur)
         const enum_def *e = f->type.enum_def;
         for (size_t i = 0; i < e->n_values; i++)
             if (strcmp(e->values[i].wire, text) == 0) {
-                char *type = py_type_ref(e->owner, e->name, cur), *m = py_name_of(e->values[i].name, PY_MEMBER);
-                char *out = xasprintf("%s.%s", type, m);
+                char *type = py_type_ref(e->owner, e->name, cur), **members = member_py_names(e);
+                char *out = xasprintf("%s.%s", type, members[i]);
                 free(type);
-                free(m);
+                free_names(members, e->n_values);
                 return out;
             }
         break;
@@ -232,11 +419,16 @@ static char *py_default(const field_def *f, const schema *cur)
     abort();
 }
 
-/* ": <type> [= <default>]" of a field, as its line in the struct. */
-static char *py_field_decl(const field_def *f, const schema *cur)
+/* ": <type> [= <default>]" of a field whose attribute is py, as its line
+ * in the struct. */
+static char *py_field_decl(const field_def *f, const char *py, const schema *cur)
 {
     char *type = py_type(&f->type, f, cur);
-    char *full = f->nullable ? xasprintf("%s | None", type) : xstrdup(type);
+    /* a nullable json reads every value as Raw, null too: __post_init__
+     * makes that None (msgspec reads Raw | None as null only) */
+    char *full = f->type.kind == T_JSON && f->nullable ? xstrdup("_tg_json_or_null")
+                 : f->nullable                         ? xasprintf("%s | None", type)
+                                                       : xstrdup(type);
     free(type);
     char *def = NULL;
     if (f->optional) {
@@ -247,7 +439,6 @@ static char *py_field_decl(const field_def *f, const schema *cur)
     } else if (f->default_text) {
         def = py_default(f, cur);
     }
-    char *py = py_name_of(f->name, PY_FIELD);
     bool renamed = strcmp(py, f->wire_name) != 0;
     char *out;
     if (renamed) {
@@ -258,7 +449,6 @@ static char *py_field_decl(const field_def *f, const schema *cur)
     } else {
         out = def ? xasprintf(": %s = %s", full, def) : xasprintf(": %s", full);
     }
-    free(py);
     free(def);
     free(full);
     return out;
@@ -277,17 +467,19 @@ static void set_py_doc(mu_node *m, const char *text)
 static mu_node *enum_py(const enum_def *e)
 {
     mu_node *em = mu_map(), *values = mu_list();
-    set_own(em, "py_name", py_name_of(e->name, PY_TYPE));
+    char **members = member_py_names(e);
+    set_own(em, "py_name", py_type_name(e->owner, e->name));
     set_py_doc(em, e->description);
     for (size_t i = 0; i < e->n_values; i++) {
         mu_node *v = mu_map();
-        set_own(v, "py_member", py_name_of(e->values[i].name, PY_MEMBER));
+        set_str(v, "py_member", members[i]);
         set_text(v, "py_wire", e->values[i].wire);
         push_with_last(values, v, i + 1 == e->n_values);
     }
     mu_map_set(em, "py_values", values);
     set_bool(em, "py_has_fallback", e->has_fallback);
-    set_own(em, "py_fallback", py_name_of(e->has_fallback ? e->values[e->fallback].name : "x", PY_MEMBER));
+    set_str(em, "py_fallback", e->has_fallback ? members[e->fallback] : "x");
+    free_names(members, e->n_values);
     return em;
 }
 
@@ -312,29 +504,36 @@ static mu_node *message_py(const schema *s, const message_def *m)
     mu_node *mm = mu_map(), *fields = mu_list(), *checks = mu_list();
     set_bool(mm, "py_is_union", false);
     set_bool(mm, "py_is_message", true);
-    set_own(mm, "py_name", py_name_of(m->name, PY_TYPE));
+    set_own(mm, "py_name", py_type_name(s, m->name));
     set_text(mm, "py_type_name", m->name);
     set_py_doc(mm, m->description);
     set_str(mm, "py_struct_opts", m->reject_unknown ? ", forbid_unknown_fields=True" : "");
+    char **attrs = field_py_names(m);
     for (size_t i = 0; i < m->n_fields; i++) {
         const field_def *f = &m->fields[i];
+        const char *attr = attrs[i];
         mu_node *fm = mu_map();
-        set_own(fm, "py_attr", py_name_of(f->name, PY_FIELD));
-        set_own(fm, "py_decl", py_field_decl(f, s));
+        set_str(fm, "py_attr", attr);
+        set_own(fm, "py_decl", py_field_decl(f, attr, s));
         set_py_doc(fm, f->description);
         push_with_last(fields, fm, i + 1 == m->n_fields);
         if (f->type.kind == T_DECIMAL && (f->has_min_length || f->has_max_length)) {
             mu_node *c = mu_map();
-            char *attr = py_name_of(f->name, PY_FIELD), *wire = py_quote(f->wire_name);
+            char *wire = py_quote(f->wire_name);
             set_own(c, "py_check",
                     xasprintf("_tg_check_length(self.%s, %" PRIu64 ", %" PRIu64 ", %s)", attr,
                               f->has_min_length ? f->min_length : 0,
                               f->has_max_length ? f->max_length : UINT64_MAX, wire));
-            free(attr);
             free(wire);
             push_with_last(checks, c, false);
         }
+        if (f->type.kind == T_JSON && f->nullable) {
+            mu_node *c = mu_map();
+            set_own(c, "py_check", xasprintf("self.%s = _tg_null_raw(self.%s)", attr, attr));
+            push_with_last(checks, c, false);
+        }
     }
+    free_names(attrs, m->n_fields);
     set_bool(mm, "py_has_checks", mu_list_len(checks) > 0);
     mu_map_set(mm, "py_checks", checks);
     mu_map_set(mm, "py_fields", fields);
@@ -348,21 +547,18 @@ static mu_node *union_py(const schema *s, const union_def *u)
     mu_node *um = mu_map(), *subs = mu_list();
     set_bool(um, "py_is_union", true);
     set_bool(um, "py_is_message", false);
-    set_own(um, "py_name", py_name_of(u->name, PY_TYPE));
+    set_own(um, "py_name", py_type_name(s, u->name));
     set_text(um, "py_type_name", u->name);
     set_py_doc(um, u->description);
     size_t len = 1;
-    char **members = xcalloc(u->n_variants + 1, sizeof *members);
+    char **members = variant_py_names(s, u);
     for (size_t i = 0; i < u->n_variants; i++) {
         const union_variant *v = &u->variants[i];
         mu_node *sm = mu_map();
-        char *name = xasprintf("%s_%s", u->name, v->name);
-        members[i] = py_name_of(name, PY_TYPE);
         set_str(sm, "py_name", members[i]);
         set_own(sm, "py_base", py_type_ref(v->message->owner, v->message->name, s));
         set_own(sm, "py_struct_opts", tag_options(u, v));
         push_with_last(subs, sm, i + 1 == u->n_variants);
-        free(name);
         len += strlen(members[i]) + 2;
     }
     char *list = xcalloc(1, len);
@@ -379,14 +575,29 @@ static mu_node *union_py(const schema *s, const union_def *u)
 
 /* ---- Kafka ---------------------------------------------------------------------- */
 
-static mu_node *kafka_py(const schema *s, const char *name, const kafka_binding *k)
+/* The attribute of field `name` of m (a union's key: of its first
+ * variant; each variant's message has the key field), or NULL. */
+static char *key_attr(const message_def *m, const char *name)
+{
+    if (!name)
+        return NULL;
+    char **attrs = field_py_names(m), *out = NULL;
+    for (size_t i = 0; i < m->n_fields && !out; i++)
+        if (strcmp(m->fields[i].name, name) == 0)
+            out = xstrdup(attrs[i]);
+    free_names(attrs, m->n_fields);
+    return out ? out : py_name_of(name, PY_FIELD);
+}
+
+static mu_node *kafka_py(const schema *s, const char *name, const message_def *m,
+                         const kafka_binding *k)
 {
     mu_node *km = mu_map();
-    set_own(km, "py_name", py_name_of(name, PY_TYPE));
+    set_own(km, "py_name", py_type_name(s, name));
     set_text(km, "py_type_name", name);
     set_text(km, "py_topic", k->topic);
     set_text(km, "py_dlq_topic", k->dlq_topic);
-    char *key = k->key_field ? py_name_of(k->key_field, PY_FIELD) : NULL;
+    char *key = key_attr(m, k->key_field);
     set_str(km, "py_key_attr", key ? key : "");
     set_bool(km, "py_has_key", key != NULL);
     free(key);
@@ -441,7 +652,7 @@ static mu_node *imports_py(const schema *s)
     mu_node *out = mu_list();
     for (size_t i = 0; i < n; i++) {
         mu_node *im = mu_map();
-        set_str(im, "py_module", list[i]->name);
+        set_own(im, "py_module", py_module_name(list[i]));
         push_with_last(out, im, i + 1 == n);
     }
     free(list);
@@ -450,8 +661,49 @@ static mu_node *imports_py(const schema *s)
 
 /* ---- the module ----------------------------------------------------------------- */
 
+/* Each distinct checked type (wire_alias) of the module's fields, once. */
+static void note_wire_type(const type_ref *t, const field_def *f, mu_node *list)
+{
+    if (t->kind == T_ARRAY || t->kind == T_MAP) {
+        note_wire_type(t->elem, NULL, list);
+        return;
+    }
+    const char *stat;
+    char *runtime = NULL, *alias = wire_alias(t, f, &stat, &runtime);
+    if (!alias)
+        return;
+    for (size_t i = 0; i < mu_list_len(list); i++)
+        if (strcmp(mu_string_text(mu_map_get(mu_list_at(list, i), "py_alias")), alias) == 0) {
+            free(alias);
+            free(runtime);
+            return;
+        }
+    mu_node *w = mu_map();
+    set_own(w, "py_alias", alias);
+    set_str(w, "py_static", stat);
+    set_own(w, "py_runtime", runtime);
+    push_with_last(list, w, false);
+}
+
+static mu_node *wire_types_py(const schema *s)
+{
+    mu_node *list = mu_list();
+    for (size_t i = 0; i < s->n_messages; i++)
+        for (size_t j = 0; j < s->messages[i]->n_fields; j++)
+            note_wire_type(&s->messages[i]->fields[j].type, &s->messages[i]->fields[j], list);
+    return list;
+}
+
 void model_python_extend(mu_node *model, const schema *s)
 {
+    /* the module's file: its name, off keywords and the modules it imports */
+    mu_node *files = mu_list(), *file = mu_map();
+    char *mod = py_module_name(s);
+    set_own(file, "file", xasprintf("%s.py", mod));
+    free(mod);
+    push_with_last(files, file, true);
+    mu_map_set(model, "py_files", files);
+    mu_map_set(model, "py_wire_types", wire_types_py(s));
     set_py_doc(model, s->description);
     set_text(model, "py_source", s->file_name);
     set_fmt(model, "py_schema_version", "%d", s->version);
@@ -469,7 +721,8 @@ void model_python_extend(mu_node *model, const schema *s)
                        i + 1 == s->n_order);
         const kafka_binding *k = msg ? &d->message->kafka : &d->union_def->kafka;
         if (k->topic)
-            push_with_last(kafka, kafka_py(s, msg ? d->message->name : d->union_def->name, k),
+            push_with_last(kafka, kafka_py(s, msg ? d->message->name : d->union_def->name,
+                                           msg ? d->message : d->union_def->variants[0].message, k),
                            false);
     }
     mu_map_set(model, "py_decls", decls);

@@ -137,6 +137,7 @@ const model_var model_vars[] = {
     {"nullable", TX_FIXED},
     {"number", TX_FIXED},
     {"optional", TX_FIXED},
+    {"py_alias", TX_C_NAME},
     {"py_attr", TX_C_NAME},
     {"py_base", TX_PY_CODE},
     {"py_check", TX_PY_CODE},
@@ -148,6 +149,7 @@ const model_var model_vars[] = {
     {"py_enums", TX_STRUCT},
     {"py_fallback", TX_C_NAME},
     {"py_fields", TX_STRUCT},
+    {"py_files", TX_STRUCT}, /* python: the module file, one item (emitters.c) */
     {"py_has_checks", TX_FIXED},
     {"py_has_doc", TX_FIXED},
     {"py_has_fallback", TX_FIXED},
@@ -164,10 +166,12 @@ const model_var model_vars[] = {
     {"py_members", TX_PY_CODE},
     {"py_module", TX_C_NAME},
     {"py_name", TX_C_NAME}, /* python: a type's or enum's name, renamed off keywords (model_python.c) */
+    {"py_runtime", TX_PY_CODE},
     {"py_schema", TX_PY_STRING},
     {"py_schema_name", TX_PY_STRING},
     {"py_schema_version", TX_FIXED},
     {"py_source", TX_PY_STRING},
+    {"py_static", TX_PY_CODE},
     {"py_struct_opts", TX_PY_CODE},
     {"py_topic", TX_PY_STRING},
     {"py_type_name", TX_PY_STRING}, /* python: a type's name in the schema (the wire's, C's) */
@@ -175,6 +179,7 @@ const model_var model_vars[] = {
     {"py_variant_classes", TX_STRUCT},
     {"py_version", TX_FIXED},
     {"py_wire", TX_PY_STRING},
+    {"py_wire_types", TX_STRUCT},
     {"reject_unknown", TX_FIXED},
     {"required_words", TX_STRUCT},
     {"routed", TX_FIXED},

@@ -1,9 +1,14 @@
 """A user of the generated modules (python_mypy): its types must be useful."""
 from __future__ import annotations
 
-import crm
-import orders
+import uuid
+
 import common
+import crm
+import from_
+import orders
+import pynames
+import workflow
 
 order = orders.OrderEvent(
     order_id="o-1", created_at=orders.Timestamp("2024-05-01T12:00:00Z"), customer_name="Ann",
@@ -24,3 +29,12 @@ msg = crm.InboundMessage_email_received(
 inbound = crm.decode_InboundMessage(crm.encode(msg))
 if isinstance(inbound, crm.InboundMessage_email_received):
     reveal_type(inbound)  # noqa: F821
+event = workflow.decode_WorkflowEvent(b"{}")
+reveal_type(event.event_id)  # noqa: F821
+attachment = crm.Attachment(file_name="a", content_type="b", size_bytes=1, content=b"\x00")
+reveal_type(attachment.content)  # noqa: F821
+event.event_id = uuid.uuid4()
+names = pynames.str__(encode=pynames.Decimal("1"), list=[], Level_=pynames.Level.LOW)
+reveal_type(names.Level_)  # noqa: F821
+reveal_type(pynames.str_(str___=[], raw=None).json)  # noqa: F821
+reveal_type(pynames.str_(str___=[], raw=None).raw)  # noqa: F821
