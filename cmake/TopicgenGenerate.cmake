@@ -39,14 +39,14 @@
 # -fsanitize=fuzzer,address,undefined; with other compilers a program that
 # replays the input files named on its command line (docs/security.md).
 #
-# EMIT names the emitters of the run (`topicgen --emit`, docs/emitters.md):
+# EMIT names the emitters of the run (`topicgen --emit`, docs/languages.md):
 # c (the default), python, jsonschema, asyncapi, vectors, each into
 # OUTPUT_DIR or the <dir> given (relative to the current binary folder).
 # The C files join <target> as above only when c is among them; the other
 # emitters' files are generated with them, or, without c, by a step
 # <target> depends on (so <target> may be any kind of target, e.g. a
 # custom target that publishes the documents).  Their files are listed in
-# docs/emitters.md; as the per-type ones (<schema>.<Type>.schema.json)
+# docs/languages.md; as the per-type ones (<schema>.<Type>.schema.json)
 # are not known before topicgen reads the schema, the step's own output is
 # a stamp file, <target>.topicgen.stamp in OUTPUT_DIR.
 #

@@ -4,7 +4,7 @@
  * dead-letter topic with its Kafka binding, one message per Kafka type
  * (payload: the type's JSON Schema in components.schemas, headers the
  * typed producer sends, the key's schema), the dead-letter envelope, and
- * send and receive operations.  docs/emitters.md, "AsyncAPI", says how each
+ * send and receive operations.  docs/languages.md, "AsyncAPI", says how each
  * schema construct is written so that it reads back unambiguously.
  */
 #ifndef TOPICGEN_MODEL_ASYNCAPI_H

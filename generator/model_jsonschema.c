@@ -9,7 +9,7 @@
  * unknown_fields: reject), lengths in code points, integer ranges of the C
  * type, float64 within +-DBL_MAX, the exact text grammars of timestamps,
  * UUIDs, decimals and base64 as patterns, and unions as oneOf on a const
- * discriminator.  docs/emitters.md says how each construct is written, so
+ * discriminator.  docs/languages.md says how each construct is written, so
  * the AsyncAPI reader (helper "in") can read it back; the differential test
  * (tests/jsonschema) proves the agreement.
  */

@@ -4,7 +4,7 @@
  * and for the AsyncAPI emitter's components (model_asyncapi.c).
  *
  * The schema of a type says exactly what the generated C decoder accepts,
- * as far as JSON Schema can say it (docs/emitters.md, "JSON Schema", lists
+ * as far as JSON Schema can say it (docs/languages.md, "JSON Schema", lists
  * what it cannot: duplicate keys, the decoder's limits, integers spelled
  * with a fraction, ...).  Enums, messages and unions are definitions named
  * "<schema>.<Type>" and referenced as "<prefix><schema>.<Type>"; a

@@ -1,7 +1,7 @@
 /*
  * model_python.c - the keys of `--emit python` (templates/python/): one
  * msgspec module per schema whose structs encode to the bytes the C
- * encoder writes (docs/emitters.md, "Python").
+ * encoder writes (docs/languages.md, "Python").
  *
  * Python spellings (type expressions, defaults, struct options) are
  * decided here and nowhere else, as TX_PY_CODE text: schema text inside

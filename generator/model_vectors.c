@@ -3,7 +3,7 @@
  * for every message and union of a schema, documents a decoder must accept
  * (with the exact bytes the C encoder writes back) or refuse (with the
  * error code and the JSON path of the first error, as the C decoder
- * reports it, docs/emitters.md "Test vectors").
+ * reports it, docs/languages.md "Test vectors").
  *
  * Everything is computed here from the schema alone: the decoders are
  * never run (the vectors judge them; running them would make the tests

@@ -2,7 +2,7 @@
 """Order events on the `orders` topic, keyed by order id.
 
 msgspec models of the schema's messages; they encode to the same bytes as
-the C encoder topicgen generates from the same schema (docs/emitters.md,
+the C encoder topicgen generates from the same schema (docs/languages.md,
 "Python").  The API, stable:
 
   encode(msg) -> bytes              the JSON the C encoder writes for msg
@@ -437,7 +437,7 @@ def _tg_decoder(tp: object) -> _tg_msgspec.json.Decoder[_tg_Any]:
 # respelled (-0.0, "-0") before msgspec decodes it.  msgspec keeps the last
 # of keys written twice, C refuses the document: every object's keys are
 # checked with the standard library's scanner (check_duplicates=True, the
-# default; docs/emitters.md, "Python", has its cost), and the first
+# default; docs/languages.md, "Python", has its cost), and the first
 # duplicate's path is found by walking the tree.
 
 # -0 after ':', ',', '[' or a space, and not followed by more of a number

@@ -5,7 +5,7 @@
 // For each file: every diagnostic (severity 0 error, 1 warning, 2 info,
 // 3 hint) is printed with its code, path and message; the run exits 1 when
 // any file has an error or does not parse into a document, or when a
-// warning is not in ALLOWED_WARNINGS (each explained in docs/emitters.md).
+// warning is not in ALLOWED_WARNINGS (each explained in docs/languages.md).
 // It also checks that the parser resolved every message's payload to a
 // schema with a type or a oneOf (the $refs into components.schemas); the
 // dead letter's payload is the original bytes, a schema without a type.
@@ -21,7 +21,7 @@ if (!nodeModules || files.length === 0) {
 const require = createRequire(path.join(path.resolve(nodeModules), 'noop.js'));
 const { Parser } = require('@asyncapi/parser');
 
-// Warnings that are expected, with why (docs/emitters.md, "AsyncAPI"):
+// Warnings that are expected, with why (docs/languages.md, "AsyncAPI"):
 const ALLOWED_WARNINGS = new Set([]);
 
 const parser = new Parser();

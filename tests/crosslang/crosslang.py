@@ -92,7 +92,7 @@ def timestamp(rng: random.Random) -> str:
 
 class Generator:
     """Seeded random InboundMessage values, built from the generated classes
-    (a union's variant is the class <Union>_<variant>, docs/emitters.md)."""
+    (a union's variant is the class <Union>_<variant>, docs/languages.md)."""
 
     def __init__(self, crm: Any, common: Any, seed: int) -> None:
         self.crm, self.common, self.rng = crm, common, random.Random(seed)

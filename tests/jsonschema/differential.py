@@ -13,7 +13,7 @@ integers spelled 1.0 or 1e2 ...).  Each document goes through js_decode (the
 C decoders: verdict and error path) and through jsonschema's
 Draft202012Validator with format checking on.  They must agree on accept or
 reject, except in the classes of EXCEPTIONS, which JSON Schema cannot express
-(docs/emitters.md, "JSON Schema"): each disagreement must belong to one, and
+(docs/languages.md, "JSON Schema"): each disagreement must belong to one, and
 `--show-exceptions` proves each class with a document of its own.
 
 Exit status: 0 when every disagreement is explained (and, with

@@ -1,5 +1,5 @@
 """What the generated module's decode costs over msgspec alone, per message
-of a corpus (docs/emitters.md, "Python": the numbers there come from here).
+of a corpus (docs/languages.md, "Python": the numbers there come from here).
 
   decode_cost.py MODULES_DIR CORPUS_DIR [corpus ...]
 

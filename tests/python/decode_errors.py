@@ -1,7 +1,7 @@
 """python_decode_errors: the generated module rejects what the C decoder
 rejects, and accepts what it accepts, for a sample of documents per type
 (the full verdict agreement is the shared vectors' test).  No known
-differences today (docs/emitters.md, "Python"): a verdict "differ" would
+differences today (docs/languages.md, "Python"): a verdict "differ" would
 mark one, so that a fix on either side fails this test and updates it.
 Duplicate keys (anywhere: unknown members and json values too), a uuid
 without dashes and base64 with nonzero bits before its padding, which

@@ -163,7 +163,7 @@ class Gen:
             return msgspec.Raw(self.raw())
         if isinstance(t, mi.EnumType):
             return r.choice(list(t.cls))
-        if isinstance(t, mi.CustomType):  # the module's checked types (docs/emitters.md)
+        if isinstance(t, mi.CustomType):  # the module's checked types (docs/languages.md)
             owner = sys.modules[t.cls.__module__]
             if issubclass(t.cls, uuid.UUID):
                 return uuid.UUID(int=r.getrandbits(128))

@@ -9,7 +9,7 @@ Per vector, as tests/vectors/vectors_test.c does for C:
     vector's canonical bytes (the C encoder's);
   - invalid: decoding raises msgspec.ValidationError or msgspec.DecodeError,
     and the first error's JSON path, read from msgspec's message, equals the
-    C path with one documented mapping (docs/emitters.md, "Test vectors"):
+    C path with one documented mapping (docs/languages.md, "Test vectors"):
       * msgspec names a value by the path of its container and the member
         name in its message for a missing field ("Object missing required
         field `x` - at `$.a`") and an unknown one: the path is $.a.x;

@@ -1,6 +1,6 @@
 /*
  * vectors_test.c - runs the conformance vectors of `topicgen --emit vectors`
- * (docs/emitters.md, "Test vectors") against the generated C codecs of
+ * (docs/languages.md, "Test vectors") against the generated C codecs of
  * every schema in schemas/ and tests/vectors/kinds.yaml (every kind of field).
  *
  *   vectors_test DIR            every <schema>.<Type>.vectors.json in DIR:
