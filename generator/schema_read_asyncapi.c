@@ -32,6 +32,7 @@
 #include <libfyaml.h>
 
 #include <ctype.h>
+#include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,29 @@ static attr attr_text(char *text, struct fy_node *at)
 
 /* ---- references ------------------------------------------------------------------ */
 
+/* The imported schema whose name is the prefix of `key` before its dot. */
+static const schema *import_named(const schema *s, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    for (size_t i = 0; dot && i < s->n_imports; i++) {
+        const char *n = s->imports[i].schema->name;
+        if (n && strlen(n) == (size_t)(dot - key) && memcmp(n, key, strlen(n)) == 0)
+            return s->imports[i].schema;
+    }
+    return NULL;
+}
+
+/* The type name of a components/schemas key: "LineItem" for "LineItem"
+ * or "<this schema>.LineItem"; an imported type keeps its qualified name
+ * ("common.Money", the schema language's own spelling). */
+static const char *type_name_of_key(const schema *s, const char *key)
+{
+    size_t n = s->name ? strlen(s->name) : 0;
+    if (n && strncmp(key, s->name, n) == 0 && key[n] == '.')
+        return key + n + 1;
+    return key;
+}
+
 #define LOCAL_SCHEMAS "#/components/schemas/"
 
 /* The type name a `$ref` names: "X" for #/components/schemas/X, "s.X" for
@@ -274,7 +298,7 @@ static char *ref_type_name(reader *R, struct fy_node *ref)
         hash[strlen(LOCAL_SCHEMAS)] && !strchr(hash + strlen(LOCAL_SCHEMAS), '/')) {
         const char *type = hash + strlen(LOCAL_SCHEMAS);
         if (hash == t) {
-            name = xstrdup(type);
+            name = xstrdup(type_name_of_key(R->ck.s, type));
         } else {
             size_t flen = (size_t)(hash - t);
             const schema *s = R->ck.s;
@@ -373,6 +397,34 @@ typedef struct prop {
 static const char *const scalar_keywords[] = {
     "type", "format", "description", "default", "minimum", "maximum", "minLength", "maxLength",
     "contentEncoding", "x-topicgen-type", "x-topicgen-name", NULL};
+static const char *const scalar_keywords_patterned[] = {
+    "type", "format", "description", "default", "minimum", "maximum", "minLength", "maxLength",
+    "contentEncoding", "x-topicgen-type", "x-topicgen-name", "pattern", NULL};
+
+/* True when bound n is the C type's own limit (a JSON Schema of a topicgen
+ * export writes it when the schema has no bound): no bound of the schema. */
+static bool is_type_limit(const char *type, struct fy_node *n, bool is_max)
+{
+    static const struct {
+        const char *type, *lo, *hi;
+    } limits[] = {
+        {"int32", "-2147483648", "2147483647"},
+        {"int64", "-9223372036854775808", "9223372036854775807"},
+        {"uint32", "0", "4294967295"},
+        {"uint64", "0", "18446744073709551615"},
+    };
+    if (!type || !n)
+        return false;
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (strcmp(type, limits[i].type) == 0)
+            return is_text(n, is_max ? limits[i].hi : limits[i].lo);
+    char *t = text_of(n), *end = NULL;
+    double d = t ? strtod(t, &end) : 0;
+    bool limit = strcmp(type, "float64") == 0 && t && *t && !*end &&
+                 d == (is_max ? DBL_MAX : -DBL_MAX);
+    free(t);
+    return limit;
+}
 
 /* The type name of a schema used as array items or map values (no
  * attributes of its own), or NULL (reported). */
@@ -383,7 +435,8 @@ static char *elem_type(reader *R, struct fy_node *n)
         return NULL;
     }
     static const char *const allowed[] = {
-        "type", "format", "$ref", "contentEncoding", "x-topicgen-type", "description", NULL};
+        "type", "format", "$ref", "contentEncoding", "x-topicgen-type", "description",
+        "minimum", "maximum", "pattern", NULL};
     check_keywords(R, n, allowed, "array items and map values (constraints on items are not "
                                   "supported: make the item a message)");
     struct fy_node *ref = get(n, "$ref"), *tt = get(n, "x-topicgen-type");
@@ -392,9 +445,11 @@ static char *elem_type(reader *R, struct fy_node *n)
     if (tt)
         return text_of(tt);
     bool nullable = false;
-    char *type = json_type(R, n, &nullable);
     char *format = text_of(get(n, "format"));
-    const char *t = type_from_json(type, format, get(n, "contentEncoding") != NULL);
+    bool decimal = format && strcmp(format, "decimal") == 0; /* type [string, number] */
+    char *type = decimal ? NULL : json_type(R, n, &nullable);
+    const char *t = decimal ? "decimal"
+                            : type_from_json(type, format, get(n, "contentEncoding") != NULL);
     if (nullable)
         aa_error(R, n, "items and map values cannot be null; make the item a message with a "
                        "nullable field");
@@ -402,6 +457,18 @@ static char *elem_type(reader *R, struct fy_node *n)
         t = get(n, "properties") ? NULL : "map";
     if (!t && !type && !format)
         t = "json";
+    /* the C type's own range and the format's own pattern say nothing more */
+    static const char *const bounds[] = {"minimum", "maximum"};
+    for (size_t i = 0; i < 2; i++)
+        if (get(n, bounds[i]) && !is_type_limit(t, get(n, bounds[i]), i == 1))
+            aa_error(R, key_node(n, bounds[i]), "'%s' is not supported on array items and map "
+                     "values; make the item a message with a bounded field", bounds[i]);
+    if (get(n, "pattern") && !(format && (strcmp(format, "date-time") == 0 ||
+                                          strcmp(format, "uuid") == 0 ||
+                                          strcmp(format, "decimal") == 0)) &&
+        !get(n, "contentEncoding"))
+        aa_error(R, key_node(n, "pattern"), "'pattern' is not supported; topicgen checks "
+                 "lengths, not patterns: drop it and check the text in the translator");
     if (!t)
         aa_error(R, n, "type '%s'%s%s%s cannot be an item; use a '$ref' to "
                        "#/components/schemas/<Name> or a scalar type", type ? type : "",
@@ -480,11 +547,18 @@ static void read_prop(reader *R, struct fy_node *n, prop *p)
         return;
     }
     struct fy_node *tt = get(core, "x-topicgen-type");
-    char *type = tt ? NULL : json_type(R, core, &p->nullable);
-    if (tt && fy_node_is_sequence(get(core, "type")))
-        p->nullable |= in_list(get(core, "type"), "null");
     char *format = text_of(get(core, "format"));
-    const char *t = tt ? NULL : type_from_json(type, format, get(core, "contentEncoding") != NULL);
+    bool decimal = format && strcmp(format, "decimal") == 0; /* type [string, number] */
+    char *type = tt || decimal ? NULL : json_type(R, core, &p->nullable);
+    if ((tt || decimal) && fy_node_is_sequence(get(core, "type")))
+        p->nullable |= in_list(get(core, "type"), "null");
+    const char *t = tt ? NULL : decimal ? "decimal"
+                                        : type_from_json(type, format,
+                                                         get(core, "contentEncoding") != NULL);
+    /* The pattern of a format topicgen checks says no more than the format. */
+    bool own_pattern = get(core, "contentEncoding") ||
+                       (format && (strcmp(format, "date-time") == 0 || strcmp(format, "uuid") == 0 ||
+                                   decimal));
     bool object = type && strcmp(type, "object") == 0;
     if (tt) {
         p->type = text_of(tt);
@@ -530,7 +604,8 @@ static void read_prop(reader *R, struct fy_node *n, prop *p)
         p->min_items = get(core, "minProperties");
         p->max_items = get(core, "maxProperties");
     } else {
-        check_keywords(R, core, scalar_keywords, "a property");
+        check_keywords(R, core, own_pattern ? scalar_keywords_patterned : scalar_keywords,
+                       "a property");
         p->min = get(core, "minimum");
         p->max = get(core, "maximum");
         p->min_length = get(core, "minLength");
@@ -564,6 +639,10 @@ static void read_field(reader *R, message_def *m, struct fy_node *key, struct fy
     prop p = {0};
     read_prop(R, value, &p);
     f->nullable = p.nullable;
+    if (is_type_limit(p.type, p.min, false))
+        p.min = NULL;
+    if (is_type_limit(p.type, p.max, true))
+        p.max = NULL;
     f->optional = !in_list(required, wire) && !p.def; /* a default: absent means the default */
     if (cname && !check_wire_name(&R->ck, pos_of(key), wire)) { /* as YAML's wire_name */
         free(f->wire_name);
@@ -655,16 +734,18 @@ static void define_enum(reader *R, enum_def *e, struct fy_node *n)
 {
     static const char *const allowed[] = {"type", "enum", "description", "x-topicgen-names",
                                           "x-topicgen-fallback", NULL};
+    /* With a fallback every string decodes: the values may be 'examples'. */
+    const char *values = get(n, "enum") || !get(n, "x-topicgen-fallback") ? "enum" : "examples";
     check_keywords(R, n, allowed, "an enum");
     struct fy_node *type = get(n, "type");
     if (type && !is_text(type, "string"))
         aa_error(R, type, "an enum's values must be strings ('type: string')");
     e->description = text_of(get(n, "description"));
-    struct fy_node *list = get(n, "enum"), *names = get(n, "x-topicgen-names");
+    struct fy_node *list = get(n, values), *names = get(n, "x-topicgen-names");
     if (names && (!fy_node_is_sequence(names) ||
                   fy_node_sequence_item_count(names) != fy_node_sequence_item_count(list)))
-        aa_error(R, names, "'x-topicgen-names' must list one C name per value of 'enum'");
-    size_t mark = ptr_push(R, "enum");
+        aa_error(R, names, "'x-topicgen-names' must list one C name per value of '%s'", values);
+    size_t mark = ptr_push(R, values);
     for (int i = 0; fy_node_is_sequence(list) && i < fy_node_sequence_item_count(list); i++) {
         struct fy_node *v = fy_node_sequence_get_by_index(list, i);
         struct fy_node *nn = fy_node_sequence_get_by_index(names, i);
@@ -720,14 +801,36 @@ static struct fy_node *variant_ref(struct fy_node *v)
     return ref;
 }
 
+/* The message of a variant written inline (topicgen's own export): named
+ * by x-topicgen-message, or by its title, a components/schemas key. */
+static char *variant_inline_message(reader *R, struct fy_node *v, struct fy_node **at)
+{
+    struct fy_node *n = get(v, "x-topicgen-message");
+    if (!n)
+        n = get(v, "title");
+    char *key = text_of(n);
+    *at = n;
+    if (!key || !get(R->schemas, key)) {
+        free(key);
+        return NULL;
+    }
+    char *name = xstrdup(type_name_of_key(R->ck.s, key));
+    free(key);
+    return name;
+}
+
 static void read_variant(reader *R, union_def *u, struct fy_node *v, struct fy_node *mapping)
 {
-    static const char *const allowed[] = {"$ref", "allOf", "properties", "required",
-                                          "description", "x-topicgen-variant", NULL};
+    static const char *const allowed[] = {"$ref", "allOf", "properties", "required", "type",
+                                          "additionalProperties", "description",
+                                          "x-topicgen-variant", "x-topicgen-message", NULL};
     check_keywords(R, v, allowed, "a union variant");
     struct fy_node *ref = variant_ref(v), *tag = variant_tag(v, u->discriminator);
     char *mname = ref ? ref_type_name(R, ref) : NULL;
-    char *ref_text = text_of(ref);
+    bool inline_message = !ref;
+    if (inline_message)
+        mname = variant_inline_message(R, v, &ref);
+    char *ref_text = inline_message ? NULL : text_of(ref);
     /* an OpenAPI-style discriminator mapping: tag -> $ref */
     void *it = NULL;
     struct fy_node_pair *p;
@@ -736,13 +839,14 @@ static void read_variant(reader *R, union_def *u, struct fy_node *v, struct fy_n
         if (is_text(fy_node_pair_value(p), ref_text))
             tag = fy_node_pair_key(p);
     free(ref_text);
-    if (!ref)
-        aa_error(R, v, "a union variant needs a '$ref' to its message (alone or in 'allOf')");
+    if (inline_message && !mname)
+        aa_error(R, v, "a union variant needs a '$ref' to its message (alone or in 'allOf'), or "
+                       "'x-topicgen-message' naming it");
     if (!tag)
         aa_error(R, v, "a union variant needs its discriminator value: 'properties': {\"%s\": "
                        "{\"const\": \"<tag>\"}}", u->discriminator);
     char *tag_text = text_of(tag);
-    if (!ref || !tag_text) {
+    if (!mname || !tag_text) {
         free(mname);
         free(tag_text);
         return;
@@ -755,9 +859,28 @@ static void read_variant(reader *R, union_def *u, struct fy_node *v, struct fy_n
     uv->pos = pos_of(tag);
     if (cname)
         check_variant_name(&R->ck, pos_of(cn ? cn : tag), cname, tag_text, mname);
-    if (mname)
-        uv->message = check_variant_message(&R->ck, pos_of(ref), tag_text, mname);
+    uv->message = check_variant_message(&R->ck, pos_of(ref), tag_text, mname);
     free(mname);
+}
+
+/* The name of the first property of the first variant that is a 'const'
+ * in every variant, or NULL. */
+static char *const_member(struct fy_node *variants)
+{
+    struct fy_node *first = fy_node_sequence_get_by_index(variants, 0);
+    struct fy_node *props = get(first, "properties");
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while (fy_node_is_mapping(props) && (p = fy_node_mapping_iterate(props, &it)) != NULL) {
+        char *name = text_of(fy_node_pair_key(p));
+        bool all = name != NULL;
+        for (int i = 0; all && i < fy_node_sequence_item_count(variants); i++)
+            all = variant_tag(fy_node_sequence_get_by_index(variants, i), name) != NULL;
+        if (all)
+            return name;
+        free(name);
+    }
+    return NULL;
 }
 
 static void define_union(reader *R, union_def *u, struct fy_node *n)
@@ -771,8 +894,11 @@ static void define_union(reader *R, union_def *u, struct fy_node *n)
         d = get(d, "propertyName");
     }
     u->discriminator = text_of(d);
+    if (!d) /* plain JSON Schema: the member every variant holds as a 'const' */
+        u->discriminator = const_member(get(n, "oneOf"));
     if (!u->discriminator || !*u->discriminator) {
-        aa_error(R, key_node(n, "discriminator"), "discriminator must not be empty");
+        aa_error(R, key_node(n, "discriminator"), "a union needs a 'discriminator' (the member "
+                 "whose 'const' value in each variant selects it)");
         free(u->discriminator);
         u->discriminator = xstrdup("type");
     }
@@ -795,9 +921,9 @@ typedef enum decl_as { AS_NONE, AS_ENUM, AS_MESSAGE, AS_UNION } decl_as;
 /* What a named schema declares, by its shape. */
 static decl_as shape_of(struct fy_node *n)
 {
-    if (get(n, "enum"))
+    if (get(n, "enum") || get(n, "x-topicgen-names"))
         return AS_ENUM;
-    if (get(n, "oneOf") && get(n, "discriminator"))
+    if (get(n, "oneOf"))
         return AS_UNION;
     if (get(n, "properties") || is_text(get(n, "type"), "object"))
         return AS_MESSAGE;
@@ -816,7 +942,9 @@ typedef struct named {
 static void declare(reader *R, named *t)
 {
     schema *s = R->ck.s;
-    char *name = text_of(t->key);
+    char *key = text_of(t->key);
+    char *name = key ? xstrdup(type_name_of_key(s, key)) : NULL;
+    free(key);
     static const char *const kinds[] = {"", "enum", "message", "union"};
     if (!name || !check_declare(&R->ck, pos_of(t->key), name, kinds[t->as])) {
         free(name);
@@ -854,6 +982,10 @@ static named *collect_types(reader *R, size_t *n)
         named t = {fy_node_pair_key(p), fy_node_pair_value(p), "schemas", AS_NONE, NULL};
         t.as = shape_of(t.schema);
         char *k = text_of(t.key);
+        if (k && import_named(R->ck.s, k)) { /* a copy of an imported type: the import has it */
+            free(k);
+            continue;
+        }
         size_t mark = ptr_push(R, "components");
         ptr_push(R, "schemas");
         ptr_push(R, k ? k : "");
@@ -941,15 +1073,20 @@ static kafka_binding *binding_of(reader *R, struct fy_node *msg, struct fy_node 
 /* x-topicgen-* attributes of a message on a channel into k. */
 static void read_message_kafka(reader *R, struct fy_node *msg, kafka_binding *k)
 {
+    struct fy_node *key_schema = get(get(get(msg, "bindings"), "kafka"), "key");
     struct fy_node *key = get(msg, "x-topicgen-key"), *dlq = get(msg, "x-topicgen-dlq-topic");
     struct fy_node *ver = get(msg, "x-topicgen-version");
+    if (!key)
+        key = get(key_schema, "x-topicgen-key");
+    if (!ver) /* the tg-schema-version header the producer sends */
+        ver = get(get(get(get(msg, "headers"), "properties"), "tg-schema-version"), "const");
     struct fy_node *acc = get(msg, "x-topicgen-accepts-versions");
     struct fy_node *tomb = get(msg, "x-topicgen-tombstones");
     if (key) {
         free(k->key_field);
         k->key_field = text_of(key);
         k->key_pos = pos_of(key);
-    } else if (get(get(get(msg, "bindings"), "kafka"), "key")) {
+    } else if (key_schema) {
         aa_warning(R, key_node(get(get(msg, "bindings"), "kafka"), "key"),
                    "the Kafka key schema is ignored: topicgen keys a message by one of its "
                    "fields; name it with 'x-topicgen-key'");
@@ -967,6 +1104,13 @@ static void read_message_kafka(reader *R, struct fy_node *msg, kafka_binding *k)
     }
     if (acc) {
         attr a = attr_at(acc, acc);
+        if (fy_node_is_sequence(acc) && fy_node_sequence_item_count(acc) == 2) { /* [lo, hi] */
+            char *lo = text_of(fy_node_sequence_get_by_index(acc, 0));
+            char *hi = text_of(fy_node_sequence_get_by_index(acc, 1));
+            a.text = xasprintf("%s..%s", lo ? lo : "", hi ? hi : "");
+            free(lo);
+            free(hi);
+        }
         k->accepts_pos = a.pos;
         check_accepts_versions(&R->ck, &a, &k->accepts_min, &k->accepts_max);
         free(a.text);
@@ -1014,13 +1158,30 @@ static void read_channel_message(reader *R, struct fy_node *topic, struct fy_nod
     read_message_kafka(R, msg, k);
 }
 
-static void read_channel(reader *R, struct fy_node *ch)
+/* A dead-letter channel: marked, or at the x-topicgen-dlq-topic of a
+ * message (its envelope is no type of the schema). */
+static bool is_dead_letter_channel(reader *R, struct fy_node *ch, struct fy_node *topic)
 {
     if (is_text(get(ch, "x-topicgen-dead-letters"), "true"))
-        return;
+        return true;
+    char *addr = text_of(topic);
+    bool dlq = false;
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while (addr && !dlq && fy_node_is_mapping(R->messages) &&
+           (p = fy_node_mapping_iterate(R->messages, &it)) != NULL)
+        dlq = is_text(get(fy_node_pair_value(p), "x-topicgen-dlq-topic"), addr);
+    free(addr);
+    return dlq;
+}
+
+static void read_channel(reader *R, struct fy_node *ch)
+{
     struct fy_node *topic = get(get(get(ch, "bindings"), "kafka"), "topic");
     if (!topic)
         topic = get(ch, "address");
+    if (is_dead_letter_channel(R, ch, topic))
+        return;
     if (!topic || is_null(topic) || !fy_node_is_scalar(topic)) {
         aa_error(R, ch, "a channel needs an 'address' (its Kafka topic)");
         return;
@@ -1086,8 +1247,9 @@ static void read_info(reader *R, struct fy_node *root)
     char *t = name ? text_of(name) : NULL;
     if (!name && title) {
         char *tt = text_of(title);
-        t = tt ? name_from_title(tt) : NULL;
-        free(tt);
+        t = tt && !is_c_identifier(tt) ? name_from_title(tt) : tt;
+        if (t != tt)
+            free(tt);
     }
     if (!t || !*t) {
         aa_error(R, info ? info : root, "missing 'x-topicgen-schema' (the schema name, its C "
