@@ -567,6 +567,9 @@ static void read_prop(reader *R, struct fy_node *n, prop *p)
         aa_error(R, key_node(core, "properties"), "an object with 'properties' inside a "
                  "property is not supported; define it as a message under components/schemas "
                  "and '$ref' it");
+        free(type);
+        free(format);
+        return;
     } else if (object) {
         p->type = xstrdup("map");
     } else if (t) {
@@ -589,6 +592,8 @@ static void read_prop(reader *R, struct fy_node *n, prop *p)
             p->elem = elem_type(R, items);
             p->elem_at = items;
             ptr_pop(R, mark);
+        } else {
+            aa_error(R, core, "an array needs 'items' (the schema of every item)");
         }
         p->min_items = get(core, "minItems");
         p->max_items = get(core, "maxItems");
@@ -600,6 +605,8 @@ static void read_prop(reader *R, struct fy_node *n, prop *p)
             p->elem = elem_type(R, values);
             p->elem_at = values;
             ptr_pop(R, mark);
+        } else {
+            aa_error(R, core, "a map needs 'additionalProperties' (the schema of every value)");
         }
         p->min_items = get(core, "minProperties");
         p->max_items = get(core, "maxProperties");
@@ -659,7 +666,8 @@ static void read_field(reader *R, message_def *m, struct fy_node *key, struct fy
         .min_items = attr_at(p.min_items, key), .max_items = attr_at(p.max_items, key),
         .def = attr_at(p.def, key),
     };
-    if (p.type) {
+    bool container = p.type && (strcmp(p.type, "array") == 0 || strcmp(p.type, "map") == 0);
+    if (p.type && (!container || p.elem)) { /* else reported already */
         check_field(&R->ck, f, pos_of(key), &a);
     } else {
         f->type.kind = T_JSON;  /* already reported */
