@@ -4,6 +4,8 @@
  * a model_<name>.c that adds them.
  */
 #include "emitters.h"
+#include "model_asyncapi.h"
+#include "model_jsonschema.h"
 #include "template_check.h"
 
 #include <string.h>
@@ -21,9 +23,22 @@ static const emitter_output c_outputs[] = {
     {"fuzz.c.mustache", "%s_fuzz.c", NULL, false, false, true},
 };
 
+/* One document per message and union, named by the item's `file`. */
+static const emitter_output jsonschema_outputs[] = {
+    {"jsonschema/schema.json.mustache", NULL, "js_documents", false, false, false},
+};
+
+static const emitter_output asyncapi_outputs[] = {
+    {"asyncapi/asyncapi.json.mustache", "%s.asyncapi.json", NULL, false, false, false},
+};
+
 const emitter emitters[] = {
     {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
      template_check_c, NULL, c_outputs, COUNT(c_outputs)},
+    {"jsonschema", "jsonschema", "JSON Schema (draft 2020-12), one document per message and union",
+     template_check_json, jsonschema_extend_model, jsonschema_outputs, COUNT(jsonschema_outputs)},
+    {"asyncapi", "asyncapi", "AsyncAPI 3.0 document: topics, messages, headers, dead letters",
+     template_check_json, asyncapi_extend_model, asyncapi_outputs, COUNT(asyncapi_outputs)},
 };
 const size_t emitter_count = COUNT(emitters);
 

@@ -46,6 +46,7 @@ typedef struct options {
     bool translators;
     bool fuzz;
     const char *depfile;       /* NULL: none */
+    const char *stamp;         /* --stamp: rewritten after each run that wrote */
     const char **schemas;
     size_t n_schemas;
     const char **import_dirs;
@@ -71,7 +72,10 @@ static const char usage_text[] =
     "  -I DIR               look for imported schemas in DIR too (after the\n"
     "                       importing file's folder; in the order given)\n"
     "      --depfile FILE   write a Makefile-style depfile: DIR/<first schema>.h\n"
-    "                       depends on every schema file read (imports too)\n"
+    "                       (or the --stamp file) depends on every schema file\n"
+    "                       read (imports too)\n"
+    "      --stamp FILE     rewrite FILE after every run that succeeds (for build\n"
+    "                       systems, when the files written are not known ahead)\n"
     "      --skeletons DIR  write the user-owned translator skeleton and domain\n"
     "                       header into DIR instead (when missing; default: the\n"
     "                       output DIR)\n"
@@ -149,14 +153,17 @@ static int parse_args(int argc, char **argv, options *o)
                                : strcmp(a, "--skeletons") == 0 ? &o->skeletons_dir
                                                                : &o->out_dir;
             *dir = argv[++i];
-        } else if (strcmp(a, "-I") == 0 || strcmp(a, "--depfile") == 0) {
+        } else if (strcmp(a, "-I") == 0 || strcmp(a, "--depfile") == 0 ||
+                   strcmp(a, "--stamp") == 0) {
             if (i + 1 >= argc || argv[i + 1][0] == '\0')
                 return usage_error(a[1] == 'I' ? "option '%s' needs a directory"
                                                : "option '%s' needs a file name", a);
             if (a[1] == 'I')
                 o->import_dirs[o->n_import_dirs++] = argv[++i];
-            else
+            else if (a[2] == 'd')
                 o->depfile = argv[++i];
+            else
+                o->stamp = argv[++i];
         } else if (strncmp(a, "-I", 2) == 0) {
             o->import_dirs[o->n_import_dirs++] = a + 2;
         } else if (strcmp(a, "--emit") == 0 || strncmp(a, "--emit=", 7) == 0) {
@@ -378,8 +385,9 @@ static void put_make_path(FILE *f, const char *path)
         fprintf(f, "%s%c", *p == ' ' || *p == '#' ? "\\" : *p == '$' ? "$" : "", *p);
 }
 
-/* FILE: "<OUT>/<first schema named>.h: <every schema file read>", for build systems
- * (Ninja and Make read it to rerun topicgen when an import changes). */
+/* FILE: "<OUT>/<first schema named>.h: <every schema file read>" (the stamp
+ * file instead of the header when there is one), for build systems (Ninja
+ * and Make read it to rerun topicgen when an import changes). */
 static bool write_depfile(const options *o, const schema_set *set)
 {
     FILE *f = fopen(o->depfile, "w");
@@ -387,7 +395,8 @@ static bool write_depfile(const options *o, const schema_set *set)
         fprintf(stderr, "topicgen: cannot write %s: %s\n", o->depfile, strerror(errno));
         return false;
     }
-    char *target = xasprintf("%s/%s.h", o->out_dir, set->roots[0]->name);
+    char *target = o->stamp ? xstrdup(o->stamp)
+                            : xasprintf("%s/%s.h", o->out_dir, set->roots[0]->name);
     put_make_path(f, target);
     free(target);
     fputc(':', f);
@@ -397,6 +406,18 @@ static bool write_depfile(const options *o, const schema_set *set)
     }
     fputc('\n', f);
     return fclose(f) == 0;
+}
+
+/* The stamp file: rewritten, so that its time is the run's. */
+static bool write_stamp(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    bool ok = f && fprintf(f, "topicgen %s\n", TOPICGEN_VERSION) > 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        fprintf(stderr, "topicgen: cannot write %s: %s\n", path, strerror(errno));
+    return ok;
 }
 
 /* Every output of every emitter asked for, for schema `s`: one model, which
@@ -485,6 +506,8 @@ int main(int argc, char **argv)
     if (!schema_error && !io_error && !output_set_commit(&out, o.verbose ? stdout : NULL))
         io_error = true;
     if (set && !schema_error && !io_error && o.depfile && !write_depfile(&o, set))
+        io_error = true;
+    if (!schema_error && !io_error && !o.check && o.stamp && !write_stamp(o.stamp))
         io_error = true;
     schema_set_free(set);
     output_set_free(&out);

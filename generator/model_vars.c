@@ -15,6 +15,21 @@
 #include <string.h>
 
 const model_var model_vars[] = {
+    {"aa_action", TX_FIXED}, /* asyncapi: send or receive */
+    {"aa_channel_messages", TX_STRUCT},
+    {"aa_channels", TX_STRUCT}, /* asyncapi: one per topic, then per dead-letter topic */
+    {"aa_description", TX_JSON_STRING}, /* asyncapi: the schema's description */
+    {"aa_dlq", TX_FIXED},
+    {"aa_has_messages", TX_FIXED},
+    {"aa_message", TX_C_NAME}, /* asyncapi: a message id, <schema>.<Type> or topicgen.DeadLetter */
+    {"aa_message_body", TX_JSON_CODE}, /* asyncapi: a message object, JSON the model wrote */
+    {"aa_messages", TX_STRUCT},
+    {"aa_operation", TX_JSON_STRING}, /* asyncapi: an operation id */
+    {"aa_operations", TX_STRUCT},
+    {"aa_schemas", TX_STRUCT}, /* asyncapi: components.schemas (js_def, js_def_body) */
+    {"aa_title", TX_JSON_STRING}, /* asyncapi: the schema name */
+    {"aa_topic", TX_JSON_STRING}, /* asyncapi: a topic (channel id and address) */
+    {"aa_version", TX_FIXED}, /* asyncapi: the schema version */
     {"accepts_max", TX_FIXED}, /* accepts_versions of a Kafka type (0: any) */
     {"accepts_min", TX_FIXED},
     {"bounded", TX_FIXED}, /* messages and unions: the schema bounds the JSON size */
@@ -80,6 +95,13 @@ const model_var model_vars[] = {
     {"is_union", TX_FIXED},
     {"is_uuid", TX_FIXED},
     {"item_c", TX_C_NAME},
+    {"js_def", TX_C_NAME}, /* jsonschema: a definition's name, <schema>.<Type> */
+    {"js_def_body", TX_JSON_CODE}, /* jsonschema: a definition's schema, JSON the model wrote */
+    {"js_defs", TX_STRUCT}, /* jsonschema: the definitions a document reaches */
+    {"js_documents", TX_STRUCT}, /* jsonschema: one document per message and union */
+    {"js_schema", TX_C_NAME},
+    {"js_type", TX_C_NAME},
+    {"js_version", TX_FIXED}, /* jsonschema: the type's version, in $id */
     {"kafka_guard", TX_C_NAME},
     {"kafka_header", TX_C_NAME},
     {"kafka_source", TX_C_NAME},

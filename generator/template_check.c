@@ -1,51 +1,21 @@
 /*
- * template_check.c - variables against the C lexical state around their
- * tags (template_check.h).
+ * template_check.c - the walk over a template's tags that every output
+ * language shares (template_check_int.h): tags are read here, literal text
+ * goes to the language's lexer, and a variable's context is checked
+ * against the lexical state there.  The languages: template_check_c.c,
+ * template_check_py.c, template_check_json.c.
  */
 #include "template_check.h"
+#include "template_check_int.h"
 #include "model_vars.h"
 #include "suggest.h"
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
-typedef enum c_state { C_CODE, C_BLOCK, C_LINE, C_STR, C_CHR } c_state;
-
-static const char *state_name(c_state s)
-{
-    switch (s) {
-    case C_CODE: return "code";
-    case C_BLOCK: return "a comment";
-    case C_LINE: return "a line comment";
-    case C_STR: return "a string literal";
-    case C_CHR: return "a character literal";
-    }
-    return "?";
-}
-
-#define MAX_SECTIONS 64
-
-typedef struct checker {
-    const char *name, *text;
-    size_t len;
-    diag_list *d;
-    size_t errors;
-    c_state state;
-    bool escaped;         /* in a literal, after an unpaired backslash */
-    char prev;            /* last literal character ('\0': none yet) */
-    bool prev_is_tag;     /* the last output came from a text-carrying tag */
-    text_context prev_ctx;
-    bool after_pending;   /* a tag's context restricts the next character */
-    text_context after_ctx;
-    diag_pos after_pos;
-    struct {
-        c_state state;
-        diag_pos pos;
-    } sections[MAX_SECTIONS];
-    size_t depth;
-} checker;
-
-static diag_pos pos_of(const checker *c, size_t at)
+static diag_pos pos_of(const tc_checker *c, size_t at)
 {
     diag_pos p = {1, 1};
     for (size_t i = 0; i < at && i < c->len; i++) {
@@ -59,66 +29,27 @@ static diag_pos pos_of(const checker *c, size_t at)
     return p;
 }
 
-#define FAIL(c, pos, ...) (diag_error((c)->d, (c)->name, (pos), __VA_ARGS__), (c)->errors++)
-
-/* Literal text of the output language at p; returns the characters taken
- * (2 for a comment's opening or closing pair and for a line comment's). */
-static size_t lex(checker *c, const char *p, size_t left)
+void tc_fail(tc_checker *c, diag_pos pos, const char *fmt, ...)
 {
-    char ch = *p, next = left > 1 ? p[1] : '\0';
-    if (c->after_pending) {
-        c->after_pending = false;
-        bool bad = c->after_ctx == TX_C_COMMENT ? (ch == '/' || ch == '*' || ch == '?')
-                                                : ch == '?';
-        if (bad)
-            FAIL(c, c->after_pos,
-                 "a variable of %s must not be followed by '%c' (with the text it carries it could "
-                 "form %s)",
-                 text_context_name(c->after_ctx), ch,
-                 ch == '?' ? "a trigraph" : "a comment delimiter");
-    }
-    size_t taken = 1;
-    switch (c->state) {
-    case C_CODE:
-        if (ch == '/' && (next == '*' || next == '/')) {
-            c->state = next == '*' ? C_BLOCK : C_LINE;
-            taken = 2;
-            ch = next; /* what a tag right after "/" "*" would follow */
-        } else if (ch == '"') {
-            c->state = C_STR;
-        } else if (ch == '\'') {
-            c->state = C_CHR;
-        }
-        break;
-    case C_BLOCK:
-        if (ch == '*' && next == '/') {
-            c->state = C_CODE;
-            taken = 2;
-            ch = '/';
-        }
-        break;
-    case C_LINE:
-        if (ch == '\n')
-            c->state = C_CODE;
-        break;
-    case C_STR:
-    case C_CHR:
-        if (c->escaped)
-            c->escaped = false;
-        else if (ch == '\\')
-            c->escaped = true;
-        else if ((ch == '"' && c->state == C_STR) || (ch == '\'' && c->state == C_CHR) ||
-                 ch == '\n')
-            c->state = C_CODE;
-        break;
-    }
-    c->prev = ch;
-    c->prev_is_tag = false;
-    return taken;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    diag_error(c->d, c->name, pos, "%s", msg);
+    c->errors++;
 }
 
-/* A variable tag: its context against the state. */
-static void variable(checker *c, const char *name, size_t n, diag_pos pos)
+void tc_misplaced(tc_checker *c, const char *name, size_t n, diag_pos pos, text_context ctx,
+                  const char *want)
+{
+    tc_fail(c, pos, "variable '%.*s' holds %s and belongs in %s, not in %s", (int)n, name,
+            text_context_name(ctx), want, c->lang->state_name(c->state));
+}
+
+/* A variable tag: a name the table knows, as text (not a list or map);
+ * the rest is the language's. */
+static void variable(tc_checker *c, const char *name, size_t n, diag_pos pos)
 {
     const model_var *v = model_var_find(name, n);
     if (!v) { /* the model sets no such key: strict rendering would say so too */
@@ -129,67 +60,14 @@ static void variable(checker *c, const char *name, size_t n, diag_pos pos)
             if (model_vars[i].context != TX_STRUCT)
                 suggest_offer(&sg, model_vars[i].name, strlen(model_vars[i].name));
         suggest_format(&sg, hint, sizeof hint);
-        FAIL(c, pos, "unknown variable '%.*s'%s", (int)n, name,
-             *hint ? hint : " (no output context is declared for it in generator/model_vars.c)");
+        tc_fail(c, pos, "unknown variable '%.*s'%s", (int)n, name,
+                *hint ? hint : " (no output context is declared for it in generator/model_vars.c)");
         return;
     }
-    text_context ctx = v->context;
-    bool in_comment = c->state == C_BLOCK || c->state == C_LINE;
-    const char *want = NULL;
-    if (ctx == TX_STRUCT)
-        want = "a section ({{#...}}), not a variable";
-    else if (ctx == TX_C_COMMENT && !in_comment)
-        want = "a C comment";
-    else if (ctx == TX_C_STRING && c->state != C_STR)
-        want = "a C string literal (\"...\")";
-    else if (ctx == TX_C_CODE && c->state != C_CODE)
-        want = "C code, outside comments and literals";
-    else if (ctx != TX_FIXED && ctx != TX_C_NAME && ctx != TX_C_COMMENT &&
-             ctx != TX_C_STRING && ctx != TX_C_CODE)
-        want = "a template of its own language";
-    if (want) {
-        FAIL(c, pos, "variable '%.*s' holds %s and belongs in %s, not in %s", (int)n, name,
-             text_context_name(ctx), want, state_name(c->state));
-        return;
-    }
-    bool carries = ctx != TX_FIXED && ctx != TX_C_NAME;
-    if (ctx == TX_C_COMMENT) {
-        if (c->prev_is_tag && c->prev_ctx == TX_C_COMMENT)
-            FAIL(c, pos, "variable '%.*s' (C comment text) must not follow another comment-text "
-                         "variable directly: the two could form '*/' or a trigraph",
-                 (int)n, name);
-        else if (!c->prev_is_tag && c->prev && strchr("/*?\\", c->prev))
-            FAIL(c, pos, "variable '%.*s' (C comment text) must not follow '%c' directly: with "
-                         "the text it carries it could form %s",
-                 (int)n, name, c->prev,
-                 c->prev == '?' ? "a trigraph" : c->prev == '\\' ? "a line continuation"
-                                                                 : "a comment delimiter");
-    } else if (ctx == TX_C_STRING) {
-        if (c->escaped)
-            FAIL(c, pos, "variable '%.*s' (C string literal content) must not follow an unpaired '\\': "
-                         "it would escape the variable's first character",
-                 (int)n, name);
-        else if (!c->prev_is_tag && c->prev == '?')
-            FAIL(c, pos, "variable '%.*s' (C string literal content) must not follow '?' directly: it "
-                         "could form a trigraph",
-                 (int)n, name);
-    } else if (ctx == TX_C_CODE && !c->prev_is_tag && c->prev == '/') {
-        FAIL(c, pos, "variable '%.*s' (C code) must not follow '/' directly: code such as "
-                     "'*dst' would open a comment",
-             (int)n, name);
-    }
-    if (ctx == TX_C_COMMENT || ctx == TX_C_STRING) {
-        c->after_pending = true;
-        c->after_ctx = ctx;
-        c->after_pos = pos;
-    }
-    if (carries || ctx == TX_C_CODE) {
-        c->prev_is_tag = true;
-        c->prev_ctx = ctx;
-    } else {
-        c->prev = 'a'; /* a name or number: harmless on either side */
-        c->prev_is_tag = false;
-    }
+    if (v->context == TX_STRUCT)
+        tc_misplaced(c, name, n, pos, v->context, "a section ({{#...}}), not a variable");
+    else
+        c->lang->variable(c, name, n, pos, v->context);
 }
 
 static bool is_space(char ch)
@@ -197,9 +75,11 @@ static bool is_space(char ch)
     return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
 }
 
-size_t template_check_c(const char *name, const char *text, size_t len, diag_list *d)
+size_t tc_check(const tc_lang *lang, const char *name, const char *text, size_t len,
+                diag_list *d)
 {
-    checker c = {.name = name, .text = text, .len = len, .d = d, .state = C_CODE};
+    tc_checker c = {.lang = lang, .name = name, .text = text, .len = len, .d = d,
+                    .state = lang->code};
     char otag[16] = "{{", ctag[16] = "}}";
     size_t olen = 2, clen = 2;
     size_t i = 0;
@@ -255,7 +135,7 @@ size_t template_check_c(const char *name, const char *text, size_t len, diag_lis
             }
             case '#':
             case '^':
-                if (c.depth < MAX_SECTIONS) {
+                if (c.depth < TC_MAX_SECTIONS) {
                     c.sections[c.depth].state = c.state;
                     c.sections[c.depth].pos = pos;
                 }
@@ -265,18 +145,18 @@ size_t template_check_c(const char *name, const char *text, size_t len, diag_lis
                 if (c.depth == 0)
                     break; /* the renderer reports it */
                 c.depth--;
-                if (c.depth < MAX_SECTIONS && c.sections[c.depth].state != c.state)
-                    FAIL(&c, pos,
+                if (c.depth < TC_MAX_SECTIONS && c.sections[c.depth].state != c.state)
+                    tc_fail(&c, pos,
                          "section '%.*s' begins in %s and ends in %s: a section that renders "
                          "zero or many times would change the quoting around it",
-                         (int)tlen, tname, state_name(c.sections[c.depth].state),
-                         state_name(c.state));
+                         (int)tlen, tname, lang->state_name(c.sections[c.depth].state),
+                         lang->state_name(c.state));
                 break;
             case '>':
-                if (c.state != C_CODE)
-                    FAIL(&c, pos, "partial '%.*s' is included in %s: partials are checked "
+                if (c.state != lang->code)
+                    tc_fail(&c, pos, "partial '%.*s' is included in %s: partials are checked "
                                   "as code, so include them only in code",
-                         (int)tlen, tname, state_name(c.state));
+                         (int)tlen, tname, lang->state_name(c.state));
                 c.prev = '\n';
                 c.prev_is_tag = false;
                 break;
@@ -286,9 +166,9 @@ size_t template_check_c(const char *name, const char *text, size_t len, diag_lis
             }
             continue;
         }
-        i += lex(&c, text + i, len - i);
+        i += lang->lex(&c, text + i, len - i);
     }
-    if (c.state != C_CODE && c.state != C_LINE)
-        FAIL(&c, pos_of(&c, len), "the template ends inside %s", state_name(c.state));
+    if (c.state != lang->code && !(lang->may_end && lang->may_end(c.state)))
+        tc_fail(&c, pos_of(&c, len), "the template ends inside %s", lang->state_name(c.state));
     return c.errors;
 }

@@ -1,6 +1,8 @@
 /*
  * template_check.h - refuse a template that puts a model variable where its
- * output context has no rule (docs/templates.md, "Contexts").
+ * output context has no rule (docs/templates.md, "Contexts").  Each output
+ * language has its lexer; the C one is described here, Python's and JSON's
+ * at the top of template_check_py.c and template_check_json.c.
  *
  * A small lexer of the output language (C: code, block comment, line
  * comment, string literal, character literal) runs over the template's
@@ -32,8 +34,11 @@
 
 #include <stddef.h>
 
-/* Check one C template (or partial) text; errors go to d as
- * "name:line:col: error: ...".  Returns the number of errors. */
+/* Check one template (or partial) text of C, Python or JSON (the other
+ * languages' rules: template_check_py.c, template_check_json.c); errors
+ * go to d as "name:line:col: error: ...".  Returns the number of errors. */
 size_t template_check_c(const char *name, const char *text, size_t len, diag_list *d);
+size_t template_check_python(const char *name, const char *text, size_t len, diag_list *d);
+size_t template_check_json(const char *name, const char *text, size_t len, diag_list *d);
 
 #endif /* TOPICGEN_TEMPLATE_CHECK_H */

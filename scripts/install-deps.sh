@@ -7,6 +7,8 @@
 #
 #   --example  building and the example (scripts/run-example.sh):
 #              cmake ninja-build gcc pkg-config libfyaml-dev librdkafka-dev
+#              libmicrohttpd-dev (the runtime's /metrics endpoint,
+#              topicgen.metrics.listen; the build leaves it out without it)
 #   --tests    (the default) the example's, plus what the test suite uses
 #              (scripts/run-tests.sh): g++ and make (the downstream C++ and
 #              Makefile projects), locales (the de_DE source json_read and
@@ -15,7 +17,9 @@
 #              runtimes), cppcheck and clang-tidy (the static_analysis
 #              test), valgrind (example_valgrind), python3, a JDK and Maven
 #              (the real Kafka broker that scripts/kafka-broker.sh runs from
-#              Maven Central), python3-venv and the Python packages of
+#              Maven Central), prometheus (promtool checks the /metrics
+#              exposition; a real Prometheus scrapes a consumer in
+#              kafka_ops_*), python3-venv and the Python packages of
 #              tests/python/requirements.txt in a virtual environment of
 #              their own ($TOPICGEN_VENV, default ~/.cache/topicgen/venv:
 #              CMake finds it there, or set -DTOPICGEN_PYTHON=...)
@@ -26,12 +30,13 @@
 set -euo pipefail
 
 set_name=${1:---tests}
-packages=(cmake ninja-build gcc pkg-config libfyaml-dev librdkafka-dev)
+packages=(cmake ninja-build gcc pkg-config libfyaml-dev librdkafka-dev libmicrohttpd-dev)
 case $set_name in
   --example) ;;
   --tests | --bench)
     packages+=(g++ make clang libclang-rt-14-dev cppcheck clang-tidy valgrind python3 python3-venv
                locales)
+    packages+=(prometheus)   # promtool and a real Prometheus for the /metrics tests
     command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
     command -v mvn >/dev/null 2>&1 || packages+=(maven)
     if [ "$set_name" = "--bench" ]; then

@@ -544,6 +544,25 @@ bool cat_header_text(const rd_kafka_headers_t *h, const char *name, char *buf, s
     return true;
 }
 
+/* ---- dead letters ------------------------------------------------------------ */
+
+bool cat_is_envelope(const char *name)
+{
+    return strncmp(name, CAT_DLQ_PREFIX, sizeof CAT_DLQ_PREFIX - 1) == 0;
+}
+
+rd_kafka_headers_t *cat_headers_without_envelope(const rd_kafka_headers_t *h)
+{
+    const char *name;
+    const void *v;
+    size_t n;
+    rd_kafka_headers_t *out = h ? rd_kafka_headers_new(rd_kafka_header_cnt(h)) : NULL;
+    for (size_t i = 0; out && rd_kafka_header_get_all(h, i, &name, &v, &n) == 0; i++)
+        if (!cat_is_envelope(name))
+            (void)rd_kafka_header_add(out, name, -1, v, v ? (ssize_t)n : -1);
+    return out;
+}
+
 /* ---- progress ---------------------------------------------------------------- */
 
 void cat_progress_init(cat_progress *p)

@@ -150,6 +150,19 @@ size_t cat_json_headers(const cat_ctx *ctx, FILE *f, const rd_kafka_headers_t *h
 bool cat_header(const rd_kafka_headers_t *h, const char *name, const void **v, size_t *n);
 bool cat_header_text(const rd_kafka_headers_t *h, const char *name, char *buf, size_t cap);
 
+/* ---- dead letters ------------------------------------------------------- */
+
+/* The prefix of every dead-letter envelope header (runtime/kafka/tg_dlq_int.h:
+ * tg-dlq-reason, -path, -topic, ..., -truncated, -original-size). */
+#define CAT_DLQ_PREFIX "tg-dlq-"
+
+/* Is name an envelope header? */
+bool cat_is_envelope(const char *name);
+
+/* A copy of h without the envelope headers (caller destroys; NULL when h
+ * is NULL or out of memory). */
+rd_kafka_headers_t *cat_headers_without_envelope(const rd_kafka_headers_t *h);
+
 /* ---- progress on a terminal -------------------------------------------- */
 
 typedef struct cat_progress {

@@ -219,21 +219,20 @@ int cat_dlq_list(const cat_ctx *ctx, int argc, char **argv)
 
 /* ---- show ------------------------------------------------------------------- */
 
-static const char *const envelope[] = {
-    "tg-dlq-reason", "tg-dlq-path", "tg-dlq-topic", "tg-dlq-partition", "tg-dlq-offset",
-    "tg-dlq-timestamp", "tg-dlq-attempts", "tg-dlq-truncated", "tg-dlq-original-size",
-};
-
+/* The envelope headers as an object, their names without the prefix. */
 static void print_envelope(const rd_kafka_headers_t *h)
 {
-    const char *sep = "";
+    const char *name, *sep = "";
+    const void *v;
+    size_t n;
     (void)fputc('{', stdout);
-    for (size_t i = 0; i < sizeof envelope / sizeof envelope[0]; i++) {
-        const void *v;
-        size_t n;
-        if (!cat_header(h, envelope[i], &v, &n))
+    for (size_t i = 0; h && rd_kafka_header_get_all(h, i, &name, &v, &n) == 0; i++) {
+        if (!cat_is_envelope(name))
             continue;
-        (void)printf("%s\"%s\":", sep, envelope[i] + 7);
+        (void)fputs(sep, stdout);
+        (void)cat_json_string(stdout, name + sizeof CAT_DLQ_PREFIX - 1,
+                              strlen(name) - (sizeof CAT_DLQ_PREFIX - 1), NULL);
+        (void)fputc(':', stdout);
         (void)cat_json_string(stdout, v, v ? n : 0, NULL);
         sep = ",";
     }
@@ -242,13 +241,9 @@ static void print_envelope(const rd_kafka_headers_t *h)
 
 static void print_letter(const cat_ctx *ctx, const rd_kafka_message_t *m)
 {
-    rd_kafka_headers_t *h = NULL, *rest = NULL;
+    rd_kafka_headers_t *h = NULL;
     (void)rd_kafka_message_headers(m, &h);
-    if (h) {
-        rest = rd_kafka_headers_copy(h);
-        for (size_t i = 0; i < sizeof envelope / sizeof envelope[0]; i++)
-            (void)rd_kafka_header_remove(rest, envelope[i]);
-    }
+    rd_kafka_headers_t *rest = cat_headers_without_envelope(h);
     (void)printf("{\"partition\":%d,\"offset\":%lld,\"timestamp\":%lld,\"key\":",
                  (int)m->partition, (long long)m->offset,
                  (long long)rd_kafka_message_timestamp(m, NULL));

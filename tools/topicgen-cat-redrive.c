@@ -200,17 +200,10 @@ static bool selected(const redrive_run *r, const rd_kafka_message_t *m,
            memcmp(v, r->o.reason, n) == 0;
 }
 
-static const char *const envelope[] = {
-    "tg-dlq-reason", "tg-dlq-path", "tg-dlq-topic", "tg-dlq-partition", "tg-dlq-offset",
-    "tg-dlq-timestamp", "tg-dlq-attempts", "tg-dlq-truncated", "tg-dlq-original-size",
-};
-
 static int send_letter(redrive_run *r, const rd_kafka_message_t *m, const rd_kafka_headers_t *h,
                        const char *topic)
 {
-    rd_kafka_headers_t *orig = rd_kafka_headers_copy(h);
-    for (size_t i = 0; orig && i < sizeof envelope / sizeof envelope[0]; i++)
-        (void)rd_kafka_header_remove(orig, envelope[i]);
+    rd_kafka_headers_t *orig = cat_headers_without_envelope(h);
     char from[700];
     int n = snprintf(from, sizeof from, "%s/%d/%lld", r->o.dlq, (int)m->partition,
                      (long long)m->offset);

@@ -2,6 +2,7 @@
  * dispatch and the top-level help.  Each verb lives in its own file
  * (topicgen-cat-<verb>.c) and parses its own flags (cat_parse); this file
  * only picks it.  docs/tools.md documents every verb. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,8 +18,15 @@ static const char top_usage[] =
     "  dlq redrive DLQ        send dead letters back to their topics, exactly once\n"
     "  types                  the message types this build knows\n";
 
-static int list_types(const cat_ctx *ctx)
+static int list_types(const cat_ctx *ctx, int argc, char **argv)
 {
+    if (argc > 2) {
+        bool help = strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0;
+        (void)fprintf(help ? stdout : stderr, "%susage: topicgen-cat types\n"
+                      "Lists the message types this build knows: <schema>.<Msg>, topic, "
+                      "version.\n", help ? "" : "topicgen-cat types: takes no arguments\n");
+        return help ? CAT_OK : CAT_USAGE;
+    }
     for (size_t t = 0; ctx->tables && ctx->tables[t]; t++)
         for (size_t i = 0; ctx->tables[t][i]; i++) {
             const tg_message_desc *d = ctx->tables[t][i];
@@ -63,7 +71,7 @@ int topicgen_cat_main(int argc, char **argv, const tg_message_desc *const *const
     else if (strcmp(verb, "dlq") == 0)
         rc = dlq_verb(&ctx, argc, argv);
     else if (strcmp(verb, "types") == 0)
-        rc = list_types(&ctx);
+        rc = list_types(&ctx, argc, argv);
     else if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
         (void)printf("%s%s", top_usage, cat_common_usage);
         rc = CAT_OK;

@@ -54,6 +54,8 @@ static const knob knobs[] = {
     KNOB_INT("topicgen.max.in.flight", max_in_flight, 1, 1000000, 1000),
     KNOB_INT("topicgen.transaction.interval.ms", transaction_interval_ms, 1, 3600000, 100),
     KNOB_INT("topicgen.transaction.max.messages", transaction_max_messages, 1, 1000000, 1000),
+    KNOB_INT("topicgen.progress.interval.ms", progress_interval_ms, 0, 86400000, 10000),
+    KNOB_INT("topicgen.ready.stuck.ms", ready_stuck_ms, 1, 86400000, 60000),
 };
 #define N_KNOBS (sizeof knobs / sizeof knobs[0])
 
@@ -70,6 +72,7 @@ static const char *const profile_choices[] = { "none", "throughput", "latency", 
 static const char *const ordering_choices[] = { "key", "partition", NULL };
 static const char *const schema_check_choices[] = { "match", "require", "off", NULL };
 static const char *const tombstones_choices[] = { "schema", "skip", "handle", "dlq", NULL };
+static const char *const log_format_choices[] = { "logfmt", "json", NULL };
 #define KNOB_TEXT(n, f, ch) { n, offsetof(tg_settings, f), ch }
 static const text_knob text_knobs[] = {
     KNOB_TEXT("topicgen.producer.fallback", producer_fallback, fallback_choices),
@@ -79,6 +82,8 @@ static const text_knob text_knobs[] = {
     KNOB_TEXT("topicgen.ordering", ordering, ordering_choices),
     KNOB_TEXT("topicgen.schema.check", schema_check, schema_check_choices),
     KNOB_TEXT("topicgen.tombstones", tombstones, tombstones_choices),
+    KNOB_TEXT("topicgen.metrics.listen", metrics_listen, NULL),
+    KNOB_TEXT("topicgen.log.format", log_format, log_format_choices),
 };
 #define N_TEXT_KNOBS (sizeof text_knobs / sizeof text_knobs[0])
 
@@ -640,6 +645,8 @@ tg_config *tg_config_derive_producer(const tg_config *from, tg_error *err)
     /* the consumer re-produces failed DLQ copies itself and never commits
      * past them: a producer fallback would only duplicate them */
     p->settings.producer_fallback = TG_FALLBACK_NONE;
+    /* the consumer's endpoint serves the dead-letter producer's metrics */
+    p->settings.metrics_listen[0] = '\0';
     rd_kafka_conf_t *fresh = rd_kafka_conf_new();
     size_t cnt = 0, ndef = 0;
     const char **dump = rd_kafka_conf_dump(from->rk, &cnt);

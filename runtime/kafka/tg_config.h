@@ -108,7 +108,22 @@ typedef struct tg_settings {
      * bound is reached (and on revocation and stop). */
     int transaction_interval_ms;   /* [topicgen.transaction.interval.ms] = 100              */
     int transaction_max_messages;  /* [topicgen.transaction.max.messages] = 1000: inputs     */
+    /* Operations (docs/runtime.md, "Operating a service"); appended (ABI). */
+    char metrics_listen[TG_SETTINGS_TEXT_MAX]; /* [topicgen.metrics.listen] = "": HOST:PORT of
+                                  the client's /metrics, /healthz, /readyz; "" = none      */
+    int log_format;            /* [topicgen.log.format] = logfmt: a tg_log_format, for the
+                                  default logger (opts->logger NULL)                          */
+    int progress_interval_ms;  /* [topicgen.progress.interval.ms] = 10000: consumer progress
+                                  line period; 0 = off                                        */
+    int ready_stuck_ms;        /* [topicgen.ready.stuck.ms] = 60000: /readyz says not ready
+                                  when a partition's oldest unfinished message is older     */
 } tg_settings;
+
+/* [topicgen.log.format]: what the default logger writes. */
+typedef enum tg_log_format_setting {
+    TG_LOG_FORMAT_LOGFMT = 0,  /* ts=... level=... component=... msg="..."                  */
+    TG_LOG_FORMAT_JSON         /* {"event":...,"level":...,"timestamp":...,"logger":...}      */
+} tg_log_format_setting;
 
 /* [topicgen.schema.check]: what the consumer does with a record's tg-schema
  * header (docs/runtime.md, "The tg-schema check"). */

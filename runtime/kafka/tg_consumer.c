@@ -19,6 +19,8 @@
 
 #include <stdio.h>
 
+#include "tg_log_int.h"
+
 #if ATOMIC_INT_LOCK_FREE != 2
 #error "tg_consumer_stop needs a lock-free atomic int to be async-signal-safe"
 #endif
@@ -356,6 +358,7 @@ int tg_consumer_poll(tg_consumer *c, int timeout_ms, tg_error *err)
     tg_dlq_poll(c, m == NULL);
     service_due(c);
     maybe_commit(c);
+    tg_ops_tick(c);
     if (tg_dlq_refused(c))
         return tg_error_set(err, TG_ERR_KAFKA, "%s", tg_dlq_refused(c));
     return c->fatal ? tg_error_set(err, TG_ERR_KAFKA, "consumer in fatal state") : rc;
@@ -382,6 +385,7 @@ static void log_partitions(tg_consumer *c, const char *msg, int count)
 static void assign(tg_consumer *c, rd_kafka_topic_partition_list_t *l, bool cooperative)
 {
     tg_sticky_assigned(&c->sticky);
+    c->in_group = true;                /* an empty assignment too: nothing for us */
     if (l->cnt > 0)
         commit_soon_after_takeover(c);
     for (int i = 0; i < l->cnt; i++)
@@ -431,6 +435,7 @@ static void revoke(tg_consumer *c, rd_kafka_topic_partition_list_t *l, bool coop
             rd_kafka_error_destroy(e);
     } else {
         (void)rd_kafka_assign(c->rk, NULL);
+        c->in_group = false;           /* eager: everything went; the next assign says */
     }
     log_partitions(c, "partitions revoked", l->cnt);
 }
@@ -538,14 +543,15 @@ tg_consumer *tg_consumer_new(const tg_config *conf, const tg_consumer_opts *opts
         return NULL;
     }
     c->s = *tg_config_settings(conf);
-    c->logger = opts && opts->logger ? *opts->logger : tg_logger_default();
+    c->logger = tg_logger_choose(opts ? opts->logger : NULL, &c->s);
     c->metrics = opts ? opts->metrics : NULL;
     c->translate = opts ? opts->translate : NULL;
     c->translate_user = opts ? opts->translate_user : NULL;
     c->rng = (uint64_t)tg_now_ms() ^ (uint64_t)(uintptr_t)c ^ 0x9e3779b97f4a7c15u;
     atomic_init(&c->stop, 0);
     tg_handling_breaker_init(c);
-    if (make_rdkafka(c, conf, err) || tg_dlq_start(c, conf, opts, err)) {
+    if (make_rdkafka(c, conf, err) || tg_ops_start(c, conf, opts, err)
+        || tg_dlq_start(c, conf, opts, err)) {
         tg_consumer_free(c);
         return NULL;
     }
@@ -657,6 +663,7 @@ int tg_consumer_close(tg_consumer *c, tg_error *err)
     if (!c || c->closed)
         return 0;
     c->closed = true;
+    tg_ops_stop_serving(c);               /* /readyz and /metrics end with the consumer */
     int64_t deadline = tg_now_ms() + c->s.shutdown_timeout_ms;
     if (c->subscribed && !tg_worker_mode_quiesce(c, NULL, deadline))
         tg_log(&c->logger, TG_LOG_WARN, "consumer", "handlers still running at close", NULL, 0);
@@ -694,6 +701,7 @@ void tg_consumer_free(tg_consumer *c)
         rd_kafka_destroy_flags(c->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     tg_dlq_close(c, 0);
+    tg_ops_free(c);                       /* after the DLQ producer: it counts into them */
     for (size_t i = 0; i < c->n_regs; i++) {
         free(c->regs[i].topic);
         free(c->regs[i].dlq_topic);

@@ -142,6 +142,12 @@ typedef struct tg_msg_meta {
     int schema_version;              /* the record's tg-schema-version header: 1
                                         when it has none, 0 when it is not a
                                         version (1 to 2147483647)            */
+    tg_trace_context span;           /* this handling's span (tg_trace_new_span):
+                                        trace's trace id and flags (a new trace
+                                        when the record has none), parent_id =
+                                        a new span id.  Re-publish with
+                                        tg_send_opts.trace = &meta->span to keep
+                                        the trace.  Appended (ABI).         */
 } tg_msg_meta;
 
 /* Set the dead-letter reason (header tg-dlq-reason) for the message of this
@@ -285,6 +291,12 @@ int tg_consumer_seek(tg_consumer *c, const char *topic, int32_t partition, int64
  * position), or -1001 (RD_KAFKA_OFFSET_INVALID) if none yet. */
 int tg_consumer_position(tg_consumer *c, const char *topic, int32_t partition,
                          int64_t *offset, tg_error *err);
+
+/* The address the consumer's /metrics, /healthz and /readyz endpoint is
+ * bound to ("127.0.0.1:40123"; with port 0 in topicgen.metrics.listen, the
+ * port the system picked), or NULL when it has none (the property unset, or
+ * closed).  Owned by c, valid until tg_consumer_close. */
+const char *tg_consumer_metrics_address(const tg_consumer *c);
 
 /* The librdkafka consumer handle (owned by c) and the DLQ producer. */
 rd_kafka_t *tg_consumer_handle(tg_consumer *c);

@@ -235,7 +235,7 @@ int tg_dlq_start(tg_consumer *c, const tg_config *conf, const tg_consumer_opts *
     const tg_config *pc = opts && opts->dlq_config ? opts->dlq_config : NULL;
     if (!pc && !(pc = derived = tg_config_derive_producer(conf, err)))
         return err ? err->code : TG_ERR_CONFIG;
-    tg_producer_opts po = { on_delivery, c, &c->logger, c->metrics };
+    tg_producer_opts po = { on_delivery, c, &c->logger, c->dlq_metrics }; /* producer="dlq" */
     c->dlq = tg_producer_new(pc, &po, err);
     tg_config_free(derived);
     return c->dlq ? 0 : (err ? err->code : TG_ERR_KAFKA);

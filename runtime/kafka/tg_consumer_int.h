@@ -110,6 +110,9 @@ typedef struct part {
     int64_t due_ms;                /* for H_RETRY / H_DLQ_WAIT heads       */
     int64_t next_offset;           /* offset after the last accepted, -1  */
     bool blocked;                  /* paused by us                        */
+    int64_t head_seen;             /* tg_consumer_ops.c: the head offset seen last,
+                                      and since when (0: nothing held)     */
+    int64_t head_since_ms;
 } part;
 
 /* Worker mode's state (topicgen.workers > 0; pool NULL otherwise). */
@@ -169,6 +172,12 @@ struct tg_consumer {
                                       opened on first use, or NULL         */
     char refused[600];             /* why a dead letter could not be saved:
                                       set once, every poll then fails      */
+    tg_metrics *own_metrics;       /* this consumer's counts (c->metrics points
+                                      here), chained to opts->metrics      */
+    tg_metrics *dlq_metrics;       /* its DLQ producer's: producer="dlq"  */
+    struct tg_consumer_ops *ops;   /* endpoint, probes, progress line     */
+    bool in_group;                 /* an assignment (maybe empty) came and
+                                      was not revoked whole since          */
 };
 
 /* ---- small helpers every layer uses --------------------------------------- */
@@ -299,6 +308,21 @@ bool tg_worker_mode_quiesce(tg_consumer *c, part *p, int64_t deadline);
 /* Before p is dropped: its running items become orphans owning their
  * messages (held.m set to NULL), the others go back to the pool. */
 void tg_worker_mode_release(tg_consumer *c, part *p);
+
+/* ---- tg_consumer_ops.c: what an operator sees ---------------------------- */
+
+/* The consumer's own metrics (chained to opts->metrics) and, with
+ * topicgen.metrics.listen, its endpoint.  Called by tg_consumer_new after
+ * the librdkafka handle exists. */
+int tg_ops_start(tg_consumer *c, const tg_config *conf, const tg_consumer_opts *opts,
+                 tg_error *err);
+/* Once per poll, on the polling thread: the liveness stamp, the readiness
+ * verdict the endpoint reads, and the progress line when it is due. */
+void tg_ops_tick(tg_consumer *c);
+/* Stop serving (close: the endpoint answers until the group is left). */
+void tg_ops_stop_serving(tg_consumer *c);
+/* Free what tg_ops_start made (after the DLQ producer is gone). */
+void tg_ops_free(tg_consumer *c);
 
 /* ---- tg_consumer_batch.c: batch mode -------------------------------------- */
 

@@ -125,6 +125,7 @@ void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attem
     meta->headers = rec->headers;
     if (tg_meta_header(meta, "traceparent", &tp, &tpl) && tp)
         (void)tg_traceparent_parse(tp, tpl, &meta->trace);
+    tg_trace_new_span(&meta->trace, &meta->span);
     meta->attempt = attempt;
     meta->variant = -1;
     meta->desc = desc;

@@ -1,12 +1,18 @@
-/* tg_log: logfmt formatting, the stderr sink and the librdkafka bridge.
- * Formatting works in a caller buffer (no heap); the sink uses a 2 KiB stack
- * buffer per line. */
+/* tg_log: logfmt and JSON formatting, their stderr sinks and the librdkafka
+ * bridge.  logfmt works in a caller buffer (no heap; the sink uses a 2 KiB
+ * stack buffer per line).  JSON lines are written by runtime/json's writer
+ * (tg_json_write_string: the one JSON escaper) after invalid UTF-8 is
+ * replaced by U+FFFD (tg_utf8_check: the one UTF-8 rule), and never cut. */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "tg_json.h"
+#include "tg_text_int.h"
 
 const char *tg_log_level_name(tg_log_level level)
 {
@@ -152,4 +158,131 @@ void tg_log_rdkafka(const tg_logger *l, int syslog_level, const char *fac,
                        : syslog_level <= 6 ? TG_LOG_INFO : TG_LOG_DEBUG;
     tg_log_kv kv[2] = { { "fac", fac ? fac : "" }, { "client", client ? client : "" } };
     tg_log(l, level, "rdkafka", text, kv, 2);
+}
+
+/* ---- JSON lines ----------------------------------------------------------- */
+
+static const char replacement[3] = { '\xEF', '\xBF', '\xBD' }; /* U+FFFD */
+
+/* s with every byte that is not part of valid UTF-8 replaced by U+FFFD, in
+ * *scratch (malloc'd, caller frees) when needed; s itself when valid.  When
+ * the copy cannot be made, the valid prefix only. */
+static tg_str valid_utf8(const char *s, char **scratch)
+{
+    size_t n = strlen(s), bad = tg_utf8_check(s, n);
+    *scratch = NULL;
+    if (bad == n)
+        return (tg_str){ s, n };
+    char *out = malloc(n * 3 + 1);
+    if (!out)
+        return (tg_str){ s, bad };
+    size_t len = 0;
+    while (n) {
+        size_t ok = tg_utf8_check(s, n);
+        memcpy(out + len, s, ok);
+        len += ok;
+        if (ok == n)
+            break;
+        memcpy(out + len, replacement, 3);
+        len += 3;
+        s += ok + 1;
+        n -= ok + 1;
+    }
+    *scratch = out;
+    return (tg_str){ out, len };
+}
+
+static void json_text(tg_json_writer *w, const char *s)
+{
+    char *scratch;
+    tg_json_write_string(w, valid_utf8(s ? s : "", &scratch));
+    free(scratch);
+}
+
+static bool reserved_key(const char *k)
+{
+    return strcmp(k, "event") == 0 || strcmp(k, "level") == 0 || strcmp(k, "timestamp") == 0
+           || strcmp(k, "logger") == 0;
+}
+
+static void json_member(tg_json_writer *w, const char *key, const char *value)
+{
+    tg_json_write_char(w, ',');
+    if (reserved_key(key)) {
+        char renamed[64];
+        (void)snprintf(renamed, sizeof renamed, "%s_field", key);
+        json_text(w, renamed);
+    } else {
+        json_text(w, key);
+    }
+    tg_json_write_char(w, ':');
+    json_text(w, value);
+}
+
+static void json_timestamp(tg_json_writer *w, long long ts_us)
+{
+    char tmp[96];
+    time_t secs = (time_t)(ts_us / 1000000);
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm))
+        memset(&tm, 0, sizeof tm);
+    (void)snprintf(tmp, sizeof tmp, "\"%04d-%02d-%02dT%02d:%02d:%02d.%06dZ\"",
+                   tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                   tm.tm_sec, (int)(ts_us % 1000000));
+    tg_json_write_raw(w, tmp, strlen(tmp));
+}
+
+static const char *python_level_name(tg_log_level level)
+{
+    return level == TG_LOG_WARN ? "warning" : tg_log_level_name(level);
+}
+
+size_t tg_log_format_json(char *buf, size_t cap, long long ts_us, tg_log_level level,
+                          const char *component, const char *msg,
+                          const tg_log_kv *kv, size_t n_kv)
+{
+    tg_json_writer w;
+    char logger[160];
+    tg_json_writer_init(&w, buf, cap);
+    (void)snprintf(logger, sizeof logger, "topicgen.%s", component ? component : "runtime");
+    tg_json_write_raw(&w, "{\"event\":", 9);
+    json_text(&w, msg ? msg : "");
+    tg_json_write_raw(&w, ",\"level\":", 9);
+    json_text(&w, python_level_name(level));
+    tg_json_write_raw(&w, ",\"timestamp\":", 13);
+    json_timestamp(&w, ts_us);
+    tg_json_write_raw(&w, ",\"logger\":", 10);
+    json_text(&w, logger);
+    for (size_t i = 0; i < n_kv; i++)
+        if (kv[i].key)
+            json_member(&w, kv[i].key, kv[i].value);
+    tg_json_write_raw(&w, "}\n", 2);
+    if (cap)
+        buf[w.len < cap ? w.len : cap - 1] = '\0';
+    return w.len;
+}
+
+void tg_log_json_sink(void *opaque, tg_log_level level, const char *component,
+                      const char *msg, const tg_log_kv *kv, size_t n_kv)
+{
+    char line[4096], *heap = NULL, *out = line;
+    struct timespec ts;
+    FILE *f = opaque ? (FILE *)opaque : stderr;
+    (void)clock_gettime(CLOCK_REALTIME, &ts);
+    long long us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    size_t need = tg_log_format_json(line, sizeof line, us, level, component, msg, kv, n_kv);
+    if (need >= sizeof line) {
+        if (!(heap = malloc(need + 1)))
+            return;
+        (void)tg_log_format_json(heap, need + 1, us, level, component, msg, kv, n_kv);
+        out = heap;
+    }
+    (void)fputs(out, f);
+    free(heap);
+}
+
+tg_logger tg_logger_json(void)
+{
+    tg_logger l = { tg_log_json_sink, NULL, TG_LOG_INFO };
+    return l;
 }

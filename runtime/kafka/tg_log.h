@@ -4,6 +4,11 @@
  * a caller-supplied callback plus a minimum level.  The default sink writes
  * one logfmt line per event to stderr:
  *     ts=2026-11-23T15:40:00.123Z level=warn component=consumer msg="retrying" topic=orders partition=3
+ * With topicgen.log.format=json the default logger writes one JSON object
+ * per line instead (tg_log_json_sink), with the keys structlog's
+ * JSONRenderer writes:
+ *     {"event":"retrying","level":"warning","timestamp":"2026-11-23T15:40:00.123456Z",
+ *      "logger":"topicgen.consumer","topic":"orders","partition":"3"}
  * librdkafka's own log lines are routed through the same logger
  * (component=rdkafka, fac=<facility>) by tg_producer/tg_consumer, which
  * install rd_kafka_conf_set_log_cb.  No global state: a logger is a value
@@ -62,6 +67,32 @@ size_t tg_log_format(char *buf, size_t cap, long long ts_ms, tg_log_level level,
  * fputs to `opaque` (a FILE *; NULL = stderr).  Thread-safe (stdio locks). */
 void tg_log_stderr_sink(void *opaque, tg_log_level level, const char *component,
                         const char *msg, const tg_log_kv *kv, size_t n_kv);
+
+/* Format one event as one JSON object and '\n' into buf[0..cap): "event"
+ * (msg), "level" (debug, info, warning, error: Python's names), "timestamp"
+ * (RFC 3339 in UTC with microseconds, from ts_us, microseconds since the
+ * epoch), "logger" ("topicgen.<component>"), then each kv as a string
+ * member (a key that is one of those four gets "_field" appended).  Text is
+ * escaped by the JSON writer of runtime/json (tg_json_write_string); bytes
+ * that are not valid UTF-8 become U+FFFD each, so every line is valid JSON
+ * and valid UTF-8.  Returns the length the whole line needs (without the
+ * NUL); when that is >= cap the line was cut and is not valid JSON (the
+ * sink measures first and never cuts).  Allocates a scratch copy of a
+ * string that holds invalid UTF-8 (if that fails, the string is cut at its
+ * first invalid byte). */
+size_t tg_log_format_json(char *buf, size_t cap, long long ts_us, tg_log_level level,
+                          const char *component, const char *msg,
+                          const tg_log_kv *kv, size_t n_kv);
+
+/* JSON sink: formats with tg_log_format_json (a line of any length: heap
+ * buffer when it exceeds 4 KiB) and writes it with one fputs to `opaque`
+ * (a FILE *; NULL = stderr).  Thread-safe (stdio locks). */
+void tg_log_json_sink(void *opaque, tg_log_level level, const char *component,
+                      const char *msg, const tg_log_kv *kv, size_t n_kv);
+
+/* The JSON logger: tg_log_json_sink on stderr, min level INFO (what the
+ * clients use when topicgen.log.format=json and opts->logger is NULL). */
+tg_logger tg_logger_json(void);
 
 /* Route one librdkafka log line (as passed to a rd_kafka_conf_set_log_cb
  * callback: syslog level 0..7, facility, text, client name) through l. */

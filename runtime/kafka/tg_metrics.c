@@ -1,8 +1,10 @@
 /* tg_metrics: atomic counters and histogram, the lag table fed from
  * librdkafka statistics JSON (a tiny purpose-built scanner: it reads only
- * topics.<t>.partitions.<p>.consumer_lag and skips everything else), and the
- * Prometheus text writer. */
-#include "tg_metrics.h"
+ * topics.<t>.partitions.<p>.consumer_lag and skips everything else), the
+ * chain from a client's own object to the caller's (tg_metrics_int.h: every
+ * update goes up the chain; a dead-letter producer's deliveries land in the
+ * dlq slots), and the Prometheus text writer. */
+#include "tg_metrics_int.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -11,8 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Counter slots: the public tg_counter values, then the dead-letter
+ * producer's three (tg_metrics_snapshot.dlq). */
+enum { SLOT_DLQ_DELIVERED = TG_M_COUNTER_COUNT, SLOT_DLQ_FAILED, SLOT_DLQ_REFUSED, N_SLOTS };
+
 struct tg_metrics {
-    _Atomic uint64_t counters[TG_M_COUNTER_COUNT];
+    tg_metrics *parent;                               /* updates go up too   */
+    tg_metrics_kind kind;
+    _Atomic uint64_t counters[N_SLOTS];
     _Atomic uint64_t buckets[TG_METRICS_BUCKETS + 1];
     _Atomic uint64_t latency_count;
     _Atomic uint64_t latency_sum_ns;
@@ -41,12 +49,15 @@ static const char *const counter_help[TG_M_COUNTER_COUNT] = {
     "Messages whose handler returned TG_OK.",
     "Handler re-invocations after TG_RETRY.",
     "Messages whose dead-letter copy was confirmed delivered.",
-    "Delivery reports with an error.",
+    "Delivery reports with an error, by producer: app (yours) or dlq (a consumer's "
+    "dead-letter producer).",
     "Successful offset commits.",
-    "Delivery reports with success.",
+    "Delivery reports with success, by producer: app (yours) or dlq (a consumer's "
+    "dead-letter producer).",
     "Failed deliveries saved by the producer fallback (DLQ copy or spool).",
     "Failed deliveries appended to the producer spool file.",
-    "Sends refused before the local queue because no broker was reachable.",
+    "Sends refused before the local queue because no broker was reachable, by producer: "
+    "app or dlq.",
     "Tombstones (null values) skipped by their route: offset stored, no handler.",
 };
 
@@ -73,34 +84,73 @@ void tg_metrics_free(tg_metrics *m)
     free(m);
 }
 
+tg_metrics *tg_metrics_new_child(tg_metrics *parent, tg_metrics_kind kind)
+{
+    tg_metrics *m = tg_metrics_new();
+    if (m) {
+        m->parent = parent;
+        m->kind = kind;
+    }
+    return m;
+}
+
+tg_metrics *tg_metrics_served(tg_metrics *m)
+{
+    return m && m->parent ? m->parent : m;
+}
+
+/* The slot a counter in `slot` lands in at m: a dead-letter producer's
+ * object moves the three producer counters to its own slots, for itself and
+ * every object above it. */
+static size_t slot_at(const tg_metrics *m, size_t slot)
+{
+    if (m->kind != TG_METRICS_DLQ_PRODUCER)
+        return slot;
+    return slot == TG_M_DELIVERED           ? SLOT_DLQ_DELIVERED
+           : slot == TG_M_FAILED_DELIVERIES ? SLOT_DLQ_FAILED
+           : slot == TG_M_REFUSED           ? SLOT_DLQ_REFUSED
+                                            : slot;
+}
+
 void tg_metrics_add(tg_metrics *m, tg_counter c, uint64_t n)
 {
-    if (m && (unsigned)c < TG_M_COUNTER_COUNT)
-        atomic_fetch_add_explicit(&m->counters[c], n, memory_order_relaxed);
+    if ((unsigned)c >= TG_M_COUNTER_COUNT)
+        return;
+    for (size_t slot = (size_t)c; m; m = m->parent) {
+        slot = slot_at(m, slot);
+        atomic_fetch_add_explicit(&m->counters[slot], n, memory_order_relaxed);
+    }
+}
+
+uint64_t tg_metrics_count(tg_metrics *m, tg_counter c)
+{
+    if (!m || (unsigned)c >= TG_M_COUNTER_COUNT)
+        return 0;
+    return atomic_load_explicit(&m->counters[c], memory_order_relaxed);
 }
 
 void tg_metrics_observe_latency(tg_metrics *m, double seconds)
 {
-    if (!m)
-        return;
     size_t b = 0;
     while (b < TG_METRICS_BUCKETS && seconds > bucket_bounds[b])
         b++;
-    atomic_fetch_add_explicit(&m->buckets[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&m->latency_count, 1, memory_order_relaxed);
     double ns = seconds > 0 ? seconds * 1e9 : 0;
-    atomic_fetch_add_explicit(&m->latency_sum_ns, (uint64_t)ns, memory_order_relaxed);
+    for (; m; m = m->parent) {
+        atomic_fetch_add_explicit(&m->buckets[b], 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&m->latency_count, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&m->latency_sum_ns, (uint64_t)ns, memory_order_relaxed);
+    }
 }
 
 void tg_metrics_set_breaker_state(tg_metrics *m, int state)
 {
-    if (m)
+    for (; m; m = m->parent)
         atomic_store_explicit(&m->breaker_state, state, memory_order_relaxed);
 }
 
 void tg_metrics_breaker_opened(tg_metrics *m)
 {
-    if (m)
+    for (; m; m = m->parent)
         atomic_fetch_add_explicit(&m->breaker_opens, 1, memory_order_relaxed);
 }
 
@@ -287,6 +337,8 @@ int tg_metrics_update_lag_from_stats(tg_metrics *m, const char *json, size_t len
         n = (int)m->n_lag;
     }
     pthread_mutex_unlock(&m->lock);
+    if (n >= 0 && m->parent)
+        (void)tg_metrics_update_lag_from_stats(m->parent, json, len);
     return n;
 }
 
@@ -317,6 +369,11 @@ void tg_metrics_snapshot_get(tg_metrics *m, tg_metrics_snapshot *out)
         (double)atomic_load_explicit(&m->latency_sum_ns, memory_order_relaxed) / 1e9;
     out->breaker_state = atomic_load_explicit(&m->breaker_state, memory_order_relaxed);
     out->breaker_opens = atomic_load_explicit(&m->breaker_opens, memory_order_relaxed);
+    out->dlq.delivered = atomic_load_explicit(&m->counters[SLOT_DLQ_DELIVERED], memory_order_relaxed);
+    out->dlq.delivery_failures =
+        atomic_load_explicit(&m->counters[SLOT_DLQ_FAILED], memory_order_relaxed);
+    out->dlq.sends_refused =
+        atomic_load_explicit(&m->counters[SLOT_DLQ_REFUSED], memory_order_relaxed);
     pthread_mutex_lock(&m->lock);
     out->n_lag = m->n_lag;
     memcpy(out->lag, m->lag, m->n_lag * sizeof m->lag[0]);
@@ -373,6 +430,29 @@ static void emit_histogram(prom *o, const tg_metrics_snapshot *s)
     emit(o, "topicgen_processing_seconds_count %llu\n", (unsigned long long)s->latency_count);
 }
 
+/* The dead-letter producer's value of a counter with a producer label, or
+ * -1 for a counter without one. */
+static long long dlq_value(const tg_metrics_snapshot *s, tg_counter c)
+{
+    return c == TG_M_DELIVERED           ? (long long)s->dlq.delivered
+           : c == TG_M_FAILED_DELIVERIES ? (long long)s->dlq.delivery_failures
+           : c == TG_M_REFUSED           ? (long long)s->dlq.sends_refused
+                                         : -1;
+}
+
+static void emit_counter(prom *o, const tg_metrics_snapshot *s, tg_counter c)
+{
+    const char *name = counter_names[c];
+    long long dlq = dlq_value(s, c);
+    emit(o, "# HELP %s %s\n# TYPE %s counter\n", name, counter_help[c], name);
+    if (dlq < 0) {
+        emit(o, "%s %llu\n", name, (unsigned long long)s->counters[c]);
+        return;
+    }
+    emit(o, "%s{producer=\"app\"} %llu\n%s{producer=\"dlq\"} %lld\n", name,
+         (unsigned long long)s->counters[c], name, dlq);
+}
+
 size_t tg_metrics_write_prometheus(tg_metrics *m, char *buf, size_t cap)
 {
     tg_metrics_snapshot *s = malloc(sizeof *s);
@@ -381,8 +461,7 @@ size_t tg_metrics_write_prometheus(tg_metrics *m, char *buf, size_t cap)
         return 0;
     tg_metrics_snapshot_get(m, s);
     for (size_t i = 0; i < TG_M_COUNTER_COUNT; i++)
-        emit(&o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counter_names[i], counter_help[i],
-             counter_names[i], counter_names[i], (unsigned long long)s->counters[i]);
+        emit_counter(&o, s, (tg_counter)i);
     emit_histogram(&o, s);
     emit(&o, "# HELP topicgen_breaker_state Consumer circuit breaker: 0 closed, 1 open, "
              "2 half-open.\n# TYPE topicgen_breaker_state gauge\ntopicgen_breaker_state %d\n",
@@ -390,10 +469,11 @@ size_t tg_metrics_write_prometheus(tg_metrics *m, char *buf, size_t cap)
     emit(&o, "# HELP topicgen_breaker_opens_total Times a consumer circuit breaker opened.\n"
              "# TYPE topicgen_breaker_opens_total counter\ntopicgen_breaker_opens_total %llu\n",
          (unsigned long long)s->breaker_opens);
-    emit(&o, "# HELP topicgen_consumer_lag Messages behind the high watermark per partition.\n"
-             "# TYPE topicgen_consumer_lag gauge\n");
+    emit(&o, "# HELP topicgen_consumer_lag_messages Messages behind the high watermark per "
+             "partition (committed offset; -1 unknown).\n"
+             "# TYPE topicgen_consumer_lag_messages gauge\n");
     for (size_t i = 0; i < s->n_lag; i++) {
-        emit(&o, "topicgen_consumer_lag{topic=\"");
+        emit(&o, "topicgen_consumer_lag_messages{topic=\"");
         emit_label_value(&o, s->lag[i].topic);
         emit(&o, "\",partition=\"%d\"} %lld\n", (int)s->lag[i].partition,
              (long long)s->lag[i].lag);

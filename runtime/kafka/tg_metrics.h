@@ -31,13 +31,17 @@ typedef enum tg_counter {
     TG_M_PROCESSED,         /* topicgen_messages_processed_total: handler returned TG_OK      */
     TG_M_RETRIED,           /* topicgen_messages_retried_total: handler re-invocations        */
     TG_M_DEAD_LETTERED,     /* topicgen_messages_dead_lettered_total: DLQ delivery confirmed  */
-    TG_M_FAILED_DELIVERIES, /* topicgen_delivery_failures_total: failed delivery reports      */
+    TG_M_FAILED_DELIVERIES, /* topicgen_delivery_failures_total{producer="app"}: failed
+                               delivery reports                                              */
     TG_M_COMMITS,           /* topicgen_commits_total: successful offset commits              */
-    TG_M_DELIVERED,         /* topicgen_messages_delivered_total: successful delivery reports */
+    TG_M_DELIVERED,         /* topicgen_messages_delivered_total{producer="app"}: successful
+                               delivery reports (a consumer's dead-letter producer counts
+                               under producer="dlq", see tg_metrics_snapshot.dlq)           */
     TG_M_FALLBACK,          /* topicgen_messages_fallback_total: failed deliveries saved by the
                                producer fallback (DLQ copy confirmed or spooled)              */
     TG_M_SPOOLED,           /* topicgen_messages_spooled_total: of those, appended to the spool */
-    TG_M_REFUSED,           /* topicgen_sends_refused_total: sends refused before librdkafka's
+    TG_M_REFUSED,           /* topicgen_sends_refused_total{producer="app"}: sends refused
+                               before librdkafka's
                                queue (no broker reachable); spooled ones count in both   */
     TG_M_TOMBSTONES_SKIPPED, /* topicgen_tombstones_skipped_total: null-value records whose
                                route is skip: offset stored, no handler called            */
@@ -61,6 +65,13 @@ typedef struct tg_metrics_snapshot {
     int breaker_state;      /* topicgen_breaker_state: a tg_breaker_state (0 closed,
                                1 open, 2 half-open)                                   */
     uint64_t breaker_opens; /* topicgen_breaker_opens_total: transitions into open   */
+    /* A consumer's dead-letter producer, apart from the application's
+     * producers: counters[] never include these.  Appended (ABI). */
+    struct {
+        uint64_t delivered;          /* topicgen_messages_delivered_total{producer="dlq"} */
+        uint64_t delivery_failures;  /* topicgen_delivery_failures_total{producer="dlq"}  */
+        uint64_t sends_refused;      /* topicgen_sends_refused_total{producer="dlq"}      */
+    } dlq;
 } tg_metrics_snapshot;
 
 typedef struct tg_metrics tg_metrics;
@@ -98,13 +109,16 @@ int64_t tg_metrics_lag(tg_metrics *m, const char *topic, int32_t partition);
 /* Copy all values into *out. */
 void tg_metrics_snapshot_get(tg_metrics *m, tg_metrics_snapshot *out);
 
-/* Write the Prometheus text exposition format (version 0.0.4) into
+/* Write the Prometheus text exposition format (version 0.0.4: # HELP and
+ * # TYPE for every family, names by Prometheus conventions; docs/runtime.md,
+ * "Metrics", has the table) into
  * buf[0..cap), NUL-terminated.  Returns the length the full text needs
  * (excluding the NUL); when that is >= cap the output is truncated.
  * Allocates one temporary snapshot (about 40 KB); returns 0 if that fails. */
 size_t tg_metrics_write_prometheus(tg_metrics *m, char *buf, size_t cap);
 
-/* Prometheus name of a counter ("topicgen_messages_consumed_total"). */
+/* Prometheus name of a counter ("topicgen_messages_consumed_total"); the
+ * family name, without labels. */
 const char *tg_counter_name(tg_counter c);
 
 #ifdef __cplusplus

@@ -29,6 +29,8 @@
 
 #include "tg_dlq_int.h"
 #include "tg_embedded.h"
+#include "tg_http_int.h"
+#include "tg_log_int.h"
 
 #define TXN_CALL_TIMEOUT_MS 30000  /* init/commit/abort/send_offsets: a bound per call */
 #define TXN_CALL_RETRIES 10        /* retriable errors of one call, 100 ms apart       */
@@ -191,6 +193,58 @@ static int start_consumer(tg_processor *p, const tg_config *conf, tg_error *err)
     return 0;
 }
 
+/* ---- the endpoint (topicgen.metrics.listen) -------------------------------
+ * alive: the loop stepped within max.poll.interval.ms (or has not started);
+ * ready: running, not stopping, not failed, and the group gave it an
+ * assignment (an empty one counts) not revoked whole since.  The probes
+ * run on the HTTP thread and read atomics only. */
+
+static int processor_alive(void *user, char *why, size_t cap)
+{
+    tg_processor *p = user;
+    int64_t last = atomic_load(&p->loop_ms), now = tg_now_ms();
+    if (last && !atomic_load(&p->done) && now - last > p->max_poll_ms) {
+        (void)snprintf(why, cap, "the loop has not run for %lld ms (max.poll.interval.ms %lld)",
+                       (long long)(now - last), (long long)p->max_poll_ms);
+        return 0;
+    }
+    return 1;
+}
+
+static int processor_ready(void *user, char *why, size_t cap)
+{
+    tg_processor *p = user;
+    if (!processor_alive(user, why, cap))
+        return 0;
+    const char *no = atomic_load(&p->done)       ? "stopped"
+                     : atomic_load(&p->stop)     ? "stopping"
+                     : !atomic_load(&p->loop_ms) ? "not running yet"
+                     : !atomic_load(&p->in_group) ? "waiting for the group's assignment"
+                                                  : NULL;
+    if (no)
+        (void)snprintf(why, cap, "%s", no);
+    return no == NULL;
+}
+
+static int start_endpoint(tg_processor *p, const tg_config *conf, tg_error *err)
+{
+    char v[32];
+    p->max_poll_ms = tg_config_get(conf, "max.poll.interval.ms", v, sizeof v, NULL) == 0
+                         && atoll(v) > 0 ? atoll(v) : 300000;
+    if (p->s.metrics_listen[0] == '\0')
+        return 0;
+    if (!p->metrics && !(p->metrics = p->own_metrics = tg_metrics_new()))
+        return tg_error_set(err, TG_ERR_NOMEM, "out of memory");
+    tg_http_source src = { p->metrics, processor_alive, processor_ready, p };
+    p->http = tg_http_start(p->s.metrics_listen, &src, &p->logger, err);
+    return p->http ? 0 : (err ? err->code : TG_ERR_CONFIG);
+}
+
+const char *tg_processor_metrics_address(const tg_processor *p)
+{
+    return p ? tg_http_address(p->http) : NULL;
+}
+
 tg_processor *tg_processor_new(const tg_config *conf, const tg_processor_opts *opts,
                                tg_error *err)
 {
@@ -209,13 +263,14 @@ tg_processor *tg_processor_new(const tg_config *conf, const tg_processor_opts *o
         return NULL;
     }
     p->s = *tg_config_settings(conf);
-    p->logger = opts && opts->logger ? *opts->logger : tg_logger_default();
+    p->logger = tg_logger_choose(opts ? opts->logger : NULL, &p->s);
     p->metrics = opts ? opts->metrics : NULL;
     p->translate = opts ? opts->translate : NULL;
     p->translate_user = opts ? opts->translate_user : NULL;
     p->rng = (uint64_t)tg_now_ms() * 2654435761u + 1;
     pick_txn_id(p, conf, opts);
-    if (start_producer(p, conf, opts, err) || start_consumer(p, conf, err)) {
+    if (start_endpoint(p, conf, err) || start_producer(p, conf, opts, err)
+        || start_consumer(p, conf, err)) {
         tg_processor_free(p);
         return NULL;
     }
@@ -628,6 +683,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         (void)snprintf(n, sizeof n, "%d", parts->cnt);
         tg_proc_log(p, TG_LOG_INFO, "partitions assigned", "count", n);
         tg_sticky_assigned(&p->sticky);
+        atomic_store(&p->in_group, true);
         if (coop)
             ae = rd_kafka_incremental_assign(rk, parts);
         else
@@ -645,6 +701,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             ae = rd_kafka_incremental_unassign(rk, parts);
         else
             (void)rd_kafka_assign(rk, NULL);
+        if (!coop)
+            atomic_store(&p->in_group, false);
     }
     if (ae)
         rd_kafka_error_destroy(ae);
@@ -738,8 +796,12 @@ int tg_processor_run(tg_processor *p, tg_error *err)
     if (init_transactions(p) == 0)
         tg_proc_log(p, TG_LOG_INFO, "transactions ready", "policy",
                     p->txn_id_stable ? "stable id" : "unique per process");
-    while (!p->failed && !atomic_load(&p->stop))
+    atomic_store(&p->loop_ms, tg_now_ms());
+    while (!p->failed && !atomic_load(&p->stop)) {
         step(p);
+        atomic_store(&p->loop_ms, tg_now_ms());
+    }
+    atomic_store(&p->done, true);
     finish(p);
     if (!p->failed)
         return 0;
@@ -784,6 +846,8 @@ void tg_processor_free(tg_processor *p)
 {
     if (!p)
         return;
+    tg_http_stop(p->http);        /* the endpoint ends first: it reads p */
+    p->http = NULL;
     if (p->running)
         finish(p);
     if (p->producer)
@@ -798,6 +862,7 @@ void tg_processor_free(tg_processor *p)
     tg_embedded_release(p->embedded);
     tg_hctx_free(&p->dc);
     tg_proc_emitter_free(&p->out);
+    tg_metrics_free(p->own_metrics);
     free(p->first);
     free(p->solo);
     free(p->regs);

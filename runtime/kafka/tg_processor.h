@@ -205,6 +205,11 @@ rd_kafka_t *tg_processor_producer_handle(tg_processor *p);
  * NULL is fine. */
 void tg_processor_free(tg_processor *p);
 
+/* The address of the processor's /metrics, /healthz, /readyz endpoint
+ * (topicgen.metrics.listen; the picked port for port 0), or NULL when it
+ * has none.  Owned by p, valid until tg_processor_free. */
+const char *tg_processor_metrics_address(const tg_processor *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -123,6 +123,13 @@ struct tg_processor {
     tg_proc_doomed doomed;
     uint64_t rng;
     tg_processor_stats stats;
+    /* topicgen.metrics.listen (tg_processor.c, "the endpoint"): */
+    tg_metrics *own_metrics;       /* served when opts->metrics is NULL      */
+    struct tg_http *http;
+    _Atomic int64_t loop_ms;       /* the loop's last step (0: not running)  */
+    atomic_bool in_group;          /* an assignment came, not revoked whole  */
+    atomic_bool done;              /* the loop ended (stopped or failed)     */
+    int64_t max_poll_ms;           /* max.poll.interval.ms: /healthz's bound */
 };
 
 /* Handle consumed record m completely (handler with retries, outputs or

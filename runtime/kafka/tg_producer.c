@@ -18,6 +18,9 @@
 
 #include "tg_clock_int.h"
 #include "tg_embedded.h"
+#include "tg_http_int.h"
+#include "tg_log_int.h"
+#include "tg_metrics_int.h"
 #include "tg_spool.h"
 
 #define INITIAL_BUF 4096
@@ -56,6 +59,9 @@ struct tg_producer {
                                      most once a second (guarded by fb_lock) */
     struct capture *capture;      /* capture mode (rk NULL), else NULL      */
     tg_embedded *embedded;        /* the shared embedded cluster held, or NULL */
+    tg_metrics *own_metrics;      /* with topicgen.metrics.listen and no
+                                     opts->metrics: what /metrics serves    */
+    tg_http *http;                /* topicgen.metrics.listen's endpoint      */
 };
 
 /* A send refused before librdkafka's queue and appended to the spool: its
@@ -450,6 +456,8 @@ static void free_producer(tg_producer *p)
         free(p->fb_head);
         p->fb_head = next;
     }
+    tg_http_stop(p->http);          /* before the metrics it serves */
+    tg_metrics_free(p->own_metrics);
     tg_spool_close(p->spool);
     capture_free(p->capture);
     tg_embedded_release(p->embedded); /* after rd_kafka_destroy, if there was one */
@@ -458,6 +466,44 @@ static void free_producer(tg_producer *p)
     free(p->buf);
     free(p->key);
     free(p);
+}
+
+/* /readyz of a producer: not closing, and sends are not refused (no
+ * broker unreachable for topicgen.producer.unavailable.ms).  A producer
+ * has no loop of its own: it is alive while it exists. */
+static int producer_ready(void *user, char *why, size_t cap)
+{
+    tg_producer *p = user;
+    int64_t since = atomic_load(&p->down_since_ms);
+    if (atomic_load(&p->closing)) {
+        (void)snprintf(why, cap, "closing");
+        return 0;
+    }
+    if (since && p->unavailable_ms > 0 && tg_now_ms() - since >= p->unavailable_ms) {
+        (void)snprintf(why, cap, "no broker reachable for %lld ms",
+                       (long long)(tg_now_ms() - since));
+        return 0;
+    }
+    (void)snprintf(why, cap, "%s", since ? "brokers down, not yet refusing sends" : "");
+    return 1;
+}
+
+/* The endpoint of topicgen.metrics.listen, if set: opts->metrics, else an
+ * object of the producer's own. */
+static int start_endpoint(tg_producer *p, const tg_settings *s, tg_error *err)
+{
+    if (s->metrics_listen[0] == '\0')
+        return 0;
+    if (!p->metrics && !(p->metrics = p->own_metrics = tg_metrics_new()))
+        return tg_error_set(err, TG_ERR_NOMEM, "out of memory");
+    tg_http_source src = { p->metrics, NULL, producer_ready, p };
+    p->http = tg_http_start(s->metrics_listen, &src, &p->logger, err);
+    return p->http ? 0 : (err ? err->code : TG_ERR_CONFIG);
+}
+
+const char *tg_producer_metrics_address(const tg_producer *p)
+{
+    return p ? tg_http_address(p->http) : NULL;
 }
 
 tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts, tg_error *err)
@@ -484,10 +530,15 @@ tg_producer *tg_producer_new(const tg_config *conf, const tg_producer_opts *opts
         free_producer(p);
         return NULL;
     }
-    p->logger = opts && opts->logger ? *opts->logger : tg_logger_default();
+    p->logger = tg_logger_choose(opts ? opts->logger : NULL, tg_config_settings(conf));
     p->metrics = opts ? opts->metrics : NULL;
     p->on_delivery = opts ? opts->on_delivery : NULL;
     p->user = opts ? opts->user : NULL;
+    if (start_endpoint(p, tg_config_settings(conf), err)) {
+        rd_kafka_conf_destroy(rc);
+        free_producer(p);
+        return NULL;
+    }
     rd_kafka_conf_set_opaque(rc, p);
     rd_kafka_conf_set_dr_msg_cb(rc, on_dr);
     rd_kafka_conf_set_log_cb(rc, on_log);
@@ -844,6 +895,12 @@ int tg_producer_send(tg_producer *p, const tg_message_desc *desc, const void *ms
     if (!p || !desc || !msg || !desc->encode || !(o.topic || desc->topic))
         return tg_error_set(err, TG_ERR_ARG, "tg_producer_send: missing producer, message, "
                                              "encoder or topic");
+    char continued[TG_TRACEPARENT_SIZE];
+    if (o.trace && (o.traceparent || !tg_traceparent_format(o.trace, continued)))
+        return tg_error_set(err, TG_ERR_ARG, "tg_send_opts.trace: %s", o.traceparent
+                                ? "give trace or traceparent, not both" : "not a valid trace context");
+    if (o.trace)
+        o.traceparent = continued;
     if (o.traceparent && !tg_traceparent_parse(o.traceparent, strlen(o.traceparent), NULL))
         return tg_error_set(err, TG_ERR_ARG, "invalid traceparent \"%.64s\"", o.traceparent);
     bool unavailable = check_available(p, true, err) != 0;
@@ -924,6 +981,8 @@ int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered)
     size_t left = 0;
     if (!p)
         return 0;
+    tg_http_stop(p->http);          /* the endpoint ends with the producer */
+    p->http = NULL;
     (void)tg_producer_flush(p, timeout_ms, &left, NULL);
     if (left && p->rk) {
         /* Purge what is left so every message still gets its (error) report;

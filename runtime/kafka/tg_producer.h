@@ -123,6 +123,11 @@ typedef struct tg_send_opts {
     size_t n_headers;
     int64_t timestamp_ms;       /* 0 = now                                       */
     void *msg_opaque;           /* handed back in the delivery report            */
+    const tg_trace_context *trace; /* a trace to continue, sent as its traceparent
+                                   (e.g. &meta->span in a handler: same trace id,
+                                   parent id = the handler's span); NULL = none;
+                                   not valid, or given with traceparent: TG_ERR_ARG.
+                                   Appended (ABI).                               */
 } tg_send_opts;
 
 /* A pre-encoded record for tg_producer_send_raw (DLQ copies, replays). */
@@ -207,6 +212,11 @@ size_t tg_producer_in_flight(const tg_producer *p);
  * the timeout expired.  Returns 0 if that number is 0, else TG_ERR_TIMEOUT.
  * p is freed in every case.  Not thread-safe: no other call may run on p. */
 int tg_producer_close(tg_producer *p, int timeout_ms, size_t *undelivered);
+
+/* The address of the producer's /metrics, /healthz, /readyz endpoint
+ * (topicgen.metrics.listen; "127.0.0.1:40123", the picked port for port 0),
+ * or NULL when it has none.  Owned by p, valid until tg_producer_close. */
+const char *tg_producer_metrics_address(const tg_producer *p);
 
 /* The underlying librdkafka handle (owned by p), for tests and for calls
  * this wrapper does not cover.  NULL for a capture producer. */

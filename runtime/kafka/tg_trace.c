@@ -1,8 +1,15 @@
-/* tg_trace: parsing and validating a W3C traceparent value (see tg_trace.h):
- * "<version>-<trace-id>-<parent-id>-<flags>", lower-case hex only. */
+/* tg_trace: parsing, validating and writing a W3C traceparent value (see
+ * tg_trace.h): "<version>-<trace-id>-<parent-id>-<flags>", lower-case hex
+ * only; new span and trace ids from a per-thread splitmix64 generator
+ * seeded once per thread from getrandom (ids must be unique, not secret). */
+#define _DEFAULT_SOURCE
 #include "tg_trace.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 static int hex_field(const char *s, size_t n)
 {
@@ -45,4 +52,66 @@ bool tg_traceparent_parse(const char *v, size_t len, tg_trace_context *out)
         out->flags = hex_byte(v + 53);
     }
     return true;
+}
+
+size_t tg_traceparent_format(const tg_trace_context *t, char out[TG_TRACEPARENT_SIZE])
+{
+    out[0] = '\0';
+    if (!t || !t->valid)
+        return 0;
+    int n = snprintf(out, TG_TRACEPARENT_SIZE, "00-%.32s-%.16s-%02x", t->trace_id, t->parent_id,
+                     (unsigned)t->flags);
+    if (n != 55 || !tg_traceparent_parse(out, 55, NULL)) {
+        out[0] = '\0';
+        return 0;
+    }
+    return 55;
+}
+
+/* ---- ids ------------------------------------------------------------------ */
+
+static _Thread_local uint64_t id_state;
+
+static uint64_t next_id(void)
+{
+    if (id_state == 0) {
+        struct timespec ts;
+        (void)clock_gettime(CLOCK_REALTIME, &ts);
+        id_state = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)(uintptr_t)&ts;
+        (void)getrandom(&id_state, sizeof id_state, GRND_NONBLOCK); /* else the clock's */
+        id_state |= 1;
+    }
+    uint64_t z = (id_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    z ^= z >> 31;
+    return z ? z : 1;   /* an id is never all zero */
+}
+
+static void hex_id(char *out, size_t digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint64_t v = next_id();
+    for (size_t i = 0; i < digits; i++) {
+        if (i == 16)
+            v = next_id();
+        out[i] = hex[v & 15];
+        v >>= 4;
+    }
+    out[digits] = '\0';
+}
+
+void tg_trace_new_span(const tg_trace_context *incoming, tg_trace_context *out)
+{
+    tg_trace_context t;
+    memset(&t, 0, sizeof t);
+    if (incoming && incoming->valid) {
+        memcpy(t.trace_id, incoming->trace_id, sizeof t.trace_id);
+        t.flags = incoming->flags;
+    } else {
+        hex_id(t.trace_id, 32);
+    }
+    hex_id(t.parent_id, 16);
+    t.valid = true;
+    *out = t;
 }

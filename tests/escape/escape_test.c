@@ -22,6 +22,7 @@
 #include "escape.h"
 #include "model_vars.h"
 #include "schema.h"
+#include "emitters.h"
 #include "template_check.h"
 #include "tg_json.h"
 
@@ -311,31 +312,47 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-static void builtin_templates(const char *dir)
+/* Every template of templates/<sub>/ passes its emitter's check; returns
+ * how many there were. */
+static int templates_of(const char *root, const char *sub)
 {
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s%s%s", root, *sub ? "/" : "", sub);
     DIR *d = opendir(dir);
-    CHECKF(d != NULL, "cannot open %s", dir);
     if (!d)
-        return;
+        return 0; /* an emitter without templates of its own yet */
     struct dirent *e;
     int n = 0;
     while ((e = readdir(d)) != NULL) {
         size_t l = strlen(e->d_name);
         if (l < 9 || strcmp(e->d_name + l - 9, ".mustache") != 0)
             continue;
-        char path[1024];
+        char path[2048], name[512];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(name, sizeof name, "%s%s%s", sub, *sub ? "/" : "", e->d_name);
+        const emitter *em = emitter_of_template(name);
+        CHECKF(em != NULL && em->check != NULL, "%s belongs to no emitter", name);
+        if (!em || !em->check)
+            continue;
         size_t len = 0;
         char *text = slurp(path, &len);
         diag_list dl = {0};
-        size_t errors = template_check_c(e->d_name, text, len, &dl);
-        CHECKF(errors == 0, "%s: %zu errors, first: %s", e->d_name, errors,
+        size_t errors = em->check(name, text, len, &dl);
+        CHECKF(errors == 0, "%s: %zu errors, first: %s", name, errors,
                dl.count ? dl.lines[0] : "");
         diag_clear(&dl);
         free(text);
         n++;
     }
     closedir(d);
+    return n;
+}
+
+static void builtin_templates(const char *dir)
+{
+    int n = 0;
+    for (size_t i = 0; i < emitter_count; i++)
+        n += templates_of(dir, emitters[i].folder);
     CHECKF(n >= 11, "only %d templates in %s", n, dir);
 }
 
@@ -395,12 +412,44 @@ static const struct bad_template {
      "t:2:1: error: the template ends inside a comment"},
 };
 
-static void bad_template_catalogue(void)
+/* Python (template_check_py.c) */
+static const struct bad_template bad_py_templates[] = {
+    {__LINE__, "class {{c_name}}:\n    n = {{index}}  # {{c_name}} {{index}}\n", NULL},
+    {__LINE__, "x = \"{{c_name}}\" + f'{{index}}' + r\"\"\"{{c_name}}\"\"\"\n", NULL},
+    {__LINE__, "x = {{wire_c}}\n",
+     "t:1:5: error: variable 'wire_c' holds C string literal content and belongs in a template of its own language, not in Python code"},
+    {__LINE__, "# {{line}}\n",
+     "t:1:3: error: variable 'line' holds C comment text and belongs in a template of its own language, not in a Python comment"},
+    {__LINE__, "x = {{c_name}}'a'\n",
+     "t:1:5: error: a Python string must not open right after a variable: the variable's text could end in a letter that makes it a prefix (f, r, b)"},
+    {__LINE__, "{{#fields}}x = '{{/fields}}'\n",
+     "t:1:17: error: section 'fields' begins in Python code and ends in a Python string: a section that renders zero or many times would change the quoting around it"},
+    {__LINE__, "x = \"\"\"abc\n",
+     "t:2:1: error: the template ends inside a triple-quoted Python string"},
+    {__LINE__, "x = '''{{>field}}'''\n",
+     "t:1:8: error: partial 'field' is included in a triple-quoted Python string: partials are checked as code, so include them only in code"},
+    {__LINE__, "x = 1  # no newline at the end", NULL},
+};
+
+/* JSON (template_check_json.c) */
+static const struct bad_template bad_json_templates[] = {
+    {__LINE__, "{\"{{c_name}}\": {{index}}, \"a\\\"{{c_name}}\": [{{index}}]}", NULL},
+    {__LINE__, "{\"x\": \"{{wire_c}}\"}",
+     "t:1:8: error: variable 'wire_c' holds C string literal content and belongs in a template of its own language, not in a JSON string"},
+    {__LINE__, "{\"x\": {{c_type}}}",
+     "t:1:7: error: variable 'c_type' holds C code and belongs in a template of its own language, not in JSON outside strings"},
+    {__LINE__, "{\"x\": \"{{#fields}}\"{{/fields}}}",
+     "t:1:20: error: section 'fields' begins in a JSON string and ends in JSON outside strings: a section that renders zero or many times would change the quoting around it"},
+    {__LINE__, "{\"x\": \"abc}",
+     "t:1:12: error: the template ends inside a JSON string"},
+};
+
+static void run_catalogue(const struct bad_template *table, size_t n, template_checker check)
 {
-    for (size_t i = 0; i < sizeof bad_templates / sizeof bad_templates[0]; i++) {
-        const struct bad_template *b = &bad_templates[i];
+    for (size_t i = 0; i < n; i++) {
+        const struct bad_template *b = &table[i];
         diag_list dl = {0};
-        size_t errors = template_check_c("t", b->text, strlen(b->text), &dl);
+        size_t errors = check("t", b->text, strlen(b->text), &dl);
         if (!b->error)
             CHECK_AT(errors == 0, b->line, "unexpected: %s", dl.count ? dl.lines[0] : "");
         else
@@ -408,6 +457,15 @@ static void bad_template_catalogue(void)
                      "got '%s'", dl.count ? dl.lines[0] : "(no error)");
         diag_clear(&dl);
     }
+}
+
+#define CATALOGUE(t) t, sizeof t / sizeof t[0]
+
+static void bad_template_catalogue(void)
+{
+    run_catalogue(CATALOGUE(bad_templates), template_check_c);
+    run_catalogue(CATALOGUE(bad_py_templates), template_check_python);
+    run_catalogue(CATALOGUE(bad_json_templates), template_check_json);
 }
 
 /* ---- 5. Kafka names and wire string lengths (generator/schema_kafka.c) ---- */

@@ -109,6 +109,23 @@ run "--check after editing a header" 3 --check -o gen orders.yaml &&
 run "regenerate" 0 -o gen orders.yaml
 run "--check after regenerating" 0 --check -o gen orders.yaml
 
+# --emit, -v and --stamp: what a run writes, where, and what it says.
+run "--emit without a name" 2 --emit &&
+    expect_in "--emit without a name" err.txt "topicgen: option '--emit' needs a name"
+run "--emit of no emitter" 2 --emit cobol orders.yaml &&
+    expect_in "--emit of no emitter" err.txt "topicgen: --emit cobol: no such emitter (see --help)"
+run "--emit NAME= without a folder" 2 --emit c= orders.yaml
+run "--emit c=DIR" 0 --emit c=emit-c -o elsewhere orders.yaml &&
+    { [ -s emit-c/orders.h ] && [ ! -e elsewhere/orders.h ] && pass ||
+      fail "--emit c=DIR: not written to emit-c/ alone"; }
+run "-v on a fresh folder" 0 -v -o verbose orders.yaml &&
+    expect_in "-v on a fresh folder" out.txt "wrote verbose/orders.h ($(wc -c <verbose/orders.h) bytes)"
+run "-v again" 0 --verbose -o verbose orders.yaml &&
+    expect_in "-v again" out.txt "unchanged verbose/orders.h"
+run "--stamp" 0 --stamp gen/run.stamp --depfile gen/run.d -o gen orders.yaml &&
+    expect_in "--stamp" gen/run.stamp "topicgen 0.1.0" &&
+    { grep -q "^gen/run.stamp: " gen/run.d && pass || fail "--stamp: the depfile names $(cut -d: -f1 gen/run.d)"; }
+
 # Templates render strictly: the built-in ones define every name they use,
 # for every example schema (and the limits test's), --fuzz harness included.
 for schema in "$schemas/orders.yaml" "$schemas/workflow.yaml" "$schemas/crm.yaml" \

@@ -868,7 +868,7 @@ static void test_extras(kt_cluster *k)
     char text[4096];
     tg_metrics_write_prometheus(met, text, sizeof text);
     char want[128];
-    snprintf(want, sizeof want, "topicgen_consumer_lag{topic=\"%s\"", topic);
+    snprintf(want, sizeof want, "topicgen_consumer_lag_messages{topic=\"%s\"", topic);
     const char *lag_line = strstr(text, want);
     printf("extras: position=%lld lag=%lld; %.*s", (long long)pos, (long long)lag,
            lag_line ? (int)(strchr(lag_line, '\n') - lag_line + 1) : 0, lag_line ? lag_line : "");

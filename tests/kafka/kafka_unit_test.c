@@ -149,7 +149,7 @@ static void test_metrics(void)
     CHECKF(strstr(buf, "topicgen_processing_seconds_bucket{le=\"0.005\"} 1\n") != NULL, "bucket");
     CHECKF(strstr(buf, "topicgen_processing_seconds_bucket{le=\"+Inf\"} 2\n") != NULL, "inf");
     CHECKF(strstr(buf, "topicgen_processing_seconds_count 2\n") != NULL, "count");
-    CHECKF(strstr(buf, "topicgen_consumer_lag{topic=\"orders\",partition=\"0\"} 42\n") != NULL,
+    CHECKF(strstr(buf, "topicgen_consumer_lag_messages{topic=\"orders\",partition=\"0\"} 42\n") != NULL,
            "lag line");
     char tiny[16];
     size_t need = tg_metrics_write_prometheus(m, tiny, sizeof tiny);

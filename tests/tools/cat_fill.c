@@ -114,10 +114,23 @@ static void send_bad(rd_kafka_t *rk, const char *topic, const char *value, const
     (void)rd_kafka_header_add(h, "tg-schema", -1, schema, -1);
     if (hname)
         (void)rd_kafka_header_add(h, hname, -1, hval, (ssize_t)hlen);
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
-        RD_KAFKA_V_VALUE((void *)(uintptr_t)value, strlen(value)),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+    rd_kafka_vu_t vu[5];
+    memset(vu, 0, sizeof vu);
+    vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    vu[0].u.cstr = topic;
+    vu[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+    vu[1].u.i32 = 0;
+    vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    vu[2].u.mem.ptr = (void *)(uintptr_t)value;
+    vu[2].u.mem.size = strlen(value);
+    vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vu[3].u.i = RD_KAFKA_MSG_F_COPY;
+    vu[4].vtype = RD_KAFKA_VTYPE_HEADERS;
+    vu[4].u.headers = h;
+    rd_kafka_error_t *x = rd_kafka_produceva(rk, vu, 5); /* owns h on success */
+    rd_kafka_resp_err_t e = x ? rd_kafka_error_code(x) : RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (x)
+        rd_kafka_error_destroy(x);
     if (e) {
         rd_kafka_headers_destroy(h);
         failures++;

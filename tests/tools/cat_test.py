@@ -17,6 +17,7 @@ import pty
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 CAT, FILL, BROKER, CASE = sys.argv[1:5]
@@ -59,6 +60,11 @@ def case_help():
         rc, out, _ = cat(*v, "--help")
         check("--brokers" in out and "-X KEY=VALUE" in out and "Exit status" in out,
               "%s --help names the common options and exit statuses" % v)
+    rc, out, _ = cat("types", "--help")
+    check(rc == 0 and out.startswith("usage: topicgen-cat types"), "types --help")
+    rc, out, _ = cat("types")
+    check(rc == 0 and "orders.OrderEvent\ttopic orders\tversion 1" in out.splitlines(),
+          "types lists the linked-in types: %r" % out)
     env = dict(os.environ, TOPICGEN_BROKERS="127.0.0.1:1")
     bad = [(["nosuchverb"], "unknown verb"),
            (["consume"], "missing argument"),
@@ -211,24 +217,41 @@ def dlq_verbs(env, brokers):
     check(out.startswith("redriven "), "redrive by offsets runs: %r" % out)
     n_off = int(out.split()[1].rstrip(","))
     check(1 <= n_off <= 5, "redrive --offsets 0-4 sends at most 5: %r" % out)
-    # The progress line on a terminal.
+    tty = on_terminal(env, "dlq", "redrive", "t.dlq", "--all", "--group", "r4")
+    check(b"\rredrive t.dlq: 180 redriven, 20 truncated skipped" in tty.replace(b"\x1b[K", b""),
+          "redrive: progress line on a terminal: %r" % tty[-200:])
+    tty = on_terminal(env, "consume", "t.orig", "--raw", "--count", "5")
+    check(b"\rconsume t.orig: 5 of 5 records" in tty.replace(b"\x1b[K", b""),
+          "consume --count: progress line on a terminal: %r" % tty[-200:])
+    rc, _, err = cat("consume", "t.orig", "--raw", "--count", "5", env=env)
+    check(rc == 0 and "\r" not in err and "of 5 records" not in err,
+          "consume --count: no progress line when stderr is piped: %r" % err)
+
+
+def on_terminal(env, *args):
+    """Run topicgen-cat with stderr on a pseudo-terminal (read as it is written,
+    so the terminal never fills up); what it wrote there."""
     master, slave = pty.openpty()
-    p = subprocess.Popen([CAT, "dlq", "redrive", "t.dlq", "--all", "--group", "r4"],
-                         stdout=subprocess.PIPE, stderr=slave, env=env, text=True)
+    got = []
+
+    def drain():
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            got.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    p = subprocess.Popen([CAT, *args], stdout=subprocess.PIPE, stderr=slave, env=env)
     os.close(slave)
-    out, _ = p.communicate(timeout=60)
-    tty = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        tty += chunk
+    p.communicate(timeout=60)
+    reader.join(timeout=10)
     os.close(master)
-    check(b"\rredrive t.dlq" in tty.replace(b"\x1b[K", b"") or b"redrive t.dlq:" in tty,
-          "progress line on a terminal: %r" % tty[-200:])
+    return b"".join(got)
 
 
 def case_embedded():
