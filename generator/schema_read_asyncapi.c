@@ -994,6 +994,17 @@ static named *collect_types(reader *R, size_t *n)
             free(k);
             continue;
         }
+        if (k && strchr(type_name_of_key(R->ck.s, k), '.')) {
+            size_t mark = ptr_push(R, "components");
+            ptr_push(R, "schemas");
+            ptr_push(R, k);
+            aa_error(R, t.key, "'%.*s' is neither this schema's name nor that of an imported "
+                     "one; list the document that defines it in x-topicgen-imports",
+                     (int)(strchr(k, '.') - k), k);
+            ptr_pop(R, mark);
+            free(k);
+            continue;
+        }
         size_t mark = ptr_push(R, "components");
         ptr_push(R, "schemas");
         ptr_push(R, k ? k : "");
