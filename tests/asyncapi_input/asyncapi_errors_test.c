@@ -152,6 +152,11 @@ static const test_case cases[] = {
         "allowed (Kafka allows only ASCII letters, digits, '.', '_' and '-')",
       F "4:22: error: unknown key field 'idx' in message 'M'; did you mean 'id'?"}},
 
+    {__LINE__, HEAD "  \"other.X\": {\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\"}}},\n"
+               MSG("\"x\": {\"type\": \"string\"}"),
+     {F "4:3: error: #/components/schemas/other.X: 'other' is neither this schema's name nor "
+        "that of an imported one; list the document that defines it in x-topicgen-imports"}},
+
     /* ---- loads cleanly: YAML, an inline payload, a nullable $ref, a map, bytes ---- */
     {__LINE__,
      "asyncapi: 3.0.0\n"
@@ -184,8 +189,54 @@ static size_t count_expected(const char *const *e)
     return n;
 }
 
+/* The forms topicgen's own exporter writes (--emit asyncapi): qualified
+ * component keys, a variant written inline and named by its title, the key
+ * inside the Kafka key schema, the version from the tg-schema-version
+ * header, accepts-versions as [lo, hi], a dead-letter channel skipped. */
+static void exporter_forms(void)
+{
+    static const char doc[] =
+        "{\"asyncapi\": \"3.0.0\", \"info\": {\"title\": \"t\", \"version\": \"2\"},\n"
+        " \"channels\": {\"t.a\": {\"address\": \"t.a\", \"messages\": {\"t.U\": {\"$ref\": \"#/components/messages/t.U\"}}},\n"
+        "  \"t.a.dlq\": {\"address\": \"t.a.dlq\", \"messages\": {\"topicgen.DeadLetter\": {\"$ref\": \"#/components/messages/topicgen.DeadLetter\"}}}},\n"
+        " \"components\": {\"schemas\": {\n"
+        "  \"t.A\": {\"title\": \"t.A\", \"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"},\n"
+        "     \"n\": {\"type\": \"integer\", \"format\": \"uint32\", \"minimum\": 0, \"maximum\": 4294967295}}, \"required\": [\"id\", \"n\"]},\n"
+        "  \"t.U\": {\"title\": \"t.U\", \"oneOf\": [{\"title\": \"t.A\", \"type\": \"object\", \"x-topicgen-variant\": \"first\",\n"
+        "     \"properties\": {\"kind\": {\"const\": \"a\"}, \"id\": {\"type\": \"string\"}}, \"required\": [\"kind\", \"id\"]}]}},\n"
+        "  \"messages\": {\"t.U\": {\"payload\": {\"$ref\": \"#/components/schemas/t.U\"},\n"
+        "     \"headers\": {\"type\": \"object\", \"properties\": {\"tg-schema-version\": {\"type\": \"string\", \"const\": \"5\"}}},\n"
+        "     \"bindings\": {\"kafka\": {\"key\": {\"type\": \"string\", \"x-topicgen-key\": \"id\"}}},\n"
+        "     \"x-topicgen-dlq-topic\": \"t.a.dlq\", \"x-topicgen-tombstones\": \"dlq\", \"x-topicgen-accepts-versions\": [4, 5]},\n"
+        "   \"topicgen.DeadLetter\": {\"payload\": {\"type\": \"string\"}}}}}\n";
+    diag_list d = {0};
+    schema *s = schema_load_string("t.json", doc, strlen(doc), &d);
+    for (size_t k = 0; k < d.count; k++)
+        fprintf(stderr, "  got: %s\n", d.lines[k]);
+    CHECK(s && d.count == 0);
+    if (s) {
+        CHECK(strcmp(s->name, "t") == 0 && s->version == 2);
+        CHECK(s->n_messages == 1 && strcmp(s->messages[0]->name, "A") == 0);
+        CHECK(s->n_messages == 1 && !s->messages[0]->fields[1].min.set &&
+              !s->messages[0]->fields[1].max.set); /* the uint32's own limits: no bound */
+        CHECK(s->n_unions == 1);
+        const union_def *u = s->unions[0];
+        CHECK(strcmp(u->name, "U") == 0 && strcmp(u->discriminator, "kind") == 0);
+        CHECK(u->n_variants == 1 && strcmp(u->variants[0].tag, "a") == 0 &&
+              strcmp(u->variants[0].name, "first") == 0 && u->variants[0].message == s->messages[0]);
+        CHECK(u->kafka.topic && strcmp(u->kafka.topic, "t.a") == 0);
+        CHECK(u->kafka.key_field && strcmp(u->kafka.key_field, "id") == 0);
+        CHECK(u->kafka.version == 5 && u->kafka.accepts_min == 4 && u->kafka.accepts_max == 5);
+        CHECK(u->kafka.dlq_topic && strcmp(u->kafka.dlq_topic, "t.a.dlq") == 0);
+        CHECK(u->kafka.tombstones == TOMBSTONES_DLQ);
+    }
+    schema_free(s);
+    diag_clear(&d);
+}
+
 int main(void)
 {
+    exporter_forms();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const test_case *c = &cases[i];
         diag_list d = {0};
