@@ -9,7 +9,7 @@
  * `discriminator`); a channel's address is the topic of the type its
  * messages carry.  `x-topicgen-*` extensions hold what JSON Schema cannot
  * say (C names, integer widths, decimals, the key field, the dead-letter
- * topic, versions); docs/emitters.md, "AsyncAPI as input", lists them.
+ * topic, versions); docs/schema.md, "AsyncAPI as input", lists them.
  *
  * Parsing is apart from checking: this file only finds the text and the
  * position of each attribute and hands them to schema_check.c (schema_int.h)
@@ -27,6 +27,7 @@
  * function that pushes a segment pops it before it returns.
  */
 #include "schema_read_asyncapi_int.h"
+#include "escape.h"
 #include "util.h"
 
 #include <libfyaml.h>
@@ -124,6 +125,26 @@ static void ptr_pop(reader *R, size_t mark)
     R->ptr[mark] = '\0';
 }
 
+/* msg with control characters and bidi controls as C octal escapes (keys
+ * and values of the document may hold them through JSON's \u escapes; a
+ * message must not carry them to a terminal).  Caller frees. */
+static char *visible(const char *msg)
+{
+    size_t n = strlen(msg), o = 0;
+    char *out = xmalloc(4 * n + 1);
+    for (size_t i = 0; i < n;) {
+        const unsigned char *u = (const unsigned char *)msg + i;
+        size_t len = 1;
+        long cp = *u < 0x80 ? (long)*u : utf8_decode(u, n - i, &len);
+        bool hide = cp < 0x20 || cp == 0x7f || (cp >= 0x80 && is_bidi_control(cp));
+        for (size_t k = 0; k < (len ? len : 1); k++, i++)
+            o += hide ? (size_t)sprintf(out + o, "\\%03o", (unsigned char)msg[i])
+                      : (size_t)(out[o] = msg[i], 1);
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* `file:line:col: error: #/json/pointer: <message>` at node n. */
 __attribute__((format(printf, 3, 4))) static void aa_error(reader *R, struct fy_node *n,
                                                            const char *fmt, ...)
@@ -133,7 +154,10 @@ __attribute__((format(printf, 3, 4))) static void aa_error(reader *R, struct fy_
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    diag_error(R->ck.diags, R->ck.path, pos_of(n), "#%s: %s", R->ptr, msg);
+    char *shown_ptr = visible(R->ptr), *shown_msg = visible(msg);
+    diag_error(R->ck.diags, R->ck.path, pos_of(n), "#%s: %s", shown_ptr, shown_msg);
+    free(shown_ptr);
+    free(shown_msg);
 }
 
 __attribute__((format(printf, 3, 4))) static void aa_warning(reader *R, struct fy_node *n,
@@ -144,7 +168,10 @@ __attribute__((format(printf, 3, 4))) static void aa_warning(reader *R, struct f
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    diag_warning(R->ck.diags, R->ck.path, pos_of(n), "#%s: %s", R->ptr, msg);
+    char *shown_ptr = visible(R->ptr), *shown_msg = visible(msg);
+    diag_warning(R->ck.diags, R->ck.path, pos_of(n), "#%s: %s", shown_ptr, shown_msg);
+    free(shown_ptr);
+    free(shown_msg);
 }
 
 /* The key node of `key` in map (where an error about that keyword points). */
@@ -235,8 +262,8 @@ static void check_keywords(reader *R, struct fy_node *n, const char *const *allo
         if (instead)
             aa_error(R, kn, "'%s' is not supported in %s; %s", k, what, instead);
         else if (strncmp(k, "x-topicgen-", 11) == 0)
-            aa_error(R, kn, "unknown extension '%s' in %s (docs/emitters.md lists the "
-                            "x-topicgen-* extensions)", k, what);
+            aa_error(R, kn, "unknown extension '%s' in %s (docs/schema.md, \"AsyncAPI as "
+                            "input\", lists the x-topicgen-* extensions)", k, what);
         else
             aa_error(R, kn, "'%s' is not supported in %s", k, what);
         free(k);

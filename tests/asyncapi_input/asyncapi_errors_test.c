@@ -67,8 +67,8 @@ static const test_case cases[] = {
         "components/schemas"}},
     {__LINE__, HEAD MSG("\"x\": {\"type\": \"string\", \"x-topicgen-tpye\": \"decimal\"}"),
      {F "4:66: error: #/components/schemas/M/properties/x: unknown extension "
-        "'x-topicgen-tpye' in a property (docs/emitters.md lists the x-topicgen-* "
-        "extensions)"}},
+        "'x-topicgen-tpye' in a property (docs/schema.md, \"AsyncAPI as input\", lists "
+        "the x-topicgen-* extensions)"}},
 
     /* ---- shapes ---- */
     {__LINE__, HEAD MSG("\"x\": {\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"string\"}}}"),
@@ -156,6 +156,11 @@ static const test_case cases[] = {
                MSG("\"x\": {\"type\": \"string\"}"),
      {F "4:3: error: #/components/schemas/other.X: 'other' is neither this schema's name nor "
         "that of an imported one; list the document that defines it in x-topicgen-imports"}},
+
+    /* hostile text (through JSON's \\u escapes) is shown with C escapes */
+    {__LINE__, HEAD MSG("\"x\": {\"type\": \"string\", \"x\\u001b[31m\\u202e\": 1}"),
+     {F "4:66: error: #/components/schemas/M/properties/x: 'x\\033[31m\\342\\200\\256' is not "
+        "supported in a property"}},
 
     /* ---- loads cleanly: YAML, an inline payload, a nullable $ref, a map, bytes ---- */
     {__LINE__,
