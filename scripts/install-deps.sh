@@ -22,7 +22,11 @@
 #              kafka_ops_*), python3-venv and the Python packages of
 #              tests/python/requirements.txt in a virtual environment of
 #              their own ($TOPICGEN_VENV, default ~/.cache/topicgen/venv:
-#              CMake finds it there, or set -DTOPICGEN_PYTHON=...)
+#              CMake finds it there, or set -DTOPICGEN_PYTHON=...),
+#              nodejs and npm, and the npm packages of tests/asyncapi
+#              (@asyncapi/parser, exactly as package-lock.json pins it) in
+#              $TOPICGEN_NODE_DIR (default ~/.cache/topicgen/node; CMake's
+#              TOPICGEN_NODE_DIR)
 #   --bench    the tests', plus the competitor JSON libraries of codec_bench
 #              (libsimdjson-dev rapidjson-dev libcjson-dev libjansson-dev),
 #              python3-matplotlib (the plots) and python3-pip (msgspec,
@@ -39,6 +43,8 @@ case $set_name in
     packages+=(prometheus)   # promtool and a real Prometheus for the /metrics tests
     command -v java >/dev/null 2>&1 || packages+=(default-jdk-headless)
     command -v mvn >/dev/null 2>&1 || packages+=(maven)
+    command -v node >/dev/null 2>&1 || packages+=(nodejs)
+    command -v npm >/dev/null 2>&1 || packages+=(npm)
     if [ "$set_name" = "--bench" ]; then
       packages+=(libsimdjson-dev rapidjson-dev libcjson-dev libjansson-dev python3-matplotlib
                  python3-pip)
@@ -62,6 +68,21 @@ install_venv() {
   cp "$req" "$venv/requirements.txt"
 }
 
+# The tests' npm packages (the AsyncAPI parser of tests/asyncapi), as the
+# lock file pins them, refreshed when it changes.
+install_node_modules() {
+  local dir=${TOPICGEN_NODE_DIR:-$HOME/.cache/topicgen/node}
+  local src; src="$(cd "$(dirname "$0")/.." && pwd)/tests/asyncapi"
+  if [ -d "$dir/node_modules" ] && cmp -s "$src/package-lock.json" "$dir/package-lock.json"; then
+    echo "install-deps: the npm packages in $dir are up to date"
+    return
+  fi
+  echo "install-deps: installing tests/asyncapi/package-lock.json into $dir"
+  mkdir -p "$dir"
+  cp "$src/package.json" "$src/package-lock.json" "$dir/"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -77,4 +98,5 @@ else
   $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 [ "$set_name" = "--example" ] || install_venv
+[ "$set_name" = "--example" ] || install_node_modules
 echo "install-deps: done"
