@@ -418,15 +418,19 @@ typedef struct prop {
     char *elem;                 /* items / values type name, or NULL */
     struct fy_node *elem_at;
     bool nullable;
+    bool keep_min, keep_max;    /* x-topicgen-min-set / -max-set: a bound at the type's limit
+                                   that the schema wrote */
     struct fy_node *min, *max, *min_length, *max_length, *min_items, *max_items, *def;
 } prop;
 
 static const char *const scalar_keywords[] = {
     "type", "format", "description", "default", "minimum", "maximum", "minLength", "maxLength",
-    "contentEncoding", "x-topicgen-type", "x-topicgen-name", NULL};
+    "contentEncoding", "x-topicgen-type", "x-topicgen-name", "x-topicgen-min-set",
+    "x-topicgen-max-set", NULL};
 static const char *const scalar_keywords_patterned[] = {
     "type", "format", "description", "default", "minimum", "maximum", "minLength", "maxLength",
-    "contentEncoding", "x-topicgen-type", "x-topicgen-name", "pattern", NULL};
+    "contentEncoding", "x-topicgen-type", "x-topicgen-name", "x-topicgen-min-set",
+    "x-topicgen-max-set", "pattern", NULL};
 
 /* True when bound n is the C type's own limit (a JSON Schema of a topicgen
  * export writes it when the schema has no bound): no bound of the schema. */
@@ -642,6 +646,8 @@ static void read_prop(reader *R, struct fy_node *n, prop *p)
                        "a property");
         p->min = get(core, "minimum");
         p->max = get(core, "maximum");
+        p->keep_min = is_text(get(core, "x-topicgen-min-set"), "true");
+        p->keep_max = is_text(get(core, "x-topicgen-max-set"), "true");
         p->min_length = get(core, "minLength");
         p->max_length = get(core, "maxLength");
     }
@@ -673,9 +679,9 @@ static void read_field(reader *R, message_def *m, struct fy_node *key, struct fy
     prop p = {0};
     read_prop(R, value, &p);
     f->nullable = p.nullable;
-    if (is_type_limit(p.type, p.min, false))
+    if (!p.keep_min && is_type_limit(p.type, p.min, false))
         p.min = NULL;
-    if (is_type_limit(p.type, p.max, true))
+    if (!p.keep_max && is_type_limit(p.type, p.max, true))
         p.max = NULL;
     f->optional = !in_list(required, wire) && !p.def; /* a default: absent means the default */
     if (cname && !check_wire_name(&R->ck, pos_of(key), wire)) { /* as YAML's wire_name */
