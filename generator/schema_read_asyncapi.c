@@ -1334,6 +1334,27 @@ static void read_info(reader *R, struct fy_node *root)
     ptr_pop(R, mark);
 }
 
+/* Load the file `written` (owned, taken) as an import named at node n. */
+static void import_file(reader *R, struct fy_node *n, char *written)
+{
+    schema *s = R->ck.s;
+    schema *imported = written && *written ? import_schema(R->ic, pos_of(n), written) : NULL;
+    if (!written || !*written)
+        aa_error(R, n, "an import must be a non-empty file name");
+    *R->import_failed |= imported == NULL;
+    for (size_t j = 0; imported && j < s->n_imports; j++)
+        if (s->imports[j].schema == imported) {
+            aa_error(R, n, "'%s' is imported twice", written);
+            imported = NULL;
+        }
+    if (!imported) {
+        free(written);
+        return;
+    }
+    schema_import *imp = xappend(&s->imports, &s->n_imports, sizeof *imp);
+    *imp = (schema_import){imported, written, pos_of(n)};
+}
+
 static void read_imports(reader *R, struct fy_node *list)
 {
     size_t mark = ptr_push(R, "x-topicgen-imports");
@@ -1343,29 +1364,37 @@ static void read_imports(reader *R, struct fy_node *list)
     } else if (!fy_node_is_sequence(list)) {
         aa_error(R, list, "x-topicgen-imports must be a list of files");
     } else {
-        schema *s = R->ck.s;
         for (int i = 0; i < fy_node_sequence_item_count(list); i++) {
             struct fy_node *n = fy_node_sequence_get_by_index(list, i);
-            char *written = text_of(n);
-            schema *imported = written && *written ? import_schema(R->ic, pos_of(n), written)
-                                                   : NULL;
-            if (!written || !*written)
-                aa_error(R, n, "an import must be a non-empty file name");
-            *R->import_failed |= imported == NULL;
-            for (size_t j = 0; imported && j < s->n_imports; j++)
-                if (s->imports[j].schema == imported) {
-                    aa_error(R, n, "'%s' is imported twice", written);
-                    imported = NULL;
-                }
-            if (!imported) {
-                free(written);
-                continue;
-            }
-            schema_import *imp = xappend(&s->imports, &s->n_imports, sizeof *imp);
-            *imp = (schema_import){imported, written, pos_of(n)};
+            import_file(R, n, text_of(n));
         }
     }
     ptr_pop(R, mark);
+}
+
+/* Without x-topicgen-imports: a component key `<other>.<Type>` (a type the
+ * exporter copied from schema <other>) imports `<other>.asyncapi.json`, the
+ * exporter's document of that schema, found like any import (beside this
+ * document, then in the -I folders). */
+static void implied_imports(reader *R)
+{
+    void *it = NULL;
+    struct fy_node_pair *p;
+    while (R->ic && fy_node_is_mapping(R->schemas) &&
+           (p = fy_node_mapping_iterate(R->schemas, &it)) != NULL) {
+        char *k = text_of(fy_node_pair_key(p));
+        const char *name = k ? type_name_of_key(R->ck.s, k) : NULL;
+        const char *dot = name ? strchr(name, '.') : NULL;
+        if (dot && dot > name && !import_named(R->ck.s, name)) {
+            size_t mark = ptr_push(R, "components");
+            ptr_push(R, "schemas");
+            ptr_push(R, k);
+            import_file(R, fy_node_pair_key(p),
+                        xasprintf("%.*s.asyncapi.json", (int)(dot - name), name));
+            ptr_pop(R, mark);
+        }
+        free(k);
+    }
 }
 
 bool asyncapi_is_document(struct fy_node *root)
@@ -1391,15 +1420,16 @@ void asyncapi_read_document(checker *C, import_ctx *ic, struct fy_node *root, bo
     read_info(&R, root);
     size_t errors = C->diags->errors;
     struct fy_node *imports = get(root, "x-topicgen-imports");
-    if (imports) {
-        read_imports(&R, imports);
-        if (C->diags->errors != errors || *import_failed) {
-            free(R.ptr);
-            return;
-        }
-    }
     R.schemas = get(get(root, "components"), "schemas");
     R.messages = get(get(root, "components"), "messages");
+    if (imports)
+        read_imports(&R, imports);
+    else
+        implied_imports(&R);
+    if (C->diags->errors != errors || *import_failed) {
+        free(R.ptr);
+        return;
+    }
     size_t n = 0;
     named *types = collect_types(&R, &n);
     for (size_t i = 0; i < n; i++)
