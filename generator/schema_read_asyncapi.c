@@ -5,8 +5,10 @@
  * A document whose message payloads use the part of JSON Schema that maps
  * onto the schema language becomes the same structs a YAML schema would:
  * named schemas under components/schemas are the enums (a string `enum`),
- * messages (an object with `properties`) and unions (a `oneOf` with a
- * `discriminator`); a channel's address is the topic of the type its
+ * messages (an object with `properties`) and unions (a `oneOf`, its
+ * `discriminator` the member each variant holds as a `const`); a type
+ * written `<schema>.<Type>` by topicgen's exporter is this schema's or an
+ * imported one's (whose document is loaded as an import); a channel's address is the topic of the type its
  * messages carry.  `x-topicgen-*` extensions hold what JSON Schema cannot
  * say (C names, integer widths, decimals, the key field, the dead-letter
  * topic, versions); docs/schema.md, "AsyncAPI as input", lists them.
@@ -19,7 +21,8 @@
  * the keyword's line:col, naming the JSON pointer of the schema that holds
  * it and what to write instead:
  *   orders.asyncapi.json:12:9: error: #/components/schemas/Order/properties/x:
- *   'patternProperties' is not supported; use 'additionalProperties' ...
+ *   'patternProperties' is not supported in a map property; use
+ *   'additionalProperties' with one schema for every value (a map)
  * Keywords that only annotate (title, examples, $comment, ...) and
  * extensions not named x-topicgen-* are ignored.
  *
