@@ -552,18 +552,81 @@ static struct fy_node *unwrap(reader *R, struct fy_node *n, bool *nullable)
 
 /* Read property schema n into p.  The outer node holds description,
  * default and x-topicgen-name; its core (unwrap) holds the type. */
+/* The type of a property's core schema without '$ref' into p->type (NULL
+ * when reported); *own_pattern when its format or encoding makes a
+ * 'pattern' redundant.  False when nothing more should be read. */
+static bool read_core_type(reader *R, struct fy_node *core, prop *p, bool *own_pattern)
+{
+    struct fy_node *tt = get(core, "x-topicgen-type");
+    char *format = text_of(get(core, "format"));
+    bool decimal = format && strcmp(format, "decimal") == 0; /* type [string, number] */
+    char *type = tt || decimal ? NULL : json_type(R, core, &p->nullable);
+    if ((tt || decimal) && fy_node_is_sequence(get(core, "type")))
+        p->nullable |= in_list(get(core, "type"), "null");
+    const char *t = tt ? NULL : decimal ? "decimal"
+                                        : type_from_json(type, format,
+                                                         get(core, "contentEncoding") != NULL);
+    /* The pattern of a format topicgen checks says no more than the format. */
+    *own_pattern = get(core, "contentEncoding") ||
+                   (format && (strcmp(format, "date-time") == 0 || strcmp(format, "uuid") == 0 ||
+                               decimal));
+    bool object = type && strcmp(type, "object") == 0, go_on = true;
+    if (tt) {
+        p->type = text_of(tt);
+        p->type_at = tt;
+    } else if (object && get(core, "properties")) {
+        aa_error(R, key_node(core, "properties"), "an object with 'properties' inside a "
+                 "property is not supported; define it as a message under components/schemas "
+                 "and '$ref' it");
+        go_on = false;
+    } else if (object) {
+        p->type = xstrdup("map");
+    } else if (t) {
+        p->type = xstrdup(t);
+    } else if (!type && !format && !get(core, "items")) {
+        p->type = xstrdup("json");  /* {}: any JSON value */
+    } else {
+        aa_error(R, format ? key_node(core, "format") : key_node(core, "type"),
+                 "type '%s'%s%s%s has no topicgen type; formats topicgen checks: date-time, "
+                 "uuid, int32, int64, uint32, uint64, double (or say it with x-topicgen-type: "
+                 "string, decimal, bytes, json, ...)", type ? type : "", format ? " with format '" : "",
+                 format ? format : "", format ? "'" : "");
+    }
+    free(type);
+    free(format);
+    return go_on;
+}
+
+/* An array's items or a map's values (`elem_key`) and its count bounds. */
+static void read_container(reader *R, struct fy_node *core, prop *p, const char *elem_key,
+                          const char *min_key, const char *max_key, const char *what)
+{
+    const char *const keywords[] = {"type", elem_key, min_key, max_key, "description",
+                                    "x-topicgen-name", "x-topicgen-type", NULL};
+    check_keywords(R, core, keywords, what);
+    struct fy_node *elem = get(core, elem_key);
+    if (elem) {
+        size_t mark = ptr_push(R, elem_key);
+        p->elem = elem_type(R, elem);
+        p->elem_at = elem;
+        ptr_pop(R, mark);
+    } else {
+        aa_error(R, core, "%s needs '%s' (the schema of every %s)",
+                 strcmp(elem_key, "items") == 0 ? "an array" : "a map", elem_key,
+                 strcmp(elem_key, "items") == 0 ? "item" : "value");
+    }
+    p->min_items = get(core, min_key);
+    p->max_items = get(core, max_key);
+}
+
+/* Read property schema n into p.  The outer node holds description,
+ * default and x-topicgen-name; its core (unwrap) holds the type. */
 static void read_prop(reader *R, struct fy_node *n, prop *p)
 {
     static const char *const wrapper_keywords[] = {
         "oneOf", "anyOf", "allOf", "description", "default", "x-topicgen-name", NULL};
     static const char *const ref_keywords[] = {
         "$ref", "description", "default", "x-topicgen-name", NULL};
-    static const char *const array_keywords[] = {
-        "type", "items", "minItems", "maxItems", "description", "x-topicgen-name",
-        "x-topicgen-type", NULL};
-    static const char *const map_keywords[] = {
-        "type", "additionalProperties", "minProperties", "maxProperties", "description",
-        "x-topicgen-name", "x-topicgen-type", NULL};
     p->type_at = n;
     p->def = get(n, "default");
     struct fy_node *core = unwrap(R, n, &p->nullable);
@@ -580,70 +643,15 @@ static void read_prop(reader *R, struct fy_node *n, prop *p)
         p->type_at = ref;
         return;
     }
-    struct fy_node *tt = get(core, "x-topicgen-type");
-    char *format = text_of(get(core, "format"));
-    bool decimal = format && strcmp(format, "decimal") == 0; /* type [string, number] */
-    char *type = tt || decimal ? NULL : json_type(R, core, &p->nullable);
-    if ((tt || decimal) && fy_node_is_sequence(get(core, "type")))
-        p->nullable |= in_list(get(core, "type"), "null");
-    const char *t = tt ? NULL : decimal ? "decimal"
-                                        : type_from_json(type, format,
-                                                         get(core, "contentEncoding") != NULL);
-    /* The pattern of a format topicgen checks says no more than the format. */
-    bool own_pattern = get(core, "contentEncoding") ||
-                       (format && (strcmp(format, "date-time") == 0 || strcmp(format, "uuid") == 0 ||
-                                   decimal));
-    bool object = type && strcmp(type, "object") == 0;
-    if (tt) {
-        p->type = text_of(tt);
-        p->type_at = tt;
-    } else if (object && get(core, "properties")) {
-        aa_error(R, key_node(core, "properties"), "an object with 'properties' inside a "
-                 "property is not supported; define it as a message under components/schemas "
-                 "and '$ref' it");
-        free(type);
-        free(format);
+    bool own_pattern = false;
+    if (!read_core_type(R, core, p, &own_pattern))
         return;
-    } else if (object) {
-        p->type = xstrdup("map");
-    } else if (t) {
-        p->type = xstrdup(t);
-    } else if (!type && !format && !get(core, "items")) {
-        p->type = xstrdup("json");  /* {}: any JSON value */
-    } else {
-        aa_error(R, format ? key_node(core, "format") : key_node(core, "type"),
-                 "type '%s'%s%s%s has no topicgen type; formats topicgen checks: date-time, "
-                 "uuid, int32, int64, uint32, uint64, double (or say it with x-topicgen-type: "
-                 "string, decimal, bytes, json, ...)", type ? type : "", format ? " with format '" : "",
-                 format ? format : "", format ? "'" : "");
-    }
     const char *kind = p->type ? p->type : "";
     if (strcmp(kind, "array") == 0) {
-        check_keywords(R, core, array_keywords, "an array property");
-        struct fy_node *items = get(core, "items");
-        if (items) {
-            size_t mark = ptr_push(R, "items");
-            p->elem = elem_type(R, items);
-            p->elem_at = items;
-            ptr_pop(R, mark);
-        } else {
-            aa_error(R, core, "an array needs 'items' (the schema of every item)");
-        }
-        p->min_items = get(core, "minItems");
-        p->max_items = get(core, "maxItems");
+        read_container(R, core, p, "items", "minItems", "maxItems", "an array property");
     } else if (strcmp(kind, "map") == 0) {
-        check_keywords(R, core, map_keywords, "a map property");
-        struct fy_node *values = get(core, "additionalProperties");
-        if (values) {
-            size_t mark = ptr_push(R, "additionalProperties");
-            p->elem = elem_type(R, values);
-            p->elem_at = values;
-            ptr_pop(R, mark);
-        } else {
-            aa_error(R, core, "a map needs 'additionalProperties' (the schema of every value)");
-        }
-        p->min_items = get(core, "minProperties");
-        p->max_items = get(core, "maxProperties");
+        read_container(R, core, p, "additionalProperties", "minProperties", "maxProperties",
+                       "a map property");
     } else {
         check_keywords(R, core, own_pattern ? scalar_keywords_patterned : scalar_keywords,
                        "a property");
@@ -654,8 +662,6 @@ static void read_prop(reader *R, struct fy_node *n, prop *p)
         p->min_length = get(core, "minLength");
         p->max_length = get(core, "maxLength");
     }
-    free(type);
-    free(format);
 }
 
 /* ---- messages -------------------------------------------------------------------- */
