@@ -246,6 +246,7 @@ void asyncapi_extend_model(mu_node *model, const schema *s)
     mu_map_set(model, "aa_schemas", component_schemas(&d));
     js_defs_free(&d);
     set_text(model, "aa_title", s->name);
+    set_text(model, "aa_source", s->file_name);
     set_text(model, "aa_description", s->description ? s->description : "");
     set_fmt(model, "aa_version", "%d", s->version);
     mu_map_set(model, "aa_channels", channels);

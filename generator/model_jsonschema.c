@@ -17,6 +17,7 @@
 #include "model_int.h"
 #include "util.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,12 +117,24 @@ static void set_lengths(js_node *o, const field_def *f)
 
 /* minimum/maximum: the schema's bound, else the C type's own limit (the
  * decoder refuses what does not fit, so the limit is a real bound). */
+/* A bound the schema wrote that equals the C type's own limit reads back
+ * (AsyncAPI as input) as no bound unless marked: x-topicgen-min-set /
+ * x-topicgen-max-set, written only then. */
+static void mark_limit_bounds(js_node *o, bool min_at_limit, bool max_at_limit)
+{
+    if (min_at_limit)
+        js_set(o, "x-topicgen-min-set", js_bool(true));
+    if (max_at_limit)
+        js_set(o, "x-topicgen-max-set", js_bool(true));
+}
+
 static void set_int_range(js_node *o, const char *format, const field_def *f, int64_t lo, int64_t hi)
 {
     js_set(o, "type", js_string("integer"));
     js_set(o, "format", js_string(format));
     js_set(o, "minimum", js_int(f && f->min.set ? f->min.i : lo));
     js_set(o, "maximum", js_int(f && f->max.set ? f->max.i : hi));
+    mark_limit_bounds(o, f && f->min.set && f->min.i == lo, f && f->max.set && f->max.i == hi);
 }
 
 static void set_uint_range(js_node *o, const char *format, const field_def *f, uint64_t hi)
@@ -130,6 +143,7 @@ static void set_uint_range(js_node *o, const char *format, const field_def *f, u
     js_set(o, "format", js_string(format));
     js_set(o, "minimum", js_uint(f && f->min.set ? f->min.u : 0));
     js_set(o, "maximum", js_uint(f && f->max.set ? f->max.u : hi));
+    mark_limit_bounds(o, f && f->min.set && f->min.u == 0, f && f->max.set && f->max.u == hi);
 }
 
 static js_node *bound_number(const bound *b, const char *limit, bool negative)
@@ -172,6 +186,8 @@ static js_node *scalar_schema(const type_ref *t, const field_def *f)
         js_set(o, "format", js_string("double"));
         js_set(o, "minimum", bound_number(f ? &f->min : &(bound){0}, DBL_MAX_TEXT, true));
         js_set(o, "maximum", bound_number(f ? &f->max : &(bound){0}, DBL_MAX_TEXT, false));
+        mark_limit_bounds(o, f && f->min.set && f->min.d == -DBL_MAX,
+                          f && f->max.set && f->max.d == DBL_MAX);
         break;
     case T_STRING:
         js_set(o, "type", js_string("string"));

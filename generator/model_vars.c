@@ -27,6 +27,7 @@ const model_var model_vars[] = {
     {"aa_operation", TX_JSON_STRING}, /* asyncapi: an operation id */
     {"aa_operations", TX_STRUCT},
     {"aa_schemas", TX_STRUCT}, /* asyncapi: components.schemas (js_def, js_def_body) */
+    {"aa_source", TX_JSON_STRING}, /* asyncapi: the schema's file name (x-topicgen-source) */
     {"aa_title", TX_JSON_STRING}, /* asyncapi: the schema name */
     {"aa_topic", TX_JSON_STRING}, /* asyncapi: a topic (channel id and address) */
     {"aa_version", TX_FIXED}, /* asyncapi: the schema version */

@@ -26,6 +26,7 @@
  * Positions come from the scalar tokens libfyaml keeps for every node.
  */
 #include "schema_int.h"
+#include "schema_read_asyncapi_int.h"
 #include "suggest.h"
 #include "util.h"
 
@@ -72,6 +73,11 @@ static diag_pos node_pos(struct fy_node *n)
     if (fy_node_is_sequence(n))
         return node_pos(fy_node_sequence_iterate(n, &it));
     return p;
+}
+
+diag_pos schema_node_pos(struct fy_node *n)
+{
+    return node_pos(n);
 }
 
 /* Where an error about `n` points.  An empty value (`topic:`) or an empty
@@ -724,6 +730,10 @@ static bool read_imports(loader *L, struct fy_node *list)
 static void load_document(loader *L, struct fy_node *root)
 {
     check_duplicate_keys(L, root);
+    if (asyncapi_is_document(root)) { /* AsyncAPI 3 input: schema_read_asyncapi.c */
+        asyncapi_read_document(&L->ck, L->ic, root, &L->import_failed);
+        return;
+    }
     section sec = {0};
     if (!for_each_pair(L, root, "a schema file", read_top, &sec))
         return;
