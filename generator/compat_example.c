@@ -27,24 +27,12 @@
 typedef struct builder {
     const witness *w;       /* NULL: none */
     uint64_t *rng;          /* NULL: least values */
-    char *p;
-    size_t len, cap;
+    strbuf text;
     bool ok;
     int depth;
 } builder;
 
-static void put_n(builder *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void put(builder *b, const char *s) { put_n(b, s, strlen(s)); }
+static void put(builder *b, const char *s) { strbuf_puts(&b->text, s); }
 
 static uint64_t next_random(builder *b)
 {
@@ -352,10 +340,10 @@ char *compat_build(const message_def *m, const union_def *u, const witness *w, u
     else
         b.ok = false;
     if (!b.ok) {
-        free(b.p);
+        free(b.text.data);
         return NULL;
     }
-    return b.p;
+    return strbuf_take(&b.text);
 }
 
 char *compat_random_message(const schema *s, const char *type, uint64_t *rng)

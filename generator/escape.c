@@ -58,52 +58,11 @@ bool is_c_name_text(const char *s)
 
 /* ---- a small growable output ------------------------------------------------ */
 
-typedef struct out {
-    char *p;
-    size_t len, cap;
-} out;
-
-static void put_n(out *o, const char *s, size_t n)
+static char last(const strbuf *o)
 {
-    if (o->len + n + 1 > o->cap) {
-        o->cap = (o->len + n + 1) * 2;
-        o->p = xrealloc(o->p, o->cap);
-    }
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
+    return o->len ? o->data[o->len - 1] : '\0';
 }
 
-static void put(out *o, const char *s)
-{
-    put_n(o, s, strlen(s));
-}
-
-static void put_c(out *o, char c)
-{
-    put_n(o, &c, 1);
-}
-
-static void putf(out *o, const char *fmt, long v) __attribute__((format(printf, 2, 0)));
-
-static void putf(out *o, const char *fmt, long v)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, fmt, v);
-    put(o, buf);
-}
-
-static char last(const out *o)
-{
-    return o->len ? o->p[o->len - 1] : '\0';
-}
-
-static char *done(out *o)
-{
-    if (!o->p)
-        return xstrdup("");
-    return o->p;
-}
 
 /* True for characters a reader cannot see or that reorder or break lines:
  * C0 and C1 controls, DEL, U+2028/U+2029, bidi controls. */
@@ -117,114 +76,114 @@ static bool is_hidden(long cp)
 
 char *escape_c_comment(const char *s)
 {
-    out o = {0};
+    strbuf o = {0};
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     while (p < end) {
         size_t n;
         long cp = utf8_decode(p, (size_t)(end - p), &n);
         if (cp < 0) {
-            putf(&o, "<0x%02lX>", (long)*p);
+            strbuf_printf(&o, "<0x%02lX>", (long)*p);
         } else if (is_hidden(cp)) {
-            putf(&o, "<U+%04lX>", cp);
+            strbuf_printf(&o, "<U+%04lX>", cp);
         } else if (cp == '/' && last(&o) == '*') {
-            put(&o, " /"); /* no comment end */
+            strbuf_puts(&o, " /"); /* no comment end */
         } else if (cp == '*' && last(&o) == '/') {
-            put(&o, " *"); /* no comment start inside a comment */
+            strbuf_puts(&o, " *"); /* no comment start inside a comment */
         } else if (cp == '?' && last(&o) == '?') {
-            put(&o, "\\?"); /* never "??": no trigraph */
+            strbuf_puts(&o, "\\?"); /* never "??": no trigraph */
         } else if (cp == '\\' && p[strspn((const char *)p + 1, " ") + 1] == '\0') {
-            put(&o, "<U+005C>"); /* a backslash that may end a line continues it */
+            strbuf_puts(&o, "<U+005C>"); /* a backslash that may end a line continues it */
         } else {
-            put_n(&o, (const char *)p, n);
+            strbuf_putn(&o, (const char *)p, n);
         }
         p += n;
     }
-    return done(&o);
+    return strbuf_take(&o);
 }
 
 char *escape_c_string(const char *s)
 {
-    out o = {0};
+    strbuf o = {0};
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\' || *p == '?') {
-            put_c(&o, '\\');
-            put_c(&o, (char)*p);
+            strbuf_putc(&o, '\\');
+            strbuf_putc(&o, (char)*p);
         } else if (*p < 0x20 || *p >= 0x7f) {
-            putf(&o, "\\%03lo", (long)*p); /* always 3 digits: a digit after stays a digit */
+            strbuf_printf(&o, "\\%03lo", (long)*p); /* always 3 digits: a digit after stays a digit */
         } else {
-            put_c(&o, (char)*p);
+            strbuf_putc(&o, (char)*p);
         }
     }
-    return done(&o);
+    return strbuf_take(&o);
 }
 
 /* ---- Python ------------------------------------------------------------------- */
 
-static void py_code_point(out *o, long cp)
+static void py_code_point(strbuf *o, long cp)
 {
     if (cp < 0x100)
-        putf(o, "\\x%02lx", cp);
+        strbuf_printf(o, "\\x%02lx", cp);
     else if (cp < 0x10000)
-        putf(o, "\\u%04lx", cp);
+        strbuf_printf(o, "\\u%04lx", cp);
     else
-        putf(o, "\\U%08lx", cp);
+        strbuf_printf(o, "\\U%08lx", cp);
 }
 
 char *escape_py_string(const char *s)
 {
-    out o = {0};
+    strbuf o = {0};
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     while (p < end) {
         size_t n;
         long cp = utf8_decode(p, (size_t)(end - p), &n);
         if (cp < 0)
-            put(&o, "\\ufffd");
+            strbuf_puts(&o, "\\ufffd");
         else if (cp == '\\' || cp == '"' || cp == '\'')
-            put_c(&o, '\\'), put_c(&o, (char)cp);
+            strbuf_putc(&o, '\\'), strbuf_putc(&o, (char)cp);
         else if (cp == '\n')
-            put(&o, "\\n");
+            strbuf_puts(&o, "\\n");
         else if (cp == '\r')
-            put(&o, "\\r");
+            strbuf_puts(&o, "\\r");
         else if (cp == '\t')
-            put(&o, "\\t");
+            strbuf_puts(&o, "\\t");
         else if (cp < 0x20 || cp >= 0x7f)
             py_code_point(&o, cp); /* ASCII only: no encoding question at all */
         else
-            put_c(&o, (char)cp);
+            strbuf_putc(&o, (char)cp);
         p += n;
     }
-    return done(&o);
+    return strbuf_take(&o);
 }
 
 char *escape_py_doc(const char *s)
 {
-    out o = {0};
+    strbuf o = {0};
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     while (p < end) {
         size_t n;
         long cp = utf8_decode(p, (size_t)(end - p), &n);
         if (cp < 0)
-            put(&o, "\\ufffd");
+            strbuf_puts(&o, "\\ufffd");
         else if (cp == '\\' || cp == '"')
-            put_c(&o, '\\'), put_c(&o, (char)cp);
+            strbuf_putc(&o, '\\'), strbuf_putc(&o, (char)cp);
         else if (cp == '\n' || cp == '\t')
-            put_c(&o, (char)cp);
+            strbuf_putc(&o, (char)cp);
         else if (cp == '\r')
-            put(&o, "\\r");
+            strbuf_puts(&o, "\\r");
         else if (is_hidden(cp) || cp == 0xfeff)
             py_code_point(&o, cp);
         else
-            put_n(&o, (const char *)p, n);
+            strbuf_putn(&o, (const char *)p, n);
         p += n;
     }
-    return done(&o);
+    return strbuf_take(&o);
 }
 
 /* ---- JSON and YAML ------------------------------------------------------------- */
 
 char *escape_json_string(const char *s)
 {
-    out o = {0};
+    strbuf o = {0};
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     while (p < end) {
         size_t n;
@@ -238,21 +197,21 @@ char *escape_json_string(const char *s)
                                  : cp == '\f' ? "\\f"
                                               : NULL;
         if (cp < 0)
-            put(&o, "\\ufffd");
+            strbuf_puts(&o, "\\ufffd");
         else if (short_form)
-            put(&o, short_form);
+            strbuf_puts(&o, short_form);
         else if (is_hidden(cp))
-            putf(&o, "\\u%04lx", cp);
+            strbuf_printf(&o, "\\u%04lx", cp);
         else
-            put_n(&o, (const char *)p, n);
+            strbuf_putn(&o, (const char *)p, n);
         p += n;
     }
-    return done(&o);
+    return strbuf_take(&o);
 }
 
 char *escape_yaml_string(const char *s)
 {
-    out o = {0};
+    strbuf o = {0};
     const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     while (p < end) {
         size_t n;
@@ -268,18 +227,18 @@ char *escape_yaml_string(const char *s)
                                  : cp == 0x2029 ? "\\P"
                                                 : NULL;
         if (cp < 0)
-            put(&o, "\\uFFFD");
+            strbuf_puts(&o, "\\uFFFD");
         else if (short_form)
-            put(&o, short_form);
+            strbuf_puts(&o, short_form);
         else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
-            putf(&o, "\\x%02lX", cp);
+            strbuf_printf(&o, "\\x%02lX", cp);
         else if (is_bidi_control(cp) || cp == 0xfeff || cp == 0xfffe || cp == 0xffff)
-            putf(&o, "\\u%04lX", cp);
+            strbuf_printf(&o, "\\u%04lX", cp);
         else
-            put_n(&o, (const char *)p, n);
+            strbuf_putn(&o, (const char *)p, n);
         p += n;
     }
-    return done(&o);
+    return strbuf_take(&o);
 }
 
 char *escape_for(text_context c, const char *s)

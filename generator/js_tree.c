@@ -86,27 +86,11 @@ js_node *js_get(const js_node *obj, const char *key)
 
 size_t js_count(const js_node *v) { return v->n; }
 
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
-
-static void put(buf *b, const char *s)
+static void newline(strbuf *b, int level)
 {
-    size_t n = strlen(s);
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
-}
-
-static void newline(buf *b, int level)
-{
-    put(b, "\n");
+    strbuf_puts(b, "\n");
     for (int i = 0; i < level; i++)
-        put(b, "  ");
+        strbuf_puts(b, "  ");
 }
 
 /* An array of scalars goes on one line when short: enum lists, required. */
@@ -121,38 +105,37 @@ static bool one_line(const js_node *v)
     return width <= 72;
 }
 
-static void print(buf *b, const js_node *v, int level)
+static void print(strbuf *b, const js_node *v, int level)
 {
     if (v->kind == JS_SCALAR) {
-        put(b, v->text);
+        strbuf_puts(b, v->text);
         return;
     }
     const char *open = v->kind == JS_OBJECT ? "{" : "[", *close = v->kind == JS_OBJECT ? "}" : "]";
-    put(b, open);
+    strbuf_puts(b, open);
     bool flat = v->n == 0 || (v->kind == JS_ARRAY && one_line(v));
     for (size_t i = 0; i < v->n; i++) {
         if (i)
-            put(b, flat ? ", " : ",");
+            strbuf_puts(b, flat ? ", " : ",");
         if (!flat)
             newline(b, level + 1);
         if (v->kind == JS_OBJECT) {
-            put(b, "\"");
-            put(b, v->keys[i]);
-            put(b, "\": ");
+            strbuf_puts(b, "\"");
+            strbuf_puts(b, v->keys[i]);
+            strbuf_puts(b, "\": ");
         }
         print(b, v->items[i], level + 1);
     }
     if (!flat)
         newline(b, level);
-    put(b, close);
+    strbuf_puts(b, close);
 }
 
 char *js_print(const js_node *v, int indent)
 {
-    buf b = {0};
-    put(&b, "");
+    strbuf b = {0};
     print(&b, v, indent / 2);
-    return b.p;
+    return strbuf_take(&b);
 }
 
 void js_free(js_node *v)

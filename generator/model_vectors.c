@@ -28,7 +28,6 @@
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,44 +39,6 @@
 #define TYPICAL_DEPTH 12
 /* Longest string, array or map a boundary vector spells out. */
 #define SPELL_MAX 5000
-
-/* ---- growable text ------------------------------------------------------ */
-
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-static void sb_putn(sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_put(sbuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
-
-static void sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_fmt(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    s = xmalloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_put(b, s);
-    free(s);
-}
-
-static char *sb_take(sbuf *b) { return b->s ? b->s : xstrdup(""); }
 
 static char *cat3(const char *a, const char *b, const char *c)
 {
@@ -136,48 +97,48 @@ static void vset_free(vset *vs)
 
 /* s as tg_json_write_string writes it: '"' '\\' \b \f \n \r \t escaped,
  * other bytes < 0x20 as \u00xx, everything else (valid UTF-8) as is. */
-static void put_json_string(sbuf *b, const char *s)
+static void put_json_string(strbuf *b, const char *s)
 {
-    sb_put(b, "\"");
+    strbuf_puts(b, "\"");
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
                       : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
                       : c == '\t' ? "\\t" : NULL;
         if (e)
-            sb_put(b, e);
+            strbuf_puts(b, e);
         else if (c < 0x20)
-            sb_fmt(b, "\\u%04x", c);
+            strbuf_printf(b, "\\u%04x", c);
         else
-            sb_putn(b, (const char *)&c, 1);
+            strbuf_putn(b, (const char *)&c, 1);
     }
-    sb_put(b, "\"");
+    strbuf_puts(b, "\"");
 }
 
 static char *json_string(const char *s)
 {
-    sbuf b = {0};
+    strbuf b = {0};
     put_json_string(&b, s);
-    return sb_take(&b);
+    return strbuf_take(&b);
 }
 
 /* A member key as the generated writer spells it (model.c's json_quote:
  * controls as \u00xx). */
 static char *json_key(const char *s)
 {
-    sbuf b = {0};
-    sb_put(&b, "\"");
+    strbuf b = {0};
+    strbuf_puts(&b, "\"");
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            sb_fmt(&b, "\\%c", c);
+            strbuf_printf(&b, "\\%c", c);
         else if (c < 0x20)
-            sb_fmt(&b, "\\u%04x", c);
+            strbuf_printf(&b, "\\u%04x", c);
         else
-            sb_putn(&b, (const char *)&c, 1);
+            strbuf_putn(&b, (const char *)&c, 1);
     }
-    sb_put(&b, "\"");
-    return sb_take(&b);
+    strbuf_puts(&b, "\"");
+    return strbuf_take(&b);
 }
 
 /* Python repr of a finite double, which is what tg_json_write_double
@@ -201,33 +162,33 @@ static char *double_repr(double v)
     e = atoi(p + 1);
     while (nd > 1 && dig[nd - 1] == '0')
         nd--;
-    sbuf b = {0};
+    strbuf b = {0};
     if (v < 0)
-        sb_put(&b, "-");
+        strbuf_puts(&b, "-");
     if (e >= -4 && e < 16) {
         if (e >= 0) {
             for (int i = 0; i <= e; i++)
-                sb_putn(&b, i < nd ? &dig[i] : "0", 1);
-            sb_put(&b, ".");
+                strbuf_putn(&b, i < nd ? &dig[i] : "0", 1);
+            strbuf_puts(&b, ".");
             if (nd > e + 1)
-                sb_putn(&b, dig + e + 1, (size_t)(nd - e - 1));
+                strbuf_putn(&b, dig + e + 1, (size_t)(nd - e - 1));
             else
-                sb_put(&b, "0");
+                strbuf_puts(&b, "0");
         } else {
-            sb_put(&b, "0.");
+            strbuf_puts(&b, "0.");
             for (int i = -1; i > e; i--)
-                sb_put(&b, "0");
-            sb_putn(&b, dig, (size_t)nd);
+                strbuf_puts(&b, "0");
+            strbuf_putn(&b, dig, (size_t)nd);
         }
     } else {
-        sb_putn(&b, dig, 1);
+        strbuf_putn(&b, dig, 1);
         if (nd > 1) {
-            sb_put(&b, ".");
-            sb_putn(&b, dig + 1, (size_t)(nd - 1));
+            strbuf_puts(&b, ".");
+            strbuf_putn(&b, dig + 1, (size_t)(nd - 1));
         }
-        sb_fmt(&b, "e%c%02d", e < 0 ? '-' : '+', abs(e));
+        strbuf_printf(&b, "e%c%02d", e < 0 ? '-' : '+', abs(e));
     }
-    return sb_take(&b);
+    return strbuf_take(&b);
 }
 
 /* ---- paths as tg_json_error.c writes them -------------------------------- */
@@ -249,27 +210,27 @@ static char *path_key(const char *k)
 {
     if (is_path_ident(k))
         return xasprintf(".%s", k);
-    sbuf b = {0};
-    sb_put(&b, "[\"");
+    strbuf b = {0};
+    strbuf_puts(&b, "[\"");
     const unsigned char *p = (const unsigned char *)k;
     while (*p) {
         size_t n = 1;
         long cp = utf8_decode(p, strlen((const char *)p), &n);
         static const char short_esc[] = "\\b\\t\\n\\v\\f\\r";
         if (n >= 2 && (cp == 0x2028 || cp == 0x2029 || is_bidi_control(cp)))
-            sb_fmt(&b, "\\u%04lx", cp);
+            strbuf_printf(&b, "\\u%04lx", cp);
         else if (*p == '"' || *p == '\\')
-            sb_fmt(&b, "\\%c", *p);
+            strbuf_printf(&b, "\\%c", *p);
         else if (*p >= 0x08 && *p <= 0x0D)
-            sb_putn(&b, short_esc + 2 * (*p - 0x08), 2);
+            strbuf_putn(&b, short_esc + 2 * (*p - 0x08), 2);
         else if (*p < 0x20 || *p == 0x7F)
-            sb_fmt(&b, "\\u%04x", *p);
+            strbuf_printf(&b, "\\u%04x", *p);
         else
-            sb_putn(&b, (const char *)p, n);
+            strbuf_putn(&b, (const char *)p, n);
         p += n;
     }
-    sb_put(&b, "\"]");
-    return sb_take(&b);
+    strbuf_puts(&b, "\"]");
+    return strbuf_take(&b);
 }
 
 /* ---- the generator's state ----------------------------------------------- */
@@ -442,17 +403,17 @@ static const piece wide_pieces[] = {
 /* A string of exactly n code points from pieces (cycled), quoted. */
 static void spell_string(const piece *ps, size_t nps, size_t n, char **written, char **canon)
 {
-    sbuf w = {0}, c = {0};
-    sb_put(&w, "\"");
-    sb_put(&c, "\"");
+    strbuf w = {0}, c = {0};
+    strbuf_puts(&w, "\"");
+    strbuf_puts(&c, "\"");
     for (size_t i = 0; i < n; i++) {
-        sb_put(&w, ps[i % nps].written);
-        sb_put(&c, ps[i % nps].canon);
+        strbuf_puts(&w, ps[i % nps].written);
+        strbuf_puts(&c, ps[i % nps].canon);
     }
-    sb_put(&w, "\"");
-    sb_put(&c, "\"");
-    *written = sb_take(&w);
-    *canon = sb_take(&c);
+    strbuf_puts(&w, "\"");
+    strbuf_puts(&c, "\"");
+    *written = strbuf_take(&w);
+    *canon = strbuf_take(&c);
 }
 
 static const piece ascii_pieces[] = {
@@ -584,25 +545,25 @@ static void decimal_variants(vset *vs, const field_def *f)
         uint64_t n = side ? hi : lo;
         if (n == 0 || n > SPELL_MAX)
             continue;
-        sbuf w = {0};
+        strbuf w = {0};
         for (uint64_t i = 0; i < n; i++)
-            sb_put(&w, i == 0 ? "1" : "0");
-        char *q = json_string(w.s);
+            strbuf_puts(&w, i == 0 ? "1" : "0");
+        char *q = json_string(w.data);
         snprintf(name, sizeof name, "%s: %" PRIu64 " characters", side ? "longest" : "shortest",
                  n);
-        add_valid(vs, typical_done ? name : "typical", w.s, q);
+        add_valid(vs, typical_done ? name : "typical", w.data, q);
         typical_done = true;
         free(q);
         uint64_t m = side ? n + 1 : n - 1;
         if (m > 0) {
             w.len = 0;
             for (uint64_t i = 0; i < m; i++)
-                sb_put(&w, i == 0 ? "1" : "0");
+                strbuf_puts(&w, i == 0 ? "1" : "0");
             snprintf(name, sizeof name, "%s: %" PRIu64 " characters",
                      side ? "too long" : "too short", m);
-            add_invalid(vs, name, w.s, "", "length");
+            add_invalid(vs, name, w.data, "", "length");
         }
-        free(w.s);
+        free(w.data);
     }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (strlen(bad[i][1]) - 2 >= lo && strlen(bad[i][1]) - 2 <= hi)
@@ -671,23 +632,23 @@ typedef struct member {
 /* "{" prefix, members "}" with commas. */
 static char *object_text(const char *prefix, char *const *parts, size_t n)
 {
-    sbuf b = {0};
-    sb_put(&b, "{");
+    strbuf b = {0};
+    strbuf_puts(&b, "{");
     bool first = true;
     if (prefix && *prefix) {
-        sb_put(&b, prefix);
+        strbuf_puts(&b, prefix);
         first = false;
     }
     for (size_t i = 0; i < n; i++) {
         if (!parts[i])
             continue;
         if (!first)
-            sb_put(&b, ",");
-        sb_put(&b, parts[i]);
+            strbuf_puts(&b, ",");
+        strbuf_puts(&b, parts[i]);
         first = false;
     }
-    sb_put(&b, "}");
-    return sb_take(&b);
+    strbuf_puts(&b, "}");
+    return strbuf_take(&b);
 }
 
 static bool on_stack(const gen *g, const message_def *m)
@@ -991,21 +952,21 @@ typedef struct container_shape {
 static char *container_text(const container_shape *s, uint64_t n, const char *v, uint64_t at,
                             const char *alt, const char *alt_key)
 {
-    sbuf b = {0};
-    sb_put(&b, s->is_map ? "{" : "[");
+    strbuf b = {0};
+    strbuf_puts(&b, s->is_map ? "{" : "[");
     for (uint64_t i = 0; i < n; i++) {
         if (i)
-            sb_put(&b, ",");
+            strbuf_puts(&b, ",");
         if (s->is_map) {
             if (i == at && alt_key)
-                sb_fmt(&b, "%s:", alt_key);
+                strbuf_printf(&b, "%s:", alt_key);
             else
-                sb_fmt(&b, "\"k%" PRIu64 "\":", i);
+                strbuf_printf(&b, "\"k%" PRIu64 "\":", i);
         }
-        sb_put(&b, i == at && alt ? alt : v);
+        strbuf_puts(&b, i == at && alt ? alt : v);
     }
-    sb_put(&b, s->is_map ? "}" : "]");
-    return sb_take(&b);
+    strbuf_puts(&b, s->is_map ? "}" : "]");
+    return strbuf_take(&b);
 }
 
 static void container_variants(gen *g, const type_ref *t, const field_def *f, vset *out)

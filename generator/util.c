@@ -201,3 +201,52 @@ char *upper_case(const char *s)
         *p = (char)toupper((unsigned char)*p);
     return out;
 }
+
+/* Room for n more bytes and the NUL. */
+static void strbuf_reserve(strbuf *b, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->data = xrealloc(b->data, b->cap);
+    }
+}
+
+void strbuf_putn(strbuf *b, const char *s, size_t n)
+{
+    strbuf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void strbuf_puts(strbuf *b, const char *s)
+{
+    strbuf_putn(b, s, strlen(s));
+}
+
+void strbuf_putc(strbuf *b, char c)
+{
+    strbuf_putn(b, &c, 1);
+}
+
+void strbuf_printf(strbuf *b, const char *fmt, ...)
+{
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n >= 0) {
+        strbuf_reserve(b, (size_t)n);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
+}
+
+char *strbuf_take(strbuf *b)
+{
+    char *text = b->data ? b->data : xstrdup("");
+    *b = (strbuf){0};
+    return text;
+}

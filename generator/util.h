@@ -48,6 +48,22 @@ c_name_problem c_name_check(const char *s);
  * obvious one.  Caller frees. */
 char *c_name_alternative(const char *s);
 
+/* A growable text, always NUL-terminated once written to.  Zero-initialise
+ * it; data is owned by the struct until strbuf_take.  Allocation failure
+ * aborts (xrealloc). */
+typedef struct strbuf {
+    char *data;
+    size_t len, cap;
+} strbuf;
+
+void strbuf_putn(strbuf *b, const char *s, size_t n);
+void strbuf_puts(strbuf *b, const char *s);
+void strbuf_putc(strbuf *b, char c);
+void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text ("" when nothing was written), which the caller frees; b is
+ * empty again. */
+char *strbuf_take(strbuf *b);
+
 /* "OrderEvent" -> "order_event", "HTTPServer" -> "http_server". Caller frees. */
 char *snake_case(const char *s);
 /* "order_event" -> "ORDER_EVENT" (ASCII only). Caller frees. */
