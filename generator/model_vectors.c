@@ -254,8 +254,24 @@ static void bool_variants(vset *vs)
     add_invalid(vs, "a number", "1", "", "type");
 }
 
-static void int_common_invalid(vset *vs)
+/* The vectors of an integer field, its numbers spelled: the typical value,
+ * the lowest and highest allowed, the first values out of range below and
+ * above; minus_zero when 0 is allowed (-0 reads as 0). */
+static void int_variants(vset *vs, const char *typ, const char *lo, const char *hi,
+                         const char *below, const char *above, bool minus_zero)
 {
+    char name[80];
+    add_valid(vs, "typical", typ, typ);
+    snprintf(name, sizeof name, "lowest %s", lo);
+    add_valid(vs, name, lo, lo);
+    snprintf(name, sizeof name, "highest %s", hi);
+    add_valid(vs, name, hi, hi);
+    if (minus_zero)
+        add_valid(vs, "minus zero", "-0", "0");
+    snprintf(name, sizeof name, "below the lowest: %s", below);
+    add_invalid(vs, name, below, "", "range");
+    snprintf(name, sizeof name, "above the highest: %s", above);
+    add_invalid(vs, name, above, "", "range");
     add_invalid(vs, "a fraction", "1.5", "", "type");
     add_invalid(vs, "an exponent", "1e2", "", "type");
     add_invalid(vs, "a string", "\"1\"", "", "type");
@@ -265,60 +281,38 @@ static void signed_variants(vset *vs, const field_def *f, int64_t tmin, int64_t 
 {
     int64_t lo = f && f->min.set ? f->min.i : tmin, hi = f && f->max.set ? f->max.i : tmax;
     int64_t typ = lo > 1 ? lo : hi < 1 ? hi : 1;
-    char w[48], name[80];
-    snprintf(w, sizeof w, "%" PRId64, typ);
-    add_valid(vs, "typical", w, w);
-    snprintf(w, sizeof w, "%" PRId64, lo);
-    snprintf(name, sizeof name, "lowest %s", w);
-    add_valid(vs, name, w, w);
-    snprintf(w, sizeof w, "%" PRId64, hi);
-    snprintf(name, sizeof name, "highest %s", w);
-    add_valid(vs, name, w, w);
-    if (lo <= 0 && hi >= 0)
-        add_valid(vs, "minus zero", "-0", "0");
+    char t[24], l[24], h[24], below[24], above[24];
+    snprintf(t, sizeof t, "%" PRId64, typ);
+    snprintf(l, sizeof l, "%" PRId64, lo);
+    snprintf(h, sizeof h, "%" PRId64, hi);
     if (lo > INT64_MIN)
-        snprintf(w, sizeof w, "%" PRId64, lo - 1);
+        snprintf(below, sizeof below, "%" PRId64, lo - 1);
     else
-        snprintf(w, sizeof w, "-9223372036854775809");
-    snprintf(name, sizeof name, "below the lowest: %s", w);
-    add_invalid(vs, name, w, "", "range");
+        snprintf(below, sizeof below, "-9223372036854775809");
     if (hi < INT64_MAX)
-        snprintf(w, sizeof w, "%" PRId64, hi + 1);
+        snprintf(above, sizeof above, "%" PRId64, hi + 1);
     else
-        snprintf(w, sizeof w, "9223372036854775808");
-    snprintf(name, sizeof name, "above the highest: %s", w);
-    add_invalid(vs, name, w, "", "range");
-    int_common_invalid(vs);
+        snprintf(above, sizeof above, "9223372036854775808");
+    int_variants(vs, t, l, h, below, above, lo <= 0 && hi >= 0);
 }
 
 static void unsigned_variants(vset *vs, const field_def *f, uint64_t tmax)
 {
     uint64_t lo = f && f->min.set ? f->min.u : 0, hi = f && f->max.set ? f->max.u : tmax;
     uint64_t typ = lo > 1 ? lo : hi < 1 ? hi : 1;
-    char w[48], name[80];
-    snprintf(w, sizeof w, "%" PRIu64, typ);
-    add_valid(vs, "typical", w, w);
-    snprintf(w, sizeof w, "%" PRIu64, lo);
-    snprintf(name, sizeof name, "lowest %s", w);
-    add_valid(vs, name, w, w);
-    snprintf(w, sizeof w, "%" PRIu64, hi);
-    snprintf(name, sizeof name, "highest %s", w);
-    add_valid(vs, name, w, w);
-    if (lo == 0)
-        add_valid(vs, "minus zero", "-0", "0");
+    char t[24], l[24], h[24], below[24], above[24];
+    snprintf(t, sizeof t, "%" PRIu64, typ);
+    snprintf(l, sizeof l, "%" PRIu64, lo);
+    snprintf(h, sizeof h, "%" PRIu64, hi);
     if (lo > 0)
-        snprintf(w, sizeof w, "%" PRIu64, lo - 1);
+        snprintf(below, sizeof below, "%" PRIu64, lo - 1);
     else
-        snprintf(w, sizeof w, "-1");
-    snprintf(name, sizeof name, "below the lowest: %s", w);
-    add_invalid(vs, name, w, "", "range");
+        snprintf(below, sizeof below, "-1");
     if (hi < UINT64_MAX)
-        snprintf(w, sizeof w, "%" PRIu64, hi + 1);
+        snprintf(above, sizeof above, "%" PRIu64, hi + 1);
     else
-        snprintf(w, sizeof w, "18446744073709551616");
-    snprintf(name, sizeof name, "above the highest: %s", w);
-    add_invalid(vs, name, w, "", "range");
-    int_common_invalid(vs);
+        snprintf(above, sizeof above, "18446744073709551616");
+    int_variants(vs, t, l, h, below, above, lo == 0);
 }
 
 static void double_variants(vset *vs, const field_def *f)

@@ -148,33 +148,41 @@ static char *visible(const char *msg)
     return out;
 }
 
+/* "#/json/pointer: <message>", both made visible (caller frees). */
+__attribute__((format(printf, 2, 0))) static char *pointer_message(const reader *R,
+                                                                  const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *shown_ptr = visible(R->ptr), *shown_msg = visible(msg);
+    char *text = xasprintf("#%s: %s", shown_ptr, shown_msg);
+    free(shown_ptr);
+    free(shown_msg);
+    return text;
+}
+
 /* `file:line:col: error: #/json/pointer: <message>` at node n. */
 __attribute__((format(printf, 3, 4))) static void aa_error(reader *R, struct fy_node *n,
                                                            const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *text = pointer_message(R, fmt, ap);
     va_end(ap);
-    char *shown_ptr = visible(R->ptr), *shown_msg = visible(msg);
-    diag_error(R->ck.diags, R->ck.path, pos_of(n), "#%s: %s", shown_ptr, shown_msg);
-    free(shown_ptr);
-    free(shown_msg);
+    diag_error(R->ck.diags, R->ck.path, pos_of(n), "%s", text);
+    free(text);
 }
 
+/* The same as a warning. */
 __attribute__((format(printf, 3, 4))) static void aa_warning(reader *R, struct fy_node *n,
                                                              const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *text = pointer_message(R, fmt, ap);
     va_end(ap);
-    char *shown_ptr = visible(R->ptr), *shown_msg = visible(msg);
-    diag_warning(R->ck.diags, R->ck.path, pos_of(n), "#%s: %s", shown_ptr, shown_msg);
-    free(shown_ptr);
-    free(shown_msg);
+    diag_warning(R->ck.diags, R->ck.path, pos_of(n), "%s", text);
+    free(text);
 }
 
 /* The key node of `key` in map (where an error about that keyword points). */

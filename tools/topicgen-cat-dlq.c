@@ -143,7 +143,10 @@ static void free_list(dlq_list *l)
     free(l->groups);
 }
 
-static tg_config *reader_config(const cat_ctx *ctx, const cat_common *c)
+/* A read_committed consumer that reports the end of each partition, in
+ * *rk (the caller destroys it).  CAT_OK, CAT_USAGE (a bad option) or
+ * CAT_KAFKA. */
+static int open_reader(const cat_ctx *ctx, const cat_common *c, rd_kafka_t **rk)
 {
     tg_config *conf = cat_config(ctx, c, TG_CONFIG_CONSUMER);
     tg_error err;
@@ -151,9 +154,13 @@ static tg_config *reader_config(const cat_ctx *ctx, const cat_common *c)
                  tg_config_set(conf, "isolation.level", "read_committed", &err) != 0)) {
         cat_say(ctx, "%s", err.message);
         tg_config_free(conf);
-        return NULL;
+        conf = NULL;
     }
-    return conf;
+    if (!conf)
+        return CAT_USAGE;
+    *rk = cat_consumer(ctx, conf);
+    tg_config_free(conf);
+    return *rk ? CAT_OK : CAT_KAFKA;
 }
 
 /* Read every partition of topic from the beginning to its end. */
@@ -198,13 +205,9 @@ int cat_dlq_list(const cat_ctx *ctx, int argc, char **argv)
     int rc = cat_parse(ctx, argc, argv, 3, list_usage, &c, opts, 1, &dlq, &n_pos, 1, 1);
     if (rc != CAT_OK)
         return rc;
-    tg_config *conf = reader_config(ctx, &c);
-    if (!conf)
-        return CAT_USAGE;
-    rd_kafka_t *rk = cat_consumer(ctx, conf);
-    tg_config_free(conf);
-    if (!rk)
-        return CAT_KAFKA;
+    rd_kafka_t *rk = NULL;
+    if ((rc = open_reader(ctx, &c, &rk)) != CAT_OK)
+        return rc;
     dlq_list l = {NULL, 0, 0};
     rc = scan(ctx, rk, dlq, (int)timeout_ms, &l);
     for (size_t i = 0; rc == CAT_OK && i < l.n; i++)
@@ -311,13 +314,9 @@ int cat_dlq_show(const cat_ctx *ctx, int argc, char **argv)
         (void)fprintf(stderr, "%s", show_usage);
         return CAT_USAGE;
     }
-    tg_config *conf = reader_config(ctx, &c);
-    if (!conf)
-        return CAT_USAGE;
-    rd_kafka_t *rk = cat_consumer(ctx, conf);
-    tg_config_free(conf);
-    if (!rk)
-        return CAT_KAFKA;
+    rd_kafka_t *rk = NULL;
+    if ((rc = open_reader(ctx, &c, &rk)) != CAT_OK)
+        return rc;
     rd_kafka_message_t *m = fetch_one(ctx, rk, dlq, (int32_t)partition, offset, timeout_ms);
     rc = m ? CAT_OK : CAT_SOME_BAD;
     if (m) {
