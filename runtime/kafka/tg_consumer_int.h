@@ -316,8 +316,9 @@ void tg_worker_mode_release(tg_consumer *c, part *p);
  * the librdkafka handle exists. */
 int tg_ops_start(tg_consumer *c, const tg_config *conf, const tg_consumer_opts *opts,
                  tg_error *err);
-/* Once per poll, on the polling thread: the liveness stamp, the readiness
- * verdict the endpoint reads, and the progress line when it is due. */
+/* Once per poll, on the polling thread: the liveness stamp and the
+ * readiness verdict when an endpoint serves them, and the progress line
+ * when it is due; nothing when neither is on. */
 void tg_ops_tick(tg_consumer *c);
 /* Stop serving (close: the endpoint answers until the group is left). */
 void tg_ops_stop_serving(tg_consumer *c);

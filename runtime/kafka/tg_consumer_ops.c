@@ -47,17 +47,10 @@ typedef struct tg_consumer_ops {
 static int probe_alive(void *user, char *why, size_t cap)
 {
     tg_consumer_ops *o = user;
-    int64_t last = atomic_load(&o->last_tick_ms), now = tg_now_ms();
-    if (last == 0) {
+    int64_t last = atomic_load(&o->last_tick_ms);
+    if (last == 0)
         (void)snprintf(why, cap, "not polling yet");
-        return 1;
-    }
-    if (now - last > o->max_poll_ms) {
-        (void)snprintf(why, cap, "the poll loop has not run for %lld ms (max.poll.interval.ms "
-                       "%lld)", (long long)(now - last), (long long)o->max_poll_ms);
-        return 0;
-    }
-    return 1;
+    return !tg_http_loop_stalled(last, o->max_poll_ms, why, cap);
 }
 
 static int probe_ready(void *user, char *why, size_t cap)
@@ -170,17 +163,20 @@ static void log_progress(tg_consumer *c, tg_consumer_ops *o, int64_t now)
 void tg_ops_tick(tg_consumer *c)
 {
     tg_consumer_ops *o = c->ops;
+    bool serving = o && o->http, progress = o && c->s.progress_interval_ms > 0;
+    if (!serving && !progress)
+        return; /* nothing reads a verdict: the poll loop pays nothing */
     int64_t now = tg_now_ms();
-    char why[256];
-    if (!o)
-        return;
-    atomic_store(&o->last_tick_ms, now);
-    bool ready = judge(c, now, why, sizeof why);
-    pthread_mutex_lock(&o->lock);
-    o->ready = ready;
-    memcpy(o->why, why, sizeof why);
-    pthread_mutex_unlock(&o->lock);
-    if (c->s.progress_interval_ms > 0 && now >= o->next_progress_ms) {
+    if (serving) {
+        char why[256];
+        atomic_store(&o->last_tick_ms, now);
+        bool ready = judge(c, now, why, sizeof why);
+        pthread_mutex_lock(&o->lock);
+        o->ready = ready;
+        memcpy(o->why, why, sizeof why);
+        pthread_mutex_unlock(&o->lock);
+    }
+    if (progress && now >= o->next_progress_ms) {
         if (o->last_progress_ms)
             log_progress(c, o, now);
         else

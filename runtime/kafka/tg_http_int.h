@@ -17,11 +17,14 @@
 #ifndef TG_HTTP_INT_H
 #define TG_HTTP_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "tg_clock_int.h"
 #include "tg_config.h"
 #include "tg_error.h"
 #include "tg_log.h"
@@ -50,6 +53,19 @@ static inline int64_t tg_http_alive_bound_ms(const tg_config *conf)
     if (tg_config_get(conf, "max.poll.interval.ms", v, sizeof v, NULL) == 0)
         n = strtoll(v, NULL, 10);
     return n > 0 ? n : 300000;
+}
+
+/* A client's loop, which last stepped at last_ms (0: not yet), is stalled
+ * when that was longer ago than bound_ms (tg_http_alive_bound_ms): then
+ * says so in why and returns true. */
+static inline bool tg_http_loop_stalled(int64_t last_ms, int64_t bound_ms, char *why, size_t cap)
+{
+    int64_t now = tg_now_ms();
+    if (last_ms == 0 || now - last_ms <= bound_ms)
+        return false;
+    (void)snprintf(why, cap, "the poll loop has not run for %lld ms (max.poll.interval.ms %lld)",
+                   (long long)(now - last_ms), (long long)bound_ms);
+    return true;
 }
 
 /* Parse "HOST:PORT" ("[v6]:PORT" for IPv6; HOST a numeric address or a

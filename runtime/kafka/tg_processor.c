@@ -202,13 +202,8 @@ static int start_consumer(tg_processor *p, const tg_config *conf, tg_error *err)
 static int processor_alive(void *user, char *why, size_t cap)
 {
     tg_processor *p = user;
-    int64_t last = atomic_load(&p->loop_ms), now = tg_now_ms();
-    if (last && !atomic_load(&p->done) && now - last > p->max_poll_ms) {
-        (void)snprintf(why, cap, "the loop has not run for %lld ms (max.poll.interval.ms %lld)",
-                       (long long)(now - last), (long long)p->max_poll_ms);
-        return 0;
-    }
-    return 1;
+    return atomic_load(&p->done) ||
+           !tg_http_loop_stalled(atomic_load(&p->loop_ms), p->max_poll_ms, why, cap);
 }
 
 static int processor_ready(void *user, char *why, size_t cap)
