@@ -88,7 +88,7 @@ static uint64_t next_id(void)
     return z ? z : 1;   /* an id is never all zero */
 }
 
-/* 8 lower-case hex digits of v's low 32 bits, lowest nibble first, without
+/* 8 lower-case hex digits of v's 32 bits, without
  * a loop per digit (a handled message makes 48 of them): each nibble is
  * spread into its own byte, then '0' is added, and 'a' - '0' - 10 more
  * where the nibble is above 9. */
@@ -100,8 +100,8 @@ static void hex8(char *out, uint32_t v)
     x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fu;
     uint64_t over9 = ((x + 0x0606060606060606u) >> 4) & 0x0101010101010101u;
     x += 0x3030303030303030u + over9 * (uint64_t)('a' - '0' - 10);
-    for (int i = 0; i < 8; i++)
-        out[i] = (char)(x >> (8 * i));
+    memcpy(out, &x, 8); /* one store; the digits' order is the machine's byte
+                           order, which does not matter for random ids */
 }
 
 /* digits (16 or 32) hex digits from fresh ids, NUL-terminated. */
