@@ -92,13 +92,12 @@ void tg_record_of(tg_record *r, const rd_kafka_message_t *m, const char *topic)
     r->raw = m;
 }
 
-/* The record's tg-schema-version (docs/evolution.md): 1 without the header,
- * 0 when it is not a decimal version from 1 to INT32_MAX. */
-static int record_version(const tg_msg_meta *meta)
+/* The record's tg-schema-version (docs/evolution.md) from its value v
+ * (n bytes; v NULL: no such header): 1 without the header, 0 when it is
+ * not a decimal version from 1 to INT32_MAX. */
+static int record_version(const void *v, size_t n, bool found)
 {
-    const void *v = NULL;
-    size_t n = 0;
-    if (!tg_meta_header(meta, "tg-schema-version", &v, &n))
+    if (!found)
         return 1;
     const char *s = v;
     long long version = 0;
@@ -110,11 +109,31 @@ static int record_version(const tg_msg_meta *meta)
     return n && version <= INT32_MAX ? (int)version : 0;
 }
 
+typedef struct found_header { const void *v; size_t n; bool found; } found_header;
+
+/* The last traceparent and tg-schema-version headers of h, in one pass by
+ * index (rd_kafka_header_get_last would scan the whole list per name). */
+static void meta_headers(const rd_kafka_headers_t *h, found_header *tp, found_header *ver)
+{
+    const char *name;
+    const void *v;
+    size_t n;
+    for (size_t i = 0; h && rd_kafka_header_get_all(h, i, &name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         i++) {
+        found_header *f = NULL;
+        if (name[0] == 't' && strcmp(name, "traceparent") == 0)
+            f = tp;
+        else if (name[0] == 't' && strcmp(name, "tg-schema-version") == 0)
+            f = ver;
+        if (f)
+            *f = (found_header){ v, n, true };
+    }
+}
+
 void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attempt,
                     tg_msg_meta *meta)
 {
-    const void *tp;
-    size_t tpl;
+    found_header tp = { NULL, 0, false }, ver = { NULL, 0, false };
     memset(meta, 0, sizeof *meta);
     meta->topic = rec->topic;
     meta->partition = rec->partition;
@@ -123,14 +142,15 @@ void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attem
     meta->key = rec->key;
     meta->key_len = rec->key_len;
     meta->headers = rec->headers;
-    if (tg_meta_header(meta, "traceparent", &tp, &tpl) && tp)
-        (void)tg_traceparent_parse(tp, tpl, &meta->trace);
+    meta_headers(rec->headers, &tp, &ver);
+    if (tp.found && tp.v)
+        (void)tg_traceparent_parse(tp.v, tp.n, &meta->trace);
     tg_trace_new_span(&meta->trace, &meta->span);
     meta->attempt = attempt;
     meta->variant = -1;
     meta->desc = desc;
     meta->raw = rec->raw;
-    meta->schema_version = record_version(meta);
+    meta->schema_version = record_version(ver.v, ver.n, ver.found);
 }
 
 /* ---- tombstones: records with a NULL value ------------------------------ */
