@@ -1,6 +1,7 @@
 /* kafka_meta_test: the headers the consumer reads into tg_msg_meta
- * (tg_handle_meta: traceparent and tg-schema-version, found in one pass over
- * the record's headers) through the consumer's own steps (tg_test_deliver,
+ * and checks (tg_handle_meta_scan: traceparent, tg-schema-version and
+ * tg-schema, found in one pass over the record's headers; the tg-schema
+ * check) through the consumer's own steps (tg_test_deliver,
  * no broker).  The rule checked is tg_meta_header's: the LAST header of a
  * name counts, a header of another name (even one sharing a prefix) does
  * not, and a malformed value reads as "no trace" / version 0.  Prints
@@ -57,8 +58,47 @@ static tg_header h(const char *name, const char *value)
     return x;
 }
 
+/* Deliver ORDER with hs[0..n) only; the outcome. */
+static tg_test_outcome outcome(const tg_header *hs, size_t n)
+{
+    seen s = { 0 };
+    orders_OrderEvent_route route = { on_order, &s };
+    tg_test_opts o = { .headers = hs, .n_headers = n };
+    tg_test_outcome out;
+    tg_error err;
+    CHECKF(orders_OrderEvent_test_deliver(&route, ORDER, sizeof ORDER - 1, &o, &out, &err) == 0,
+           "test_deliver: %s", err.message);
+    return out;
+}
+
+static tg_header h(const char *name, const char *value);
+
+/* The tg-schema check reads the last tg-schema header (default policy
+ * match: a foreign schema is dead-lettered, none is accepted). */
+static void test_schema_header(void)
+{
+    tg_header foreign_last[] = { h("tg-schema", "orders.OrderEvent"), h("tg-schema", "billing.Invoice") };
+    tg_test_outcome out = outcome(foreign_last, 2);
+    CHECKF(out.fate != TG_TEST_DONE && !out.handler_called
+               && strstr(out.reason, "tg-schema 'billing.Invoice'") != NULL,
+           "last tg-schema foreign: dead letter, got '%s'", out.reason);
+    tg_header own_last[] = { h("tg-schema", "billing.Invoice"), h("x", "1"),
+                             h("tg-schema", "orders.OrderEvent") };
+    out = outcome(own_last, 3);
+    CHECKF(out.fate == TG_TEST_DONE && out.handler_called, "last tg-schema ours: handled, '%s'",
+           out.reason);
+    tg_header lookalike[] = { h("tg-schemas", "billing.Invoice"), h("tg-schem", "billing.Invoice") };
+    out = outcome(lookalike, 2);
+    CHECKF(out.fate == TG_TEST_DONE, "lookalike names are no tg-schema: '%s'", out.reason);
+    tg_header foreign_with_version[] = { h("tg-schema-version", "1"), h("tg-schema", "orders.Other") };
+    out = outcome(foreign_with_version, 2);
+    CHECKF(out.fate != TG_TEST_DONE && strstr(out.reason, "orders.Other") != NULL,
+           "foreign tg-schema after a version header: '%s'", out.reason);
+}
+
 int main(void)
 {
+    test_schema_header();
     seen s = deliver(false, NULL, 0);
     CHECKF(!s.trace.valid && s.schema_version == 1 && s.span.valid, "no headers: version 1, new trace");
 
