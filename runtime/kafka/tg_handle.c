@@ -123,12 +123,12 @@ static void meta_headers(const rd_kafka_headers_t *h, found_header *tp, found_he
     for (size_t i = 0; h && rd_kafka_header_get_all(h, i, &name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR;
          i++) {
         found_header *f = NULL;
-        if (name[0] == 't' && strcmp(name, "traceparent") == 0)
+        if (name[0] != 't')
+            continue;  /* content-type and most others: one compare */
+        if (name[1] == 'r' && strcmp(name, "traceparent") == 0)
             f = tp;
-        else if (name[0] == 't' && strcmp(name, "tg-schema-version") == 0)
-            f = ver;
-        else if (schema && name[0] == 't' && strcmp(name, "tg-schema") == 0)
-            f = schema;
+        else if (name[1] == 'g' && strncmp(name + 2, "-schema", 7) == 0)
+            f = name[9] == '\0' ? schema : strcmp(name + 9, "-version") == 0 ? ver : NULL;
         if (f)
             *f = (found_header){ v, n, true };
     }
