@@ -18,7 +18,7 @@
  *   typed: orders_OrderEvent_send (encode from the struct + key + headers)
  *          -> tg_consumer (manual offset store/commit, decode -> translate
  *          -> handler: orders_OrderEvent_consume).
- *   raw:   rd_kafka_producev of the pre-encoded bytes -> rd_kafka consumer
+ *   raw:   rd_kafka_produceva of the pre-encoded bytes -> rd_kafka consumer
  *          that stores each offset and commits every 5 s (no decode).
  * The producer runs on its own thread, the consumer on the main thread,
  * concurrently.  The clocks start after a warm-up message (the first corpus
@@ -459,27 +459,53 @@ static void raw_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         die("raw delivery", rd_kafka_err2str(m->err));
 }
 
-/* One raw send of corpus message k (the typed send's bytes, key and headers). */
+static rd_kafka_vu_t vu_header(const char *name, const void *val, size_t n)
+{
+    rd_kafka_vu_t v;
+    memset(&v, 0, sizeof v);
+    v.vtype = RD_KAFKA_VTYPE_HEADER;
+    v.u.header.name = name;
+    v.u.header.val = val;
+    v.u.header.size = (ssize_t)n;
+    return v;
+}
+
+/* One raw send of corpus message k (the typed send's bytes, key and
+ * headers), through rd_kafka_produceva: the RD_KAFKA_V_* macros of
+ * rd_kafka_producev are GNU statement expressions, which clang's -Werror
+ * build refuses. */
 static void raw_send(rd_kafka_t *rk, const char *topic, size_t k)
 {
     char key[128];
     uint64_t t = now_ns();
     const orders_OrderEvent *m = &g_msgs[k];
     size_t klen = m->order_id.len < sizeof key ? m->order_id.len : sizeof key;
+    rd_kafka_vu_t vu[8];
     memcpy(key, m->order_id.ptr, klen);
+    memset(vu, 0, sizeof vu);
+    vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    vu[0].u.cstr = topic;
+    vu[1].vtype = RD_KAFKA_VTYPE_KEY;
+    vu[1].u.mem.ptr = key;
+    vu[1].u.mem.size = klen;
+    vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    vu[2].u.mem.ptr = g_corpus.msgs[k];
+    vu[2].u.mem.size = g_corpus.lens[k];
+    vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vu[3].u.i = RD_KAFKA_MSG_F_COPY;
+    vu[4] = vu_header("content-type", "application/json", 16);
+    vu[5] = vu_header("tg-schema", "orders.OrderEvent", 17);
+    vu[6] = vu_header("tg-schema-version", "1", 1);
+    vu[7] = vu_header("bench-ts", &t, 8);
     for (int tries = 0;; tries++) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
-            RD_KAFKA_V_VALUE(g_corpus.msgs[k], g_corpus.lens[k]),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_HEADER("content-type", "application/json", 16),
-            RD_KAFKA_V_HEADER("tg-schema", "orders.OrderEvent", 17),
-            RD_KAFKA_V_HEADER("tg-schema-version", "1", 1),
-            RD_KAFKA_V_HEADER("bench-ts", &t, 8), RD_KAFKA_V_END);
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_error_t *e = rd_kafka_produceva(rk, vu, 8);
+        rd_kafka_resp_err_t code = e ? rd_kafka_error_code(e) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (e)
+            rd_kafka_error_destroy(e);
+        if (code == RD_KAFKA_RESP_ERR_NO_ERROR)
             break;
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries > 100000)
-            die("raw produce", rd_kafka_err2str(e));
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries > 100000)
+            die("raw produce", rd_kafka_err2str(code));
         rd_kafka_poll(rk, 1);
     }
     rd_kafka_poll(rk, 0);
