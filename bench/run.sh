@@ -169,8 +169,8 @@ if [ $do_pipe -eq 1 ] && [ $real -eq 1 ]; then
   broker() { TOPICGEN_BROKER_DIR=$bdir "$root/scripts/kafka-broker.sh" "$@"; }
   broker start
   trap 'broker stop' EXIT
-  for v in typed raw; do   # a throughput and a latency topic per round
-    for k in $(seq 0 $((2 * real_rounds - 1))); do broker create-topic "bench.$v.$k" 1 >/dev/null; done
+  for v in typed raw; do   # a warm-up topic, a throughput and a latency topic per round
+    for k in warm $(seq 0 $((2 * real_rounds - 1))); do broker create-topic "bench.$v.$k" 1 >/dev/null; done
   done
   $pipe_pin "$build/bench/pipeline_bench" --bootstrap "$(broker bootstrap)" --rounds $real_rounds \
     --messages $((pipe_n / 4)) --lat-messages $((lat_n / 2)) | tee "$out/pipeline_real.tsv"
