@@ -32,7 +32,9 @@
  * (SSE2; 8 with 64-bit words elsewhere).  The common case has short cuts
  * that change no result: a member the generated reader expects next is
  * compared byte for byte instead of scanned (tg_json_object_next_known),
- * a plain ASCII string is found by one pass, an integer of up to 18 digits
+ * a plain ASCII string is found by one pass, a string with escapes is
+ * decoded in the pass that validates it (into the arena's free end, then
+ * exactly that much allocated), an integer of up to 18 digits
  * is checked and converted in one loop, and the skipper (free-form `json`
  * fields, unknown members) steps over plain keys, ',' and closing brackets
  * itself, leaving all else to the general calls.  docs/benchmarks.md has
