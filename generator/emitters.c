@@ -47,7 +47,7 @@ static const emitter_output asyncapi_outputs[] = {
 const emitter emitters[] = {
     {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
      template_check_c, NULL, c_outputs, COUNT(c_outputs)},
-    {"python", "python", "msgspec models (one module per schema) that encode to the C bytes",
+    {"python", "python", "msgspec models (a module per schema, one support module) that encode to the C bytes",
      template_check_python, model_python_extend, python_outputs, COUNT(python_outputs)},
     {"vectors", "vectors",
      "conformance vectors per message and union: verdicts, error paths, canonical bytes",

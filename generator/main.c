@@ -6,7 +6,8 @@
  * Load and check the schemas named and every schema they import, each
  * once (schema_set.c, schema_read.c, schema_check.c); for each schema of
  * that set build the template model (model.c) and render every output
- * template; then write the files of all schemas, only if every schema
+ * template, then once the outputs of the run (emitters.h: Python's
+ * support module); then write the files of all schemas, only if every schema
  * loaded and rendered (output.c: all or nothing), or with --check compare
  * them with what is on disk.  --depfile writes which schema files the
  * outputs depend on, for build systems.  Exit status: 0 success,
