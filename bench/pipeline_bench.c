@@ -462,15 +462,12 @@ static void raw_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         die("raw delivery", rd_kafka_err2str(m->err));
 }
 
-static rd_kafka_vu_t vu_header(const char *name, const void *val, size_t n)
+static void vu_header(rd_kafka_vu_t *v, const char *name, const void *val, size_t n)
 {
-    rd_kafka_vu_t v;
-    memset(&v, 0, sizeof v);
-    v.vtype = RD_KAFKA_VTYPE_HEADER;
-    v.u.header.name = name;
-    v.u.header.val = val;
-    v.u.header.size = (ssize_t)n;
-    return v;
+    v->vtype = RD_KAFKA_VTYPE_HEADER;
+    v->u.header.name = name;
+    v->u.header.val = val;
+    v->u.header.size = (ssize_t)n;
 }
 
 /* One raw send of corpus message k (the typed send's bytes, key and
@@ -485,7 +482,8 @@ static void raw_send(rd_kafka_t *rk, const char *topic, size_t k)
     size_t klen = m->order_id.len < sizeof key ? m->order_id.len : sizeof key;
     rd_kafka_vu_t vu[8];
     memcpy(key, m->order_id.ptr, klen);
-    memset(vu, 0, sizeof vu);
+    /* only the fields each vtype reads are set (no memset of the 72-byte
+     * entries: raw pays nothing that librdkafka does not need) */
     vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
     vu[0].u.cstr = topic;
     vu[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -496,10 +494,10 @@ static void raw_send(rd_kafka_t *rk, const char *topic, size_t k)
     vu[2].u.mem.size = g_corpus.lens[k];
     vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
     vu[3].u.i = RD_KAFKA_MSG_F_COPY;
-    vu[4] = vu_header("content-type", "application/json", 16);
-    vu[5] = vu_header("tg-schema", "orders.OrderEvent", 17);
-    vu[6] = vu_header("tg-schema-version", "1", 1);
-    vu[7] = vu_header("bench-ts", &t, 8);
+    vu_header(&vu[4], "content-type", "application/json", 16);
+    vu_header(&vu[5], "tg-schema", "orders.OrderEvent", 17);
+    vu_header(&vu[6], "tg-schema-version", "1", 1);
+    vu_header(&vu[7], "bench-ts", &t, 8);
     for (int tries = 0;; tries++) {
         rd_kafka_error_t *e = rd_kafka_produceva(rk, vu, 8);
         rd_kafka_resp_err_t code = e ? rd_kafka_error_code(e) : RD_KAFKA_RESP_ERR_NO_ERROR;
