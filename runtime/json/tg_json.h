@@ -387,9 +387,11 @@ static inline bool tg_json_writer_ok(const tg_json_writer *w)
 /* Append n literal bytes (punctuation, pre-escaped keys). */
 static inline void tg_json_write_raw(tg_json_writer *w, const char *s, size_t n)
 {
-    if (n && w->len < w->cap) {
-        size_t room = w->cap - w->len;
-        memcpy(w->buf + w->len, s, n < room ? n : room);
+    if (w->len <= w->cap && n <= w->cap - w->len) { /* fits: n is often a constant */
+        if (n)
+            memcpy(w->buf + w->len, s, n);
+    } else if (w->len < w->cap) {
+        memcpy(w->buf + w->len, s, w->cap - w->len);
     }
     w->len += n;
 }
