@@ -11,6 +11,7 @@
  *              invalid UTF-8, quotes, backslashes and control bytes
  *   decimals, timestamps  every one-byte edit of sample values
  *   bytes      base64 of random bytes at every length up to 300
+ *   uuids      every byte value at every position, and random ones
  * Inputs and fast-path buffers are heap copies of exactly their size, so a
  * read or write past either end is caught under ASan.  Bounded: seconds.
  */
@@ -245,6 +246,36 @@ static void check_base64(const char *level)
         }
 }
 
+/* uuids (SSE2 digits on x86-64): every byte value at every position and
+ * random ones, against a plain formatter. */
+static void check_uuids(void)
+{
+    static const char digits[] = "0123456789abcdef";
+    int round, i;
+    for (round = 0; round < 16 * 256 + 5000; round++) {
+        tg_uuid u;
+        char want[38], got[38];
+        size_t o = 0;
+        tg_json_writer w;
+        for (i = 0; i < 16; i++)
+            u.bytes[i] = round < 16 * 256 ? (unsigned char)(i == round / 256 ? round % 256 : 0x5a)
+                                          : (unsigned char)rnd();
+        want[o++] = '"';
+        for (i = 0; i < 16; i++) {
+            if (i == 4 || i == 6 || i == 8 || i == 10)
+                want[o++] = '-';
+            want[o++] = digits[u.bytes[i] >> 4];
+            want[o++] = digits[u.bytes[i] & 15];
+        }
+        want[o++] = '"';
+        tg_json_writer_init(&w, got, sizeof got);
+        tg_json_write_uuid(&w, &u);
+        CHECKF(w.len == sizeof want && memcmp(got, want, sizeof want) == 0,
+               "uuid round %d: '%.*s', expected '%.38s'", round, (int)w.len, got, want);
+        g_checked++;
+    }
+}
+
 int main(void)
 {
     static const char *const levels[] = {"scalar", "sse2", "avx2"};
@@ -274,6 +305,7 @@ int main(void)
         check_random_strings(levels[l]);
         check_base64(levels[l]);
     }
+    check_uuids();
     printf("json_write_diff: %lu values compared\n", g_checked);
     return check_done();
 }
