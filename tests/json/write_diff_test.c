@@ -258,8 +258,8 @@ static void check_uuids(void)
         size_t o = 0;
         tg_json_writer w;
         for (i = 0; i < 16; i++)
-            u.bytes[i] = round < 16 * 256 ? (unsigned char)(i == round / 256 ? round % 256 : 0x5a)
-                                          : (unsigned char)rnd();
+            u.bytes[i] = (unsigned char)(round < 16 * 256 ? (i == round / 256 ? round % 256 : 0x5a)
+                                                          : (int)(rnd() & 255));
         want[o++] = '"';
         for (i = 0; i < 16; i++) {
             if (i == 4 || i == 6 || i == 8 || i == 10)
