@@ -60,6 +60,12 @@ static size_t escape_ascii(unsigned char c, char *out)
  * later output overwrites them, or they stay as scratch past len). */
 enum { SLACK = 8 };
 
+#if defined(__GNUC__) || defined(__clang__)
+#define TG_WRITE_COLD __attribute__((noinline, cold))
+#else
+#define TG_WRITE_COLD
+#endif
+
 /* The escape of each ASCII byte that needs one ('"', '\\', < 0x20) as an
  * 8-byte word: the text, then its length in byte 7 (0 for bytes that need
  * none). */
@@ -207,22 +213,14 @@ static void write_string_roomy(tg_json_writer *w, const unsigned char *p, const 
     w->len = (size_t)(o - w->buf);
 }
 
-void tg_json_write_string(tg_json_writer *w, tg_str s)
+/* tg_json_write_string near or past the end of the buffer: every byte
+ * checked, the excess counted.  Out of line, so that the common call keeps
+ * a light frame. */
+TG_WRITE_COLD static void write_string_bounded(tg_json_writer *w, const unsigned char *p,
+                                               const unsigned char *end)
 {
-    const unsigned char *p, *end, *run;
+    const unsigned char *run;
 
-    if (s.len == 0) { /* also s.ptr == NULL: no arithmetic on it */
-        tg_json_write_raw(w, "\"\"", 2);
-        return;
-    }
-    p = (const unsigned char *)s.ptr;
-    end = p + s.len;
-    if (w->len <= w->cap && w->cap - w->len >= 2 + SLACK && (w->cap - w->len - 2 - SLACK) / 6 >= s.len) {
-        write_string_roomy(w, p, end);
-        return;
-    }
-    /* Near or past the end of the buffer: every byte checked, the excess
-     * counted. */
     tg_json_write_char(w, '"');
     while (p < end) {
         /* A run of bytes copied as they are: plain ASCII (8 bytes at a
@@ -257,6 +255,24 @@ void tg_json_write_string(tg_json_writer *w, tg_str s)
         p++;
     }
     tg_json_write_char(w, '"');
+}
+
+void tg_json_write_string(tg_json_writer *w, tg_str s)
+{
+    const unsigned char *p, *end;
+
+    if (s.len == 0) { /* also s.ptr == NULL: no arithmetic on it */
+        tg_json_write_raw(w, "\"\"", 2);
+        return;
+    }
+    p = (const unsigned char *)s.ptr;
+    end = p + s.len;
+    /* Room for the worst case: 6 bytes per input byte, quotes and SLACK. */
+    if (w->len <= w->cap && s.len <= (SIZE_MAX - 2 - SLACK) / 6 &&
+        6 * s.len + 2 + SLACK <= w->cap - w->len)
+        write_string_roomy(w, p, end);
+    else
+        write_string_bounded(w, p, end);
 }
 
 void tg_json_write_uint(tg_json_writer *w, uint64_t v)
