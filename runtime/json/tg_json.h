@@ -367,7 +367,9 @@ size_t tg_str_utf8_length(tg_str s);
 
 /* Appends to buf[0..cap).  Bytes past cap are counted in len but not stored,
  * so writing with cap 0 measures the output.  The first error (a NaN, invalid
- * UTF-8, ...) is kept in `error`; writing goes on. */
+ * UTF-8, ...) is kept in `error`; writing goes on.  Only buf[0..len) is the
+ * output: the fast paths store whole words, so a few bytes of buf[len..cap)
+ * may be written too (never past cap). */
 typedef struct tg_json_writer {
     char *buf;
     size_t cap;
