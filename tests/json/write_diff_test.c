@@ -281,8 +281,7 @@ int main(void)
     static const char *const levels[] = {"scalar", "sse2", "avx2"};
     static const char *const strings[] = {
         "Order 12345 for Ana Lima",
-        "caf\xc3\xa9 na\xc3\xafve \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xd1\x82\xd0\xb5\xd0\xba\xd1\x81\xd1\x82 "
-        "\xf0\x9f\x98\x80 end",
+        "caf\xc3\xa9 na\xc3\xafve \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xd1\x82\xd0\xb5\xd0\xba\xd1\x81\xd1\x82 \xf0\x9f\x98\x80 end",
         "line1\nline2\t\"quoted\" back\\slash \x01\x1f ok",
         "0123456789abcdef0123456789ABCDEF0123456789abcdef\xc3\xa9",
     };
