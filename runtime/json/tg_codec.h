@@ -156,9 +156,16 @@ tg_json_code tg_codec_decode_end(tg_json_reader *r);
  * the pre-escaped `"key":` text. */
 static inline void tg_codec_member(tg_json_writer *w, char *sep, const char *key, size_t n)
 {
-    tg_json_write_char(w, *sep);
+    if (w->len < w->cap && w->cap - w->len > n) { /* fits: one check, n a constant */
+        char *o = w->buf + w->len;
+        o[0] = *sep;
+        memcpy(o + 1, key, n);
+        w->len += n + 1;
+    } else {
+        tg_json_write_char(w, *sep);
+        tg_json_write_raw(w, key, n);
+    }
     *sep = ',';
-    tg_json_write_raw(w, key, n);
 }
 
 /* Close an object opened by tg_codec_member (or write {} if none was). */

@@ -370,7 +370,9 @@ size_t tg_str_utf8_length(tg_str s);
 
 /* Appends to buf[0..cap).  Bytes past cap are counted in len but not stored,
  * so writing with cap 0 measures the output.  The first error (a NaN, invalid
- * UTF-8, ...) is kept in `error`; writing goes on. */
+ * UTF-8, ...) is kept in `error`; writing goes on.  Only buf[0..len) is the
+ * output: the fast paths store whole words, so a few bytes of buf[len..cap)
+ * may be written too (never past cap). */
 typedef struct tg_json_writer {
     char *buf;
     size_t cap;
@@ -390,9 +392,11 @@ static inline bool tg_json_writer_ok(const tg_json_writer *w)
 /* Append n literal bytes (punctuation, pre-escaped keys). */
 static inline void tg_json_write_raw(tg_json_writer *w, const char *s, size_t n)
 {
-    if (n && w->len < w->cap) {
-        size_t room = w->cap - w->len;
-        memcpy(w->buf + w->len, s, n < room ? n : room);
+    if (w->len <= w->cap && n <= w->cap - w->len) { /* fits: n is often a constant */
+        if (n)
+            memcpy(w->buf + w->len, s, n);
+    } else if (w->len < w->cap) {
+        memcpy(w->buf + w->len, s, w->cap - w->len);
     }
     w->len += n;
 }

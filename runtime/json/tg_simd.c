@@ -249,10 +249,56 @@ TG_AVX2 const char *tg_simd_string_run_avx2(const char *p, const char *end)
         p += 32;
     }
 }
+
+/* The writer's base64, 24 input bytes -> 32 characters per step (Mula and
+ * Lemire, "Faster Base64 Encoding and Decoding Using AVX2 Instructions",
+ * 2018): each 32-bit lane gets bytes 1,0,2,1 of its three, two multiplies
+ * move the four 6-bit fields into bytes, and one table look-up by range
+ * (A-Z, a-z, 0-9, '+', '/') turns them into characters.  Loads 16 bytes at
+ * p and at p + 12, so it stops while 28 remain. */
+TG_AVX2 size_t tg_simd_base64_avx2(char *out, const unsigned char *p, size_t n)
+{
+    const __m256i shuf = _mm256_setr_epi8(1, 0, 2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10, 1, 0,
+                                          2, 1, 4, 3, 5, 4, 7, 6, 8, 7, 10, 9, 11, 10);
+    const __m256i shift = _mm256_setr_epi8(
+        'a' - 26, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52,
+        '0' - 52, '0' - 52, '+' - 62, '/' - 63, 'A', 0, 0, 'a' - 26, '0' - 52, '0' - 52, '0' - 52,
+        '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '0' - 52, '+' - 62, '/' - 63,
+        'A', 0, 0);
+    size_t done = 0;
+
+    while (n - done >= 28) {
+        __m256i in = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p + done))),
+            _mm_loadu_si128((const __m128i *)(const void *)(p + done + 12)), 1);
+        __m256i t0, t1, t2, t3, idx, r;
+        in = _mm256_shuffle_epi8(in, shuf);
+        t0 = _mm256_and_si256(in, _mm256_set1_epi32(0x0fc0fc00));
+        t1 = _mm256_mulhi_epu16(t0, _mm256_set1_epi32(0x04000040));
+        t2 = _mm256_and_si256(in, _mm256_set1_epi32(0x003f03f0));
+        t3 = _mm256_mullo_epi16(t2, _mm256_set1_epi32(0x01000010));
+        idx = _mm256_or_si256(t1, t3);
+        r = _mm256_subs_epu8(idx, _mm256_set1_epi8(51));
+        r = _mm256_or_si256(r, _mm256_and_si256(_mm256_cmpgt_epi8(_mm256_set1_epi8(26), idx),
+                                                _mm256_set1_epi8(13)));
+        r = _mm256_add_epi8(_mm256_shuffle_epi8(shift, r), idx);
+        _mm256_storeu_si256((__m256i *)(void *)(out + done / 3 * 4), r);
+        done += 24;
+    }
+    return done;
+}
 #else
 const char *tg_simd_string_run_avx2(const char *p, const char *end)
 {
     return tg_simd_string_run_scalar(p, end);
+}
+
+size_t tg_simd_base64_avx2(char *out, const unsigned char *p, size_t n)
+{
+    (void)out;
+    (void)p;
+    (void)n;
+    return 0;
 }
 #endif
 

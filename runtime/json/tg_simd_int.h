@@ -59,4 +59,10 @@ const char *tg_simd_string_run_sse2(const char *p, const char *end);
 const char *tg_simd_string_run_avx2(const char *p, const char *end);
 int tg_simd_has(int level);
 
+/* The writer's base64 for AVX2 (call only at that level): the standard
+ * alphabet of whole 24-byte blocks of p[0..n) while 28 bytes remain, into
+ * out (room for n / 3 * 4 bytes); returns the input bytes done (a multiple
+ * of 24; the caller encodes the rest). */
+size_t tg_simd_base64_avx2(char *out, const unsigned char *p, size_t n);
+
 #endif /* TG_SIMD_INT_H */

@@ -7,7 +7,10 @@
  * as a string body ('"' input '"'): at every level the reader's value (its
  * escapes decoded in the validating pass) must match a plain reference
  * (tests/json/unescape_diff.h), with an ample arena and one of exactly the
- * decoded length and one byte less.  Any difference aborts.
+ * decoded length and one byte less.  The writer writes the input as a
+ * string, decimal, timestamp and base64 bytes at every level, with room for
+ * its fast paths and with exactly the bytes needed (its bounded path): all
+ * must agree.  Any difference aborts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,51 @@
 #include "tg_simd_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* What the writer makes of data as value kind k into a fresh heap buffer
+ * (caller frees): with cap 6 * size + 10 (room for the fast paths) when
+ * exact_cap is 0, else with cap exact_cap. */
+static char *write_kind(int k, const uint8_t *data, size_t size, size_t exact_cap, size_t *len,
+                        tg_json_code *error)
+{
+    size_t cap = exact_cap ? exact_cap : 6 * size + 10;
+    char *buf = malloc(cap);
+    tg_str s = {(const char *)data, size};
+    tg_json_writer w;
+    if (!buf)
+        abort();
+    tg_json_writer_init(&w, buf, cap);
+    if (k == 0)
+        tg_json_write_string(&w, s);
+    else if (k == 1)
+        tg_json_write_decimal(&w, s);
+    else if (k == 2)
+        tg_json_write_timestamp(&w, s);
+    else
+        tg_json_write_bytes(&w, (tg_bytes){data, size});
+    *len = w.len;
+    *error = w.error;
+    return buf;
+}
+
+/* The writer at the current level against want[0..want_len) (scalar). */
+static void writer_same(const uint8_t *data, size_t size, int k, const char *want,
+                        size_t want_len, tg_json_code want_error, const char *level)
+{
+    size_t len[2];
+    tg_json_code error[2];
+    char *got[2];
+    got[0] = write_kind(k, data, size, 0, &len[0], &error[0]);
+    got[1] = write_kind(k, data, size, want_len ? want_len : 1, &len[1], &error[1]);
+    for (int i = 0; i < 2; i++)
+        if (len[i] != want_len || error[i] != want_error || memcmp(got[i], want, want_len) != 0) {
+            fprintf(stderr, "json_simd: the writer (kind %d, %s, %s path) differs\n", k, level,
+                    i ? "bounded" : "fast");
+            abort();
+        }
+    free(got[0]);
+    free(got[1]);
+}
 
 /* data as a string body, read at the level in use (see the top). */
 static void check_as_string(const uint8_t *data, size_t size, const char *level)
@@ -71,6 +119,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         simd_diff_read(doc, size, &o[l]);
         check_as_string(data, size, names[l]);
+    }
+    for (int k = 0; k < 4; k++) {
+        size_t want_len;
+        tg_json_code want_error;
+        char *want;
+        if (!tg_json_simd_set("scalar"))
+            abort();
+        want = write_kind(k, data, size, 0, &want_len, &want_error);
+        for (int l = 0; l < levels; l++) {
+            if (!tg_json_simd_set(names[l]))
+                abort();
+            writer_same(data, size, k, want, want_len, want_error, names[l]);
+        }
+        free(want);
     }
     tg_json_simd_set(NULL);
     for (int l = 1; l < levels; l++)
