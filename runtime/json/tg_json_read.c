@@ -1051,22 +1051,34 @@ static const unsigned char atom_end[256] = {
 static inline bool atom_ok(const char *p, const char *end)
 {
     const char *e = NULL, *why;
-    if ((*p >= '0' && *p <= '9') || *p == '-')
+    if (*p >= '1' && *p <= '9') { /* a plain integer without a call */
+        for (e = p + 1; e < end && *e >= '0' && *e <= '9'; e++)
+            ;
+        if (e < end && (*e == '.' || *e == 'e' || *e == 'E'))
+            e = tg_text_number(p, end, &why);
+    } else if (*p == '0' || *p == '-') {
         e = tg_text_number(p, end, &why);
-    else if (*p == 't' || *p == 'n')
+    } else if (*p == 't' || *p == 'n') {
         e = end - p > 4 && memcmp(p, *p == 't' ? "true" : "null", 4) == 0 ? p + 4 : NULL;
-    else if (*p == 'f')
+    } else if (*p == 'f') {
         e = end - p > 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+    }
     return e && e < end && atom_end[(unsigned char)*e];
 }
 
-/* The next position of the index into `at` (NULL at the end of the input
- * or at an anomaly of the first pass): it and lim (locals, so that they
- * stay in registers) run over scan.pos, refilled as the walk needs it. */
+/* The next position of the index into `at`, or to `doubt` at the end of
+ * the input or at an anomaly of the first pass: it and lim (locals, so
+ * that they stay in registers) run over scan.pos, refilled as needed. */
 #define WALK_NEXT()                                                                 \
-    (at = it < lim ? start + *it++                                                  \
-                   : (lim = scan.pos + tg_skip_fill_(&scan), it = scan.pos,         \
-                      it < lim ? start + *it++ : NULL))
+    do {                                                                            \
+        if (it == lim) {                                                            \
+            lim = scan.pos + tg_skip_fill_(&scan);                                  \
+            it = scan.pos;                                                          \
+            if (it == lim)                                                          \
+                goto doubt;                                                         \
+        }                                                                           \
+        at = start + *it++;                                                         \
+    } while (0)
 
 /* The closing quote of the string before the position at (the index has
  * no closing quotes: only whitespace can stand between one and the next
@@ -1082,11 +1094,14 @@ static inline const char *quote_before(const char *q, const char *at)
 /* Past the string whose opening quote is at q: `at` becomes the position
  * after it, `backslash` whether it had one (its backslashes are in the
  * index, nothing else of it is). */
-#define WALK_STRING(q, backslash)                                                   \
+#define WALK_STRING(backslash)                                                      \
     do {                                                                            \
         (backslash) = false;                                                        \
-        while (WALK_NEXT() && *at == '\\')                                          \
+        WALK_NEXT();                                                                \
+        while (*at == '\\') {                                                       \
             (backslash) = true;                                                     \
+            WALK_NEXT();                                                            \
+        }                                                                           \
     } while (0)
 
 /* tg_json_skip_value for the object or array at p, by its structural index
@@ -1103,19 +1118,17 @@ static bool skip_indexed(tg_json_reader *r, const char *p)
     const uint32_t *it, *lim;
     tg_skip_scan_ scan;
     size_t len;
-    bool backslash;
+    bool backslash, object = false; /* object: the innermost level is one */
 
     tg_skip_init_(&scan, p, r->end);
     it = lim = scan.pos;
-    if (!WALK_NEXT()) /* p itself */
-        goto doubt;
+    WALK_NEXT(); /* p itself */
 value: /* at: a value's first byte */
     if (*at == '{') {
         if (r->depth >= r->max_depth)
             goto doubt;
-        open_level(r, true);
-        if (!WALK_NEXT())
-            goto doubt;
+        open_level(r, object = true);
+        WALK_NEXT();
         if (*at == '}')
             goto close;
         goto key;
@@ -1123,54 +1136,57 @@ value: /* at: a value's first byte */
     if (*at == '[') {
         if (r->depth >= r->max_depth)
             goto doubt;
-        open_level(r, false);
-        if (!WALK_NEXT())
-            goto doubt;
+        open_level(r, object = false);
+        WALK_NEXT();
         if (*at == ']')
             goto close;
         goto value;
     }
     if (*at == '"') {
         q = at;
-        WALK_STRING(q, backslash);
-        if (!at || (backslash && (!(e = quote_before(q, at)) ||
-                                  escaped_body_len(q + 1, e) == SIZE_MAX)))
+        WALK_STRING(backslash);
+        if (backslash &&
+            (!(e = quote_before(q, at)) || escaped_body_len(q + 1, e) == SIZE_MAX))
             goto doubt;
         goto after_fetched;
     }
     if (!atom_ok(at, r->end))
         goto doubt;
 after: /* a value of the level ended: ',' or its end */
-    if (!WALK_NEXT())
-        goto doubt;
+    WALK_NEXT();
 after_fetched:
-    if (r->path[r->depth - 1].flags & LV_OBJECT) {
+    if (object) {
         if (*at == '}')
             goto close;
-        if (*at != ',' || !WALK_NEXT())
+        if (*at != ',')
             goto doubt;
+        WALK_NEXT();
         goto key;
     }
     if (*at == ']')
         goto close;
-    if (*at != ',' || !WALK_NEXT())
+    if (*at != ',')
         goto doubt;
+    WALK_NEXT();
     goto value;
 key: /* at: where an object's key should start */
     if (*at != '"')
         goto doubt;
     q = at;
-    WALK_STRING(q, backslash);
-    if (!at || *at != ':' || !(e = quote_before(q, at)))
+    WALK_STRING(backslash);
+    if (*at != ':' || !(e = quote_before(q, at)))
         goto doubt;
     len = backslash ? escaped_body_len(q + 1, e) : (size_t)(e - q - 1);
-    if (len == SIZE_MAX || put_key(r, q, (size_t)(e - q - 1), len) != KEY_PUT || !WALK_NEXT())
+    if (len == SIZE_MAX || put_key(r, q, (size_t)(e - q - 1), len) != KEY_PUT)
         goto doubt;
+    WALK_NEXT();
     goto value;
 close: /* at: the end of the innermost level */
     pop(r);
-    if (r->depth > base)
+    if (r->depth > base) {
+        object = r->path[r->depth - 1].flags & LV_OBJECT;
         goto after;
+    }
     r->cur = at + 1;
     return true;
 doubt:

@@ -147,15 +147,29 @@ static TG_AVX2 inline uint64_t eq32(__m256i v, char c)
     return (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)));
 }
 
+/* Whitespace and brackets by one table look-up each (simdjson's trick):
+ * the table holds, per low nibble, the one byte of that nibble that is in
+ * the class (or a byte of another nibble, which never matches); '[' and
+ * ']' are found as '{' and '}' after setting bit 5 (no other byte becomes
+ * one; ',' and ':' would have control bytes for twins, so they are
+ * compared as they are). */
 static TG_AVX2 inline void masks32(__m256i v, unsigned sh, tg_skip_masks_ *m, uint64_t *nonascii)
 {
+    const __m256i ws_table = _mm256_setr_epi8(
+        ' ', 100, 100, 100, 17, 100, 113, 2, 100, '\t', '\n', 112, 100, '\r', 100, 100,
+        ' ', 100, 100, 100, 17, 100, 113, 2, 100, '\t', '\n', 112, 100, '\r', 100, 100);
+    const __m256i op_table = _mm256_setr_epi8(
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '{', 0, '}', 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '{', 0, '}', 0, 0);
     __m256i v20 = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
     __m256i ctrl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1F)),
                                      _mm256_set1_epi8(0x1F));
+    __m256i ws = _mm256_cmpeq_epi8(v, _mm256_shuffle_epi8(ws_table, v));
+    __m256i op = _mm256_cmpeq_epi8(v20, _mm256_shuffle_epi8(op_table, v));
     m->quote |= eq32(v, '"') << sh;
     m->backslash |= eq32(v, '\\') << sh;
-    m->ws |= (eq32(v, ' ') | eq32(v, '\t') | eq32(v, '\n') | eq32(v, '\r')) << sh;
-    m->op |= (eq32(v20, '{') | eq32(v20, '}') | eq32(v, ',') | eq32(v, ':')) << sh;
+    m->ws |= (uint64_t)(unsigned)_mm256_movemask_epi8(ws) << sh;
+    m->op |= ((uint64_t)(unsigned)_mm256_movemask_epi8(op) | eq32(v, ',') | eq32(v, ':')) << sh;
     m->ctrl |= (uint64_t)(unsigned)_mm256_movemask_epi8(ctrl) << sh;
     *nonascii |= (uint64_t)(unsigned)_mm256_movemask_epi8(v) << sh;
 }
