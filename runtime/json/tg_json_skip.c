@@ -129,7 +129,7 @@ size_t tg_skip_fill_sse2_(tg_skip_scan_ *s)
             break;
         masks_sse2(blk, &m, &nonascii);
         if ((nonascii && !utf8_scalar(s, s->p, nonascii)) ||
-            !tg_skip_block_(s, &m, (uint32_t)(s->p - s->start), s->pos, &n)) {
+            !tg_skip_block_(s, &m, (uint32_t)(s->p - s->start), s->pos, &n, false)) {
             s->failed = true;
             break;
         }
@@ -205,7 +205,7 @@ TG_AVX2 size_t tg_skip_fill_avx2_(tg_skip_scan_ *s)
         masks32(_mm256_loadu_si256((const __m256i *)(const void *)blk), 0, &m, &nonascii);
         masks32(_mm256_loadu_si256((const __m256i *)(const void *)(blk + 32)), 32, &m, &nonascii);
         if (!utf8_avx2(s, blk, nonascii) ||
-            !tg_skip_block_(s, &m, (uint32_t)(s->p - s->start), s->pos, &n)) {
+            !tg_skip_block_(s, &m, (uint32_t)(s->p - s->start), s->pos, &n, true)) {
             s->failed = true;
             break;
         }

@@ -106,13 +106,24 @@ static inline uint64_t tg_skip_prefix_xor_(uint64_t x)
     return x;
 }
 
+/* Set bits, without the popcnt instruction (SSE2 has none; the avx2
+ * kernel's target has it and says so to tg_skip_block_). */
+static inline int tg_skip_popcount_(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555u;
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+    return (int)((x * 0x0101010101010101u) >> 56);
+}
+
 /* Append the index of one block (its first byte at offset `at` from the
- * value's start) to out[*n]; false when a control byte is inside a string. */
+ * value's start) to out[*n]; false when a control byte is inside a string.
+ * popcnt: the caller's target has the instruction. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))
 #endif
 static inline bool tg_skip_block_(tg_skip_scan_ *s, const tg_skip_masks_ *m, uint32_t at,
-                                  uint32_t *out, size_t *n)
+                                  uint32_t *out, size_t *n, bool popcnt)
 {
     uint64_t escaped = tg_skip_escaped_(m->backslash, &s->escaped);
     uint64_t quote = m->quote & ~escaped;
@@ -129,7 +140,7 @@ static inline bool tg_skip_block_(tg_skip_scan_ *s, const tg_skip_masks_ *m, uin
     s->scalar = scalar >> 63;
     /* Eight at a time, unconditionally (pos[] has room for the extra
      * ones): fewer branches than one loop turn per position. */
-    cnt = __builtin_popcountll(idx);
+    cnt = popcnt ? __builtin_popcountll(idx) : tg_skip_popcount_(idx);
     *n += (size_t)cnt;
 #define TG_SKIP_ONE_(j)                                              \
     o[j] = at + (uint32_t)__builtin_ctzll(idx | (1ull << 63));       \

@@ -3,16 +3,54 @@
  * read at every SIMD level this CPU has (scalar, sse2, avx2:
  * runtime/json/tg_simd.c): each string kernel must stop at the same byte of
  * it, and the reader (skip, then object of strings) must give the same
- * verdict, first error and strings at every level.  Any difference aborts.
+ * verdict, first error and strings at every level (the skipper's structural
+ * index included: sse2 and avx2 list the same positions, tg_json_skip.c).
+ * Any difference aborts.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../json/simd_diff.h"
+#include "tg_json_skip_int.h"
 #include "tg_simd_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The skipper's index of doc[0..size) by one kernel: the positions into
+ * out (the count is returned; at most 64 per input byte), *failed. */
+static size_t skip_index(int level, const char *doc, size_t size, uint32_t *out, size_t cap,
+                         bool *failed)
+{
+    static tg_skip_scan_ sc;
+    size_t n = 0, k;
+    tg_skip_init_(&sc, doc, doc + size);
+    while ((k = level == TG_SIMD_AVX2 ? tg_skip_fill_avx2_(&sc) : tg_skip_fill_sse2_(&sc)) > 0) {
+        if (n + k > cap)
+            abort(); /* more positions than bytes */
+        memcpy(out + n, sc.pos, k * sizeof *out);
+        n += k;
+    }
+    *failed = sc.failed;
+    return n;
+}
+
+/* sse2 and avx2 index the input alike (when the CPU has avx2). */
+static void skip_index_same(const char *doc, size_t size)
+{
+    static uint32_t a[1 << 16], b[1 << 16];
+    bool fa, fb;
+    size_t na, nb;
+    if (!tg_simd_has(TG_SIMD_AVX2) || size > (1 << 16))
+        return;
+    na = skip_index(TG_SIMD_SSE2, doc, size, a, 1 << 16, &fa);
+    nb = skip_index(TG_SIMD_AVX2, doc, size, b, 1 << 16, &fb);
+    if (fa != fb || (!fa && (na != nb || memcmp(a, b, na * sizeof *a) != 0))) {
+        fprintf(stderr, "json_simd: the skipper's index differs: sse2 %zu%s, avx2 %zu%s\n", na,
+                fa ? " (anomaly)" : "", nb, fb ? " (anomaly)" : "");
+        abort();
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             }
     }
+    skip_index_same(doc, size);
     for (int l = 0; l < levels; l++) {
         if (!tg_json_simd_set(names[l]))
             abort();
