@@ -15,37 +15,39 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const emitter_output c_outputs[] = {
-    {"header.h.mustache", "%s.h", NULL, false, false, false},
-    {"source.c.mustache", "%s.c", NULL, false, false, false},
-    {"translator.h.mustache", "%s_translator.h", NULL, false, true, false},
-    {"kafka.h.mustache", "%s_kafka.h", NULL, false, false, false},
-    {"kafka.c.mustache", "%s_kafka.c", NULL, false, false, false},
-    {"domain.h.mustache", "%s_domain.h", NULL, true, true, false},
-    {"translator.c.mustache", "%s_translator.c", NULL, true, true, false},
-    {"fuzz.c.mustache", "%s_fuzz.c", NULL, false, false, true},
+    {"header.h.mustache", "%s.h", NULL, false, false, false, false},
+    {"source.c.mustache", "%s.c", NULL, false, false, false, false},
+    {"translator.h.mustache", "%s_translator.h", NULL, false, true, false, false},
+    {"kafka.h.mustache", "%s_kafka.h", NULL, false, false, false, false},
+    {"kafka.c.mustache", "%s_kafka.c", NULL, false, false, false, false},
+    {"domain.h.mustache", "%s_domain.h", NULL, true, true, false, false},
+    {"translator.c.mustache", "%s_translator.c", NULL, true, true, false, false},
+    {"fuzz.c.mustache", "%s_fuzz.c", NULL, false, false, true, false},
 };
 
+/* <module>.py per schema; beside them, once, the support module they import. */
 static const emitter_output python_outputs[] = {
-    {"python/module.py.mustache", NULL, "py_files", false, false, false}, /* <module>.py */
+    {"python/module.py.mustache", NULL, "py_files", false, false, false, false},
+    {"python/support.py.mustache", PY_SUPPORT_MODULE ".py", NULL, false, false, false, true},
 };
 
 static const emitter_output vectors_outputs[] = {
-    {"vectors/vectors.json.mustache", NULL, "vec_files", false, false, false},
+    {"vectors/vectors.json.mustache", NULL, "vec_files", false, false, false, false},
 };
 
 /* One document per message and union, named by the item's `file`. */
 static const emitter_output jsonschema_outputs[] = {
-    {"jsonschema/schema.json.mustache", NULL, "js_documents", false, false, false},
+    {"jsonschema/schema.json.mustache", NULL, "js_documents", false, false, false, false},
 };
 
 static const emitter_output asyncapi_outputs[] = {
-    {"asyncapi/asyncapi.json.mustache", "%s.asyncapi.json", NULL, false, false, false},
+    {"asyncapi/asyncapi.json.mustache", "%s.asyncapi.json", NULL, false, false, false, false},
 };
 
 const emitter emitters[] = {
     {"c", "", "C structs, JSON codecs, typed Kafka wrappers, translator stubs",
      template_check_c, NULL, c_outputs, COUNT(c_outputs)},
-    {"python", "python", "msgspec models (one module per schema) that encode to the C bytes",
+    {"python", "python", "msgspec models (a module per schema, one support module) that encode to the C bytes",
      template_check_python, model_python_extend, python_outputs, COUNT(python_outputs)},
     {"vectors", "vectors",
      "conformance vectors per message and union: verdicts, error paths, canonical bytes",

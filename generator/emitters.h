@@ -12,10 +12,13 @@
  * templates are checked against those contexts by the lexer of their
  * language (template_check.h) before anything renders.
  *
- * An output is either one file per schema (file_pattern, "%s" the
- * schema's name) or one file per item of a list of the model (each): the
- * template then renders with that item as `document` on top of the model,
- * into the file named by the item's `file` key.
+ * An output is one file per schema (file_pattern, "%s" the schema's
+ * name), one file per item of a list of the model (each: the template
+ * renders with that item as `document` on top of the model, into the file
+ * named by the item's `file` key), or one file per run (once: file_pattern
+ * is a fixed name, rendered over model_run's model, which holds nothing of
+ * any schema: code every schema's output shares, such as Python's support
+ * module).  --check and -v treat the three alike.
  */
 #ifndef TOPICGEN_EMITTERS_H
 #define TOPICGEN_EMITTERS_H
@@ -34,11 +37,12 @@ typedef size_t (*template_checker)(const char *name, const char *text, size_t le
 
 typedef struct emitter_output {
     const char *template_name; /* "python/module.py.mustache" */
-    const char *file_pattern;  /* "%s.py"; NULL when `each` is set */
+    const char *file_pattern;  /* "%s.h"; a fixed name when `once`; NULL when `each` is set */
     const char *each;          /* NULL, or the model list rendered per item */
     bool user_owned;           /* written once, then the user's (C skeletons) */
     bool translator;           /* part of the translator layer (--no-translators) */
     bool fuzz;                 /* only with --fuzz */
+    bool once;                 /* file_pattern is a fixed name, written once per run */
 } emitter_output;
 
 typedef struct emitter {

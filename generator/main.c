@@ -6,7 +6,8 @@
  * Load and check the schemas named and every schema they import, each
  * once (schema_set.c, schema_read.c, schema_check.c); for each schema of
  * that set build the template model (model.c) and render every output
- * template; then write the files of all schemas, only if every schema
+ * template, then once the outputs of the run (emitters.h: Python's
+ * support module); then write the files of all schemas, only if every schema
  * loaded and rendered (output.c: all or nothing), or with --check compare
  * them with what is on disk.  --depfile writes which schema files the
  * outputs depend on, for build systems.  Exit status: 0 success,
@@ -435,10 +436,29 @@ static result generate(const options *o, template_set *ts, const schema *s, outp
         if (em->extend_model)
             em->extend_model(model, s);
         for (size_t i = 0; i < em->n_outputs; i++)
-            worst = worse(worst, emit_output(o, ts, em, &em->outputs[i], dir, s, model, out));
+            if (!em->outputs[i].once)
+                worst = worse(worst, emit_output(o, ts, em, &em->outputs[i], dir, s, model, out));
     }
     mu_free(model);
     output_names_free(&names);
+    return worst;
+}
+
+/* The once-per-run outputs of every emitter asked for (emitters.h), each
+ * into that emitter's folder, over the model of no schema. */
+static result generate_once(const options *o, template_set *ts, output_set *out)
+{
+    mu_node *model = model_run(TOPICGEN_VERSION);
+    result worst = GEN_OK;
+    for (size_t e = 0; e < o->n_emit; e++) {
+        const emitter *em = o->emit[e];
+        const char *dir = o->emit_dirs[e] ? o->emit_dirs[e] : o->out_dir;
+        for (size_t i = 0; i < em->n_outputs; i++)
+            if (em->outputs[i].once)
+                worst = worse(worst, emit_file(o, ts, em, &em->outputs[i], dir,
+                                               em->outputs[i].file_pattern, model, out));
+    }
+    mu_free(model);
     return worst;
 }
 
@@ -495,8 +515,10 @@ int main(int argc, char **argv)
     schema_set *set = load_schemas(&o, &loaded);
     schema_error = loaded == GEN_SCHEMA_ERROR;
     io_error = loaded == GEN_IO_ERROR;
-    for (size_t i = 0; set && i < set->count; i++) {
-        switch (generate(&o, &ts, set->items[i], &out)) {
+    /* each schema's outputs, then (i == count) the run's once-outputs */
+    for (size_t i = 0; set && i <= set->count; i++) {
+        switch (i < set->count ? generate(&o, &ts, set->items[i], &out)
+                               : generate_once(&o, &ts, &out)) {
         case GEN_OK: break;
         case GEN_SCHEMA_ERROR: schema_error = true; break;
         case GEN_IO_ERROR: io_error = true; break;

@@ -888,6 +888,13 @@ static mu_node *imports_model(const schema *s)
     return list;
 }
 
+mu_node *model_run(const char *version)
+{
+    mu_node *root = mu_map();
+    set_str(root, "version", version);
+    return root;
+}
+
 mu_node *model_build(const schema *s, const output_names *out, const char *version)
 {
     mu_node *root = mu_map();

@@ -31,4 +31,8 @@ void output_names_free(output_names *o);
  * The caller owns the result (mu_free). */
 mu_node *model_build(const schema *s, const output_names *out, const char *version);
 
+/* The template data of a once-per-run output (emitters.h): what depends on
+ * no schema, which is only `version`.  The caller owns the result. */
+mu_node *model_run(const char *version);
+
 #endif /* TOPICGEN_MODEL_H */

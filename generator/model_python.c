@@ -59,8 +59,8 @@ static const char *const py_module_names[] = {
 };
 
 static const char *const py_field_names[] = {"Decimal", "Timestamp", NULL};
-/* the modules a generated module imports: a schema of that name would
- * shadow them from its own folder */
+/* the modules a generated module or its support module (PY_SUPPORT_MODULE)
+ * imports: a schema of that name would shadow them from its own folder */
 static const char *const py_imported_modules[] = {
     "base64", "dataclasses", "datetime", "decimal", "enum", "json", "msgspec", "re",
     "typing", "uuid", NULL,
@@ -268,14 +268,14 @@ static char *wire_alias(const type_ref *t, const field_def *f, const char **stat
         if (lo <= (uint64_t)INT64_MAX && hi <= (uint64_t)INT64_MAX)
             return NULL;
         *stat = "_tg_int";
-        *runtime = xasprintf("_tg_int_type(%" PRIu64 ", %" PRIu64 ")", lo, hi);
+        *runtime = xasprintf("_tg.int_type(%" PRIu64 ", %" PRIu64 ")", lo, hi);
         return xasprintf("_tg_int_%" PRIu64 "_%" PRIu64, lo, hi);
     }
     if (t->kind == T_DECIMAL && f && (f->has_min_length || f->has_max_length)) {
         uint64_t lo = f->has_min_length ? f->min_length : 0;
         uint64_t hi = f->has_max_length ? f->max_length : UINT64_MAX;
         *stat = "Decimal";
-        *runtime = xasprintf("_tg_decimal_type(%" PRIu64 ", %" PRIu64 ")", lo, hi);
+        *runtime = xasprintf("_tg.decimal_type(%" PRIu64 ", %" PRIu64 ")", lo, hi);
         return xasprintf("_tg_decimal_%" PRIu64 "_%" PRIu64, lo, hi);
     }
     return NULL;
@@ -351,8 +351,8 @@ static char *py_type(const type_ref *t, const field_def *f, const schema *cur)
         free(runtime);
         return alias ? alias : xstrdup("Decimal");
     }
-    case T_UUID: return xstrdup("_tg_uuid_t");
-    case T_BYTES: return xstrdup("_tg_bytes_t");
+    case T_UUID: return xstrdup("_tg.uuid_t");
+    case T_BYTES: return xstrdup("_tg.bytes_t");
     case T_JSON: return xstrdup("_tg_msgspec.Raw");
     case T_ENUM: return py_type_ref(t->enum_def->owner, t->enum_def->name, cur);
     case T_MESSAGE: return py_type_ref(t->message->owner, t->message->name, cur);
@@ -426,7 +426,7 @@ static char *py_field_decl(const field_def *f, const char *py, const schema *cur
     char *type = py_type(&f->type, f, cur);
     /* a nullable json reads every value as Raw, null too: __post_init__
      * makes that None (msgspec reads Raw | None as null only) */
-    char *full = f->type.kind == T_JSON && f->nullable ? xstrdup("_tg_json_or_null")
+    char *full = f->type.kind == T_JSON && f->nullable ? xstrdup("_tg.json_or_null")
                  : f->nullable                         ? xasprintf("%s | None", type)
                                                        : xstrdup(type);
     free(type);
@@ -521,7 +521,7 @@ static mu_node *message_py(const schema *s, const message_def *m)
             mu_node *c = mu_map();
             char *wire = py_quote(f->wire_name);
             set_own(c, "py_check",
-                    xasprintf("_tg_check_length(self.%s, %" PRIu64 ", %" PRIu64 ", %s)", attr,
+                    xasprintf("_tg.check_length(self.%s, %" PRIu64 ", %" PRIu64 ", %s)", attr,
                               f->has_min_length ? f->min_length : 0,
                               f->has_max_length ? f->max_length : UINT64_MAX, wire));
             free(wire);
@@ -529,7 +529,7 @@ static mu_node *message_py(const schema *s, const message_def *m)
         }
         if (f->type.kind == T_JSON && f->nullable) {
             mu_node *c = mu_map();
-            set_own(c, "py_check", xasprintf("self.%s = _tg_null_raw(self.%s)", attr, attr));
+            set_own(c, "py_check", xasprintf("self.%s = _tg.null_raw(self.%s)", attr, attr));
             push_with_last(checks, c, false);
         }
     }
@@ -703,7 +703,10 @@ void model_python_extend(mu_node *model, const schema *s)
     free(mod);
     push_with_last(files, file, true);
     mu_map_set(model, "py_files", files);
-    mu_map_set(model, "py_wire_types", wire_types_py(s));
+    mu_node *wire_types = wire_types_py(s);
+    set_bool(model, "py_has_wire_types", mu_list_len(wire_types) > 0);
+    mu_map_set(model, "py_wire_types", wire_types);
+    set_str(model, "py_support", PY_SUPPORT_MODULE);
     set_py_doc(model, s->description);
     set_text(model, "py_source", s->file_name);
     set_fmt(model, "py_schema_version", "%d", s->version);

@@ -157,6 +157,7 @@ const model_var model_vars[] = {
     {"py_has_fields", TX_FIXED},
     {"py_has_kafka", TX_FIXED},
     {"py_has_key", TX_FIXED},
+    {"py_has_wire_types", TX_FIXED},
     {"py_imports", TX_STRUCT},
     {"py_is_message", TX_FIXED},
     {"py_is_union", TX_FIXED},
@@ -174,6 +175,7 @@ const model_var model_vars[] = {
     {"py_source", TX_PY_STRING},
     {"py_static", TX_PY_CODE},
     {"py_struct_opts", TX_PY_CODE},
+    {"py_support", TX_C_NAME}, /* python: the support module every module imports */
     {"py_topic", TX_PY_STRING},
     {"py_type_name", TX_PY_STRING}, /* python: a type's name in the schema (the wire's, C's) */
     {"py_values", TX_STRUCT},

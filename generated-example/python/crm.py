@@ -16,6 +16,10 @@ the C encoder topicgen generates from the same schema (docs/languages.md,
   KAFKA_TYPES: dict[str, KafkaBinding]      the same by the type's schema name
   TYPES: dict[str, object]          every message and union by its schema name
 
+Timestamp, Decimal, KafkaBinding, UNSET, encode, decode, kafka_key,
+kafka_headers and the HEADER_ names are those of _topicgen_support.py, written
+beside this module: the same objects in every schema's module.
+
 Decoding raises msgspec.ValidationError (or msgspec.DecodeError for text
 that is not JSON) where the C decoder rejects the document.  Timestamp and
 Decimal keep their text as written (str subclasses); optional fields that
@@ -26,29 +30,32 @@ that read the text as C does; build messages with the plain types.
 
 from __future__ import annotations
 
-import base64 as _tg_base64
-import dataclasses as _tg_dataclasses
-import datetime as _tg_datetime
-import decimal as _tg_decimal
 import enum as _tg_enum
-import json as _tg_json
-import re as _tg_re
-import uuid as _tg_uuid
 import typing as _tg_typing
 from typing import Annotated as _tg_Annotated
-from typing import Any as _tg_Any
-from typing import Callable as _tg_Callable
 from typing import Final as _tg_Final
-from typing import TypeVar as _tg_TypeVar
 from typing import Union as _tg_Union
 
 import msgspec as _tg_msgspec
-import msgspec.inspect as _tg_mi
-from msgspec import UNSET as UNSET
-from msgspec import UnsetType as UnsetType
 from msgspec import Meta as _tg_Meta
 from msgspec import UNSET as _tg_UNSET
 from msgspec import UnsetType as _tg_UnsetType
+
+import _topicgen_support as _tg
+from _topicgen_support import CONTENT_TYPE as CONTENT_TYPE
+from _topicgen_support import Decimal as Decimal
+from _topicgen_support import HEADER_CONTENT_TYPE as HEADER_CONTENT_TYPE
+from _topicgen_support import HEADER_SCHEMA as HEADER_SCHEMA
+from _topicgen_support import HEADER_SCHEMA_VERSION as HEADER_SCHEMA_VERSION
+from _topicgen_support import HEADER_TRACEPARENT as HEADER_TRACEPARENT
+from _topicgen_support import KafkaBinding as KafkaBinding
+from _topicgen_support import Timestamp as Timestamp
+from _topicgen_support import UNSET as UNSET
+from _topicgen_support import UnsetType as UnsetType
+from _topicgen_support import decode as decode
+from _topicgen_support import encode as encode
+from _topicgen_support import kafka_headers as kafka_headers
+from _topicgen_support import kafka_key as kafka_key
 import common as _tg_i_common
 
 _tg_bool = bool
@@ -63,289 +70,6 @@ _tg_object = object
 SOURCE: _tg_Final = "crm.yaml"
 SCHEMA: _tg_Final = "crm"
 SCHEMA_VERSION: _tg_Final = 1
-
-HEADER_SCHEMA: _tg_Final = "tg-schema"
-HEADER_SCHEMA_VERSION: _tg_Final = "tg-schema-version"
-HEADER_TRACEPARENT: _tg_Final = "traceparent"
-HEADER_CONTENT_TYPE: _tg_Final = "content-type"
-CONTENT_TYPE: _tg_Final = "application/json"
-
-# ---- text types: kept as written, checked as the C decoder checks them ------
-
-_TG_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-_TG_TS = _tg_re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.([0-9]+))?(?:[Zz]|[+-]([0-9]{2}):([0-9]{2}))", _tg_re.ASCII)
-_TG_NUMBER = _tg_re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", _tg_re.ASCII)
-
-
-def _tg_timestamp_problem(s: str) -> str | None:
-    """Why s is no RFC 3339 date-time the C decoder accepts, or None."""
-    m = _TG_TS.fullmatch(s)
-    if m is None:
-        return "expected RFC 3339 date-time YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM)"
-    year, month, day = int(m[1]), int(m[2]), int(m[3])
-    if not 1 <= month <= 12:
-        return "month out of range"
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    if day < 1 or day > _TG_DAYS[month - 1] or (month == 2 and day == 29 and not leap):
-        return "day out of range for month"
-    if int(m[4]) > 23:
-        return "hour out of range"
-    if int(m[5]) > 59:
-        return "minute out of range"
-    if int(m[6]) > 60:
-        return "second out of range"
-    if m[7] is not None and len(m[7]) > 9:
-        return "more than 9 fraction digits (nanoseconds) in seconds"
-    if m[8] is not None and (int(m[8]) > 23 or int(m[9]) > 59):
-        return "offset out of range"
-    return None
-
-
-class Timestamp(str):
-    """An RFC 3339 date-time, kept as the text written (the C form)."""
-
-    __slots__ = ()
-
-    def __new__(cls, text: str) -> Timestamp:
-        why = _tg_timestamp_problem(text)
-        if why is not None:
-            raise ValueError(f"invalid timestamp {text!r}: {why}")
-        return super().__new__(cls, text)
-
-    @classmethod
-    def from_datetime(cls, dt: _tg_datetime.datetime) -> Timestamp:
-        """dt (timezone-aware) as RFC 3339: 'Z' for UTC, microseconds only when set."""
-        if dt.tzinfo is None:
-            raise ValueError("a timestamp needs a timezone-aware datetime")
-        text = dt.isoformat()
-        return cls(text[:-6] + "Z" if text.endswith("+00:00") else text)
-
-    def to_datetime(self) -> _tg_datetime.datetime:
-        """The instant (fraction cut to microseconds; second 60 is refused)."""
-        m = _TG_TS.fullmatch(self)
-        assert m is not None
-        frac = (m[7] or "")[:6].ljust(6, "0")
-        tz = _tg_datetime.timezone.utc
-        if m[8] is not None:
-            sign = -1 if self[len(self) - 6] == "-" else 1
-            tz = _tg_datetime.timezone(sign * _tg_datetime.timedelta(hours=int(m[8]), minutes=int(m[9])))
-        return _tg_datetime.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]),
-                                     int(m[6]), int(frac), tzinfo=tz)
-
-    @classmethod
-    def _tg_from_wire(cls, obj: object) -> Timestamp:
-        if type(obj) is not str:
-            raise TypeError("Expected `str` (a timestamp)")
-        why = _tg_timestamp_problem(obj)
-        if why is not None:
-            raise ValueError(f"invalid timestamp: {why}")
-        return cls(obj)
-
-
-class _TgNumberText(str):
-    """A JSON number's text as written (msgspec's float_hook)."""
-
-    __slots__ = ()
-
-
-class Decimal(str):
-    """An exact decimal number, kept as the text written (the C form)."""
-
-    __slots__ = ()
-
-    def __new__(cls, text: str) -> Decimal:
-        if _TG_NUMBER.fullmatch(text) is None:
-            raise ValueError(f"invalid decimal {text!r}")
-        return super().__new__(cls, text)
-
-    @classmethod
-    def from_decimal(cls, d: _tg_decimal.Decimal) -> Decimal:
-        """d in plain notation (never exponent form)."""
-        if not d.is_finite():
-            raise ValueError("a decimal must be finite")
-        return cls(format(d, "f"))
-
-    def to_decimal(self) -> _tg_decimal.Decimal:
-        return _tg_decimal.Decimal(str(self))
-
-    @classmethod
-    def _tg_from_wire(cls, obj: object) -> Decimal:
-        if type(obj) is int:  # a JSON integer (its text: "-0" reads as 0)
-            return cls(str(obj))
-        if type(obj) is _TgNumberText or type(obj) is str:
-            if _TG_NUMBER.fullmatch(obj) is None:
-                raise ValueError("invalid decimal")
-            return cls(str.__str__(obj))
-        raise TypeError("Expected `str` or `number` (a decimal)")
-
-
-def _tg_check_length(value: object, lo: int, hi: int, wire: str) -> None:
-    if isinstance(value, str) and not lo <= len(value) <= hi:
-        raise ValueError(f"decimal {wire!r} has {len(value)} characters, not {lo}..{hi}")
-
-
-class _TgBoundedDecimal(Decimal):
-    """A decimal whose length in characters the C decoder bounds (checked
-    while decoding, so an error names the field)."""
-
-    __slots__ = ()
-    _tg_lo = 0
-    _tg_hi = 0
-
-    @classmethod
-    def _tg_from_wire(cls, obj: object) -> Decimal:
-        text = super()._tg_from_wire(obj)
-        if not cls._tg_lo <= len(text) <= cls._tg_hi:
-            raise ValueError(f"Expected a decimal of {cls._tg_lo}..{cls._tg_hi} characters, "
-                             f"got {len(text)}")
-        return text
-
-
-def _tg_decimal_type(lo: int, hi: int) -> type[Decimal]:
-    return type("_TgBoundedDecimal", (_TgBoundedDecimal,), {"__slots__": (), "_tg_lo": lo, "_tg_hi": hi})
-
-
-class _TgBoundedInt(int):
-    """An integer with a bound beyond int64 (a uint64), which msgspec's Meta
-    cannot hold: checked while decoding, as C checks it."""
-
-    __slots__ = ()
-    _tg_lo = 0
-    _tg_hi = 0
-
-    @classmethod
-    def _tg_from_wire(cls, obj: object) -> int:
-        if type(obj) is not int:
-            raise TypeError(f"Expected `int`, got `{type(obj).__name__}`")
-        if obj < cls._tg_lo:
-            raise ValueError(f"Expected `int` >= {cls._tg_lo}")
-        if obj > cls._tg_hi:
-            raise ValueError(f"Expected `int` <= {cls._tg_hi}")
-        return cls(obj)
-
-
-def _tg_int_type(lo: int, hi: int) -> type[int]:
-    return type("_TgBoundedInt", (_TgBoundedInt,), {"__slots__": (), "_tg_lo": lo, "_tg_hi": hi})
-
-
-_TG_UUID = _tg_re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-                          _tg_re.ASCII)
-
-
-class _TgWireUuid(_tg_uuid.UUID):
-    """A uuid read as C reads it: 8-4-4-4-12 hex digits, nothing else."""
-
-    __slots__ = ()
-
-    @classmethod
-    def _tg_from_wire(cls, obj: object) -> _TgWireUuid:
-        if type(obj) is not str:
-            raise TypeError(f"Expected `str` (a uuid), got `{type(obj).__name__}`")
-        if _TG_UUID.fullmatch(obj) is None:
-            raise ValueError("Invalid UUID: expected 8-4-4-4-12 hex digits")
-        return cls(obj)
-
-
-class _TgWireBytes(bytes):
-    """Bytes read as C reads them: canonical base64 (padding, and no nonzero
-    bits before it: "AB==" is refused, "AA==" is not)."""
-
-    __slots__ = ()
-
-    @classmethod
-    def _tg_from_wire(cls, obj: object) -> _TgWireBytes:
-        if type(obj) is not str:
-            raise TypeError(f"Expected `str` (base64), got `{type(obj).__name__}`")
-        try:
-            raw = _tg_base64.b64decode(obj, validate=True)
-        except ValueError:
-            raise ValueError("Invalid base64 encoded string") from None
-        if _tg_base64.b64encode(raw) != obj.encode():
-            raise ValueError("non-canonical base64 (nonzero bits before padding)")
-        return cls(raw)
-
-
-_TG_RAW_NULL: _tg_Final = _tg_msgspec.Raw(b"null")
-
-
-def _tg_null_raw(value: _tg_Any) -> _tg_Any:
-    """A nullable json field's value: None for null, as C's is_null."""
-    return None if value == _TG_RAW_NULL else value
-
-# What mypy sees (the types a user builds messages with) and what msgspec
-# decodes with (the same, checked as C checks them): uuids, bytes, a
-# nullable json (Raw, and None for null: the struct's __post_init__), and
-# the bounds msgspec's Meta cannot hold.
-if _tg_typing.TYPE_CHECKING:
-    _tg_uuid_t = _tg_uuid.UUID
-    _tg_bytes_t = bytes
-    _tg_json_or_null = _tg_msgspec.Raw | None
-else:
-    _tg_uuid_t = _TgWireUuid
-    _tg_bytes_t = _TgWireBytes
-    _tg_json_or_null = _tg_msgspec.Raw
-
-
-class _TgFloat64(float):
-    """A float the encoder writes as the C encoder does (Python's repr)."""
-
-    __slots__ = ()
-
-
-def _tg_format_double(v: float) -> bytes:
-    if v != v or v in (float("inf"), float("-inf")):
-        raise ValueError("a float64 must be finite (C writes no NaN or infinity)")
-    return repr(float(v)).encode()
-
-
-def _tg_floats(obj: object) -> object:
-    """obj with every float inside it a _TgFloat64 (structs changed in place)."""
-    t = type(obj)
-    if t is float:
-        return _TgFloat64(obj)  # type: ignore[arg-type]
-    if isinstance(obj, _tg_msgspec.Struct):
-        for name in obj.__struct_fields__:
-            value = getattr(obj, name)
-            fixed = _tg_floats(value)
-            if fixed is not value:
-                setattr(obj, name, fixed)
-        return obj
-    if t is list:
-        items: list[object] = obj  # type: ignore[assignment]
-        for i, value in enumerate(items):
-            fixed = _tg_floats(value)
-            if fixed is not value:
-                items[i] = fixed
-        return obj
-    if t is dict:
-        entries: dict[object, object] = obj  # type: ignore[assignment]
-        for key, value in entries.items():
-            fixed = _tg_floats(value)
-            if fixed is not value:
-                entries[key] = fixed
-        return obj
-    return obj
-
-
-def _tg_enc_hook(obj: object) -> object:
-    if isinstance(obj, float):
-        return _tg_msgspec.Raw(_tg_format_double(obj))
-    if isinstance(obj, str):  # Timestamp, Decimal (of any generated module)
-        return str.__str__(obj)
-    if isinstance(obj, bytes):  # _TgWireBytes
-        return bytes(obj)
-    if isinstance(obj, int):  # _TgBoundedInt
-        return int(obj)
-    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
-
-
-def _tg_dec_hook(tp: type, obj: object) -> object:
-    from_wire = getattr(tp, "_tg_from_wire", None)
-    if from_wire is None:
-        raise NotImplementedError(f"cannot decode {tp!r}")
-    return from_wire(obj)
 
 
 # ---- enums ---------------------------------------------------------------------
@@ -364,7 +88,7 @@ class Attachment(_tg_msgspec.Struct, kw_only=True, omit_defaults=False):
     file_name: _tg_Annotated[_tg_str, _tg_Meta(max_length=255)]
     content_type: _tg_Annotated[_tg_str, _tg_Meta(max_length=127)]
     size_bytes: _tg_Annotated[_tg_int, _tg_Meta(ge=0, le=26214400)]
-    content: _tg_bytes_t | _tg_UnsetType = _tg_UNSET
+    content: _tg.bytes_t | _tg_UnsetType = _tg_UNSET
 
 
 class EmailReceived(_tg_msgspec.Struct, kw_only=True, omit_defaults=False, forbid_unknown_fields=True):
@@ -413,281 +137,35 @@ InboundMessage = _tg_Union[InboundMessage_email_received, InboundMessage_whatsap
 """Any inbound customer message."""
 
 
-# ---- encoding and decoding -------------------------------------------------------
-
-_TG_ENCODER = _tg_msgspec.json.Encoder(enc_hook=_tg_enc_hook)
-_TG_DECODERS: dict[object, _tg_msgspec.json.Decoder[_tg_Any]] = {}
-_TG_INFOS: dict[object, object] = {}
-_T = _tg_TypeVar("_T")
-
-
-def encode(msg: _tg_msgspec.Struct) -> bytes:
-    """msg as JSON, byte for byte what the C encoder writes for the same message."""
-    return _TG_ENCODER.encode(_tg_floats(msg))
-
-
-def _tg_decoder(tp: object) -> _tg_msgspec.json.Decoder[_tg_Any]:
-    dec = _TG_DECODERS.get(tp)
-    if dec is None:
-        dec = _tg_msgspec.json.Decoder(tp, dec_hook=_tg_dec_hook, float_hook=_TgNumberText)
-        _TG_DECODERS[tp] = dec
-    return dec
-
-
-# ---- what msgspec does not see: the JSON number -0, keys written twice ------------
-#
-# msgspec reads the number -0 as the integer 0, so a float64 would lose its
-# sign and a decimal its text: a document that may hold one (a quick search)
-# is read as a tree first, and each -0 a float64 or decimal field reads is
-# respelled (-0.0, "-0") before msgspec decodes it.  msgspec keeps the last
-# of keys written twice, C refuses the document: every object's keys are
-# checked with the standard library's scanner (check_duplicates=True, the
-# default; docs/languages.md, "Python", has its cost), and the first
-# duplicate's path is found by walking the tree.
-
-# -0 after ':', ',', '[' or a space, and not followed by more of a number
-# ("li-0-4", "2024-01-02" and "-0.5" do not match; a string holding ": -0"
-# does, and only costs the tree)
-_TG_MINUS_ZERO_B = _tg_re.compile(rb"-0(?![0-9.eE])(?<=[:,\[ \t\n\r]-0)")
-_TG_MINUS_ZERO_S = _tg_re.compile(r"-0(?![0-9.eE])(?<=[:,\[ \t\n\r]-0)")
-_TG_WS = _tg_re.compile(r"[ \t\n\r]*")
-_TG_SCALAR = _tg_re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null")
-
-
-_tg_scanstring: _tg_Callable[[str, int], tuple[str, int]] = \
-    _tg_json.decoder.scanstring  # type: ignore[attr-defined]
-
-
-class _TgObject(list):  # type: ignore[type-arg]
-    """An object of the tree: its (key, value) pairs as written, repeats kept."""
-
-
-class _TgMinusZero(int):
-    """The number -0 in the tree, by its offset in the text."""
-
-
-def _tg_tree(text: str, at: int) -> tuple[object, int]:
-    """The JSON value at text[at:] and where it ends; ValueError if it is
-    not JSON.  Objects are _TgObject, arrays lists, strings str, -0 a
-    _TgMinusZero, other scalars None."""
-    at = _TG_WS.match(text, at).end()  # type: ignore[union-attr]
-    c = text[at:at + 1]
-    if c == "{" or c == "[":
-        obj = c == "{"
-        items: list[object] = _TgObject() if obj else []
-        at = _TG_WS.match(text, at + 1).end()  # type: ignore[union-attr]
-        if text[at:at + 1] == ("}" if obj else "]"):
-            return items, at + 1
-        while True:
-            if obj:
-                if text[at:at + 1] != '"':
-                    raise ValueError("expected a key")
-                key, at = _tg_scanstring(text, at + 1)
-                at = _TG_WS.match(text, at).end()  # type: ignore[union-attr]
-                if text[at:at + 1] != ":":
-                    raise ValueError("expected ':'")
-                value, at = _tg_tree(text, at + 1)
-                items.append((key, value))
-            else:
-                value, at = _tg_tree(text, at)
-                items.append(value)
-            at = _TG_WS.match(text, at).end()  # type: ignore[union-attr]
-            c = text[at:at + 1]
-            if c == ",":
-                at = _TG_WS.match(text, at + 1).end()  # type: ignore[union-attr]
-            elif c == ("}" if obj else "]"):
-                return items, at + 1
-            else:
-                raise ValueError("expected ',' or a closing bracket")
-    if c == '"':
-        return _tg_scanstring(text, at + 1)
-    m = _TG_SCALAR.match(text, at)
-    if m is None:
-        raise ValueError("not JSON")
-    return (_TgMinusZero(at) if m[0] == "-0" else None), m.end()
-
-
-def _tg_pick(t: object, node: object) -> object:
-    """The member of union type t that reads node (None: none does)."""
-    if not isinstance(t, _tg_mi.UnionType):
-        return t
-    for m in t.types:
-        if isinstance(node, _TgObject) and isinstance(m, _tg_mi.StructType):
-            if m.tag_field is None:
-                return m
-            if any(k == m.tag_field and v == m.tag for k, v in node):
-                return m
-        elif isinstance(node, _TgObject) and isinstance(m, _tg_mi.DictType):
-            return m
-        elif isinstance(node, list) and not isinstance(node, _TgObject) and isinstance(m, _tg_mi.ListType):
-            return m
-        elif isinstance(node, _TgMinusZero) and isinstance(m, (_tg_mi.FloatType, _tg_mi.CustomType)):
-            return m
-    return None
-
-
-def _tg_zero_edits(node: object, t: object, edits: list[tuple[int, str]]) -> None:
-    """The respellings of the -0 numbers under node, read as type t."""
-    t = _tg_pick(t, node)
-    if isinstance(node, _TgMinusZero):
-        if isinstance(t, _tg_mi.FloatType):
-            edits.append((node, "-0.0"))
-        elif isinstance(t, _tg_mi.CustomType) and issubclass(t.cls, Decimal):
-            edits.append((node, '"-0"'))
-    elif isinstance(node, _TgObject):
-        if isinstance(t, _tg_mi.StructType):
-            fields = {f.encode_name: f.type for f in t.fields}
-            for key, value in node:
-                if key in fields:
-                    _tg_zero_edits(value, fields[key], edits)
-        elif isinstance(t, _tg_mi.DictType):
-            for _, value in node:
-                _tg_zero_edits(value, t.value_type, edits)
-    elif isinstance(node, list) and isinstance(t, _tg_mi.ListType):
-        for value in node:
-            _tg_zero_edits(value, t.item_type, edits)
-
-
-def _tg_keep_minus_zero(data: bytes | str, tp: object) -> bytes | str:
-    """data with every -0 a float64 or decimal reads respelled (-0.0, "-0");
-    data itself when it holds none, or is no JSON (msgspec says why)."""
-    try:
-        text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-        tree, _ = _tg_tree(text, 0)
-    except (ValueError, RecursionError):
-        return data
-    edits: list[tuple[int, str]] = []
-    info = _TG_INFOS.get(tp)
-    if info is None:
-        info = _TG_INFOS[tp] = _tg_mi.type_info(tp)
-    _tg_zero_edits(tree, info, edits)
-    for at, spelling in sorted(edits, reverse=True):
-        text = text[:at] + spelling + text[at + 2:]
-    return text if edits else data
-
-
-class _TgDuplicate(Exception):
-    pass
-
-
-def _tg_pairs_hook(pairs: list[tuple[str, object]]) -> None:
-    if len(pairs) > 1 and len(dict(pairs)) != len(pairs):
-        raise _TgDuplicate
-
-
-def _tg_duplicate_path(node: object, path: str) -> str | None:
-    """The path of the first key written twice under node, in document order."""
-    if isinstance(node, _TgObject):
-        seen: set[str] = set()
-        for key, value in node:
-            if key in seen:
-                return f"{path}.{key}"
-            seen.add(key)
-            found = _tg_duplicate_path(value, f"{path}.{key}")
-            if found is not None:
-                return found
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            found = _tg_duplicate_path(value, f"{path}[{i}]")
-            if found is not None:
-                return found
-    return None
-
-
-def _tg_check_duplicates(data: bytes | str) -> None:
-    """msgspec.ValidationError at the first key written twice, as C reports it."""
-    try:
-        _tg_json.loads(data, object_pairs_hook=_tg_pairs_hook)
-        return
-    except _TgDuplicate:
-        pass
-    except (ValueError, RecursionError):
-        return  # msgspec read it: a limit of the standard library's scanner
-    text = data if isinstance(data, str) else bytes(data).decode("utf-8")
-    try:
-        path = _tg_duplicate_path(_tg_tree(text, 0)[0], "$")
-    except RecursionError:  # nested too deep for the tokenizer: no path
-        path = None
-    if path is None:
-        raise _tg_msgspec.ValidationError("Object has a key twice - at `$`")
-    key = path[path.rindex(".") + 1:]
-    raise _tg_msgspec.ValidationError(f"Object has the key `{key}` twice - at `{path}`")
-
-
-def _tg_decode(data: bytes | str, tp: object, check_duplicates: bool) -> _tg_Any:
-    minus_zero = _TG_MINUS_ZERO_S if isinstance(data, str) else _TG_MINUS_ZERO_B
-    wire = data if minus_zero.search(data) is None else _tg_keep_minus_zero(data, tp)  # type: ignore[arg-type]
-    result = _tg_decoder(tp).decode(wire)
-    if check_duplicates:
-        _tg_check_duplicates(data)
-    return result
-
-
-def decode(data: bytes | str, type: type[_T], *, check_duplicates: bool = True) -> _T:
-    """A message of `type` from JSON; msgspec.ValidationError where C rejects it.
-    check_duplicates=False skips the check for keys written twice (C refuses
-    them, msgspec alone keeps the last): faster, for trusted producers."""
-    result: _T = _tg_decode(data, type, check_duplicates)
-    return result
+# ---- decoding: decode_<Type> per message and union ----------------------------------
 
 
 def decode_Attachment(data: bytes | str, *, check_duplicates: bool = True) -> Attachment:
-    result: Attachment = _tg_decode(data, Attachment, check_duplicates)
+    result: Attachment = _tg.decode_as(data, Attachment, check_duplicates)
     return result
 
 
 def decode_EmailReceived(data: bytes | str, *, check_duplicates: bool = True) -> EmailReceived:
-    result: EmailReceived = _tg_decode(data, EmailReceived, check_duplicates)
+    result: EmailReceived = _tg.decode_as(data, EmailReceived, check_duplicates)
     return result
 
 
 def decode_WhatsappReceived(data: bytes | str, *, check_duplicates: bool = True) -> WhatsappReceived:
-    result: WhatsappReceived = _tg_decode(data, WhatsappReceived, check_duplicates)
+    result: WhatsappReceived = _tg.decode_as(data, WhatsappReceived, check_duplicates)
     return result
 
 
 def decode_FormSubmitted(data: bytes | str, *, check_duplicates: bool = True) -> FormSubmitted:
-    result: FormSubmitted = _tg_decode(data, FormSubmitted, check_duplicates)
+    result: FormSubmitted = _tg.decode_as(data, FormSubmitted, check_duplicates)
     return result
 
 
 def decode_InboundMessage(data: bytes | str, *, check_duplicates: bool = True) -> InboundMessage:
-    result: InboundMessage = _tg_decode(data, InboundMessage, check_duplicates)
+    result: InboundMessage = _tg.decode_as(data, InboundMessage, check_duplicates)
     return result
 
 
 # ---- Kafka -----------------------------------------------------------------------
-
-
-@_tg_dataclasses.dataclass(frozen=True)
-class KafkaBinding:
-    """What a message or union needs on Kafka, as the C side has it."""
-
-    type_name: str  # the type's name in the schema
-    topic: str
-    dlq_topic: str
-    key_field: str | None  # the schema's field name (None: no key)
-    key_attr: str | None  # its attribute in the Python class
-    schema_name: str  # the tg-schema header: "<schema>.<Type>"
-    version: int  # the tg-schema-version header
-
-
-def kafka_key(msg: _tg_msgspec.Struct, binding: KafkaBinding) -> bytes | None:
-    """The record key C sends for msg: the key field's text, UTF-8."""
-    if binding.key_attr is None:
-        return None
-    value = getattr(msg, binding.key_attr)
-    if isinstance(value, _tg_enum.Enum):
-        value = value.value
-    return str(value).encode()
-
-
-def kafka_headers(binding: KafkaBinding) -> list[tuple[str, bytes]]:
-    """The headers C sends with every record of binding's type."""
-    return [(HEADER_CONTENT_TYPE, CONTENT_TYPE.encode()),
-            (HEADER_SCHEMA, binding.schema_name.encode()),
-            (HEADER_SCHEMA_VERSION, str(binding.version).encode())]
-
 
 InboundMessage_KAFKA: _tg_Final = KafkaBinding(
     type_name="InboundMessage",

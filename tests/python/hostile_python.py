@@ -88,6 +88,7 @@ def main() -> int:
     t0 = time.monotonic()
     work = os.path.join(os.environ["OUT"], "hostile")
     os.makedirs(work, exist_ok=True)
+    sys.path.insert(0, work)  # the support module the modules import (_topicgen_support.py)
     topicgen = os.environ["TOPICGEN"]
     strings = h.CURATED + h.random_strings(random.Random(SEED), RANDOM)
     twins: dict[str, set[str]] = {}

@@ -1,6 +1,7 @@
-"""python_mypy: the generated modules of every schema in schemas/ pass
-mypy --strict, and so does user.py, a program that uses them: its
-reveal_type lines must show the schema's types, not Any."""
+"""python_mypy: the generated modules of every schema in schemas/ and the
+support module they share pass mypy --strict, and so does user.py, a
+program that uses them: its reveal_type lines must show the schema's
+types, not Any."""
 from __future__ import annotations
 
 import os
@@ -14,13 +15,14 @@ import tgpy
 def main() -> int:
     out = tgpy.generate("mypy")
     shutil.copy(os.path.join(os.path.dirname(__file__), "user_program.py"), out)
-    files = [tgpy.module_name(s) + ".py" for s in tgpy.SCHEMAS] + ["user_program.py"]
+    files = [tgpy.module_name(s) + ".py" for s in tgpy.SCHEMAS] + ["_topicgen_support.py",
+                                                                   "user_program.py"]
     proc = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", *files],
                           cwd=out, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     print(proc.stdout)
     notes = [l for l in proc.stdout.splitlines() if "Revealed type" in l]
     expect = ['"crm.InboundMessage_email_received"', '"orders.OrderEvent"', '"builtins.str"',
-              '"orders.Decimal"', '"orders.OrderStatus"', '"uuid.UUID"', '"Union[builtins.bytes, msgspec.UnsetType]"',
+              '"_topicgen_support.Decimal"', '"orders.OrderStatus"', '"uuid.UUID"', '"Union[builtins.bytes, msgspec.UnsetType]"',
               '"Union[msgspec.Raw, None]"', '"pynames.Level"',
               '"Union[from_.json, msgspec.UnsetType]"']
     missing = [e for e in expect if not any(e in n for n in notes)]
