@@ -1085,6 +1085,8 @@ static inline bool atom_ok(const char *p, const char *end)
  * position), or NULL when what stands there is no quote after q. */
 static inline const char *quote_before(const char *q, const char *at)
 {
+    if (at[-1] == '"' && at - 1 > q) /* compact JSON */
+        return at - 1;
     do
         at--;
     while (*at == ' ' || *at == '\n' || *at == '\r' || *at == '\t');
