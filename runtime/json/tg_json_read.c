@@ -35,8 +35,11 @@
  * a plain ASCII string is found by one pass, an integer of up to 18 digits
  * is checked and converted in one loop, and the skipper (free-form `json`
  * fields, unknown members) steps over plain keys, ',' and closing brackets
- * itself, leaving all else to the general calls.  docs/benchmarks.md has
- * the log.
+ * itself, leaving all else to the general calls.  At the sse2 and avx2
+ * levels an object or array is skipped by a walk over its structural index
+ * (skip_indexed, tg_json_skip_int.h) instead; any doubt sends it back to
+ * the token-by-token skipper, which alone reports errors.  docs/benchmarks.md
+ * has the log.
  */
 #include "tg_json.h"
 #include "tg_json_skip_int.h"
