@@ -321,6 +321,9 @@ static inline size_t tg_json_offset(tg_json_reader *r)
     /* Inline: generated code takes the offset of every checked value. */
     if (r->cur < r->end && (unsigned char)*r->cur > ' ')
         return (size_t)(r->cur - r->begin);
+    /* One space, as after Python's default ": " separator: skipped. */
+    if (r->end - r->cur >= 2 && *r->cur == ' ' && (unsigned char)r->cur[1] > ' ')
+        return (size_t)(++r->cur - r->begin);
     return tg_json_offset_ws_(r); /* whitespace: skipped, so reads need not */
 }
 

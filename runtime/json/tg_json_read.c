@@ -32,7 +32,9 @@
  * (SSE2; 8 with 64-bit words elsewhere).  The common case has short cuts
  * that change no result: a member the generated reader expects next is
  * compared byte for byte instead of scanned (tg_json_object_next_known),
- * a plain ASCII string is found by one pass, an integer of up to 18 digits
+ * a plain ASCII string is found by one pass, a string with escapes is
+ * decoded in the pass that validates it (into the arena's free end, then
+ * exactly that much allocated), an integer of up to 18 digits
  * is checked and converted in one loop, and the skipper (free-form `json`
  * fields, unknown members) steps over plain keys, ',' and closing brackets
  * itself, leaving all else to the general calls.  At the sse2 and avx2
@@ -254,34 +256,110 @@ static inline const char *string_run(const char *p, const char *end)
     return tg_simd_string_run(p, end);
 }
 
+/* From p, inside a string body, to the next byte that is '"', '\\', < 0x20
+ * or starts invalid UTF-8 (as string_run), copying the bytes stepped over
+ * to out + *w while they fit in out[0..room); *w grows by their count
+ * whether they fit or not.  Plain ASCII is copied 16 bytes per step with
+ * the same SSE2 load that scans it (bytes past the stop may be written,
+ * inside room only: they are overwritten or never handed out); other text
+ * goes through the level's kernel, then one memcpy. */
+static inline const char *copy_run(const char *p, const char *end, char *out, size_t room,
+                                   size_t *w)
+{
+    const char *s;
+    size_t n;
+#if defined(__SSE2__)
+    while (end - p >= 16 && *w + 16 <= room) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        unsigned m = tg_text_special_mask16(v);
+        _mm_storeu_si128((__m128i *)(void *)(out + *w), v);
+        if (m) {
+            unsigned k = (unsigned)__builtin_ctz(m);
+            p += k;
+            *w += k;
+            if ((unsigned char)*p < 0x80)
+                return p;
+            break;
+        }
+        p += 16;
+        *w += 16;
+    }
+#endif
+    s = string_run(p, end);
+    n = (size_t)(s - p);
+    if (n && *w <= room && n <= room - *w)
+        memcpy(out + *w, p, n);
+    *w += n;
+    return s;
+}
+
+/* Copy the plain bytes [p, e) (scanned already, e <= end) to out when they
+ * fit in out[0..room): 16 bytes per step while the input and room last
+ * (bytes past e may be written, inside room), then a memcpy of the rest. */
+static inline void copy_plain(const char *p, const char *e, const char *end, char *out,
+                              size_t room)
+{
+    size_t n = (size_t)(e - p), i = 0;
+    if (n == 0 || n > room)
+        return;
+#if defined(__SSE2__)
+    for (; i < n && end - (p + i) >= 16 && room - i >= 16; i += 16)
+        _mm_storeu_si128((__m128i *)(void *)(out + i),
+                         _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+    if (i >= n)
+        return;
+#endif
+    memcpy(out + i, p + i, n - i);
+}
+
 /* Finish validating the string whose opening quote is at q; p is where a
  * string run stopped (everything before it plain, no escapes).  Returns the
  * byte after the closing quote (NULL on error), the unescaped length and
- * whether there were escapes. */
-static const char *scan_string(tg_json_reader *r, const char *q, const char *p, size_t *declen,
-                               bool *escaped)
+ * whether there were escapes.  The decoded text is written to out[0..room)
+ * in the same pass when it fits (*declen <= room; out may be NULL with
+ * room 0: validate only). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline const char *scan_string(tg_json_reader *r, const char *q, const char *p, char *out,
+                                      size_t room, size_t *declen, bool *escaped)
 {
+    /* The byte each two-byte escape stands for, by its second byte; 0 for
+     * \\u and the invalid ones (escape() judges those). */
+    static const char short_escape[256] = {
+        ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+        ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
     const char *end = r->end;
-    size_t saved = 0;
+    size_t w = (size_t)(p - q - 1);
     bool esc = false;
 
+    copy_plain(q + 1, p, end, out, room);
     for (;;) {
         unsigned char c;
         if (p == end)
             return fail(r, q, TG_JSON_E_SYNTAX, "unterminated string"), (const char *)NULL;
         c = (unsigned char)*p;
         if (c == '"') {
-            *declen = (size_t)(p - q - 1) - saved;
+            *declen = w;
             *escaped = esc;
             return p + 1;
+        } else if (c == '\\' && end - p >= 2 && short_escape[(unsigned char)p[1]]) {
+            if (w < room)
+                out[w] = short_escape[(unsigned char)p[1]];
+            w++;
+            esc = true;
+            p = copy_run(p + 2, end, out, room, &w);
         } else if (c == '\\') {
             unsigned cp;
-            size_t n = escape(r, p, &cp);
+            size_t n = escape(r, p, &cp), k;
             if (n == 0)
                 return NULL;
-            saved += n - (n == 12 ? 4 : utf8_len(cp));
+            k = utf8_len(cp);
+            if (w <= room && k <= room - w)
+                tg_text_utf8_put(cp, out + w);
+            w += k;
             esc = true;
-            p = string_run(p + n, end);
+            p = copy_run(p + n, end, out, room, &w);
         } else if (c < 0x20) {
             return fail(r, p, TG_JSON_E_SYNTAX, "unescaped control character 0x%02X in string",
                         (unsigned)c), (const char *)NULL;
@@ -290,6 +368,16 @@ static const char *scan_string(tg_json_reader *r, const char *q, const char *p, 
                    (const char *)NULL;
         }
     }
+}
+
+/* scan_string without a copy, out of line (keys and skipped values). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static const char *check_string(tg_json_reader *r, const char *q, const char *p, size_t *declen,
+                                bool *escaped)
+{
+    return scan_string(r, q, p, NULL, 0, declen, escaped);
 }
 
 /* Validate the string whose opening quote is at q (see scan_string); the
@@ -304,7 +392,7 @@ static inline const char *string_end(tg_json_reader *r, const char *q, size_t *d
         *escaped = false;
         return e + 1;
     }
-    return scan_string(r, q, e, declen, escaped);
+    return check_string(r, q, e, declen, escaped);
 }
 
 /* The first '\\' in [p, e), or e.  Runs between escapes are short in
@@ -1436,41 +1524,59 @@ bool tg_json_read_double(tg_json_reader *r, double *out)
     return true;
 }
 
-/* Read a string value at the cursor; *q gets its opening quote.  With
- * decode false, an escaped string is returned raw (escaped). */
+/* The string value at p whose first run stopped at e before its closing
+ * quote: decoded while it is validated, into the arena's free end, then
+ * exactly its decoded length is allocated there (the same bytes: the
+ * request is byte-aligned and not empty, as only a string with an escape
+ * gets that far valid).  *esc is false on return unless the arena refused
+ * the copy (the string is then returned as written).  Out of line: plain
+ * strings, the common case, keep a short string_at. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static bool string_at_escaped(tg_json_reader *r, const char *p, const char *e, tg_str *out,
+                              bool *esc)
+{
+    tg_arena *a = r->arena;
+    char *dst = a->base ? (char *)a->base + a->used : NULL;
+    size_t declen, room = a->base ? a->cap - a->used : 0;
+
+    e = scan_string(r, p, e, dst, room, &declen, esc);
+    if (!e)
+        return false;
+    r->cur = e;
+    if (!(out->ptr = tg_arena_alloc(a, declen, 1))) {
+        arena_short(r, p);
+        out->ptr = p + 1;
+        out->len = (size_t)(e - p - 2);
+        return true;
+    }
+    out->len = declen;
+    *esc = false; /* decoded */
+    return true;
+}
+
+/* Read a string value at the cursor; *q gets its opening quote.  *esc
+ * says on return whether it is still escaped (the arena refused the copy). */
 static bool string_at(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
 {
     const char *p, *e;
-    size_t declen;
 
     if (r->fatal)
         return false;
     p = skip_ws(r->cur, r->end);
     if (p >= r->end || *p != '"')
         return type_error(r, p, "string");
-    e = string_end(r, p, &declen, esc);
-    if (!e)
-        return false;
-    r->cur = e;
     *q = p;
-    if (!*esc) {
+    e = string_run(p + 1, r->end);
+    if (e < r->end && *e == '"') {
+        r->cur = e + 1;
         out->ptr = p + 1;
-        out->len = declen;
-    } else {
-        char *buf = tg_arena_alloc(r->arena, declen, 1);
-        if (buf) {
-            unescape(p + 1, e - 1, buf);
-            out->ptr = buf;
-            out->len = declen;
-        } else {
-            arena_short(r, p);
-            out->ptr = p + 1;
-            out->len = (size_t)(e - p - 2);
-            return true;
-        }
+        out->len = (size_t)(e - p - 1);
+        *esc = false;
+        return true;
     }
-    *esc = false; /* decoded */
-    return true;
+    return string_at_escaped(r, p, e, out, esc);
 }
 
 bool tg_json_read_string(tg_json_reader *r, tg_str *out)

@@ -97,23 +97,47 @@ static inline unsigned tg_text_special_mask16(__m128i v)
 }
 #endif
 
-/* The value of 4 hex digits at p (any case), or -1. */
+/* private: 0x10 | the value of each hex digit byte (any case), 0 for every
+ * other byte (tg_text.c). */
+extern const unsigned char tg_text_hex_[256];
+
+/* The value of 4 hex digits at p (any case), or -1.  One table look-up
+ * per digit and one test for all four (\u escapes are common in text
+ * Python's json.dumps wrote). */
 static inline int tg_text_hex4(const char *p)
 {
-    int i, v = 0;
-    for (i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v |= c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v |= c - 'A' + 10;
-        else
-            return -1;
+    const unsigned char *hex = tg_text_hex_;
+    unsigned a = hex[(unsigned char)p[0]], b = hex[(unsigned char)p[1]],
+             c = hex[(unsigned char)p[2]], d = hex[(unsigned char)p[3]];
+    if (!(a & b & c & d & 0x10))
+        return -1;
+    return (int)((a & 15) << 12 | (b & 15) << 8 | (c & 15) << 4 | (d & 15));
+}
+
+/* Write code point cp (< 0x110000, no surrogate) into out as UTF-8;
+ * returns the bytes written (1 to 4). */
+static inline size_t tg_text_utf8_put(unsigned cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
     }
-    return v;
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
 }
 
 /* Decode the escape at p (a '\\' the reader has validated: a short escape,
@@ -140,26 +164,7 @@ static inline size_t tg_text_unescape_one(const char *p, char out[4], size_t *sp
         break;
     default: cp = (unsigned char)p[1]; break;
     }
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | cp >> 6);
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | cp >> 12);
-        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | cp >> 18);
-    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
+    return tg_text_utf8_put(cp, out);
 }
 
 

@@ -5,13 +5,18 @@
  * it, and the reader (skip, then object of strings) must give the same
  * verdict, first error and strings at every level (the skipper's structural
  * index included: sse2 and avx2 list the same positions, tg_json_skip.c).
- * Any difference aborts.
+ * The input is also read as a string body ('"' input '"'): at every level
+ * the reader's value (its escapes decoded in the validating pass) must
+ * match a plain reference (tests/json/unescape_diff.h), with an ample arena
+ * and one of exactly the decoded length and one byte less.  Any difference
+ * aborts.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../json/simd_diff.h"
+#include "../json/unescape_diff.h"
 #include "tg_json_skip_int.h"
 #include "tg_simd_int.h"
 
@@ -52,6 +57,31 @@ static void skip_index_same(const char *doc, size_t size)
     }
 }
 
+/* data as a string body, read at the level in use (see the top). */
+static void check_as_string(const uint8_t *data, size_t size, const char *level)
+{
+    static char doc[UNESCAPE_MAX + 2];
+    static unescape_outcome ref;
+    size_t n = size < UNESCAPE_MAX ? size : UNESCAPE_MAX;
+    size_t caps[3], nc = 0;
+    doc[0] = '"';
+    memcpy(doc + 1, data, n);
+    doc[n + 1] = '"';
+    unescape_ref(doc, n + 2, &ref);
+    caps[nc++] = 2 * n + 64;
+    if (ref.ok && ref.escaped) {
+        caps[nc++] = ref.len;
+        caps[nc++] = ref.len - 1; /* an escape decodes to one byte at least */
+    }
+    for (size_t i = 0; i < nc; i++) {
+        const char *why = unescape_same(doc, n + 2, caps[i], 0, &ref);
+        if (why) {
+            fprintf(stderr, "json_simd: string read at %s, arena %zu: %s\n", level, caps[i], why);
+            abort();
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const names[3] = {"scalar", "sse2", "avx2"};
@@ -79,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!tg_json_simd_set(names[l]))
             abort();
         simd_diff_read(doc, size, &o[l]);
+        check_as_string(data, size, names[l]);
     }
     tg_json_simd_set(NULL);
     for (int l = 1; l < levels; l++)
