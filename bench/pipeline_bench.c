@@ -3,7 +3,8 @@
  * librdkafka's in-process mock cluster.
  *
  *   pipeline_bench [--messages N] [--rounds R] [--partitions P]
- *                  [--lat-messages N] [--lat-rate MSGS_PER_S]
+ *                  [--lat-messages N (0: no latency runs)] [--lat-rate MSGS_PER_S]
+ *                  [--variant both|typed|raw] (one variant: for callgrind)
  *                  [--compression lz4] [--bootstrap HOST:PORT] (a real broker)
  *                  [--window N] [--stall-s S]
  *   pipeline_bench --serve-mock SECONDS    only run a mock cluster, print its
@@ -17,7 +18,7 @@
  *   typed: orders_OrderEvent_send (encode from the struct + key + headers)
  *          -> tg_consumer (manual offset store/commit, decode -> translate
  *          -> handler: orders_OrderEvent_consume).
- *   raw:   rd_kafka_producev of the pre-encoded bytes -> rd_kafka consumer
+ *   raw:   rd_kafka_produceva of the pre-encoded bytes -> rd_kafka consumer
  *          that stores each offset and commits every 5 s (no decode).
  * The producer runs on its own thread, the consumer on the main thread,
  * concurrently.  The clocks start after a warm-up message (the first corpus
@@ -28,9 +29,17 @@
  * round has a throughput run (unthrottled: msgs/s, MB/s
  * of values, CPU) and a latency run at a fixed rate (p50/p99 send ->
  * handler; a saturated pipeline would only measure its own backlog).
- * Reported per variant: the median round by throughput, and CPU
- * seconds per million messages (whole process: both clients, librdkafka's
- * threads and the in-process mock broker, which both variants share).
+ * The rounds (default 7) run typed and raw back to back, in turn first, so
+ * a change in the machine's speed during the run hits both alike; before
+ * them, one uncounted throughput run per variant (up to 20000 messages,
+ * topics bench.typed.warm and bench.raw.warm) warms up the process and the
+ * broker.
+ * CPU per message is the whole process's user + system time
+ * (getrusage(RUSAGE_SELF): both clients, librdkafka's threads and the
+ * in-process mock broker, which both variants share) from the warm-up to
+ * the last message handled, divided by the messages.  Each round's
+ * typed/raw CPU ratio is printed; the summary is their median and
+ * [min, max], beside the median round's throughput per variant.
  *
  * The mock cluster keeps only the newest 5 MiB (or 100000 record batches)
  * of each partition's log (rdkafka_mock.c, max_size/max_cnt, not
@@ -55,9 +64,14 @@
  * or when setup or teardown of a run takes more than 60-90 s.  An offset gap
  * (messages lost, as above) fails the run at once.
  *
- * Output: "pipeconf" lines (configuration) and "pipeline" lines: variant,
- * messages, msgs/s, MB/s, p50 us, p99 us, cpu s per 1M msgs; finally
- * "pipeline ratio <typed/raw msgs/s> <yes|no within 10%>".
+ * Output: "pipeconf" lines (configuration); one "piperound" line per round:
+ * round, typed us CPU per msg, raw us CPU per msg, typed/raw CPU ratio,
+ * typed msgs/s, raw msgs/s; "pipeline" lines: variant, messages, msgs/s,
+ * MB/s, p50 us, p99 us, cpu s per 1M msgs (the median round by
+ * throughput; latencies of the median latency run); finally
+ * "pipeline\tratio\t<text>\t<yes|no>\t<median>\t<min>\t<max>\t<tput %>": the
+ * typed/raw CPU-per-message ratio over the rounds, yes when the median is
+ * at most 1.10.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -448,27 +462,51 @@ static void raw_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
         die("raw delivery", rd_kafka_err2str(m->err));
 }
 
-/* One raw send of corpus message k (the typed send's bytes, key and headers). */
+static void vu_header(rd_kafka_vu_t *v, const char *name, const void *val, size_t n)
+{
+    v->vtype = RD_KAFKA_VTYPE_HEADER;
+    v->u.header.name = name;
+    v->u.header.val = val;
+    v->u.header.size = (ssize_t)n;
+}
+
+/* One raw send of corpus message k (the typed send's bytes, key and
+ * headers), through rd_kafka_produceva: the RD_KAFKA_V_* macros of
+ * rd_kafka_producev are GNU statement expressions, which clang's -Werror
+ * build refuses. */
 static void raw_send(rd_kafka_t *rk, const char *topic, size_t k)
 {
     char key[128];
     uint64_t t = now_ns();
     const orders_OrderEvent *m = &g_msgs[k];
     size_t klen = m->order_id.len < sizeof key ? m->order_id.len : sizeof key;
+    rd_kafka_vu_t vu[8];
     memcpy(key, m->order_id.ptr, klen);
+    /* only the fields each vtype reads are set (no memset of the 72-byte
+     * entries: raw pays nothing that librdkafka does not need) */
+    vu[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    vu[0].u.cstr = topic;
+    vu[1].vtype = RD_KAFKA_VTYPE_KEY;
+    vu[1].u.mem.ptr = key;
+    vu[1].u.mem.size = klen;
+    vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    vu[2].u.mem.ptr = g_corpus.msgs[k];
+    vu[2].u.mem.size = g_corpus.lens[k];
+    vu[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+    vu[3].u.i = RD_KAFKA_MSG_F_COPY;
+    vu_header(&vu[4], "content-type", "application/json", 16);
+    vu_header(&vu[5], "tg-schema", "orders.OrderEvent", 17);
+    vu_header(&vu[6], "tg-schema-version", "1", 1);
+    vu_header(&vu[7], "bench-ts", &t, 8);
     for (int tries = 0;; tries++) {
-        rd_kafka_resp_err_t e = rd_kafka_producev(
-            rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, klen),
-            RD_KAFKA_V_VALUE(g_corpus.msgs[k], g_corpus.lens[k]),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_HEADER("content-type", "application/json", 16),
-            RD_KAFKA_V_HEADER("tg-schema", "orders.OrderEvent", 17),
-            RD_KAFKA_V_HEADER("tg-schema-version", "1", 1),
-            RD_KAFKA_V_HEADER("bench-ts", &t, 8), RD_KAFKA_V_END);
-        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_error_t *e = rd_kafka_produceva(rk, vu, 8);
+        rd_kafka_resp_err_t code = e ? rd_kafka_error_code(e) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (e)
+            rd_kafka_error_destroy(e);
+        if (code == RD_KAFKA_RESP_ERR_NO_ERROR)
             break;
-        if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries > 100000)
-            die("raw produce", rd_kafka_err2str(e));
+        if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL || tries > 100000)
+            die("raw produce", rd_kafka_err2str(code));
         rd_kafka_poll(rk, 1);
     }
     rd_kafka_poll(rk, 0);
@@ -585,8 +623,14 @@ static outcome one_run(bool typed, int round, rd_kafka_mock_cluster_t *mc)
     double t0, c0, t1, c1;
     outcome o;
 
-    snprintf(topic, sizeof topic, "bench.%s.%d", typed ? "typed" : "raw", round);
-    snprintf(group, sizeof group, "bench-%s-%d", typed ? "typed" : "raw", round);
+    /* round < 0: the warm-up run (topic bench.<variant>.warm) */
+    if (round < 0) {
+        snprintf(topic, sizeof topic, "bench.%s.warm", typed ? "typed" : "raw");
+        snprintf(group, sizeof group, "bench-%s-warm", typed ? "typed" : "raw");
+    } else {
+        snprintf(topic, sizeof topic, "bench.%s.%d", typed ? "typed" : "raw", round);
+        snprintf(group, sizeof group, "bench-%s-%d", typed ? "typed" : "raw", round);
+    }
     if (mc)
         rd_kafka_mock_topic_create(mc, topic, g_partitions, 1);
     memset(&r, 0, sizeof r);
@@ -629,19 +673,110 @@ static outcome one_run(bool typed, int round, rd_kafka_mock_cluster_t *mc)
     o.p50_us = (double)r.lat_ns[g_n / 2] / 1e3;
     o.p99_us = (double)r.lat_ns[g_n * 99 / 100] / 1e3;
     o.cpu_per_m = (c1 - c0) / (double)g_n * 1e6;
-    fprintf(stderr, "pipeline_bench: %s round %d: %.0f msgs/s, p50 %.0f us, p99 %.0f us\n",
-            typed ? "typed" : "raw", round, o.msgs_s, o.p50_us, o.p99_us);
+    fprintf(stderr,
+            "pipeline_bench: %s round %d (%s run): %.0f msgs/s, %.2f us CPU per message, "
+            "p50 %.0f us, p99 %.0f us\n",
+            typed ? "typed" : "raw", round / 2,
+            round < 0 ? "uncounted warm-up" : g_rate > 0 ? "latency" : "throughput", o.msgs_s,
+            o.cpu_per_m, o.p50_us, o.p99_us);
     free(r.lat_ns);
     return o;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of n sorted values (the mean of the middle two for even n). */
+static double median_sorted(const double *v, int n)
+{
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int g_variants = 3; /* bit 1: typed, bit 2: raw */
+
+/* One throughput run and one latency run of a variant, round k. */
+static outcome one_round(bool typed, int k, size_t n_tput, size_t n_lat, double lat_rate,
+                         rd_kafka_mock_cluster_t *mc)
+{
+    outcome o, l;
+    g_n = n_tput;
+    g_rate = 0;
+    o = one_run(typed, 2 * k, mc);
+    o.p50_us = o.p99_us = 0;
+    if (n_lat) {
+        g_n = n_lat;
+        g_rate = lat_rate;
+        l = one_run(typed, 2 * k + 1, mc);
+        o.p50_us = l.p50_us, o.p99_us = l.p99_us;
+    }
+    g_n = n_tput;
+    return o;
+}
+
+/* Typed and raw in turn, alternating which goes first; one "piperound"
+ * line per round, then the median round per variant and the CPU ratio's
+ * median and spread. */
+static void run_rounds(int rounds, size_t n_tput, size_t n_lat, double lat_rate,
+                       rd_kafka_mock_cluster_t *mc)
+{
+    outcome typed[16] = {{0}}, raw[16] = {{0}};
+    double ratio[16];
+    int nr = 0;
+    /* One uncounted throughput run per variant first: the first run of a
+     * process (and against a fresh broker JVM, its JIT) was the slowest and
+     * the most CPU per message, whichever variant it was. */
+    g_n = n_tput < 20000 ? n_tput : 20000;
+    g_rate = 0;
+    for (int v = 0; v < 2; v++)
+        if (g_variants & (v == 0 ? 1 : 2))
+            (void)one_run(v == 0, -1, mc);
+    g_n = n_tput;
+    for (int k = 0; k < rounds; k++) {
+        bool typed_first = k % 2 == 0;
+        for (int j = 0; j < 2; j++) {
+            bool t = (j == 0) == typed_first;
+            if (g_variants & (t ? 1 : 2))
+                (t ? typed : raw)[k] = one_round(t, k, n_tput, n_lat, lat_rate, mc);
+        }
+        if (g_variants == 3) {
+            ratio[nr++] = typed[k].cpu_per_m / raw[k].cpu_per_m;
+            printf("piperound\t%d\t%.3f\t%.3f\t%.3f\t%.0f\t%.0f\n", k, typed[k].cpu_per_m,
+                   raw[k].cpu_per_m, ratio[nr - 1], typed[k].msgs_s, raw[k].msgs_s);
+            fflush(stdout);
+        }
+    }
+    qsort(typed, (size_t)rounds, sizeof typed[0], cmp_outcome);
+    qsort(raw, (size_t)rounds, sizeof raw[0], cmp_outcome);
+    if (g_variants & 1) {
+        const outcome *t = &typed[rounds / 2];
+        printf("pipeline\ttopicgen typed (C)\t%zu\t%.0f\t%.1f\t%.0f\t%.0f\t%.2f\n", n_tput,
+               t->msgs_s, t->mb_s, t->p50_us, t->p99_us, t->cpu_per_m);
+    }
+    if (g_variants & 2) {
+        const outcome *w = &raw[rounds / 2];
+        printf("pipeline\traw librdkafka, no codec (C)\t%zu\t%.0f\t%.1f\t%.0f\t%.0f\t%.2f\n",
+               n_tput, w->msgs_s, w->mb_s, w->p50_us, w->p99_us, w->cpu_per_m);
+    }
+    if (nr) {
+        double med, tput = 100.0 * typed[rounds / 2].msgs_s / raw[rounds / 2].msgs_s;
+        qsort(ratio, (size_t)nr, sizeof ratio[0], cmp_double);
+        med = median_sorted(ratio, nr);
+        printf("pipeline\tratio\ttyped/raw CPU per message %.2fx [%.2f, %.2f] over %d rounds; "
+               "throughput %.1f%% of raw\t%s\t%.3f\t%.3f\t%.3f\t%.1f\n",
+               med, ratio[0], ratio[nr - 1], nr, tput, med <= 1.10 ? "yes" : "no", med, ratio[0],
+               ratio[nr - 1], tput);
+    }
+}
+
 int main(int argc, char **argv)
 {
-    int rounds = 3;
+    int rounds = 7;
     const char *bootstrap = NULL;
     rd_kafka_t *host = NULL;
     rd_kafka_mock_cluster_t *mc = NULL;
-    outcome typed[16], raw[16];
     cpu_set_t cpus;
     char cpulist[256] = "";
     size_t used = 0, total = 0, n_tput, n_lat = 5000;
@@ -670,10 +805,14 @@ int main(int argc, char **argv)
             window = strtoll(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--stall-s") == 0)
             g_stall_s = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--variant") == 0)
+            g_variants = strcmp(argv[i + 1], "typed") == 0 ? 1
+                         : strcmp(argv[i + 1], "raw") == 0 ? 2
+                         : strcmp(argv[i + 1], "both") == 0 ? 3 : 0;
         else
             die("usage", "see the comment at the top of bench/pipeline_bench.c");
     }
-    if (g_n == 0 || n_lat == 0 || lat_rate <= 0 || rounds < 1 || rounds > 16 || g_partitions < 1 ||
+    if (g_n == 0 || g_variants == 0 || lat_rate <= 0 || rounds < 1 || rounds > 16 || g_partitions < 1 ||
         g_partitions > MAX_PARTS || g_stall_s <= 0)
         die("usage", "bad numbers");
     n_tput = g_n;
@@ -752,7 +891,11 @@ int main(int argc, char **argv)
     printf("pipeconf\tbroker\t%s\n", mc ? "librdkafka mock cluster, in-process, 1 broker" : g_bootstrap);
     printf("pipeconf\tlibrdkafka\t%s\n", rd_kafka_version_str());
     printf("pipeconf\tmessages\t%zu per throughput run (unthrottled), %zu per latency run at %.0f msgs/s; "
-           "%d rounds per variant, median round by throughput reported; topic with %d partition(s)\n",
+           "%d rounds after one uncounted warm-up run per variant, typed and raw in turn (alternating "
+           "which goes first); per round: CPU per message "
+           "= process user+sys time (getrusage RUSAGE_SELF) / messages; reported: the median round by "
+           "throughput per variant and the typed/raw CPU ratio's median [min, max]; topic with %d "
+           "partition(s)\n",
            g_n, n_lat, lat_rate, rounds, g_partitions);
     printf("pipeconf\tpayload\torders5 corpus, %zu distinct messages, avg %.0f bytes\n",
            (size_t)CORPUS_N, (double)total / CORPUS_N);
@@ -770,32 +913,7 @@ int main(int argc, char **argv)
     printf("pipeconf\tcpus\t%s (process affinity)\n", cpulist);
     fflush(stdout);
 
-    for (int k = 0; k < rounds; k++) {
-        outcome lt, lr;
-        g_n = n_tput;
-        g_rate = 0;
-        typed[k] = one_run(true, 2 * k, mc);
-        raw[k] = one_run(false, 2 * k, mc);
-        g_n = n_lat;
-        g_rate = lat_rate;
-        lt = one_run(true, 2 * k + 1, mc);
-        lr = one_run(false, 2 * k + 1, mc);
-        typed[k].p50_us = lt.p50_us, typed[k].p99_us = lt.p99_us;
-        raw[k].p50_us = lr.p50_us, raw[k].p99_us = lr.p99_us;
-    }
-    g_n = n_tput;
-    qsort(typed, (size_t)rounds, sizeof typed[0], cmp_outcome);
-    qsort(raw, (size_t)rounds, sizeof raw[0], cmp_outcome);
-    {
-        const outcome *t = &typed[rounds / 2], *w = &raw[rounds / 2];
-        printf("pipeline\ttopicgen typed (C)\t%zu\t%.0f\t%.1f\t%.0f\t%.0f\t%.2f\n", g_n, t->msgs_s,
-               t->mb_s, t->p50_us, t->p99_us, t->cpu_per_m);
-        printf("pipeline\traw librdkafka, no codec (C)\t%zu\t%.0f\t%.1f\t%.0f\t%.0f\t%.2f\n", g_n,
-               w->msgs_s, w->mb_s, w->p50_us, w->p99_us, w->cpu_per_m);
-        printf("pipeline\tratio\ttyped/raw throughput %.1f%%, CPU per message %.2fx\t%s\n",
-               100.0 * t->msgs_s / w->msgs_s, t->cpu_per_m / w->cpu_per_m,
-               t->msgs_s >= 0.9 * w->msgs_s ? "yes" : "no");
-    }
+    run_rounds(rounds, n_tput, n_lat, lat_rate, mc);
     if (mc)
         rd_kafka_mock_cluster_destroy(mc);
     if (host)

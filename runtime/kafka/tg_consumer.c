@@ -210,9 +210,10 @@ static void service_partition(tg_consumer *c, part *p, int64_t now)
         tg_dlq_reproduce(c, p);
 }
 
-static void service_due(tg_consumer *c)
+/* now: the poll's clock reading (one before and one after the wait, shared
+ * by everything due at that point, instead of one read per step). */
+static void service_due(tg_consumer *c, int64_t now)
 {
-    int64_t now = tg_now_ms();
     tg_worker_mode_collect(c);
     if (c->work.pool)
         tg_worker_mode_service(c, now);
@@ -235,9 +236,9 @@ static int64_t partition_due(const tg_consumer *c, const part *p, int64_t until)
 }
 
 /* How long the next consumer poll may wait without missing a due time. */
-static int wait_budget(tg_consumer *c, int timeout_ms)
+static int wait_budget(tg_consumer *c, int timeout_ms, int64_t now)
 {
-    int64_t now = tg_now_ms(), until = now + timeout_ms;
+    int64_t until = now + timeout_ms;
     for (size_t i = 0; i < c->n_parts; i++)
         until = partition_due(c, &c->parts[i], until);
     if (c->batch.waiting && c->batch.due_ms < until)
@@ -310,9 +311,8 @@ static void commit_soon_after_takeover(tg_consumer *c)
         c->next_commit_ms = due;
 }
 
-static void maybe_commit(tg_consumer *c)
+static void maybe_commit(tg_consumer *c, int64_t now)
 {
-    int64_t now = tg_now_ms();
     if (now < c->next_commit_ms)
         return;
     c->next_commit_ms = now + c->commit_step_ms;
@@ -348,17 +348,19 @@ int tg_consumer_poll(tg_consumer *c, int timeout_ms, tg_error *err)
     if (!c->subscribed && tg_consumer_subscribe(c, err))
         return err ? err->code : TG_ERR_KAFKA;
     tg_dlq_poll(c, false);
-    service_due(c);
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait_budget(c, timeout_ms));
+    int64_t now = tg_now_ms();
+    service_due(c, now);
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait_budget(c, timeout_ms, now));
     int rc = 0;
     if (m && m->err)
         rc = handle_poll_error(c, m, err);
     else if (m)
         accept_message(c, m);
     tg_dlq_poll(c, m == NULL);
-    service_due(c);
-    maybe_commit(c);
-    tg_ops_tick(c);
+    now = tg_now_ms();
+    service_due(c, now);
+    maybe_commit(c, now);
+    tg_ops_tick(c, now);
     if (tg_dlq_refused(c))
         return tg_error_set(err, TG_ERR_KAFKA, "%s", tg_dlq_refused(c));
     return c->fatal ? tg_error_set(err, TG_ERR_KAFKA, "consumer in fatal state") : rc;

@@ -318,8 +318,9 @@ int tg_ops_start(tg_consumer *c, const tg_config *conf, const tg_consumer_opts *
                  tg_error *err);
 /* Once per poll, on the polling thread: the liveness stamp and the
  * readiness verdict when an endpoint serves them, and the progress line
- * when it is due; nothing when neither is on. */
-void tg_ops_tick(tg_consumer *c);
+ * when it is due; nothing when neither is on.  now: the poll's clock
+ * reading after its wait (tg_now_ms), shared with the poll's other steps. */
+void tg_ops_tick(tg_consumer *c, int64_t now);
 /* Stop serving (close: the endpoint answers until the group is left). */
 void tg_ops_stop_serving(tg_consumer *c);
 /* Free what tg_ops_start made (after the DLQ producer is gone). */

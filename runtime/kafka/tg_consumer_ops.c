@@ -160,13 +160,12 @@ static void log_progress(tg_consumer *c, tg_consumer_ops *o, int64_t now)
     o->last_progress_ms = now;
 }
 
-void tg_ops_tick(tg_consumer *c)
+void tg_ops_tick(tg_consumer *c, int64_t now)
 {
     tg_consumer_ops *o = c->ops;
     bool serving = o && o->http, progress = o && c->s.progress_interval_ms > 0;
     if (!serving && !progress)
         return; /* nothing reads a verdict: the poll loop pays nothing */
-    int64_t now = tg_now_ms();
     if (serving) {
         char why[256];
         atomic_store(&o->last_tick_ms, now);

@@ -92,13 +92,12 @@ void tg_record_of(tg_record *r, const rd_kafka_message_t *m, const char *topic)
     r->raw = m;
 }
 
-/* The record's tg-schema-version (docs/evolution.md): 1 without the header,
- * 0 when it is not a decimal version from 1 to INT32_MAX. */
-static int record_version(const tg_msg_meta *meta)
+/* The record's tg-schema-version (docs/evolution.md) from its value v
+ * (n bytes; v NULL: no such header): 1 without the header, 0 when it is
+ * not a decimal version from 1 to INT32_MAX. */
+static int record_version(const void *v, size_t n, bool found)
 {
-    const void *v = NULL;
-    size_t n = 0;
-    if (!tg_meta_header(meta, "tg-schema-version", &v, &n))
+    if (!found)
         return 1;
     const char *s = v;
     long long version = 0;
@@ -110,11 +109,43 @@ static int record_version(const tg_msg_meta *meta)
     return n && version <= INT32_MAX ? (int)version : 0;
 }
 
+typedef tg_found_header found_header;
+
+/* The last traceparent, tg-schema-version and tg-schema headers of h, in one
+ * pass by index (rd_kafka_header_get_last would scan the whole list per
+ * name).  schema may be NULL. */
+static void meta_headers(const rd_kafka_headers_t *h, found_header *tp, found_header *ver,
+                         found_header *schema)
+{
+    const char *name;
+    const void *v;
+    size_t n;
+    for (size_t i = 0; h && rd_kafka_header_get_all(h, i, &name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         i++) {
+        found_header *f = NULL;
+        if (name[0] != 't')
+            continue;  /* content-type and most others: one compare */
+        if (name[1] == 'r' && strcmp(name, "traceparent") == 0)
+            f = tp;
+        else if (name[1] == 'g' && strncmp(name + 2, "-schema", 7) == 0)
+            f = name[9] == '\0' ? schema : strcmp(name + 9, "-version") == 0 ? ver : NULL;
+        if (f)
+            *f = (found_header){ v, n, true };
+    }
+}
+
 void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attempt,
                     tg_msg_meta *meta)
 {
-    const void *tp;
-    size_t tpl;
+    tg_handle_meta_scan(rec, desc, attempt, meta, NULL);
+}
+
+void tg_handle_meta_scan(const tg_record *rec, const tg_message_desc *desc, int attempt,
+                         tg_msg_meta *meta, tg_found_header *schema)
+{
+    found_header tp = { NULL, 0, false }, ver = { NULL, 0, false };
+    if (schema)
+        *schema = (found_header){ NULL, 0, false };
     memset(meta, 0, sizeof *meta);
     meta->topic = rec->topic;
     meta->partition = rec->partition;
@@ -123,14 +154,15 @@ void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attem
     meta->key = rec->key;
     meta->key_len = rec->key_len;
     meta->headers = rec->headers;
-    if (tg_meta_header(meta, "traceparent", &tp, &tpl) && tp)
-        (void)tg_traceparent_parse(tp, tpl, &meta->trace);
+    meta_headers(rec->headers, &tp, &ver, schema);
+    if (tp.found && tp.v)
+        (void)tg_traceparent_parse(tp.v, tp.n, &meta->trace);
     tg_trace_new_span(&meta->trace, &meta->span);
     meta->attempt = attempt;
     meta->variant = -1;
     meta->desc = desc;
     meta->raw = rec->raw;
-    meta->schema_version = record_version(meta);
+    meta->schema_version = record_version(ver.v, ver.n, ver.found);
 }
 
 /* ---- tombstones: records with a NULL value ------------------------------ */
@@ -265,15 +297,21 @@ static bool version_accepted(const tg_msg_meta *meta, char *reason, size_t rcap)
 
 bool tg_handle_schema(const tg_msg_meta *meta, int policy, char *reason, size_t rcap)
 {
+    return tg_handle_schema_of(meta, NULL, policy, reason, rcap);
+}
+
+bool tg_handle_schema_of(const tg_msg_meta *meta, const tg_found_header *schema, int policy,
+                         char *reason, size_t rcap)
+{
     const tg_message_desc *d = meta->desc;
-    const void *v = NULL;
-    size_t n = 0;
+    const void *v = schema ? schema->v : NULL;
+    size_t n = schema ? schema->n : 0;
     char got[72];
     if (!version_accepted(meta, reason, rcap))
         return false;
     if (policy == TG_SCHEMA_OFF || !d || !d->schema || !d->name)
         return true;
-    if (!tg_meta_header(meta, "tg-schema", &v, &n)) {
+    if (schema ? !schema->found : !tg_meta_header(meta, "tg-schema", &v, &n)) {
         if (policy != TG_SCHEMA_REQUIRE)
             return true;           /* another producer's record: decode it */
         (void)snprintf(reason, rcap, "schema mismatch: record has no tg-schema header, this "
@@ -355,13 +393,14 @@ tg_prepared tg_handle_prepare(tg_hctx *d, const tg_route *route, const tg_record
     tg_decode_res r;
     reason[0] = '\0';
     path[0] = '\0';
-    tg_handle_meta(rec, route->desc, attempt, meta);
+    tg_found_header schema;
+    tg_handle_meta_scan(rec, route->desc, attempt, meta, &schema);
     meta->reason = reason;
     meta->reason_cap = rcap;
     tg_prepared tombstone;
     if (tg_handle_tombstone(route, rec, &tombstone, fn, user, reason, rcap))
         return tombstone;
-    if (!tg_handle_schema(meta, schema_check, reason, rcap))
+    if (!tg_handle_schema_of(meta, &schema, schema_check, reason, rcap))
         return TG_PREPARED_BAD;
     do {                           /* bounded: each ARENA_FULL grew the arena */
         tg_arena_reset(&d->arena);

@@ -108,6 +108,15 @@ typedef enum tg_prepared {
 void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attempt,
                     tg_msg_meta *meta);
 
+/* A header found by tg_handle_meta_scan: the last of its name (value v, n
+ * bytes, v may be NULL for a null value); found false: none. */
+typedef struct tg_found_header { const void *v; size_t n; bool found; } tg_found_header;
+
+/* tg_handle_meta, also keeping the record's tg-schema header in *schema
+ * (may be NULL) for tg_handle_schema_of: the headers are read in one pass. */
+void tg_handle_meta_scan(const tg_record *rec, const tg_message_desc *desc, int attempt,
+                         tg_msg_meta *meta, tg_found_header *schema);
+
 /* After step 1: is rec a tombstone (a NULL value)?  false: go on with step
  * 2.  true: *pr is what tg_handle_prepare returns for it, by its route
  * (route->tombstones unless 0, else route->desc->tombstones):
@@ -139,6 +148,10 @@ bool tg_handle_skip(const tg_route *route, const tg_record *rec, tg_metrics *met
  *   "schema mismatch: record has no tg-schema header, this consumer expects
  *    'orders.OrderEvent' (topicgen.schema.check=require)" */
 bool tg_handle_schema(const tg_msg_meta *meta, int policy, char *reason, size_t rcap);
+/* The same check with the tg-schema header tg_handle_meta_scan found for
+ * meta's record (schema NULL: looked up in meta->headers). */
+bool tg_handle_schema_of(const tg_msg_meta *meta, const tg_found_header *schema, int policy,
+                         char *reason, size_t rcap);
 
 typedef enum tg_decode_res {
     TG_DECODE_OK,

@@ -56,6 +56,9 @@ struct tg_producer {
     _Atomic size_t fb_count;
     struct refused_send *refused_head; /* refused sends spooled, report not yet  */
     struct refused_send **refused_tail; /* served (oldest first)                 */
+    _Atomic size_t refused_queued; /* entries in refused_head (written under
+                                     fb_lock): serve_refused takes the lock
+                                     only when it is not 0                  */
     int64_t last_refusal_log_ms;  /* a refusal without a spool is logged at
                                      most once a second (guarded by fb_lock) */
     struct capture *capture;      /* capture mode (rk NULL), else NULL      */
@@ -749,6 +752,7 @@ static int spool_refused(tg_producer *p, const tg_raw_record *r, const rd_kafka_
     pthread_mutex_lock(&p->fb_lock);
     *p->refused_tail = rf;
     p->refused_tail = &rf->next;
+    atomic_fetch_add_explicit(&p->refused_queued, 1, memory_order_release);
     pthread_mutex_unlock(&p->fb_lock);
     tg_metrics_add(p->metrics, TG_M_REFUSED, 1);
     return 0;
@@ -797,13 +801,18 @@ static int submit(tg_producer *p, const tg_raw_record *r, rd_kafka_headers_t *h,
 }
 
 /* Serve the reports of refused, spooled sends queued so far (not those a
- * callback queues meanwhile: bounded).  Returns how many were served. */
+ * callback queues meanwhile: bounded).  Returns how many were served.
+ * Called after every send and poll: without a queued report it costs one
+ * atomic load, not a lock (one queued meanwhile is served by the next call). */
 static int serve_refused(tg_producer *p)
 {
+    if (atomic_load_explicit(&p->refused_queued, memory_order_acquire) == 0)
+        return 0;
     pthread_mutex_lock(&p->fb_lock);
     refused_send *rf = p->refused_head;
     p->refused_head = NULL;
     p->refused_tail = &p->refused_head;
+    atomic_store_explicit(&p->refused_queued, 0, memory_order_relaxed);
     pthread_mutex_unlock(&p->fb_lock);
     int served = 0;
     while (rf) {

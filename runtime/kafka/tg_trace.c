@@ -88,15 +88,29 @@ static uint64_t next_id(void)
     return z ? z : 1;   /* an id is never all zero */
 }
 
+/* 8 lower-case hex digits of v's 32 bits, without
+ * a loop per digit (a handled message makes 48 of them): each nibble is
+ * spread into its own byte, then '0' is added, and 'a' - '0' - 10 more
+ * where the nibble is above 9. */
+static void hex8(char *out, uint32_t v)
+{
+    uint64_t x = v;
+    x = (x | x << 16) & 0x0000ffff0000ffffu;
+    x = (x | x << 8) & 0x00ff00ff00ff00ffu;
+    x = (x | x << 4) & 0x0f0f0f0f0f0f0f0fu;
+    uint64_t over9 = ((x + 0x0606060606060606u) >> 4) & 0x0101010101010101u;
+    x += 0x3030303030303030u + over9 * (uint64_t)('a' - '0' - 10);
+    memcpy(out, &x, 8); /* one store; the digits' order is the machine's byte
+                           order, which does not matter for random ids */
+}
+
+/* digits (16 or 32) hex digits from fresh ids, NUL-terminated. */
 static void hex_id(char *out, size_t digits)
 {
-    static const char hex[] = "0123456789abcdef";
-    uint64_t v = next_id();
-    for (size_t i = 0; i < digits; i++) {
-        if (i == 16)
-            v = next_id();
-        out[i] = hex[v & 15];
-        v >>= 4;
+    for (size_t i = 0; i < digits; i += 16) {
+        uint64_t v = next_id();
+        hex8(out + i, (uint32_t)v);
+        hex8(out + i + 8, (uint32_t)(v >> 32));
     }
     out[digits] = '\0';
 }

@@ -12,6 +12,7 @@
 #include "tg_log.h"
 #include "tg_metrics.h"
 #include "tg_producer.h"
+#include "tg_trace.h"
 
 static void get(const tg_config *c, const char *key, char *buf, size_t cap)
 {
@@ -179,6 +180,53 @@ static void test_traceparent(void)
     CHECKF(tg_traceparent_parse(future, strlen(future), NULL), "future version with extra field");
 }
 
+/* New span and trace ids (tg_trace_new_span, written 8 digits at a time):
+ * the right length, lower-case hex that tg_traceparent_parse accepts,
+ * every one of the 16 digits used in every position over 2000 spans (a
+ * wrong digit mapping or a stuck position shows), no repeats in a row,
+ * and the incoming trace id and flags kept. */
+static void test_trace_new_span(void)
+{
+    unsigned seen_trace[32] = {0}, seen_span[16] = {0};
+    char prev[17] = "";
+    for (int i = 0; i < 2000; i++) {
+        tg_trace_context s, back;
+        char tp[TG_TRACEPARENT_SIZE];
+        tg_trace_new_span(NULL, &s);
+        CHECKF(s.valid && strlen(s.trace_id) == 32 && strlen(s.parent_id) == 16, "lengths");
+        for (int k = 0; k < 32; k++) {
+            char ch = s.trace_id[k];
+            int d = ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= '0' && ch <= '9' ? ch - '0' : -1;
+            CHECKF(d >= 0, "trace id digit '%c'", ch);
+            if (d >= 0)
+                seen_trace[k] |= 1u << d;
+            if (k < 16) {
+                ch = s.parent_id[k];
+                d = ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= '0' && ch <= '9' ? ch - '0' : -1;
+                CHECKF(d >= 0, "span id digit '%c'", ch);
+                if (d >= 0)
+                    seen_span[k] |= 1u << d;
+            }
+        }
+        CHECKF(strcmp(prev, s.parent_id) != 0, "span id repeated");
+        memcpy(prev, s.parent_id, 17);
+        CHECKF(tg_traceparent_format(&s, tp) == 55 && tg_traceparent_parse(tp, 55, &back)
+                   && strcmp(back.trace_id, s.trace_id) == 0
+                   && strcmp(back.parent_id, s.parent_id) == 0,
+               "round trip %s", tp);
+    }
+    for (int k = 0; k < 32; k++)
+        CHECKF(seen_trace[k] == 0xffff && (k >= 16 || seen_span[k] == 0xffff),
+               "position %d: digits seen %04x / %04x", k, seen_trace[k], k < 16 ? seen_span[k] : 0xffff);
+    tg_trace_context in, out;
+    const char *ok = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    CHECKF(tg_traceparent_parse(ok, strlen(ok), &in), "parse");
+    tg_trace_new_span(&in, &out);
+    CHECKF(strcmp(out.trace_id, in.trace_id) == 0 && out.flags == 1
+               && strcmp(out.parent_id, in.parent_id) != 0,
+           "continued trace");
+}
+
 int main(void)
 {
     test_config_defaults();
@@ -188,5 +236,6 @@ int main(void)
     test_log();
     test_metrics();
     test_traceparent();
+    test_trace_new_span();
     return check_done();
 }
