@@ -37,10 +37,14 @@
  * exactly that much allocated), an integer of up to 18 digits
  * is checked and converted in one loop, and the skipper (free-form `json`
  * fields, unknown members) steps over plain keys, ',' and closing brackets
- * itself, leaving all else to the general calls.  docs/benchmarks.md has
- * the log.
+ * itself, leaving all else to the general calls.  At the sse2 and avx2
+ * levels an object or array is skipped by a walk over its structural index
+ * (skip_indexed, tg_json_skip_int.h) instead; any doubt sends it back to
+ * the token-by-token skipper, which alone reports errors.  docs/benchmarks.md
+ * has the log.
  */
 #include "tg_json.h"
+#include "tg_json_skip_int.h"
 #include "tg_simd_int.h"
 #include "tg_text_int.h"
 
@@ -427,17 +431,22 @@ static void unescape(const char *p, const char *e, char *out)
 
 /* ---- levels and duplicate keys ------------------------------------------ */
 
-static bool push(tg_json_reader *r, const char *p, bool object)
+/* A new level (the caller checked the depth). */
+static inline void open_level(tg_json_reader *r, bool object)
 {
-    tg_json_path_seg *s;
-    if (r->depth >= r->max_depth)
-        return fail(r, p, TG_JSON_E_DEPTH, "nesting deeper than %u", r->max_depth);
-    s = &r->path[r->depth++];
+    tg_json_path_seg *s = &r->path[r->depth++];
     s->kind = 0;
     s->index = 0;
     s->flags = object ? LV_OBJECT : 0;
     s->key_mark = r->nkeys;
     s->key_bloom = 0;
+}
+
+static bool push(tg_json_reader *r, const char *p, bool object)
+{
+    if (r->depth >= r->max_depth)
+        return fail(r, p, TG_JSON_E_DEPTH, "nesting deeper than %u", r->max_depth);
+    open_level(r, object);
     r->cur = p + 1;
     return true;
 }
@@ -608,7 +617,15 @@ TG_COLD static bool fail_dup(tg_json_reader *r, const char *q, size_t raw_len, s
  * there or the table is full.  Objects of up to TG_JSON_LINEAR_KEYS keys are
  * checked by a scan of their entries; a bigger one moves its entries into
  * the hash table. */
-static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
+/* What put_key found. */
+typedef enum key_put { KEY_PUT, KEY_DUP, KEY_LONG, KEY_FULL } key_put;
+
+/* add_key without the error: the skipper's first pass asks it and leaves
+ * any refusal to the token-by-token reader, which then reports it. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline key_put put_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
 {
     const unsigned mask = 2 * TG_JSON_MAX_KEYS - 1;
     tg_json_path_seg *lv = &r->path[r->depth - 1];
@@ -617,7 +634,7 @@ static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len
     uint32_t h = 0;
 
     if (raw_len > UINT32_MAX)
-        return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
+        return KEY_LONG;
     if (!(lv->flags & LV_HASHED)) {
         /* Small object: compare with its earlier keys, unless the level's
          * key signature shows none can be equal; hashes are made only if
@@ -626,7 +643,7 @@ static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len
         if (lv->key_bloom & bit)
             for (e = mark; e < r->nkeys; e++)
                 if (entry_is(&r->keys[e], raw, raw_len, len))
-                    return fail_dup(r, q, raw_len, len);
+                    return KEY_DUP;
         lv->key_bloom |= bit;
     } else {
         unsigned i;
@@ -634,12 +651,11 @@ static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len
         for (i = h & mask; r->slots[i]; i = (i + 1) & mask) {
             const tg_json_key_entry_ *x = &r->keys[r->slots[i] - 1u];
             if (r->slots[i] - 1u >= mark && x->hash == h && entry_is(x, raw, raw_len, len))
-                return fail_dup(r, q, raw_len, len);
+                return KEY_DUP;
         }
     }
     if (r->nkeys >= TG_JSON_MAX_KEYS)
-        return fail(r, q, TG_JSON_E_LIMIT, "more than %u keys in open objects",
-                    (unsigned)TG_JSON_MAX_KEYS);
+        return KEY_FULL;
     e = r->nkeys++;
     r->keys[e].ptr = raw;
     r->keys[e].len = (uint32_t)len;
@@ -650,7 +666,19 @@ static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len
     } else if (r->nkeys - mark > TG_JSON_LINEAR_KEYS) {
         hash_level(r, lv);
     }
-    return true;
+    return KEY_PUT;
+}
+
+static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
+{
+    switch (put_key(r, q, raw_len, len)) {
+    case KEY_PUT: return true;
+    case KEY_DUP: return fail_dup(r, q, raw_len, len);
+    case KEY_LONG: return fail(r, q, TG_JSON_E_LIMIT, "key longer than 4 GiB");
+    case KEY_FULL: break;
+    }
+    return fail(r, q, TG_JSON_E_LIMIT, "more than %u keys in open objects",
+                (unsigned)TG_JSON_MAX_KEYS);
 }
 
 /* ---- public: setup ------------------------------------------------------ */
@@ -1067,8 +1095,207 @@ general:
     return r->cur;
 }
 
+/* ---- the skipper's fast path: a walk over the structural index ---------- */
+
+/* The decoded length of the string body [p, e), which has a backslash, or
+ * SIZE_MAX when an escape breaks escape()'s rules (which one is left to
+ * the slow path, which says it). */
+static size_t escaped_body_len(const char *p, const char *e)
+{
+    const char *b = p;
+    size_t saved = 0;
+    int u, lo;
+
+    while ((p = next_backslash(p, e)) < e) {
+        if (e - p < 2)
+            return SIZE_MAX;
+        if (p[1] != 'u') {
+            if (!strchr("\"\\/bfnrt", p[1]) || p[1] == '\0')
+                return SIZE_MAX;
+            saved += 1;
+            p += 2;
+            continue;
+        }
+        if (e - p < 6 || (u = tg_text_hex4(p + 2)) < 0 || (u >= 0xDC00 && u <= 0xDFFF))
+            return SIZE_MAX;
+        if (u >= 0xD800 && u <= 0xDBFF) {
+            if (e - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = tg_text_hex4(p + 8)) < 0 ||
+                lo < 0xDC00 || lo > 0xDFFF)
+                return SIZE_MAX;
+            saved += 12 - 4;
+            p += 12;
+            continue;
+        }
+        saved += 6 - utf8_len((unsigned)u);
+        p += 6;
+    }
+    return (size_t)(e - b) - saved;
+}
+
+/* Bytes that may follow a number or literal in the walk: whitespace and
+ * the structural bytes (what is wrong after it is the slow path's to say). */
+static const unsigned char atom_end[256] = {
+    ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1, [','] = 1, ['}'] = 1,
+    [']'] = 1,   [':'] = 1,  ['"'] = 1,  ['{'] = 1, ['['] = 1};
+
+/* The number or literal at p, ended by one of atom_end's bytes. */
+static inline bool atom_ok(const char *p, const char *end)
+{
+    const char *e = NULL, *why;
+    if (*p >= '1' && *p <= '9') { /* a plain integer without a call */
+        for (e = p + 1; e < end && *e >= '0' && *e <= '9'; e++)
+            ;
+        if (e < end && (*e == '.' || *e == 'e' || *e == 'E'))
+            e = tg_text_number(p, end, &why);
+    } else if (*p == '0' || *p == '-') {
+        e = tg_text_number(p, end, &why);
+    } else if (*p == 't' || *p == 'n') {
+        e = end - p > 4 && memcmp(p, *p == 't' ? "true" : "null", 4) == 0 ? p + 4 : NULL;
+    } else if (*p == 'f') {
+        e = end - p > 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+    }
+    return e && e < end && atom_end[(unsigned char)*e];
+}
+
+/* The next position of the index into `at`, or to `doubt` at the end of
+ * the input or at an anomaly of the first pass: it and lim (locals, so
+ * that they stay in registers) run over scan.pos, refilled as needed. */
+#define WALK_NEXT()                                                                 \
+    do {                                                                            \
+        if (it == lim) {                                                            \
+            lim = scan.pos + tg_skip_fill_(&scan);                                  \
+            it = scan.pos;                                                          \
+            if (it == lim)                                                          \
+                goto doubt;                                                         \
+        }                                                                           \
+        at = start + *it++;                                                         \
+    } while (0)
+
+/* The closing quote of the string before the position at (the index has
+ * no closing quotes: only whitespace can stand between one and the next
+ * position), or NULL when what stands there is no quote after q. */
+static inline const char *quote_before(const char *q, const char *at)
+{
+    if (at[-1] == '"' && at - 1 > q) /* compact JSON */
+        return at - 1;
+    do
+        at--;
+    while (*at == ' ' || *at == '\n' || *at == '\r' || *at == '\t');
+    return at > q && *at == '"' ? at : NULL;
+}
+
+/* Past the string whose opening quote is at q: `at` becomes the position
+ * after it, `backslash` whether it had one (its backslashes are in the
+ * index, nothing else of it is). */
+#define WALK_STRING(backslash)                                                      \
+    do {                                                                            \
+        (backslash) = false;                                                        \
+        WALK_NEXT();                                                                \
+        while (*at == '\\') {                                                       \
+            (backslash) = true;                                                     \
+            WALK_NEXT();                                                            \
+        }                                                                           \
+    } while (0)
+
+/* tg_json_skip_value for the object or array at p, by its structural index
+ * (tg_json_skip_int.h): the same checks (grammar, depth, numbers, literals,
+ * escapes, control bytes, UTF-8, duplicate keys and TG_JSON_MAX_KEYS in
+ * objects), no error of its own.  True when the value is good (r->cur just
+ * after it); false at the first doubt, with the reader as it was, so that
+ * the token-by-token skipper reads it again and reports the error.  A
+ * state machine over the positions, one label per state. */
+static bool skip_indexed(tg_json_reader *r, const char *p)
+{
+    const unsigned base = r->depth;
+    const char *const start = p, *at, *q, *e;
+    const uint32_t *it, *lim;
+    tg_skip_scan_ scan;
+    size_t len;
+    bool backslash, object = false; /* object: the innermost level is one */
+
+    tg_skip_init_(&scan, p, r->end);
+    it = lim = scan.pos;
+    WALK_NEXT(); /* p itself */
+value: /* at: a value's first byte */
+    if (*at == '{') {
+        if (r->depth >= r->max_depth)
+            goto doubt;
+        open_level(r, object = true);
+        WALK_NEXT();
+        if (*at == '}')
+            goto close;
+        goto key;
+    }
+    if (*at == '[') {
+        if (r->depth >= r->max_depth)
+            goto doubt;
+        open_level(r, object = false);
+        WALK_NEXT();
+        if (*at == ']')
+            goto close;
+        goto value;
+    }
+    if (*at == '"') {
+        q = at;
+        WALK_STRING(backslash);
+        if (backslash &&
+            (!(e = quote_before(q, at)) || escaped_body_len(q + 1, e) == SIZE_MAX))
+            goto doubt;
+        goto after_fetched;
+    }
+    if (!atom_ok(at, r->end))
+        goto doubt;
+after: /* a value of the level ended: ',' or its end */
+    WALK_NEXT();
+after_fetched:
+    if (object) {
+        if (*at == '}')
+            goto close;
+        if (*at != ',')
+            goto doubt;
+        WALK_NEXT();
+        goto key;
+    }
+    if (*at == ']')
+        goto close;
+    if (*at != ',')
+        goto doubt;
+    WALK_NEXT();
+    goto value;
+key: /* at: where an object's key should start */
+    if (*at != '"')
+        goto doubt;
+    q = at;
+    WALK_STRING(backslash);
+    if (*at != ':' || !(e = quote_before(q, at)))
+        goto doubt;
+    len = backslash ? escaped_body_len(q + 1, e) : (size_t)(e - q - 1);
+    if (len == SIZE_MAX || put_key(r, q, (size_t)(e - q - 1), len) != KEY_PUT)
+        goto doubt;
+    WALK_NEXT();
+    goto value;
+close: /* at: the end of the innermost level */
+    pop(r);
+    if (r->depth > base) {
+        object = r->path[r->depth - 1].flags & LV_OBJECT;
+        goto after;
+    }
+    r->cur = at + 1;
+    return true;
+doubt:
+    while (r->depth > base)
+        pop(r);
+    return false;
+}
+
+#undef WALK_STRING
+#undef WALK_NEXT
+
 /* Skip one value, of any depth, checking all of it (grammar, UTF-8,
- * numbers, duplicate keys): free-form `json` fields and unknown members. */
+ * numbers, duplicate keys): free-form `json` fields and unknown members.
+ * At the sse2 and avx2 levels an object or array takes the structural
+ * index first (skip_indexed); the token-by-token walk below is the scalar
+ * level's, and everyone's when the index has a doubt. */
 bool tg_json_skip_value(tg_json_reader *r)
 {
     const unsigned base = r->depth;
@@ -1076,6 +1303,10 @@ bool tg_json_skip_value(tg_json_reader *r)
 
     if (r->fatal)
         return false;
+    p = skip_ws(p, end);
+    if (p < end && (*p == '{' || *p == '[') && tg_simd_level() != TG_SIMD_SCALAR &&
+        (size_t)(end - p) < UINT32_MAX - 128 && skip_indexed(r, p))
+        return true;
     for (;;) {
         int n;
         p = skip_ws(p, end);

@@ -7,6 +7,7 @@
  */
 #include "tg_simd_int.h"
 #include "tg_json.h"
+#include "tg_json_skip_int.h"
 #include "tg_text_int.h"
 
 #include <stdint.h>
@@ -287,6 +288,21 @@ TG_AVX2 size_t tg_simd_base64_avx2(char *out, const unsigned char *p, size_t n)
     }
     return done;
 }
+
+/* The skipper's first pass (tg_json_skip.c): whether the 64 bytes at b,
+ * after the 32 bytes at prev (zeros before the value), are valid UTF-8 so
+ * far; *pending says whether they end inside a sequence (an error if the
+ * next block is ASCII). */
+TG_AVX2 bool tg_simd_utf8_block64_avx2_(const char *b, const unsigned char *prev, bool *pending)
+{
+    __m256i v0 = _mm256_loadu_si256((const __m256i *)(const void *)b);
+    __m256i v1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + 32));
+    __m256i pv = _mm256_loadu_si256((const __m256i *)(const void *)prev);
+    __m256i err = _mm256_or_si256(utf8_errors(v0, pv), utf8_errors(v1, v0));
+    __m256i inc = incomplete_end(v1);
+    *pending = !_mm256_testz_si256(inc, inc);
+    return _mm256_testz_si256(err, err);
+}
 #else
 const char *tg_simd_string_run_avx2(const char *p, const char *end)
 {
@@ -299,6 +315,12 @@ size_t tg_simd_base64_avx2(char *out, const unsigned char *p, size_t n)
     (void)p;
     (void)n;
     return 0;
+}
+
+bool tg_simd_utf8_block64_avx2_(const char *b, const unsigned char *prev, bool *pending)
+{
+    (void)b, (void)prev, (void)pending;
+    return false;
 }
 #endif
 

@@ -3,14 +3,15 @@
  * read at every SIMD level this CPU has (scalar, sse2, avx2:
  * runtime/json/tg_simd.c): each string kernel must stop at the same byte of
  * it, and the reader (skip, then object of strings) must give the same
- * verdict, first error and strings at every level.  The input is also read
- * as a string body ('"' input '"'): at every level the reader's value (its
- * escapes decoded in the validating pass) must match a plain reference
- * (tests/json/unescape_diff.h), with an ample arena and one of exactly the
- * decoded length and one byte less.  The writer writes the input as a
- * string, decimal, timestamp and base64 bytes at every level, with room for
- * its fast paths and with exactly the bytes needed (its bounded path): all
- * must agree.  Any difference aborts.
+ * verdict, first error and strings at every level (the skipper's structural
+ * index included: sse2 and avx2 list the same positions, tg_json_skip.c).
+ * The input is also read as a string body ('"' input '"'): at every level
+ * the reader's value (its escapes decoded in the validating pass) must
+ * match a plain reference (tests/json/unescape_diff.h), with an ample arena
+ * and one of exactly the decoded length and one byte less.  The writer
+ * writes the input as a string, decimal, timestamp and base64 bytes at
+ * every level, with room for its fast paths and with exactly the bytes
+ * needed (its bounded path): all must agree.  Any difference aborts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "../json/simd_diff.h"
 #include "../json/unescape_diff.h"
+#include "tg_json_skip_int.h"
 #include "tg_simd_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -67,6 +69,41 @@ static void writer_same(const uint8_t *data, size_t size, int k, const char *wan
     free(got[1]);
 }
 
+/* The skipper's index of doc[0..size) by one kernel: the positions into
+ * out (the count is returned; at most 64 per input byte), *failed. */
+static size_t skip_index(int level, const char *doc, size_t size, uint32_t *out, size_t cap,
+                         bool *failed)
+{
+    static tg_skip_scan_ sc;
+    size_t n = 0, k;
+    tg_skip_init_(&sc, doc, doc + size);
+    while ((k = level == TG_SIMD_AVX2 ? tg_skip_fill_avx2_(&sc) : tg_skip_fill_sse2_(&sc)) > 0) {
+        if (n + k > cap)
+            abort(); /* more positions than bytes */
+        memcpy(out + n, sc.pos, k * sizeof *out);
+        n += k;
+    }
+    *failed = sc.failed;
+    return n;
+}
+
+/* sse2 and avx2 index the input alike (when the CPU has avx2). */
+static void skip_index_same(const char *doc, size_t size)
+{
+    static uint32_t a[1 << 16], b[1 << 16];
+    bool fa, fb;
+    size_t na, nb;
+    if (!tg_simd_has(TG_SIMD_AVX2) || size > (1 << 16))
+        return;
+    na = skip_index(TG_SIMD_SSE2, doc, size, a, 1 << 16, &fa);
+    nb = skip_index(TG_SIMD_AVX2, doc, size, b, 1 << 16, &fb);
+    if (fa != fb || (!fa && (na != nb || memcmp(a, b, na * sizeof *a) != 0))) {
+        fprintf(stderr, "json_simd: the skipper's index differs: sse2 %zu%s, avx2 %zu%s\n", na,
+                fa ? " (anomaly)" : "", nb, fb ? " (anomaly)" : "");
+        abort();
+    }
+}
+
 /* data as a string body, read at the level in use (see the top). */
 static void check_as_string(const uint8_t *data, size_t size, const char *level)
 {
@@ -114,6 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             }
     }
+    skip_index_same(doc, size);
     for (int l = 0; l < levels; l++) {
         if (!tg_json_simd_set(names[l]))
             abort();

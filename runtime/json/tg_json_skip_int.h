@@ -1,0 +1,158 @@
+/*
+ * tg_json_skip_int.h: the structural index of the skipper's first pass
+ * (private to runtime/json, not installed).
+ *
+ * tg_json_skip_value (tg_json_read.c) checks a free-form object or array in
+ * two steps, the way simdjson does: a first pass reads the value 64 bytes
+ * at a time and lists the positions that matter (the index), a second walks
+ * only those positions.  Per 64-byte block the first pass makes bit masks:
+ * quotes, backslashes (a run of odd length escapes the byte after it),
+ * "inside a string" by a prefix xor of the unescaped quotes (carried from
+ * block to block), the structural characters {}[]:, outside strings,
+ * whitespace, control bytes; it checks that no control byte is inside a
+ * string and that the block is valid UTF-8 (an ASCII block takes the quick
+ * way).  The index holds, in order: every structural character outside
+ * strings, every opening quote, every backslash inside a string, and the
+ * first byte of every run of other bytes outside strings (a number, a
+ * literal, or garbage the walk refuses).  A closing quote is not in it:
+ * only whitespace can stand between it and the next position (anything
+ * else would be a position), so the walk finds it from there.
+ *
+ * Contract: the first pass never reads outside [start, end) (the last,
+ * short block is copied into a padded local buffer) and never says a block
+ * is good when it holds a control byte inside a string or invalid UTF-8;
+ * on such an anomaly it stops (tg_skip_fill_ returns 0 with `failed` set)
+ * and the skipper starts again with the token-by-token reader, which finds
+ * the error and reports it.  It may stop on an anomaly after the value's
+ * end (then too the slow path runs: slower, never different).  Two kernels
+ * (sse2, avx2) give the same index; the level comes from tg_simd_level().
+ * No allocation; the state lives in the caller's frame.
+ */
+#ifndef TG_JSON_SKIP_INT_H
+#define TG_JSON_SKIP_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Blocks of 64 bytes per fill: the index holds at most 64 per block. */
+#define TG_SKIP_BLOCKS 8
+#define TG_SKIP_INDEX_CAP (TG_SKIP_BLOCKS * 64)
+
+typedef struct tg_skip_scan_ {
+    const char *start;     /* the value's first byte: positions count from it */
+    const char *p;         /* the next block                                  */
+    const char *end;       /* the input's end: nothing at or after it is read */
+    uint64_t in_string;    /* all ones when the last block ended in a string  */
+    uint64_t escaped;      /* bit 0: the next block's first byte is escaped   */
+    uint64_t scalar;       /* bit 0: the last byte was a scalar byte          */
+    const char *utf8_done; /* sse2: UTF-8 checked up to here                  */
+    unsigned char utf8_prev[32]; /* avx2: the last 32 bytes checked           */
+    bool utf8_pending;     /* avx2: they end inside a sequence                */
+    bool failed;           /* an anomaly stopped the pass                     */
+    unsigned blocks;       /* blocks the next fill takes (doubles to the cap) */
+    uint32_t pos[TG_SKIP_INDEX_CAP + 8]; /* + 8: the last block's spare writes */
+} tg_skip_scan_;
+
+/* Start a pass over the value at start (< 4 GiB of input after it). */
+void tg_skip_init_(tg_skip_scan_ *s, const char *start, const char *end);
+
+/* Index the next blocks into s->pos; returns how many positions (0 when
+ * the input is done or, with s->failed, at an anomaly). */
+size_t tg_skip_fill_(tg_skip_scan_ *s);
+
+/* The kernels, for the differential tests (avx2 only when the CPU has it). */
+size_t tg_skip_fill_sse2_(tg_skip_scan_ *s);
+size_t tg_skip_fill_avx2_(tg_skip_scan_ *s);
+
+/* tg_simd.c's vector UTF-8 check (Keiser and Lemire) of the 64 bytes at b
+ * after the 32 at prev; *pending: they end inside a sequence.  AVX2 only. */
+bool tg_simd_utf8_block64_avx2_(const char *b, const unsigned char *prev, bool *pending);
+
+/* ---- the part of a block both kernels share ------------------------------ */
+
+/* The raw masks of one block: bit i for byte i. */
+typedef struct tg_skip_masks_ {
+    uint64_t quote, backslash, ws, op, ctrl;
+} tg_skip_masks_;
+
+/* Bytes escaped by a backslash (the byte after each odd-length run), with
+ * the carry into the next block (simdjson's escape scanner). */
+static inline uint64_t tg_skip_escaped_(uint64_t bs, uint64_t *carry)
+{
+    const uint64_t odd = 0xAAAAAAAAAAAAAAAAu;
+    uint64_t potential, code, escaped;
+    if (!bs) {
+        escaped = *carry;
+        *carry = 0;
+        return escaped;
+    }
+    potential = bs & ~*carry;
+    code = (((potential << 1) | odd) - potential) ^ odd;
+    escaped = code ^ (bs | *carry);
+    *carry = (code & bs) >> 63;
+    return escaped;
+}
+
+/* Bit i = xor of bits 0..i. */
+static inline uint64_t tg_skip_prefix_xor_(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* Set bits, without the popcnt instruction (SSE2 has none; the avx2
+ * kernel's target has it and says so to tg_skip_block_). */
+static inline int tg_skip_popcount_(uint64_t x)
+{
+    x -= (x >> 1) & 0x5555555555555555u;
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Fu;
+    return (int)((x * 0x0101010101010101u) >> 56);
+}
+
+/* Append the index of one block (its first byte at offset `at` from the
+ * value's start) to out[*n]; false when a control byte is inside a string.
+ * popcnt: the caller's target has the instruction. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline bool tg_skip_block_(tg_skip_scan_ *s, const tg_skip_masks_ *m, uint32_t at,
+                                  uint32_t *out, size_t *n, bool popcnt)
+{
+    uint64_t escaped = tg_skip_escaped_(m->backslash, &s->escaped);
+    uint64_t quote = m->quote & ~escaped;
+    uint64_t in = tg_skip_prefix_xor_(quote) ^ s->in_string;
+    uint64_t scalar = ~(m->op | m->ws | quote | in);
+    uint64_t starts = scalar & ~((scalar << 1) | s->scalar);
+    uint64_t idx = (m->op & ~in) | (quote & in) | starts | (m->backslash & in);
+    uint32_t *o = out + *n;
+    int cnt;
+
+    if (m->ctrl & in)
+        return false;
+    s->in_string = (uint64_t)((int64_t)in >> 63);
+    s->scalar = scalar >> 63;
+    /* Eight at a time, unconditionally (pos[] has room for the extra
+     * ones): fewer branches than one loop turn per position. */
+    cnt = popcnt ? __builtin_popcountll(idx) : tg_skip_popcount_(idx);
+    *n += (size_t)cnt;
+#define TG_SKIP_ONE_(j)                                              \
+    o[j] = at + (uint32_t)__builtin_ctzll(idx | (1ull << 63));       \
+    idx &= idx - 1
+    while (cnt > 0) {
+        TG_SKIP_ONE_(0); TG_SKIP_ONE_(1); TG_SKIP_ONE_(2); TG_SKIP_ONE_(3);
+        TG_SKIP_ONE_(4); TG_SKIP_ONE_(5); TG_SKIP_ONE_(6); TG_SKIP_ONE_(7);
+        o += 8;
+        cnt -= 8;
+    }
+#undef TG_SKIP_ONE_
+    return true;
+}
+
+#endif /* TG_JSON_SKIP_INT_H */

@@ -1,0 +1,463 @@
+/*
+ * skip_test.c (ctest json_skip): the skipper's structural first pass
+ * (runtime/json/tg_json_skip.c) against a byte-by-byte model, and
+ * tg_json_skip_value at every SIMD level against the scalar level (today's
+ * token-by-token skipper): same verdict, stop, error code, offset, path
+ * and reason.
+ *
+ *   index      every kernel (sse2, avx2) lists the same positions as a
+ *              plain byte-by-byte model of the rules (tg_json_skip_int.h),
+ *              and fails exactly when the model finds a control byte in a
+ *              string or invalid UTF-8: random documents, random bytes
+ *   edges      backslash runs of every length 0..70 before a quote, and
+ *              2- to 4-byte characters, at every offset across the 64-byte
+ *              block edges (and the short last block)
+ *   edits      every one-byte edit (all 256 values) and every one-byte cut
+ *              of nested sample documents (strings, escapes, unicode,
+ *              numbers, literals, big and duplicate-key objects)
+ *   random     random nested documents, valid and then mutated
+ * Each document is read twice per level: skipped whole, and as an object
+ * whose members are skipped one by one (depth 1: paths and key tables of
+ * an enclosing level).  Inputs sit in heap copies of exactly their length,
+ * so any read past the end is caught under ASan.  Levels the CPU lacks
+ * are reported and left out.  Bounded: seconds.
+ */
+#include "check.h"
+#include "tg_json.h"
+#include "tg_json_skip_int.h"
+#include "tg_simd_int.h"
+#include "tg_text_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const names[3] = {"scalar", "sse2", "avx2"};
+static int nlevels;
+static unsigned long compared, fast_ok;
+
+static uint64_t g_rng = 0x9E3779B97F4A7C15u;
+static uint64_t rnd(void)
+{
+    uint64_t z = (g_rng += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+/* ---- index against the model ---------------------------------------------- */
+
+static bool is_op(unsigned char c)
+{
+    return c == '{' || c == '}' || c == '[' || c == ']' || c == ',' || c == ':';
+}
+static bool is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* The index of s[0..n) by the rules, byte by byte; false on an anomaly. */
+static bool model_index(const unsigned char *s, size_t n, uint32_t *out, size_t *count)
+{
+    bool in = false, esc_next = false, prev_scalar = false, ok = true;
+    size_t k = 0, i;
+    for (i = 0; i < n;) { /* UTF-8 of the whole input */
+        size_t l = s[i] < 0x80 ? 1 : tg_utf8_seq(s + i, s + n);
+        if (!l) {
+            ok = false;
+            break;
+        }
+        i += l;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        bool escaped = esc_next;
+        esc_next = c == '\\' && !escaped;
+        if (in) {
+            if (c == '\\')
+                out[k++] = (uint32_t)i;
+            if (c == '"' && !escaped)
+                in = false;
+            else if (c < 0x20)
+                ok = false;
+            prev_scalar = false;
+        } else if (c == '"' && !escaped) {
+            out[k++] = (uint32_t)i;
+            in = true;
+            prev_scalar = false;
+        } else if (is_op(c)) {
+            out[k++] = (uint32_t)i;
+            prev_scalar = false;
+        } else if (is_ws(c)) {
+            prev_scalar = false;
+        } else {
+            if (!prev_scalar)
+                out[k++] = (uint32_t)i;
+            prev_scalar = true;
+        }
+    }
+    *count = k;
+    return ok;
+}
+
+static uint32_t g_want[1 << 16], g_got[1 << 16];
+
+/* Both kernels against the model on a heap copy of s[0..n). */
+static void index_same(const char *s, size_t n, int line)
+{
+    char *copy = malloc(n ? n : 1);
+    size_t want_n, l;
+    bool want_ok;
+    if (!copy)
+        abort();
+    memcpy(copy, s, n);
+    want_ok = model_index((const unsigned char *)copy, n, g_want, &want_n);
+    for (l = 1; l < (size_t)nlevels; l++) {
+        tg_skip_scan_ sc;
+        size_t got_n = 0, k;
+        tg_skip_init_(&sc, copy, copy + n);
+        for (;;) {
+            k = l == 1 ? tg_skip_fill_sse2_(&sc) : tg_skip_fill_avx2_(&sc);
+            if (!k)
+                break;
+            memcpy(g_got + got_n, sc.pos, k * sizeof *g_got);
+            got_n += k;
+        }
+        compared++;
+        if (sc.failed != !want_ok) {
+            check_fail(__FILE__, line, "%s kernel: failed=%d, model anomaly=%d (length %zu)",
+                       names[l], sc.failed, !want_ok, n);
+            continue;
+        }
+        if (want_ok && (got_n != want_n || memcmp(g_got, g_want, got_n * sizeof *g_got) != 0)) {
+            size_t i = 0;
+            while (i < got_n && i < want_n && g_got[i] == g_want[i])
+                i++;
+            check_fail(__FILE__, line, "%s kernel: %zu positions, model %zu; first difference "
+                       "at entry %zu (length %zu)", names[l], got_n, want_n, i, n);
+            continue;
+        }
+        check_pass(1);
+    }
+    free(copy);
+}
+
+/* ---- the reader at every level ------------------------------------------- */
+
+typedef struct outcome {
+    bool skip_ok, ok;
+    size_t stop, count;
+    unsigned depth;
+    tg_json_error first;
+    char path[TG_JSON_PATH_MAX], reason[TG_JSON_REASON_MAX];
+    bool member_ok;
+    size_t member_count;
+    tg_json_error mfirst;
+    char mpath[TG_JSON_PATH_MAX], mreason[TG_JSON_REASON_MAX];
+} outcome;
+
+static tg_json_reader g_reader;
+static tg_json_error g_items[4];
+
+static void copy_first(const tg_json_errors *es, tg_json_error *e, char *path, char *reason)
+{
+    memset(e, 0, sizeof *e);
+    path[0] = reason[0] = 0;
+    if (es->count) {
+        *e = g_items[0];
+        snprintf(path, TG_JSON_PATH_MAX, "%s", g_items[0].path);
+        snprintf(reason, TG_JSON_REASON_MAX, "%s", g_items[0].reason);
+    }
+}
+
+static void read_at(int level, const char *doc, size_t n, outcome *o)
+{
+    tg_json_reader *r = &g_reader;
+    tg_json_errors es = {g_items, 4, 0, 0};
+    tg_str k;
+    memset(o, 0, sizeof *o);
+    if (!tg_json_simd_set(names[level]))
+        abort();
+    tg_json_reader_init(r, doc, n, NULL, &es);
+    o->skip_ok = tg_json_skip_value(r);
+    o->stop = (size_t)(r->cur - doc);
+    o->depth = r->depth;
+    o->ok = tg_json_finish(r);
+    o->count = es.count;
+    copy_first(&es, &o->first, o->path, o->reason);
+
+    tg_json_reader_init(r, doc, n, NULL, &es);
+    if (tg_json_object_begin(r))
+        while (tg_json_object_next(r, &k) == 1)
+            if (!tg_json_skip_value(r))
+                break;
+    o->member_ok = tg_json_finish(r);
+    o->member_count = es.count;
+    copy_first(&es, &o->mfirst, o->mpath, o->mreason);
+}
+
+static bool same_outcome(const outcome *a, const outcome *b)
+{
+    return a->skip_ok == b->skip_ok && a->ok == b->ok && a->stop == b->stop &&
+           a->depth == b->depth && a->count == b->count && a->first.code == b->first.code &&
+           a->first.offset == b->first.offset && strcmp(a->path, b->path) == 0 &&
+           strcmp(a->reason, b->reason) == 0 && a->member_ok == b->member_ok &&
+           a->member_count == b->member_count && a->mfirst.code == b->mfirst.code &&
+           a->mfirst.offset == b->mfirst.offset && strcmp(a->mpath, b->mpath) == 0 &&
+           strcmp(a->mreason, b->mreason) == 0;
+}
+
+/* Every level reads s[0..n) (a heap copy) as the scalar level does. */
+static bool reads_same(const char *s, size_t n, int line)
+{
+    char *copy = malloc(n ? n : 1);
+    outcome want, got;
+    bool all = true;
+    if (!copy)
+        abort();
+    memcpy(copy, s, n);
+    read_at(TG_SIMD_SCALAR, copy, n, &want);
+    for (int l = 1; l < nlevels; l++) {
+        read_at(l, copy, n, &got);
+        compared++;
+        if (!same_outcome(&want, &got)) {
+            check_fail(__FILE__, line,
+                       "%s: skip %d stop %zu \"%s\" at %zu %s / member \"%s\"; scalar: skip %d "
+                       "stop %zu \"%s\" at %zu %s / member \"%s\" (length %zu)",
+                       names[l], got.skip_ok, got.stop, got.reason, got.first.offset, got.path,
+                       got.mreason, want.skip_ok, want.stop, want.reason, want.first.offset,
+                       want.path, want.mreason, n);
+            all = false;
+        } else {
+            check_pass(1);
+        }
+    }
+    if (want.skip_ok)
+        fast_ok++;
+    free(copy);
+    return all;
+}
+
+/* ---- documents -------------------------------------------------------------- */
+
+static const char doc_nested[] =
+    "{\"kind\":\"delta\",\"amount\":-3980.30e-2,\"ok\":false,\"none\":null,\"t\":true,"
+    "\"items\":[{\"id\":244338733,\"name\":\"nova g\\u00f6lf\",\"tags\":[\"juliet\",\"fox\"],"
+    "\"nested\":{\"a\":null,\"b\":[1,2,3,[],{}],\"c\":\"x\\ny\\\"z\\\\\"}},"
+    "{\"id\":0,\"name\":\"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\",\"score\":1E+9}],"
+    "\"esc\":\"\\ud83d\\ude00 \\/ \\b\\f\\r\\t\",\"sp\" : [ 1 , \"a\" ] }";
+
+static const char doc_keys[] =
+    "{\"k00\":0,\"k01\":1,\"k02\":2,\"k03\":3,\"k04\":4,\"k05\":5,\"k06\":6,\"k07\":7,"
+    "\"k08\":8,\"k09\":9,\"k10\":10,\"k11\":11,\"k12\":12,\"k13\":13,\"k14\":14,\"k15\":15,"
+    "\"k16\":16,\"k17\":17,\"k18\":18,\"k\\u0030\":[{\"a\":1,\"\\u0061\":2}],\"k20\":{}}";
+
+static const char doc_pretty[] =
+    "{\n  \"event\": \"workflow.failed\",\n  \"payload\": {\n    \"data\": [\n"
+    "      {\"id\": 1, \"v\": \"\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82\"},\n"
+    "      {\"id\": 2, \"v\": \"\\u4e2d\\u6587 \xe4\xb8\xad\xe6\x96\x87\"}\n    ],\n"
+    "    \"flag\": true\n  }\n}";
+
+static void test_edits(const char *doc, size_t n)
+{
+    char *buf = malloc(n + 1);
+    size_t i;
+    int v;
+    if (!buf)
+        abort();
+    reads_same(doc, n, __LINE__);
+    index_same(doc, n, __LINE__);
+    for (i = 0; i < n; i++) {
+        memcpy(buf, doc, n);
+        for (v = 0; v < 256; v++) {
+            buf[i] = (char)v;
+            if (!reads_same(buf, n, __LINE__)) {
+                fprintf(stderr, "  edit: byte %zu = 0x%02X\n", i, (unsigned)v);
+                free(buf);
+                return;
+            }
+        }
+        memcpy(buf, doc, i);
+        memcpy(buf + i, doc + i + 1, n - i - 1);
+        reads_same(buf, n - 1, __LINE__); /* byte i cut */
+    }
+    free(buf);
+}
+
+/* Backslash runs and multi-byte characters at every offset across the
+ * block edges, in a string of a member of a nested object. */
+static void test_edges(void)
+{
+    static const char *const chars[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                        "\xc3",     "\xe2\x82",     "\xed\xa0\x80"};
+    char doc[512];
+    for (int pad = 0; pad < 140; pad++) {
+        for (int run = 0; run <= 70; run++) {
+            int k = snprintf(doc, sizeof doc, "{\"a\":[{\"b\":\"%.*s", pad,
+                             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                             "xxxxxxxxxxxxxx");
+            memset(doc + k, '\\', (size_t)run);
+            k += run;
+            k += snprintf(doc + k, sizeof doc - (size_t)k, "\"},1],\"c\":\"d\"}");
+            reads_same(doc, (size_t)k, __LINE__);
+            index_same(doc, (size_t)k, __LINE__);
+            reads_same(doc, (size_t)k - 3, __LINE__); /* cut: the tail block */
+        }
+        for (size_t c = 0; c < sizeof chars / sizeof *chars; c++) {
+            int k = snprintf(doc, sizeof doc, "{\"a\":[\"%.*s%s\",2]}", pad,
+                             "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+                             "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+                             "yyyyyyyyyyyyyy",
+                             chars[c]);
+            reads_same(doc, (size_t)k, __LINE__);
+            index_same(doc, (size_t)k, __LINE__);
+            reads_same(doc, (size_t)(k - 4), __LINE__);
+        }
+    }
+}
+
+/* ---- random documents --------------------------------------------------------- */
+
+static char *g_out;
+static size_t g_len, g_cap;
+
+static void put(const char *s, size_t n)
+{
+    if (g_len + n <= g_cap) {
+        memcpy(g_out + g_len, s, n);
+        g_len += n;
+    }
+}
+static void puts_(const char *s) { put(s, strlen(s)); }
+
+static void random_ws(void)
+{
+    static const char *const ws[] = {"", "", "", " ", "\n  ", "\t", "\r\n"};
+    puts_(ws[rnd() % 7]);
+}
+
+static void random_string(void)
+{
+    static const char *const parts[] = {
+        "a", "hello", " ", "\\\"", "\\\\", "\\n", "\\u00e9", "\\ud83d\\ude00", "\\/",
+        "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "{}[],:", "0123456789abcdef0123456789"};
+    int k = (int)(rnd() % 6);
+    puts_("\"");
+    while (k--)
+        puts_(parts[rnd() % (sizeof parts / sizeof *parts)]);
+    puts_("\"");
+}
+
+static void random_value(int depth)
+{
+    static const char *const atoms[] = {"0", "-1", "12.5", "1e10", "-0.25E-3", "true", "false",
+                                        "null", "123456789012345678901234567890"};
+    int kind = (int)(rnd() % (depth > 6 ? 3 : 5));
+    random_ws();
+    if (kind == 0) {
+        puts_(atoms[rnd() % (sizeof atoms / sizeof *atoms)]);
+    } else if (kind <= 2) {
+        random_string();
+    } else {
+        bool object = kind == 3;
+        int n = (int)(rnd() % 6);
+        puts_(object ? "{" : "[");
+        for (int i = 0; i < n; i++) {
+            if (i)
+                puts_(",");
+            if (object) {
+                char key[16];
+                random_ws();
+                snprintf(key, sizeof key, "\"k%d\"", (int)(rnd() % (uint64_t)(n + 3)) + i * 10);
+                puts_(key);
+                random_ws();
+                puts_(":");
+            }
+            random_value(depth + 1);
+        }
+        random_ws();
+        puts_(object ? "}" : "]");
+    }
+    random_ws();
+}
+
+static void test_random(void)
+{
+    static char buf[8192];
+    g_out = buf;
+    g_cap = sizeof buf;
+    for (int i = 0; i < 3000; i++) {
+        g_len = 0;
+        puts_("{\"r\":");
+        random_value(0);
+        puts_("}");
+        reads_same(buf, g_len, __LINE__);
+        index_same(buf, g_len, __LINE__);
+        for (int m = 0; m < 8; m++) { /* mutated copies */
+            char save;
+            size_t at = (size_t)(rnd() % g_len);
+            save = buf[at];
+            buf[at] = (char)(rnd() & 0xFF);
+            reads_same(buf, g_len, __LINE__);
+            index_same(buf, g_len, __LINE__);
+            buf[at] = save;
+        }
+    }
+    for (int i = 0; i < 20000; i++) { /* random bytes, mostly structure */
+        static const char alphabet[] = "{}[],:\"\\ \n0-9.eEtrufalsn\x01\x80\xc3\xa9\xe2\xf0\xff";
+        size_t n = 1 + (size_t)(rnd() % 150);
+        for (size_t j = 0; j < n; j++)
+            buf[j] = alphabet[rnd() % (sizeof alphabet - 1)];
+        buf[0] = (char)(rnd() & 1 ? '{' : '[');
+        reads_same(buf, n, __LINE__);
+        index_same(buf, n, __LINE__);
+    }
+}
+
+/* Deep nesting and many keys: the limits come from the slow path too. */
+static void test_limits(void)
+{
+    static char buf[2 * TG_JSON_MAX_DEPTH + 64];
+    static char keys[(TG_JSON_MAX_KEYS + 8) * 12];
+    size_t n = 0;
+    for (int d = TG_JSON_MAX_DEPTH - 2; d <= TG_JSON_MAX_DEPTH + 2; d++) {
+        memset(buf, '[', (size_t)d);
+        memset(buf + d, ']', (size_t)d);
+        reads_same(buf, 2 * (size_t)d, __LINE__);
+    }
+    for (int total = TG_JSON_MAX_KEYS - 2; total <= TG_JSON_MAX_KEYS + 1; total++) {
+        n = 0;
+        keys[n++] = '{';
+        for (int i = 0; i < total; i++)
+            n += (size_t)snprintf(keys + n, sizeof keys - n, "%s\"%d\":1", i ? "," : "", i);
+        keys[n++] = '}';
+        reads_same(keys, n, __LINE__);
+    }
+    /* A duplicate in a big (hashed) object, and one spelled with an escape. */
+    n = 0;
+    keys[n++] = '{';
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(keys + n, sizeof keys - n, "%s\"k%d\":1", i ? "," : "", i);
+    n += (size_t)snprintf(keys + n, sizeof keys - n, ",\"k\\u00317\":2}");
+    reads_same(keys, n, __LINE__);
+}
+
+int main(void)
+{
+    nlevels = tg_simd_has(TG_SIMD_AVX2) ? 3 : tg_simd_has(TG_SIMD_SSE2) ? 2 : 1;
+    printf("levels compared: %d\n", nlevels);
+    if (nlevels < 3)
+        printf("note: this CPU has no AVX2: the avx2 skipper is not compared here\n");
+    if (nlevels < 2) {
+        printf("note: no SIMD level on this CPU: the skipper has only its scalar path\n");
+        return check_done();
+    }
+    test_edges();
+    test_edits(doc_nested, sizeof doc_nested - 1);
+    test_edits(doc_keys, sizeof doc_keys - 1);
+    test_edits(doc_pretty, sizeof doc_pretty - 1);
+    test_random();
+    test_limits();
+    printf("%lu comparisons, %lu documents skipped whole without an error\n", compared,
+           fast_ok);
+    CHECKF(fast_ok > 1000, "only %lu good documents: the generators are broken", fast_ok);
+    return check_done();
+}
