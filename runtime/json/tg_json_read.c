@@ -188,15 +188,19 @@ static size_t utf8_len(unsigned cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* One escape at p ('\\'); returns the bytes it spans (2, 6 or 12) and the
- * code point, or 0 after recording the error. */
-static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
+/* Which rule an escape breaks (escape_rule). */
+typedef enum { ESC_SHORT, ESC_LETTER, ESC_HEX, ESC_SURROGATE } esc_fault;
+
+/* The escape rules, written once: the escape at p ('\\', before end) spans
+ * 2, 6 or 12 bytes and means code point *cp; 0 when it breaks a rule, with
+ * *fault saying which.  The reader words the error (escape), the
+ * skipper's walk only asks (escaped_body_len). */
+static inline size_t escape_rule(const char *p, const char *end, unsigned *cp, esc_fault *fault)
 {
-    const char *end = r->end;
     int u, lo;
 
     if (end - p < 2)
-        return fail(r, p, TG_JSON_E_SYNTAX, "unterminated string"), 0;
+        return *fault = ESC_SHORT, 0;
     switch (p[1]) {
     case '"': *cp = '"'; return 2;
     case '\\': *cp = '\\'; return 2;
@@ -207,25 +211,44 @@ static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
     case 'r': *cp = '\r'; return 2;
     case 't': *cp = '\t'; return 2;
     case 'u': break;
-    default:
-        if ((unsigned char)p[1] >= 0x21 && (unsigned char)p[1] < 0x7F)
-            return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape '\\%c'", p[1]), 0;
-        return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape: '\\' before byte 0x%02X",
-                    (unsigned)(unsigned char)p[1]), 0;
+    default: return *fault = ESC_LETTER, 0;
     }
     if (end - p < 6 || (u = tg_text_hex4(p + 2)) < 0)
-        return fail(r, p, TG_JSON_E_SYNTAX, "invalid \\u escape (expected 4 hex digits)"), 0;
+        return *fault = ESC_HEX, 0;
     if (u >= 0xDC00 && u <= 0xDFFF)
-        return fail(r, p, TG_JSON_E_UTF8, "lone surrogate \\u%.4s", p + 2), 0;
+        return *fault = ESC_SURROGATE, 0;
     if (u >= 0xD800 && u <= 0xDBFF) {
         if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = tg_text_hex4(p + 8)) < 0 ||
             lo < 0xDC00 || lo > 0xDFFF)
-            return fail(r, p, TG_JSON_E_UTF8, "lone surrogate \\u%.4s", p + 2), 0;
+            return *fault = ESC_SURROGATE, 0;
         *cp = 0x10000 + (((unsigned)u - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
         return 12;
     }
     *cp = (unsigned)u;
     return 6;
+}
+
+/* One escape at p ('\\'); returns the bytes it spans (2, 6 or 12) and the
+ * code point, or 0 after recording the error. */
+static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
+{
+    esc_fault fault;
+    size_t span = escape_rule(p, r->end, cp, &fault);
+
+    if (span)
+        return span;
+    switch (fault) {
+    case ESC_SHORT: return fail(r, p, TG_JSON_E_SYNTAX, "unterminated string"), 0;
+    case ESC_LETTER:
+        if ((unsigned char)p[1] >= 0x21 && (unsigned char)p[1] < 0x7F)
+            return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape '\\%c'", p[1]), 0;
+        return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape: '\\' before byte 0x%02X",
+                    (unsigned)(unsigned char)p[1]), 0;
+    case ESC_HEX:
+        return fail(r, p, TG_JSON_E_SYNTAX, "invalid \\u escape (expected 4 hex digits)"), 0;
+    case ESC_SURROGATE: break;
+    }
+    return fail(r, p, TG_JSON_E_UTF8, "lone surrogate \\u%.4s", p + 2), 0;
 }
 
 /* The first byte at or after p, inside a string body, that is '"', '\\',
@@ -1098,36 +1121,20 @@ general:
 /* ---- the skipper's fast path: a walk over the structural index ---------- */
 
 /* The decoded length of the string body [p, e), which has a backslash, or
- * SIZE_MAX when an escape breaks escape()'s rules (which one is left to
- * the slow path, which says it). */
+ * SIZE_MAX when an escape breaks escape_rule (which one is left to the
+ * slow path, which says it). */
 static size_t escaped_body_len(const char *p, const char *e)
 {
     const char *b = p;
-    size_t saved = 0;
-    int u, lo;
+    size_t saved = 0, span;
+    unsigned cp;
+    esc_fault fault;
 
     while ((p = next_backslash(p, e)) < e) {
-        if (e - p < 2)
+        if (!(span = escape_rule(p, e, &cp, &fault)))
             return SIZE_MAX;
-        if (p[1] != 'u') {
-            if (!strchr("\"\\/bfnrt", p[1]) || p[1] == '\0')
-                return SIZE_MAX;
-            saved += 1;
-            p += 2;
-            continue;
-        }
-        if (e - p < 6 || (u = tg_text_hex4(p + 2)) < 0 || (u >= 0xDC00 && u <= 0xDFFF))
-            return SIZE_MAX;
-        if (u >= 0xD800 && u <= 0xDBFF) {
-            if (e - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = tg_text_hex4(p + 8)) < 0 ||
-                lo < 0xDC00 || lo > 0xDFFF)
-                return SIZE_MAX;
-            saved += 12 - 4;
-            p += 12;
-            continue;
-        }
-        saved += 6 - utf8_len((unsigned)u);
-        p += 6;
+        saved += span - utf8_len(cp);
+        p += span;
     }
     return (size_t)(e - b) - saved;
 }
