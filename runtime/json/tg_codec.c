@@ -5,6 +5,7 @@
  * violated constraint of a message at once; only JSON syntax stops it.
  */
 #include "tg_codec.h"
+#include "tg_text_int.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -210,46 +211,6 @@ static const char *skip_value(const char *p, const char *end)
     return depth == 0 ? p : NULL;
 }
 
-/* The value of 4 hex digits at p, or -1. */
-static long hex4(const char *p, const char *end)
-{
-    long v = 0;
-    if (end - p < 4)
-        return -1;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* The character of the short escape \\e, or 0 when there is none. */
-static char short_escape(char e)
-{
-    switch (e) {
-    case '"':
-    case '\\':
-    case '/':
-        return e;
-    case 'b':
-        return '\b';
-    case 'f':
-        return '\f';
-    case 'n':
-        return '\n';
-    case 'r':
-        return '\r';
-    case 't':
-        return '\t';
-    default:
-        return 0;
-    }
-}
-
 /* Does the JSON string body `raw` (escapes not yet decoded) spell `name`?
  * Bad escapes never match (the real parse reports them). */
 static bool raw_eq(tg_str raw, tg_str name)
@@ -259,44 +220,17 @@ static bool raw_eq(tg_str raw, tg_str name)
     if (raw.len == 0 || !memchr(raw.ptr, '\\', raw.len))
         return tg_str_eq(raw, name);
     while (p < end) {
-        unsigned char u[4];
-        size_t n = 1;
-        long cp;
+        char u[4];
+        size_t n = 1, span;
+        unsigned cp;
+        tg_text_escape_fault fault;
         if (*p != '\\') {
-            u[0] = (unsigned char)*p++;
-        } else if (end - p >= 2 && p[1] != 'u') {
-            if (!(u[0] = (unsigned char)short_escape(p[1])))
-                return false;
-            p += 2;
+            u[0] = *p++;
         } else {
-            if (end - p < 6 || (cp = hex4(p + 2, end)) < 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+            if (!(span = tg_text_escape(p, end, &cp, &fault)))
                 return false;
-            p += 6;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                long lo = end - p >= 6 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2, end) : -1;
-                if (lo < 0xDC00 || lo > 0xDFFF)
-                    return false;
-                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                p += 6;
-            }
-            if (cp < 0x80) {
-                u[0] = (unsigned char)cp;
-            } else if (cp < 0x800) {
-                u[0] = (unsigned char)(0xC0 | (cp >> 6));
-                u[1] = (unsigned char)(0x80 | (cp & 0x3F));
-                n = 2;
-            } else if (cp < 0x10000) {
-                u[0] = (unsigned char)(0xE0 | (cp >> 12));
-                u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                u[2] = (unsigned char)(0x80 | (cp & 0x3F));
-                n = 3;
-            } else {
-                u[0] = (unsigned char)(0xF0 | (cp >> 18));
-                u[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-                u[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-                u[3] = (unsigned char)(0x80 | (cp & 0x3F));
-                n = 4;
-            }
+            n = tg_text_utf8_put(cp, u);
+            p += span;
         }
         if (k + n > name.len || memcmp(name.ptr + k, u, n) != 0)
             return false;

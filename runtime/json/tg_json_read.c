@@ -39,7 +39,7 @@
  * fields, unknown members) steps over plain keys, ',' and closing brackets
  * itself, leaving all else to the general calls.  At the sse2 and avx2
  * levels an object or array is skipped by a walk over its structural index
- * (skip_indexed, tg_json_skip_int.h) instead; any doubt sends it back to
+ * (tg_json_skip_indexed_, tg_json_skip_int.h) instead; any doubt sends it back to
  * the token-by-token skipper, which alone reports errors.  docs/benchmarks.md
  * has the log.
  */
@@ -76,6 +76,9 @@ _Static_assert(TG_JSON_MAX_KEYS >= 8 && TG_JSON_MAX_KEYS <= 32768 &&
 
 #define ONES ((uint64_t)0x0101010101010101u)
 
+/* JSON's whitespace (RFC 8259 section 2). */
+static inline bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 static const char *skip_ws_slow(const char *p, const char *end)
 {
     for (;;) {
@@ -89,10 +92,9 @@ static const char *skip_ws_slow(const char *p, const char *end)
         }
         if (p == end)
             return p;
-        if (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-            p++;
-        else
+        if (!is_ws(*p))
             return p;
+        p++;
     }
 }
 
@@ -188,65 +190,25 @@ static size_t utf8_len(unsigned cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp
 
 /* ---- strings ------------------------------------------------------------ */
 
-/* Which rule an escape breaks (escape_rule). */
-typedef enum { ESC_SHORT, ESC_LETTER, ESC_HEX, ESC_SURROGATE } esc_fault;
-
-/* The escape rules, written once: the escape at p ('\\', before end) spans
- * 2, 6 or 12 bytes and means code point *cp; 0 when it breaks a rule, with
- * *fault saying which.  The reader words the error (escape), the
- * skipper's walk only asks (escaped_body_len). */
-static inline size_t escape_rule(const char *p, const char *end, unsigned *cp, esc_fault *fault)
-{
-    int u, lo;
-
-    if (end - p < 2)
-        return *fault = ESC_SHORT, 0;
-    switch (p[1]) {
-    case '"': *cp = '"'; return 2;
-    case '\\': *cp = '\\'; return 2;
-    case '/': *cp = '/'; return 2;
-    case 'b': *cp = '\b'; return 2;
-    case 'f': *cp = '\f'; return 2;
-    case 'n': *cp = '\n'; return 2;
-    case 'r': *cp = '\r'; return 2;
-    case 't': *cp = '\t'; return 2;
-    case 'u': break;
-    default: return *fault = ESC_LETTER, 0;
-    }
-    if (end - p < 6 || (u = tg_text_hex4(p + 2)) < 0)
-        return *fault = ESC_HEX, 0;
-    if (u >= 0xDC00 && u <= 0xDFFF)
-        return *fault = ESC_SURROGATE, 0;
-    if (u >= 0xD800 && u <= 0xDBFF) {
-        if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = tg_text_hex4(p + 8)) < 0 ||
-            lo < 0xDC00 || lo > 0xDFFF)
-            return *fault = ESC_SURROGATE, 0;
-        *cp = 0x10000 + (((unsigned)u - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
-        return 12;
-    }
-    *cp = (unsigned)u;
-    return 6;
-}
-
 /* One escape at p ('\\'); returns the bytes it spans (2, 6 or 12) and the
  * code point, or 0 after recording the error. */
 static size_t escape(tg_json_reader *r, const char *p, unsigned *cp)
 {
-    esc_fault fault;
-    size_t span = escape_rule(p, r->end, cp, &fault);
+    tg_text_escape_fault fault;
+    size_t span = tg_text_escape(p, r->end, cp, &fault);
 
     if (span)
         return span;
     switch (fault) {
-    case ESC_SHORT: return fail(r, p, TG_JSON_E_SYNTAX, "unterminated string"), 0;
-    case ESC_LETTER:
+    case TG_TEXT_ESC_SHORT: return fail(r, p, TG_JSON_E_SYNTAX, "unterminated string"), 0;
+    case TG_TEXT_ESC_LETTER:
         if ((unsigned char)p[1] >= 0x21 && (unsigned char)p[1] < 0x7F)
             return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape '\\%c'", p[1]), 0;
         return fail(r, p, TG_JSON_E_SYNTAX, "invalid escape: '\\' before byte 0x%02X",
                     (unsigned)(unsigned char)p[1]), 0;
-    case ESC_HEX:
+    case TG_TEXT_ESC_HEX:
         return fail(r, p, TG_JSON_E_SYNTAX, "invalid \\u escape (expected 4 hex digits)"), 0;
-    case ESC_SURROGATE: break;
+    case TG_TEXT_ESC_SURROGATE: break;
     }
     return fail(r, p, TG_JSON_E_UTF8, "lone surrogate \\u%.4s", p + 2), 0;
 }
@@ -347,11 +309,6 @@ __attribute__((always_inline))
 static inline const char *scan_string(tg_json_reader *r, const char *q, const char *p, char *out,
                                       size_t room, size_t *declen, bool *escaped)
 {
-    /* The byte each two-byte escape stands for, by its second byte; 0 for
-     * \\u and the invalid ones (escape() judges those). */
-    static const char short_escape[256] = {
-        ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
-        ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
     const char *end = r->end;
     size_t w = (size_t)(p - q - 1);
     bool esc = false;
@@ -366,9 +323,9 @@ static inline const char *scan_string(tg_json_reader *r, const char *q, const ch
             *declen = w;
             *escaped = esc;
             return p + 1;
-        } else if (c == '\\' && end - p >= 2 && short_escape[(unsigned char)p[1]]) {
+        } else if (c == '\\' && end - p >= 2 && tg_text_short_escape_[(unsigned char)p[1]]) {
             if (w < room)
-                out[w] = short_escape[(unsigned char)p[1]];
+                out[w] = tg_text_short_escape_[(unsigned char)p[1]];
             w++;
             esc = true;
             p = copy_run(p + 2, end, out, room, &w);
@@ -447,7 +404,7 @@ static void unescape(const char *p, const char *e, char *out)
         p = bs;
         if (p == e)
             break;
-        out += tg_text_unescape_one(p, out, &span);
+        out += tg_text_unescape_one(p, e, out, &span);
         p += span;
     }
 }
@@ -1121,17 +1078,17 @@ general:
 /* ---- the skipper's fast path: a walk over the structural index ---------- */
 
 /* The decoded length of the string body [p, e), which has a backslash, or
- * SIZE_MAX when an escape breaks escape_rule (which one is left to the
+ * SIZE_MAX when an escape breaks tg_text_escape (which one is left to the
  * slow path, which says it). */
 static size_t escaped_body_len(const char *p, const char *e)
 {
     const char *b = p;
     size_t saved = 0, span;
     unsigned cp;
-    esc_fault fault;
+    tg_text_escape_fault fault;
 
     while ((p = next_backslash(p, e)) < e) {
-        if (!(span = escape_rule(p, e, &cp, &fault)))
+        if (!(span = tg_text_escape(p, e, &cp, &fault)))
             return SIZE_MAX;
         saved += span - utf8_len(cp);
         p += span;
@@ -1167,15 +1124,15 @@ static inline bool atom_ok(const char *p, const char *end)
 /* The next position of the index into `at`, or to `doubt` at the end of
  * the input or at an anomaly of the first pass: it and lim (locals, so
  * that they stay in registers) run over scan.pos, refilled as needed. */
-#define WALK_NEXT()                                                                 \
-    do {                                                                            \
-        if (it == lim) {                                                            \
-            lim = scan.pos + tg_skip_fill_(&scan);                                  \
-            it = scan.pos;                                                          \
-            if (it == lim)                                                          \
-                goto doubt;                                                         \
-        }                                                                           \
-        at = start + *it++;                                                         \
+#define WALK_NEXT_OR_DOUBT()                                                            \
+    do {                                                                                \
+        if (it == lim) {                                                                \
+            lim = scan.pos + tg_skip_fill_(&scan);                                      \
+            it = scan.pos;                                                              \
+            if (it == lim)                                                              \
+                goto doubt;                                                             \
+        }                                                                               \
+        at = start + *it++;                                                             \
     } while (0)
 
 /* The closing quote of the string before the position at (the index has
@@ -1187,21 +1144,21 @@ static inline const char *quote_before(const char *q, const char *at)
         return at - 1;
     do
         at--;
-    while (*at == ' ' || *at == '\n' || *at == '\r' || *at == '\t');
+    while (is_ws(*at));
     return at > q && *at == '"' ? at : NULL;
 }
 
 /* Past the string whose opening quote is at q: `at` becomes the position
  * after it, `backslash` whether it had one (its backslashes are in the
  * index, nothing else of it is). */
-#define WALK_STRING(backslash)                                                      \
-    do {                                                                            \
-        (backslash) = false;                                                        \
-        WALK_NEXT();                                                                \
-        while (*at == '\\') {                                                       \
-            (backslash) = true;                                                     \
-            WALK_NEXT();                                                            \
-        }                                                                           \
+#define WALK_STRING_OR_DOUBT(backslash)                                                 \
+    do {                                                                                \
+        (backslash) = false;                                                            \
+        WALK_NEXT_OR_DOUBT();                                                           \
+        while (*at == '\\') {                                                           \
+            (backslash) = true;                                                         \
+            WALK_NEXT_OR_DOUBT();                                                       \
+        }                                                                               \
     } while (0)
 
 /* tg_json_skip_value for the object or array at p, by its structural index
@@ -1211,7 +1168,7 @@ static inline const char *quote_before(const char *q, const char *at)
  * after it); false at the first doubt, with the reader as it was, so that
  * the token-by-token skipper reads it again and reports the error.  A
  * state machine over the positions, one label per state. */
-static bool skip_indexed(tg_json_reader *r, const char *p)
+bool tg_json_skip_indexed_(tg_json_reader *r, const char *p)
 {
     const unsigned base = r->depth;
     const char *const start = p, *at, *q, *e;
@@ -1222,13 +1179,13 @@ static bool skip_indexed(tg_json_reader *r, const char *p)
 
     tg_skip_init_(&scan, p, r->end);
     it = lim = scan.pos;
-    WALK_NEXT(); /* p itself */
+    WALK_NEXT_OR_DOUBT(); /* p itself */
 value: /* at: a value's first byte */
     if (*at == '{') {
         if (r->depth >= r->max_depth)
             goto doubt;
         open_level(r, object = true);
-        WALK_NEXT();
+        WALK_NEXT_OR_DOUBT();
         if (*at == '}')
             goto close;
         goto key;
@@ -1237,14 +1194,14 @@ value: /* at: a value's first byte */
         if (r->depth >= r->max_depth)
             goto doubt;
         open_level(r, object = false);
-        WALK_NEXT();
+        WALK_NEXT_OR_DOUBT();
         if (*at == ']')
             goto close;
         goto value;
     }
     if (*at == '"') {
         q = at;
-        WALK_STRING(backslash);
+        WALK_STRING_OR_DOUBT(backslash);
         if (backslash &&
             (!(e = quote_before(q, at)) || escaped_body_len(q + 1, e) == SIZE_MAX))
             goto doubt;
@@ -1253,33 +1210,33 @@ value: /* at: a value's first byte */
     if (!atom_ok(at, r->end))
         goto doubt;
 after: /* a value of the level ended: ',' or its end */
-    WALK_NEXT();
+    WALK_NEXT_OR_DOUBT();
 after_fetched:
     if (object) {
         if (*at == '}')
             goto close;
         if (*at != ',')
             goto doubt;
-        WALK_NEXT();
+        WALK_NEXT_OR_DOUBT();
         goto key;
     }
     if (*at == ']')
         goto close;
     if (*at != ',')
         goto doubt;
-    WALK_NEXT();
+    WALK_NEXT_OR_DOUBT();
     goto value;
 key: /* at: where an object's key should start */
     if (*at != '"')
         goto doubt;
     q = at;
-    WALK_STRING(backslash);
+    WALK_STRING_OR_DOUBT(backslash);
     if (*at != ':' || !(e = quote_before(q, at)))
         goto doubt;
     len = backslash ? escaped_body_len(q + 1, e) : (size_t)(e - q - 1);
     if (len == SIZE_MAX || put_key(r, q, (size_t)(e - q - 1), len) != KEY_PUT)
         goto doubt;
-    WALK_NEXT();
+    WALK_NEXT_OR_DOUBT();
     goto value;
 close: /* at: the end of the innermost level */
     pop(r);
@@ -1301,7 +1258,7 @@ doubt:
 /* Skip one value, of any depth, checking all of it (grammar, UTF-8,
  * numbers, duplicate keys): free-form `json` fields and unknown members.
  * At the sse2 and avx2 levels an object or array takes the structural
- * index first (skip_indexed); the token-by-token walk below is the scalar
+ * index first (tg_json_skip_indexed_); the token-by-token walk below is the scalar
  * level's, and everyone's when the index has a doubt. */
 bool tg_json_skip_value(tg_json_reader *r)
 {
@@ -1312,7 +1269,7 @@ bool tg_json_skip_value(tg_json_reader *r)
         return false;
     p = skip_ws(p, end);
     if (p < end && (*p == '{' || *p == '[') && tg_simd_level() != TG_SIMD_SCALAR &&
-        (size_t)(end - p) < UINT32_MAX - 128 && skip_indexed(r, p))
+        (size_t)(end - p) < UINT32_MAX - 128 && tg_json_skip_indexed_(r, p))
         return true;
     for (;;) {
         int n;

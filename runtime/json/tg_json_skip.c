@@ -65,6 +65,8 @@ static void block_done(tg_skip_scan_ *s, const char *blk, const char *tail)
 
 static size_t fill_end(tg_skip_scan_ *s, size_t n)
 {
+    if (s->p == s->end && s->utf8_pending) /* avx2: the input ends inside a character */
+        s->failed = true;
     if (s->blocks < TG_SKIP_BLOCKS)
         s->blocks *= 2;
     return n;
@@ -121,7 +123,7 @@ size_t tg_skip_fill_sse2_(tg_skip_scan_ *s)
     unsigned b;
     char tail[64];
 
-    for (b = 0; b < s->blocks && !s->failed; b++) {
+    for (b = 0; (b < s->blocks || n == 0) && !s->failed; b++) { /* never 0 before the end */
         const char *blk = next_block(s, tail);
         tg_skip_masks_ m;
         uint64_t nonascii;
@@ -196,7 +198,7 @@ TG_AVX2 size_t tg_skip_fill_avx2_(tg_skip_scan_ *s)
     unsigned b;
     char tail[64];
 
-    for (b = 0; b < s->blocks && !s->failed; b++) {
+    for (b = 0; (b < s->blocks || n == 0) && !s->failed; b++) { /* never 0 before the end */
         const char *blk = next_block(s, tail);
         tg_skip_masks_ m = {0, 0, 0, 0, 0};
         uint64_t nonascii = 0;

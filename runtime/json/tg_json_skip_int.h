@@ -57,13 +57,22 @@ typedef struct tg_skip_scan_ {
 /* Start a pass over the value at start (< 4 GiB of input after it). */
 void tg_skip_init_(tg_skip_scan_ *s, const char *start, const char *end);
 
-/* Index the next blocks into s->pos; returns how many positions (0 when
- * the input is done or, with s->failed, at an anomaly). */
+/* Index the next blocks into s->pos (s->blocks of them, or more while
+ * they hold no position); returns how many positions: 0 only when the
+ * input is done or, with s->failed, at an anomaly. */
 size_t tg_skip_fill_(tg_skip_scan_ *s);
 
 /* The kernels, for the differential tests (avx2 only when the CPU has it). */
 size_t tg_skip_fill_sse2_(tg_skip_scan_ *s);
 size_t tg_skip_fill_avx2_(tg_skip_scan_ *s);
+
+/* tg_json_read.c's walk over the index for the object or array at p (the
+ * reader's cursor, at the current level's level of SIMD): true when it took
+ * the value whole, false at its first doubt (the reader unchanged).  The
+ * reader calls it from tg_json_skip_value; the tests call it alone, to see
+ * that the fast path is taken at all. */
+struct tg_json_reader;
+bool tg_json_skip_indexed_(struct tg_json_reader *r, const char *p);
 
 /* tg_simd.c's vector UTF-8 check (Keiser and Lemire) of the 64 bytes at b
  * after the 32 at prev; *pending: they end inside a sequence.  AVX2 only. */
@@ -136,7 +145,7 @@ static inline bool tg_skip_block_(tg_skip_scan_ *s, const tg_skip_masks_ *m, uin
 
     if (m->ctrl & in)
         return false;
-    s->in_string = (uint64_t)((int64_t)in >> 63);
+    s->in_string = 0 - (in >> 63); /* all ones when the block ends in a string */
     s->scalar = scalar >> 63;
     /* Eight at a time, unconditionally (pos[] has room for the extra
      * ones): fewer branches than one loop turn per position. */

@@ -30,30 +30,6 @@ static void set_error(tg_json_writer *w, tg_json_code code)
  * must be checked as UTF-8). */
 static inline bool plain(unsigned char c) { return c >= 0x20 && c != '"' && c != '\\' && c < 0x80; }
 
-/* The escape of ASCII byte c (one of '"', '\\', < 0x20) into out[6];
- * returns its length. */
-static size_t escape_ascii(unsigned char c, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    out[0] = '\\';
-    switch (c) {
-    case '"': out[1] = '"'; return 2;
-    case '\\': out[1] = '\\'; return 2;
-    case '\b': out[1] = 'b'; return 2;
-    case '\f': out[1] = 'f'; return 2;
-    case '\n': out[1] = 'n'; return 2;
-    case '\r': out[1] = 'r'; return 2;
-    case '\t': out[1] = 't'; return 2;
-    default:
-        out[1] = 'u';
-        out[2] = '0';
-        out[3] = '0';
-        out[4] = hex[c >> 4];
-        out[5] = hex[c & 15];
-        return 6;
-    }
-}
-
 /* Room the fast paths want beyond the worst case of what they write: they
  * store whole 8-byte words (an escape, the last bytes of a string), so up
  * to 7 bytes past the text written so far may be stored (always inside cap;
@@ -225,7 +201,6 @@ TG_WRITE_COLD static void write_string_bounded(tg_json_writer *w, const unsigned
     while (p < end) {
         /* A run of bytes copied as they are: plain ASCII (8 bytes at a
          * time) and valid UTF-8 sequences. */
-        char u[6];
         run = p;
         for (;;) {
             size_t k;
@@ -251,7 +226,7 @@ TG_WRITE_COLD static void write_string_bounded(tg_json_writer *w, const unsigned
             p++;
             continue;
         }
-        tg_json_write_raw(w, u, escape_ascii(*p, u));
+        tg_json_write_raw(w, escapes[*p], (size_t)escapes[*p][7]);
         p++;
     }
     tg_json_write_char(w, '"');

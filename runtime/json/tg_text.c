@@ -23,6 +23,10 @@ const unsigned char tg_text_hex_[256] = {
     ['a'] = 0x1A, ['b'] = 0x1B, ['c'] = 0x1C, ['d'] = 0x1D, ['e'] = 0x1E, ['f'] = 0x1F,
     ['A'] = 0x1A, ['B'] = 0x1B, ['C'] = 0x1C, ['D'] = 0x1D, ['E'] = 0x1E, ['F'] = 0x1F};
 
+const char tg_text_short_escape_[256] = {
+    ['"'] = '"',   ['\\'] = '\\', ['/'] = '/',   ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n',   ['r'] = '\r', ['t'] = '\t'};
+
 
 size_t tg_utf8_check(const char *s, size_t n)
 {

@@ -101,6 +101,11 @@ static inline unsigned tg_text_special_mask16(__m128i v)
  * other byte (tg_text.c). */
 extern const unsigned char tg_text_hex_[256];
 
+/* private: JSON's two-byte escapes, written once: the byte each stands for,
+ * by the byte after the backslash; 0 for 'u' and every invalid one
+ * (tg_text.c). */
+extern const char tg_text_short_escape_[256];
+
 /* The value of 4 hex digits at p (any case), or -1.  One table look-up
  * per digit and one test for all four (\u escapes are common in text
  * Python's json.dumps wrote). */
@@ -140,33 +145,55 @@ static inline size_t tg_text_utf8_put(unsigned cp, char out[4])
     return 4;
 }
 
-/* Decode the escape at p (a '\\' the reader has validated: a short escape,
- * \uXXXX or a surrogate pair) into out as UTF-8.  Returns the bytes written
- * (1 to 4); *span gets the bytes the escape takes in the input (2, 6, 12).
- * Inline: the reader unescapes every escaped string with it. */
-static inline size_t tg_text_unescape_one(const char *p, char out[4], size_t *span)
+/* Which rule a JSON escape breaks (tg_text_escape). */
+typedef enum {
+    TG_TEXT_ESC_SHORT,     /* the input ends after the backslash        */
+    TG_TEXT_ESC_LETTER,    /* not one of " \\ / b f n r t u             */
+    TG_TEXT_ESC_HEX,       /* \\u without 4 hex digits                   */
+    TG_TEXT_ESC_SURROGATE  /* a lone or reversed surrogate              */
+} tg_text_escape_fault;
+
+/* JSON's escape rules, written once: the escape at p ('\\', before end)
+ * spans 2, 6 or 12 bytes and means code point *cp; 0 when it breaks a
+ * rule, *fault saying which.  The reader words the error; the skipper's
+ * walk, unescaping and key comparisons only ask. */
+static inline size_t tg_text_escape(const char *p, const char *end, unsigned *cp,
+                                    tg_text_escape_fault *fault)
 {
-    unsigned cp;
-    *span = 2;
-    switch (p[1]) {
-    case 'b': cp = '\b'; break;
-    case 'f': cp = '\f'; break;
-    case 'n': cp = '\n'; break;
-    case 'r': cp = '\r'; break;
-    case 't': cp = '\t'; break;
-    case 'u':
-        cp = (unsigned)tg_text_hex4(p + 2);
-        *span = 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)tg_text_hex4(p + 8) - 0xDC00);
-            *span = 12;
-        }
-        break;
-    default: cp = (unsigned char)p[1]; break;
+    int u, lo;
+
+    if (end - p < 2)
+        return *fault = TG_TEXT_ESC_SHORT, 0;
+    if ((*cp = (unsigned char)tg_text_short_escape_[(unsigned char)p[1]]) != 0)
+        return 2;
+    if (p[1] != 'u')
+        return *fault = TG_TEXT_ESC_LETTER, 0;
+    if (end - p < 6 || (u = tg_text_hex4(p + 2)) < 0)
+        return *fault = TG_TEXT_ESC_HEX, 0;
+    if (u >= 0xDC00 && u <= 0xDFFF)
+        return *fault = TG_TEXT_ESC_SURROGATE, 0;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+        if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || (lo = tg_text_hex4(p + 8)) < 0 ||
+            lo < 0xDC00 || lo > 0xDFFF)
+            return *fault = TG_TEXT_ESC_SURROGATE, 0;
+        *cp = 0x10000 + (((unsigned)u - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
+        return 12;
     }
-    return tg_text_utf8_put(cp, out);
+    *cp = (unsigned)u;
+    return 6;
 }
 
+/* Decode the escape at p, in a string body the reader has validated that
+ * ends at end, into out as UTF-8.  Returns the bytes written (1 to 4);
+ * *span gets the bytes the escape takes in the input (2, 6, 12). */
+static inline size_t tg_text_unescape_one(const char *p, const char *end, char out[4],
+                                          size_t *span)
+{
+    unsigned cp = 0;
+    tg_text_escape_fault fault;
+    *span = tg_text_escape(p, end, &cp, &fault);
+    return tg_text_utf8_put(cp, out);
+}
 
 /* The decoded bytes of a validated JSON string body [p, end), one at a
  * time, without a copy: keys with escapes are compared, hashed and shown
@@ -193,7 +220,7 @@ static inline int tg_text_unescaper_next(tg_text_unescaper *u)
             return -1;
         if (*u->p != '\\')
             return (unsigned char)*u->p++;
-        u->n = (unsigned char)tg_text_unescape_one(u->p, u->buf, &span);
+        u->n = (unsigned char)tg_text_unescape_one(u->p, u->end, u->buf, &span);
         u->i = 0;
         u->p += span;
     }

@@ -11,7 +11,8 @@
  * and one of exactly the decoded length and one byte less.  The writer
  * writes the input as a string, decimal, timestamp and base64 bytes at
  * every level, with room for its fast paths and with exactly the bytes
- * needed (its bounded path): all must agree.  Any difference aborts.
+ * needed (its bounded path; one byte less for base64, whose fast path
+ * needs no more): all must agree.  Any difference aborts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,13 +55,17 @@ static char *write_kind(int k, const uint8_t *data, size_t size, size_t exact_ca
 static void writer_same(const uint8_t *data, size_t size, int k, const char *want,
                         size_t want_len, tg_json_code want_error, const char *level)
 {
-    size_t len[2];
+    /* Exactly the bytes needed is the bounded path for text (its fast path
+     * wants room for the worst case); base64 needs one byte less for it. */
+    size_t cap = k == 3 && want_len > 1 ? want_len - 1 : want_len ? want_len : 1;
+    size_t len[2], seen[2] = {want_len, cap < want_len ? cap : want_len};
     tg_json_code error[2];
     char *got[2];
     got[0] = write_kind(k, data, size, 0, &len[0], &error[0]);
-    got[1] = write_kind(k, data, size, want_len ? want_len : 1, &len[1], &error[1]);
+    got[1] = write_kind(k, data, size, cap, &len[1], &error[1]);
     for (int i = 0; i < 2; i++)
-        if (len[i] != want_len || error[i] != want_error || memcmp(got[i], want, want_len) != 0) {
+        if (len[i] != want_len || (seen[i] == want_len && error[i] != want_error) ||
+            memcmp(got[i], want, seen[i]) != 0) {
             fprintf(stderr, "json_simd: the writer (kind %d, %s, %s path) differs\n", k, level,
                     i ? "bounded" : "fast");
             abort();
