@@ -393,13 +393,14 @@ void cat_decode(cat_decoder *d, const tg_message_desc *desc, const tg_record *re
                 cat_verdict *v)
 {
     tg_msg_meta meta;
+    tg_found_header schema;
     verdict_clear(v);
-    tg_handle_meta(rec, desc, 1, &meta);
+    tg_handle_meta(rec, desc, 1, &meta, &schema);
     if (!rec->value) {
         (void)snprintf(v->reason, sizeof v->reason, "tombstone (null value)");
         return;
     }
-    if (!tg_handle_schema(&meta, TG_SCHEMA_MATCH, v->reason, sizeof v->reason))
+    if (!tg_handle_schema(&meta, &schema, TG_SCHEMA_MATCH, v->reason, sizeof v->reason))
         return;
     if (!decode_into_slot(d, desc, rec->value, rec->len, v))
         return;

@@ -210,8 +210,8 @@ static void service_partition(tg_consumer *c, part *p, int64_t now)
         tg_dlq_reproduce(c, p);
 }
 
-/* now: the poll's clock reading (one before and one after the wait, shared
- * by everything due at that point, instead of one read per step). */
+/* now: the poll's clock reading (one before the wait and one after it,
+ * shared by everything due at that point, instead of one read per step). */
 static void service_due(tg_consumer *c, int64_t now)
 {
     tg_worker_mode_collect(c);
@@ -348,16 +348,17 @@ int tg_consumer_poll(tg_consumer *c, int timeout_ms, tg_error *err)
     if (!c->subscribed && tg_consumer_subscribe(c, err))
         return err ? err->code : TG_ERR_KAFKA;
     tg_dlq_poll(c, false);
-    int64_t now = tg_now_ms();
-    service_due(c, now);
-    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait_budget(c, timeout_ms, now));
+    service_due(c, tg_now_ms());
+    /* The wait is measured from after the service (a DLQ re-send or a
+     * worker collect may take a while): never past a partition's due time. */
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, wait_budget(c, timeout_ms, tg_now_ms()));
     int rc = 0;
     if (m && m->err)
         rc = handle_poll_error(c, m, err);
     else if (m)
         accept_message(c, m);
     tg_dlq_poll(c, m == NULL);
-    now = tg_now_ms();
+    int64_t now = tg_now_ms();
     service_due(c, now);
     maybe_commit(c, now);
     tg_ops_tick(c, now);

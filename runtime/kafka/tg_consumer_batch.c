@@ -132,9 +132,9 @@ static bool add_meta(tg_consumer *c, part *p, held *h, tg_record *rec, tg_batch_
 {
     tg_found_header schema;
     tg_record_of(rec, h->m, p->topic);
-    tg_handle_meta_scan(rec, p->reg->desc, 1, &it->meta, &schema);
+    tg_handle_meta(rec, p->reg->desc, 1, &it->meta, &schema);
     h->reason[0] = h->path[0] = '\0';
-    if (tg_handle_schema_of(&it->meta, &schema, c->s.schema_check, h->reason, sizeof h->reason))
+    if (tg_handle_schema(&it->meta, &schema, c->s.schema_check, h->reason, sizeof h->reason))
         return true;
     h->state = H_DLQ;
     return false;

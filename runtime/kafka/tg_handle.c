@@ -5,6 +5,7 @@
  * which belong to the same unit. */
 #define _POSIX_C_SOURCE 200809L
 #include "tg_handle_int.h"
+#include "tg_headers_int.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -109,43 +110,36 @@ static int record_version(const void *v, size_t n, bool found)
     return n && version <= INT32_MAX ? (int)version : 0;
 }
 
-typedef tg_found_header found_header;
-
 /* The last traceparent, tg-schema-version and tg-schema headers of h, in one
  * pass by index (rd_kafka_header_get_last would scan the whole list per
- * name).  schema may be NULL. */
-static void meta_headers(const rd_kafka_headers_t *h, found_header *tp, found_header *ver,
-                         found_header *schema)
+ * name). */
+static void meta_headers(const rd_kafka_headers_t *h, tg_found_header *tp, tg_found_header *ver,
+                         tg_found_header *schema)
 {
     const char *name;
     const void *v;
     size_t n;
     for (size_t i = 0; h && rd_kafka_header_get_all(h, i, &name, &v, &n) == RD_KAFKA_RESP_ERR_NO_ERROR;
          i++) {
-        found_header *f = NULL;
+        tg_found_header *f = NULL;
         if (name[0] != 't')
-            continue;  /* content-type and most others: one compare */
-        if (name[1] == 'r' && strcmp(name, "traceparent") == 0)
+            continue; /* content-type and most others: one compare (all three start so) */
+        if (strcmp(name, TG_HDR_TRACEPARENT) == 0)
             f = tp;
-        else if (name[1] == 'g' && strncmp(name + 2, "-schema", 7) == 0)
-            f = name[9] == '\0' ? schema : strcmp(name + 9, "-version") == 0 ? ver : NULL;
+        else if (strcmp(name, TG_HDR_SCHEMA) == 0)
+            f = schema;
+        else if (strcmp(name, TG_HDR_SCHEMA_VERSION) == 0)
+            f = ver;
         if (f)
-            *f = (found_header){ v, n, true };
+            *f = (tg_found_header){ v, n, true };
     }
 }
 
 void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attempt,
-                    tg_msg_meta *meta)
+                    tg_msg_meta *meta, tg_found_header *schema)
 {
-    tg_handle_meta_scan(rec, desc, attempt, meta, NULL);
-}
-
-void tg_handle_meta_scan(const tg_record *rec, const tg_message_desc *desc, int attempt,
-                         tg_msg_meta *meta, tg_found_header *schema)
-{
-    found_header tp = { NULL, 0, false }, ver = { NULL, 0, false };
-    if (schema)
-        *schema = (found_header){ NULL, 0, false };
+    tg_found_header tp = { NULL, 0, false }, ver = { NULL, 0, false };
+    *schema = (tg_found_header){ NULL, 0, false };
     memset(meta, 0, sizeof *meta);
     meta->topic = rec->topic;
     meta->partition = rec->partition;
@@ -280,7 +274,7 @@ static bool version_accepted(const tg_msg_meta *meta, char *reason, size_t rcap)
         const void *v = NULL;
         size_t n = 0;
         char got[72];
-        (void)tg_meta_header(meta, "tg-schema-version", &v, &n);
+        (void)tg_meta_header(meta, TG_HDR_SCHEMA_VERSION, &v, &n);
         printable(got, sizeof got, v, n);
         (void)snprintf(reason, rcap, "schema version: record has tg-schema-version '%s', not a "
                        "version; this consumer (%s.%s version %d) accepts %s", got,
@@ -295,23 +289,18 @@ static bool version_accepted(const tg_msg_meta *meta, char *reason, size_t rcap)
     return false;
 }
 
-bool tg_handle_schema(const tg_msg_meta *meta, int policy, char *reason, size_t rcap)
-{
-    return tg_handle_schema_of(meta, NULL, policy, reason, rcap);
-}
-
-bool tg_handle_schema_of(const tg_msg_meta *meta, const tg_found_header *schema, int policy,
-                         char *reason, size_t rcap)
+bool tg_handle_schema(const tg_msg_meta *meta, const tg_found_header *schema, int policy,
+                      char *reason, size_t rcap)
 {
     const tg_message_desc *d = meta->desc;
-    const void *v = schema ? schema->v : NULL;
-    size_t n = schema ? schema->n : 0;
+    const void *v = schema->v;
+    size_t n = schema->n;
     char got[72];
     if (!version_accepted(meta, reason, rcap))
         return false;
     if (policy == TG_SCHEMA_OFF || !d || !d->schema || !d->name)
         return true;
-    if (schema ? !schema->found : !tg_meta_header(meta, "tg-schema", &v, &n)) {
+    if (!schema->found) {
         if (policy != TG_SCHEMA_REQUIRE)
             return true;           /* another producer's record: decode it */
         (void)snprintf(reason, rcap, "schema mismatch: record has no tg-schema header, this "
@@ -394,13 +383,13 @@ tg_prepared tg_handle_prepare(tg_hctx *d, const tg_route *route, const tg_record
     reason[0] = '\0';
     path[0] = '\0';
     tg_found_header schema;
-    tg_handle_meta_scan(rec, route->desc, attempt, meta, &schema);
+    tg_handle_meta(rec, route->desc, attempt, meta, &schema);
     meta->reason = reason;
     meta->reason_cap = rcap;
     tg_prepared tombstone;
     if (tg_handle_tombstone(route, rec, &tombstone, fn, user, reason, rcap))
         return tombstone;
-    if (!tg_handle_schema_of(meta, &schema, schema_check, reason, rcap))
+    if (!tg_handle_schema(meta, &schema, schema_check, reason, rcap))
         return TG_PREPARED_BAD;
     do {                           /* bounded: each ARENA_FULL grew the arena */
         tg_arena_reset(&d->arena);

@@ -103,19 +103,16 @@ typedef enum tg_prepared {
                               without its handler: dead-letter               */
 } tg_prepared;
 
-/* Step 1: meta for rec decoded with desc, at handler call `attempt` (1 =
- * first).  variant is -1; reason (the tg_reject_reason target) is NULL. */
-void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attempt,
-                    tg_msg_meta *meta);
-
-/* A header found by tg_handle_meta_scan: the last of its name (value v, n
+/* A header found by tg_handle_meta: the last of its name (value v, n
  * bytes, v may be NULL for a null value); found false: none. */
 typedef struct tg_found_header { const void *v; size_t n; bool found; } tg_found_header;
 
-/* tg_handle_meta, also keeping the record's tg-schema header in *schema
- * (may be NULL) for tg_handle_schema_of: the headers are read in one pass. */
-void tg_handle_meta_scan(const tg_record *rec, const tg_message_desc *desc, int attempt,
-                         tg_msg_meta *meta, tg_found_header *schema);
+/* Step 1: meta for rec decoded with desc, at handler call `attempt` (1 =
+ * first).  variant is -1; reason (the tg_reject_reason target) is NULL.
+ * *schema gets the record's tg-schema header for step 2 (the headers are
+ * read in one pass). */
+void tg_handle_meta(const tg_record *rec, const tg_message_desc *desc, int attempt,
+                    tg_msg_meta *meta, tg_found_header *schema);
 
 /* After step 1: is rec a tombstone (a NULL value)?  false: go on with step
  * 2.  true: *pr is what tg_handle_prepare returns for it, by its route
@@ -141,17 +138,15 @@ bool tg_handle_tombstone(const tg_route *route, const tg_record *rec, tg_prepare
 bool tg_handle_skip(const tg_route *route, const tg_record *rec, tg_metrics *metrics);
 
 /* Step 2: the tg-schema check of policy (a tg_schema_check) for meta's
- * record against meta->desc ("<schema>.<name>", compared byte for byte, no
+ * record (its tg-schema header as step 1 found it in *schema) against
+ * meta->desc ("<schema>.<name>", compared byte for byte, no
  * allocation).  true = go on; false = dead-letter, with reason written:
  *   "schema mismatch: record has tg-schema 'billing.Invoice', this consumer
  *    expects 'orders.OrderEvent'"
  *   "schema mismatch: record has no tg-schema header, this consumer expects
  *    'orders.OrderEvent' (topicgen.schema.check=require)" */
-bool tg_handle_schema(const tg_msg_meta *meta, int policy, char *reason, size_t rcap);
-/* The same check with the tg-schema header tg_handle_meta_scan found for
- * meta's record (schema NULL: looked up in meta->headers). */
-bool tg_handle_schema_of(const tg_msg_meta *meta, const tg_found_header *schema, int policy,
-                         char *reason, size_t rcap);
+bool tg_handle_schema(const tg_msg_meta *meta, const tg_found_header *schema, int policy,
+                      char *reason, size_t rcap);
 
 typedef enum tg_decode_res {
     TG_DECODE_OK,

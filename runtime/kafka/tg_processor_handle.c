@@ -20,6 +20,7 @@
 
 #include "tg_buf_int.h"
 #include "tg_dlq_int.h"
+#include "tg_headers_int.h"
 
 #define QUEUE_FULL_WAITS 600       /* x 100 ms: a full local queue, then fail */
 
@@ -224,9 +225,9 @@ static outputs_res produce_outputs(tg_processor *p, const rd_kafka_message_t *m,
         int sl = snprintf(schema, sizeof schema, "%s.%s", o->desc->schema, o->desc->name);
         int vl = snprintf(version, sizeof version, "%d", o->desc->version);
         tg_header hs[4] = { { "content-type", "application/json", 16 },
-                            { "tg-schema", schema, (size_t)sl },
-                            { "tg-schema-version", version, (size_t)vl },
-                            { "traceparent", tp, tpl } };
+                            { TG_HDR_SCHEMA, schema, (size_t)sl },
+                            { TG_HDR_SCHEMA_VERSION, version, (size_t)vl },
+                            { TG_HDR_TRACEPARENT, tp, tpl } };
         tg_raw_record r = { buf + o->topic_off, TG_PARTITION_ANY,
                             o->key_len ? buf + o->key_off : NULL, o->key_len,
                             buf + o->value_off, o->value_len, NULL, hs, trace ? 4 : 3, 0,

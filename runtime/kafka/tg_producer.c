@@ -19,6 +19,7 @@
 #include "tg_buf_int.h"
 #include "tg_clock_int.h"
 #include "tg_embedded.h"
+#include "tg_headers_int.h"
 #include "tg_http_int.h"
 #include "tg_log_int.h"
 #include "tg_metrics_int.h"
@@ -646,10 +647,10 @@ static int build_headers(tg_producer *p, rd_kafka_headers_t *h, const tg_message
         p->hdr_version_len = strlen(p->hdr_version_text);
     }
     if (add_header(h, "content-type", "application/json", 16, err)
-        || add_header(h, "tg-schema", p->hdr_schema, p->hdr_schema_len, err)
-        || add_header(h, "tg-schema-version", p->hdr_version_text, p->hdr_version_len, err))
+        || add_header(h, TG_HDR_SCHEMA, p->hdr_schema, p->hdr_schema_len, err)
+        || add_header(h, TG_HDR_SCHEMA_VERSION, p->hdr_version_text, p->hdr_version_len, err))
         return TG_ERR_KAFKA;
-    if (o->traceparent && add_header(h, "traceparent", o->traceparent, strlen(o->traceparent), err))
+    if (o->traceparent && add_header(h, TG_HDR_TRACEPARENT, o->traceparent, strlen(o->traceparent), err))
         return TG_ERR_KAFKA;
     return add_extra_headers(h, o->headers, o->n_headers, err);
 }
