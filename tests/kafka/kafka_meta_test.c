@@ -1,5 +1,5 @@
 /* kafka_meta_test: the headers the consumer reads into tg_msg_meta
- * and checks (tg_handle_meta_scan: traceparent, tg-schema-version and
+ * and checks (tg_handle_meta: traceparent, tg-schema-version and
  * tg-schema, found in one pass over the record's headers; the tg-schema
  * check) through the consumer's own steps (tg_test_deliver,
  * no broker).  The rule checked is tg_meta_header's: the LAST header of a
