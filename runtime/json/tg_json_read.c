@@ -254,7 +254,7 @@ static inline const char *copy_run(const char *p, const char *end, char *out, si
     const char *s;
     size_t n;
 #if defined(__SSE2__)
-    while (end - p >= 16 && *w + 16 <= room) {
+    while (out && end - p >= 16 && *w + 16 <= room) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
         unsigned m = tg_text_special_mask16(v);
         _mm_storeu_si128((__m128i *)(void *)(out + *w), v);
@@ -272,7 +272,7 @@ static inline const char *copy_run(const char *p, const char *end, char *out, si
 #endif
     s = string_run(p, end);
     n = (size_t)(s - p);
-    if (n && *w <= room && n <= room - *w)
+    if (out && n && *w <= room && n <= room - *w)
         memcpy(out + *w, p, n);
     *w += n;
     return s;
@@ -285,7 +285,7 @@ static inline void copy_plain(const char *p, const char *e, const char *end, cha
                               size_t room)
 {
     size_t n = (size_t)(e - p), i = 0;
-    if (n == 0 || n > room)
+    if (!out || n == 0 || n > room)
         return;
 #if defined(__SSE2__)
     for (; i < n && end - (p + i) >= 16 && room - i >= 16; i += 16)
@@ -324,7 +324,7 @@ static inline const char *scan_string(tg_json_reader *r, const char *q, const ch
             *escaped = esc;
             return p + 1;
         } else if (c == '\\' && end - p >= 2 && tg_text_short_escape_[(unsigned char)p[1]]) {
-            if (w < room)
+            if (out && w < room)
                 out[w] = tg_text_short_escape_[(unsigned char)p[1]];
             w++;
             esc = true;
@@ -335,7 +335,7 @@ static inline const char *scan_string(tg_json_reader *r, const char *q, const ch
             if (n == 0)
                 return NULL;
             k = utf8_len(cp);
-            if (w <= room && k <= room - w)
+            if (out && w <= room && k <= room - w)
                 tg_text_utf8_put(cp, out + w);
             w += k;
             esc = true;

@@ -86,7 +86,7 @@ static void masks_sse2(const char *b, tg_skip_masks_ *m, uint64_t *nonascii)
     memset(m, 0, sizeof *m);
     *nonascii = 0;
     for (i = 0; i < 4; i++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * i));
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * (size_t)i));
         __m128i v20 = _mm_or_si128(v, _mm_set1_epi8(0x20));
         __m128i ctrl = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
         unsigned sh = 16u * (unsigned)i;

@@ -47,7 +47,7 @@ enum { SLACK = 8 };
  * none). */
 #define TG_U00(h, l) { '\\', 'u', '0', '0', h, l, 0, 6 }
 #define TG_ESC2(c) { '\\', c, 0, 0, 0, 0, 0, 2 }
-static const char escapes[0x5d][8] = {
+static const char escapes[0x80][8] = { /* any ASCII byte may index it */
     TG_U00('0', '0'), TG_U00('0', '1'), TG_U00('0', '2'), TG_U00('0', '3'),
     TG_U00('0', '4'), TG_U00('0', '5'), TG_U00('0', '6'), TG_U00('0', '7'),
     TG_ESC2('b'),     TG_ESC2('t'),     TG_ESC2('n'),     TG_U00('0', 'b'),
