@@ -19,6 +19,7 @@
  * Bounded: a few seconds.
  */
 #include "check.h"
+#include "splitmix.h"
 #include "tg_json.h"
 #include "tg_simd_int.h"
 
@@ -34,13 +35,7 @@ static int nlevels; /* levels this CPU has: 2 or 3 */
 static unsigned long compared;
 
 static uint64_t g_rng = 0x243F6A8885A308D3u;
-static uint64_t rnd(void)
-{
-    uint64_t z = (g_rng += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return tg_test_splitmix(&g_rng); }
 
 /* Every kernel on s[0..n) must stop at the same byte.  heap: in a heap
  * copy of exactly n bytes, so that reading past the end is caught (ASan). */

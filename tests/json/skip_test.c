@@ -23,6 +23,7 @@
  * are reported and left out.  Bounded: seconds.
  */
 #include "check.h"
+#include "splitmix.h"
 #include "tg_json.h"
 #include "tg_json_skip_int.h"
 #include "tg_simd_int.h"
@@ -37,13 +38,7 @@ static int nlevels;
 static unsigned long compared, fast_ok;
 
 static uint64_t g_rng = 0x9E3779B97F4A7C15u;
-static uint64_t rnd(void)
-{
-    uint64_t z = (g_rng += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return tg_test_splitmix(&g_rng); }
 
 /* ---- index against the model ---------------------------------------------- */
 

@@ -16,6 +16,7 @@
  * read or write past either end is caught under ASan.  Bounded: seconds.
  */
 #include "check.h"
+#include "splitmix.h"
 #include "tg_json.h"
 
 #include <stdio.h>
@@ -23,13 +24,7 @@
 #include <string.h>
 
 static uint64_t g_rng = 0x9E3779B97F4A7C15u;
-static uint64_t rnd(void)
-{
-    uint64_t z = (g_rng += 0x9E3779B97F4A7C15u);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
-    return z ^ (z >> 31);
-}
+static uint64_t rnd(void) { return tg_test_splitmix(&g_rng); }
 
 /* Length of the well-formed UTF-8 sequence at s (Unicode table 3-7), or 0. */
 static size_t ref_utf8(const unsigned char *s, size_t n)
