@@ -542,7 +542,8 @@ static inline uint64_t key_signature(const char *raw, size_t raw_len, size_t len
     unsigned b;
     if (raw_len != len)
         return ~(uint64_t)0;
-    b = len ? (unsigned char)raw[0] + 5u * (unsigned char)raw[len - 1] + 11u * (unsigned)len : 0;
+    /* raw[-1] and raw[len] are the quotes: an empty key reads them */
+    b = (unsigned char)raw[0] + 5u * (unsigned char)raw[(ptrdiff_t)len - 1] + 11u * (unsigned)len;
     return (uint64_t)1 << (b & 63);
 }
 
@@ -647,6 +648,33 @@ static inline key_put put_key(tg_json_reader *r, const char *q, size_t raw_len, 
         hash_level(r, lv);
     }
     return KEY_PUT;
+}
+
+/* put_key out of line, for put_plain_key's rare cases. */
+TG_COLD static bool put_key_cold(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
+{
+    return put_key(r, q, raw_len, len) == KEY_PUT;
+}
+
+/* put_key for the skipper's walk, a key without escapes (len bytes after
+ * the opening quote q) in the innermost level lv: the common case (a small
+ * object whose signature bits show no equal key, room in the table) in a
+ * few instructions, anything else by put_key itself.  True: remembered. */
+static inline bool put_plain_key(tg_json_reader *r, tg_json_path_seg *lv, const char *q,
+                                 uint32_t len)
+{
+    const uint64_t bit = key_signature(q + 1, len, len), bloom = lv->key_bloom;
+    const unsigned e = r->nkeys;
+
+    if ((bloom & bit) | (lv->flags & LV_HASHED) | (e >= TG_JSON_MAX_KEYS) |
+        (e - lv->key_mark >= TG_JSON_LINEAR_KEYS))
+        return put_key_cold(r, q, len, len);
+    lv->key_bloom = bloom | bit;
+    r->keys[e].ptr = q + 1;
+    r->keys[e].len = len;
+    r->keys[e].raw_len = len;
+    r->nkeys = e + 1;
+    return true;
 }
 
 static bool add_key(tg_json_reader *r, const char *q, size_t raw_len, size_t len)
@@ -1102,17 +1130,60 @@ static const unsigned char atom_end[256] = {
     ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [' '] = 1, [','] = 1, ['}'] = 1,
     [']'] = 1,   [':'] = 1,  ['"'] = 1,  ['{'] = 1, ['['] = 1};
 
-/* The number or literal at p, ended by one of atom_end's bytes. */
-static inline bool atom_ok(const char *p, const char *end)
+#if defined(__SSE2__)
+/* The number at p (16 bytes readable from p) by one vector compare: its
+ * end when the 16 bytes hold all of it and it has no exponent, NULL when
+ * it breaks the grammar (-?(0|[1-9][0-9]*)(.[0-9]+)?), p itself when
+ * tg_text_number must say (an exponent, or longer than the window). */
+static inline const char *number_window(const char *p)
 {
-    const char *e = NULL, *why;
+    const __m128i v = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
+                                   _mm_set1_epi8('0'));
+    /* ~digits: bit i clear when p[i] is a digit; bits 16..31 set (a stop) */
+    const unsigned stop =
+        ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(9)), v));
+    unsigned j = *p == '-', n = (unsigned)__builtin_ctz(stop >> j);
+
+    if (n == 0 || (p[j] == '0' && n > 1))
+        return NULL;
+    j += n;
+    if (j < 16 && p[j] == '.') {
+        if (j == 15)
+            return p;
+        n = (unsigned)__builtin_ctz(stop >> (j + 1));
+        if (n == 0)
+            return NULL;
+        j += 1 + n;
+    }
+    if (j >= 16 || p[j] == 'e' || p[j] == 'E')
+        return p;
+    return p + j;
+}
+#endif
+
+/* The number at p (it starts with '-' or a digit): its end, or NULL. */
+static inline const char *number_end(const char *p, const char *end)
+{
+    const char *e, *why;
+#if defined(__SSE2__)
+    if (end - p >= 16 && (e = number_window(p)) != p)
+        return e;
+#endif
     if (*p >= '1' && *p <= '9') { /* a plain integer without a call */
         for (e = p + 1; e < end && *e >= '0' && *e <= '9'; e++)
             ;
-        if (e < end && (*e == '.' || *e == 'e' || *e == 'E'))
-            e = tg_text_number(p, end, &why);
-    } else if (*p == '0' || *p == '-') {
-        e = tg_text_number(p, end, &why);
+        if (e == end || (*e != '.' && *e != 'e' && *e != 'E'))
+            return e;
+    }
+    return tg_text_number(p, end, &why);
+}
+
+/* The number or literal at p, ended by one of atom_end's bytes. */
+static inline bool atom_ok(const char *p, const char *end)
+{
+    const char *e = NULL;
+    if ((*p >= '0' && *p <= '9') || *p == '-') {
+        e = number_end(p, end);
     } else if (*p == 't' || *p == 'n') {
         e = end - p > 4 && memcmp(p, *p == 't' ? "true" : "null", 4) == 0 ? p + 4 : NULL;
     } else if (*p == 'f') {
@@ -1161,6 +1232,31 @@ static inline const char *quote_before(const char *q, const char *at)
         }                                                                               \
     } while (0)
 
+/* The walk's own level steps: a level it opens is only seen by itself
+ * (and by put_key), and is closed before it returns, so only the fields
+ * that put_key and pop read are set (no path kind or index: no error is
+ * reported from inside the walk).  The caller checked the depth. */
+static inline tg_json_path_seg *walk_open(tg_json_reader *r, unsigned flags)
+{
+    tg_json_path_seg *s = &r->path[r->depth++];
+    s->flags = (uint16_t)flags;
+    s->key_mark = r->nkeys;
+    s->key_bloom = 0;
+    return s;
+}
+
+/* Close the innermost level lv; the new innermost one (or NULL at base). */
+static inline tg_json_path_seg *walk_close(tg_json_reader *r, tg_json_path_seg *lv, unsigned base)
+{
+    if (lv->flags & LV_HASHED) {
+        pop(r);
+    } else {
+        r->depth--;
+        r->nkeys = lv->key_mark;
+    }
+    return r->depth > base ? lv - 1 : NULL;
+}
+
 /* tg_json_skip_value for the object or array at p, by its structural index
  * (tg_json_skip_int.h): the same checks (grammar, depth, numbers, literals,
  * escapes, control bytes, UTF-8, duplicate keys and TG_JSON_MAX_KEYS in
@@ -1174,8 +1270,9 @@ bool tg_json_skip_indexed_(tg_json_reader *r, const char *p)
     const char *const start = p, *at, *q, *e;
     const uint32_t *it, *lim;
     tg_skip_scan_ scan;
+    tg_json_path_seg *lv = NULL; /* the innermost level the walk opened */
     size_t len;
-    bool backslash, object = false; /* object: the innermost level is one */
+    bool backslash;
 
     tg_skip_init_(&scan, p, r->end);
     it = lim = scan.pos;
@@ -1184,7 +1281,7 @@ value: /* at: a value's first byte */
     if (*at == '{') {
         if (r->depth >= r->max_depth)
             goto doubt;
-        open_level(r, object = true);
+        lv = walk_open(r, LV_OBJECT);
         WALK_NEXT_OR_DOUBT();
         if (*at == '}')
             goto close;
@@ -1193,7 +1290,7 @@ value: /* at: a value's first byte */
     if (*at == '[') {
         if (r->depth >= r->max_depth)
             goto doubt;
-        open_level(r, object = false);
+        lv = walk_open(r, 0);
         WALK_NEXT_OR_DOUBT();
         if (*at == ']')
             goto close;
@@ -1212,7 +1309,7 @@ value: /* at: a value's first byte */
 after: /* a value of the level ended: ',' or its end */
     WALK_NEXT_OR_DOUBT();
 after_fetched:
-    if (object) {
+    if (lv->flags & LV_OBJECT) {
         if (*at == '}')
             goto close;
         if (*at != ',')
@@ -1233,17 +1330,18 @@ key: /* at: where an object's key should start */
     WALK_STRING_OR_DOUBT(backslash);
     if (*at != ':' || !(e = quote_before(q, at)))
         goto doubt;
-    len = backslash ? escaped_body_len(q + 1, e) : (size_t)(e - q - 1);
-    if (len == SIZE_MAX || put_key(r, q, (size_t)(e - q - 1), len) != KEY_PUT)
+    if (!backslash) {
+        if (!put_plain_key(r, lv, q, (uint32_t)(e - q - 1)))
+            goto doubt;
+    } else if ((len = escaped_body_len(q + 1, e)) == SIZE_MAX ||
+               put_key(r, q, (size_t)(e - q - 1), len) != KEY_PUT) {
         goto doubt;
+    }
     WALK_NEXT_OR_DOUBT();
     goto value;
 close: /* at: the end of the innermost level */
-    pop(r);
-    if (r->depth > base) {
-        object = r->path[r->depth - 1].flags & LV_OBJECT;
+    if ((lv = walk_close(r, lv, base)) != NULL)
         goto after;
-    }
     r->cur = at + 1;
     return true;
 doubt:
