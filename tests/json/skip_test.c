@@ -347,6 +347,97 @@ static void test_walk_taken(void)
         }
 }
 
+/* Whether the walk takes the value doc[0..stop) of the input doc[0..n)
+ * whole at every SIMD level. */
+static bool walk_takes(const char *doc, size_t n, size_t stop)
+{
+    for (int l = 1; l < nlevels; l++) {
+        tg_json_reader *r = &g_reader;
+        tg_json_errors es = {g_items, 4, 0, 0};
+        if (!tg_json_simd_set(names[l]))
+            abort();
+        tg_json_reader_init(r, doc, n, NULL, &es);
+        if (!tg_json_skip_indexed_(r, r->cur) || r->cur != doc + stop)
+            return false;
+    }
+    return true;
+}
+
+/* Numbers against the walk's 16-byte window (number_window): every
+ * spelling, good and bad, at every length around the window, before every
+ * kind of byte, near the end of the input and not; the walk must read
+ * them as the scalar skipper does and take the good ones that fit whole. */
+static void test_numbers(void)
+{
+    static const char *const heads[] = {"", "-", "0", "-0", "00", "-00", "01", "1", "9", "-9",
+                                        "--", "+", ".", "-."};
+    static const char *const mids[] = {"", ".", ".5", "5.", "..", ".e", "e", "E5", "e+", "e-1",
+                                       "x", "-", "0"};
+    static const char *const tails[] = {"]", ",1]", " ]", "\n]", "}", ":1]", "\"\"]", "a]",
+                                        ".]", "e]", "-]", "+]", "\x01]", "\xc3\xa9]"};
+    static const char digits[] = "12345678901234567890";
+    char doc[128];
+    for (size_t h = 0; h < sizeof heads / sizeof *heads; h++)
+        for (int d = 0; d <= 18; d++)
+            for (size_t m = 0; m < sizeof mids / sizeof *mids; m++)
+                for (int f = 0; f <= 17; f += (f < 3 || f > 12) ? 1 : 4)
+                    for (size_t t = 0; t < sizeof tails / sizeof *tails; t++)
+                        for (int pad = 0; pad <= 1; pad++) {
+                            int k = snprintf(doc, sizeof doc, "[%s%s%.*s%s%.*s%s%s",
+                                             pad ? "1, " : "", heads[h], d, digits, mids[m],
+                                             f, digits, tails[t], pad ? "" : "        ");
+                            size_t n = (size_t)k - (pad ? 0 : 8); /* pad 0: input ends soon */
+                            bool good = m == 1 ? f > 0 : (m == 0 && f == 0) || m == 2;
+                            if (!reads_same(doc, n, __LINE__) || !reads_same(doc, (size_t)k, __LINE__)) {
+                                fprintf(stderr, "  number document: %.*s\n", k, doc);
+                                return;
+                            }
+                            /* the plain good ones (no exponent, fits the window, one
+                             * valid terminator) the walk must take itself */
+                            good = good && t < 4 && (h == 0 || h == 1 ? d > 0 && digits[0] != '0'
+                                                                      : h == 7 || h == 8 || h == 9 ||
+                                                                        ((h == 2 || h == 3) && d == 0));
+                            if (good)
+                                CHECKF(walk_takes(doc, (size_t)k, n), "the walk doubted %.*s", k, doc);
+                        }
+}
+
+/* Duplicate keys in small objects (the walk's signature path) and across
+ * levels: a key set from a small alphabet (so duplicates and signature
+ * collisions are common), with a nested object between the keys, at every
+ * size up to past TG_JSON_LINEAR_KEYS. */
+static void test_keys(void)
+{
+    static const char *const alphabet[] = {"a", "b", "ab", "ba", "", "aa", "id", "di", "x1",
+                                           "1x", "k", "kk", "name", "nema", "\\u0061", "a\\n"};
+    static char doc[4096];
+    for (int round = 0; round < 4000; round++) {
+        size_t n = 0;
+        int keys = 1 + (int)(rnd() % 20), dup = 0;
+        bool used[16] = {false};
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "[{");
+        for (int i = 0; i < keys; i++) {
+            size_t a = (size_t)(rnd() % 16);
+            if (used[a])
+                dup = 1;
+            used[a] = true;
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "%s\"%s\":", i ? "," : "", alphabet[a]);
+            if (rnd() % 4 == 0) /* a nested object: its keys are its own */
+                n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"%s\":[{\"%s\":0}],\"a\":1}",
+                                      alphabet[1 + rnd() % 13], alphabet[a]); /* not "a" */
+            else
+                n += (size_t)snprintf(doc + n, sizeof doc - n, "%d", i);
+        }
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "},1]");
+        reads_same(doc, n, __LINE__);
+        /* "\u0061" is "a" decoded, "a\n" is not "a" */
+        if (used[14] && used[0])
+            dup = 1;
+        if (!dup && !used[14] && !used[15])
+            CHECKF(walk_takes(doc, n, n), "the walk doubted %.*s", (int)n, doc);
+    }
+}
+
 /* ---- random documents --------------------------------------------------------- */
 
 static char *g_out;
@@ -486,6 +577,8 @@ int main(void)
     test_edges();
     test_cut_at_block_edge();
     test_walk_taken();
+    test_numbers();
+    test_keys();
     test_edits(doc_nested, sizeof doc_nested - 1);
     test_edits(doc_keys, sizeof doc_keys - 1);
     test_edits(doc_pretty, sizeof doc_pretty - 1);
