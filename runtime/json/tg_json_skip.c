@@ -122,6 +122,7 @@ size_t tg_skip_fill_sse2_(tg_skip_scan_ *s)
     size_t n = 0;
     unsigned b;
     char tail[64];
+    tg_skip_carry_ c = {s->in_string, s->escaped, s->scalar};
 
     for (b = 0; (b < s->blocks || n == 0) && !s->failed; b++) { /* never 0 before the end */
         const char *blk = next_block(s, tail);
@@ -131,22 +132,26 @@ size_t tg_skip_fill_sse2_(tg_skip_scan_ *s)
             break;
         masks_sse2(blk, &m, &nonascii);
         if ((nonascii && !utf8_scalar(s, s->p, nonascii)) ||
-            !tg_skip_block_(s, &m, (uint32_t)(s->p - s->start), s->pos, &n, false)) {
+            !tg_skip_block_(&c, &m, (uint32_t)(s->p - s->start), s->pos, &n, false, NULL)) {
             s->failed = true;
             break;
         }
         block_done(s, blk, tail);
     }
+    s->in_string = c.in_string, s->escaped = c.escaped, s->scalar = c.scalar;
     return fill_end(s, n);
 }
 
 /* ---- avx2 --------------------------------------------------------------- */
 
-#define TG_AVX2 __attribute__((target("avx2,popcnt,bmi")))
+#define TG_AVX2 __attribute__((target("avx2,popcnt,bmi,pclmul")))
 
-static TG_AVX2 inline uint64_t eq32(__m256i v, char c)
+/* Bit i = xor of bits 0..i, by one carry-less multiplication by all ones
+ * (the AVX2 level's CPUs have it: tg_simd_has checks). */
+static TG_AVX2 inline uint64_t prefix_xor_clmul(uint64_t x)
 {
-    return (uint64_t)(unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)));
+    __m128i r = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8(-1), 0);
+    return (uint64_t)_mm_cvtsi128_si64(r);
 }
 
 /* Whitespace and brackets by one table look-up each (simdjson's trick):
@@ -155,25 +160,52 @@ static TG_AVX2 inline uint64_t eq32(__m256i v, char c)
  * ']' are found as '{' and '}' after setting bit 5 (no other byte becomes
  * one; ',' and ':' would have control bytes for twins, so they are
  * compared as they are). */
-static TG_AVX2 inline void masks32(__m256i v, unsigned sh, tg_skip_masks_ *m, uint64_t *nonascii)
+/* The constants of masks32, made once per fill (set1 inside the loop is
+ * rebuilt by gcc at every block). */
+typedef struct avx2_consts {
+    __m256i ws_table, op_table, c20, c1f, quote, backslash, comma, colon;
+} avx2_consts;
+
+static TG_AVX2 inline void avx2_consts_init(avx2_consts *k)
 {
-    const __m256i ws_table = _mm256_setr_epi8(
+    k->ws_table = _mm256_setr_epi8(
         ' ', 100, 100, 100, 17, 100, 113, 2, 100, '\t', '\n', 112, 100, '\r', 100, 100,
         ' ', 100, 100, 100, 17, 100, 113, 2, 100, '\t', '\n', 112, 100, '\r', 100, 100);
-    const __m256i op_table = _mm256_setr_epi8(
+    k->op_table = _mm256_setr_epi8(
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '{', 0, '}', 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '{', 0, '}', 0, 0);
-    __m256i v20 = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-    __m256i ctrl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, _mm256_set1_epi8(0x1F)),
-                                     _mm256_set1_epi8(0x1F));
-    __m256i ws = _mm256_cmpeq_epi8(v, _mm256_shuffle_epi8(ws_table, v));
-    __m256i op = _mm256_cmpeq_epi8(v20, _mm256_shuffle_epi8(op_table, v));
-    m->quote |= eq32(v, '"') << sh;
-    m->backslash |= eq32(v, '\\') << sh;
-    m->ws |= (uint64_t)(unsigned)_mm256_movemask_epi8(ws) << sh;
-    m->op |= ((uint64_t)(unsigned)_mm256_movemask_epi8(op) | eq32(v, ',') | eq32(v, ':')) << sh;
-    m->ctrl |= (uint64_t)(unsigned)_mm256_movemask_epi8(ctrl) << sh;
-    *nonascii |= (uint64_t)(unsigned)_mm256_movemask_epi8(v) << sh;
+    k->c20 = _mm256_set1_epi8(0x20);
+    k->c1f = _mm256_set1_epi8(0x1F);
+    k->quote = _mm256_set1_epi8('"');
+    k->backslash = _mm256_set1_epi8('\\');
+    k->comma = _mm256_set1_epi8(',');
+    k->colon = _mm256_set1_epi8(':');
+    /* Opaque to the compiler from here: kept in registers (or one stack
+     * load each), not rebuilt by two instructions per use. */
+    __asm__("" : "+x"(k->c20), "+x"(k->c1f), "+x"(k->quote), "+x"(k->backslash));
+    __asm__("" : "+x"(k->comma), "+x"(k->colon));
+}
+
+static TG_AVX2 inline uint64_t mask32(__m256i x)
+{
+    return (uint64_t)(unsigned)_mm256_movemask_epi8(x);
+}
+
+static TG_AVX2 inline void masks32(__m256i v, unsigned sh, const avx2_consts *k,
+                                   tg_skip_masks_ *m, uint64_t *nonascii)
+{
+    __m256i v20 = _mm256_or_si256(v, k->c20);
+    __m256i ctrl = _mm256_cmpeq_epi8(_mm256_max_epu8(v, k->c1f), k->c1f);
+    __m256i ws = _mm256_cmpeq_epi8(v, _mm256_shuffle_epi8(k->ws_table, v));
+    __m256i op = _mm256_or_si256(
+        _mm256_cmpeq_epi8(v20, _mm256_shuffle_epi8(k->op_table, v)),
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, k->comma), _mm256_cmpeq_epi8(v, k->colon)));
+    m->quote |= mask32(_mm256_cmpeq_epi8(v, k->quote)) << sh;
+    m->backslash |= mask32(_mm256_cmpeq_epi8(v, k->backslash)) << sh;
+    m->ws |= mask32(ws) << sh;
+    m->op |= mask32(op) << sh;
+    m->ctrl |= mask32(ctrl) << sh;
+    *nonascii |= mask32(v) << sh;
 }
 
 /* The block's UTF-8 by vector look-ups; an ASCII block only ends what the
@@ -197,22 +229,28 @@ TG_AVX2 size_t tg_skip_fill_avx2_(tg_skip_scan_ *s)
     size_t n = 0;
     unsigned b;
     char tail[64];
+    tg_skip_carry_ c = {s->in_string, s->escaped, s->scalar};
+    avx2_consts k;
 
+    avx2_consts_init(&k);
     for (b = 0; (b < s->blocks || n == 0) && !s->failed; b++) { /* never 0 before the end */
         const char *blk = next_block(s, tail);
         tg_skip_masks_ m = {0, 0, 0, 0, 0};
         uint64_t nonascii = 0;
         if (!blk)
             break;
-        masks32(_mm256_loadu_si256((const __m256i *)(const void *)blk), 0, &m, &nonascii);
-        masks32(_mm256_loadu_si256((const __m256i *)(const void *)(blk + 32)), 32, &m, &nonascii);
+        masks32(_mm256_loadu_si256((const __m256i *)(const void *)blk), 0, &k, &m, &nonascii);
+        masks32(_mm256_loadu_si256((const __m256i *)(const void *)(blk + 32)), 32, &k, &m,
+                &nonascii);
         if (!utf8_avx2(s, blk, nonascii) ||
-            !tg_skip_block_(s, &m, (uint32_t)(s->p - s->start), s->pos, &n, true)) {
+            !tg_skip_block_(&c, &m, (uint32_t)(s->p - s->start), s->pos, &n, true,
+                            prefix_xor_clmul)) {
             s->failed = true;
             break;
         }
         block_done(s, blk, tail);
     }
+    s->in_string = c.in_string, s->escaped = c.escaped, s->scalar = c.scalar;
     return fill_end(s, n);
 }
 

@@ -156,18 +156,27 @@ static inline uint32_t tg_skip_tz_(uint64_t x, bool bmi)
 }
 #endif
 
+/* What one block hands the next (tg_skip_scan_'s fields of the same
+ * names), apart so that a kernel keeps it in registers. */
+typedef struct tg_skip_carry_ {
+    uint64_t in_string, escaped, scalar;
+} tg_skip_carry_;
+
 /* Append the index of one block (its first byte at offset `at` from the
  * value's start) to out[*n]; false when a control byte is inside a string.
- * popcnt: the caller's target has the instruction. */
+ * popcnt: the caller's target has popcnt and tzcnt; prefix_xor: the
+ * prefix xor of the unescaped quotes (the caller's, by carry-less
+ * multiplication) or NULL for tg_skip_prefix_xor_. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))
 #endif
-static inline bool tg_skip_block_(tg_skip_scan_ *s, const tg_skip_masks_ *m, uint32_t at,
-                                  uint32_t *out, size_t *n, bool popcnt)
+static inline bool tg_skip_block_(tg_skip_carry_ *s, const tg_skip_masks_ *m, uint32_t at,
+                                  uint32_t *out, size_t *n, bool popcnt,
+                                  uint64_t (*prefix_xor)(uint64_t))
 {
     uint64_t escaped = tg_skip_escaped_(m->backslash, &s->escaped);
     uint64_t quote = m->quote & ~escaped;
-    uint64_t in = tg_skip_prefix_xor_(quote) ^ s->in_string;
+    uint64_t in = (prefix_xor ? prefix_xor(quote) : tg_skip_prefix_xor_(quote)) ^ s->in_string;
     uint64_t scalar = ~(m->op | m->ws | quote | in);
     uint64_t starts = scalar & ~((scalar << 1) | s->scalar);
     uint64_t idx = (m->op & ~in) | (quote & in) | starts | (m->backslash & in);

@@ -330,7 +330,10 @@ int tg_simd_has(int level)
 {
 #if TG_SIMD_X86
     if (level == TG_SIMD_AVX2)
-        return __builtin_cpu_supports("avx2") ? 1 : 0;
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+                       __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("pclmul")
+                   ? 1
+                   : 0; /* everything the avx2 kernels' target attributes name */
     return level == TG_SIMD_SCALAR || level == TG_SIMD_SSE2;
 #else
     return level == TG_SIMD_SCALAR;
