@@ -572,6 +572,7 @@ TG_COLD static void hash_level(tg_json_reader *r, tg_json_path_seg *lv)
         insert_slot(r, e);
     }
     lv->flags |= LV_HASHED;
+    lv->key_bloom = ~(uint64_t)0; /* put_plain_key: every key to put_key */
 }
 
 /* Record the fatal duplicate-key error for the key whose opening quote is
@@ -666,8 +667,12 @@ static inline bool put_plain_key(tg_json_reader *r, tg_json_path_seg *lv, const 
     const uint64_t bit = key_signature(q + 1, len, len), bloom = lv->key_bloom;
     const unsigned e = r->nkeys;
 
-    if ((bloom & bit) | (lv->flags & LV_HASHED) | (e >= TG_JSON_MAX_KEYS) |
-        (e - lv->key_mark >= TG_JSON_LINEAR_KEYS))
+    /* A hashed level, and one opened too near TG_JSON_MAX_KEYS for its
+     * first TG_JSON_LINEAR_KEYS keys, have every signature bit (walk_open,
+     * hash_level): so this also asks put_key about them.  Below that count,
+     * the level's keys are the last ones of the table (its inner levels are
+     * closed), so e - key_mark is their number. */
+    if ((bloom & bit) | (e - lv->key_mark >= TG_JSON_LINEAR_KEYS))
         return put_key_cold(r, q, len, len);
     lv->key_bloom = bloom | bit;
     r->keys[e].ptr = q + 1;
@@ -1241,7 +1246,9 @@ static inline tg_json_path_seg *walk_open(tg_json_reader *r, unsigned flags)
     tg_json_path_seg *s = &r->path[r->depth++];
     s->flags = (uint16_t)flags;
     s->key_mark = r->nkeys;
-    s->key_bloom = 0;
+    /* every bit when TG_JSON_MAX_KEYS could be reached before the level is
+     * hashed: put_plain_key then leaves all its keys to put_key */
+    s->key_bloom = r->nkeys + TG_JSON_LINEAR_KEYS > TG_JSON_MAX_KEYS ? ~(uint64_t)0 : 0;
     return s;
 }
 

@@ -555,6 +555,22 @@ static void test_limits(void)
         keys[n++] = '}';
         reads_same(keys, n, __LINE__);
     }
+    /* A small object opened when the table is nearly full (the walk's
+     * plain-key path must leave its keys to put_key: the limit, then a
+     * duplicate, found where the scalar skipper finds them). */
+    for (int outer = TG_JSON_MAX_KEYS - 24; outer <= TG_JSON_MAX_KEYS - 1; outer++)
+        for (int dup = 0; dup <= 1; dup++) {
+            n = 0;
+            keys[n++] = '{';
+            for (int i = 0; i < outer; i++)
+                n += (size_t)snprintf(keys + n, sizeof keys - n, "\"%d\":1,", i);
+            n += (size_t)snprintf(keys + n, sizeof keys - n, "\"in\":{");
+            for (int i = 0; i < 6; i++)
+                n += (size_t)snprintf(keys + n, sizeof keys - n, "%s\"a%d\":1", i ? "," : "",
+                                      dup && i == 5 ? 2 : i);
+            n += (size_t)snprintf(keys + n, sizeof keys - n, "}}");
+            reads_same(keys, n, __LINE__);
+        }
     /* A duplicate in a big (hashed) object, and one spelled with an escape. */
     n = 0;
     keys[n++] = '{';
