@@ -1166,14 +1166,11 @@ static inline const char *number_window(const char *p)
 }
 #endif
 
-/* The number at p (it starts with '-' or a digit): its end, or NULL. */
+/* The number at p (it starts with '-' or a digit) without number_window:
+ * its end, or NULL. */
 static inline const char *number_end(const char *p, const char *end)
 {
     const char *e, *why;
-#if defined(__SSE2__)
-    if (end - p >= 16 && (e = number_window(p)) != p)
-        return e;
-#endif
     if (*p >= '1' && *p <= '9') { /* a plain integer without a call */
         for (e = p + 1; e < end && *e >= '0' && *e <= '9'; e++)
             ;
@@ -1188,6 +1185,10 @@ static inline bool atom_ok(const char *p, const char *end)
 {
     const char *e = NULL;
     if ((*p >= '0' && *p <= '9') || *p == '-') {
+#if defined(__SSE2__)
+        if (end - p >= 16 && (e = number_window(p)) != p) /* e < p + 16 <= end */
+            return e && atom_end[(unsigned char)*e];
+#endif
         e = number_end(p, end);
     } else if (*p == 't' || *p == 'n') {
         e = end - p > 4 && memcmp(p, *p == 't' ? "true" : "null", 4) == 0 ? p + 4 : NULL;
