@@ -1305,8 +1305,21 @@ value: /* at: a value's first byte */
         goto value;
     }
     if (*at == '"') {
+        /* A value's escapes are checked at their backslashes (the index has
+         * every backslash of a string, so an escaped one is skipped); a
+         * \u escape, or a backslash at the input's end, takes the whole
+         * check (escaped_body_len) once the string is done. */
         q = at;
-        WALK_STRING_OR_DOUBT(backslash);
+        backslash = false;
+        WALK_NEXT_OR_DOUBT();
+        while (*at == '\\') {
+            const char *b = at;
+            if (b + 1 >= r->end || !tg_text_short_escape_[(unsigned char)b[1]])
+                backslash = true;
+            WALK_NEXT_OR_DOUBT();
+            if (at == b + 1) /* b escapes this backslash */
+                WALK_NEXT_OR_DOUBT();
+        }
         if (backslash &&
             (!(e = quote_before(q, at)) || escaped_body_len(q + 1, e) == SIZE_MAX))
             goto doubt;

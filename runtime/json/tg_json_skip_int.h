@@ -20,7 +20,9 @@
  *
  * Contract: the first pass never reads outside [start, end) (the last,
  * short block is copied into a padded local buffer) and never says a block
- * is good when it holds a control byte inside a string or invalid UTF-8;
+ * is good when it holds a control byte inside a string, a backslash
+ * outside strings (so every backslash in the index is in a string, and the
+ * walk checks escapes at them) or invalid UTF-8;
  * on such an anomaly it stops (tg_skip_fill_ returns 0 with `failed` set)
  * and the skipper starts again with the token-by-token reader, which finds
  * the error and reports it.  It may stop on an anomaly after the value's
@@ -163,7 +165,8 @@ typedef struct tg_skip_carry_ {
 } tg_skip_carry_;
 
 /* Append the index of one block (its first byte at offset `at` from the
- * value's start) to out[*n]; false when a control byte is inside a string.
+ * value's start) to out[*n]; false when a control byte is inside a string
+ * or a backslash outside one.
  * popcnt: the caller's target has popcnt and tzcnt; prefix_xor: the
  * prefix xor of the unescaped quotes (the caller's, by carry-less
  * multiplication) or NULL for tg_skip_prefix_xor_. */
@@ -183,7 +186,7 @@ static inline bool tg_skip_block_(tg_skip_carry_ *s, const tg_skip_masks_ *m, ui
     uint32_t *o = out + *n;
     int cnt;
 
-    if (m->ctrl & in)
+    if ((m->ctrl & in) | (m->backslash & ~in)) /* a backslash outside strings: an error */
         return false;
     s->in_string = 0 - (in >> 63); /* all ones when the block ends in a string */
     s->scalar = scalar >> 63;

@@ -82,6 +82,8 @@ static bool model_index(const unsigned char *s, size_t n, uint32_t *out, size_t 
             prev_scalar = false;
         } else if (is_ws(c)) {
             prev_scalar = false;
+        } else if (c == '\\') { /* outside strings: an anomaly */
+            ok = false;
         } else {
             if (!prev_scalar)
                 out[k++] = (uint32_t)i;
