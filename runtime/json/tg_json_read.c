@@ -1278,13 +1278,16 @@ bool tg_json_skip_indexed_(tg_json_reader *r, const char *p)
     const char *const start = p, *at, *q, *e;
     const uint32_t *it, *lim;
     tg_skip_scan_ scan;
-    tg_json_path_seg *lv = NULL; /* the innermost level the walk opened */
+    tg_json_path_seg *lv = r->path + base; /* the innermost level the walk opened
+                                              (from the first '{' or '[' on) */
     size_t len;
     bool backslash;
 
     tg_skip_init_(&scan, p, r->end);
     it = lim = scan.pos;
     WALK_NEXT_OR_DOUBT(); /* p itself */
+    if (*at != '{' && *at != '[')
+        goto doubt; /* (the caller's contract: lv is set before a value ends) */
 value: /* at: a value's first byte */
     if (*at == '{') {
         if (r->depth >= r->max_depth)
