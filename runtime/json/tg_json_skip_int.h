@@ -201,11 +201,15 @@ static inline bool tg_skip_block_(tg_skip_carry_ *s, const tg_skip_masks_ *m, ui
         o[j] = v_;                                                   \
         idx &= idx - 1;                                              \
     } while (0)
-    while (cnt > 0) {
+    if (cnt > 0) {
         TG_SKIP_ONE_(0); TG_SKIP_ONE_(1); TG_SKIP_ONE_(2); TG_SKIP_ONE_(3);
         TG_SKIP_ONE_(4); TG_SKIP_ONE_(5); TG_SKIP_ONE_(6); TG_SKIP_ONE_(7);
-        o += 8;
-        cnt -= 8;
+        if (cnt > 8) {
+            TG_SKIP_ONE_(8); TG_SKIP_ONE_(9); TG_SKIP_ONE_(10); TG_SKIP_ONE_(11);
+            TG_SKIP_ONE_(12); TG_SKIP_ONE_(13); TG_SKIP_ONE_(14); TG_SKIP_ONE_(15);
+            for (o += 16; idx; o++) /* the rest one at a time */
+                TG_SKIP_ONE_(0);
+        }
     }
 #undef TG_SKIP_ONE_
     return true;
