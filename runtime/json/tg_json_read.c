@@ -43,6 +43,7 @@
  * the token-by-token skipper, which alone reports errors.  docs/benchmarks.md
  * has the log.
  */
+#include "tg_arena_int.h"
 #include "tg_json.h"
 #include "tg_json_skip_int.h"
 #include "tg_simd_int.h"
@@ -1488,17 +1489,130 @@ bool tg_json_read_double(tg_json_reader *r, double *out)
     return true;
 }
 
-/* The string value at p whose first run stopped at e before its closing
- * quote: decoded while it is validated, into the arena's free end, then
- * exactly its decoded length is allocated there (the same bytes: the
- * request is byte-aligned and not empty, as only a string with an escape
- * gets that far valid).  *esc is false on return unless the arena refused
- * the copy (the string is then returned as written).  Out of line: plain
- * strings, the common case, keep a short string_at. */
+/* The escape at p that is not a two-byte one (scan_string's rule): its
+ * code point written to o as UTF-8; returns the bytes it spans in the input
+ * (0 after recording the error) and *k the bytes written (k <= span). */
+static inline size_t put_escape(tg_json_reader *r, const char *p, char *o, size_t *k)
+{
+    unsigned cp;
+    tg_text_escape_fault fault;
+    size_t n;
+    int u;
+
+    /* \uXXXX outside the surrogates inline (tg_text_escape's first case) */
+    if (r->end - p >= 6 && p[1] == 'u' && (u = tg_text_hex4(p + 2)) >= 0 &&
+        (u < 0xD800 || u > 0xDFFF)) {
+        *k = tg_text_utf8_put((unsigned)u, o);
+        return 6;
+    }
+    n = tg_text_escape(p, r->end, &cp, &fault);
+    if (n == 0)
+        return escape(r, p, &cp); /* the error, worded once */
+    *k = tg_text_utf8_put(cp, o);
+    return n;
+}
+
+/* copy_plain when out has room for every byte from p to end. */
+static inline void copy_plain_roomy(const char *p, const char *e, const char *end, char *out)
+{
+#if defined(__SSE2__)
+    for (; e - p > 0 && end - p >= 16; p += 16, out += 16)
+        _mm_storeu_si128((__m128i *)(void *)out, _mm_loadu_si128((const __m128i *)(const void *)p));
+    if (e - p <= 0)
+        return;
+#endif
+    memcpy(out, p, (size_t)(e - p));
+}
+
+/* scan_string (same checks, same errors, same result) for a string whose
+ * decoded text certainly fits: out has room for every byte from q + 1 to
+ * the end of the input.  A decoded string is never longer than its body
+ * (an escape spans at least as many bytes as it writes), and a 16-byte
+ * store at out + w copies the bytes at p (w <= p - q - 1, p + 16 <= end),
+ * so no write needs a bound check: every one lands in out[0, end - q - 1). */
+static inline const char *decode_roomy(tg_json_reader *r, const char *q, const char *p, char *out,
+                                       size_t *declen)
+{
+    const char *end = r->end, *s;
+    char *o = out + (p - q - 1);
+
+    copy_plain_roomy(q + 1, p, end, out);
+    for (;;) {
+        unsigned char c;
+        if (p == end)
+            return fail(r, q, TG_JSON_E_SYNTAX, "unterminated string"), (const char *)NULL;
+        c = (unsigned char)*p;
+        if (c == '\\') {
+            char x = end - p >= 2 ? tg_text_short_escape_[(unsigned char)p[1]] : 0;
+            if (x) {
+                *o++ = x;
+                p += 2;
+            } else {
+                size_t k = 0, n = put_escape(r, p, o, &k);
+                if (n == 0)
+                    return NULL;
+                o += k;
+                p += n;
+            }
+        } else if (c == '"') {
+            *declen = (size_t)(o - out);
+            return p + 1;
+        } else if (c >= 0x80 && (s = tg_simd_string_run(p, end)) != p) {
+            memcpy(o, p, (size_t)(s - p));
+            o += s - p;
+            p = s;
+            continue;
+        } else if (c < 0x20) {
+            return fail(r, p, TG_JSON_E_SYNTAX, "unescaped control character 0x%02X in string",
+                        (unsigned)c), (const char *)NULL;
+        } else {
+            return fail(r, p, TG_JSON_E_UTF8, "invalid UTF-8 byte 0x%02X", (unsigned)c),
+                   (const char *)NULL;
+        }
+        /* the run after an escape: plain ASCII 16 bytes per step */
+#if defined(__SSE2__)
+        while (end - p >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            unsigned m = tg_text_special_mask16(v);
+            _mm_storeu_si128((__m128i *)(void *)o, v);
+            if (m) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                p += k;
+                o += k;
+                goto next;
+            }
+            p += 16;
+            o += 16;
+        }
+#endif
+        s = string_run(p, end);
+        memcpy(o, p, (size_t)(s - p));
+        o += s - p;
+        p = s;
+#if defined(__SSE2__)
+    next:;
+#endif
+    }
+}
+
+/* The arena's free end, n bytes of it written already, handed out: what
+ * tg_arena_alloc(a, n, 1) does when n fits (a->base not NULL, n <= cap -
+ * used), inline. */
+static inline char *arena_take(tg_arena *a, size_t n)
+{
+    char *p = (char *)a->base + a->used;
+    tg_arena_count_(a, 0, n);
+    a->used += n;
+    return p;
+}
+
+/* string_at_escaped when the arena's free end may not hold the decoded
+ * text: scan_string with its bound checks, then tg_arena_alloc (which
+ * counts the need when it refuses: measuring mode). */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline))
 #endif
-static bool string_at_escaped(tg_json_reader *r, const char *p, const char *e, tg_str *out,
+static bool string_at_checked(tg_json_reader *r, const char *p, const char *e, tg_str *out,
                               bool *esc)
 {
     tg_arena *a = r->arena;
@@ -1517,6 +1631,36 @@ static bool string_at_escaped(tg_json_reader *r, const char *p, const char *e, t
     }
     out->len = declen;
     *esc = false; /* decoded */
+    return true;
+}
+
+/* The string value at p whose first run stopped at e before its closing
+ * quote: decoded while it is validated, into the arena's free end, then
+ * exactly its decoded length is allocated there (the same bytes: the
+ * request is byte-aligned and not empty, as only a string with an escape
+ * gets that far valid).  When the free end holds the rest of the input the
+ * decoding takes no bound checks (decode_roomy) and the allocation is a
+ * bump.  *esc is false on return unless the arena refused the copy (the
+ * string is then returned as written).  Out of line: plain strings, the
+ * common case, keep a short string_at. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static bool string_at_escaped(tg_json_reader *r, const char *p, const char *e, tg_str *out,
+                              bool *esc)
+{
+    tg_arena *a = r->arena;
+    char *dst = a->base ? (char *)a->base + a->used : NULL;
+    size_t declen, room = a->base ? a->cap - a->used : 0;
+
+    if (room < (size_t)(r->end - p - 1))
+        return string_at_checked(r, p, e, out, esc);
+    if (!(e = decode_roomy(r, p, e, dst, &declen)))
+        return false;
+    r->cur = e;
+    out->ptr = arena_take(a, declen);
+    out->len = declen;
+    *esc = false;
     return true;
 }
 

@@ -3,8 +3,9 @@
  * that validates it, writing into the arena's free end (tg_json_read.c,
  * string_at_escaped).  Checked here against a plain reference
  * (unescape_diff.h) at every SIMD level this CPU has, with arenas of every
- * size around the decoded length (exact heap buffers: ASan sees a write
- * past one):
+ * size around the decoded length and around the rest of the input (the
+ * least room for the unchecked decoding) (exact heap buffers: ASan sees a
+ * write past one):
  *   - every one-byte edit (all 256 values) of an escape-heavy and a
  *     unicode-heavy document;
  *   - each escape and multi-byte character, valid or broken, at every
@@ -38,8 +39,12 @@ static void check_body(const char *body, size_t n)
     doc[n + 1] = '"';
     unescape_ref(doc, dn, &ref);
     for (size_t used = 0; used <= 3; used += 3) {
-        size_t caps[8], nc = 0;
+        size_t caps[10], nc = 0;
         caps[nc++] = used + 2 * dn + 64;
+        /* the least room for the unchecked decoding (the rest of the
+         * input after the opening quote, dn - 1 bytes), and one less */
+        caps[nc++] = used + dn - 1;
+        caps[nc++] = used + dn - 2;
         if (ref.ok && ref.escaped) {
             size_t d[] = {0, 1, 2, 15, 16, 17};
             for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
