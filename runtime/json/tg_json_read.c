@@ -1534,16 +1534,25 @@ static inline const char *decode_roomy(tg_json_reader *r, const char *q, const c
                                        size_t *declen)
 {
     const char *end = r->end, *s;
+    /* p <= lim: at least 18 bytes left, so the byte after a backslash and
+     * the 16 bytes after a two-byte escape are there without a test */
+    const char *lim = end - r->begin >= 18 ? end - 18 : r->begin;
     char *o = out + (p - q - 1);
 
     copy_plain_roomy(q + 1, p, end, out);
     for (;;) {
         unsigned char c;
+        char x;
+        if (p <= lim && *p == '\\' && (x = tg_text_short_escape_[(unsigned char)p[1]]) != 0) {
+            *o++ = x;
+            p += 2;
+            goto run; /* the common step, in escape-heavy text */
+        }
         if (p == end)
             return fail(r, q, TG_JSON_E_SYNTAX, "unterminated string"), (const char *)NULL;
         c = (unsigned char)*p;
         if (c == '\\') {
-            char x = end - p >= 2 ? tg_text_short_escape_[(unsigned char)p[1]] : 0;
+            x = end - p >= 2 ? tg_text_short_escape_[(unsigned char)p[1]] : 0;
             if (x) {
                 *o++ = x;
                 p += 2;
@@ -1569,9 +1578,13 @@ static inline const char *decode_roomy(tg_json_reader *r, const char *q, const c
             return fail(r, p, TG_JSON_E_UTF8, "invalid UTF-8 byte 0x%02X", (unsigned)c),
                    (const char *)NULL;
         }
-        /* the run after an escape: plain ASCII 16 bytes per step */
+        if (end - p < 16)
+            goto tail;
+    run:
+        /* the run after an escape: plain ASCII 16 bytes per step (at least
+         * 16 bytes left here) */
 #if defined(__SSE2__)
-        while (end - p >= 16) {
+        do {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
             unsigned m = tg_text_special_mask16(v);
             _mm_storeu_si128((__m128i *)(void *)o, v);
@@ -1583,8 +1596,9 @@ static inline const char *decode_roomy(tg_json_reader *r, const char *q, const c
             }
             p += 16;
             o += 16;
-        }
+        } while (end - p >= 16);
 #endif
+    tail:
         s = string_run(p, end);
         memcpy(o, p, (size_t)(s - p));
         o += s - p;
