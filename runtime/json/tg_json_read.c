@@ -1539,7 +1539,13 @@ static inline const char *decode_roomy(tg_json_reader *r, const char *q, const c
     const char *lim = end - r->begin >= 18 ? end - 18 : r->begin;
     char *o = out + (p - q - 1);
 
-    copy_plain_roomy(q + 1, p, end, out);
+#if defined(__SSE2__)
+    if (end - q > 16 && p - q <= 17) /* the plain start in one block (often) */
+        _mm_storeu_si128((__m128i *)(void *)out,
+                         _mm_loadu_si128((const __m128i *)(const void *)(q + 1)));
+    else
+#endif
+        copy_plain_roomy(q + 1, p, end, out);
     for (;;) {
         unsigned char c;
         char x;
