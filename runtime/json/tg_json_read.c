@@ -1670,12 +1670,12 @@ static bool string_at_escaped(tg_json_reader *r, const char *p, const char *e, t
                               bool *esc)
 {
     tg_arena *a = r->arena;
-    char *dst = a->base ? (char *)a->base + a->used : NULL;
-    size_t declen, room = a->base ? a->cap - a->used : 0;
+    size_t declen;
 
-    if (room < (size_t)(r->end - p - 1))
+    /* (no buffer: measuring, even when the input ends right after p) */
+    if (a->cap - a->used < (size_t)(r->end - p - 1) || !a->base)
         return string_at_checked(r, p, e, out, esc);
-    if (!(e = decode_roomy(r, p, e, dst, &declen)))
+    if (!(e = decode_roomy(r, p, e, (char *)a->base + a->used, &declen)))
         return false;
     r->cur = e;
     out->ptr = arena_take(a, declen);

@@ -10,6 +10,8 @@
  *     unicode-heavy document;
  *   - each escape and multi-byte character, valid or broken, at every
  *     offset 0..64 of a string (16- and 32-byte block edges);
+ *   - every prefix of both documents with no closing quote (the input
+ *     ends inside the string), with no arena, little and ample room;
  *   - 20,000 random strings of escapes, UTF-8 (valid and not), control
  *     bytes and ASCII (fixed seed).
  * Bounded: well under a minute.
@@ -150,6 +152,33 @@ static void check_random(unsigned count)
     }
 }
 
+/* '"' and each prefix of body with no closing quote (the input ends in the
+ * string), with no arena, the least room for the unchecked decoding, and
+ * ample room: unterminated at the opening quote, or the first error in the
+ * prefix, and nothing written or passed (not even a NULL to memcpy) when
+ * there is no buffer. */
+static void check_unterminated(const char *body)
+{
+    static char doc[UNESCAPE_MAX + 2];
+    static unescape_outcome ref;
+    size_t n = strlen(body);
+    doc[0] = '"';
+    for (size_t k = 0; k <= n && k < UNESCAPE_MAX; k++) {
+        size_t caps[3] = {0, k, 2 * k + 64};
+        memcpy(doc + 1, body, k);
+        unescape_ref(doc, k + 1, &ref);
+        for (size_t i = 0; i < 3; i++) {
+            const char *why = unescape_same(doc, k + 1, caps[i], 0, &ref);
+            checks++;
+            if (why)
+                check_fail(__FILE__, __LINE__, "unterminated prefix of %zu bytes, arena %zu: %s", k,
+                           caps[i], why);
+            else
+                check_pass(1);
+        }
+    }
+}
+
 int main(void)
 {
     static const char escape_heavy[] =
@@ -167,6 +196,8 @@ int main(void)
         check_edits(escape_heavy);
         check_edits(unicode_heavy);
         check_block_edges();
+        check_unterminated(escape_heavy);
+        check_unterminated(unicode_heavy);
         check_random(20000);
         nl++;
     }
