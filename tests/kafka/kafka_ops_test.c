@@ -423,6 +423,70 @@ static void test_stuck(kt_cluster *k)
     tg_consumer_free(c);
 }
 
+/* ---- stuck_worker: a handler hung on a worker thread ----------------------
+ * In worker mode the poll loop keeps running while a worker is stuck, so
+ * /healthz stays alive: /readyz must still name the partition whose message
+ * the worker holds, and turn ready again once the handler returns. */
+
+typedef struct hang {
+    atomic_int entered, released, done;
+} hang;
+
+static tg_result hang_until_released(void *user, const void *msg, const tg_msg_meta *meta)
+{
+    (void)msg;
+    (void)meta;
+    hang *h = user;
+    atomic_fetch_add(&h->entered, 1);
+    int64_t bound = test_now_ms() + 15000; /* stops by itself if the test fails */
+    while (!atomic_load(&h->released) && test_now_ms() < bound)
+        test_sleep_ms(10);
+    atomic_fetch_add(&h->done, 1);
+    return TG_OK;
+}
+
+static bool hang_done(void *user)
+{
+    return atomic_load(&((hang *)user)->done) == 1;
+}
+
+static void test_stuck_worker(kt_cluster *k)
+{
+    char topic[64], dlq[80], group[96];
+    tg_error err;
+    kt_names(k, "ops-stuckw", topic, sizeof topic, dlq, sizeof dlq);
+    kt_topic(k, topic, 1);
+    produce_n(k, topic, 1, "stuckw");
+    unique_group(group, sizeof group, "stuckw");
+    const char *extra[] = { "topicgen.metrics.listen", "127.0.0.1:0",
+                            "topicgen.ready.stuck.ms", "600",
+                            "topicgen.workers", "2" };
+    hang h = { 0 };
+    tg_consumer *c = consumer_with(k, group, NULL, NULL, extra, 3);
+    CHECK(tg_consumer_add(c, &kt_msg_desc, topic, hang_until_released, &h, &err) == 0);
+    const char *addr = tg_consumer_metrics_address(c);
+    int64_t deadline = test_now_ms() + 20000;
+    while (atomic_load(&h.entered) == 0 && test_now_ms() < deadline)
+        (void)tg_consumer_poll(c, 50, &err);
+    CHECK(atomic_load(&h.entered) == 1);
+    (void)tg_consumer_poll(c, 50, &err);
+    check_probe(addr, "/readyz", 200, "1 partition(s) assigned");
+    int64_t until = test_now_ms() + 900;
+    while (test_now_ms() < until)
+        (void)tg_consumer_poll(c, 50, &err);
+    char want[128];
+    snprintf(want, sizeof want, "%s [0] stuck at offset 0", topic);
+    check_probe(addr, "/readyz", 503, want);
+    check_probe(addr, "/healthz", 200, "alive");
+    atomic_store(&h.released, 1);
+    CHECK(poll_until(c, hang_done, &h, 10000));
+    (void)tg_consumer_poll(c, 50, &err); /* settles the job, advances the partition */
+    (void)tg_consumer_poll(c, 50, &err);
+    check_probe(addr, "/readyz", 200, "1 partition(s) assigned");
+    CHECK(atomic_load(&h.entered) == 1 && atomic_load(&h.done) == 1);
+    tg_consumer_free(c);
+}
+
 /* ---- ready_empty: a member the group gives nothing is ready -------------- */
 
 static void test_ready_empty(kt_cluster *k)
@@ -1020,6 +1084,7 @@ static const kt_case cases[] = {
     KT_CASE("dlq_label", test_dlq_label, 1),
     KT_CASE("http", test_http, 1),
     KT_CASE("stuck", test_stuck, 1),
+    KT_CASE("stuck_worker", test_stuck_worker, 1),
     KT_CASE("ready_empty", test_ready_empty, 1),
     KT_CASE("clients", test_clients, 1),
     KT_CASE("progress", test_progress, 1),
