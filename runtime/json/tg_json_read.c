@@ -1549,10 +1549,14 @@ static inline const char *decode_roomy(tg_json_reader *r, const char *q, const c
     for (;;) {
         unsigned char c;
         char x;
-        if (p <= lim && *p == '\\' && (x = tg_text_short_escape_[(unsigned char)p[1]]) != 0) {
-            *o++ = x;
-            p += 2;
-            goto run; /* the common step, in escape-heavy text */
+        if (p <= lim) {
+            if (*p == '\\' && (x = tg_text_short_escape_[(unsigned char)p[1]]) != 0) {
+                *o++ = x;
+                p += 2;
+                goto run; /* the common step, in escape-heavy text */
+            }
+            if (*p == '"')
+                break;
         }
         if (p == end)
             return fail(r, q, TG_JSON_E_SYNTAX, "unterminated string"), (const char *)NULL;
@@ -1570,8 +1574,7 @@ static inline const char *decode_roomy(tg_json_reader *r, const char *q, const c
                 p += n;
             }
         } else if (c == '"') {
-            *declen = (size_t)(o - out);
-            return p + 1;
+            break;
         } else if (c >= 0x80 && (s = tg_simd_string_run(p, end)) != p) {
             memcpy(o, p, (size_t)(s - p));
             o += s - p;
@@ -1613,6 +1616,8 @@ static inline const char *decode_roomy(tg_json_reader *r, const char *q, const c
     next:;
 #endif
     }
+    *declen = (size_t)(o - out); /* at the closing quote */
+    return p + 1;
 }
 
 /* The arena's free end, n bytes of it written already, handed out: what
