@@ -902,7 +902,12 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
     return next_member(r, key, true, KEY_ARENA);
 }
 
-int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
+/* tg_json_object_next_known with any whitespace (and every case its fast
+ * path leaves): whitespace skipped by skip_ws, which may call. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int next_known_ws(tg_json_reader *r, tg_str *key, const tg_str *expect)
 {
     tg_json_path_seg *s;
     const char *p, *end = r->end;
@@ -926,6 +931,40 @@ int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expe
     if ((size_t)(end - p) < n + 3 || p[0] != '"' || p[n + 1] != '"' || p[n + 2] != ':' ||
         !tg_mem_eq_(p + 1, expect->ptr, n))
         return next_member(r, key, false, KEY_SCRATCH);
+    name_key(r, s, p, n, n);
+    r->cur = p + n + 3;
+    *key = s->key;
+    return 2;
+}
+
+int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
+{
+    tg_json_path_seg *s;
+    const char *p, *end = r->end;
+    size_t n;
+
+    /* The common case, the expected member next with no whitespace but one
+     * space after ',', takes no scan of the key and no call; anything else
+     * (and every error) is a tail call, so that no register is saved here. */
+    if (!expect || r->fatal || r->depth == 0)
+        return next_member(r, key, false, KEY_SCRATCH);
+    s = &r->path[r->depth - 1];
+    p = r->cur;
+    if ((s->flags & (LV_OBJECT | LV_STARTED)) == (LV_OBJECT | LV_STARTED)) {
+        if (p >= end || *p != ',')
+            return next_known_ws(r, key, expect);
+        p++;
+        if (p < end && *p == ' ')
+            p++;
+    } else if (!(s->flags & LV_OBJECT)) {
+        return next_member(r, key, false, KEY_SCRATCH);
+    }
+    if (p >= end || *p != '"')
+        return next_known_ws(r, key, expect);
+    n = expect->len;
+    if ((size_t)(end - p) < n + 3 || p[n + 1] != '"' || p[n + 2] != ':' ||
+        !tg_mem_eq_(p + 1, expect->ptr, n))
+        return next_member(r, key, false, KEY_SCRATCH); /* another key */
     name_key(r, s, p, n, n);
     r->cur = p + n + 3;
     *key = s->key;
