@@ -294,6 +294,8 @@ static inline void copy_plain(const char *p, const char *e, const char *end, cha
                          _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
     if (i >= n)
         return;
+#else
+    (void)end;
 #endif
     memcpy(out + i, p + i, n - i);
 }
@@ -1559,6 +1561,8 @@ static inline void copy_plain_roomy(const char *p, const char *e, const char *en
         _mm_storeu_si128((__m128i *)(void *)out, _mm_loadu_si128((const __m128i *)(const void *)p));
     if (e - p <= 0)
         return;
+#else
+    (void)end;
 #endif
     memcpy(out, p, (size_t)(e - p));
 }
@@ -1792,6 +1796,8 @@ static inline bool string_from(tg_json_reader *r, const char *p, tg_str *out, co
         e++;
     if (e < end && *e == '"')
         return plain_string(r, p, e, out, esc);
+#else
+    (void)end;
 #endif
     return string_at_rest(r, p, e, out, esc, false);
 }
