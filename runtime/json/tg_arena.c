@@ -4,7 +4,7 @@
  * returns NULL and remembers how much was asked for, so a caller can decode
  * once with a small arena and, on TG_JSON_E_ARENA, retry with a->needed bytes.
  */
-#include "tg_types.h"
+#include "tg_arena_int.h"
 
 void tg_arena_init(tg_arena *a, void *buf, size_t cap)
 {
@@ -37,9 +37,7 @@ void *tg_arena_alloc(tg_arena *a, size_t size, size_t align)
     if (a->needed < a->used)
         a->needed = a->used;
     vpad = (size_t)(-(b + a->needed) & (align - 1));
-    a->needed = (vpad + size < size || a->needed + vpad + size < a->needed)
-                    ? SIZE_MAX
-                    : a->needed + vpad + size;
+    tg_arena_count_(a, vpad, size);
     pad = (size_t)(-(b + a->used) & (align - 1));
     room = a->cap - a->used;
     if (a->base && pad <= room && size <= room - pad) {

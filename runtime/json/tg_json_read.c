@@ -43,6 +43,7 @@
  * the token-by-token skipper, which alone reports errors.  docs/benchmarks.md
  * has the log.
  */
+#include "tg_arena_int.h"
 #include "tg_json.h"
 #include "tg_json_skip_int.h"
 #include "tg_simd_int.h"
@@ -293,6 +294,8 @@ static inline void copy_plain(const char *p, const char *e, const char *end, cha
                          _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
     if (i >= n)
         return;
+#else
+    (void)end;
 #endif
     memcpy(out + i, p + i, n - i);
 }
@@ -934,7 +937,12 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
     return next_member(r, key, true, KEY_ARENA);
 }
 
-int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
+/* tg_json_object_next_known with any whitespace (and every case its fast
+ * path leaves): whitespace skipped by skip_ws, which may call. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int next_known_ws(tg_json_reader *r, tg_str *key, const tg_str *expect)
 {
     tg_json_path_seg *s;
     const char *p, *end = r->end;
@@ -958,6 +966,40 @@ int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expe
     if ((size_t)(end - p) < n + 3 || p[0] != '"' || p[n + 1] != '"' || p[n + 2] != ':' ||
         !tg_mem_eq_(p + 1, expect->ptr, n))
         return next_member(r, key, false, KEY_SCRATCH);
+    name_key(r, s, p, n, n);
+    r->cur = p + n + 3;
+    *key = s->key;
+    return 2;
+}
+
+int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
+{
+    tg_json_path_seg *s;
+    const char *p, *end = r->end;
+    size_t n;
+
+    /* The common case, the expected member next with no whitespace but one
+     * space after ',', takes no scan of the key and no call; anything else
+     * (and every error) is a tail call, so that no register is saved here. */
+    if (!expect || r->fatal || r->depth == 0)
+        return next_member(r, key, false, KEY_SCRATCH);
+    s = &r->path[r->depth - 1];
+    p = r->cur;
+    if ((s->flags & (LV_OBJECT | LV_STARTED)) == (LV_OBJECT | LV_STARTED)) {
+        if (p >= end || *p != ',')
+            return next_known_ws(r, key, expect);
+        p++;
+        if (p < end && *p == ' ')
+            p++;
+    } else if (!(s->flags & LV_OBJECT)) {
+        return next_member(r, key, false, KEY_SCRATCH);
+    }
+    if (p >= end || *p != '"')
+        return next_known_ws(r, key, expect);
+    n = expect->len;
+    if ((size_t)(end - p) < n + 3 || p[n + 1] != '"' || p[n + 2] != ':' ||
+        !tg_mem_eq_(p + 1, expect->ptr, n))
+        return next_member(r, key, false, KEY_SCRATCH); /* another key */
     name_key(r, s, p, n, n);
     r->cur = p + n + 3;
     *key = s->key;
@@ -1610,17 +1652,157 @@ bool tg_json_read_double(tg_json_reader *r, double *out)
     return true;
 }
 
-/* The string value at p whose first run stopped at e before its closing
- * quote: decoded while it is validated, into the arena's free end, then
- * exactly its decoded length is allocated there (the same bytes: the
- * request is byte-aligned and not empty, as only a string with an escape
- * gets that far valid).  *esc is false on return unless the arena refused
- * the copy (the string is then returned as written).  Out of line: plain
- * strings, the common case, keep a short string_at. */
+/* The escape at p that is not a two-byte one (scan_string's rule): its
+ * code point written to o as UTF-8; returns the bytes it spans in the input
+ * (0 after recording the error) and *k the bytes written (k <= span). */
+static inline size_t put_escape(tg_json_reader *r, const char *p, char *o, size_t *k)
+{
+    unsigned cp;
+    tg_text_escape_fault fault;
+    size_t n;
+    int u;
+
+    /* \uXXXX outside the surrogates inline (tg_text_escape's first case) */
+    if (r->end - p >= 6 && p[1] == 'u' && (u = tg_text_hex4(p + 2)) >= 0 &&
+        (u < 0xD800 || u > 0xDFFF)) {
+        *k = tg_text_utf8_put((unsigned)u, o);
+        return 6;
+    }
+    n = tg_text_escape(p, r->end, &cp, &fault);
+    if (n == 0)
+        return escape(r, p, &cp); /* the error, worded once */
+    *k = tg_text_utf8_put(cp, o);
+    return n;
+}
+
+/* copy_plain when out has room for every byte from p to end. */
+static inline void copy_plain_roomy(const char *p, const char *e, const char *end, char *out)
+{
+#if defined(__SSE2__)
+    for (; e - p > 0 && end - p >= 16; p += 16, out += 16)
+        _mm_storeu_si128((__m128i *)(void *)out, _mm_loadu_si128((const __m128i *)(const void *)p));
+    if (e - p <= 0)
+        return;
+#else
+    (void)end;
+#endif
+    memcpy(out, p, (size_t)(e - p));
+}
+
+/* scan_string (same checks, same errors, same result) for a string whose
+ * decoded text certainly fits: out has room for every byte from q + 1 to
+ * the end of the input.  A decoded string is never longer than its body
+ * (an escape spans at least as many bytes as it writes), and a 16-byte
+ * store at out + w copies the bytes at p (w <= p - q - 1, p + 16 <= end),
+ * so no write needs a bound check: every one lands in out[0, end - q - 1). */
+static inline const char *decode_roomy(tg_json_reader *r, const char *q, const char *p, char *out,
+                                       size_t *declen)
+{
+    const char *end = r->end, *s;
+    /* p <= lim: at least 18 bytes left, so the byte after a backslash and
+     * the 16 bytes after a two-byte escape are there without a test */
+    const char *lim = end - r->begin >= 18 ? end - 18 : r->begin;
+    char *o = out + (p - q - 1);
+
+#if defined(__SSE2__)
+    if (end - q > 16 && p - q <= 17) /* the plain start in one block (often) */
+        _mm_storeu_si128((__m128i *)(void *)out,
+                         _mm_loadu_si128((const __m128i *)(const void *)(q + 1)));
+    else
+#endif
+        copy_plain_roomy(q + 1, p, end, out);
+    for (;;) {
+        unsigned char c;
+        char x;
+        if (p <= lim) {
+            if (*p == '\\' && (x = tg_text_short_escape_[(unsigned char)p[1]]) != 0) {
+                *o++ = x;
+                p += 2;
+                goto run; /* the common step, in escape-heavy text */
+            }
+            if (*p == '"')
+                break;
+        }
+        if (p == end)
+            return fail(r, q, TG_JSON_E_SYNTAX, "unterminated string"), (const char *)NULL;
+        c = (unsigned char)*p;
+        if (c == '\\') {
+            x = end - p >= 2 ? tg_text_short_escape_[(unsigned char)p[1]] : 0;
+            if (x) {
+                *o++ = x;
+                p += 2;
+            } else {
+                size_t k = 0, n = put_escape(r, p, o, &k);
+                if (n == 0)
+                    return NULL;
+                o += k;
+                p += n;
+            }
+        } else if (c == '"') {
+            break;
+        } else if (c >= 0x80 && (s = tg_simd_string_run(p, end)) != p) {
+            memcpy(o, p, (size_t)(s - p));
+            o += s - p;
+            p = s;
+            continue;
+        } else if (c < 0x20) {
+            return fail(r, p, TG_JSON_E_SYNTAX, "unescaped control character 0x%02X in string",
+                        (unsigned)c), (const char *)NULL;
+        } else {
+            return fail(r, p, TG_JSON_E_UTF8, "invalid UTF-8 byte 0x%02X", (unsigned)c),
+                   (const char *)NULL;
+        }
+        if (end - p < 16)
+            goto tail;
+    run:
+        /* the run after an escape: plain ASCII 16 bytes per step (at least
+         * 16 bytes left here) */
+#if defined(__SSE2__)
+        do {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+            unsigned m = tg_text_special_mask16(v);
+            _mm_storeu_si128((__m128i *)(void *)o, v);
+            if (m) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                p += k;
+                o += k;
+                goto next;
+            }
+            p += 16;
+            o += 16;
+        } while (end - p >= 16);
+#endif
+    tail:
+        s = string_run(p, end);
+        memcpy(o, p, (size_t)(s - p));
+        o += s - p;
+        p = s;
+#if defined(__SSE2__)
+    next:;
+#endif
+    }
+    *declen = (size_t)(o - out); /* at the closing quote */
+    return p + 1;
+}
+
+/* The arena's free end, n bytes of it written already, handed out: what
+ * tg_arena_alloc(a, n, 1) does when n fits (a->base not NULL, n <= cap -
+ * used), inline. */
+static inline char *arena_take(tg_arena *a, size_t n)
+{
+    char *p = (char *)a->base + a->used;
+    tg_arena_count_(a, 0, n);
+    a->used += n;
+    return p;
+}
+
+/* string_at_escaped when the arena's free end may not hold the decoded
+ * text: scan_string with its bound checks, then tg_arena_alloc (which
+ * counts the need when it refuses: measuring mode). */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline))
 #endif
-static bool string_at_escaped(tg_json_reader *r, const char *p, const char *e, tg_str *out,
+static bool string_at_checked(tg_json_reader *r, const char *p, const char *e, tg_str *out,
                               bool *esc)
 {
     tg_arena *a = r->arena;
@@ -1642,19 +1824,53 @@ static bool string_at_escaped(tg_json_reader *r, const char *p, const char *e, t
     return true;
 }
 
-/* Read a string value at the cursor; *q gets its opening quote.  *esc
- * says on return whether it is still escaped (the arena refused the copy). */
-static bool string_at(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
+/* The string value at p whose first run stopped at e before its closing
+ * quote: decoded while it is validated, into the arena's free end, then
+ * exactly its decoded length is allocated there (the same bytes: the
+ * request is byte-aligned and not empty, as only a string with an escape
+ * gets that far valid).  When the free end holds the rest of the input the
+ * decoding takes no bound checks (decode_roomy) and the allocation is a
+ * bump.  *esc is false on return unless the arena refused the copy (the
+ * string is then returned as written).  Out of line: plain strings, the
+ * common case, keep a short string_at. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static bool string_at_escaped(tg_json_reader *r, const char *p, const char *e, tg_str *out,
+                              bool *esc)
 {
-    const char *p, *e;
+    tg_arena *a = r->arena;
+    size_t declen;
 
-    if (r->fatal)
+    /* (no buffer: measuring, even when the input ends right after p) */
+    if (a->cap - a->used < (size_t)(r->end - p - 1) || !a->base)
+        return string_at_checked(r, p, e, out, esc);
+    if (!(e = decode_roomy(r, p, e, (char *)a->base + a->used, &declen)))
         return false;
-    p = skip_ws(r->cur, r->end);
-    if (p >= r->end || *p != '"')
-        return type_error(r, p, "string");
-    *q = p;
-    e = string_run(p + 1, r->end);
+    r->cur = e;
+    out->ptr = arena_take(a, declen);
+    out->len = declen;
+    *esc = false;
+    return true;
+}
+
+/* The string value at p whose plain ASCII start ends at e, a non-ASCII
+ * byte (utf8 true) or any byte that is not the closing quote, or end: its
+ * valid UTF-8 stepped over by the level's kernel, then the closing quote
+ * or the escaped path.  Out of line, so that string_at's plain path saves
+ * no register for the calls here. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static bool string_at_rest(tg_json_reader *r, const char *p, const char *e, tg_str *out,
+                           bool *esc, bool utf8)
+{
+#if defined(__SSE2__)
+    if (utf8 || (e < r->end && (unsigned char)*e >= 0x80))
+#else
+    (void)utf8; /* string_from stepped over nothing: the kernel scans */
+#endif
+        e = tg_simd_string_run(e, r->end);
     if (e < r->end && *e == '"') {
         r->cur = e + 1;
         out->ptr = p + 1;
@@ -1663,6 +1879,79 @@ static bool string_at(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
         return true;
     }
     return string_at_escaped(r, p, e, out, esc);
+}
+
+/* The plain string whose quotes are at p and e, read. */
+static inline bool plain_string(tg_json_reader *r, const char *p, const char *e, tg_str *out,
+                                bool *esc)
+{
+    r->cur = e + 1;
+    out->ptr = p + 1;
+    out->len = (size_t)(e - p - 1);
+    *esc = false;
+    return true;
+}
+
+/* string_at from its opening quote at p: plain ASCII stepped over inline,
+ * 16 bytes at a time with SSE2 (string_run's inline part), the rest by a
+ * tail call. */
+static inline bool string_from(tg_json_reader *r, const char *p, tg_str *out, const char **q,
+                               bool *esc)
+{
+    const char *e = p + 1, *end = r->end;
+    *q = p;
+#if defined(__SSE2__)
+    while (end - e >= 16) {
+        unsigned m = tg_text_special_mask16(_mm_loadu_si128((const __m128i *)(const void *)e));
+        if (m) {
+            e += __builtin_ctz(m);
+            if (*e == '"')
+                return plain_string(r, p, e, out, esc);
+            if ((unsigned char)*e >= 0x80)
+                return string_at_rest(r, p, e, out, esc, true);
+            return string_at_escaped(r, p, e, out, esc);
+        }
+        e += 16;
+    }
+    while (e < end && (unsigned char)*e >= 0x20 && (unsigned char)*e < 0x80 && *e != '"' &&
+           *e != '\\')
+        e++;
+    if (e < end && *e == '"')
+        return plain_string(r, p, e, out, esc);
+#else
+    (void)end;
+#endif
+    return string_at_rest(r, p, e, out, esc, false);
+}
+
+/* string_at when the cursor is not at the opening quote (nor one space
+ * before it): whitespace, or not a string. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static bool string_at_ws(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
+{
+    const char *p = skip_ws(r->cur, r->end);
+    if (p >= r->end || *p != '"')
+        return type_error(r, p, "string");
+    return string_from(r, p, out, q, esc);
+}
+
+/* Read a string value at the cursor; *q gets its opening quote.  *esc
+ * says on return whether it is still escaped (the arena refused the copy).
+ * The plain ASCII string right at the cursor (or after one space) makes no
+ * call; every other case is a tail call. */
+static bool string_at(tg_json_reader *r, tg_str *out, const char **q, bool *esc)
+{
+    const char *p = r->cur;
+
+    if (r->fatal)
+        return false;
+    if (r->end - p >= 2 && *p == ' ')
+        p++;
+    if (p >= r->end || *p != '"')
+        return string_at_ws(r, out, q, esc);
+    return string_from(r, p, out, q, esc);
 }
 
 bool tg_json_read_string(tg_json_reader *r, tg_str *out)

@@ -87,12 +87,18 @@ static inline uint64_t tg_text_special_bytes(uint64_t v)
 #endif
 
 #if defined(__SSE2__)
-/* Bit i set when byte i of v is '"', '\\', < 0x20 or >= 0x80. */
+/* Bit i set when byte i of v is '"', '\\', < 0x20 or >= 0x80.  Two tests
+ * instead of three, and no compare for the first: x = v ^ 0x02 maps '"'
+ * (0x22) to 0x20 and keeps every byte < 0x20 below 0x20 and every byte
+ * >= 0x80 negative, while no other byte lands below 0x21 (0x20 -> 0x22,
+ * 0x21 -> 0x23, 0x23 -> 0x21); x - 0x21 with signed saturation is negative
+ * (its sign bit, which movemask takes, set) exactly when x < 0x21 signed,
+ * so that sign flags '"', controls and non-ASCII; one compare flags '\\'. */
 static inline unsigned tg_text_special_mask16(__m128i v)
 {
     __m128i s = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-        _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        _mm_subs_epi8(_mm_xor_si128(v, _mm_set1_epi8(0x02)), _mm_set1_epi8(0x21)),
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
     return (unsigned)_mm_movemask_epi8(s);
 }
 #endif

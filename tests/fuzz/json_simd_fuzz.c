@@ -115,12 +115,14 @@ static void check_as_string(const uint8_t *data, size_t size, const char *level)
     static char doc[UNESCAPE_MAX + 2];
     static unescape_outcome ref;
     size_t n = size < UNESCAPE_MAX ? size : UNESCAPE_MAX;
-    size_t caps[3], nc = 0;
+    size_t caps[5], nc = 0;
     doc[0] = '"';
     memcpy(doc + 1, data, n);
     doc[n + 1] = '"';
     unescape_ref(doc, n + 2, &ref);
     caps[nc++] = 2 * n + 64;
+    caps[nc++] = n + 1; /* the least room for the unchecked decoding (tg_json_read.c) */
+    caps[nc++] = n;     /* and one byte less: the checked one */
     if (ref.ok && ref.escaped) {
         caps[nc++] = ref.len;
         caps[nc++] = ref.len - 1; /* an escape decodes to one byte at least */

@@ -3,12 +3,15 @@
  * that validates it, writing into the arena's free end (tg_json_read.c,
  * string_at_escaped).  Checked here against a plain reference
  * (unescape_diff.h) at every SIMD level this CPU has, with arenas of every
- * size around the decoded length (exact heap buffers: ASan sees a write
- * past one):
+ * size around the decoded length and around the rest of the input (the
+ * least room for the unchecked decoding) (exact heap buffers: ASan sees a
+ * write past one):
  *   - every one-byte edit (all 256 values) of an escape-heavy and a
  *     unicode-heavy document;
  *   - each escape and multi-byte character, valid or broken, at every
  *     offset 0..64 of a string (16- and 32-byte block edges);
+ *   - every prefix of both documents with no closing quote (the input
+ *     ends inside the string), with no arena, little and ample room;
  *   - 20,000 random strings of escapes, UTF-8 (valid and not), control
  *     bytes and ASCII (fixed seed).
  * Bounded: well under a minute.
@@ -38,8 +41,12 @@ static void check_body(const char *body, size_t n)
     doc[n + 1] = '"';
     unescape_ref(doc, dn, &ref);
     for (size_t used = 0; used <= 3; used += 3) {
-        size_t caps[8], nc = 0;
+        size_t caps[10], nc = 0;
         caps[nc++] = used + 2 * dn + 64;
+        /* the least room for the unchecked decoding (the rest of the
+         * input after the opening quote, dn - 1 bytes), and one less */
+        caps[nc++] = used + dn - 1;
+        caps[nc++] = used + dn - 2;
         if (ref.ok && ref.escaped) {
             size_t d[] = {0, 1, 2, 15, 16, 17};
             for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
@@ -145,6 +152,33 @@ static void check_random(unsigned count)
     }
 }
 
+/* '"' and each prefix of body with no closing quote (the input ends in the
+ * string), with no arena, the least room for the unchecked decoding, and
+ * ample room: unterminated at the opening quote, or the first error in the
+ * prefix, and nothing written or passed (not even a NULL to memcpy) when
+ * there is no buffer. */
+static void check_unterminated(const char *body)
+{
+    static char doc[UNESCAPE_MAX + 2];
+    static unescape_outcome ref;
+    size_t n = strlen(body);
+    doc[0] = '"';
+    for (size_t k = 0; k <= n && k < UNESCAPE_MAX; k++) {
+        size_t caps[3] = {0, k, 2 * k + 64};
+        memcpy(doc + 1, body, k);
+        unescape_ref(doc, k + 1, &ref);
+        for (size_t i = 0; i < 3; i++) {
+            const char *why = unescape_same(doc, k + 1, caps[i], 0, &ref);
+            checks++;
+            if (why)
+                check_fail(__FILE__, __LINE__, "unterminated prefix of %zu bytes, arena %zu: %s", k,
+                           caps[i], why);
+            else
+                check_pass(1);
+        }
+    }
+}
+
 int main(void)
 {
     static const char escape_heavy[] =
@@ -162,6 +196,8 @@ int main(void)
         check_edits(escape_heavy);
         check_edits(unicode_heavy);
         check_block_edges();
+        check_unterminated(escape_heavy);
+        check_unterminated(unicode_heavy);
         check_random(20000);
         nl++;
     }
