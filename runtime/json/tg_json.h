@@ -191,7 +191,8 @@ const char *tg_json_simd(void);
 
 /* Use `level` ("scalar", "sse2", "avx2"; NULL or "" for the best the CPU
  * has) in every reader of the process from now on.  False, nothing changed,
- * for an unknown name or a level the CPU lacks.  Meant for tests and
+ * for an unknown name or a level the CPU lacks (avx2 needs AVX2, BMI1,
+ * POPCNT and PCLMULQDQ).  Meant for tests and
  * benchmarks; readers running meanwhile finish with either kernel. */
 bool tg_json_simd_set(const char *level);
 

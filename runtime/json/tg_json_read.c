@@ -937,6 +937,26 @@ int tg_json_object_next(tg_json_reader *r, tg_str *key)
     return next_member(r, key, true, KEY_ARENA);
 }
 
+/* Is `"<expect>":` at p (schema member names hold no quote, backslash or
+ * control byte, so a byte compare is the whole test)? */
+static inline bool expected_key_at(const char *p, const char *end, const tg_str *expect)
+{
+    size_t n = expect->len;
+    return (size_t)(end - p) >= n + 3 && p[0] == '"' && p[n + 1] == '"' && p[n + 2] == ':' &&
+           tg_mem_eq_(p + 1, expect->ptr, n);
+}
+
+/* The member whose key (n bytes, no escapes) opens at q is the current
+ * one; the cursor goes past its ':'. */
+static inline int take_expected_key(tg_json_reader *r, tg_json_path_seg *s, const char *q,
+                                    size_t n, tg_str *key)
+{
+    name_key(r, s, q, n, n);
+    r->cur = q + n + 3;
+    *key = s->key;
+    return 2;
+}
+
 /* tg_json_object_next_known with any whitespace (and every case its fast
  * path leaves): whitespace skipped by skip_ws, which may call. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -946,7 +966,6 @@ static int next_known_ws(tg_json_reader *r, tg_str *key, const tg_str *expect)
 {
     tg_json_path_seg *s;
     const char *p, *end = r->end;
-    size_t n;
 
     /* The common case, the expected member next, takes no scan of the key
      * and no call (but for whitespace); anything else (and every error)
@@ -962,21 +981,15 @@ static int next_known_ws(tg_json_reader *r, tg_str *key, const tg_str *expect)
     } else if (!(s->flags & LV_OBJECT)) {
         return next_member(r, key, false, KEY_SCRATCH);
     }
-    n = expect->len;
-    if ((size_t)(end - p) < n + 3 || p[0] != '"' || p[n + 1] != '"' || p[n + 2] != ':' ||
-        !tg_mem_eq_(p + 1, expect->ptr, n))
+    if (!expected_key_at(p, end, expect))
         return next_member(r, key, false, KEY_SCRATCH);
-    name_key(r, s, p, n, n);
-    r->cur = p + n + 3;
-    *key = s->key;
-    return 2;
+    return take_expected_key(r, s, p, expect->len, key);
 }
 
 int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expect)
 {
     tg_json_path_seg *s;
     const char *p, *end = r->end;
-    size_t n;
 
     /* The common case, the expected member next with no whitespace but one
      * space after ',', takes no scan of the key and no call; anything else
@@ -996,14 +1009,9 @@ int tg_json_object_next_known(tg_json_reader *r, tg_str *key, const tg_str *expe
     }
     if (p >= end || *p != '"')
         return next_known_ws(r, key, expect);
-    n = expect->len;
-    if ((size_t)(end - p) < n + 3 || p[n + 1] != '"' || p[n + 2] != ':' ||
-        !tg_mem_eq_(p + 1, expect->ptr, n))
+    if (!expected_key_at(p, end, expect))
         return next_member(r, key, false, KEY_SCRATCH); /* another key */
-    name_key(r, s, p, n, n);
-    r->cur = p + n + 3;
-    *key = s->key;
-    return 2;
+    return take_expected_key(r, s, p, expect->len, key);
 }
 
 bool tg_json_key_remember(tg_json_reader *r, tg_str key)
@@ -1416,8 +1424,8 @@ doubt:
     return false;
 }
 
-#undef WALK_STRING
-#undef WALK_NEXT
+#undef WALK_STRING_OR_DOUBT
+#undef WALK_NEXT_OR_DOUBT
 
 /* Skip one value, of any depth, checking all of it (grammar, UTF-8,
  * numbers, duplicate keys): free-form `json` fields and unknown members.

@@ -8,8 +8,9 @@
  * checked: sse2 asks tg_utf8_seq about each non-ASCII character (the
  * scalar rule), avx2 checks the whole block by vector look-ups
  * (tg_simd_utf8_block64_avx2_ in tg_simd.c).  An ASCII block takes neither.
- * The avx2 kernel has a target attribute only: the binary runs on CPUs
- * without AVX2, and at the scalar level (and off x86) the skipper does not
+ * The avx2 kernel has a target attribute only (avx2, popcnt, bmi, pclmul:
+ * tg_simd_has(TG_SIMD_AVX2) checks all four): the binary runs on CPUs
+ * without them, and at the scalar level (and off x86) the skipper does not
  * use this file.  Invariants: no read outside [start, end) (the short last
  * block is copied into a local buffer padded with spaces), no allocation.
  */
@@ -151,7 +152,9 @@ size_t tg_skip_fill_sse2_(tg_skip_scan_ *s)
 static TG_AVX2 inline uint64_t prefix_xor_clmul(uint64_t x)
 {
     __m128i r = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8(-1), 0);
-    return (uint64_t)_mm_cvtsi128_si64(r);
+    uint64_t out;
+    _mm_storel_epi64((__m128i *)(void *)&out, r); /* _mm_cvtsi128_si64 is x86-64 only */
+    return out;
 }
 
 /* Whitespace and brackets by one table look-up each (simdjson's trick):

@@ -137,9 +137,9 @@ static inline int tg_skip_popcount_(uint64_t x)
 #define TG_SKIP_IN_REGISTER_(x) ((void)0)
 #endif
 
-/* The trailing zeros of x, any number >= 64 for 0 (the spare writes).
- * bmi: the caller's target has tzcnt, which is defined at 0 (64); else
- * the top bit is set first (bsf is not). */
+/* The trailing zeros of x; for 0 (a spare write) 64 with bmi (the
+ * caller's target has tzcnt, which is defined at 0), else 63 (the top bit
+ * is set first: bsf is not defined at 0). */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 __attribute__((always_inline)) static inline uint32_t tg_skip_tz_(uint64_t x, bool bmi)
 {
@@ -167,36 +167,37 @@ typedef struct tg_skip_carry_ {
 /* Append the index of one block (its first byte at offset `at` from the
  * value's start) to out[*n]; false when a control byte is inside a string
  * or a backslash outside one.
- * popcnt: the caller's target has popcnt and tzcnt; prefix_xor: the
+ * bit_insns: the caller's target has popcnt and tzcnt (bmi); prefix_xor: the
  * prefix xor of the unescaped quotes (the caller's, by carry-less
  * multiplication) or NULL for tg_skip_prefix_xor_. */
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((always_inline))
 #endif
-static inline bool tg_skip_block_(tg_skip_carry_ *s, const tg_skip_masks_ *m, uint32_t at,
-                                  uint32_t *out, size_t *n, bool popcnt,
+static inline bool tg_skip_block_(tg_skip_carry_ *carry, const tg_skip_masks_ *m, uint32_t at,
+                                  uint32_t *out, size_t *n, bool bit_insns,
                                   uint64_t (*prefix_xor)(uint64_t))
 {
-    uint64_t escaped = tg_skip_escaped_(m->backslash, &s->escaped);
+    uint64_t escaped = tg_skip_escaped_(m->backslash, &carry->escaped);
     uint64_t quote = m->quote & ~escaped;
-    uint64_t in = (prefix_xor ? prefix_xor(quote) : tg_skip_prefix_xor_(quote)) ^ s->in_string;
+    uint64_t in = (prefix_xor ? prefix_xor(quote) : tg_skip_prefix_xor_(quote)) ^ carry->in_string;
     uint64_t scalar = ~(m->op | m->ws | quote | in);
-    uint64_t starts = scalar & ~((scalar << 1) | s->scalar);
+    uint64_t starts = scalar & ~((scalar << 1) | carry->scalar);
     uint64_t idx = (m->op & ~in) | (quote & in) | starts | (m->backslash & in);
     uint32_t *o = out + *n;
     int cnt;
 
     if ((m->ctrl & in) | (m->backslash & ~in)) /* a backslash outside strings: an error */
         return false;
-    s->in_string = 0 - (in >> 63); /* all ones when the block ends in a string */
-    s->scalar = scalar >> 63;
-    /* Eight at a time, unconditionally (pos[] has room for the extra
-     * ones): fewer branches than one loop turn per position. */
-    cnt = popcnt ? __builtin_popcountll(idx) : tg_skip_popcount_(idx);
+    carry->in_string = 0 - (in >> 63); /* all ones when the block ends in a string */
+    carry->scalar = scalar >> 63;
+    /* Eight at a time, then eight more, then one at a time: fewer
+     * branches than one loop turn per position (pos[] has room for the
+     * up to seven spare writes, which hold 63 + at). */
+    cnt = bit_insns ? __builtin_popcountll(idx) : tg_skip_popcount_(idx);
     *n += (size_t)cnt;
 #define TG_SKIP_ONE_(j)                                              \
     do {                                                             \
-        uint32_t v_ = at + tg_skip_tz_(idx, popcnt);                 \
+        uint32_t v_ = at + tg_skip_tz_(idx, bit_insns);                 \
         TG_SKIP_IN_REGISTER_(v_);                                    \
         o[j] = v_;                                                   \
         idx &= idx - 1;                                              \
