@@ -391,6 +391,28 @@ static tg_result always_retry(void *user, const void *msg, const tg_msg_meta *me
     return TG_RETRY;
 }
 
+/* c (topicgen.ready.stuck.ms 600, one message on topic's partition 0)
+ * is ready once its handler first ran (*calls), and 900 ms later not
+ * ready, naming offset 0, while still alive. */
+static void check_becomes_stuck(tg_consumer *c, const char *topic, atomic_int *calls)
+{
+    tg_error err;
+    const char *addr = tg_consumer_metrics_address(c);
+    int64_t deadline = test_now_ms() + 20000;
+    while (atomic_load(calls) == 0 && test_now_ms() < deadline)
+        (void)tg_consumer_poll(c, 50, &err);
+    CHECK(atomic_load(calls) == 1);
+    (void)tg_consumer_poll(c, 50, &err);
+    check_probe(addr, "/readyz", 200, "1 partition(s) assigned");
+    int64_t until = test_now_ms() + 900;
+    while (test_now_ms() < until)
+        (void)tg_consumer_poll(c, 50, &err);
+    char want[128];
+    snprintf(want, sizeof want, "%s [0] stuck at offset 0", topic);
+    check_probe(addr, "/readyz", 503, want);
+    check_probe(addr, "/healthz", 200, "alive");
+}
+
 static void test_stuck(kt_cluster *k)
 {
     char topic[64], dlq[80], group[96];
@@ -406,20 +428,7 @@ static void test_stuck(kt_cluster *k)
     atomic_int calls = 0;
     tg_consumer *c = consumer_with(k, group, NULL, NULL, extra, 4);
     CHECK(tg_consumer_add(c, &kt_msg_desc, topic, always_retry, &calls, &err) == 0);
-    const char *addr = tg_consumer_metrics_address(c);
-    int64_t deadline = test_now_ms() + 20000;
-    while (atomic_load(&calls) == 0 && test_now_ms() < deadline)
-        (void)tg_consumer_poll(c, 50, &err);
-    CHECK(atomic_load(&calls) == 1);
-    (void)tg_consumer_poll(c, 50, &err);
-    check_probe(addr, "/readyz", 200, "1 partition(s) assigned");
-    int64_t until = test_now_ms() + 900;
-    while (test_now_ms() < until)
-        (void)tg_consumer_poll(c, 50, &err);
-    char want[128];
-    snprintf(want, sizeof want, "%s [0] stuck at offset 0", topic);
-    check_probe(addr, "/readyz", 503, want);
-    check_probe(addr, "/healthz", 200, "alive");
+    check_becomes_stuck(c, topic, &calls);
     tg_consumer_free(c);
 }
 
@@ -464,26 +473,14 @@ static void test_stuck_worker(kt_cluster *k)
     hang h = { 0 };
     tg_consumer *c = consumer_with(k, group, NULL, NULL, extra, 3);
     CHECK(tg_consumer_add(c, &kt_msg_desc, topic, hang_until_released, &h, &err) == 0);
-    const char *addr = tg_consumer_metrics_address(c);
-    int64_t deadline = test_now_ms() + 20000;
-    while (atomic_load(&h.entered) == 0 && test_now_ms() < deadline)
-        (void)tg_consumer_poll(c, 50, &err);
-    CHECK(atomic_load(&h.entered) == 1);
-    (void)tg_consumer_poll(c, 50, &err);
-    check_probe(addr, "/readyz", 200, "1 partition(s) assigned");
-    int64_t until = test_now_ms() + 900;
-    while (test_now_ms() < until)
-        (void)tg_consumer_poll(c, 50, &err);
-    char want[128];
-    snprintf(want, sizeof want, "%s [0] stuck at offset 0", topic);
-    check_probe(addr, "/readyz", 503, want);
-    check_probe(addr, "/healthz", 200, "alive");
+    check_becomes_stuck(c, topic, &h.entered);
     atomic_store(&h.released, 1);
     CHECK(poll_until(c, hang_done, &h, 10000));
     /* The job comes back to the polling thread, which settles it and
      * judges again: ready within a bounded number of polls. */
+    const char *addr = tg_consumer_metrics_address(c);
     int status = 0;
-    for (deadline = test_now_ms() + 10000; status != 200 && test_now_ms() < deadline;) {
+    for (int64_t deadline = test_now_ms() + 10000; status != 200 && test_now_ms() < deadline;) {
         http_reply r;
         (void)tg_consumer_poll(c, 50, &err);
         if (http_get(addr, "/readyz", &r) == 0)
