@@ -8,7 +8,10 @@
  * The input is also read as a string body ('"' input '"'): at every level
  * the reader's value (its escapes decoded in the validating pass) must
  * match a plain reference (tests/json/unescape_diff.h), with an ample arena
- * and one of exactly the decoded length and one byte less.  The writer
+ * and one of exactly the decoded length and one byte less (the document and
+ * each arena in heap buffers of exactly their size, so that a read past the
+ * input is seen too; an error's reason and path as the scalar level's
+ * checked path words them).  The writer
  * writes the input as a string, decimal, timestamp and base64 bytes at
  * every level, with room for its fast paths and with exactly the bytes
  * needed (its bounded path; one byte less for base64, whose fast path
@@ -112,7 +115,7 @@ static void skip_index_same(const char *doc, size_t size)
 /* data as a string body, read at the level in use (see the top). */
 static void check_as_string(const uint8_t *data, size_t size, const char *level)
 {
-    static char doc[UNESCAPE_MAX + 2];
+    static char doc[UNESCAPE_MAX + 2]; /* read through exact copies (unescape_read) */
     static unescape_outcome ref;
     size_t n = size < UNESCAPE_MAX ? size : UNESCAPE_MAX;
     size_t caps[5], nc = 0;
@@ -120,6 +123,7 @@ static void check_as_string(const uint8_t *data, size_t size, const char *level)
     memcpy(doc + 1, data, n);
     doc[n + 1] = '"';
     unescape_ref(doc, n + 2, &ref);
+    unescape_wording(doc, n + 2, &ref);
     caps[nc++] = 2 * n + 64;
     caps[nc++] = n + 1; /* the least room for the unchecked decoding (tg_json_read.c) */
     caps[nc++] = n;     /* and one byte less: the checked one */

@@ -7,12 +7,19 @@
  *     table 3-7 (one byte at a time, no shared code with the reader): the
  *     verdict, the decoded bytes, or the first error's code and offset as
  *     the reader reports them;
- *   - unescape_read: tg_json_read_string then tg_json_finish over an arena
- *     of exactly `cap` heap bytes of which `used` are taken first, so that
- *     a write past the arena is a heap overflow the sanitizers see.
+ *   - unescape_read: tg_json_read_string then tg_json_finish of a heap
+ *     copy of exactly the document's n bytes, over an arena of exactly
+ *     `cap` heap bytes of which `used` are taken first, so that a read past
+ *     the input or a write past the arena is a heap overflow the sanitizers
+ *     see (the caller's buffer may be bigger: its slack is never read).
  * unescape_same compares them: equal verdicts, equal bytes when valid,
  * equal (code, offset) when not, and TG_JSON_E_ARENA with the exact need
- * when the decoded copy does not fit.  Static state: one thread.
+ * when the decoded copy does not fit.  The error's wording (reason and
+ * path) is compared too, with the scalar level's checked path (no arena:
+ * scan_string), which unescape_wording records in the reference: the
+ * unchecked decoding (decode_roomy) words its errors a second time, and
+ * each SIMD level and arena size must say what that one says.  Static
+ * state: one thread.
  */
 #ifndef TG_TEST_UNESCAPE_DIFF_H
 #define TG_TEST_UNESCAPE_DIFF_H
@@ -33,6 +40,9 @@ typedef struct unescape_outcome {
     size_t offset;
     size_t len; /* decoded length when ok                                  */
     char text[UNESCAPE_MAX]; /* its first UNESCAPE_MAX bytes */
+    /* the first error's wording when !ok (in the reference: set by
+     * unescape_wording, empty until then: not compared) */
+    char reason[TG_JSON_REASON_MAX], path[TG_JSON_PATH_MAX];
 } unescape_outcome;
 
 /* Value of one hex digit, or -1. */
@@ -211,15 +221,17 @@ static inline void unescape_read(const char *doc, size_t n, size_t cap, size_t u
     tg_json_error items[4];
     tg_json_errors es = {items, 4, 0, 0};
     unsigned char *buf = malloc(cap ? cap : 1);
+    char *in = malloc(n ? n : 1); /* exactly the input: a read past it is seen */
     tg_arena a;
     tg_str v = {"", 0};
-    if (!buf)
+    if (!buf || !in)
         abort();
+    memcpy(in, doc, n);
     memset(o, 0, sizeof *o);
     tg_arena_init(&a, cap ? buf : NULL, cap);
     if (used && !tg_arena_alloc(&a, used, 1))
         abort();
-    tg_json_reader_init(&r, doc, n, &a, &es);
+    tg_json_reader_init(&r, in, n, &a, &es);
     tg_json_read_string(&r, &v);
     o->ok = tg_json_finish(&r);
     if (o->ok) {
@@ -228,9 +240,45 @@ static inline void unescape_read(const char *doc, size_t n, size_t cap, size_t u
     } else {
         o->code = items[0].code;
         o->offset = items[0].offset;
+        snprintf(o->reason, sizeof o->reason, "%s", items[0].reason);
+        snprintf(o->path, sizeof o->path, "%s", items[0].path);
     }
     *needed = a.needed;
+    free(in);
     free(buf);
+}
+
+/* The wording of the reference's error (ref->ok false): what the reader
+ * says at the scalar level with no arena (the checked path, scan_string),
+ * the level in use restored after.  unescape_same then asks every level
+ * and arena size for the same reason and path. */
+static inline void unescape_wording(const char *doc, size_t n, unescape_outcome *ref)
+{
+    static unescape_outcome base;
+    const char *level = tg_json_simd();
+    size_t needed;
+    ref->reason[0] = ref->path[0] = 0;
+    if (ref->ok)
+        return;
+    if (!tg_json_simd_set("scalar"))
+        abort();
+    unescape_read(doc, n, 0, 0, &base, &needed);
+    if (!tg_json_simd_set(level))
+        abort();
+    if (base.ok)
+        return; /* unescape_same reports the verdict */
+    memcpy(ref->reason, base.reason, sizeof ref->reason);
+    memcpy(ref->path, base.path, sizeof ref->path);
+}
+
+/* What unescape_same returns for a differently worded error. */
+static inline const char *unescape_worded(const unescape_outcome *got,
+                                          const unescape_outcome *ref, const char *what)
+{
+    static char why[2 * (TG_JSON_REASON_MAX + TG_JSON_PATH_MAX) + 128];
+    snprintf(why, sizeof why, "a different error %s: \"%s\" at \"%s\", scalar checked path: "
+             "\"%s\" at \"%s\"", what, got->reason, got->path, ref->reason, ref->path);
+    return why;
 }
 
 /* NULL when the reader over (cap, used) agrees with the reference, else
@@ -246,6 +294,10 @@ static inline const char *unescape_same(const char *doc, size_t n, size_t cap, s
             return "the reader accepts what the reference rejects";
         if (got.code != ref->code || got.offset != ref->offset)
             return "a different first error (code or offset)";
+        if (ref->reason[0] && strcmp(got.reason, ref->reason) != 0)
+            return unescape_worded(&got, ref, "reason");
+        if (ref->reason[0] && strcmp(got.path, ref->path) != 0)
+            return unescape_worded(&got, ref, "path");
         return NULL;
     }
     if (ref->escaped && ref->len > cap - used) {

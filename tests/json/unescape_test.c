@@ -4,8 +4,11 @@
  * string_at_escaped).  Checked here against a plain reference
  * (unescape_diff.h) at every SIMD level this CPU has, with arenas of every
  * size around the decoded length and around the rest of the input (the
- * least room for the unchecked decoding) (exact heap buffers: ASan sees a
- * write past one):
+ * least room for the unchecked decoding), the input and the arena each in
+ * a heap buffer of exactly its size (unescape_read: ASan sees a read past
+ * the input, by a 16-byte load or a look at the byte after a backslash, and
+ * a write past the arena), errors compared by code, offset, reason and
+ * path (the unchecked decoding words its errors itself):
  *   - every one-byte edit (all 256 values) of an escape-heavy and a
  *     unicode-heavy document;
  *   - each escape and multi-byte character, valid or broken, at every
@@ -31,7 +34,7 @@ static unsigned long checks;
  * taken first. */
 static void check_body(const char *body, size_t n)
 {
-    static char doc[UNESCAPE_MAX + 64];
+    static char doc[UNESCAPE_MAX + 64]; /* read through exact copies (unescape_read) */
     static unescape_outcome ref;
     size_t dn = n + 2;
     if (n > UNESCAPE_MAX)
@@ -40,6 +43,7 @@ static void check_body(const char *body, size_t n)
     memcpy(doc + 1, body, n);
     doc[n + 1] = '"';
     unescape_ref(doc, dn, &ref);
+    unescape_wording(doc, dn, &ref);
     for (size_t used = 0; used <= 3; used += 3) {
         size_t caps[10], nc = 0;
         caps[nc++] = used + 2 * dn + 64;
@@ -167,6 +171,7 @@ static void check_unterminated(const char *body)
         size_t caps[3] = {0, k, 2 * k + 64};
         memcpy(doc + 1, body, k);
         unescape_ref(doc, k + 1, &ref);
+        unescape_wording(doc, k + 1, &ref);
         for (size_t i = 0; i < 3; i++) {
             const char *why = unescape_same(doc, k + 1, caps[i], 0, &ref);
             checks++;
