@@ -15,6 +15,13 @@
  *   edits      every one-byte edit (all 256 values) and every one-byte cut
  *              of nested sample documents (strings, escapes, unicode,
  *              numbers, literals, big and duplicate-key objects)
+ *   numbers    numbers good and bad of every length, before every kind of
+ *              byte, with 16 bytes after them (the walk's number_window)
+ *              and near the end of the input
+ *   keys       small objects from a small key alphabet (duplicates and
+ *              signature collisions), and objects past the linear key
+ *              scan (hashed): good ones, and one duplicate far apart; every
+ *              verdict checked at every level too, not only compared
  *   random     random nested documents, valid and then mutated
  * Each document is read twice per level: skipped whole, and as an object
  * whose members are skipped one by one (depth 1: paths and key tables of
@@ -365,10 +372,13 @@ static bool walk_takes(const char *doc, size_t n, size_t stop)
     return true;
 }
 
-/* Numbers against the walk's 16-byte window (number_window): every
- * spelling, good and bad, at every length around the window, before every
- * kind of byte, near the end of the input and not; the walk must read
- * them as the scalar skipper does and take the good ones that fit whole. */
+/* Numbers of 1 to ~40 characters, good and bad, against the walk's
+ * 16-byte window (number_window): head, digits, fraction and tail spelled
+ * every way, before every kind of byte; the walk must read them as the
+ * scalar skipper does and take the good ones that fit whole.  The window
+ * needs 16 bytes from the number's start and at most 8 spaces follow
+ * here, so a number reaches it only when it and its tail are 8 bytes or
+ * more: shorter ones are test_short_numbers'. */
 static void test_numbers(void)
 {
     static const char *const heads[] = {"", "-", "0", "-0", "00", "-00", "01", "1", "9", "-9",
@@ -395,8 +405,10 @@ static void test_numbers(void)
                                 return;
                             }
                             /* the plain good ones (no exponent, fits the window, one
-                             * valid terminator) the walk must take itself */
-                            good = good && t < 4 && (h == 0 || h == 1 ? d > 0 && digits[0] != '0'
+                             * valid terminator) the walk must take itself: an integer
+                             * part of "" or "-" then digits (which start with '1'),
+                             * "1", "9" or "-9" then digits, or "0" or "-0" alone */
+                            good = good && t < 4 && (h == 0 || h == 1 ? d > 0
                                                                       : h == 7 || h == 8 || h == 9 ||
                                                                         ((h == 2 || h == 3) && d == 0));
                             if (good)
@@ -404,10 +416,120 @@ static void test_numbers(void)
                         }
 }
 
+/* Whether every level reads doc[0..n) (a heap copy) as expected: good
+ * (skipped whole, no error) when code is TG_JSON_OK, else that first
+ * error at offset: an absolute check, for what every level would get
+ * wrong alike (put_key and the token-by-token skipper are shared). */
+static void expect_read(const char *doc, size_t n, tg_json_code code, size_t offset, int line)
+{
+    char *copy = malloc(n ? n : 1);
+    outcome o;
+    if (!copy)
+        abort();
+    memcpy(copy, doc, n);
+    for (int l = 0; l < nlevels; l++) {
+        read_at(l, copy, n, &o);
+        compared++;
+        if (code == TG_JSON_OK ? !o.skip_ok || !o.ok || o.count != 0
+                               : o.skip_ok || o.count == 0 || o.first.code != code ||
+                                     o.first.offset != offset)
+            check_fail(__FILE__, line, "%s: skip %d, %zu errors, code %d at %zu \"%s\"; "
+                       "expected code %d at %zu (length %zu)", names[l], o.skip_ok, o.count,
+                       (int)o.first.code, o.first.offset, o.reason, (int)code, offset, n);
+        else
+            check_pass(1);
+    }
+    free(copy);
+}
+
+/* Numbers of 1 to 8 characters, good and bad, with 16 bytes or more after
+ * them (in the middle of long arrays and objects: the walk reads them by
+ * number_window) and near the end of the input (fewer than 16: by
+ * number_end), at offsets 0..17 in their document, before good and bad
+ * bytes: read as the scalar skipper reads them, and the good ones in good
+ * documents taken whole by the walk. */
+static void test_short_numbers(void)
+{
+    static const struct {
+        const char *s;
+        bool good;
+    } nums[] = {{"0", true},      {"-0", true},    {"1", true},     {"-1", true},
+                {"9", true},      {"10", true},    {"-10", true},   {"0.5", true},
+                {"-0.5", true},   {"1.5", true},   {"12.25", true}, {"123456", true},
+                {"-12345", true}, {"1e5", true},   {"1E+2", true},  {"-0e-0", true},
+                {"0.0", true},    {"1.5e3", true}, {"-", false},    {"01", false},
+                {"-01", false},   {"1.", false},   {"1e", false},   {"1e+", false},
+                {"1.5e+", false}, {".5", false},   {"-.5", false},  {"00", false},
+                {"-00", false},   {"+1", false},   {"--1", false},  {"1.e5", false},
+                {"0x1", false},   {"1..2", false}, {"-a", false},   {"0-", false},
+                {"-.", false},    {"1.5.", false}};
+    /* '@' the padding (spaces), '#' the number; good: a good document
+     * when the number is */
+    static const struct {
+        const char *t;
+        bool good;
+    } docs[] = {
+        {"[@#,\"0123456789abcdef\",12345678]", true},
+        {"[@# ,\"0123456789abcdef\",12345678]", true},
+        {"[@#\n,\"0123456789abcdef\",12345678]", true},
+        {"[@[#],\"0123456789abcdef\",12345678]", true},
+        {"[@[#,2],\"0123456789abcdef\"]", true},
+        {"{\"k\":@#,\"0123456789abcdef\":12345678}", true},
+        {"{\"k\":@#}                    ", true},
+        {"[1.5,-2,@#\t,{\"a\":[0,-1]},\"0123456789abcdef\"]", true},
+        {"[@#x,\"0123456789abcdef\",12345678]", false},
+        {"[@#.,\"0123456789abcdef\",12345678]", false},
+        {"[@#e,\"0123456789abcdef\",12345678]", false},
+        {"[@#-1,\"0123456789abcdef\",12345678]", false},
+        {"[@#0,\"0123456789abcdef\",12345678]", false},
+        {"[@#\"0123456789abcdef\",12345678]", false},
+        {"[@#:1,\"0123456789abcdef\",12345678]", false},
+        {"[@#\x01,\"0123456789abcdef\",12345678]", false},
+        {"[@#\xc3\xa9,\"0123456789abcdef\",12345678]", false},
+        {"{\"k\":@#:\"0123456789abcdef\"}", false},
+        /* near the end: the number then 0..17 spaces of input */
+        {"[1, @#]", true},
+        {"{\"a\":1,\"b\":@#}", true},
+        {"[1, @#", false},
+        {"[1, @#,", false}};
+    char doc[160];
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+        for (size_t t = 0; t < sizeof docs / sizeof *docs; t++)
+            for (int pad = 0; pad <= 17; pad++)
+                for (int trail = 0; trail <= 17; trail += (t >= 18 ? 1 : 17)) {
+                    size_t n = 0, stop;
+                    for (const char *c = docs[t].t; *c; c++) {
+                        if (*c == '@') {
+                            memset(doc + n, ' ', (size_t)pad);
+                            n += (size_t)pad;
+                        } else if (*c == '#') {
+                            memcpy(doc + n, nums[i].s, strlen(nums[i].s));
+                            n += strlen(nums[i].s);
+                        } else {
+                            doc[n++] = *c;
+                        }
+                    }
+                    stop = n;
+                    memset(doc + n, ' ', (size_t)trail);
+                    n += (size_t)trail;
+                    if (!reads_same(doc, n, __LINE__) || !reads_same(doc, stop, __LINE__)) {
+                        fprintf(stderr, "  number document: %.*s\n", (int)n, doc);
+                        return;
+                    }
+                    if (nums[i].good && docs[t].good) {
+                        while (stop > 0 && doc[stop - 1] == ' ')
+                            stop--; /* the value ends before trailing spaces */
+                        CHECKF(walk_takes(doc, n, stop), "the walk doubted %.*s", (int)n, doc);
+                        expect_read(doc, n, TG_JSON_OK, 0, __LINE__);
+                    }
+                }
+}
+
 /* Duplicate keys in small objects (the walk's signature path) and across
  * levels: a key set from a small alphabet (so duplicates and signature
  * collisions are common), with a nested object between the keys, at every
- * size up to past TG_JSON_LINEAR_KEYS. */
+ * size up to past TG_JSON_LINEAR_KEYS (the alphabet has 16 names, so every
+ * object past it has a duplicate: good hashed objects are test_big_keys'). */
 static void test_keys(void)
 {
     static const char *const alphabet[] = {"a", "b", "ab", "ba", "", "aa", "id", "di", "x1",
@@ -437,6 +559,149 @@ static void test_keys(void)
             dup = 1;
         if (!dup && !used[14] && !used[15])
             CHECKF(walk_takes(doc, n, n), "the walk doubted %.*s", (int)n, doc);
+    }
+}
+
+/* The size past which an object's keys are hashed (tg_json_read.c;
+ * internal, so restated here). */
+#define LINEAR_KEYS 16
+
+/* One key spelling of 40: "k<i>" written several ways (plain, short and
+ * long, an escape-free unicode one, and ones whose length and first and
+ * last bytes are alike, so that their signature bits collide). */
+static int key_name(char *out, size_t cap, int i)
+{
+    switch (i % 5) {
+    case 0: return snprintf(out, cap, "k%d", i);
+    case 1: return snprintf(out, cap, "a%03dz", i); /* one signature bit for all */
+    case 2: return snprintf(out, cap, "long_member_name_%d_of_the_object", i);
+    case 3: return snprintf(out, cap, "\xc3\xa9t\xc3\xa9_%d", i);
+    default: return snprintf(out, cap, "%d", i);
+    }
+}
+
+/* {"<key 0>":v,...} of the keys[0..nk) (indices into key_name) into doc at
+ * *n; the value of member j a number, or an object of the same key names
+ * when j == nested (its own level: no duplicates with the outer one) of
+ * the first 24 keys.  *dup_at, when SIZE_MAX, gets the offset of the
+ * opening quote of the first key, in document order, equal to an earlier
+ * one of its object. */
+static void put_object(char *doc, size_t cap, size_t *n, const int *keys, int nk, int nested,
+                       size_t *dup_at)
+{
+    char name[64];
+    *n += (size_t)snprintf(doc + *n, cap - *n, "{");
+    for (int j = 0; j < nk; j++) {
+        key_name(name, sizeof name, keys[j]);
+        if (*dup_at == SIZE_MAX)
+            for (int i = 0; i < j; i++)
+                if (keys[i] == keys[j])
+                    *dup_at = *n + (j ? 1u : 0u);
+        *n += (size_t)snprintf(doc + *n, cap - *n, "%s\"%s\":", j ? "," : "", name);
+        if (j == nested) {
+            /* (its duplicate, if any, comes first in the document) */
+            put_object(doc, cap, n, keys, nk < 24 ? nk : 24, -1, dup_at);
+        } else {
+            *n += (size_t)snprintf(doc + *n, cap - *n, "%d", j);
+        }
+    }
+    *n += (size_t)snprintf(doc + *n, cap - *n, "}");
+}
+
+/* Objects of more keys than LINEAR_KEYS (hashed: put_plain_key leaves their
+ * keys to put_key_cold, hash_level indexes the first ones): good, at every
+ * size from LINEAR_KEYS - 1 to 3 * LINEAR_KEYS, one after another of the
+ * same keys (each level's table gone when it closes), nested in one
+ * another, and with one duplicate, of an early key far after it, of two
+ * late keys, or spelled with an escape.  Each read at every level as the
+ * scalar level reads it, good ones taken whole by the walk, and every
+ * verdict checked (a duplicate found where it is, and nowhere else). */
+static void test_big_keys(void)
+{
+    static char doc[16384];
+    int keys[64];
+    for (int nk = LINEAR_KEYS - 1; nk <= 3 * LINEAR_KEYS; nk++)
+        for (int shape = 0; shape < 4; shape++) {
+            size_t n = 0, dup = SIZE_MAX;
+            for (int j = 0; j < nk; j++)
+                keys[j] = (j * 7 + shape) % 53; /* distinct: 7 is prime to 53 */
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "[");
+            put_object(doc, sizeof doc, &n, keys, nk, shape == 1 ? nk / 2 : -1, &dup);
+            if (shape >= 2) { /* a second object of the same keys */
+                n += (size_t)snprintf(doc + n, sizeof doc - n, ",");
+                put_object(doc, sizeof doc, &n, keys, nk, shape == 3 ? 0 : -1, &dup);
+            }
+            n += (size_t)snprintf(doc + n, sizeof doc - n, ",1]");
+            reads_same(doc, n, __LINE__);
+            CHECKF(dup == SIZE_MAX, "the generator made a duplicate (%d keys)", nk);
+            CHECKF(walk_takes(doc, n, n), "the walk doubted %d keys, shape %d: %.*s", nk,
+                   shape, (int)n, doc);
+            expect_read(doc, n, TG_JSON_OK, 0, __LINE__);
+        }
+    /* one duplicate: key a again at position b (a < b) */
+    static const int pairs[][2] = {{0, 17},  {0, 40},  {1, 16},  {3, 20},  {15, 16},
+                                   {16, 17}, {17, 30}, {0, 16},  {10, 45}, {2, 33}};
+    for (size_t p = 0; p < sizeof pairs / sizeof *pairs; p++)
+        for (int extra = 0; extra <= 4; extra += 4) {
+            int nk = pairs[p][1] + 1 + extra;
+            size_t n = 0, dup = SIZE_MAX;
+            for (int j = 0; j < nk; j++)
+                keys[j] = j;
+            keys[pairs[p][1]] = pairs[p][0];
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "[2,{\"x\":{");
+            for (int j = 0; j < 20; j++) /* a big object closed before */
+                n += (size_t)snprintf(doc + n, sizeof doc - n, "%s\"k%d\":1", j ? "," : "", j);
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "},\"y\":");
+            put_object(doc, sizeof doc, &n, keys, nk, extra ? 2 : -1, &dup);
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "}]");
+            reads_same(doc, n, __LINE__);
+            CHECKF(dup != SIZE_MAX, "the generator made no duplicate");
+            expect_read(doc, n, TG_JSON_E_DUPLICATE, dup, __LINE__);
+        }
+    /* the duplicate spelled with an escape: "k\u0030" is "k0" (key 0) */
+    for (int at = LINEAR_KEYS - 2; at <= 2 * LINEAR_KEYS; at++) {
+        size_t n = 0, dup = 0;
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "[{");
+        for (int j = 0; j < at; j++)
+            n += (size_t)snprintf(doc + n, sizeof doc - n, "\"k%d\":%d,", j, j);
+        dup = n;
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "\"k\\u0030\":0}]");
+        reads_same(doc, n, __LINE__);
+        expect_read(doc, n, TG_JSON_E_DUPLICATE, dup, __LINE__);
+        doc[dup + 7] = '1'; /* "k\u0031": k1, a duplicate too */
+        reads_same(doc, n, __LINE__);
+        expect_read(doc, n, TG_JSON_E_DUPLICATE, dup, __LINE__);
+        doc[dup + 7] = '9'; /* "k\u0039": k9, a duplicate while at > 9 */
+        reads_same(doc, n, __LINE__);
+    }
+    /* random: 17 to 60 distinct keys (of 200 spellings), nested objects,
+     * and half of them with one duplicate */
+    for (int round = 0; round < 400; round++) {
+        size_t n = 0, dup = SIZE_MAX;
+        int nk = LINEAR_KEYS + 1 + (int)(rnd() % 44), want_dup = round & 1;
+        for (int j = 0; j < nk; j++) {
+            bool again;
+            do {
+                keys[j] = (int)(rnd() % 200);
+                again = false;
+                for (int i = 0; i < j; i++)
+                    again = again || keys[i] == keys[j];
+            } while (again);
+        }
+        if (want_dup) {
+            int b = 1 + (int)(rnd() % (uint64_t)(nk - 1));
+            keys[b] = keys[rnd() % (uint64_t)b];
+        }
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"r\":");
+        put_object(doc, sizeof doc, &n, keys, nk, (int)(rnd() % (uint64_t)(nk + 4)), &dup);
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "}");
+        reads_same(doc, n, __LINE__);
+        if (want_dup) {
+            expect_read(doc, n, TG_JSON_E_DUPLICATE, dup, __LINE__);
+        } else {
+            CHECKF(walk_takes(doc, n, n), "the walk doubted %.*s", (int)n, doc);
+            expect_read(doc, n, TG_JSON_OK, 0, __LINE__);
+        }
     }
 }
 
@@ -596,7 +861,9 @@ int main(void)
     test_cut_at_block_edge();
     test_walk_taken();
     test_numbers();
+    test_short_numbers();
     test_keys();
+    test_big_keys();
     test_edits(doc_nested, sizeof doc_nested - 1);
     test_edits(doc_keys, sizeof doc_keys - 1);
     test_edits(doc_pretty, sizeof doc_pretty - 1);
