@@ -34,13 +34,18 @@
  * compared byte for byte instead of scanned (tg_json_object_next_known),
  * a plain ASCII string is found by one pass, a string with escapes is
  * decoded in the pass that validates it (into the arena's free end, then
- * exactly that much allocated), an integer of up to 18 digits
+ * exactly that much allocated; without bound checks, decode_roomy, only
+ * when the free end holds the whole rest of the input, which no decoded
+ * string can outgrow), an integer of up to 18 digits
  * is checked and converted in one loop, and the skipper (free-form `json`
  * fields, unknown members) steps over plain keys, ',' and closing brackets
  * itself, leaving all else to the general calls.  At the sse2 and avx2
  * levels an object or array is skipped by a walk over its structural index
- * (tg_json_skip_indexed_, tg_json_skip_int.h) instead; any doubt sends it back to
- * the token-by-token skipper, which alone reports errors.  docs/benchmarks.md
+ * (tg_json_skip_indexed_, tg_json_skip_int.h) instead, where a key
+ * without escapes whose signature bit its small object has not seen yet is
+ * recorded without a compare (put_plain_key; no earlier key can equal it);
+ * any doubt sends it back to the token-by-token skipper, which alone
+ * reports errors.  docs/benchmarks.md
  * has the log.
  */
 #include "tg_arena_int.h"
